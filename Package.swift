@@ -1,0 +1,34 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "tfe",
+    products: [
+        .executable(name: "tfec", targets: ["tfec"]),
+    ],
+    targets: [
+        // MARK: - Libraries (dependencies only point down STYLE.md's table)
+        .target(name: "TFECore"),
+        .target(name: "TFEFrontend", dependencies: ["TFECore"]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .target(name: "TFERuntime", dependencies: ["TFECore", "CZlib"]),
+        .target(name: "TFECommands", dependencies: ["TFECore", "TFEFrontend"]),
+        .target(name: "TFETestSupport", dependencies: ["TFECore"]),
+
+        // MARK: - Executables
+        .executableTarget(name: "tfec", dependencies: ["TFECommands"]),
+        .executableTarget(name: "tfe-bench", dependencies: ["TFECore", "TFEFrontend"]),
+
+        // MARK: - Tests
+        .testTarget(name: "TFECoreTests", dependencies: ["TFECore", "TFETestSupport"]),
+        .testTarget(name: "TFEFrontendTests", dependencies: ["TFECore", "TFEFrontend", "TFETestSupport"]),
+        .testTarget(name: "TFERuntimeTests", dependencies: ["TFECore", "TFERuntime", "TFETestSupport"]),
+        .testTarget(name: "TFECommandsTests", dependencies: ["TFECommands", "TFEFrontend", "TFETestSupport"]),
+        .testTarget(
+            name: "TFEGoldenTests",
+            dependencies: ["TFECore", "TFEFrontend", "TFECommands", "TFETestSupport"],
+            exclude: ["Golden"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
