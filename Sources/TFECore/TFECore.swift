@@ -1,0 +1,1 @@
+// The TFECore module; see STYLE.md section 1 for what it owns.

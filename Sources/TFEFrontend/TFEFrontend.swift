@@ -1,0 +1,1 @@
+// The TFEFrontend module; see STYLE.md section 1 for what it owns.

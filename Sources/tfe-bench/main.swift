@@ -1,0 +1,1 @@
+print("tfe-bench: not built yet")

@@ -1,0 +1,1 @@
+print("tfec: not built yet")
