@@ -1,0 +1,97 @@
+/// A source text with its line-start table, so byte offsets can be turned into lines and columns
+/// only when a diagnostic is rendered.
+public struct SourceFile: Sendable {
+    /// The path as the user typed it; diagnostics print it unchanged.
+    public let path: String
+    /// The raw bytes. Invalid UTF-8 is kept as is: the lexer reports it.
+    public let bytes: [UInt8]
+    /// Byte offset of the first byte of every line.
+    public let lineStarts: [Int]
+
+    public init(path: String, bytes: [UInt8]) {
+        self.path = path
+        self.bytes = bytes
+        var starts = [0]
+        for (offset, byte) in bytes.enumerated() where byte == UInt8(ascii: "\n") {
+            starts.append(offset + 1)
+        }
+        self.lineStarts = starts
+    }
+
+    public init(path: String, text: String) {
+        self.init(path: path, bytes: Array(text.utf8))
+    }
+
+    /// The 0-based index of the line holding `offset`.
+    public func lineIndex(of offset: Int) -> Int {
+        var low = 0, high = lineStarts.count - 1
+        while low < high {
+            let mid = (low + high + 1) / 2
+            if lineStarts[mid] <= offset { low = mid } else { high = mid - 1 }
+        }
+        return low
+    }
+
+    /// 1-based line and column of a byte offset; the column counts Unicode scalars.
+    public func location(of offset: Int) -> (line: Int, column: Int) {
+        let line = lineIndex(of: offset)
+        let start = lineStarts[line]
+        var column = 1
+        var index = start
+        let end = min(offset, bytes.count)
+        while index < end {
+            index += Self.scalarLength(at: index, in: bytes)
+            column += 1
+        }
+        return (line + 1, column)
+    }
+
+    /// The bytes of the 0-based line `index`, without its line terminator.
+    public func lineBytes(_ index: Int) -> ArraySlice<UInt8> {
+        let start = lineStarts[index]
+        var end = index + 1 < lineStarts.count ? lineStarts[index + 1] - 1 : bytes.count
+        if end > start, bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+        return bytes[start..<max(start, end)]
+    }
+
+    /// The text of a range, decoded leniently (invalid UTF-8 becomes U+FFFD).
+    public func text(_ range: SourceRange) -> String {
+        let lower = min(range.start, bytes.count), upper = min(max(range.end, lower), bytes.count)
+        return String(decoding: bytes[lower..<upper], as: UTF8.self)
+    }
+
+    /// Length in bytes of the UTF-8 scalar starting at `index` (1 for a stray or invalid byte).
+    public static func scalarLength(at index: Int, in bytes: [UInt8]) -> Int {
+        let lead = bytes[index]
+        let length: Int
+        switch lead {
+        case 0xC2...0xDF: length = 2
+        case 0xE0...0xEF: length = 3
+        case 0xF0...0xF4: length = 4
+        default: return 1
+        }
+        guard index + length <= bytes.count else { return 1 }
+        for k in 1..<length where bytes[index + k] & 0xC0 != 0x80 { return 1 }
+        return length
+    }
+}
+
+/// A half-open range of byte offsets into a `SourceFile`.
+public struct SourceRange: Hashable, Sendable, Comparable {
+    public var start: Int
+    public var end: Int
+
+    public init(start: Int, end: Int) {
+        self.start = start
+        self.end = max(start, end)
+    }
+
+    /// A range covering both.
+    public func union(_ other: SourceRange) -> SourceRange {
+        SourceRange(start: min(start, other.start), end: max(end, other.end))
+    }
+
+    public static func < (lhs: SourceRange, rhs: SourceRange) -> Bool {
+        (lhs.start, lhs.end) < (rhs.start, rhs.end)
+    }
+}

@@ -1,0 +1,67 @@
+/// The element type of a value: fixed-point (the default) or integer.
+public enum ElementType: String, Hashable, Sendable {
+    case fixed
+    case int
+}
+
+/// A static tensor shape. `[]` is a scalar.
+public struct Shape: Hashable, Sendable, CustomStringConvertible {
+    public var dimensions: [Int]
+
+    public init(_ dimensions: [Int]) {
+        self.dimensions = dimensions
+    }
+
+    public static let scalar = Shape([])
+
+    public var rank: Int { dimensions.count }
+
+    /// The number of elements, or nil when it does not fit `Shape.maxElementCount`.
+    public var elementCount: Int? {
+        var count = 1
+        for dimension in dimensions {
+            let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
+            if overflow || product > Shape.maxElementCount { return nil }
+            count = product
+        }
+        return count
+    }
+
+    /// The largest tensor the tools accept: 2^40 elements (8 TiB of ring elements).
+    public static let maxElementCount = 1 << 40
+
+    /// `[100, 784]`, as the language writes shapes.
+    public var description: String {
+        "[" + dimensions.map(String.init).joined(separator: ", ") + "]"
+    }
+
+    /// NumPy broadcasting of two shapes, or nil when they are incompatible.
+    public static func broadcast(_ a: Shape, _ b: Shape) -> Shape? {
+        let rank = max(a.rank, b.rank)
+        var result = [Int](repeating: 1, count: rank)
+        for k in 0..<rank {
+            let x = k < rank - a.rank ? 1 : a.dimensions[k - (rank - a.rank)]
+            let y = k < rank - b.rank ? 1 : b.dimensions[k - (rank - b.rank)]
+            if x == y || y == 1 {
+                result[k] = x
+            } else if x == 1 {
+                result[k] = y
+            } else {
+                return nil
+            }
+        }
+        return Shape(result)
+    }
+}
+
+/// Who holds a value in the clear.
+public enum Placement: Hashable, Sendable {
+    /// A compile-time constant (literal or `param`): mixes with every other placement.
+    case constant
+    /// Secret-shared among server0 and server1: no single party sees it.
+    case `private`
+    /// Plaintext known to every server.
+    case `public`
+    /// Plaintext held by one player alone.
+    case local(PlayerID)
+}

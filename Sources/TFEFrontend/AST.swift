@@ -1,0 +1,108 @@
+import TFECore
+
+/// Tag for `ExprID`.
+public enum ExprTag {}
+/// Tag for `StmtID`.
+public enum StmtTag {}
+/// An expression in `AST.exprs`.
+public typealias ExprID = TypedIndex<ExprTag>
+/// A statement in `AST.stmts`.
+public typealias StmtID = TypedIndex<StmtTag>
+
+/// An interned identifier: equal names have equal symbols within one `AST`.
+public struct Symbol: Hashable, Sendable {
+    public let rawValue: Int32
+}
+
+/// A name as written, with where it was written.
+public struct Name: Hashable, Sendable {
+    public var symbol: Symbol
+    public var range: SourceRange
+}
+
+/// The parsed program, stored flat: expressions and statements live in arrays and refer to each other
+/// by typed index, which keeps parsing of million-line programs cheap.
+public struct AST: Sendable {
+    public var source: SourceFile
+    public var exprs: [Expr] = []
+    public var stmts: [Stmt] = []
+    /// The statements of the program, in order.
+    public var topLevel: [StmtID] = []
+    /// Interned names: `names[Int(symbol.rawValue)]`.
+    public var names: [String] = []
+
+    public init(source: SourceFile) {
+        self.source = source
+    }
+
+    public subscript(_ id: ExprID) -> Expr { exprs[id.rawValue] }
+    public subscript(_ id: StmtID) -> Stmt { stmts[id.rawValue] }
+    public func name(_ symbol: Symbol) -> String { names[Int(symbol.rawValue)] }
+}
+
+/// Binary operators, by precedence group.
+public enum BinaryOperator: String, Hashable, Sendable {
+    case add = "+", subtract = "-"
+    case multiply = "*", divide = "/", matmul = "@"
+    case less = "<", lessEqual = "<=", greater = ">", greaterEqual = ">=", equal = "==", notEqual = "!="
+
+    public var isComparison: Bool {
+        switch self {
+        case .less, .lessEqual, .greater, .greaterEqual, .equal, .notEqual: return true
+        default: return false
+        }
+    }
+}
+
+/// Unary operators.
+public enum UnaryOperator: String, Hashable, Sendable {
+    case negate = "-", plus = "+"
+}
+
+/// A call argument, positional or labelled (`axis: 1`).
+public struct Argument: Hashable, Sendable {
+    public var label: Name?
+    public var value: ExprID
+}
+
+/// An expression node.
+public struct Expr: Hashable, Sendable {
+    public enum Kind: Hashable, Sendable {
+        case integer(Int)
+        case decimal(Double)
+        case string(String)
+        case name(Symbol)
+        case list([ExprID])
+        case unary(UnaryOperator, ExprID)
+        case binary(BinaryOperator, ExprID, ExprID)
+        case call(Name, [Argument])
+        /// A syntax error already reported; checking it reports nothing more.
+        case error
+    }
+
+    public var kind: Kind
+    public var range: SourceRange
+    /// For binary expressions, the operator token's range (where the caret goes).
+    public var operatorRange: SourceRange?
+}
+
+/// A statement or declaration node.
+public struct Stmt: Hashable, Sendable {
+    public enum Kind: Hashable, Sendable {
+        case `protocol`(Name)
+        case fixedpoint([Argument])
+        case player([Name])
+        case param(Name, ExprID)
+        /// `def f(a, b) = e` has an empty body; `def f(a, b) { ...; return e }` has the statements
+        /// before the `return`.
+        case function(Name, parameters: [Name], body: [StmtID], result: ExprID)
+        case assign(Name, ExprID)
+        case `for`(Name, lower: ExprID, upper: ExprID, body: [StmtID])
+        case expression(ExprID)
+        /// A syntax error already reported.
+        case error
+    }
+
+    public var kind: Kind
+    public var range: SourceRange
+}

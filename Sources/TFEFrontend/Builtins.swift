@@ -1,0 +1,42 @@
+/// The built-in functions of the language: the checker's single table. `Grammar/tfe.ebnf` lists the
+/// same names (a test keeps the two in step).
+public enum Builtin: String, CaseIterable, Sendable {
+    case privateInput = "private_input", publicInput = "public_input", input
+    case share, reveal, output, store, load, print
+    case matmul, square, sigmoid, relu, reluApprox = "relu_approx", exp, log
+    case transpose, reshape, flatten, sum, mean, softmax, argmax
+    case conv2d, avgpool2d, maxpool2d
+    case `where`
+
+    /// Parameter names in order, for positional and labelled arguments. Optional ones end in `?`.
+    /// Inputs and `output` may leave out their optional name: `private_input(P, SHAPE)`, `output(P, v)`.
+    var parameters: [String] {
+        switch self {
+        case .privateInput, .publicInput, .input: return ["player", "name?", "shape", "dtype?"]
+        case .output: return ["player", "name?", "value"]
+        case .print: return []
+        case .share: return ["value"]
+        case .reveal: return ["value", "player?"]
+        case .store: return ["name", "value"]
+        case .load: return ["name", "shape", "dtype?"]
+        case .matmul: return ["a", "b"]
+        case .square, .sigmoid, .relu, .reluApprox, .exp, .log, .flatten: return ["x"]
+        case .transpose: return ["x", "axes?"]
+        case .reshape: return ["x", "shape"]
+        case .sum, .mean, .softmax, .argmax: return ["x", "axis?"]
+        case .conv2d: return ["x", "kernel", "stride?", "padding?"]
+        case .avgpool2d, .maxpool2d: return ["x", "size", "stride?", "padding?"]
+        case .where: return ["condition", "a", "b"]
+        }
+    }
+
+    /// Parameter names without the optional marker.
+    var parameterNames: [String] { parameters.map { $0.hasSuffix("?") ? String($0.dropLast()) : $0 } }
+
+    /// "1 argument", "2 to 4 arguments", for arity messages.
+    var arityDescription: String {
+        let required = parameters.count { !$0.hasSuffix("?") }
+        if parameters.count == required { return required == 1 ? "1 argument" : "\(required) arguments" }
+        return "\(required) to \(parameters.count) arguments"
+    }
+}

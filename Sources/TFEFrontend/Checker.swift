@@ -1,0 +1,420 @@
+import TFECore
+
+/// Options that change what the checker accepts.
+public struct CheckOptions: Sendable {
+    /// `-D NAME=VALUE`: overrides of `param` declarations.
+    public var overrides: [String: Int]
+    /// Upper bound on unrolled work (operations plus executed statements), so no program can make the
+    /// compiler run away.
+    public var workLimit: Int
+
+    public init(overrides: [String: Int] = [:], workLimit: Int = 4_000_000) {
+        self.overrides = overrides
+        self.workLimit = workLimit
+    }
+}
+
+/// Checks a parsed program by executing it abstractly: declarations are collected, functions inlined,
+/// loops unrolled, and every value gets an element type, a shape and a placement. Every rule of
+/// DESIGN.md section 2 is enforced here; each violation is reported at the offending expression and the
+/// failed value becomes an error value, which silences follow-on messages.
+public struct Checker {
+    let ast: AST
+    let options: CheckOptions
+    var diagnostics: Diagnostics
+    var program: CheckedProgram
+
+    // MARK: Declarations
+    var players: [Symbol: PlayerID] = [:]
+    var playerRanges: [PlayerID: SourceRange] = [:]
+    var functions: [Symbol: StmtID] = [:]
+    var params: [Symbol: Int] = [:]
+    var protocolDeclared = false
+    var fixedpointDeclared = false
+    /// Overrides that named a declared param.
+    public private(set) var usedOverrides = Set<String>()
+
+    // MARK: Execution state
+    var scopes: [Scope] = [Scope(kind: .global)]
+    var callStack: [(symbol: Symbol, callSite: SourceRange)] = []
+    var work = 0
+    var workLimitReported = false
+    /// Every assignment executed, for unused-value warnings.
+    var assignments: [Assignment] = []
+    var inputNames: [PlayerID: [String: SourceRange]] = [:]
+    var outputNames: [PlayerID: [String: SourceRange]] = [:]
+    var storeNames: [String: SourceRange] = [:]
+    /// Names assigned anywhere at the top level, to tell "used before assigned" from "unknown".
+    var topLevelNames = Set<Symbol>()
+
+    /// A scope of bindings. Function bodies read their own scope, then the global one; loop scopes hold
+    /// only the loop variable, and assignments in a loop body go to the enclosing scope (as in Python).
+    struct Scope {
+        enum Kind { case global, function, loop }
+        var kind: Kind
+        var bindings: [Symbol: Binding] = [:]
+    }
+
+    struct Binding {
+        var value: Evaluated
+        /// Index into `assignments`, for usage tracking; nil for loop variables and parameters.
+        var assignment: Int?
+    }
+
+    struct Assignment {
+        var name: String
+        var range: SourceRange
+        var value: Evaluated
+        var used = false
+    }
+
+    /// A checked expression: a program value, or something only the compiler sees.
+    enum Evaluated {
+        case value(ValueID)
+        case integer(Int)
+        case decimal(Double)
+        case string(String)
+        case list([Int])
+        case player(PlayerID)
+        case function(Symbol)
+        /// Already reported; anything built from it is silently an error too.
+        case error
+
+        var isError: Bool {
+            if case .error = self { return true }
+            return false
+        }
+    }
+
+    /// Checks `ast`; the program is meaningful only when no error was reported.
+    public static func check(_ ast: AST, options: CheckOptions = CheckOptions(), into diagnostics: inout Diagnostics)
+        -> (program: CheckedProgram, usedOverrides: Set<String>)
+    {
+        var checker = Checker(ast: ast, options: options, diagnostics: diagnostics)
+        checker.run()
+        diagnostics = checker.diagnostics
+        return (checker.program, checker.usedOverrides)
+    }
+
+    init(ast: AST, options: CheckOptions, diagnostics: Diagnostics) {
+        self.ast = ast
+        self.options = options
+        self.diagnostics = diagnostics
+        self.program = CheckedProgram(source: ast.source)
+    }
+
+    mutating func run() {
+        declare()
+        for statement in ast.topLevel {
+            execute(statement)
+            if workLimitReported { return }
+        }
+        reportUnused()
+    }
+
+    // MARK: - Declarations
+
+    /// Collects protocol, fixed-point settings, players, params and functions before execution, so their
+    /// order in the file does not matter (params are evaluated in order, as each may use earlier ones).
+    mutating func declare() {
+        for id in ast.topLevel {
+            let statement = ast[id]
+            switch statement.kind {
+            case .protocol(let name):
+                if protocolDeclared {
+                    report(NameError.duplicateDeclaration("protocol"), at: statement.range)
+                    continue
+                }
+                protocolDeclared = true
+                let text = ast.name(name.symbol)
+                if let kind = ProtocolKind(rawValue: text) {
+                    program.protocolKind = kind
+                } else {
+                    report(NameError.unknownProtocol(text), at: name.range,
+                           notes: suggestion(for: text, among: ProtocolKind.allCases.map(\.rawValue)))
+                }
+            case .fixedpoint(let arguments):
+                if fixedpointDeclared {
+                    report(NameError.duplicateDeclaration("fixedpoint"), at: statement.range)
+                    continue
+                }
+                fixedpointDeclared = true
+                declareFixedpoint(arguments, range: statement.range)
+            case .player(let names):
+                for name in names { declarePlayer(name) }
+            case .param(let name, let value):
+                declareParam(name, value)
+            case .function(let name, _, _, _):
+                let text = ast.name(name.symbol)
+                if Builtin(rawValue: text) != nil {
+                    report(NameError.functionShadowsBuiltin(text), at: name.range)
+                } else if let previous = functions[name.symbol] {
+                    report(NameError.duplicateFunction(text), at: name.range,
+                           notes: [.init("'\(text)' first defined here", at: functionNameRange(previous))])
+                } else {
+                    functions[name.symbol] = id
+                }
+            case .assign(let name, _):
+                topLevelNames.insert(name.symbol)
+            case .for(_, _, _, let body):
+                collectAssignedNames(body)
+            case .expression, .error:
+                break
+            }
+        }
+    }
+
+    private mutating func collectAssignedNames(_ body: [StmtID]) {
+        for id in body {
+            switch ast[id].kind {
+            case .assign(let name, _): topLevelNames.insert(name.symbol)
+            case .for(_, _, _, let inner): collectAssignedNames(inner)
+            default: break
+            }
+        }
+    }
+
+    private mutating func declareFixedpoint(_ arguments: [Argument], range: SourceRange) {
+        for argument in arguments {
+            guard let label = argument.label else {
+                report(NameError.unknownSetting(ast.source.text(ast[argument.value].range)), at: ast[argument.value].range,
+                       notes: [.init("settings are written as 'fixedpoint(frac: 16)'")])
+                continue
+            }
+            let text = ast.name(label.symbol)
+            guard text == "frac" else {
+                report(NameError.unknownSetting(text), at: label.range, notes: suggestion(for: text, among: ["frac"]))
+                continue
+            }
+            switch evaluate(argument.value) {
+            case .integer(let bits) where (1...30).contains(bits):
+                program.fractionalBits = bits
+            case .integer(let bits):
+                report(NameError.fractionalBitsOutOfRange(bits), at: ast[argument.value].range)
+            case .error:
+                break
+            default:
+                report(NameError.expectedConstantInteger(what: "'frac'"), at: ast[argument.value].range)
+            }
+        }
+    }
+
+    private mutating func declarePlayer(_ name: Name) {
+        let text = ast.name(name.symbol)
+        if PlayerID.serverNames.contains(text) {
+            report(NameError.reservedPlayerName(text), at: name.range)
+        } else if let previous = players[name.symbol] {
+            report(NameError.duplicatePlayer(text), at: name.range,
+                   notes: [.init("'\(text)' first declared here", at: playerRanges[previous])])
+        } else {
+            let id = PlayerID(program.players.count)
+            program.players.append(text)
+            players[name.symbol] = id
+            playerRanges[id] = name.range
+        }
+    }
+
+    private mutating func declareParam(_ name: Name, _ value: ExprID) {
+        let text = ast.name(name.symbol)
+        if params[name.symbol] != nil {
+            report(NameError.duplicateParam(text), at: name.range)
+            return
+        }
+        if let override = options.overrides[text] {
+            usedOverrides.insert(text)
+            params[name.symbol] = override
+            return
+        }
+        switch evaluate(value) {
+        case .integer(let integer): params[name.symbol] = integer
+        case .error: break
+        default: report(NameError.expectedConstantInteger(what: "a param's value"), at: ast[value].range)
+        }
+    }
+
+    func functionNameRange(_ id: StmtID) -> SourceRange? {
+        if case .function(let name, _, _, _) = ast[id].kind { return name.range }
+        return nil
+    }
+
+    // MARK: - Statements
+
+    mutating func execute(_ id: StmtID) {
+        guard spendWork(at: ast[id].range) else { return }
+        let statement = ast[id]
+        switch statement.kind {
+        case .protocol, .fixedpoint, .player, .param, .function, .error:
+            break
+        case .assign(let name, let value):
+            assign(name, evaluate(value, target: ast.name(name.symbol)))
+        case .for(let variable, let lower, let upper, let body):
+            executeLoop(variable, lower: lower, upper: upper, body: body)
+        case .expression(let expression):
+            executeExpressionStatement(expression)
+        }
+    }
+
+    private mutating func executeExpressionStatement(_ id: ExprID) {
+        let expression = ast[id]
+        if case .call(let callee, _) = expression.kind,
+            let builtin = Builtin(rawValue: ast.name(callee.symbol)),
+            builtin == .output || builtin == .store || builtin == .print
+        {
+            _ = evaluate(id)
+            return
+        }
+        let result = evaluate(id)
+        if !result.isError, !isUserFunctionCall(expression) || isValue(result) {
+            report(CheckWarning.unusedExpression, at: expression.range)
+        }
+    }
+
+    private func isUserFunctionCall(_ expression: Expr) -> Bool {
+        if case .call(let callee, _) = expression.kind { return functions[callee.symbol] != nil }
+        return false
+    }
+
+    private func isValue(_ evaluated: Evaluated) -> Bool {
+        if case .value = evaluated { return true }
+        return false
+    }
+
+    private mutating func executeLoop(_ variable: Name, lower: ExprID, upper: ExprID, body: [StmtID]) {
+        let bounds = [lower, upper].map { bound -> Int? in
+            switch evaluate(bound) {
+            case .integer(let value): return value
+            case .error: return nil
+            default:
+                report(NameError.expectedConstantInteger(what: "a loop bound"), at: ast[bound].range)
+                return nil
+            }
+        }
+        guard let from = bounds[0], let to = bounds[1], from < to else { return }
+        let name = ast.name(variable.symbol)
+        if let what = reservedMeaning(of: variable.symbol) {
+            report(NameError.cannotAssign(name, what: what), at: variable.range)
+            return
+        }
+        for index in from..<to {
+            scopes.append(Scope(kind: .loop, bindings: [variable.symbol: Binding(value: .integer(index))]))
+            for statement in body {
+                execute(statement)
+                if workLimitReported { break }
+            }
+            scopes.removeLast()
+            if workLimitReported { return }
+        }
+    }
+
+    /// Charges one unit of work; past the limit, reports once and stops execution.
+    mutating func spendWork(at range: SourceRange) -> Bool {
+        work += 1
+        if work <= options.workLimit { return true }
+        if !workLimitReported {
+            workLimitReported = true
+            report(NameError.unrollLimit(options.workLimit), at: range)
+        }
+        return false
+    }
+
+    // MARK: - Names
+
+    /// What a name means if it cannot be a variable: "a player", "a param", "a function".
+    func reservedMeaning(of symbol: Symbol) -> String? {
+        if players[symbol] != nil || PlayerID.serverNames.contains(ast.name(symbol)) { return "a player" }
+        if params[symbol] != nil { return "a param" }
+        if functions[symbol] != nil { return "a function" }
+        return nil
+    }
+
+    mutating func assign(_ name: Name, _ value: Evaluated) {
+        let text = ast.name(name.symbol)
+        if let what = reservedMeaning(of: name.symbol) {
+            report(NameError.cannotAssign(text, what: what), at: name.range)
+            return
+        }
+        if case .player = value {
+            report(NameError.notAValue(ast.source.text(name.range), what: "a player"), at: name.range)
+        }
+        // A loop variable shadows nothing: it is a constant of its loop.
+        for scope in scopes.reversed() {
+            if scope.kind == .loop, scope.bindings[name.symbol] != nil {
+                report(NameError.cannotAssign(text, what: "a loop variable"), at: name.range)
+                return
+            }
+            if scope.kind != .loop { break }
+        }
+        if case .value(let id) = value, program.operations[id.rawValue].name == nil {
+            program.operations[id.rawValue].name = text
+        }
+        assignments.append(Assignment(name: text, range: name.range, value: value))
+        let binding = Binding(value: value, assignment: assignments.count - 1)
+        let target = scopes.lastIndex { $0.kind != .loop } ?? 0
+        scopes[target].bindings[name.symbol] = binding
+    }
+
+    /// Resolves a name used as a value.
+    mutating func lookup(_ symbol: Symbol, at range: SourceRange) -> Evaluated {
+        var index = scopes.count - 1
+        while true {
+            if let binding = scopes[index].bindings[symbol] {
+                if let assignment = binding.assignment { assignments[assignment].used = true }
+                return binding.value
+            }
+            if index == 0 { break }
+            index = scopes[index].kind == .function ? 0 : index - 1
+        }
+        if let value = params[symbol] { return .integer(value) }
+        if let player = players[symbol] { return .player(player) }
+        let text = ast.name(symbol)
+        if let server = PlayerID.serverNames.firstIndex(of: text) { return .player(PlayerID(server)) }
+        if functions[symbol] != nil { return .function(symbol) }
+        if topLevelNames.contains(symbol) {
+            report(NameError.usedBeforeAssignment(text), at: range)
+        } else {
+            report(NameError.unknownName(text), at: range, notes: suggestion(for: text, among: visibleNames()))
+        }
+        return .error
+    }
+
+    /// Names a misspelling could have meant: variables in scope, params and players.
+    func visibleNames() -> [String] {
+        var names: [String] = []
+        for scope in scopes { names += scope.bindings.keys.map { ast.name($0) } }
+        names += params.keys.map { ast.name($0) }
+        names += program.players
+        return names.sorted()
+    }
+
+    func suggestion(for name: String, among candidates: [String]) -> [Diagnostic.Note] {
+        guard let match = Suggestion.closest(to: name, in: candidates) else { return [] }
+        return [.init("did you mean '\(match)'?")]
+    }
+
+    // MARK: - Reporting
+
+    /// Reports a problem; inside an inlined function, notes show the chain of calls.
+    mutating func report(_ kind: some DiagnosticKind, at range: SourceRange, related: [SourceRange] = [],
+                         notes: [Diagnostic.Note] = []) {
+        var notes = notes
+        for frame in callStack.reversed() {
+            notes.append(.init("in the call to '\(ast.name(frame.symbol))' here", at: frame.callSite))
+        }
+        diagnostics.append(kind, at: range, related: related, notes: notes)
+    }
+
+    mutating func reportUnused() {
+        var usedRanges = Set<SourceRange>()
+        for assignment in assignments where assignment.used { usedRanges.insert(assignment.range) }
+        var reported = Set<SourceRange>()
+        for assignment in assignments where !usedRanges.contains(assignment.range) {
+            guard reported.insert(assignment.range).inserted else { continue }
+            if case .value(let id) = assignment.value, case .input(_, let player, let name) = program[id].kind {
+                diagnostics.append(CheckWarning.unusedInput(player: program.players[player.rawValue], name: name),
+                                   at: assignment.range)
+            } else if !assignment.value.isError {
+                diagnostics.append(CheckWarning.unusedValue(assignment.name), at: assignment.range)
+            }
+        }
+    }
+}

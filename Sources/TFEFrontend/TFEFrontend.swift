@@ -1,1 +1,0 @@
-// The TFEFrontend module; see STYLE.md section 1 for what it owns.
