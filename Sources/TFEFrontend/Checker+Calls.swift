@@ -383,7 +383,7 @@ extension Checker {
             report(NameError.expectedShape(found: "a string"), at: ast[expression].range)
         case .value:
             report(NameError.expectedShape(found: "a tensor value"), at: ast[expression].range)
-        case .player, .function:
+        case .player, .function, .elementType:
             report(NameError.expectedShape(found: "'\(ast.source.text(ast[expression].range))'"),
                    at: ast[expression].range)
         }
@@ -392,15 +392,17 @@ extension Checker {
 
     /// `dtype: int` or `dtype: fixed` (a bare word, or a string).
     mutating func expectElementType(_ expression: ExprID) -> ElementType? {
-        let text: String
-        switch ast[expression].kind {
-        case .name(let symbol): text = ast.name(symbol)
-        case .string(let string): text = string
-        default: text = ast.source.text(ast[expression].range)
+        let evaluated = evaluate(expression)
+        switch evaluated {
+        case .elementType(let element): return element
+        case .string(let text) where ElementType(rawValue: text) != nil: return ElementType(rawValue: text)
+        case .error: return nil
+        default:
+            let text = ast.source.text(ast[expression].range)
+            report(NameError.invalidOption(what: "dtype", value: text, choices: "'fixed' or 'int'"),
+                   at: ast[expression].range)
+            return nil
         }
-        if let element = ElementType(rawValue: text) { return element }
-        report(NameError.invalidOption(what: "dtype", value: text, choices: "'fixed' or 'int'"), at: ast[expression].range)
-        return nil
     }
 
     mutating func expectPadding(_ expression: ExprID?) -> Padding? {

@@ -199,7 +199,7 @@ extension Checker {
         let inner = (a.dimensions[a.rank - 1], b.dimensions[b.rank - 2])
         guard inner.0 == inner.1 else {
             report(ShapeError.matmulShapeMismatch(a, b, inner.0, inner.1), at: ranges.1, related: [ranges.0],
-                           notes: declarationNotes([lhs, rhs]))
+                   notes: declarationNotes([rhs]))
             return nil
         }
         let batchA = Shape(Array(a.dimensions.dropLast(2))), batchB = Shape(Array(b.dimensions.dropLast(2)))
@@ -268,6 +268,8 @@ extension Checker {
             report(NameError.notAValue(ast.source.text(range), what: "a player"), at: range)
         case .function:
             report(NameError.notAValue(ast.source.text(range), what: "a function"), at: range)
+        case .elementType:
+            report(NameError.notAValue(ast.source.text(range), what: "an element type"), at: range)
         case .error:
             break
         }

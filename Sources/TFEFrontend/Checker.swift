@@ -77,6 +77,8 @@ public struct Checker {
         case list([Int])
         case player(PlayerID)
         case function(Symbol)
+        /// `int` or `fixed`, for `dtype:` arguments.
+        case elementType(ElementType)
         /// Already reported; anything built from it is silently an error too.
         case error
 
@@ -324,6 +326,7 @@ public struct Checker {
         if players[symbol] != nil || PlayerID.serverNames.contains(ast.name(symbol)) { return "a player" }
         if params[symbol] != nil { return "a param" }
         if functions[symbol] != nil { return "a function" }
+        if ElementType(rawValue: ast.name(symbol)) != nil { return "an element type" }
         return nil
     }
 
@@ -369,6 +372,7 @@ public struct Checker {
         let text = ast.name(symbol)
         if let server = PlayerID.serverNames.firstIndex(of: text) { return .player(PlayerID(server)) }
         if functions[symbol] != nil { return .function(symbol) }
+        if let element = ElementType(rawValue: text) { return .elementType(element) }
         if topLevelNames.contains(symbol) {
             report(NameError.usedBeforeAssignment(text), at: range)
         } else {

@@ -1,1 +1,2 @@
+import Foundation
 print("tfe-bench: not built yet")

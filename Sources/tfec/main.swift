@@ -1,1 +1,5 @@
-print("tfec: not built yet")
+import Foundation
+import TFECommands
+
+let code = Tfec.main(Array(CommandLine.arguments.dropFirst()), console: .standard)
+exit(code.rawValue)
