@@ -40,12 +40,12 @@ public struct Parser {
     // MARK: - Statements
 
     private mutating func parseProgram() {
-        ast.topLevel = parseStatements(in: .topLevel, until: .endOfFile)
+        ast.topLevel = statementList(in: .topLevel, until: .endOfFile)
     }
 
     /// Statements separated by new lines or `;`, up to `end` (not consumed). In a function body it also
     /// stops at `return`, which `parseBlock` handles.
-    private mutating func parseStatements(in context: Context, until end: Token.Kind) -> [StmtID] {
+    private mutating func statementList(in context: Context, until end: Token.Kind) -> [StmtID] {
         var statements: [StmtID] = []
         while true {
             skipSeparators()
@@ -72,12 +72,12 @@ public struct Parser {
 
     private mutating func parseStatement(in context: Context) throws(Failure) -> StmtID {
         switch peek.kind {
-        case .kwProtocol: return try parseDeclaration(in: context, "protocol") { p throws(Failure) in try p.parseProtocolDecl() }
+        case .kwProtocol: return try topLevelOnly(in: context, "protocol") { p throws(Failure) in try p.parseProtocolDecl() }
         case .kwFixedpoint:
-            return try parseDeclaration(in: context, "fixedpoint") { p throws(Failure) in try p.parseFixedpointDecl() }
-        case .kwPlayer: return try parseDeclaration(in: context, "player") { p throws(Failure) in try p.parsePlayerDecl() }
-        case .kwParam: return try parseDeclaration(in: context, "param") { p throws(Failure) in try p.parseParamDecl() }
-        case .kwDef: return try parseDeclaration(in: context, "def") { p throws(Failure) in try p.parseFunctionDecl() }
+            return try topLevelOnly(in: context, "fixedpoint") { p throws(Failure) in try p.parseFixedpointDecl() }
+        case .kwPlayer: return try topLevelOnly(in: context, "player") { p throws(Failure) in try p.parsePlayerDecl() }
+        case .kwParam: return try topLevelOnly(in: context, "param") { p throws(Failure) in try p.parseParamDecl() }
+        case .kwDef: return try topLevelOnly(in: context, "def") { p throws(Failure) in try p.parseFunctionDecl() }
         case .kwFor: return try parseForStatement(in: context)
         case .kwReturn:
             report(.returnOutsideFunction, at: peek.range)
@@ -86,7 +86,7 @@ public struct Parser {
         }
     }
 
-    private mutating func parseDeclaration(
+    private mutating func topLevelOnly(
         in context: Context, _ keyword: String, _ body: (inout Parser) throws(Failure) -> StmtID
     ) throws(Failure) -> StmtID {
         if context != .topLevel {
@@ -98,7 +98,7 @@ public struct Parser {
 
     private mutating func parseProtocolDecl() throws(Failure) -> StmtID {
         let start = advance().range
-        let name = try parseName("a protocol name")
+        let name = try expectName("a protocol name")
         return addStmt(.protocol(name), start.union(name.range))
     }
 
@@ -111,17 +111,17 @@ public struct Parser {
 
     private mutating func parsePlayerDecl() throws(Failure) -> StmtID {
         let start = advance().range
-        var names = [try parseName("a player name")]
+        var names = [try expectName("a player name")]
         while peek.kind == .comma {
             position += 1
-            names.append(try parseName("a player name"))
+            names.append(try expectName("a player name"))
         }
         return addStmt(.player(names), start.union(names[names.count - 1].range))
     }
 
     private mutating func parseParamDecl() throws(Failure) -> StmtID {
         let start = advance().range
-        let name = try parseName("a parameter name")
+        let name = try expectName("a parameter name")
         _ = try expect(.equal, "'='")
         let value = try parseExpression()
         return addStmt(.param(name, value), start.union(ast[value].range))
@@ -129,7 +129,7 @@ public struct Parser {
 
     private mutating func parseFunctionDecl() throws(Failure) -> StmtID {
         let start = advance().range
-        let name = try parseName("a function name")
+        let name = try expectName("a function name")
         let open = try expect(.leftParen, "'('")
         let parameters = try parseParameterList(open: open)
         if peek.kind == .equal {
@@ -154,7 +154,7 @@ public struct Parser {
         var names: [Name] = []
         skipNewlines()
         while peek.kind != .rightParen {
-            names.append(try parseName("a parameter name"))
+            names.append(try expectName("a parameter name"))
             let skipped = skipNewlines()
             if peek.kind == .comma {
                 position += 1
@@ -173,7 +173,7 @@ public struct Parser {
         throws(Failure) -> (statements: [StmtID], result: ExprID?, close: SourceRange)
     {
         let open = try expect(.leftBrace, "'{'")
-        let statements = parseStatements(in: context, until: .rightBrace)
+        let statements = statementList(in: context, until: .rightBrace)
         var result: ExprID?
         if peek.kind == .kwReturn {
             let keyword = advance().range
@@ -198,7 +198,7 @@ public struct Parser {
 
     private mutating func parseForStatement(in context: Context) throws(Failure) -> StmtID {
         let start = advance().range
-        let variable = try parseName("a loop variable")
+        let variable = try expectName("a loop variable")
         _ = try expect(.kwIn, "'in'")
         let lower = try parseArithmetic()
         _ = try expect(.dotDotLess, "'..<' (loops are written 'for i in 0..<N')")
@@ -444,7 +444,7 @@ public struct Parser {
         return advance().range
     }
 
-    private mutating func parseName(_ what: String) throws(Failure) -> Name {
+    private mutating func expectName(_ what: String) throws(Failure) -> Name {
         let token = peek
         if token.kind == .identifier {
             position += 1
