@@ -30,13 +30,41 @@ public enum Builtin: String, CaseIterable, Sendable {
         }
     }
 
-    /// Parameter names without the optional marker.
-    var parameterNames: [String] { parameters.map { $0.hasSuffix("?") ? String($0.dropLast()) : $0 } }
+    /// Parameter names and which are optional, computed once per built-in.
+    var signature: Signature { Builtin.signatures[Builtin.allCases.firstIndex(of: self)!] }
+
+    /// A built-in's parameters without the optional markers.
+    struct Signature {
+        var names: [String]
+        var optional: [Bool]
+    }
+
+    private static let signatures: [Signature] = allCases.map { builtin in
+        Signature(names: builtin.parameters.map { $0.hasSuffix("?") ? String($0.dropLast()) : $0 },
+                  optional: builtin.parameters.map { $0.hasSuffix("?") })
+    }
 
     /// "1 argument", "2 to 4 arguments", for arity messages.
     var arityDescription: String {
         let required = parameters.count { !$0.hasSuffix("?") }
         if parameters.count == required { return required == 1 ? "1 argument" : "\(required) arguments" }
         return "\(required) to \(parameters.count) arguments"
+    }
+}
+
+/// A call's arguments matched to a built-in's parameters: `arguments["x"]` is the expression passed
+/// for `x`, if any.
+struct BoundArguments {
+    let names: [String]
+    var values: [ExprID?]
+
+    init(names: [String]) {
+        self.names = names
+        self.values = [ExprID?](repeating: nil, count: names.count)
+    }
+
+    subscript(_ name: String) -> ExprID? {
+        guard let index = names.firstIndex(of: name) else { return nil }
+        return values[index]
     }
 }

@@ -8,7 +8,7 @@ extension Checker {
         if let function = functions[callee.symbol] {
             return inline(function, callee: callee, arguments, range: range)
         }
-        guard let builtin = Builtin(rawValue: name) else {
+        guard let builtin = builtins[Int(callee.symbol.rawValue)] else {
             let candidates = functions.keys.map { ast.name($0) }.sorted() + Builtin.allCases.map(\.rawValue)
             report(NameError.unknownFunction(name), at: callee.range, notes: suggestion(for: name, among: candidates))
             for argument in arguments { _ = evaluate(argument.value) }
@@ -60,9 +60,7 @@ extension Checker {
             return .error
         }
         if failed || values.contains(where: { $0 == nil || $0!.isError }) { return .error }
-        var scope = Scope(kind: .function)
-        for (parameter, value) in zip(parameters, values) { scope.bindings[parameter.symbol] = Binding(value: value!) }
-        scopes.append(scope)
+        environment.pushFunction(parameters.map(\.symbol), values.map { Binding(value: $0!) })
         callStack.append((callee.symbol, range))
         for statement in body {
             execute(statement)
@@ -70,51 +68,53 @@ extension Checker {
         }
         let value = workLimitReported ? .error : evaluate(result)
         callStack.removeLast()
-        scopes.removeLast()
+        environment.pop()
         return value
     }
 
     /// Matches arguments to a built-in's parameters by position and label.
     private mutating func bind(_ arguments: [Argument], to builtin: Builtin, callee: Name, range: SourceRange)
-        -> [String: ExprID]?
+        -> BoundArguments?
     {
-        let names = builtin.parameterNames
-        var positions = names
+        let signature = builtin.signature
+        var bound = BoundArguments(names: signature.names)
         // `private_input(P, SHAPE)` and `output(P, v)` leave out the optional name in the middle.
-        if arguments.prefix(while: { $0.label == nil }).count == 2, names[1] == "name", names.count > 2 {
-            positions.remove(at: 1)
+        var skipsName = false
+        if signature.names.count > 2, signature.names[1] == "name", arguments.count >= 2,
+            arguments[0].label == nil, arguments[1].label == nil, arguments.count == 2 || arguments[2].label != nil
+        {
+            skipsName = true
         }
-        var bound: [String: ExprID] = [:]
         var failed = false
-        for (index, argument) in arguments.enumerated() {
-            let parameter: String
+        for (position, argument) in arguments.enumerated() {
+            let slot: Int
             if let label = argument.label {
-                parameter = ast.name(label.symbol)
-                guard names.contains(parameter) else {
-                    report(NameError.unknownArgumentLabel(label: parameter, callee: builtin.rawValue), at: label.range,
-                           notes: suggestion(for: parameter, among: names))
+                guard let index = signature.names.firstIndex(of: ast.name(label.symbol)) else {
+                    let text = ast.name(label.symbol)
+                    report(NameError.unknownArgumentLabel(label: text, callee: builtin.rawValue), at: label.range,
+                           notes: suggestion(for: text, among: signature.names))
                     failed = true
                     continue
                 }
+                slot = index
             } else {
-                guard index < positions.count else {
+                slot = skipsName && position >= 1 ? position + 1 : position
+                guard slot < signature.names.count else {
                     report(NameError.wrongArgumentCount(callee: builtin.rawValue, expected: builtin.arityDescription,
                                                         found: arguments.count), at: range)
                     return nil
                 }
-                parameter = positions[index]
             }
-            if bound[parameter] != nil {
-                report(NameError.duplicateArgument(label: parameter, callee: builtin.rawValue),
+            if bound.values[slot] != nil {
+                report(NameError.duplicateArgument(label: signature.names[slot], callee: builtin.rawValue),
                        at: argument.label?.range ?? ast[argument.value].range)
                 failed = true
                 continue
             }
-            bound[parameter] = argument.value
+            bound.values[slot] = argument.value
         }
         if failed { return nil }
-        let missing = zip(builtin.parameters, names).contains { spec, name in !spec.hasSuffix("?") && bound[name] == nil }
-        if missing {
+        for (slot, isOptional) in signature.optional.enumerated() where !isOptional && bound.values[slot] == nil {
             report(NameError.wrongArgumentCount(callee: builtin.rawValue, expected: builtin.arityDescription,
                                                 found: arguments.count), at: range)
             return nil
@@ -124,7 +124,7 @@ extension Checker {
 
     // MARK: - Built-ins
 
-    private mutating func checkBuiltin(_ builtin: Builtin, _ arguments: [String: ExprID], range: SourceRange,
+    private mutating func checkBuiltin(_ builtin: Builtin, _ arguments: BoundArguments, range: SourceRange,
                                        target: String?) -> Evaluated {
         switch builtin {
         case .privateInput, .publicInput, .input:
@@ -206,7 +206,7 @@ extension Checker {
         }
     }
 
-    private mutating func checkInput(_ builtin: Builtin, _ arguments: [String: ExprID], range: SourceRange,
+    private mutating func checkInput(_ builtin: Builtin, _ arguments: BoundArguments, range: SourceRange,
                                      target: String?) -> Evaluated {
         let player = arguments["player"].flatMap { expectPlayer($0, role: "provide inputs") }
         var name: String?
@@ -238,7 +238,7 @@ extension Checker {
         return emit(.input(kind, player: player, name: name), type: ValueType(element, shape, placement), at: range)
     }
 
-    private mutating func checkOutput(_ arguments: [String: ExprID], range: SourceRange) -> Evaluated {
+    private mutating func checkOutput(_ arguments: BoundArguments, range: SourceRange) -> Evaluated {
         let player = arguments["player"].flatMap { expectPlayer($0, role: "receive outputs") }
         guard let valueExpression = arguments["value"] else { return .error }
         var name: String?
@@ -336,7 +336,7 @@ extension Checker {
     }
 
     private func isBound(_ symbol: Symbol) -> Bool {
-        scopes.contains { $0.bindings[symbol] != nil }
+        environment.lookup(symbol) != nil
     }
 
     mutating func expectString(_ expression: ExprID, what: String) -> String? {

@@ -221,15 +221,8 @@ extension Checker {
     }
 
     private func bindingWithRange(_ symbol: Symbol) -> (Binding, SourceRange)? {
-        var index = scopes.count - 1
-        while true {
-            if let binding = scopes[index].bindings[symbol] {
-                guard let assignment = binding.assignment else { return nil }
-                return (binding, assignments[assignment].range)
-            }
-            if index == 0 { return nil }
-            index = scopes[index].kind == .function ? 0 : index - 1
-        }
+        guard let binding = environment.lookup(symbol), let assignment = binding.assignment else { return nil }
+        return (binding, assignments[assignment].range)
     }
 
     // MARK: - Values

@@ -3,7 +3,7 @@ import TFECore
 extension Checker {
     // MARK: - Tensor built-ins
 
-    mutating func checkElementwise(_ builtin: Builtin, _ arguments: [String: ExprID], range: SourceRange) -> Evaluated {
+    mutating func checkElementwise(_ builtin: Builtin, _ arguments: BoundArguments, range: SourceRange) -> Evaluated {
         guard let expression = arguments["x"], let value = tensor(expression) else { return .error }
         let operand = type(of: value)
         if operand.placement == .private {
@@ -25,7 +25,7 @@ extension Checker {
         return emit(.elementwise(function, value), type: ValueType(element, operand.shape, operand.placement), at: range)
     }
 
-    mutating func checkLayout(_ builtin: Builtin, _ arguments: [String: ExprID], range: SourceRange) -> Evaluated {
+    mutating func checkLayout(_ builtin: Builtin, _ arguments: BoundArguments, range: SourceRange) -> Evaluated {
         guard let expression = arguments["x"], let value = tensor(expression) else { return .error }
         let operand = type(of: value)
         let dimensions = operand.shape.dimensions
@@ -98,7 +98,7 @@ extension Checker {
         return normalized
     }
 
-    mutating func checkReduction(_ builtin: Builtin, _ arguments: [String: ExprID], range: SourceRange) -> Evaluated {
+    mutating func checkReduction(_ builtin: Builtin, _ arguments: BoundArguments, range: SourceRange) -> Evaluated {
         guard let expression = arguments["x"], let value = tensor(expression) else { return .error }
         let operand = type(of: value)
         let rank = operand.shape.rank
@@ -157,7 +157,7 @@ extension Checker {
         return integer
     }
 
-    mutating func checkConv2D(_ arguments: [String: ExprID], range: SourceRange) -> Evaluated {
+    mutating func checkConv2D(_ arguments: BoundArguments, range: SourceRange) -> Evaluated {
         guard let inputExpression = arguments["x"], let kernelExpression = arguments["kernel"] else { return .error }
         let input = tensor(inputExpression), kernel = tensor(kernelExpression)
         let stride = expectPositive(arguments["stride"], what: "'stride'", default: 1)
@@ -194,7 +194,7 @@ extension Checker {
                     type: ValueType(element, shape, placement), at: range)
     }
 
-    mutating func checkPool(_ builtin: Builtin, _ arguments: [String: ExprID], range: SourceRange) -> Evaluated {
+    mutating func checkPool(_ builtin: Builtin, _ arguments: BoundArguments, range: SourceRange) -> Evaluated {
         guard let inputExpression = arguments["x"] else { return .error }
         let input = tensor(inputExpression)
         let size = expectPositive(arguments["size"], what: "'size'", default: 1)
@@ -227,7 +227,7 @@ extension Checker {
                     type: ValueType(x.element, shape, x.placement), at: range)
     }
 
-    mutating func checkWhere(_ arguments: [String: ExprID], range: SourceRange) -> Evaluated {
+    mutating func checkWhere(_ arguments: BoundArguments, range: SourceRange) -> Evaluated {
         guard let c = arguments["condition"], let a = arguments["a"], let b = arguments["b"] else { return .error }
         let condition = tensor(c), left = tensor(a), right = tensor(b)
         guard let condition, let left, let right else { return .error }

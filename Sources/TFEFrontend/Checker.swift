@@ -35,7 +35,9 @@ public struct Checker {
     public private(set) var usedOverrides = Set<String>()
 
     // MARK: Execution state
-    var scopes: [Scope] = [Scope(kind: .global)]
+    var environment: Environment
+    /// The built-in each symbol names, if any.
+    let builtins: [Builtin?]
     var callStack: [(symbol: Symbol, callSite: SourceRange)] = []
     var work = 0
     var workLimitReported = false
@@ -45,15 +47,7 @@ public struct Checker {
     var outputNames: [PlayerID: [String: SourceRange]] = [:]
     var storeNames: [String: SourceRange] = [:]
     /// Names assigned anywhere at the top level, to tell "used before assigned" from "unknown".
-    var topLevelNames = Set<Symbol>()
-
-    /// A scope of bindings. Function bodies read their own scope, then the global one; loop scopes hold
-    /// only the loop variable, and assignments in a loop body go to the enclosing scope (as in Python).
-    struct Scope {
-        enum Kind { case global, function, loop }
-        var kind: Kind
-        var bindings: [Symbol: Binding] = [:]
-    }
+    var isTopLevelName: [Bool]
 
     struct Binding {
         var value: Evaluated
@@ -62,6 +56,8 @@ public struct Checker {
     }
 
     struct Assignment {
+        /// The assignment statement: every execution of one statement shares its usage verdict.
+        var statement: StmtID
         var name: String
         var range: SourceRange
         var value: Evaluated
@@ -103,6 +99,9 @@ public struct Checker {
         self.options = options
         self.diagnostics = diagnostics
         self.program = CheckedProgram(source: ast.source)
+        self.environment = Environment(symbolCount: ast.names.count)
+        self.builtins = ast.names.map { Builtin(rawValue: $0) }
+        self.isTopLevelName = [Bool](repeating: false, count: ast.names.count)
     }
 
     mutating func run() {
@@ -157,7 +156,7 @@ public struct Checker {
                     functions[name.symbol] = id
                 }
             case .assign(let name, _):
-                topLevelNames.insert(name.symbol)
+                isTopLevelName[Int(name.symbol.rawValue)] = true
             case .for(_, _, _, let body):
                 collectAssignedNames(body)
             case .expression, .error:
@@ -169,7 +168,7 @@ public struct Checker {
     private mutating func collectAssignedNames(_ body: [StmtID]) {
         for id in body {
             switch ast[id].kind {
-            case .assign(let name, _): topLevelNames.insert(name.symbol)
+            case .assign(let name, _): isTopLevelName[Int(name.symbol.rawValue)] = true
             case .for(_, _, _, let inner): collectAssignedNames(inner)
             default: break
             }
@@ -248,7 +247,7 @@ public struct Checker {
         case .protocol, .fixedpoint, .player, .param, .function, .error:
             break
         case .assign(let name, let value):
-            assign(name, evaluate(value, target: ast.name(name.symbol)))
+            assign(name, evaluate(value, target: ast.name(name.symbol)), statement: id)
         case .for(let variable, let lower, let upper, let body):
             executeLoop(variable, lower: lower, upper: upper, body: body)
         case .expression(let expression):
@@ -259,7 +258,7 @@ public struct Checker {
     private mutating func executeExpressionStatement(_ id: ExprID) {
         let expression = ast[id]
         if case .call(let callee, _) = expression.kind,
-            let builtin = Builtin(rawValue: ast.name(callee.symbol)),
+            let builtin = builtins[Int(callee.symbol.rawValue)],
             builtin == .output || builtin == .store || builtin == .print
         {
             _ = evaluate(id)
@@ -298,12 +297,12 @@ public struct Checker {
             return
         }
         for index in from..<to {
-            scopes.append(Scope(kind: .loop, bindings: [variable.symbol: Binding(value: .integer(index))]))
+            environment.pushLoop(variable.symbol, Binding(value: .integer(index)))
             for statement in body {
                 execute(statement)
                 if workLimitReported { break }
             }
-            scopes.removeLast()
+            environment.pop()
             if workLimitReported { return }
         }
     }
@@ -330,7 +329,7 @@ public struct Checker {
         return nil
     }
 
-    mutating func assign(_ name: Name, _ value: Evaluated) {
+    mutating func assign(_ name: Name, _ value: Evaluated, statement: StmtID) {
         let text = ast.name(name.symbol)
         if let what = reservedMeaning(of: name.symbol) {
             report(NameError.cannotAssign(text, what: what), at: name.range)
@@ -339,33 +338,23 @@ public struct Checker {
         if case .player = value {
             report(NameError.notAValue(ast.source.text(name.range), what: "a player"), at: name.range)
         }
-        // A loop variable shadows nothing: it is a constant of its loop.
-        for scope in scopes.reversed() {
-            if scope.kind == .loop, scope.bindings[name.symbol] != nil {
-                report(NameError.cannotAssign(text, what: "a loop variable"), at: name.range)
-                return
-            }
-            if scope.kind != .loop { break }
+        // A loop variable is a constant of its loop.
+        if environment.isLoopVariable(name.symbol) {
+            report(NameError.cannotAssign(text, what: "a loop variable"), at: name.range)
+            return
         }
         if case .value(let id) = value, program.operations[id.rawValue].name == nil {
             program.operations[id.rawValue].name = text
         }
-        assignments.append(Assignment(name: text, range: name.range, value: value))
-        let binding = Binding(value: value, assignment: assignments.count - 1)
-        let target = scopes.lastIndex { $0.kind != .loop } ?? 0
-        scopes[target].bindings[name.symbol] = binding
+        assignments.append(Assignment(statement: statement, name: text, range: name.range, value: value))
+        environment.assign(name.symbol, Binding(value: value, assignment: assignments.count - 1))
     }
 
     /// Resolves a name used as a value.
     mutating func lookup(_ symbol: Symbol, at range: SourceRange) -> Evaluated {
-        var index = scopes.count - 1
-        while true {
-            if let binding = scopes[index].bindings[symbol] {
-                if let assignment = binding.assignment { assignments[assignment].used = true }
-                return binding.value
-            }
-            if index == 0 { break }
-            index = scopes[index].kind == .function ? 0 : index - 1
+        if let binding = environment.lookup(symbol) {
+            if let assignment = binding.assignment { assignments[assignment].used = true }
+            return binding.value
         }
         if let value = params[symbol] { return .integer(value) }
         if let player = players[symbol] { return .player(player) }
@@ -373,7 +362,7 @@ public struct Checker {
         if let server = PlayerID.serverNames.firstIndex(of: text) { return .player(PlayerID(server)) }
         if functions[symbol] != nil { return .function(symbol) }
         if let element = ElementType(rawValue: text) { return .elementType(element) }
-        if topLevelNames.contains(symbol) {
+        if isTopLevelName[Int(symbol.rawValue)] {
             report(NameError.usedBeforeAssignment(text), at: range)
         } else {
             report(NameError.unknownName(text), at: range, notes: suggestion(for: text, among: visibleNames()))
@@ -384,7 +373,7 @@ public struct Checker {
     /// Names a misspelling could have meant: variables in scope, params and players.
     func visibleNames() -> [String] {
         var names: [String] = []
-        for scope in scopes { names += scope.bindings.keys.map { ast.name($0) } }
+        names += environment.boundSymbols.map { ast.name($0) }
         names += params.keys.map { ast.name($0) }
         names += program.players
         return names.sorted()
@@ -407,12 +396,13 @@ public struct Checker {
         diagnostics.append(kind, at: range, related: related, notes: notes)
     }
 
+    /// Warns once per assignment statement none of whose executions was ever read.
     mutating func reportUnused() {
-        var usedRanges = Set<SourceRange>()
-        for assignment in assignments where assignment.used { usedRanges.insert(assignment.range) }
-        var reported = Set<SourceRange>()
-        for assignment in assignments where !usedRanges.contains(assignment.range) {
-            guard reported.insert(assignment.range).inserted else { continue }
+        var used = [Bool](repeating: false, count: ast.stmts.count)
+        for assignment in assignments where assignment.used { used[assignment.statement.rawValue] = true }
+        var reported = used
+        for assignment in assignments where !reported[assignment.statement.rawValue] {
+            reported[assignment.statement.rawValue] = true
             if case .value(let id) = assignment.value, case .input(_, let player, let name) = program[id].kind {
                 diagnostics.append(CheckWarning.unusedInput(player: program.players[player.rawValue], name: name),
                                    at: assignment.range)

@@ -134,15 +134,16 @@ public struct Lexer {
         }
     }
 
+    private static let keywordBytes: [(bytes: [UInt8], kind: Token.Kind)] =
+        Token.Kind.keywords.map { (Array($0.key.utf8), $0.value) }
+
     private func keywordKind(_ start: Int, _ end: Int) -> Token.Kind? {
         let length = end - start
         guard length >= 2, length <= 10 else { return nil }
-        switch bytes[start] {
-        case UInt8(ascii: "p"), UInt8(ascii: "f"), UInt8(ascii: "d"), UInt8(ascii: "i"), UInt8(ascii: "r"):
-            return Token.Kind.keywords[String(decoding: bytes[start..<end], as: UTF8.self)]
-        default:
-            return nil
+        for (keyword, kind) in Lexer.keywordBytes where keyword.count == length && keyword[0] == bytes[start] {
+            if bytes[start..<end].elementsEqual(keyword) { return kind }
         }
+        return nil
     }
 
     /// Integers (`784`, `1_000`) and decimals (`0.5`, `.5`, `1e-3`, `2.5E+4`). `0..<N` lexes as `0`, `..<`, `N`.
@@ -172,16 +173,28 @@ public struct Lexer {
             malformed = true
             index += 1
         }
-        let text = String(decoding: bytes[start..<index], as: UTF8.self)
-        if malformed || text.contains("__") || text.hasSuffix("_") || text.contains("_.") || text.contains("._") {
-            return invalid(.malformedNumber(text), from: start)
+        // Underscores only between digits.
+        for k in start..<index where bytes[k] == UInt8(ascii: "_") {
+            if k + 1 >= index || !isDigit(bytes[k + 1]) || k == start || !isDigit(bytes[k - 1]) { malformed = true }
         }
-        if !isDecimal {
-            let clean = text.replacingUnderscores()
-            if Int(clean) == nil { return invalid(.integerTooLarge(text), from: start) }
-            return Token(kind: .integer, range: SourceRange(start: start, end: index))
+        if malformed {
+            return invalid(.malformedNumber(String(decoding: bytes[start..<index], as: UTF8.self)), from: start)
         }
-        return Token(kind: .decimal, range: SourceRange(start: start, end: index))
+        if !isDecimal && !fitsInInt(start, index) {
+            return invalid(.integerTooLarge(String(decoding: bytes[start..<index], as: UTF8.self)), from: start)
+        }
+        return Token(kind: isDecimal ? .decimal : .integer, range: SourceRange(start: start, end: index))
+    }
+
+    private func fitsInInt(_ start: Int, _ end: Int) -> Bool {
+        var value = 0
+        for k in start..<end where bytes[k] != UInt8(ascii: "_") {
+            let (times, overflow1) = value.multipliedReportingOverflow(by: 10)
+            let (sum, overflow2) = times.addingReportingOverflow(Int(bytes[k] - UInt8(ascii: "0")))
+            if overflow1 || overflow2 { return false }
+            value = sum
+        }
+        return true
     }
 
     private mutating func lexString(from start: Int, quote: UInt8 = UInt8(ascii: "\""), reportUnterminated: Bool = true)

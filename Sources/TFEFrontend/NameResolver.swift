@@ -3,14 +3,23 @@ import TFECore
 /// The `resolve-names` pass: every name and callee in the program, including bodies of functions that are
 /// never called and of loops that never run, must refer to something. The checker resolves names again
 /// as it executes; this pass finds the mistakes execution never reaches. Identical reports are merged.
+///
+/// Name sets are arrays indexed by symbol, so the pass costs a few array reads per name.
 struct NameResolver {
     let ast: AST
     var diagnostics: Diagnostics
     /// Names every scope can see: players, servers, params, functions, type names.
-    var globals = Set<String>()
-    var functions = Set<String>()
-    /// Every name assigned at the top level or in a top-level loop, in any order.
-    var topLevelAssigned = Set<String>()
+    var isGlobal: [Bool]
+    var isFunction: [Bool]
+    var isBuiltin: [Bool]
+    /// Names assigned at the top level or in a top-level loop, in any order.
+    var isTopLevelAssigned: [Bool]
+    /// Top-level names assigned so far, in program order.
+    var isVisible: [Bool]
+    /// A function's parameters and locals: `localGeneration[s] == generation` while checking its body.
+    var localGeneration: [Int]
+    var generation = 0
+    var inFunction = false
 
     static func run(_ ast: AST, into diagnostics: inout Diagnostics) {
         var resolver = NameResolver(ast: ast, diagnostics: diagnostics)
@@ -18,93 +27,123 @@ struct NameResolver {
         diagnostics = resolver.diagnostics
     }
 
+    private init(ast: AST, diagnostics: Diagnostics) {
+        self.ast = ast
+        self.diagnostics = diagnostics
+        let count = ast.names.count
+        let predefined = Set(PlayerID.serverNames + ["int", "fixed"])
+        isGlobal = ast.names.map { predefined.contains($0) }
+        isFunction = [Bool](repeating: false, count: count)
+        isBuiltin = ast.names.map { Builtin(rawValue: $0) != nil }
+        isTopLevelAssigned = isFunction
+        isVisible = isFunction
+        localGeneration = [Int](repeating: -1, count: count)
+    }
+
     private mutating func resolveProgram() {
-        globals = Set(PlayerID.serverNames + ["int", "fixed"])
         for id in ast.topLevel {
             switch ast[id].kind {
-            case .player(let names): globals.formUnion(names.map { ast.name($0.symbol) })
-            case .function(let name, _, _, _): functions.insert(ast.name(name.symbol))
+            case .player(let names): for name in names { isGlobal[index(name.symbol)] = true }
+            case .function(let name, _, _, _): isFunction[index(name.symbol)] = true
             default: break
             }
         }
         collectAssigned(ast.topLevel)
-        var visible = Set<String>()
-        resolve(ast.topLevel, visible: &visible, inFunction: false)
+        resolve(ast.topLevel)
     }
+
+    private func index(_ symbol: Symbol) -> Int { Int(symbol.rawValue) }
 
     private mutating func collectAssigned(_ statements: [StmtID]) {
         for id in statements {
             switch ast[id].kind {
-            case .assign(let name, _): topLevelAssigned.insert(ast.name(name.symbol))
+            case .assign(let name, _): isTopLevelAssigned[index(name.symbol)] = true
             case .for(_, _, _, let body): collectAssigned(body)
             default: break
             }
         }
     }
 
-    /// Resolves statements in order; `visible` grows with each assignment.
-    private mutating func resolve(_ statements: [StmtID], visible: inout Set<String>, inFunction: Bool) {
+    private func isDefined(_ symbol: Symbol) -> Bool {
+        let i = index(symbol)
+        if isGlobal[i] || isFunction[i] { return true }
+        if inFunction { return localGeneration[i] == generation || isTopLevelAssigned[i] }
+        return isVisible[i]
+    }
+
+    private mutating func define(_ symbol: Symbol) {
+        if inFunction { localGeneration[index(symbol)] = generation } else { isVisible[index(symbol)] = true }
+    }
+
+    /// Resolves statements in order; each assignment makes its name visible to what follows.
+    private mutating func resolve(_ statements: [StmtID]) {
         for id in statements {
             switch ast[id].kind {
             case .param(let name, let value):
-                resolve(value, visible: visible, inFunction: inFunction)
-                globals.insert(ast.name(name.symbol))
+                resolve(value)
+                isGlobal[index(name.symbol)] = true
             case .fixedpoint(let arguments):
-                for argument in arguments { resolve(argument.value, visible: visible, inFunction: inFunction) }
+                for argument in arguments { resolve(argument.value) }
             case .function(_, let parameters, let body, let result):
-                var locals = Set(parameters.map { ast.name($0.symbol) })
-                resolve(body, visible: &locals, inFunction: true)
-                resolve(result, visible: locals, inFunction: true)
+                generation += 1
+                inFunction = true
+                for parameter in parameters { define(parameter.symbol) }
+                resolve(body)
+                resolve(result)
+                inFunction = false
             case .assign(let name, let value):
-                resolve(value, visible: visible, inFunction: inFunction)
-                visible.insert(ast.name(name.symbol))
+                resolve(value)
+                define(name.symbol)
             case .for(let variable, let lower, let upper, let body):
-                resolve(lower, visible: visible, inFunction: inFunction)
-                resolve(upper, visible: visible, inFunction: inFunction)
-                let name = ast.name(variable.symbol)
-                let shadowed = visible.contains(name)
-                visible.insert(name)
-                resolve(body, visible: &visible, inFunction: inFunction)
-                if !shadowed { visible.remove(name) }
+                resolve(lower)
+                resolve(upper)
+                let wasDefined = isDefined(variable.symbol)
+                define(variable.symbol)
+                resolve(body)
+                if !wasDefined, !inFunction { isVisible[index(variable.symbol)] = false }
             case .expression(let expression):
-                resolve(expression, visible: visible, inFunction: inFunction)
+                resolve(expression)
             case .protocol, .player, .error:
                 break
             }
         }
     }
 
-    private mutating func resolve(_ id: ExprID, visible: Set<String>, inFunction: Bool) {
+    private mutating func resolve(_ id: ExprID) {
         let expression = ast[id]
         switch expression.kind {
         case .name(let symbol):
+            if isDefined(symbol) { return }
             let name = ast.name(symbol)
-            if visible.contains(name) || globals.contains(name) || functions.contains(name) { return }
-            if inFunction && topLevelAssigned.contains(name) { return }
-            if topLevelAssigned.contains(name) {
+            if isTopLevelAssigned[index(symbol)] {
                 diagnostics.append(NameError.usedBeforeAssignment(name), at: expression.range)
             } else {
-                let candidates = (visible.union(globals).subtracting(["int", "fixed"])).sorted()
-                let notes = Suggestion.closest(to: name, in: candidates).map { [Diagnostic.Note("did you mean '\($0)'?")] }
-                diagnostics.append(NameError.unknownName(name), at: expression.range, notes: notes ?? [])
+                let candidates = ast.names.indices.filter {
+                    (isGlobal[$0] || isDefined(Symbol(rawValue: Int32($0)))) && !["int", "fixed"].contains(ast.names[$0])
+                }.map { ast.names[$0] }.sorted()
+                diagnostics.append(NameError.unknownName(name), at: expression.range, notes: suggestion(name, candidates))
             }
         case .list(let elements):
-            for element in elements { resolve(element, visible: visible, inFunction: inFunction) }
+            for element in elements { resolve(element) }
         case .unary(_, let operand):
-            resolve(operand, visible: visible, inFunction: inFunction)
+            resolve(operand)
         case .binary(_, let lhs, let rhs):
-            resolve(lhs, visible: visible, inFunction: inFunction)
-            resolve(rhs, visible: visible, inFunction: inFunction)
+            resolve(lhs)
+            resolve(rhs)
         case .call(let callee, let arguments):
-            let name = ast.name(callee.symbol)
-            if !functions.contains(name), Builtin(rawValue: name) == nil {
-                let candidates = functions.sorted() + Builtin.allCases.map(\.rawValue)
-                let notes = Suggestion.closest(to: name, in: candidates).map { [Diagnostic.Note("did you mean '\($0)'?")] }
-                diagnostics.append(NameError.unknownFunction(name), at: callee.range, notes: notes ?? [])
+            if !isFunction[index(callee.symbol)], !isBuiltin[index(callee.symbol)] {
+                let name = ast.name(callee.symbol)
+                let functions = ast.names.indices.filter { isFunction[$0] }.map { ast.names[$0] }.sorted()
+                diagnostics.append(NameError.unknownFunction(name), at: callee.range,
+                                   notes: suggestion(name, functions + Builtin.allCases.map(\.rawValue)))
             }
-            for argument in arguments { resolve(argument.value, visible: visible, inFunction: inFunction) }
+            for argument in arguments { resolve(argument.value) }
         case .integer, .decimal, .string, .error:
             break
         }
+    }
+
+    private func suggestion(_ name: String, _ candidates: [String]) -> [Diagnostic.Note] {
+        Suggestion.closest(to: name, in: candidates).map { [Diagnostic.Note("did you mean '\($0)'?")] } ?? []
     }
 }

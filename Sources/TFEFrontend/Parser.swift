@@ -8,7 +8,7 @@ public struct Parser {
     private var position = 0
     private var ast: AST
     private var diagnostics: Diagnostics
-    private var symbols: [String: Int32] = [:]
+    private var symbols = SymbolTable()
     private var depth = 0
 
     /// Expressions nested deeper than this are rejected rather than risking the stack.
@@ -25,6 +25,7 @@ public struct Parser {
         let tokens = Lexer.tokenize(source, into: &diagnostics)
         var parser = Parser(tokens: tokens, ast: AST(source: source), diagnostics: diagnostics)
         parser.parseProgram()
+        parser.ast.names = parser.symbols.names
         diagnostics = parser.diagnostics
         return parser.ast
     }
@@ -289,7 +290,7 @@ public struct Parser {
         switch token.kind {
         case .integer:
             position += 1
-            let value = Int(text(token.range).replacingUnderscores()) ?? 0  // the lexer checked the range
+            let value = integerValue(token.range)
             return addExpr(.integer(value), token.range)
         case .decimal:
             position += 1
@@ -498,6 +499,15 @@ public struct Parser {
         }
     }
 
+    /// The value of an integer token; the lexer checked that it fits.
+    private func integerValue(_ range: SourceRange) -> Int {
+        var value = 0
+        for index in range.start..<range.end where ast.source.bytes[index] != UInt8(ascii: "_") {
+            value = value &* 10 &+ Int(ast.source.bytes[index] &- UInt8(ascii: "0"))
+        }
+        return value
+    }
+
     private func comparisonOperator(_ kind: Token.Kind) -> BinaryOperator? {
         switch kind {
         case .less: return .less
@@ -538,12 +548,7 @@ public struct Parser {
     }
 
     private mutating func intern(_ range: SourceRange) -> Symbol {
-        let name = text(range)
-        if let existing = symbols[name] { return Symbol(rawValue: existing) }
-        let symbol = Int32(ast.names.count)
-        ast.names.append(name)
-        symbols[name] = symbol
-        return Symbol(rawValue: symbol)
+        symbols.intern(ast.source.bytes, range.start, range.end)
     }
 
     private mutating func addExpr(_ kind: Expr.Kind, _ range: SourceRange, operatorRange: SourceRange? = nil) -> ExprID {

@@ -1,2 +1,23 @@
 import Foundation
-print("tfe-bench: not built yet")
+import TFECore
+import TFEFrontend
+
+/// `tfe-bench`: the project's benchmarks. Each prints its figures as a table of ratios measured in one run.
+let arguments = Array(CommandLine.arguments.dropFirst())
+let usage = """
+    USAGE: tfe-bench <benchmark>
+
+    BENCHMARKS:
+      frontend   Parse and check generated programs of 10k, 100k and 1M lines.
+
+    """
+
+switch arguments.first {
+case "frontend":
+    FrontendBenchmark.run(sizes: arguments.dropFirst().compactMap { Int($0) })
+case "-h", "--help", "help":
+    print(usage, terminator: "")
+default:
+    FileHandle.standardError.write(Data(("Error: expected a benchmark name\n" + usage).utf8))
+    exit(64)
+}
