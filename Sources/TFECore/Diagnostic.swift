@@ -84,11 +84,20 @@ public struct Diagnostics: Sendable {
     public var hasErrors: Bool { all.contains { $0.severity == .error } }
     public var errorCount: Int { all.count { $0.severity == .error } }
 
-    /// One diagnostic per problem, sorted by position. Identical diagnostics (a loop body checked
-    /// once per iteration, a function inlined at several calls) are reported once.
+    /// One diagnostic per problem, sorted by position. Identical reports (a loop body checked once per
+    /// iteration, a function inlined at several calls, a name checked by two passes) are reported once:
+    /// the first, with its notes.
     public var sorted: [Diagnostic] {
-        var seen = Set<Diagnostic>()
-        let unique = all.filter { seen.insert($0).inserted }
+        struct Key: Hashable {
+            var severity: Diagnostic.Severity
+            var kind: String
+            var message: String
+            var range: SourceRange
+        }
+        var seen = Set<Key>()
+        let unique = all.filter {
+            seen.insert(Key(severity: $0.severity, kind: $0.kind, message: $0.message, range: $0.range)).inserted
+        }
         return unique.enumerated().sorted { lhs, rhs in
             if lhs.element.range.start != rhs.element.range.start {
                 return lhs.element.range.start < rhs.element.range.start

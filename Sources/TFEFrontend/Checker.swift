@@ -8,7 +8,7 @@ public struct CheckOptions: Sendable {
     /// compiler run away.
     public var workLimit: Int
 
-    public init(overrides: [String: Int] = [:], workLimit: Int = 4_000_000) {
+    public init(overrides: [String: Int] = [:], workLimit: Int = 10_000_000) {
         self.overrides = overrides
         self.workLimit = workLimit
     }
