@@ -1,1 +1,0 @@
-// The TFERuntime module; see STYLE.md section 1 for what it owns.
