@@ -22,7 +22,9 @@ let package = Package(
         // MARK: - Tests
         .testTarget(name: "TFECoreTests", dependencies: ["TFECore", "TFETestSupport"]),
         .testTarget(name: "TFEFrontendTests", dependencies: ["TFECore", "TFEFrontend", "TFETestSupport"]),
-        .testTarget(name: "TFERuntimeTests", dependencies: ["TFECore", "TFERuntime", "TFETestSupport"]),
+        .testTarget(
+            name: "TFERuntimeTests", dependencies: ["TFECore", "TFERuntime", "TFETestSupport"], exclude: ["Fixtures"]
+        ),
         .testTarget(name: "TFECommandsTests", dependencies: ["TFECommands", "TFEFrontend", "TFETestSupport"]),
         .testTarget(
             name: "TFEGoldenTests",
