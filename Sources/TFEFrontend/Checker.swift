@@ -25,10 +25,10 @@ public struct Checker {
     var program: CheckedProgram
 
     // MARK: Declarations
-    var players: [Symbol: PlayerID] = [:]
+    var players: SymbolMap<PlayerID>
     var playerRanges: [PlayerID: SourceRange] = [:]
-    var functions: [Symbol: StmtID] = [:]
-    var params: [Symbol: Int] = [:]
+    var functions: SymbolMap<StmtID>
+    var params: SymbolMap<Int>
     var protocolDeclared = false
     var fixedpointDeclared = false
     /// Overrides that named a declared param.
@@ -100,6 +100,9 @@ public struct Checker {
         self.diagnostics = diagnostics
         self.program = CheckedProgram(source: ast.source)
         self.environment = Environment(symbolCount: ast.names.count)
+        self.players = SymbolMap(symbolCount: ast.names.count)
+        self.functions = SymbolMap(symbolCount: ast.names.count)
+        self.params = SymbolMap(symbolCount: ast.names.count)
         self.builtins = ast.names.map { Builtin(rawValue: $0) }
         self.isTopLevelName = [Bool](repeating: false, count: ast.names.count)
     }
