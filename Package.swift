@@ -10,9 +10,11 @@ let package = Package(
         // MARK: - Libraries (dependencies only point down STYLE.md's table)
         .target(name: "TFECore"),
         .target(name: "TFEFrontend", dependencies: ["TFECore"]),
+        .target(name: "TFEBytecode", dependencies: ["TFECore"]),
+        .target(name: "TFELowering", dependencies: ["TFECore", "TFEFrontend", "TFEBytecode"]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
-        .target(name: "TFERuntime", dependencies: ["TFECore", "CZlib"]),
-        .target(name: "TFECommands", dependencies: ["TFECore", "TFEFrontend"]),
+        .target(name: "TFERuntime", dependencies: ["TFECore", "TFEBytecode", "CZlib"]),
+        .target(name: "TFECommands", dependencies: ["TFECore", "TFEFrontend", "TFEBytecode", "TFELowering", "TFERuntime"]),
         .target(name: "TFETestSupport", dependencies: ["TFECore"]),
 
         // MARK: - Executables
@@ -22,6 +24,10 @@ let package = Package(
         // MARK: - Tests
         .testTarget(name: "TFECoreTests", dependencies: ["TFECore", "TFETestSupport"]),
         .testTarget(name: "TFEFrontendTests", dependencies: ["TFECore", "TFEFrontend", "TFETestSupport"]),
+        .testTarget(name: "TFEBytecodeTests", dependencies: ["TFECore", "TFEBytecode", "TFETestSupport"]),
+        .testTarget(
+            name: "TFELoweringTests", dependencies: ["TFECore", "TFEFrontend", "TFEBytecode", "TFELowering", "TFETestSupport"]
+        ),
         .testTarget(
             name: "TFERuntimeTests", dependencies: ["TFECore", "TFERuntime", "TFETestSupport"], exclude: ["Fixtures"]
         ),

@@ -65,3 +65,15 @@ public enum Placement: Hashable, Sendable {
     /// Plaintext held by one player alone.
     case local(PlayerID)
 }
+
+/// The protocol a program runs under.
+public enum ProtocolKind: String, Hashable, Sendable, CaseIterable {
+    case pond
+    case securenn
+}
+
+/// Padding of convolutions and pooling, as TensorFlow defines it.
+public enum Padding: String, Hashable, Sendable {
+    case same = "SAME", valid = "VALID"
+}
+

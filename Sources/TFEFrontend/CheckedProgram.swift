@@ -5,12 +5,6 @@ public enum ValueTag {}
 /// A value of a `CheckedProgram`: the index of the operation that computes it.
 public typealias ValueID = TypedIndex<ValueTag>
 
-/// The protocol a program runs under.
-public enum ProtocolKind: String, Hashable, Sendable, CaseIterable {
-    case pond
-    case securenn
-}
-
 /// Element type, shape and placement of a value.
 public struct ValueType: Hashable, Sendable {
     public var element: ElementType
@@ -55,11 +49,6 @@ public enum InputKind: String, Hashable, Sendable {
 /// Element-wise functions of one operand.
 public enum ElementwiseFunction: String, Hashable, Sendable, CaseIterable {
     case square, sigmoid, relu, reluApprox = "relu_approx", exp, log
-}
-
-/// Padding of convolutions and pooling, as TensorFlow defines it.
-public enum Padding: String, Hashable, Sendable {
-    case same = "SAME", valid = "VALID"
 }
 
 /// One step of a checked program.

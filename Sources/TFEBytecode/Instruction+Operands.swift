@@ -1,0 +1,229 @@
+import TFECore
+
+/// An operand's value, as the generic encoder, decoder, verifier and printer see it.
+public enum OperandValue: Hashable, Sendable {
+    case register(Register)
+    case registers([Register])
+    case player(PlayerID)
+    case string(String)
+    case constant(Int)
+    case integer(Int)
+    case integers([Int])
+    case selector(UInt8)
+}
+
+extension Opcode {
+    /// The operand layout of each opcode: the single table everything else derives from.
+    public var operands: [OperandKind] {
+        switch self {
+        case .invalid: return []
+        case .const: return [.destination, .constant]
+        case .add, .sub, .mul, .matmul: return [.destination, .source, .source]
+        case .neg, .reshape, .trunc, .sharePublic, .open, .share: return [.destination, .source]
+        case .conv2d: return [.destination, .source, .source, .integer, .selector]
+        case .sum: return [.destination, .source, .integer]
+        case .transpose: return [.destination, .source, .integers]
+        case .poolsum: return [.destination, .source, .integer, .integer, .selector]
+        case .map: return [.destination, .source, .selector]
+        case .compare: return [.destination, .source, .source, .selector]
+        case .select: return [.destination, .source, .source, .source]
+        case .reduce: return [.destination, .source, .selector, .integer]
+        case .truncFinish: return [.destination, .source, .source, .source]
+        case .print: return [.player, .string, .sources]
+        case .input: return [.destination, .player, .string]
+        case .output: return [.player, .string, .source]
+        case .reveal: return [.destination, .source, .player]
+        case .triple: return [.destination, .destination, .destination, .selector, .integer, .selector]
+        case .squarePair: return [.destination, .destination]
+        case .truncPair: return [.destination, .destination, .destination]
+        }
+    }
+}
+
+/// `axis` operands: nil (all axes) is encoded as -1.
+private func encodeAxis(_ axis: Int?) -> OperandValue { .integer(axis ?? -1) }
+private func paddingCode(_ padding: Padding) -> UInt8 { padding == .same ? 1 : 0 }
+
+extension Instruction {
+    /// The operand values in `opcode.operands` order.
+    public var operands: [OperandValue] {
+        func r(_ register: Register) -> OperandValue { .register(register) }
+        func s(_ register: PrivateRegister) -> OperandValue { .register(.private(register)) }
+        func p(_ register: PublicRegister) -> OperandValue { .register(.public(register)) }
+        switch self {
+        case .const(let dst, let constant): return [r(dst), .constant(constant)]
+        case .add(let dst, let lhs, let rhs), .sub(let dst, let lhs, let rhs), .mul(let dst, let lhs, let rhs),
+            .matmul(let dst, let lhs, let rhs):
+            return [r(dst), r(lhs), r(rhs)]
+        case .neg(let dst, let src), .reshape(let dst, let src): return [r(dst), r(src)]
+        case .conv2d(let dst, let input, let kernel, let stride, let padding):
+            return [r(dst), r(input), r(kernel), .integer(stride), .selector(paddingCode(padding))]
+        case .sum(let dst, let src, let axis): return [r(dst), r(src), encodeAxis(axis)]
+        case .transpose(let dst, let src, let permutation): return [r(dst), r(src), .integers(permutation)]
+        case .poolsum(let dst, let src, let size, let stride, let padding):
+            return [r(dst), r(src), .integer(size), .integer(stride), .selector(paddingCode(padding))]
+        case .trunc(let dst, let src): return [p(dst), p(src)]
+        case .map(let dst, let src, let function): return [r(dst), r(src), .selector(function.rawValue)]
+        case .compare(let dst, let lhs, let rhs, let comparison):
+            return [r(dst), r(lhs), r(rhs), .selector(comparison.rawValue)]
+        case .select(let dst, let condition, let lhs, let rhs): return [r(dst), r(condition), r(lhs), r(rhs)]
+        case .reduce(let dst, let src, let reduction, let axis):
+            return [r(dst), r(src), .selector(reduction.rawValue), encodeAxis(axis)]
+        case .sharePublic(let dst, let src): return [s(dst), p(src)]
+        case .truncFinish(let dst, let masked, let high, let msb): return [s(dst), p(masked), s(high), s(msb)]
+        case .print(let player, let format, let values): return [.player(player), .string(format), .registers(values)]
+        case .input(let dst, let player, let name): return [r(dst), .player(player), .string(name)]
+        case .output(let player, let name, let src): return [.player(player), .string(name), r(src)]
+        case .open(let dst, let src): return [p(dst), s(src)]
+        case .reveal(let dst, let src, let player): return [r(.local(dst)), s(src), .player(player)]
+        case .share(let dst, let src): return [s(dst), r(.local(src))]
+        case .triple(let a, let b, let c, let kind):
+            switch kind {
+            case .mul: return [s(a), s(b), s(c), .selector(0), .integer(0), .selector(0)]
+            case .matmul: return [s(a), s(b), s(c), .selector(1), .integer(0), .selector(0)]
+            case .conv2d(let stride, let padding):
+                return [s(a), s(b), s(c), .selector(2), .integer(stride), .selector(paddingCode(padding))]
+            }
+        case .squarePair(let a, let square): return [s(a), s(square)]
+        case .truncPair(let r, let high, let msb): return [s(r), s(high), s(msb)]
+        }
+    }
+
+    /// Rebuilds an instruction from its operands; nil when they do not fit the opcode (wrong operand
+    /// kinds, register kinds, or selector values). The decoder reports nil as a malformed instruction.
+    public init?(opcode: Opcode, operands values: [OperandValue]) {
+        guard values.count == opcode.operands.count else { return nil }
+        func r(_ i: Int) -> Register? {
+            if case .register(let register) = values[i] { return register }
+            return nil
+        }
+        func s(_ i: Int) -> PrivateRegister? {
+            if case .register(.private(let register)) = values[i] { return register }
+            return nil
+        }
+        func p(_ i: Int) -> PublicRegister? {
+            if case .register(.public(let register)) = values[i] { return register }
+            return nil
+        }
+        func l(_ i: Int) -> LocalRegister? {
+            if case .register(.local(let register)) = values[i] { return register }
+            return nil
+        }
+        func int(_ i: Int) -> Int? {
+            if case .integer(let value) = values[i] { return value }
+            return nil
+        }
+        func axis(_ i: Int) -> Int?? {
+            guard let value = int(i) else { return nil }
+            return .some(value == -1 ? nil : value)
+        }
+        func selector(_ i: Int) -> UInt8? {
+            if case .selector(let value) = values[i] { return value }
+            return nil
+        }
+        func padding(_ i: Int) -> Padding? {
+            switch selector(i) {
+            case 0: return .valid
+            case 1: return .same
+            default: return nil
+            }
+        }
+        func player(_ i: Int) -> PlayerID? {
+            if case .player(let value) = values[i] { return value }
+            return nil
+        }
+        func string(_ i: Int) -> String? {
+            if case .string(let value) = values[i] { return value }
+            return nil
+        }
+        var result: Instruction?
+        switch opcode {
+        case .invalid: return nil
+        case .const:
+            if let dst = r(0), case .constant(let index) = values[1] { result = .const(dst: dst, constant: index) }
+        case .add, .sub, .mul, .matmul:
+            guard let dst = r(0), let lhs = r(1), let rhs = r(2) else { return nil }
+            switch opcode {
+            case .add: result = .add(dst: dst, lhs: lhs, rhs: rhs)
+            case .sub: result = .sub(dst: dst, lhs: lhs, rhs: rhs)
+            case .mul: result = .mul(dst: dst, lhs: lhs, rhs: rhs)
+            default: result = .matmul(dst: dst, lhs: lhs, rhs: rhs)
+            }
+        case .neg:
+            if let dst = r(0), let src = r(1) { result = .neg(dst: dst, src: src) }
+        case .reshape:
+            if let dst = r(0), let src = r(1) { result = .reshape(dst: dst, src: src) }
+        case .conv2d:
+            if let dst = r(0), let input = r(1), let kernel = r(2), let stride = int(3), let pad = padding(4) {
+                result = .conv2d(dst: dst, input: input, kernel: kernel, stride: stride, padding: pad)
+            }
+        case .sum:
+            if let dst = r(0), let src = r(1), let axis = axis(2) { result = .sum(dst: dst, src: src, axis: axis) }
+        case .transpose:
+            if let dst = r(0), let src = r(1), case .integers(let permutation) = values[2] {
+                result = .transpose(dst: dst, src: src, permutation: permutation)
+            }
+        case .poolsum:
+            if let dst = r(0), let src = r(1), let size = int(2), let stride = int(3), let pad = padding(4) {
+                result = .poolsum(dst: dst, src: src, size: size, stride: stride, padding: pad)
+            }
+        case .trunc:
+            if let dst = p(0), let src = p(1) { result = .trunc(dst: dst, src: src) }
+        case .map:
+            if let dst = r(0), let src = r(1), let code = selector(2), let function = MapFunction(rawValue: code) {
+                result = .map(dst: dst, src: src, function: function)
+            }
+        case .compare:
+            if let dst = r(0), let lhs = r(1), let rhs = r(2), let code = selector(3),
+                let comparison = Comparison(rawValue: code)
+            {
+                result = .compare(dst: dst, lhs: lhs, rhs: rhs, comparison: comparison)
+            }
+        case .select:
+            if let dst = r(0), let c = r(1), let lhs = r(2), let rhs = r(3) {
+                result = .select(dst: dst, condition: c, lhs: lhs, rhs: rhs)
+            }
+        case .reduce:
+            if let dst = r(0), let src = r(1), let code = selector(2), let reduction = Reduction(rawValue: code),
+                let axis = axis(3)
+            {
+                result = .reduce(dst: dst, src: src, reduction: reduction, axis: axis)
+            }
+        case .sharePublic:
+            if let dst = s(0), let src = p(1) { result = .sharePublic(dst: dst, src: src) }
+        case .truncFinish:
+            if let dst = s(0), let masked = p(1), let high = s(2), let msb = s(3) {
+                result = .truncFinish(dst: dst, masked: masked, high: high, msb: msb)
+            }
+        case .print:
+            if let who = player(0), let format = string(1), case .registers(let registers) = values[2] {
+                result = .print(player: who, format: format, values: registers)
+            }
+        case .input:
+            if let dst = r(0), let who = player(1), let name = string(2) { result = .input(dst: dst, player: who, name: name) }
+        case .output:
+            if let who = player(0), let name = string(1), let src = r(2) { result = .output(player: who, name: name, src: src) }
+        case .open:
+            if let dst = p(0), let src = s(1) { result = .open(dst: dst, src: src) }
+        case .reveal:
+            if let dst = l(0), let src = s(1), let who = player(2) { result = .reveal(dst: dst, src: src, player: who) }
+        case .share:
+            if let dst = s(0), let src = l(1) { result = .share(dst: dst, src: src) }
+        case .triple:
+            guard let a = s(0), let b = s(1), let c = s(2), let code = selector(3), let stride = int(4) else { return nil }
+            switch code {
+            case 0: result = .triple(a: a, b: b, c: c, kind: .mul)
+            case 1: result = .triple(a: a, b: b, c: c, kind: .matmul)
+            case 2:
+                if let pad = padding(5) { result = .triple(a: a, b: b, c: c, kind: .conv2d(stride: stride, padding: pad)) }
+            default: return nil
+            }
+        case .squarePair:
+            if let a = s(0), let square = s(1) { result = .squarePair(a: a, square: square) }
+        case .truncPair:
+            if let r = s(0), let high = s(1), let msb = s(2) { result = .truncPair(r: r, high: high, msb: msb) }
+        }
+        guard let result else { return nil }
+        self = result
+    }
+}

@@ -1,0 +1,169 @@
+import TFECore
+
+/// Tags for the register kinds.
+public enum PrivateTag {}
+public enum PublicTag {}
+public enum LocalTag {}
+/// A private register (`s3`): additive shares held by server0 and server1.
+public typealias PrivateRegister = TypedIndex<PrivateTag>
+/// A public register (`p1`): a ring value known to server0 and server1.
+public typealias PublicRegister = TypedIndex<PublicTag>
+/// A local register (`l0`): a float64 value held by one player.
+public typealias LocalRegister = TypedIndex<LocalTag>
+
+/// A register of any kind, for operations that accept several.
+public enum Register: Hashable, Sendable, CustomStringConvertible {
+    case `private`(PrivateRegister)
+    case `public`(PublicRegister)
+    case local(LocalRegister)
+
+    public var description: String {
+        switch self {
+        case .private(let r): return "s\(r.rawValue)"
+        case .public(let r): return "p\(r.rawValue)"
+        case .local(let r): return "l\(r.rawValue)"
+        }
+    }
+
+    public var isPrivate: Bool {
+        if case .private = self { return true }
+        return false
+    }
+}
+
+/// Functions `map` applies element-wise to plaintext values.
+public enum MapFunction: UInt8, CaseIterable, Sendable {
+    case sigmoid = 0, exp, log, relu, reluApprox, square
+
+    public var name: String {
+        switch self {
+        case .sigmoid: return "sigmoid"
+        case .exp: return "exp"
+        case .log: return "log"
+        case .relu: return "relu"
+        case .reluApprox: return "relu_approx"
+        case .square: return "square"
+        }
+    }
+}
+
+/// Element-wise comparisons of plaintext values.
+public enum Comparison: UInt8, CaseIterable, Sendable {
+    case less = 0, lessEqual, greater, greaterEqual, equal, notEqual
+
+    public var name: String { ["lt", "le", "gt", "ge", "eq", "ne"][Int(rawValue)] }
+}
+
+/// Reductions along an axis of plaintext values.
+public enum Reduction: UInt8, CaseIterable, Sendable {
+    case argmax = 0, softmax
+
+    public var name: String { self == .argmax ? "argmax" : "softmax" }
+}
+
+/// What a Beaver triple multiplies.
+public enum TripleKind: Hashable, Sendable {
+    case mul
+    case matmul
+    case conv2d(stride: Int, padding: Padding)
+}
+
+/// One machine instruction. The encoder, decoder, verifier, cost model and printer all go through
+/// `operands` / `init(opcode:operands:)`, so they cannot disagree on an instruction's layout.
+public enum Instruction: Hashable, Sendable {
+    case const(dst: Register, constant: Int)
+    case add(dst: Register, lhs: Register, rhs: Register)
+    case sub(dst: Register, lhs: Register, rhs: Register)
+    case neg(dst: Register, src: Register)
+    case mul(dst: Register, lhs: Register, rhs: Register)
+    case matmul(dst: Register, lhs: Register, rhs: Register)
+    case conv2d(dst: Register, input: Register, kernel: Register, stride: Int, padding: Padding)
+    /// `axis` nil sums every element.
+    case sum(dst: Register, src: Register, axis: Int?)
+    case transpose(dst: Register, src: Register, permutation: [Int])
+    case reshape(dst: Register, src: Register)
+    case poolsum(dst: Register, src: Register, size: Int, stride: Int, padding: Padding)
+    case trunc(dst: PublicRegister, src: PublicRegister)
+    case map(dst: Register, src: Register, function: MapFunction)
+    case compare(dst: Register, lhs: Register, rhs: Register, comparison: Comparison)
+    case select(dst: Register, condition: Register, lhs: Register, rhs: Register)
+    /// `axis` nil reduces the flattened value (argmax only).
+    case reduce(dst: Register, src: Register, reduction: Reduction, axis: Int?)
+    case sharePublic(dst: PrivateRegister, src: PublicRegister)
+    case truncFinish(dst: PrivateRegister, masked: PublicRegister, high: PrivateRegister, msb: PrivateRegister)
+    /// `format` holds one `{}` per value.
+    case print(player: PlayerID, format: String, values: [Register])
+    case input(dst: Register, player: PlayerID, name: String)
+    case output(player: PlayerID, name: String, src: Register)
+    case open(dst: PublicRegister, src: PrivateRegister)
+    case reveal(dst: LocalRegister, src: PrivateRegister, player: PlayerID)
+    case share(dst: PrivateRegister, src: LocalRegister)
+    case triple(a: PrivateRegister, b: PrivateRegister, c: PrivateRegister, kind: TripleKind)
+    case squarePair(a: PrivateRegister, square: PrivateRegister)
+    case truncPair(r: PrivateRegister, high: PrivateRegister, msb: PrivateRegister)
+
+    public var opcode: Opcode {
+        switch self {
+        case .const: return .const
+        case .add: return .add
+        case .sub: return .sub
+        case .neg: return .neg
+        case .mul: return .mul
+        case .matmul: return .matmul
+        case .conv2d: return .conv2d
+        case .sum: return .sum
+        case .transpose: return .transpose
+        case .reshape: return .reshape
+        case .poolsum: return .poolsum
+        case .trunc: return .trunc
+        case .map: return .map
+        case .compare: return .compare
+        case .select: return .select
+        case .reduce: return .reduce
+        case .sharePublic: return .sharePublic
+        case .truncFinish: return .truncFinish
+        case .print: return .print
+        case .input: return .input
+        case .output: return .output
+        case .open: return .open
+        case .reveal: return .reveal
+        case .share: return .share
+        case .triple: return .triple
+        case .squarePair: return .squarePair
+        case .truncPair: return .truncPair
+        }
+    }
+
+    /// Whether executing it sends anything: an input or output of a local value does not.
+    public var communicates: Bool {
+        switch self {
+        case .input(let dst, _, _):
+            if case .local = dst { return false }
+            return true
+        case .output(_, _, let src):
+            if case .local = src { return false }
+            return true
+        default:
+            return opcode.isInteractive
+        }
+    }
+
+    /// Registers written, in operand order.
+    public var destinations: [Register] {
+        operands.enumerated().compactMap { index, value in
+            guard opcode.operands[index] == .destination, case .register(let register) = value else { return nil }
+            return register
+        }
+    }
+
+    /// Registers read, in operand order.
+    public var sources: [Register] {
+        operands.enumerated().flatMap { index, value -> [Register] in
+            switch (opcode.operands[index], value) {
+            case (.source, .register(let register)): return [register]
+            case (.sources, .registers(let registers)): return registers
+            default: return []
+            }
+        }
+    }
+}

@@ -1,0 +1,126 @@
+import TFECore
+
+/// The type of a register: element type, shape and, for a local register, its owner.
+public struct RegisterInfo: Hashable, Sendable {
+    public var element: ElementType
+    public var shape: Shape
+    /// The player holding a local register; nil for private and public registers.
+    public var owner: PlayerID?
+
+    public init(_ element: ElementType, _ shape: Shape, owner: PlayerID? = nil) {
+        self.element = element
+        self.shape = shape
+        self.owner = owner
+    }
+}
+
+/// An input or output of the program, with who learns it.
+public struct IODeclaration: Hashable, Sendable {
+    /// How the value is disclosed: shared among the servers, public to the servers, or kept local.
+    public enum Disclosure: UInt8, Hashable, Sendable {
+        /// Input: secret-shared among server0 and server1; output: reconstructed by the receiver only.
+        case `private` = 0
+        /// Known to server0 and server1 in the clear (and, for an output, to the receiver).
+        case `public` = 1
+        /// Held by the player alone.
+        case local = 2
+    }
+
+    public var player: PlayerID
+    public var name: String
+    public var element: ElementType
+    public var shape: Shape
+    public var disclosure: Disclosure
+
+    public init(player: PlayerID, name: String, element: ElementType, shape: Shape, disclosure: Disclosure) {
+        self.player = player
+        self.name = name
+        self.element = element
+        self.shape = shape
+        self.disclosure = disclosure
+    }
+}
+
+/// Instructions whose messages all go out together: one frame per directed link.
+public struct Round: Hashable, Sendable {
+    public var instructions: [Instruction]
+
+    public init(_ instructions: [Instruction] = []) {
+        self.instructions = instructions
+    }
+}
+
+/// A source position, for mapping a failing instruction back to the program.
+public struct SourceLocation: Hashable, Sendable {
+    public var line: Int
+    public var column: Int
+
+    public init(line: Int, column: Int) {
+        self.line = line
+        self.column = column
+    }
+}
+
+/// A compiled program: everything every player needs to run it, and nothing about the source beyond
+/// its name and the location table. All players run the same `Program`.
+public struct Program: Hashable, Sendable {
+    /// Bumped whenever the binary layout or an instruction's meaning changes.
+    public static let formatVersion: UInt16 = 1
+
+    /// The source file's name (without directories).
+    public var name: String
+    public var protocolKind: ProtocolKind
+    public var fractionalBits: Int
+    /// Player names by `PlayerID`; the first three are server0, server1, server2.
+    public var players: [String]
+    public var privateRegisters: [RegisterInfo] = []
+    public var publicRegisters: [RegisterInfo] = []
+    public var localRegisters: [RegisterInfo] = []
+    /// Constant pool: each entry's values in row-major order (a scalar has one).
+    public var constants: [[Double]] = []
+    public var inputs: [IODeclaration] = []
+    public var outputs: [IODeclaration] = []
+    /// Preprocessing: server2 deals correlated randomness.
+    public var offline: [Round] = []
+    /// The online phase: inputs, computation, outputs.
+    public var online: [Round] = []
+    /// One entry per instruction, offline rounds first, in order.
+    public var locations: [SourceLocation] = []
+
+    public init(name: String, protocolKind: ProtocolKind, fractionalBits: Int, players: [String]) {
+        self.name = name
+        self.protocolKind = protocolKind
+        self.fractionalBits = fractionalBits
+        self.players = players
+    }
+
+    /// The type of any register.
+    public func info(_ register: Register) -> RegisterInfo {
+        switch register {
+        case .private(let r): return privateRegisters[r.rawValue]
+        case .public(let r): return publicRegisters[r.rawValue]
+        case .local(let r): return localRegisters[r.rawValue]
+        }
+    }
+
+    /// Every instruction with its phase, round and index in the location table.
+    public var allInstructions: [(phase: Phase, round: Int, index: Int, instruction: Instruction)] {
+        var result: [(Phase, Int, Int, Instruction)] = []
+        var index = 0
+        for (phase, rounds) in [(Phase.offline, offline), (Phase.online, online)] {
+            for (number, round) in rounds.enumerated() {
+                for instruction in round.instructions {
+                    result.append((phase, number, index, instruction))
+                    index += 1
+                }
+            }
+        }
+        return result
+    }
+}
+
+/// The two phases of a run.
+public enum Phase: String, Hashable, Sendable, CaseIterable {
+    case offline
+    case online
+}

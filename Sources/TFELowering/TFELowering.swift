@@ -1,0 +1,1 @@
+// The TFELowering module: lowering from the checked program to machine instructions.
