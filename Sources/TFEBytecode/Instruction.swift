@@ -34,6 +34,8 @@ public enum Register: Hashable, Sendable, CustomStringConvertible {
 /// Functions `map` applies element-wise to plaintext values.
 public enum MapFunction: UInt8, CaseIterable, Sendable {
     case sigmoid = 0, exp, log, relu, reluApprox, square
+    /// `1 / x`, for division by a public or local value.
+    case reciprocal
 
     public var name: String {
         switch self {
@@ -43,6 +45,7 @@ public enum MapFunction: UInt8, CaseIterable, Sendable {
         case .relu: return "relu"
         case .reluApprox: return "relu_approx"
         case .square: return "square"
+        case .reciprocal: return "reciprocal"
         }
     }
 }

@@ -1,0 +1,144 @@
+import TFEBytecode
+import TFECore
+import TFEFrontend
+
+extension Lowerer {
+    // MARK: - Element-wise functions
+
+    mutating func lowerElementwise(_ function: ElementwiseFunction, _ source: ValueID, _ type: ValueType,
+                                   _ operation: Operation) -> Register? {
+        let register = operand(source, for: type.placement)
+        if case .private(let x) = register {
+            switch function {
+            case .square: return .private(square(x, type))
+            case .sigmoid: return .private(sigmoid(scaledToFixed(.private(x))))
+            case .reluApprox: return .private(reluApprox(scaledToFixed(.private(x))))
+            case .relu:
+                unsupported("'relu' on private values (it arrives with SecureNN)", operation)
+                return nil
+            case .exp, .log:
+                return nil  // the checker rejects these on private values
+            }
+        }
+        if function == .square { return product(.mul, register, register, type) }
+        let mapped: MapFunction
+        switch function {
+        case .sigmoid: mapped = .sigmoid
+        case .relu: mapped = .relu
+        case .reluApprox: mapped = .reluApprox
+        case .exp: mapped = .exp
+        case .log: mapped = .log
+        case .square: mapped = .square
+        }
+        let result = makeRegister(type.element, type.shape, type.placement)
+        emit(.map(dst: result, src: register, function: mapped))
+        return result
+    }
+
+    /// A reduction that only plaintext values support.
+    mutating func lowerPlaintext(_ source: ValueID, _ type: ValueType, _ operation: Operation, _ what: String,
+                                 _ make: (Register, Register) -> Instruction) -> Register? {
+        let register = operand(source, for: type.placement)
+        if case .private = register {
+            unsupported(what, operation)
+            return nil
+        }
+        let result = makeRegister(type.element, type.shape, type.placement)
+        emit(make(result, register))
+        return result
+    }
+
+    /// Average pooling: window sums, then a product with the public tensor of 1 / (cells in each window),
+    /// which for SAME padding counts only cells inside the input, as TensorFlow does.
+    mutating func lowerAveragePool(_ input: ValueID, size: Int, stride: Int, padding: Padding, _ type: ValueType)
+        -> Register
+    {
+        let x = operand(input, for: type.placement)
+        let inputShape = info(x).shape.dimensions
+        let sums = makeRegister(info(x).element, type.shape, type.placement)
+        emit(.poolsum(dst: sums, src: x, size: size, stride: stride, padding: padding))
+        let (height, width) = (type.shape.dimensions[1], type.shape.dimensions[2])
+        func counts(_ input: Int, _ output: Int) -> [Int] {
+            let total = padding == .same ? max(0, (output - 1) * stride + size - input) : 0
+            let before = total / 2
+            return (0..<output).map { index in
+                let start = index * stride - before
+                return min(input, start + size) - max(0, start)
+            }
+        }
+        let rows = counts(inputShape[1], height), columns = counts(inputShape[2], width)
+        var divisors: [Double] = []
+        for row in rows { for column in columns { divisors.append(1 / Double(row * column)) } }
+        let divisor: Register
+        if Set(divisors).count == 1 {
+            divisor = constant(divisors[0], .fixed, for: type.placement)
+        } else if case .local(let owner) = type.placement {
+            let register = makeRegister(.fixed, Shape([1, height, width, 1]), .local(owner))
+            program.constants.append(divisors)
+            emit(.const(dst: register, constant: program.constants.count - 1))
+            divisor = register
+        } else {
+            divisor = constantTensor(divisors, .fixed, Shape([1, height, width, 1]))
+        }
+        return product(.mul, sums, divisor, type)
+    }
+
+    // MARK: - Polynomials on private values
+
+    /// `u = x / 8`, the scaled variable both polynomials use.
+    private mutating func eighth(_ x: Register) -> PrivateRegister {
+        let shape = info(x).shape
+        guard case .private(let u) = product(.mul, x, constant(0.125, .fixed, for: .private),
+                                             ValueType(.fixed, shape, .private)) else { fatalError("unreachable") }
+        return u
+    }
+
+    /// `p * t + c` for private p and t.
+    private mutating func hornerStep(_ p: PrivateRegister, _ t: PrivateRegister, _ c: Double) -> PrivateRegister {
+        let shape = info(.private(p)).shape
+        guard case .private(let product) = product(.mul, .private(p), .private(t), ValueType(.fixed, shape, .private))
+        else { fatalError("unreachable") }
+        let result = makePrivate(.fixed, shape)
+        emit(.add(dst: .private(result), lhs: .private(product), rhs: constant(c, .fixed, for: .private)))
+        return result
+    }
+
+    /// `c1 * t + c0` for private t and public constants.
+    private mutating func linear(_ t: PrivateRegister, _ c1: Double, _ c0: Double) -> PrivateRegister {
+        let shape = info(.private(t)).shape
+        guard case .private(let scaled) = product(.mul, .private(t), constant(c1, .fixed, for: .private),
+                                                  ValueType(.fixed, shape, .private)) else { fatalError("unreachable") }
+        let result = makePrivate(.fixed, shape)
+        emit(.add(dst: .private(result), lhs: .private(scaled), rhs: constant(c0, .fixed, for: .private)))
+        return result
+    }
+
+    /// The sigmoid polynomial of `Approximations.sigmoidCoefficients`, in Horner form over u² = (x/8)².
+    mutating func sigmoid(_ x: Register) -> PrivateRegister {
+        let shape = info(x).shape
+        let u = eighth(x)
+        let t = square(u, ValueType(.fixed, shape, .private))
+        let c = Approximations.sigmoidCoefficients
+        var p = linear(t, c[c.count - 1], c[c.count - 2])
+        for k in stride(from: c.count - 3, through: 0, by: -1) { p = hornerStep(p, t, c[k]) }
+        guard case .private(let up) = product(.mul, .private(u), .private(p), ValueType(.fixed, shape, .private))
+        else { fatalError("unreachable") }
+        let result = makePrivate(.fixed, shape)
+        emit(.add(dst: .private(result), lhs: .private(up), rhs: constant(0.5, .fixed, for: .private)))
+        return result
+    }
+
+    /// `relu_approx` of `Approximations.reluCoefficients`: x/2 + (a0 + a1 u² + a2 u⁴)/2.
+    mutating func reluApprox(_ x: Register) -> PrivateRegister {
+        let shape = info(x).shape
+        let a = Approximations.reluCoefficients
+        let u = eighth(x)
+        let t = square(u, ValueType(.fixed, shape, .private))
+        let q = hornerStep(linear(t, a[2] / 2, a[1] / 2), t, a[0] / 2)
+        guard case .private(let half) = product(.mul, x, constant(0.5, .fixed, for: .private),
+                                                ValueType(.fixed, shape, .private)) else { fatalError("unreachable") }
+        let result = makePrivate(.fixed, shape)
+        emit(.add(dst: .private(result), lhs: .private(half), rhs: .private(q)))
+        return result
+    }
+}

@@ -1,0 +1,308 @@
+import TFEBytecode
+import TFECore
+import TFEFrontend
+
+extension Lowerer {
+    /// Lowers one checked operation and records the register holding its value.
+    mutating func lower(_ operation: Operation, as value: ValueID) {
+        guard let type = operation.type else {
+            lowerEffect(operation)
+            return
+        }
+        let result: Register?
+        switch operation.kind {
+        case .constant:
+            result = nil  // materialized where it is used
+        case .input(let kind, let player, let name):
+            let register = makeRegister(type.element, type.shape, type.placement)
+            let disclosure: IODeclaration.Disclosure = kind == .private ? .private : kind == .public ? .public : .local
+            program.inputs.append(IODeclaration(player: player, name: name, element: type.element, shape: type.shape,
+                                                disclosure: disclosure))
+            if case .local = register { emit(.input(dst: register, player: player, name: name)) } else {
+                emitRound([.input(dst: register, player: player, name: name)])
+            }
+            result = register
+        case .load:
+            unsupported("'load' (stored private values need long-running servers with a state directory)", operation)
+            result = nil
+        case .share(let source):
+            let register = operand(source, for: .private)
+            let destination = makePrivate(type.element, type.shape)
+            switch register {
+            case .local(let local): emitRound([.share(dst: destination, src: local)])
+            case .public(let value): emit(.sharePublic(dst: destination, src: value))
+            case .private: fatalError("internal error in pass 'lower': share of a private value")
+            }
+            result = .private(destination)
+        case .reveal(let source, let player):
+            guard case .private(let shares) = operand(source, for: .private) else { fatalError("unreachable") }
+            if let player {
+                let destination = makeRegister(type.element, type.shape, .local(player))
+                guard case .local(let local) = destination else { fatalError("unreachable") }
+                emitRound([.reveal(dst: local, src: shares, player: player)])
+                result = destination
+            } else {
+                let destination = makePublic(type.element, type.shape)
+                emitRound([.open(dst: destination, src: shares)])
+                result = .public(destination)
+            }
+        case .negate(let source):
+            let register = operand(source, for: type.placement)
+            result = makeRegister(info(register).element, type.shape, type.placement)
+            emit(.neg(dst: result!, src: register))
+        case .binary(let op, let lhs, let rhs):
+            result = lowerBinary(op, lhs, rhs, type, operation)
+        case .elementwise(let function, let source):
+            result = lowerElementwise(function, source, type, operation)
+        case .sum(let source, let axis):
+            let register = operand(source, for: type.placement)
+            result = makeRegister(info(register).element, type.shape, type.placement)
+            emit(.sum(dst: result!, src: register, axis: axis))
+        case .mean(let source, let axis):
+            let register = operand(source, for: type.placement)
+            let summed = makeRegister(info(register).element, type.shape, type.placement)
+            emit(.sum(dst: summed, src: register, axis: axis))
+            let count = (info(register).shape.elementCount ?? 1) / max(1, type.shape.elementCount ?? 1)
+            let divisor = constant(1 / Double(count), .fixed, for: type.placement)
+            result = product(.mul, summed, divisor, type)
+        case .softmax(let source, let axis):
+            result = lowerPlaintext(source, type, operation, "'softmax'") { dst, src in
+                .reduce(dst: dst, src: src, reduction: .softmax, axis: axis)
+            }
+        case .argmax(let source, let axis):
+            result = lowerPlaintext(source, type, operation, "'argmax' on private values (SecureNN)") { dst, src in
+                .reduce(dst: dst, src: src, reduction: .argmax, axis: axis)
+            }
+        case .transpose(let source, let permutation):
+            let register = operand(source, for: type.placement)
+            result = makeRegister(info(register).element, type.shape, type.placement)
+            emit(.transpose(dst: result!, src: register, permutation: permutation))
+        case .reshape(let source):
+            let register = operand(source, for: type.placement)
+            result = makeRegister(info(register).element, type.shape, type.placement)
+            emit(.reshape(dst: result!, src: register))
+        case .conv2d(let input, let kernel, let stride, let padding):
+            let x = operand(input, for: type.placement), k = operand(kernel, for: type.placement)
+            result = product(.conv2d(stride: stride, padding: padding), x, k, type)
+        case .avgpool2d(let input, let size, let stride, let padding):
+            result = lowerAveragePool(input, size: size, stride: stride, padding: padding, type)
+        case .maxpool2d:
+            unsupported("'maxpool2d' (it arrives with SecureNN)", operation)
+            result = nil
+        case .where:
+            unsupported("'where' (it arrives with SecureNN)", operation)
+            result = nil
+        case .output, .store, .print:
+            result = nil
+        }
+        registers[value.rawValue] = result
+    }
+
+    private mutating func lowerEffect(_ operation: Operation) {
+        switch operation.kind {
+        case .output(let player, let name, let value):
+            guard let type = checked[value].type else { return }
+            let register = operand(value, for: type.placement == .constant ? .public : type.placement)
+            let disclosure: IODeclaration.Disclosure
+            switch register {
+            case .private: disclosure = .private
+            case .public: disclosure = .public
+            case .local: disclosure = .local
+            }
+            program.outputs.append(IODeclaration(player: player, name: name, element: info(register).element,
+                                                 shape: info(register).shape, disclosure: disclosure))
+            let instruction = Instruction.output(player: player, name: name, src: register)
+            if instruction.communicates { emitRound([instruction]) } else { emit(instruction) }
+        case .store:
+            unsupported("'store' (stored private values need long-running servers with a state directory)", operation)
+        case .print(let items):
+            var format = ""
+            var values: [Register] = []
+            var owner: PlayerID?
+            for item in items {
+                if !format.isEmpty { format += " " }
+                switch item {
+                case .text(let text): format += text
+                case .value(let value):
+                    format += "{}"
+                    guard let type = checked[value].type else { continue }
+                    let register = operand(value, for: type.placement == .constant ? .public : type.placement)
+                    values.append(register)
+                    if case .local(let player) = placement(of: register) { owner = player }
+                }
+            }
+            if let owner, values.contains(where: { placement(of: $0) != .local(owner) }) {
+                unsupported("'print' of values held by different parties in one call", operation)
+                return
+            }
+            emit(.print(player: owner ?? .server0, format: format, values: values))
+        default:
+            break
+        }
+    }
+
+    // MARK: - Arithmetic
+
+    private mutating func lowerBinary(_ op: BinaryOperator, _ lhs: ValueID, _ rhs: ValueID, _ type: ValueType,
+                                      _ operation: Operation) -> Register? {
+        var a = operand(lhs, for: type.placement), b = operand(rhs, for: type.placement)
+        switch op {
+        case .add, .subtract:
+            if type.element == .fixed {
+                a = scaledToFixed(a)
+                b = scaledToFixed(b)
+            }
+            let result = makeRegister(type.element, type.shape, type.placement)
+            emit(op == .add ? .add(dst: result, lhs: a, rhs: b) : .sub(dst: result, lhs: a, rhs: b))
+            return result
+        case .multiply:
+            if lhs == rhs, case .private(let x) = a { return .private(square(x, type)) }
+            return product(.mul, a, b, type)
+        case .matmul:
+            return product(.matmul, a, b, type)
+        case .divide:
+            let divisor: Register
+            if case .constant(let number) = checked[rhs].kind {
+                divisor = constant(1 / number, .fixed, for: type.placement)
+            } else {
+                divisor = makeRegister(.fixed, info(b).shape, placement(of: b))
+                emit(.map(dst: divisor, src: b, function: .reciprocal))
+            }
+            return product(.mul, a, divisor, type)
+        case .less, .lessEqual, .greater, .greaterEqual, .equal, .notEqual:
+            let comparison: Comparison = [.less: .less, .lessEqual: .lessEqual, .greater: .greater,
+                                          .greaterEqual: .greaterEqual, .equal: .equal, .notEqual: .notEqual][op]!
+            if type.placement == .private {
+                unsupported("comparison '\(op.rawValue)' on private values (it arrives with SecureNN)", operation)
+                return nil
+            }
+            if info(a).element != info(b).element {
+                a = scaledToFixed(a)
+                b = scaledToFixed(b)
+            }
+            let result = makeRegister(.int, type.shape, type.placement)
+            emit(.compare(dst: result, lhs: a, rhs: b, comparison: comparison))
+            return result
+        }
+    }
+
+    /// An int ring value rescaled to fixed point (`x * 2^frac`), so it can meet fixed values.
+    mutating func scaledToFixed(_ register: Register) -> Register {
+        guard info(register).element == .int else { return register }
+        if case .local = register { return register }  // local values are plain float64
+        let factor = constant(Double(1 << frac), .int, for: placement(of: register))
+        let result = makeRegister(.fixed, info(register).shape, placement(of: register))
+        emit(.mul(dst: result, lhs: register, rhs: factor))
+        return result
+    }
+
+    enum ProductKind {
+        case mul, matmul
+        case conv2d(stride: Int, padding: Padding)
+    }
+
+    /// `a ∘ b` for any placements: Beaver's protocol when both are private, a local product otherwise;
+    /// then a truncation when both factors are fixed-point ring values.
+    mutating func product(_ kind: ProductKind, _ a: Register, _ b: Register, _ type: ValueType) -> Register {
+        let needsTruncation = info(a).element == .fixed && info(b).element == .fixed
+        if case .private(let x) = a, case .private(let y) = b {
+            let raw = beaver(kind, x, y, type)
+            return .private(needsTruncation ? truncate(raw) : raw)
+        }
+        let raw = makeRegister(type.element, type.shape, type.placement)
+        emit(localProduct(kind, raw, a, b))
+        guard needsTruncation else { return raw }
+        switch raw {
+        case .private(let shares): return .private(truncate(shares))
+        case .public(let value):
+            let result = makePublic(type.element, type.shape)
+            emit(.trunc(dst: result, src: value))
+            return .public(result)
+        case .local: return raw
+        }
+    }
+
+    private func localProduct(_ kind: ProductKind, _ dst: Register, _ a: Register, _ b: Register) -> Instruction {
+        switch kind {
+        case .mul: return .mul(dst: dst, lhs: a, rhs: b)
+        case .matmul: return .matmul(dst: dst, lhs: a, rhs: b)
+        case .conv2d(let stride, let padding): return .conv2d(dst: dst, input: a, kernel: b, stride: stride, padding: padding)
+        }
+    }
+
+    /// Beaver's protocol: with a triple (a, b, c = a ∘ b) from server2, open d = x − a and e = y − b in
+    /// one round, then z = c + d ∘ b + a ∘ e + d ∘ e (the last term added by server0 alone).
+    private mutating func beaver(_ kind: ProductKind, _ x: PrivateRegister, _ y: PrivateRegister, _ type: ValueType)
+        -> PrivateRegister
+    {
+        let xInfo = info(.private(x)), yInfo = info(.private(y))
+        let a = makePrivate(xInfo.element, xInfo.shape), b = makePrivate(yInfo.element, yInfo.shape)
+        let c = makePrivate(type.element, type.shape)
+        let tripleKind: TripleKind
+        switch kind {
+        case .mul: tripleKind = .mul
+        case .matmul: tripleKind = .matmul
+        case .conv2d(let stride, let padding): tripleKind = .conv2d(stride: stride, padding: padding)
+        }
+        emitPreprocessing(.triple(a: a, b: b, c: c, kind: tripleKind))
+        let d = makePrivate(xInfo.element, xInfo.shape), e = makePrivate(yInfo.element, yInfo.shape)
+        emit(.sub(dst: .private(d), lhs: .private(x), rhs: .private(a)))
+        emit(.sub(dst: .private(e), lhs: .private(y), rhs: .private(b)))
+        let openD = makePublic(xInfo.element, xInfo.shape), openE = makePublic(yInfo.element, yInfo.shape)
+        emitRound([.open(dst: openD, src: d), .open(dst: openE, src: e)])
+        let dB = makeRegister(type.element, type.shape, .private)
+        emit(localProduct(kind, dB, .public(openD), .private(b)))
+        let aE = makeRegister(type.element, type.shape, .private)
+        emit(localProduct(kind, aE, .private(a), .public(openE)))
+        let dE = makeRegister(type.element, type.shape, .public)
+        emit(localProduct(kind, dE, .public(openD), .public(openE)))
+        let partial = makeRegister(type.element, type.shape, .private)
+        emit(.add(dst: partial, lhs: .private(c), rhs: dB))
+        let partial2 = makeRegister(type.element, type.shape, .private)
+        emit(.add(dst: partial2, lhs: partial, rhs: aE))
+        let z = makePrivate(type.element, type.shape)
+        emit(.add(dst: .private(z), lhs: partial2, rhs: dE))
+        return z
+    }
+
+    /// `x * x` with a square pair (a, a²): open d = x − a, then x² = a² + 2 d a + d², truncated when fixed.
+    mutating func square(_ x: PrivateRegister, _ type: ValueType) -> PrivateRegister {
+        let shape = info(.private(x)).shape, element = info(.private(x)).element
+        let a = makePrivate(element, shape), aSquared = makePrivate(element, shape)
+        emitPreprocessing(.squarePair(a: a, square: aSquared))
+        let d = makePrivate(element, shape)
+        emit(.sub(dst: .private(d), lhs: .private(x), rhs: .private(a)))
+        let openD = makePublic(element, shape)
+        emitRound([.open(dst: openD, src: d)])
+        let dA = makeRegister(element, shape, .private)
+        emit(.mul(dst: dA, lhs: .public(openD), rhs: .private(a)))
+        let twoDA = makeRegister(element, shape, .private)
+        emit(.add(dst: twoDA, lhs: dA, rhs: dA))
+        let dSquared = makeRegister(element, shape, .public)
+        emit(.mul(dst: dSquared, lhs: .public(openD), rhs: .public(openD)))
+        let partial = makeRegister(element, shape, .private)
+        emit(.add(dst: partial, lhs: .private(aSquared), rhs: twoDA))
+        let raw = makePrivate(element, shape)
+        emit(.add(dst: .private(raw), lhs: partial, rhs: dSquared))
+        return element == .fixed ? truncate(raw) : raw
+    }
+
+    /// Removes `frac` fractional bits from a private product (DESIGN.md section 3): server2 deals shares of
+    /// a random r, of r >> frac and of msb(r); the servers open c = x + 2^62 + r and finish locally.
+    /// Exact up to one unit in the last place whenever |x| < 2^62; it never fails catastrophically.
+    mutating func truncate(_ x: PrivateRegister) -> PrivateRegister {
+        let shape = info(.private(x)).shape
+        let r = makePrivate(.int, shape), high = makePrivate(.int, shape), msb = makePrivate(.int, shape)
+        emitPreprocessing(.truncPair(r: r, high: high, msb: msb))
+        let offset = constant(Double(1 << 62), .int, for: .public)
+        let shifted = makeRegister(.int, shape, .private)
+        emit(.add(dst: shifted, lhs: .private(x), rhs: offset))
+        let masked = makePrivate(.int, shape)
+        emit(.add(dst: .private(masked), lhs: shifted, rhs: .private(r)))
+        let opened = makePublic(.int, shape)
+        emitRound([.open(dst: opened, src: masked)])
+        let result = makePrivate(.fixed, shape)
+        emit(.truncFinish(dst: result, masked: opened, high: high, msb: msb))
+        return result
+    }
+}

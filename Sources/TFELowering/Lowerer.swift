@@ -1,0 +1,189 @@
+import TFEBytecode
+import TFECore
+import TFEFrontend
+
+/// Problems found while lowering a checked program: operations the protocols cannot run yet.
+public enum LoweringError: DiagnosticKind, Hashable {
+    case unsupported(String)
+
+    public var message: String {
+        switch self {
+        case .unsupported(let what): return "\(what) is not supported yet"
+        }
+    }
+}
+
+/// The `lower` pass: turns a checked program into machine instructions. Every private product becomes a
+/// Beaver protocol over preprocessing (a triple from server2, an `open` of the masked operands) followed
+/// by a truncation when both factors are fixed-point; every other private operation is local. Rounds are
+/// built as the protocols demand, one round per communicating step in program order; `batch-rounds`
+/// merges them afterwards.
+public struct Lowerer {
+    let checked: CheckedProgram
+    var program: Program
+    var diagnostics = Diagnostics()
+
+    /// The register holding each checked value (nil for constants and effects).
+    var registers: [Register?]
+    /// Values that could not be lowered (reported once); what depends on them is skipped silently.
+    var failed: [Bool]
+    /// Constants materialized per value and register kind (`p` or an owner's `l`), so each is emitted once.
+    var constantRegisters: [ConstantKey: Register] = [:]
+
+    var offlineRounds: [Round] = []
+    var offlineLocations: [SourceLocation] = []
+    var onlineRounds: [Round] = [Round()]
+    var onlineLocations: [SourceLocation] = []
+    /// Where the instructions being emitted come from.
+    var location = SourceLocation(line: 0, column: 0)
+
+    struct ConstantKey: Hashable {
+        var value: Double
+        var element: ElementType
+        var owner: PlayerID?
+    }
+
+    /// Lowers a checked program without errors. Unsupported operations are reported as diagnostics.
+    public static func lower(_ checked: CheckedProgram) -> (program: Program, diagnostics: Diagnostics) {
+        var lowerer = Lowerer(checked: checked)
+        lowerer.run()
+        return (lowerer.program, lowerer.diagnostics)
+    }
+
+    init(checked: CheckedProgram) {
+        self.checked = checked
+        let file = checked.source.path.split(separator: "/").last.map(String.init) ?? checked.source.path
+        self.program = Program(name: file, protocolKind: checked.protocolKind, fractionalBits: checked.fractionalBits,
+                               players: checked.players)
+        self.registers = [Register?](repeating: nil, count: checked.operations.count)
+        self.failed = [Bool](repeating: false, count: checked.operations.count)
+    }
+
+    var frac: Int { checked.fractionalBits }
+
+    mutating func run() {
+        for (index, operation) in checked.operations.enumerated() {
+            let (line, column) = checked.source.location(of: operation.range.start)
+            location = SourceLocation(line: line, column: column)
+            if operation.kind.operands.contains(where: { failed[$0.rawValue] }) {
+                failed[index] = true
+                continue
+            }
+            let reported = diagnostics.all.count
+            lower(operation, as: ValueID(index))
+            if diagnostics.all.count > reported { failed[index] = true }
+        }
+        if onlineRounds.last?.instructions.isEmpty == true { onlineRounds.removeLast() }
+        program.offline = offlineRounds
+        program.online = onlineRounds
+        program.locations = offlineLocations + onlineLocations
+    }
+
+    // MARK: - Registers
+
+    mutating func makeRegister(_ element: ElementType, _ shape: Shape, _ placement: Placement) -> Register {
+        switch placement {
+        case .private, .constant:
+            program.privateRegisters.append(RegisterInfo(element, shape))
+            return .private(PrivateRegister(program.privateRegisters.count - 1))
+        case .public:
+            program.publicRegisters.append(RegisterInfo(element, shape))
+            return .public(PublicRegister(program.publicRegisters.count - 1))
+        case .local(let owner):
+            program.localRegisters.append(RegisterInfo(element, shape, owner: owner))
+            return .local(LocalRegister(program.localRegisters.count - 1))
+        }
+    }
+
+    mutating func makePrivate(_ element: ElementType, _ shape: Shape) -> PrivateRegister {
+        guard case .private(let register) = makeRegister(element, shape, .private) else { fatalError("unreachable") }
+        return register
+    }
+
+    mutating func makePublic(_ element: ElementType, _ shape: Shape) -> PublicRegister {
+        guard case .public(let register) = makeRegister(element, shape, .public) else { fatalError("unreachable") }
+        return register
+    }
+
+    func info(_ register: Register) -> RegisterInfo { program.info(register) }
+
+    /// Where a register lives, as a placement.
+    func placement(of register: Register) -> Placement {
+        switch register {
+        case .private: return .private
+        case .public: return .public
+        case .local(let r): return .local(program.localRegisters[r.rawValue].owner ?? .server0)
+        }
+    }
+
+    /// A constant as a register next to `placement`: public for shared work, the owner's local otherwise.
+    mutating func constant(_ value: Double, _ element: ElementType, for placement: Placement) -> Register {
+        let owner: PlayerID? = if case .local(let player) = placement { player } else { nil }
+        let key = ConstantKey(value: value, element: element, owner: owner)
+        if let existing = constantRegisters[key] { return existing }
+        let register = makeRegister(element, .scalar, owner.map { .local($0) } ?? .public)
+        program.constants.append([value])
+        emit(.const(dst: register, constant: program.constants.count - 1))
+        constantRegisters[key] = register
+        return register
+    }
+
+    /// A constant tensor (avg-pool divisors), always public.
+    mutating func constantTensor(_ values: [Double], _ element: ElementType, _ shape: Shape) -> Register {
+        let register = makeRegister(element, shape, .public)
+        program.constants.append(values)
+        emit(.const(dst: register, constant: program.constants.count - 1))
+        return register
+    }
+
+    /// The register of a checked value, materializing constants next to `placement`.
+    mutating func operand(_ value: ValueID, for placement: Placement) -> Register {
+        if let register = registers[value.rawValue] { return register }
+        guard case .constant(let number) = checked[value].kind, let type = checked[value].type else {
+            fatalError("internal error in pass 'lower': %\(value.rawValue) read before it was lowered")
+        }
+        return constant(number, type.element, for: placement)
+    }
+
+    // MARK: - Emission
+
+    /// Appends a local instruction to the current online round.
+    mutating func emit(_ instruction: Instruction) {
+        onlineRounds[onlineRounds.count - 1].instructions.append(instruction)
+        onlineLocations.append(location)
+    }
+
+    /// Appends communicating instructions that go out together, and closes the round: what follows can
+    /// use their results.
+    mutating func emitRound(_ instructions: [Instruction]) {
+        for instruction in instructions { emit(instruction) }
+        onlineRounds.append(Round())
+    }
+
+    /// Appends a preprocessing instruction in a round of its own.
+    mutating func emitPreprocessing(_ instruction: Instruction) {
+        offlineRounds.append(Round([instruction]))
+        offlineLocations.append(location)
+    }
+
+    mutating func unsupported(_ what: String, _ operation: Operation) {
+        diagnostics.append(LoweringError.unsupported(what), at: operation.range)
+    }
+}
+
+extension Operation.Kind {
+    /// The values an operation reads.
+    var operands: [ValueID] {
+        switch self {
+        case .constant, .input, .load: return []
+        case .share(let v), .reveal(let v, _), .negate(let v), .elementwise(_, let v), .sum(let v, _), .mean(let v, _),
+            .softmax(let v, _), .argmax(let v, _), .transpose(let v, _), .reshape(let v), .avgpool2d(let v, _, _, _),
+            .maxpool2d(let v, _, _, _), .output(_, _, let v), .store(_, let v):
+            return [v]
+        case .binary(_, let a, let b), .conv2d(let a, let b, _, _): return [a, b]
+        case .where(let c, let a, let b): return [c, a, b]
+        case .print(let items):
+            return items.compactMap { if case .value(let v) = $0 { return v } else { return nil } }
+        }
+    }
+}

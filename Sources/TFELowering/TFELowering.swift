@@ -1,1 +1,0 @@
-// The TFELowering module: lowering from the checked program to machine instructions.

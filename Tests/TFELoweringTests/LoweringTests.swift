@@ -1,0 +1,71 @@
+import Testing
+import TFEBytecode
+import TFECore
+import TFEFrontend
+@testable import TFELowering
+
+/// Lowering: structure of the emitted protocols and their cost.
+struct LoweringTests {
+    static func lower(_ text: String) -> Program {
+        let result = Compiler.compile(SourceFile(path: "test.tfe", text: text))
+        #expect(!result.diagnostics.hasErrors, "\(result.diagnostics.sorted.map(\.message))")
+        return result.program ?? Program(name: "", protocolKind: .pond, fractionalBits: 16, players: [])
+    }
+
+    static let header = "player alice, bob\n"
+
+    @Test func orderingsHoldInThePassTable() {
+        let names = Compiler.passes.map(\.name)
+        for ordering in Compiler.orderings {
+            let first = names.firstIndex(of: ordering.first), second = names.firstIndex(of: ordering.before)
+            #expect(first != nil && second != nil && first! < second!, "\(ordering.first) before \(ordering.before)")
+        }
+    }
+
+    @Test func privateProductCostsOneOnlineRoundOfMaskedOperandsPlusTruncation() {
+        let program = Self.lower(Self.header + """
+            x = private_input(alice, [4, 3])
+            y = private_input(bob, [4, 3])
+            output(alice, "z", x * y)
+            """)
+        let cost = CostModel.cost(of: program)
+        // Rounds: two inputs, the product's open, the truncation's open, the output.
+        #expect(cost.rounds[.online] == 5)
+        #expect(cost.rounds[.offline] == 2)
+        let s0s1 = cost.bytes[Cost.Link(from: .server0, to: .server1, phase: .online)]
+        // Product: d and e (12 elements each); truncation: 12 elements; one frame header per round.
+        #expect(s0s1 == (12 + 12) * 8 + 16 + 12 * 8 + 16)
+        // Offline: server2 sends server1 the triple's c correction (12) and the truncation's two shares (24).
+        let s2s1 = cost.bytes[Cost.Link(from: .server2, to: .server1, phase: .offline)]
+        #expect(s2s1 == 32 + 12 * 8 + 16 + 24 * 8 + 16)
+    }
+
+    @Test func productWithAPublicConstantIsLocalButTruncated() {
+        let program = Self.lower(Self.header + "x = private_input(alice, [5])\noutput(alice, \"y\", x * 0.5)\n")
+        let opens = program.online.flatMap(\.instructions).filter { $0.opcode == .open }
+        #expect(opens.count == 1)  // the truncation's
+        #expect(!program.offline.flatMap(\.instructions).contains { $0.opcode == .triple })
+    }
+
+    @Test func integerScalingAvoidsTruncation() {
+        let program = Self.lower(Self.header + "x = private_input(alice, [5])\noutput(alice, \"y\", x * 3)\n")
+        #expect(program.offline.isEmpty)
+    }
+
+    @Test func squareUsesASquarePair() {
+        let program = Self.lower(Self.header + "x = private_input(alice, [5])\noutput(alice, \"y\", x * x)\n")
+        let offline = program.offline.flatMap(\.instructions).map(\.opcode)
+        #expect(offline == [.squarePair, .truncPair])
+    }
+
+    @Test func unsupportedOperationsAreReported() {
+        let result = Compiler.compile(SourceFile(path: "t.tfe", text: """
+            protocol securenn
+            player alice
+            x = private_input(alice, [5])
+            output(alice, "y", relu(x))
+            """))
+        #expect(result.diagnostics.all.map(\.kind) == ["unsupported"])
+        #expect(result.program == nil)
+    }
+}
