@@ -33,6 +33,7 @@ public enum Compiler {
         Pass("resolve-names", required: true),
         Pass("check", required: true),
         Pass("lower", required: true),
+        Pass("batch-rounds", required: false),
     ]
 
     /// Ordering assumptions between passes, each with its reason; a test checks them against `passes`.
@@ -40,6 +41,7 @@ public enum Compiler {
         ("parse", "resolve-names", "names are resolved on the syntax tree"),
         ("resolve-names", "check", "the checker relies on every name having been looked up once"),
         ("check", "lower", "lowering trusts the types, shapes and placements the checker computed"),
+        ("lower", "batch-rounds", "rounds are scheduled over machine instructions"),
     ]
 
     /// The result of compiling a source file.
@@ -55,8 +57,10 @@ public enum Compiler {
         let frontend = Frontend.check(source, options: options.check)
         var diagnostics = frontend.diagnostics
         guard !diagnostics.hasErrors else { return Result(frontend: frontend, program: nil, diagnostics: diagnostics) }
-        let (program, lowering) = Lowerer.lower(frontend.program)
+        var (program, lowering) = Lowerer.lower(frontend.program)
         for diagnostic in lowering.all { diagnostics.append(diagnostic) }
-        return Result(frontend: frontend, program: diagnostics.hasErrors ? nil : program, diagnostics: diagnostics)
+        guard !diagnostics.hasErrors else { return Result(frontend: frontend, program: nil, diagnostics: diagnostics) }
+        if options.optimize { program = RoundBatcher.run(program) }
+        return Result(frontend: frontend, program: program, diagnostics: diagnostics)
     }
 }

@@ -6,8 +6,8 @@ import TFEFrontend
 
 /// Lowering: structure of the emitted protocols and their cost.
 struct LoweringTests {
-    static func lower(_ text: String) -> Program {
-        let result = Compiler.compile(SourceFile(path: "test.tfe", text: text))
+    static func lower(_ text: String, optimize: Bool = false) -> Program {
+        let result = Compiler.compile(SourceFile(path: "test.tfe", text: text), options: CompilerOptions(optimize: optimize))
         #expect(!result.diagnostics.hasErrors, "\(result.diagnostics.sorted.map(\.message))")
         return result.program ?? Program(name: "", protocolKind: .pond, fractionalBits: 16, players: [])
     }
@@ -67,5 +67,32 @@ struct LoweringTests {
             """))
         #expect(result.diagnostics.all.map(\.kind) == ["unsupported"])
         #expect(result.program == nil)
+    }
+
+    @Test func batchingMergesIndependentCommunication() {
+        let source = Self.header + """
+            x = private_input(alice, [4, 3])
+            y = private_input(bob, [4, 3])
+            output(alice, "z", x * y)
+            """
+        let cost = CostModel.cost(of: Self.lower(source, optimize: true))
+        // Both inputs share a round; then the product's open, the truncation's open, the output.
+        #expect(cost.rounds[.online] == 4)
+        #expect(cost.rounds[.offline] == 1)
+        // Bytes are unchanged except for frame headers saved by merging.
+        let unbatched = CostModel.cost(of: Self.lower(source))
+        #expect(cost.totalBytes < unbatched.totalBytes)
+    }
+
+    @Test func independentProductsShareRoundsAndDependentChainsGrowByAConstant() {
+        func rounds(_ chain: Int, independent: Int) -> Int {
+            var text = Self.header + "x = private_input(alice, [3])\n"
+            for k in 0..<independent { text += "y\(k) = x * x\noutput(alice, \"y\(k)\", y\(k))\n" }
+            text += "c = x\nfor i in 0..<\(chain) { c = c * x }\noutput(alice, \"c\", c)\n"
+            return CostModel.cost(of: Self.lower(text, optimize: true)).rounds[.online] ?? 0
+        }
+        #expect(rounds(1, independent: 1) == rounds(1, independent: 10))
+        #expect(rounds(3, independent: 0) - rounds(2, independent: 0) == 2)
+        #expect(rounds(4, independent: 0) - rounds(3, independent: 0) == 2)
     }
 }
