@@ -15,7 +15,11 @@ extension Checker {
             return .error
         }
         if builtin == .print { return checkPrint(arguments, range: range) }
-        guard let bound = bind(arguments, to: builtin, callee: callee, range: range) else { return .error }
+        guard let bound = bind(arguments, to: builtin, callee: callee, range: range) else {
+            // The arguments are still read, so the values they name do not look unused.
+            for argument in arguments { _ = evaluate(argument.value) }
+            return .error
+        }
         return checkBuiltin(builtin, bound, range: range, target: target)
     }
 
