@@ -46,6 +46,8 @@ public struct Checker {
     var storeNames: [String: SourceRange] = [:]
     /// Names assigned anywhere at the top level, to tell "used before assigned" from "unknown".
     var topLevelNames = Set<Symbol>()
+    /// Names read before their assignment (already reported): their assignments are not also "unused".
+    var usedBeforeAssignment = Set<String>()
 
     /// A scope of bindings. Function bodies read their own scope, then the global one; loop scopes hold
     /// only the loop variable, and assignments in a loop body go to the enclosing scope (as in Python).
@@ -374,6 +376,7 @@ public struct Checker {
         if functions[symbol] != nil { return .function(symbol) }
         if let element = ElementType(rawValue: text) { return .elementType(element) }
         if topLevelNames.contains(symbol) {
+            usedBeforeAssignment.insert(text)
             report(NameError.usedBeforeAssignment(text), at: range)
         } else {
             report(NameError.unknownName(text), at: range, notes: suggestion(for: text, among: visibleNames()))
@@ -412,7 +415,9 @@ public struct Checker {
         for assignment in assignments where assignment.used { usedRanges.insert(assignment.range) }
         var reported = Set<SourceRange>()
         for assignment in assignments where !usedRanges.contains(assignment.range) {
-            guard reported.insert(assignment.range).inserted else { continue }
+            guard !usedBeforeAssignment.contains(assignment.name), reported.insert(assignment.range).inserted else {
+                continue
+            }
             if case .value(let id) = assignment.value, case .input(_, let player, let name) = program[id].kind {
                 diagnostics.append(CheckWarning.unusedInput(player: program.players[player.rawValue], name: name),
                                    at: assignment.range)
