@@ -29,6 +29,8 @@ public struct Checker {
     var playerRanges: [PlayerID: SourceRange] = [:]
     var functions: [Symbol: StmtID] = [:]
     var params: [Symbol: Int] = [:]
+    /// Params whose value was wrong (already reported): their uses are silently errors.
+    var failedParams = Set<Symbol>()
     var protocolDeclared = false
     var fixedpointDeclared = false
     /// Overrides that named a declared param.
@@ -230,9 +232,18 @@ public struct Checker {
             return
         }
         switch evaluate(value) {
-        case .integer(let integer): params[name.symbol] = integer
-        case .error: break
-        default: report(NameError.expectedConstantInteger(what: "a param's value"), at: ast[value].range)
+        case .integer(let integer):
+            params[name.symbol] = integer
+        case .error:
+            failedParams.insert(name.symbol)
+        case .decimal:
+            failedParams.insert(name.symbol)
+            let example = "\(text) = \(ast.source.text(ast[value].range))"
+            report(NameError.expectedConstantInteger(what: "a param's value"), at: ast[value].range,
+                   notes: [.init("params are integers; a decimal constant can be an ordinary variable: '\(example)'")])
+        default:
+            failedParams.insert(name.symbol)
+            report(NameError.expectedConstantInteger(what: "a param's value"), at: ast[value].range)
         }
     }
 
@@ -375,6 +386,7 @@ public struct Checker {
         if let server = PlayerID.serverNames.firstIndex(of: text) { return .player(PlayerID(server)) }
         if functions[symbol] != nil { return .function(symbol) }
         if let element = ElementType(rawValue: text) { return .elementType(element) }
+        if failedParams.contains(symbol) { return .error }
         if topLevelNames.contains(symbol) {
             usedBeforeAssignment.insert(text)
             report(NameError.usedBeforeAssignment(text), at: range)
