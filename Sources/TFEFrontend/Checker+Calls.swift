@@ -396,6 +396,14 @@ extension Checker {
 
     /// `dtype: int` or `dtype: fixed` (a bare word, or a string).
     mutating func expectElementType(_ expression: ExprID) -> ElementType? {
+        // A bare word that names nothing (`dtype: float32`) is a wrong choice, not an unknown variable.
+        if case .name(let symbol) = ast[expression].kind, ElementType(rawValue: ast.name(symbol)) == nil,
+            reservedMeaning(of: symbol) == nil, !isBound(symbol), !topLevelNames.contains(symbol)
+        {
+            report(NameError.invalidOption(what: "dtype", value: ast.name(symbol), choices: "'fixed' or 'int'"),
+                   at: ast[expression].range)
+            return nil
+        }
         let evaluated = evaluate(expression)
         switch evaluated {
         case .elementType(let element): return element

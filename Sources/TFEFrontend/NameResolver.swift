@@ -102,7 +102,13 @@ struct NameResolver {
                 let notes = Suggestion.closest(to: name, in: candidates).map { [Diagnostic.Note("did you mean '\($0)'?")] }
                 diagnostics.append(NameError.unknownFunction(name), at: callee.range, notes: notes ?? [])
             }
-            for argument in arguments { resolve(argument.value, visible: visible, inFunction: inFunction) }
+            for argument in arguments {
+                // `dtype: float32` names a choice, not a variable; the checker lists the choices.
+                if let label = argument.label, ast.name(label.symbol) == "dtype", case .name = ast[argument.value].kind {
+                    continue
+                }
+                resolve(argument.value, visible: visible, inFunction: inFunction)
+            }
         case .integer, .decimal, .string, .error:
             break
         }
