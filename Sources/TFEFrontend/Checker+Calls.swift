@@ -150,7 +150,8 @@ extension Checker {
                 return .error
             }
             if let previous = storeNames[name] {
-                report(NameError.duplicateStore(name), at: range, notes: [.init("first stored here", at: previous)])
+                report(NameError.duplicateStore(name), at: range,
+                       notes: repeatNotes(previous: previous, range: range, first: "first stored here", move: "after"))
                 return .error
             }
             storeNames[name] = range
@@ -228,7 +229,7 @@ extension Checker {
         guard let player, let name, let shape, let element else { return .error }
         if let previous = inputNames[player]?[name] {
             report(NameError.duplicateInput(player: playerName(player), name: name), at: range,
-                   notes: [.init("first declared here", at: previous)])
+                   notes: repeatNotes(previous: previous, range: range, first: "first declared here", move: "before"))
             return .error
         }
         inputNames[player, default: [:]][name] = range
@@ -272,7 +273,7 @@ extension Checker {
         }
         if let previous = outputNames[player]?[name] {
             report(NameError.duplicateOutput(player: playerName(player), name: name), at: range,
-                   notes: [.init("first sent here", at: previous)])
+                   notes: repeatNotes(previous: previous, range: range, first: "first sent here", move: "after"))
             return .error
         }
         outputNames[player, default: [:]][name] = range
@@ -305,6 +306,16 @@ extension Checker {
             items.append(.value(value))
         }
         return failed ? .error : emit(.print(items), type: nil, at: range)
+    }
+
+    /// Notes for a name used twice: where it was first used, or, when the same statement ran again (in a loop,
+    /// or a function called more than once), why it runs more than once.
+    func repeatNotes(previous: SourceRange, range: SourceRange, first: String, move: String) -> [Diagnostic.Note] {
+        guard previous == range else { return [.init(first, at: previous)] }
+        if scopes.contains(where: { $0.kind == .loop }) {
+            return [.init("this runs on every iteration of the loop; move it \(move) the loop")]
+        }
+        return [.init("this runs on every call of the function, and each run needs its own name")]
     }
 
     // MARK: - Argument kinds
