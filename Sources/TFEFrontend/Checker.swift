@@ -238,9 +238,14 @@ public struct Checker {
             failedParams.insert(name.symbol)
         case .decimal:
             failedParams.insert(name.symbol)
-            let example = "\(text) = \(ast.source.text(ast[value].range))"
-            report(NameError.expectedConstantInteger(what: "a param's value"), at: ast[value].range,
-                   notes: [.init("params are integers; a decimal constant can be an ordinary variable: '\(example)'")])
+            let note: String
+            if case .binary(.divide, _, _) = ast[value].kind {
+                note = "'/' gives a decimal, even between integers"
+            } else {
+                let example = "\(text) = \(ast.source.text(ast[value].range))"
+                note = "params are integers; a decimal constant can be an ordinary variable: '\(example)'"
+            }
+            report(NameError.expectedConstantInteger(what: "a param's value"), at: ast[value].range, notes: [.init(note)])
         default:
             failedParams.insert(name.symbol)
             report(NameError.expectedConstantInteger(what: "a param's value"), at: ast[value].range)
