@@ -266,7 +266,7 @@ public struct Checker {
         case .protocol, .fixedpoint, .player, .param, .function, .error:
             break
         case .assign(let name, let value):
-            assign(name, evaluate(value, target: ast.name(name.symbol)))
+            assign(name, evaluate(value, target: ast.name(name.symbol)), valueRange: ast[value].range)
         case .for(let variable, let lower, let upper, let body):
             executeLoop(variable, lower: lower, upper: upper, body: body)
         case .expression(let expression):
@@ -348,14 +348,24 @@ public struct Checker {
         return nil
     }
 
-    mutating func assign(_ name: Name, _ value: Evaluated) {
+    mutating func assign(_ name: Name, _ value: Evaluated, valueRange: SourceRange) {
         let text = ast.name(name.symbol)
         if let what = reservedMeaning(of: name.symbol) {
             report(NameError.cannotAssign(text, what: what), at: name.range)
             return
         }
-        if case .player = value {
-            report(NameError.notAValue(ast.source.text(name.range), what: "a player"), at: name.range)
+        var value = value
+        // Players, functions and element types are names, not values: `h = dense` is a mistake at `dense`.
+        let notAValue: String?
+        switch value {
+        case .player: notAValue = "a player"
+        case .function: notAValue = "a function"
+        case .elementType: notAValue = "an element type"
+        default: notAValue = nil
+        }
+        if let what = notAValue {
+            report(NameError.notAValue(ast.source.text(valueRange), what: what), at: valueRange)
+            value = .error
         }
         // A loop variable shadows nothing: it is a constant of its loop.
         for scope in scopes.reversed() {
