@@ -405,6 +405,8 @@ public struct Checker {
         if topLevelNames.contains(symbol) {
             usedBeforeAssignment.insert(text)
             report(NameError.usedBeforeAssignment(text), at: range)
+        } else if Builtin(rawValue: text) != nil {
+            report(NameError.notAValue(text, what: "a built-in function"), at: range)
         } else {
             report(NameError.unknownName(text), at: range, notes: suggestion(for: text, among: visibleNames()))
         }

@@ -83,6 +83,8 @@ struct NameResolver {
             if inFunction && topLevelAssigned.contains(name) { return }
             if topLevelAssigned.contains(name) {
                 diagnostics.append(NameError.usedBeforeAssignment(name), at: expression.range)
+            } else if Builtin(rawValue: name) != nil {
+                diagnostics.append(NameError.notAValue(name, what: "a built-in function"), at: expression.range)
             } else {
                 let candidates = (visible.union(globals).subtracting(["int", "fixed"])).sorted()
                 let notes = Suggestion.closest(to: name, in: candidates).map { [Diagnostic.Note("did you mean '\($0)'?")] }
