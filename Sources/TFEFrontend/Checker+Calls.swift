@@ -5,6 +5,10 @@ extension Checker {
 
     mutating func call(_ callee: Name, _ arguments: [Argument], range: SourceRange, target: String?) -> Evaluated {
         let name = ast.name(callee.symbol)
+        if failedFunctions.contains(callee.symbol) {
+            for argument in arguments { _ = evaluate(argument.value) }
+            return .error
+        }
         if let function = functions[callee.symbol] {
             return inline(function, callee: callee, arguments, range: range)
         }

@@ -28,6 +28,8 @@ public struct Checker {
     var players: [Symbol: PlayerID] = [:]
     var playerRanges: [PlayerID: SourceRange] = [:]
     var functions: [Symbol: StmtID] = [:]
+    /// Functions whose definition was reported as wrong: their calls are silently errors.
+    var failedFunctions = Set<Symbol>()
     var params: [Symbol: Int] = [:]
     /// Params whose value was wrong (already reported): their uses are silently errors.
     var failedParams = Set<Symbol>()
@@ -150,8 +152,18 @@ public struct Checker {
                 for name in names { declarePlayer(name) }
             case .param(let name, let value):
                 declareParam(name, value)
-            case .function(let name, _, _, _):
+            case .function(let name, let parameters, _, _):
                 let text = ast.name(name.symbol)
+                var seen: [Symbol: SourceRange] = [:]
+                for parameter in parameters {
+                    if let first = seen[parameter.symbol] {
+                        report(NameError.duplicateParameter(ast.name(parameter.symbol), function: text),
+                               at: parameter.range, notes: [.init("first declared here", at: first)])
+                        failedFunctions.insert(name.symbol)
+                    } else {
+                        seen[parameter.symbol] = parameter.range
+                    }
+                }
                 if Builtin(rawValue: text) != nil {
                     report(NameError.functionShadowsBuiltin(text), at: name.range)
                 } else if let previous = functions[name.symbol] {
