@@ -193,6 +193,7 @@ public struct Checker {
     }
 
     private mutating func declareFixedpoint(_ arguments: [Argument], range: SourceRange) {
+        var given = Set<String>()
         for argument in arguments {
             guard let label = argument.label else {
                 report(NameError.unknownSetting(ast.source.text(ast[argument.value].range)), at: ast[argument.value].range,
@@ -202,6 +203,10 @@ public struct Checker {
             let text = ast.name(label.symbol)
             guard text == "frac" else {
                 report(NameError.unknownSetting(text), at: label.range, notes: suggestion(for: text, among: ["frac"]))
+                continue
+            }
+            guard given.insert(text).inserted else {
+                report(NameError.duplicateArgument(label: text, callee: "fixedpoint"), at: label.range)
                 continue
             }
             switch evaluate(argument.value) {
