@@ -168,8 +168,12 @@ extension Checker {
             switch valueType.placement {
             case .public, .local:
                 return emit(.share(value), type: ValueType(valueType.element, valueType.shape, .private), at: range)
-            case .private, .constant:
+            case .private:
                 report(PlacementError.shareNeedsPlaintext(describe(valueType.placement)), at: ast[expression].range)
+                return .error
+            case .constant:
+                report(PlacementError.shareNeedsPlaintext(describe(valueType.placement)), at: ast[expression].range,
+                       notes: [.init("a constant needs no 'share': it combines with private values as it is")])
                 return .error
             }
         case .reveal:
