@@ -144,6 +144,7 @@ public enum PlacementError: DiagnosticKind, Hashable {
     case storeNeedsPrivate(String)
     case divisionByPrivate
     case constantOutput
+    case printMixesPlacements(String, String)
 
     public var message: String {
         switch self {
@@ -163,6 +164,8 @@ public enum PlacementError: DiagnosticKind, Hashable {
             return "division by a private value is not supported; divide by a public value or a constant"
         case .constantOutput:
             return "an output must be a value computed by the program, not a compile-time constant"
+        case .printMixesPlacements(let a, let b):
+            return "one 'print' cannot show both \(a) and \(b): it runs on one player or on the servers; use two prints"
         }
     }
 }

@@ -291,6 +291,7 @@ extension Checker {
     private mutating func checkPrint(_ arguments: [Argument], range: SourceRange) -> Evaluated {
         var items: [Operation.PrintItem] = []
         var failed = false
+        var printed: (Placement, SourceRange)?
         for argument in arguments {
             if let label = argument.label {
                 report(NameError.unknownArgumentLabel(label: ast.name(label.symbol), callee: "print"), at: label.range)
@@ -306,10 +307,21 @@ extension Checker {
                 failed = true
                 continue
             }
-            if type(of: value).placement == .private {
+            let placement = type(of: value).placement
+            if placement == .private {
                 report(ProtocolError.plaintextOnly(operation: "'print'"), at: ast[argument.value].range)
                 failed = true
                 continue
+            }
+            // One print runs in one place (a player, or the servers): every value must be known there.
+            if placement != .constant {
+                if let (earlier, earlierRange) = printed, earlier != placement {
+                    report(PlacementError.printMixesPlacements(describeValue(earlier), describeValue(placement)),
+                           at: ast[argument.value].range, related: [earlierRange])
+                    failed = true
+                    continue
+                }
+                if printed == nil { printed = (placement, ast[argument.value].range) }
             }
             items.append(.value(value))
         }
@@ -324,6 +336,12 @@ extension Checker {
             return [.init("this runs on every iteration of the loop; move it \(move) the loop")]
         }
         return [.init("this runs on every call of the function, and each run needs its own name")]
+    }
+
+    /// "a value local to 'alice'", "a public value".
+    func describeValue(_ placement: Placement) -> String {
+        if case .local = placement { return "a value \(describe(placement))" }
+        return "a \(describe(placement)) value"
     }
 
     // MARK: - Argument kinds
