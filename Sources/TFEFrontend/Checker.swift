@@ -125,6 +125,10 @@ public struct Checker {
     /// Collects protocol, fixed-point settings, players, params and functions before execution, so their
     /// order in the file does not matter (params are evaluated in order, as each may use earlier ones).
     mutating func declare() {
+        // A param read by an earlier param is "used before it is assigned", not unknown.
+        for id in ast.topLevel {
+            if case .param(let name, _) = ast[id].kind { topLevelNames.insert(name.symbol) }
+        }
         for id in ast.topLevel {
             let statement = ast[id]
             switch statement.kind {

@@ -24,6 +24,8 @@ struct NameResolver {
             switch ast[id].kind {
             case .player(let names): globals.formUnion(names.map { ast.name($0.symbol) })
             case .function(let name, _, _, _): functions.insert(ast.name(name.symbol))
+            // A param read by an earlier param is "used before it is assigned", not unknown.
+            case .param(let name, _): topLevelAssigned.insert(ast.name(name.symbol))
             default: break
             }
         }
