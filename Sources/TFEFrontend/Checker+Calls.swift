@@ -159,7 +159,7 @@ extension Checker {
                 return .error
             }
             storeNames[name] = range
-            return emit(.store(name: name, value), type: nil, at: range)
+            return emitEffect(.store(name: name, value), of: .store, at: range)
         case .output:
             return checkOutput(arguments, range: range)
         case .share:
@@ -285,7 +285,7 @@ extension Checker {
             return .error
         }
         outputNames[player, default: [:]][name] = range
-        return emit(.output(player: player, name: name, value), type: nil, at: range)
+        return emitEffect(.output(player: player, name: name, value), of: .output, at: range)
     }
 
     private mutating func checkPrint(_ arguments: [Argument], range: SourceRange) -> Evaluated {
@@ -325,7 +325,7 @@ extension Checker {
             }
             items.append(.value(value))
         }
-        return failed ? .error : emit(.print(items), type: nil, at: range)
+        return failed ? .error : emitEffect(.print(items), of: .print, at: range)
     }
 
     /// Notes for a name used twice: where it was first used, or, when the same statement ran again (in a loop,
@@ -424,7 +424,7 @@ extension Checker {
             report(NameError.expectedShape(found: "a string"), at: ast[expression].range)
         case .value:
             report(NameError.expectedShape(found: "a tensor value"), at: ast[expression].range)
-        case .player, .function, .elementType:
+        case .player, .function, .elementType, .effect:
             report(NameError.expectedShape(found: "'\(ast.source.text(ast[expression].range))'"),
                    at: ast[expression].range)
         }

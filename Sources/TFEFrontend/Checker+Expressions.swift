@@ -238,6 +238,11 @@ extension Checker {
         program.operations[value.rawValue].type ?? ValueType(.fixed, .scalar, .constant)
     }
 
+    /// Appends an effect (`output`, `store`, `print`), which gives no value.
+    mutating func emitEffect(_ kind: Operation.Kind, of builtin: Builtin, at range: SourceRange) -> Evaluated {
+        emit(kind, type: nil, at: range).isError ? .error : .effect(builtin)
+    }
+
     /// Appends an operation and returns its value (or an error past the work limit).
     mutating func emit(_ kind: Operation.Kind, type: ValueType?, at range: SourceRange) -> Evaluated {
         guard spendWork(at: range) else { return .error }
@@ -270,6 +275,8 @@ extension Checker {
             report(NameError.notAValue(ast.source.text(range), what: "a function"), at: range)
         case .elementType:
             report(NameError.notAValue(ast.source.text(range), what: "an element type"), at: range)
+        case .effect(let builtin):
+            report(NameError.expectedTensor(found: "the result of '\(builtin.rawValue)', which has none"), at: range)
         case .error:
             break
         }

@@ -85,6 +85,8 @@ public struct Checker {
         case function(Symbol)
         /// `int` or `fixed`, for `dtype:` arguments.
         case elementType(ElementType)
+        /// The result of `output`, `store` or `print`: done, but no value.
+        case effect(Builtin)
         /// Already reported; anything built from it is silently an error too.
         case error
 
@@ -386,6 +388,10 @@ public struct Checker {
         }
         if let what = notAValue {
             report(NameError.notAValue(ast.source.text(valueRange), what: what), at: valueRange)
+            value = .error
+        }
+        if case .effect(let builtin) = value {
+            report(NameError.expectedTensor(found: "the result of '\(builtin.rawValue)', which has none"), at: valueRange)
             value = .error
         }
         // A loop variable shadows nothing: it is a constant of its loop.
