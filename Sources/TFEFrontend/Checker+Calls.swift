@@ -5,7 +5,7 @@ extension Checker {
 
     mutating func call(_ callee: Name, _ arguments: [Argument], range: SourceRange, target: String?) -> Evaluated {
         let name = ast.name(callee.symbol)
-        if failedFunctions.contains(callee.symbol) {
+        if failedFunctions.contains(callee.symbol) || conflictingNames.contains(callee.symbol) {
             for argument in arguments { _ = evaluate(argument.value) }
             return .error
         }

@@ -30,6 +30,10 @@ public struct Checker {
     var functions: [Symbol: StmtID] = [:]
     /// Functions whose definition was reported as wrong: their calls are silently errors.
     var failedFunctions = Set<Symbol>()
+    /// What each player, param and function name was first declared as, to catch one name declared as two.
+    var globalNames: [Symbol: (what: String, range: SourceRange)] = [:]
+    /// Names declared as two different things (already reported): their uses are silently errors.
+    var conflictingNames = Set<Symbol>()
     var params: [Symbol: Int] = [:]
     /// Params whose value was wrong (already reported): their uses are silently errors.
     var failedParams = Set<Symbol>()
@@ -160,6 +164,7 @@ public struct Checker {
                 declareParam(name, value)
             case .function(let name, let parameters, _, _):
                 let text = ast.name(name.symbol)
+                guard claimGlobalName(name, as: "a function") else { continue }
                 var seen: [Symbol: SourceRange] = [:]
                 for parameter in parameters {
                     if let first = seen[parameter.symbol] {
@@ -228,10 +233,26 @@ public struct Checker {
         }
     }
 
+    /// Records that `name` is declared as `what`; reports it and returns false if it already names something else.
+    private mutating func claimGlobalName(_ name: Name, as what: String) -> Bool {
+        guard let previous = globalNames[name.symbol] else {
+            globalNames[name.symbol] = (what, name.range)
+            return true
+        }
+        if previous.what == what { return true }  // the kind's own "declared twice" check reports it
+        let text = ast.name(name.symbol)
+        report(NameError.duplicateDeclaration(text), at: name.range,
+               notes: [.init("'\(text)' first declared here as \(previous.what)", at: previous.range)])
+        conflictingNames.insert(name.symbol)
+        return false
+    }
+
     private mutating func declarePlayer(_ name: Name) {
         let text = ast.name(name.symbol)
         if PlayerID.serverNames.contains(text) {
             report(NameError.reservedPlayerName(text), at: name.range)
+        } else if !claimGlobalName(name, as: "a player") {
+            return
         } else if let previous = players[name.symbol] {
             report(NameError.duplicatePlayer(text), at: name.range,
                    notes: [.init("'\(text)' first declared here", at: playerRanges[previous])])
@@ -245,6 +266,7 @@ public struct Checker {
 
     private mutating func declareParam(_ name: Name, _ value: ExprID) {
         let text = ast.name(name.symbol)
+        guard claimGlobalName(name, as: "a param") else { return }
         if params[name.symbol] != nil {
             report(NameError.duplicateParam(text), at: name.range)
             return
@@ -422,6 +444,7 @@ public struct Checker {
             if index == 0 { break }
             index = scopes[index].kind == .function ? 0 : index - 1
         }
+        if conflictingNames.contains(symbol) { return .error }
         if let value = params[symbol] { return .integer(value) }
         if let player = players[symbol] { return .player(player) }
         let text = ast.name(symbol)
