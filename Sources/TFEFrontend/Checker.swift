@@ -360,6 +360,8 @@ public struct Checker {
             report(NameError.cannotAssign(name, what: what), at: variable.range)
             return
         }
+        // An empty body does nothing and spends no work, so running it could take unbounded time.
+        if body.isEmpty { return }
         for index in from..<to {
             scopes.append(Scope(kind: .loop, bindings: [variable.symbol: Binding(value: .integer(index))]))
             for statement in body {
