@@ -10,6 +10,7 @@ public enum NameError: DiagnosticKind, Hashable {
     case duplicateFunction(String)
     case functionShadowsBuiltin(String)
     case duplicateParam(String)
+    case duplicateParameter(String, function: String)
     case cannotAssign(String, what: String)
     case wrongArgumentCount(callee: String, expected: String, found: Int)
     case unknownArgumentLabel(label: String, callee: String)
@@ -47,6 +48,8 @@ public enum NameError: DiagnosticKind, Hashable {
         case .duplicateFunction(let name): return "function '\(name)' is defined twice"
         case .functionShadowsBuiltin(let name): return "'\(name)' is a built-in function and cannot be redefined"
         case .duplicateParam(let name): return "param '\(name)' is declared twice"
+        case .duplicateParameter(let name, let function):
+            return "function '\(function)' has two parameters named '\(name)'"
         case .cannotAssign(let name, let what): return "cannot assign to '\(name)': it is \(what)"
         case .wrongArgumentCount(let callee, let expected, let found):
             return "'\(callee)' takes \(expected), but \(found) \(found == 1 ? "was" : "were") given"
@@ -141,6 +144,7 @@ public enum PlacementError: DiagnosticKind, Hashable {
     case storeNeedsPrivate(String)
     case divisionByPrivate
     case constantOutput
+    case printMixesPlacements(String, String)
 
     public var message: String {
         switch self {
@@ -160,6 +164,8 @@ public enum PlacementError: DiagnosticKind, Hashable {
             return "division by a private value is not supported; divide by a public value or a constant"
         case .constantOutput:
             return "an output must be a value computed by the program, not a compile-time constant"
+        case .printMixesPlacements(let a, let b):
+            return "one 'print' cannot show both \(a) and \(b): it runs on one player or on the servers; use two prints"
         }
     }
 }

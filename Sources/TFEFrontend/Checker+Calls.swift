@@ -5,6 +5,10 @@ extension Checker {
 
     mutating func call(_ callee: Name, _ arguments: [Argument], range: SourceRange, target: String?) -> Evaluated {
         let name = ast.name(callee.symbol)
+        if failedFunctions.contains(callee.symbol) || conflictingNames.contains(callee.symbol) {
+            for argument in arguments { _ = evaluate(argument.value) }
+            return .error
+        }
         if let function = functions[callee.symbol] {
             return inline(function, callee: callee, arguments, range: range)
         }
@@ -15,7 +19,11 @@ extension Checker {
             return .error
         }
         if builtin == .print { return checkPrint(arguments, range: range) }
-        guard let bound = bind(arguments, to: builtin, callee: callee, range: range) else { return .error }
+        guard let bound = bind(arguments, to: builtin, callee: callee, range: range) else {
+            // The arguments are still read, so the values they name do not look unused.
+            for argument in arguments { _ = evaluate(argument.value) }
+            return .error
+        }
         return checkBuiltin(builtin, bound, range: range, target: target)
     }
 
@@ -146,11 +154,12 @@ extension Checker {
                 return .error
             }
             if let previous = storeNames[name] {
-                report(NameError.duplicateStore(name), at: range, notes: [.init("first stored here", at: previous)])
+                report(NameError.duplicateStore(name), at: range,
+                       notes: repeatNotes(previous: previous, range: range, first: "first stored here", move: "after"))
                 return .error
             }
             storeNames[name] = range
-            return emit(.store(name: name, value), type: nil, at: range)
+            return emitEffect(.store(name: name, value), of: .store, at: range)
         case .output:
             return checkOutput(arguments, range: range)
         case .share:
@@ -159,8 +168,12 @@ extension Checker {
             switch valueType.placement {
             case .public, .local:
                 return emit(.share(value), type: ValueType(valueType.element, valueType.shape, .private), at: range)
-            case .private, .constant:
+            case .private:
                 report(PlacementError.shareNeedsPlaintext(describe(valueType.placement)), at: ast[expression].range)
+                return .error
+            case .constant:
+                report(PlacementError.shareNeedsPlaintext(describe(valueType.placement)), at: ast[expression].range,
+                       notes: [.init("a constant needs no 'share': it combines with private values as it is")])
                 return .error
             }
         case .reveal:
@@ -224,7 +237,7 @@ extension Checker {
         guard let player, let name, let shape, let element else { return .error }
         if let previous = inputNames[player]?[name] {
             report(NameError.duplicateInput(player: playerName(player), name: name), at: range,
-                   notes: [.init("first declared here", at: previous)])
+                   notes: repeatNotes(previous: previous, range: range, first: "first declared here", move: "before"))
             return .error
         }
         inputNames[player, default: [:]][name] = range
@@ -268,16 +281,17 @@ extension Checker {
         }
         if let previous = outputNames[player]?[name] {
             report(NameError.duplicateOutput(player: playerName(player), name: name), at: range,
-                   notes: [.init("first sent here", at: previous)])
+                   notes: repeatNotes(previous: previous, range: range, first: "first sent here", move: "after"))
             return .error
         }
         outputNames[player, default: [:]][name] = range
-        return emit(.output(player: player, name: name, value), type: nil, at: range)
+        return emitEffect(.output(player: player, name: name, value), of: .output, at: range)
     }
 
     private mutating func checkPrint(_ arguments: [Argument], range: SourceRange) -> Evaluated {
         var items: [Operation.PrintItem] = []
         var failed = false
+        var printed: (Placement, SourceRange)?
         for argument in arguments {
             if let label = argument.label {
                 report(NameError.unknownArgumentLabel(label: ast.name(label.symbol), callee: "print"), at: label.range)
@@ -293,14 +307,41 @@ extension Checker {
                 failed = true
                 continue
             }
-            if type(of: value).placement == .private {
+            let placement = type(of: value).placement
+            if placement == .private {
                 report(ProtocolError.plaintextOnly(operation: "'print'"), at: ast[argument.value].range)
                 failed = true
                 continue
             }
+            // One print runs in one place (a player, or the servers): every value must be known there.
+            if placement != .constant {
+                if let (earlier, earlierRange) = printed, earlier != placement {
+                    report(PlacementError.printMixesPlacements(describeValue(earlier), describeValue(placement)),
+                           at: ast[argument.value].range, related: [earlierRange])
+                    failed = true
+                    continue
+                }
+                if printed == nil { printed = (placement, ast[argument.value].range) }
+            }
             items.append(.value(value))
         }
-        return failed ? .error : emit(.print(items), type: nil, at: range)
+        return failed ? .error : emitEffect(.print(items), of: .print, at: range)
+    }
+
+    /// Notes for a name used twice: where it was first used, or, when the same statement ran again (in a loop,
+    /// or a function called more than once), why it runs more than once.
+    func repeatNotes(previous: SourceRange, range: SourceRange, first: String, move: String) -> [Diagnostic.Note] {
+        guard previous == range else { return [.init(first, at: previous)] }
+        if environment.isInLoop {
+            return [.init("this runs on every iteration of the loop; move it \(move) the loop")]
+        }
+        return [.init("this runs on every call of the function, and each run needs its own name")]
+    }
+
+    /// "a value local to 'alice'", "a public value".
+    func describeValue(_ placement: Placement) -> String {
+        if case .local = placement { return "a value \(describe(placement))" }
+        return "a \(describe(placement)) value"
     }
 
     // MARK: - Argument kinds
@@ -383,7 +424,7 @@ extension Checker {
             report(NameError.expectedShape(found: "a string"), at: ast[expression].range)
         case .value:
             report(NameError.expectedShape(found: "a tensor value"), at: ast[expression].range)
-        case .player, .function, .elementType:
+        case .player, .function, .elementType, .effect:
             report(NameError.expectedShape(found: "'\(ast.source.text(ast[expression].range))'"),
                    at: ast[expression].range)
         }
@@ -392,6 +433,14 @@ extension Checker {
 
     /// `dtype: int` or `dtype: fixed` (a bare word, or a string).
     mutating func expectElementType(_ expression: ExprID) -> ElementType? {
+        // A bare word that names nothing (`dtype: float32`) is a wrong choice, not an unknown variable.
+        if case .name(let symbol) = ast[expression].kind, ElementType(rawValue: ast.name(symbol)) == nil,
+            reservedMeaning(of: symbol) == nil, !isBound(symbol), !isTopLevelName[Int(symbol.rawValue)]
+        {
+            report(NameError.invalidOption(what: "dtype", value: ast.name(symbol), choices: "'fixed' or 'int'"),
+                   at: ast[expression].range)
+            return nil
+        }
         let evaluated = evaluate(expression)
         switch evaluated {
         case .elementType(let element): return element

@@ -189,11 +189,11 @@ extension Checker {
     mutating func matmulShape(_ a: Shape, _ b: Shape, lhs: ExprID, rhs: ExprID) -> Shape? {
         let ranges = (ast[lhs].range, ast[rhs].range)
         guard a.rank >= 2 else {
-            report(ShapeError.matmulRank(a), at: ranges.0)
+            report(ShapeError.matmulRank(a), at: ranges.0, notes: vectorNotes(a))
             return nil
         }
         guard b.rank >= 2 else {
-            report(ShapeError.matmulRank(b), at: ranges.1)
+            report(ShapeError.matmulRank(b), at: ranges.1, notes: vectorNotes(b))
             return nil
         }
         let inner = (a.dimensions[a.rank - 1], b.dimensions[b.rank - 2])
@@ -208,6 +208,12 @@ extension Checker {
             return nil
         }
         return Shape(batch.dimensions + [a.dimensions[a.rank - 2], b.dimensions[b.rank - 1]])
+    }
+
+    /// For a vector operand of a matrix product: how to make it a matrix.
+    func vectorNotes(_ shape: Shape) -> [Diagnostic.Note] {
+        guard shape.rank == 1, let n = shape.dimensions.first else { return [] }
+        return [.init("reshape it to [1, \(n)] for a row or to [\(n), 1] for a column")]
     }
 
     /// "'w1' declared here with shape [512, 10]" for operands that are plain variable names.
@@ -229,6 +235,11 @@ extension Checker {
 
     func type(of value: ValueID) -> ValueType {
         program.operations[value.rawValue].type ?? ValueType(.fixed, .scalar, .constant)
+    }
+
+    /// Appends an effect (`output`, `store`, `print`), which gives no value.
+    mutating func emitEffect(_ kind: Operation.Kind, of builtin: Builtin, at range: SourceRange) -> Evaluated {
+        emit(kind, type: nil, at: range).isError ? .error : .effect(builtin)
     }
 
     /// Appends an operation and returns its value (or an error past the work limit).
@@ -263,6 +274,8 @@ extension Checker {
             report(NameError.notAValue(ast.source.text(range), what: "a function"), at: range)
         case .elementType:
             report(NameError.notAValue(ast.source.text(range), what: "an element type"), at: range)
+        case .effect(let builtin):
+            report(NameError.expectedTensor(found: "the result of '\(builtin.rawValue)', which has none"), at: range)
         case .error:
             break
         }

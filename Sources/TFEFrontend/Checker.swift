@@ -28,7 +28,15 @@ public struct Checker {
     var players: SymbolMap<PlayerID>
     var playerRanges: [PlayerID: SourceRange] = [:]
     var functions: SymbolMap<StmtID>
+    /// Functions whose definition was reported as wrong: their calls are silently errors.
+    var failedFunctions = Set<Symbol>()
+    /// What each player, param and function name was first declared as, to catch one name declared as two.
+    var globalNames: [Symbol: (what: String, range: SourceRange)] = [:]
+    /// Names declared as two different things (already reported): their uses are silently errors.
+    var conflictingNames = Set<Symbol>()
     var params: SymbolMap<Int>
+    /// Params whose value was wrong (already reported): their uses are silently errors.
+    var failedParams = Set<Symbol>()
     var protocolDeclared = false
     var fixedpointDeclared = false
     /// Overrides that named a declared param.
@@ -48,6 +56,8 @@ public struct Checker {
     var storeNames: [String: SourceRange] = [:]
     /// Names assigned anywhere at the top level, to tell "used before assigned" from "unknown".
     var isTopLevelName: [Bool]
+    /// Names read before their assignment (already reported): their assignments are not also "unused".
+    var usedBeforeAssignment = Set<String>()
 
     struct Binding {
         var value: Evaluated
@@ -75,6 +85,8 @@ public struct Checker {
         case function(Symbol)
         /// `int` or `fixed`, for `dtype:` arguments.
         case elementType(ElementType)
+        /// The result of `output`, `store` or `print`: done, but no value.
+        case effect(Builtin)
         /// Already reported; anything built from it is silently an error too.
         case error
 
@@ -121,6 +133,10 @@ public struct Checker {
     /// Collects protocol, fixed-point settings, players, params and functions before execution, so their
     /// order in the file does not matter (params are evaluated in order, as each may use earlier ones).
     mutating func declare() {
+        // A param read by an earlier param is "used before it is assigned", not unknown.
+        for id in ast.topLevel {
+            if case .param(let name, _) = ast[id].kind { isTopLevelName[Int(name.symbol.rawValue)] = true }
+        }
         for id in ast.topLevel {
             let statement = ast[id]
             switch statement.kind {
@@ -148,8 +164,19 @@ public struct Checker {
                 for name in names { declarePlayer(name) }
             case .param(let name, let value):
                 declareParam(name, value)
-            case .function(let name, _, _, _):
+            case .function(let name, let parameters, _, _):
                 let text = ast.name(name.symbol)
+                guard claimGlobalName(name, as: "a function") else { continue }
+                var seen: [Symbol: SourceRange] = [:]
+                for parameter in parameters {
+                    if let first = seen[parameter.symbol] {
+                        report(NameError.duplicateParameter(ast.name(parameter.symbol), function: text),
+                               at: parameter.range, notes: [.init("first declared here", at: first)])
+                        failedFunctions.insert(name.symbol)
+                    } else {
+                        seen[parameter.symbol] = parameter.range
+                    }
+                }
                 if Builtin(rawValue: text) != nil {
                     report(NameError.functionShadowsBuiltin(text), at: name.range)
                 } else if let previous = functions[name.symbol] {
@@ -179,6 +206,7 @@ public struct Checker {
     }
 
     private mutating func declareFixedpoint(_ arguments: [Argument], range: SourceRange) {
+        var given = Set<String>()
         for argument in arguments {
             guard let label = argument.label else {
                 report(NameError.unknownSetting(ast.source.text(ast[argument.value].range)), at: ast[argument.value].range,
@@ -188,6 +216,10 @@ public struct Checker {
             let text = ast.name(label.symbol)
             guard text == "frac" else {
                 report(NameError.unknownSetting(text), at: label.range, notes: suggestion(for: text, among: ["frac"]))
+                continue
+            }
+            guard given.insert(text).inserted else {
+                report(NameError.duplicateArgument(label: text, callee: "fixedpoint"), at: label.range)
                 continue
             }
             switch evaluate(argument.value) {
@@ -203,10 +235,26 @@ public struct Checker {
         }
     }
 
+    /// Records that `name` is declared as `what`; reports it and returns false if it already names something else.
+    private mutating func claimGlobalName(_ name: Name, as what: String) -> Bool {
+        guard let previous = globalNames[name.symbol] else {
+            globalNames[name.symbol] = (what, name.range)
+            return true
+        }
+        if previous.what == what { return true }  // the kind's own "declared twice" check reports it
+        let text = ast.name(name.symbol)
+        report(NameError.duplicateDeclaration(text), at: name.range,
+               notes: [.init("'\(text)' first declared here as \(previous.what)", at: previous.range)])
+        conflictingNames.insert(name.symbol)
+        return false
+    }
+
     private mutating func declarePlayer(_ name: Name) {
         let text = ast.name(name.symbol)
         if PlayerID.serverNames.contains(text) {
             report(NameError.reservedPlayerName(text), at: name.range)
+        } else if !claimGlobalName(name, as: "a player") {
+            return
         } else if let previous = players[name.symbol] {
             report(NameError.duplicatePlayer(text), at: name.range,
                    notes: [.init("'\(text)' first declared here", at: playerRanges[previous])])
@@ -220,6 +268,7 @@ public struct Checker {
 
     private mutating func declareParam(_ name: Name, _ value: ExprID) {
         let text = ast.name(name.symbol)
+        guard claimGlobalName(name, as: "a param") else { return }
         if params[name.symbol] != nil {
             report(NameError.duplicateParam(text), at: name.range)
             return
@@ -230,9 +279,23 @@ public struct Checker {
             return
         }
         switch evaluate(value) {
-        case .integer(let integer): params[name.symbol] = integer
-        case .error: break
-        default: report(NameError.expectedConstantInteger(what: "a param's value"), at: ast[value].range)
+        case .integer(let integer):
+            params[name.symbol] = integer
+        case .error:
+            failedParams.insert(name.symbol)
+        case .decimal:
+            failedParams.insert(name.symbol)
+            let note: String
+            if case .binary(.divide, _, _) = ast[value].kind {
+                note = "'/' gives a decimal, even between integers"
+            } else {
+                let example = "\(text) = \(ast.source.text(ast[value].range))"
+                note = "params are integers; a decimal constant can be an ordinary variable: '\(example)'"
+            }
+            report(NameError.expectedConstantInteger(what: "a param's value"), at: ast[value].range, notes: [.init(note)])
+        default:
+            failedParams.insert(name.symbol)
+            report(NameError.expectedConstantInteger(what: "a param's value"), at: ast[value].range)
         }
     }
 
@@ -250,7 +313,7 @@ public struct Checker {
         case .protocol, .fixedpoint, .player, .param, .function, .error:
             break
         case .assign(let name, let value):
-            assign(name, evaluate(value, target: ast.name(name.symbol)), statement: id)
+            assign(name, evaluate(value, target: ast.name(name.symbol)), valueRange: ast[value].range, statement: id)
         case .for(let variable, let lower, let upper, let body):
             executeLoop(variable, lower: lower, upper: upper, body: body)
         case .expression(let expression):
@@ -299,6 +362,16 @@ public struct Checker {
             report(NameError.cannotAssign(name, what: what), at: variable.range)
             return
         }
+        // An empty body does nothing and spends no work, so running it could take unbounded time.
+        if body.isEmpty { return }
+        // Each iteration executes at least every statement of the body: when that alone passes the limit,
+        // say so now rather than after minutes of unrolling.
+        let (minimum, overflow) = (to - from).multipliedReportingOverflow(by: minimumWork(of: body))
+        if overflow || minimum > options.workLimit - work {
+            workLimitReported = true
+            report(NameError.unrollLimit(options.workLimit), at: variable.range.union(ast[upper].range))
+            return
+        }
         for index in from..<to {
             environment.pushLoop(variable.symbol, Binding(value: .integer(index)))
             for statement in body {
@@ -307,6 +380,32 @@ public struct Checker {
             }
             environment.pop()
             if workLimitReported { return }
+        }
+    }
+
+    /// A lower bound on the work of executing statements once: one per statement, times the iteration
+    /// count of inner loops whose bounds are literals or params. Saturates instead of overflowing.
+    func minimumWork(of statements: [StmtID]) -> Int {
+        var total = 0
+        for id in statements {
+            var cost = 1
+            if case .for(_, let lower, let upper, let body) = ast[id].kind,
+                let from = staticInteger(lower), let to = staticInteger(upper), to > from
+            {
+                let (product, overflow) = (to - from).multipliedReportingOverflow(by: minimumWork(of: body))
+                cost = overflow ? Int.max / 2 : max(1, product)
+            }
+            total = min(Int.max / 2, total + cost)
+        }
+        return total
+    }
+
+    /// The value of an integer literal or param, without reporting anything.
+    func staticInteger(_ id: ExprID) -> Int? {
+        switch ast[id].kind {
+        case .integer(let value): return value
+        case .name(let symbol): return params[symbol]
+        default: return nil
         }
     }
 
@@ -332,14 +431,28 @@ public struct Checker {
         return nil
     }
 
-    mutating func assign(_ name: Name, _ value: Evaluated, statement: StmtID) {
+    mutating func assign(_ name: Name, _ value: Evaluated, valueRange: SourceRange, statement: StmtID) {
         let text = ast.name(name.symbol)
         if let what = reservedMeaning(of: name.symbol) {
             report(NameError.cannotAssign(text, what: what), at: name.range)
             return
         }
-        if case .player = value {
-            report(NameError.notAValue(ast.source.text(name.range), what: "a player"), at: name.range)
+        var value = value
+        // Players, functions and element types are names, not values: `h = dense` is a mistake at `dense`.
+        let notAValue: String?
+        switch value {
+        case .player: notAValue = "a player"
+        case .function: notAValue = "a function"
+        case .elementType: notAValue = "an element type"
+        default: notAValue = nil
+        }
+        if let what = notAValue {
+            report(NameError.notAValue(ast.source.text(valueRange), what: what), at: valueRange)
+            value = .error
+        }
+        if case .effect(let builtin) = value {
+            report(NameError.expectedTensor(found: "the result of '\(builtin.rawValue)', which has none"), at: valueRange)
+            value = .error
         }
         // A loop variable is a constant of its loop.
         if environment.isLoopVariable(name.symbol) {
@@ -359,14 +472,19 @@ public struct Checker {
             if let assignment = binding.assignment { assignments[assignment].used = true }
             return binding.value
         }
+        if conflictingNames.contains(symbol) { return .error }
         if let value = params[symbol] { return .integer(value) }
         if let player = players[symbol] { return .player(player) }
         let text = ast.name(symbol)
         if let server = PlayerID.serverNames.firstIndex(of: text) { return .player(PlayerID(server)) }
         if functions[symbol] != nil { return .function(symbol) }
         if let element = ElementType(rawValue: text) { return .elementType(element) }
+        if failedParams.contains(symbol) { return .error }
         if isTopLevelName[Int(symbol.rawValue)] {
+            usedBeforeAssignment.insert(text)
             report(NameError.usedBeforeAssignment(text), at: range)
+        } else if Builtin(rawValue: text) != nil {
+            report(NameError.notAValue(text, what: "a built-in function"), at: range)
         } else {
             report(NameError.unknownName(text), at: range, notes: suggestion(for: text, among: visibleNames()))
         }
@@ -406,6 +524,7 @@ public struct Checker {
         var reported = used
         for assignment in assignments where !reported[assignment.statement.rawValue] {
             reported[assignment.statement.rawValue] = true
+            if usedBeforeAssignment.contains(assignment.name) { continue }
             if case .value(let id) = assignment.value, case .input(_, let player, let name) = program[id].kind {
                 diagnostics.append(CheckWarning.unusedInput(player: program.players[player.rawValue], name: name),
                                    at: assignment.range)

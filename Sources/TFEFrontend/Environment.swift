@@ -49,6 +49,9 @@ struct Environment {
         }
     }
 
+    /// Whether a loop frame is active anywhere (the statement being checked may run more than once).
+    var isInLoop: Bool { frames.contains { !$0.isFunction } }
+
     mutating func pushFunction(_ symbols: [Symbol], _ bindings: [Checker.Binding]) {
         frames.append(Frame(isFunction: true, symbols: symbols, bindings: bindings))
     }

@@ -45,6 +45,8 @@ struct NameResolver {
             switch ast[id].kind {
             case .player(let names): for name in names { isGlobal[index(name.symbol)] = true }
             case .function(let name, _, _, _): isFunction[index(name.symbol)] = true
+            // A param read by an earlier param is "used before it is assigned", not unknown.
+            case .param(let name, _): isTopLevelAssigned[index(name.symbol)] = true
             default: break
             }
         }
@@ -117,6 +119,8 @@ struct NameResolver {
             let name = ast.name(symbol)
             if isTopLevelAssigned[index(symbol)] {
                 diagnostics.append(NameError.usedBeforeAssignment(name), at: expression.range)
+            } else if Builtin(rawValue: name) != nil {
+                diagnostics.append(NameError.notAValue(name, what: "a built-in function"), at: expression.range)
             } else {
                 let candidates = ast.names.indices.filter {
                     (isGlobal[$0] || isDefined(Symbol(rawValue: Int32($0)))) && !["int", "fixed"].contains(ast.names[$0])
@@ -137,7 +141,13 @@ struct NameResolver {
                 diagnostics.append(NameError.unknownFunction(name), at: callee.range,
                                    notes: suggestion(name, functions + Builtin.allCases.map(\.rawValue)))
             }
-            for argument in arguments { resolve(argument.value) }
+            for argument in arguments {
+                // `dtype: float32` names a choice, not a variable; the checker lists the choices.
+                if let label = argument.label, ast.name(label.symbol) == "dtype", case .name = ast[argument.value].kind {
+                    continue
+                }
+                resolve(argument.value)
+            }
         case .integer, .decimal, .string, .error:
             break
         }

@@ -139,12 +139,12 @@ public struct Parser {
             return addStmt(.function(name, parameters: parameters, body: [], result: result), start.union(ast[result].range))
         }
         guard peek.kind == .leftBrace else {
-            report(.expected("'=' or '{' after the parameters of '\(ast.name(name.symbol))'", found: describe(peek)), at: peek.range)
+            report(.expected("'=' or '{' after the parameters of '\(symbols.names[Int(name.symbol.rawValue)])'", found: describe(peek)), at: peek.range)
             throw Failure()
         }
         let block = try parseBlock(in: .function)
         guard let result = block.result else {
-            report(.missingReturn(function: ast.name(name.symbol)), at: block.close)
+            report(.missingReturn(function: symbols.names[Int(name.symbol.rawValue)]), at: block.close)
             throw Failure()
         }
         return addStmt(.function(name, parameters: parameters, body: block.statements, result: result),

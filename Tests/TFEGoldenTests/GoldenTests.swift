@@ -6,9 +6,25 @@ import TFEFrontend
 import TFETestSupport
 
 /// Compiler goldens (STYLE.md section 7). Regenerate with `TFE_UPDATE_GOLDEN=1 swift test --filter TFEGoldenTests`.
+///
+/// - `Golden/ast/`: valid programs; the checked-program listing (`tfec compile --emit ast`), exit 0.
+/// - `Golden/diagnostics/`: programs with at least one error; `tfec check`'s stderr, exit 1.
+/// - `Golden/warnings/`: programs with warnings only; `tfec check`'s stderr, exit 0.
 struct GoldenTests {
     static let astCases = Golden.cases(in: "Golden/ast", besides: #filePath)
     static let diagnosticCases = Golden.cases(in: "Golden/diagnostics", besides: #filePath)
+    static let warningCases = Golden.cases(in: "Golden/warnings", besides: #filePath)
+
+    /// The repository's root, two folders above this file.
+    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+
+    /// Every `programs/**/*.tfe`, sorted.
+    static let programs: [String] = {
+        let root = repositoryRoot.appendingPathComponent("programs").path
+        let files = FileManager.default.enumerator(atPath: root)?.compactMap { $0 as? String } ?? []
+        return files.filter { $0.hasSuffix(".tfe") }.sorted().map { root + "/" + $0 }
+    }()
 
     /// Runs `tfec` in-process; the case's folder is cut from paths in the output, so goldens hold bare
     /// file names wherever the checkout is.
@@ -37,9 +53,119 @@ struct GoldenTests {
         }
     }
 
+    @Test("warnings", arguments: warningCases.map(CaseName.init))
+    func warnings(_ testCase: CaseName) {
+        let result = Self.run(["check", testCase.path], in: testCase.directory)
+        #expect(result.exitCode == .success, "\(testCase.fileName) has only warnings, so it should check")
+        #expect(result.error.contains("warning:"), "\(testCase.fileName) should produce a warning")
+        if let failure = Golden.check(result.error, against: testCase.expectedPath) {
+            Issue.record(Comment(rawValue: failure))
+        }
+    }
+
     @Test func thereAreEnoughCases() {
-        #expect(Self.astCases.count >= 25)
-        #expect(Self.diagnosticCases.count >= 60)
+        #expect(Self.astCases.count >= 28)
+        #expect(Self.diagnosticCases.count >= 70)
+        #expect(Self.warningCases.count >= 3)
+    }
+
+    /// Each golden's first line says what it pins down.
+    @Test func everyCaseSaysWhatItChecks() throws {
+        for path in Self.astCases + Self.diagnosticCases + Self.warningCases {
+            let data = try #require(FileManager.default.contents(atPath: path))
+            let firstLine = String(decoding: data, as: UTF8.self).prefix { $0 != "\n" }
+            #expect(firstLine.hasPrefix("# checks: "), "\(CaseName(path).fileName) should start with '# checks: '")
+        }
+    }
+
+    // MARK: - Coverage of diagnostic kinds
+
+    /// The sources that declare the diagnostic kind enums.
+    static let kindSources = ["Sources/TFEFrontend/ParseError.swift", "Sources/TFEFrontend/CheckErrors.swift"]
+
+    /// Every `case` declared in an enum conforming to `DiagnosticKind` in `kindSources`, by enum.
+    static func declaredKinds() throws -> [(enumName: String, kind: String)] {
+        var kinds: [(String, String)] = []
+        for relative in kindSources {
+            let path = repositoryRoot.appendingPathComponent(relative).path
+            let data = try #require(FileManager.default.contents(atPath: path), "cannot read \(relative)")
+            var currentEnum: String?
+            for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
+                let trimmed = line.drop { $0 == " " }
+                if trimmed.hasPrefix("public enum ") || trimmed.hasPrefix("enum ") {
+                    let header = trimmed.split(separator: " ").drop { $0 != "enum" }.dropFirst()
+                    let name = header.first.map { String($0.prefix { $0.isLetter || $0.isNumber || $0 == "_" }) }
+                    currentEnum = line.contains("DiagnosticKind") ? name : nil
+                    continue
+                }
+                guard let enumName = currentEnum, trimmed.hasPrefix("case "), !trimmed.hasPrefix("case .") else {
+                    continue
+                }
+                for name in caseNames(in: trimmed.dropFirst("case ".count)) { kinds.append((enumName, name)) }
+            }
+        }
+        return kinds
+    }
+
+    /// `a, b(x: Int, y: Int), c` gives `a`, `b`, `c`: the names of the cases declared on one line.
+    static func caseNames(in declaration: Substring) -> [String] {
+        var names: [String] = []
+        var depth = 0
+        var current = ""
+        var inName = true
+        for character in declaration {
+            switch character {
+            case "(": depth += 1; inName = false
+            case ")": depth -= 1
+            case "," where depth == 0:
+                if !current.isEmpty { names.append(current) }
+                current = ""
+                inName = true
+            case "=" where depth == 0: inName = false
+            default:
+                if inName && depth == 0 {
+                    if character.isLetter || character.isNumber || character == "_" || character == "`" {
+                        if character != "`" { current.append(character) }
+                    } else if !current.isEmpty {
+                        inName = false
+                    }
+                }
+            }
+        }
+        if !current.isEmpty { names.append(current) }
+        return names
+    }
+
+    /// Fails naming every diagnostic kind that no golden case produces, so a new kind needs a golden.
+    @Test func everyDiagnosticKindHasAGolden() throws {
+        let declared = try Self.declaredKinds()
+        #expect(declared.count >= 60, "expected to find the diagnostic kinds in \(Self.kindSources)")
+        // `Diagnostic.kind` is the case name alone, so case names must be unique across the enums.
+        let duplicates = Dictionary(grouping: declared, by: \.kind).filter { $0.value.count > 1 }.keys.sorted()
+        #expect(duplicates.isEmpty, "case names declared in more than one kind enum: \(duplicates)")
+
+        var produced = Set<String>()
+        for path in Self.astCases + Self.diagnosticCases + Self.warningCases {
+            let data = try #require(FileManager.default.contents(atPath: path))
+            let result = Frontend.check(SourceFile(path: path, bytes: [UInt8](data)))
+            for diagnostic in result.diagnostics.all { produced.insert(diagnostic.kind) }
+        }
+        let missing = declared.filter { !produced.contains($0.kind) }.map { "\($0.enumName).\($0.kind)" }
+        let listed = missing.joined(separator: ", ")
+        #expect(missing.isEmpty, "no golden produces these kinds (add a case to Golden/diagnostics): \(listed)")
+    }
+
+    // MARK: - Example programs
+
+    @Test("programs check without diagnostics", arguments: programs.map(CaseName.init))
+    func programChecksCleanly(_ program: CaseName) {
+        let result = Self.run(["check", program.path], in: program.directory)
+        #expect(result.exitCode == .success, "\(program.fileName) should check")
+        #expect(result.error.isEmpty, "\(program.fileName) should have no diagnostics:\n\(result.error)")
+    }
+
+    @Test func thereAreExamplePrograms() {
+        #expect(Self.programs.count >= 6)
     }
 }
 
