@@ -38,6 +38,8 @@ public struct SourceFile: Sendable {
         let start = lineStarts[line]
         var column = 1
         var index = start
+        // A UTF-8 byte-order mark at the start of the file is not a column.
+        if start == 0, bytes.starts(with: [0xEF, 0xBB, 0xBF]) { index = 3 }
         let end = min(offset, bytes.count)
         while index < end {
             index += Self.scalarLength(at: index, in: bytes)
@@ -72,6 +74,13 @@ public struct SourceFile: Sendable {
         }
         guard index + length <= bytes.count else { return 1 }
         for k in 1..<length where bytes[index + k] & 0xC0 != 0x80 { return 1 }
+        // Overlong forms, UTF-16 surrogates and code points past U+10FFFF are not UTF-8.
+        let second = bytes[index + 1]
+        if (lead == 0xE0 && second < 0xA0) || (lead == 0xED && second >= 0xA0) || (lead == 0xF0 && second < 0x90)
+            || (lead == 0xF4 && second >= 0x90)
+        {
+            return 1
+        }
         return length
     }
 }

@@ -77,6 +77,12 @@ public struct Lexer {
                 return make(.dotDotLess)
             }
             if index < bytes.count, isDigit(bytes[index]) { return lexNumber(from: start) }
+            if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+                // `0..3` or `0...3`: other languages' ranges.
+                while index < bytes.count, bytes[index] == UInt8(ascii: ".") { index += 1 }
+                let written = String(repeating: ".", count: index - start)
+                return invalid(.expected("'..<' (ranges are written 0..<N)", found: "'\(written)'"), from: start)
+            }
             return invalid(.unexpectedCharacter("."), from: start)
         case UInt8(ascii: "\""): return lexString(from: start)
         case UInt8(ascii: "'"):
@@ -114,8 +120,19 @@ public struct Lexer {
                 index += 1
             case UInt8(ascii: "\\") where index + 1 < bytes.count && bytes[index + 1] == UInt8(ascii: "\n"):
                 index += 2  // an explicit line continuation, as in Python
+            case UInt8(ascii: "\\") where index + 2 < bytes.count && bytes[index + 1] == UInt8(ascii: "\r")
+                && bytes[index + 2] == UInt8(ascii: "\n"):
+                index += 3
             case UInt8(ascii: "#"):
-                while index < bytes.count, bytes[index] != UInt8(ascii: "\n") { index += 1 }
+                // Comments are skipped, but must still be UTF-8.
+                while index < bytes.count, bytes[index] != UInt8(ascii: "\n") {
+                    let length = SourceFile.scalarLength(at: index, in: bytes)
+                    if length == 1, bytes[index] >= 0x80 {
+                        diagnostics.append(ParseError.invalidUTF8(bytes[index]),
+                                           at: SourceRange(start: index, end: index + 1))
+                    }
+                    index += length
+                }
             default:
                 return
             }

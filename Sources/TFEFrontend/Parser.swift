@@ -10,6 +10,8 @@ public struct Parser {
     private var diagnostics: Diagnostics
     private var symbols = SymbolTable()
     private var depth = 0
+    /// Inside parentheses or brackets, new lines do not separate statements: `peek` looks past them.
+    private var bracketDepth = 0
 
     /// Expressions nested deeper than this are rejected rather than risking the stack.
     static let maximumDepth = 256
@@ -61,7 +63,10 @@ public struct Parser {
                 let statement = try parseStatement(in: context)
                 let next = peek.kind
                 if next != .newline && next != .semicolon && next != .endOfFile && next != end {
-                    report(.expectedSeparator(found: describe(peek)), at: peek.range)
+                    // An invalid token was already reported by the lexer.
+                    if next != .invalid {
+                        report(.expectedSeparator(found: describe(peek)), at: peek.range, notes: separatorHints(statement))
+                    }
                     throw Failure()
                 }
                 statements.append(statement)
@@ -114,7 +119,7 @@ public struct Parser {
         let start = advance().range
         var names = [try expectName("a player name")]
         while peek.kind == .comma {
-            position += 1
+            advance()
             names.append(try expectName("a player name"))
         }
         return addStmt(.player(names), start.union(names[names.count - 1].range))
@@ -134,7 +139,7 @@ public struct Parser {
         let open = try expect(.leftParen, "'('")
         let parameters = try parseParameterList(open: open)
         if peek.kind == .equal {
-            position += 1
+            advance()
             let result = try parseExpression()
             return addStmt(.function(name, parameters: parameters, body: [], result: result), start.union(ast[result].range))
         }
@@ -152,19 +157,18 @@ public struct Parser {
     }
 
     private mutating func parseParameterList(open: SourceRange) throws(Failure) -> [Name] {
+        bracketDepth += 1
+        defer { bracketDepth -= 1 }
         var names: [Name] = []
-        skipNewlines()
         while peek.kind != .rightParen {
             names.append(try expectName("a parameter name"))
-            let skipped = skipNewlines()
             if peek.kind == .comma {
-                position += 1
-                skipNewlines()
+                advance()
                 continue
             }
-            if peek.kind != .rightParen { try failUnclosed(open: open, "(", ")", skippedNewline: skipped) }
+            if peek.kind != .rightParen { try failUnclosed(open: open, "(", ")") }
         }
-        position += 1
+        advance()
         return names
     }
 
@@ -191,7 +195,12 @@ public struct Parser {
             }
         }
         guard peek.kind == .rightBrace else {
-            report(.unclosedBracket(open: "{", close: "}"), at: peek.range, notes: [.init("'{' opened here", at: open)])
+            // At the end of the file: point at the end of the last line that has something on it.
+            var last = position - 1
+            while last > 0, tokens[last].kind == .newline { last -= 1 }
+            let end = last >= 0 ? tokens[last].range.end : 0
+            report(.unclosedBracket(open: "{", close: "}"), at: SourceRange(start: end, end: end),
+                   notes: [.init("'{' opened here", at: open)])
             throw Failure()
         }
         return (statements, result, advance().range)
@@ -213,7 +222,7 @@ public struct Parser {
         guard peek.kind == .equal else {
             return addStmt(.expression(target), ast[target].range)
         }
-        position += 1
+        advance()
         let value = try parseExpression()
         guard case .name(let symbol) = ast[target].kind else {
             if ast[target].kind != .error { report(.invalidAssignmentTarget, at: ast[target].range) }
@@ -289,30 +298,30 @@ public struct Parser {
         let token = peek
         switch token.kind {
         case .integer:
-            position += 1
+            advance()
             let value = integerValue(token.range)
             return addExpr(.integer(value), token.range)
         case .decimal:
-            position += 1
+            advance()
             let value = Double(text(token.range).replacingUnderscores()) ?? .nan
             return addExpr(.decimal(value), token.range)
         case .string:
-            position += 1
+            advance()
             return addExpr(.string(unquote(token.range)), token.range)
         case .identifier:
             if peekKind(1) == .leftParen { return try parseCall() }
-            position += 1
+            advance()
             return addExpr(.name(intern(token.range)), token.range)
         case .leftParen:
-            position += 1
+            advance()
             try enter(token.range)
-            defer { depth -= 1 }
-            skipNewlines()
-            let inner = try parseExpression()
-            let skipped = skipNewlines()
-            guard peek.kind == .rightParen else {
-                try failUnclosed(open: token.range, "(", ")", skippedNewline: skipped)
+            bracketDepth += 1
+            defer {
+                depth -= 1
+                bracketDepth -= 1
             }
+            let inner = try parseExpression()
+            guard peek.kind == .rightParen else { try failUnclosed(open: token.range, "(", ")") }
             let close = advance().range
             var expr = ast[inner]
             expr.range = token.range.union(close)
@@ -343,26 +352,26 @@ public struct Parser {
 
     /// Arguments after an opening parenthesis, through the closing one (whose range is returned).
     private mutating func parseArgumentList(open: SourceRange) throws(Failure) -> ([Argument], SourceRange) {
+        bracketDepth += 1
+        defer { bracketDepth -= 1 }
         var arguments: [Argument] = []
-        skipNewlines()
         while peek.kind != .rightParen {
             arguments.append(try parseArgument())
-            let skipped = skipNewlines()
             if peek.kind == .comma {
-                position += 1
-                skipNewlines()
+                advance()
                 continue
             }
-            if peek.kind != .rightParen { try failUnclosed(open: open, "(", ")", skippedNewline: skipped) }
+            if peek.kind != .rightParen { try failUnclosed(open: open, "(", ")") }
         }
         return (arguments, advance().range)
     }
 
     private mutating func parseArgument() throws(Failure) -> Argument {
-        if peek.kind == .identifier, peekKind(1) == .colon {
+        // A label may be spelt like a keyword (`player: alice`): before ':' it cannot be one.
+        if peek.kind == .identifier || peek.kind.isKeyword, peekKind(1) == .colon {
             let label = Name(symbol: intern(peek.range), range: peek.range)
-            position += 2
-            skipNewlines()
+            advance()
+            advance()
             return Argument(label: label, value: try parseExpression())
         }
         return Argument(label: nil, value: try parseExpression())
@@ -371,18 +380,19 @@ public struct Parser {
     private mutating func parseList() throws(Failure) -> ExprID {
         let open = advance().range
         try enter(open)
-        defer { depth -= 1 }
+        bracketDepth += 1
+        defer {
+            depth -= 1
+            bracketDepth -= 1
+        }
         var elements: [ExprID] = []
-        skipNewlines()
         while peek.kind != .rightBracket {
             elements.append(try parseExpression())
-            let skipped = skipNewlines()
             if peek.kind == .comma {
-                position += 1
-                skipNewlines()
+                advance()
                 continue
             }
-            if peek.kind != .rightBracket { try failUnclosed(open: open, "[", "]", skippedNewline: skipped) }
+            if peek.kind != .rightBracket { try failUnclosed(open: open, "[", "]") }
         }
         let close = advance().range
         return addExpr(.list(elements), open.union(close))
@@ -390,51 +400,65 @@ public struct Parser {
 
     // MARK: - Helpers
 
-    private var peek: Token { tokens[position] }
+    /// The index of the next token that matters: inside brackets, past any new lines.
+    private var peekIndex: Int {
+        var index = position
+        if bracketDepth > 0 { while tokens[index].kind == .newline { index += 1 } }
+        return index
+    }
+
+    private var peek: Token { tokens[peekIndex] }
 
     private func peekKind(_ offset: Int) -> Token.Kind {
-        let index = position + offset
+        let index = peekIndex + offset
         return index < tokens.count ? tokens[index].kind : .endOfFile
     }
 
     @discardableResult
     private mutating func advance() -> Token {
-        let token = tokens[position]
-        if token.kind != .endOfFile { position += 1 }
+        let index = peekIndex
+        let token = tokens[index]
+        if token.kind != .endOfFile { position = index + 1 }
         return token
     }
 
     private mutating func skipSeparators() {
-        while peek.kind == .newline || peek.kind == .semicolon { position += 1 }
+        while tokens[position].kind == .newline || tokens[position].kind == .semicolon { position += 1 }
     }
 
-    /// Inside brackets a new line does not end the statement. Returns whether one was skipped.
-    @discardableResult
-    private mutating func skipNewlines() -> Bool {
-        var skipped = false
-        while peek.kind == .newline {
-            position += 1
-            skipped = true
-        }
-        return skipped
-    }
-
-    /// A bracket left open. When a new line came first, the error goes at that line's end and
-    /// parsing resumes there, so the next line is not swallowed.
-    private mutating func failUnclosed(open: SourceRange, _ opener: String, _ closer: String, skippedNewline: Bool)
-        throws(Failure) -> Never
-    {
-        if skippedNewline || peek.kind == .endOfFile {
-            var index = position - 1
-            while index > 0, tokens[index].kind == .newline { index -= 1 }
-            if skippedNewline { position = index + 1 }  // resume at the new line
-            let end = tokens[index].range.end
+    /// A bracket left open. When a new line came first, the error goes at that line's end and parsing
+    /// resumes there, so the next line is not swallowed.
+    private mutating func failUnclosed(open: SourceRange, _ opener: String, _ closer: String) throws(Failure) -> Never {
+        if peek.kind == .invalid { throw Failure() }  // the lexer reported it
+        if tokens[position].kind == .newline || peek.kind == .endOfFile {
+            let end = position > 0 ? tokens[position - 1].range.end : 0
             report(.unclosedBracket(open: opener, close: closer), at: SourceRange(start: end, end: end),
                    notes: [.init("'\(opener)' opened here", at: open)])
         } else {
-            report(.expected("',' or '\(closer)'", found: describe(peek)), at: peek.range)
+            var notes: [Diagnostic.Note] = []
+            if peek.kind == .equal, closer == ")" {
+                notes.append(.init("arguments are labelled with ':', as in 'shape: [3]'"))
+            }
+            report(.expected("',' or '\(closer)'", found: describe(peek)), at: peek.range, notes: notes)
         }
         throw Failure()
+    }
+
+    /// Hints for a statement followed by something that cannot continue it.
+    private func separatorHints(_ statement: StmtID) -> [Diagnostic.Note] {
+        if peek.kind == .leftBracket {
+            return [.init("values cannot be indexed; programs compute on whole tensors (see reshape, transpose, sum)")]
+        }
+        guard case .expression(let expression) = ast[statement].kind, case .name(let symbol) = ast[expression].kind
+        else { return [] }
+        switch symbols.names[Int(symbol.rawValue)] {
+        case "if", "else", "elif", "while":
+            return [.init("there are no conditionals; choose values element-wise with 'where(c, a, b)'")]
+        case "import", "from":
+            return [.init("programs are single files; there is nothing to import")]
+        default:
+            return []
+        }
     }
 
     private mutating func expect(_ kind: Token.Kind, _ what: String) throws(Failure) -> SourceRange {
@@ -448,7 +472,7 @@ public struct Parser {
     private mutating func expectName(_ what: String) throws(Failure) -> Name {
         let token = peek
         if token.kind == .identifier {
-            position += 1
+            advance()
             return Name(symbol: intern(token.range), range: token.range)
         }
         if token.kind.isKeyword {
