@@ -182,6 +182,7 @@ public struct Verifier {
                 let key = IOKey(player: entry.player.rawValue, name: entry.name)
                 if index[key] != nil {
                     report(.duplicateName, "player '\(who)' has two \(direction)s named '\(entry.name)'")
+                    if direction == "input" { inputUsers[position] = -1 } else { outputUsers[position] = -1 }
                 } else {
                     index[key] = position
                 }
@@ -201,11 +202,11 @@ public struct Verifier {
     private mutating func checkAllDeclarationsUsed() {
         for (position, user) in inputUsers.enumerated() where user == nil {
             let entry = program.inputs[position]
-            report(.ioTable, "input @\(program.playerName(entry.player)) '\(entry.name)' is declared but never read")
+            report(.ioTable, "input @\(program.playerName(entry.player)) \(Program.asmString(entry.name)) is declared but never read")
         }
         for (position, user) in outputUsers.enumerated() where user == nil {
             let entry = program.outputs[position]
-            report(.ioTable, "output @\(program.playerName(entry.player)) '\(entry.name)' is declared but never sent")
+            report(.ioTable, "output @\(program.playerName(entry.player)) \(Program.asmString(entry.name)) is declared but never sent")
         }
     }
 
@@ -310,8 +311,41 @@ public struct Verifier {
             }
         }
 
-        guard indicesInRange, (destinations + sources).allSatisfy({ !brokenRegisters.contains($0) }) else { return }
+        guard indicesInRange else { return }
+        let declaration = useDeclaration(site)
+        guard (destinations + sources).allSatisfy({ !brokenRegisters.contains($0) }) else { return }
         checkOperands(site)
+        if let declaration {
+            switch site.instruction {
+            case .input(let dst, _, _): checkDeclaration(program.inputs[declaration], dst, "input", at: site)
+            case .output(_, _, let src): checkDeclaration(program.outputs[declaration], src, "output", at: site)
+            default: break
+            }
+        }
+    }
+
+    /// Marks the declaration an input or output instruction uses, and returns its position in its table; nil
+    /// (after reporting) when there is none or another instruction already uses it.
+    private mutating func useDeclaration(_ site: Site) -> Int? {
+        let direction: String, player: PlayerID, name: String
+        switch site.instruction {
+        case .input(_, let who, let text): (direction, player, name) = ("input", who, text)
+        case .output(let who, let text, _): (direction, player, name) = ("output", who, text)
+        default: return nil
+        }
+        let isInput = direction == "input"
+        let label = "\(direction) @\(program.playerName(player)) \(Program.asmString(name))"
+        guard let position = (isInput ? inputIndex : outputIndex)[IOKey(player: player.rawValue, name: name)] else {
+            report(.ioTable, "\(label) is not in the \(direction) table", at: site)
+            return nil
+        }
+        if let user = isInput ? inputUsers[position] : outputUsers[position] {
+            let verb = isInput ? "read" : "sent"
+            report(.ioTable, "\(label) is already \(verb) by instruction \(Program.asmIndex(user))", at: site)
+            return nil
+        }
+        if isInput { inputUsers[position] = site.index } else { outputUsers[position] = site.index }
+        return position
     }
 
     private func shape(_ register: Register) -> Shape { program.info(register).shape }
@@ -430,10 +464,10 @@ public struct Verifier {
             }
         case .print(let player, let format, let values):
             checkPrint(player, format, values, at: site)
-        case .input(let dst, let player, let name):
-            checkInput(dst, player, name, at: site)
-        case .output(let player, let name, let src):
-            checkOutput(src, player, name, at: site)
+        case .input(let dst, let player, _):
+            checkInput(dst, player, at: site)
+        case .output(let player, _, let src):
+            checkOutput(src, player, at: site)
         case .open(let dst, let src):
             expect(.public(dst), shape: shape(.private(src)), at: site)
         case .reveal(let dst, let src, let player):
@@ -514,7 +548,10 @@ public struct Verifier {
     ) {
         let info = program.info(register)
         if entry.disclosure != disclosure(of: register) {
-            report(.ioTable, "the \(direction) table declares it \(entry.disclosure), but \(describe(register)) is not", at: site)
+            report(
+                .ioTable,
+                "the \(direction) table declares \(Program.asmString(entry.name)) \(entry.disclosure), but "
+                    + "\(describe(register)) is not", at: site)
         }
         if entry.element != info.element || entry.shape != info.shape {
             report(
@@ -524,37 +561,15 @@ public struct Verifier {
         }
     }
 
-    private mutating func checkInput(_ dst: Register, _ player: PlayerID, _ name: String, at site: Site) {
-        let who = program.playerName(player)
+    private mutating func checkInput(_ dst: Register, _ player: PlayerID, at site: Site) {
         if case .local = dst, program.info(dst).owner != player {
-            report(.registerKind, "@\(who)'s input cannot go to \(describe(dst))", at: site)
+            report(.registerKind, "@\(program.playerName(player))'s input cannot go to \(describe(dst))", at: site)
         }
-        guard let position = inputIndex[IOKey(player: player.rawValue, name: name)] else {
-            report(.ioTable, "input @\(who) \(Program.asmString(name)) is not in the input table", at: site)
-            return
-        }
-        if let user = inputUsers[position] {
-            report(.ioTable, "input @\(who) \(Program.asmString(name)) is already read by instruction \(Program.asmIndex(user))", at: site)
-            return
-        }
-        inputUsers[position] = site.index
-        checkDeclaration(program.inputs[position], dst, "input", at: site)
     }
 
-    private mutating func checkOutput(_ src: Register, _ player: PlayerID, _ name: String, at site: Site) {
-        let who = program.playerName(player)
+    private mutating func checkOutput(_ src: Register, _ player: PlayerID, at site: Site) {
         if case .local = src, program.info(src).owner != player {
-            report(.registerKind, "\(describe(src)) cannot be output to @\(who)", at: site)
+            report(.registerKind, "\(describe(src)) cannot be output to @\(program.playerName(player))", at: site)
         }
-        guard let position = outputIndex[IOKey(player: player.rawValue, name: name)] else {
-            report(.ioTable, "output @\(who) \(Program.asmString(name)) is not in the output table", at: site)
-            return
-        }
-        if let user = outputUsers[position] {
-            report(.ioTable, "output @\(who) \(Program.asmString(name)) is already sent by instruction \(Program.asmIndex(user))", at: site)
-            return
-        }
-        outputUsers[position] = site.index
-        checkDeclaration(program.outputs[position], src, "output", at: site)
     }
 }
