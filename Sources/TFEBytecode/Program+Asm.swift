@@ -27,31 +27,43 @@ extension Program {
     public static let asmCommentColumn = 56
 
     public var asm: String {
-        var lines: [String] = []
-        lines.append(
-            "; tfe asm \(Program.formatVersion) (\(name)) protocol \(protocolKind.rawValue), frac \(fractionalBits)")
-        lines.append("; players: " + players.joined(separator: " "))
-        for (prefix, table) in [("s", privateRegisters), ("p", publicRegisters), ("l", localRegisters)] {
+        var out = ""
+        out += "; tfe asm \(Program.formatVersion) (\(name)) protocol \(protocolKind.rawValue), frac \(fractionalBits)\n"
+        out += "; players: " + players.joined(separator: " ") + "\n"
+        for (prefix, table) in [("; s", privateRegisters), ("; p", publicRegisters), ("; l", localRegisters)] {
             for (index, info) in table.enumerated() {
-                var text = "; \(prefix)\(index): "
-                if let owner = info.owner { text += "local(\(playerName(owner))) " }
-                lines.append(text + "\(info.element.rawValue)\(info.shape)")
+                out += prefix
+                out += String(index)
+                out += ": "
+                if let owner = info.owner {
+                    out += "local("
+                    out += playerName(owner)
+                    out += ") "
+                }
+                out += info.element.rawValue
+                Program.appendShape(info.shape, to: &out)
+                out += "\n"
             }
         }
         for (index, values) in constants.enumerated() {
-            lines.append("; #\(index) = " + Program.asmConstant(values))
+            out += "; #"
+            out += String(index)
+            out += " = "
+            out += Program.asmConstant(values)
+            out += "\n"
         }
-        for (direction, table) in [("input", inputs), ("output", outputs)] {
+        for (direction, table) in [("; input @", inputs), ("; output @", outputs)] {
             for entry in table {
-                lines.append(
-                    "; \(direction) @\(playerName(entry.player)) \(Program.asmString(entry.name)) "
-                        + "\(asmDisclosure(entry.disclosure)) \(entry.element.rawValue)\(entry.shape)")
+                out += direction + playerName(entry.player) + " " + Program.asmString(entry.name) + " "
+                out += asmDisclosure(entry.disclosure) + " " + entry.element.rawValue
+                Program.appendShape(entry.shape, to: &out)
+                out += "\n"
             }
         }
         var index = 0
-        for (header, rounds) in [("offline round", offline), ("round", online)] {
+        for (header, rounds) in [("offline round ", offline), ("round ", online)] {
             for (number, round) in rounds.enumerated() {
-                lines.append("\(header) \(number):")
+                out += header + String(number) + ":\n"
                 for instruction in round.instructions {
                     var line = "  " + Program.asmIndex(index) + "  " + asm(of: instruction)
                     if index < locations.count, locations[index].line > 0 {
@@ -59,12 +71,23 @@ extension Program {
                         let location = locations[index]
                         line += String(repeating: " ", count: padding) + "; \(name):\(location.line):\(location.column)"
                     }
-                    lines.append(line)
+                    out += line
+                    out += "\n"
                     index += 1
                 }
             }
         }
-        return lines.joined(separator: "\n") + "\n"
+        return out
+    }
+
+    /// `[100, 784]`, without building an array of strings.
+    private static func appendShape(_ shape: Shape, to out: inout String) {
+        out += "["
+        for (position, dimension) in shape.dimensions.enumerated() {
+            if position > 0 { out += ", " }
+            out += String(dimension)
+        }
+        out += "]"
     }
 
     /// One instruction without index or location: `s2 = mul p0, s1`.

@@ -21,8 +21,6 @@ public struct SHA256: Sendable {
     /// Bytes not yet compressed (fewer than 64).
     private var pending: [UInt8] = []
     private var messageLength: UInt64 = 0
-    /// The message schedule, kept to avoid an allocation per block.
-    private var schedule = [UInt32](repeating: 0, count: 64)
 
     public init() {
         pending.reserveCapacity(64)
@@ -59,12 +57,14 @@ public struct SHA256: Sendable {
             pending.append(contentsOf: bytes[index..<index + take])
             index += take
             guard pending.count == 64 else { return }
-            compress(pending[...])
+            let block = pending
+            compress(block[...])
             pending.removeAll(keepingCapacity: true)
         }
-        while bytes.endIndex - index >= 64 {
-            compress(bytes[index..<index + 64])
-            index += 64
+        let whole = (bytes.endIndex - index) / 64 * 64
+        if whole > 0 {
+            compress(bytes[index..<index + whole])
+            index += whole
         }
         pending.append(contentsOf: bytes[index...])
     }
@@ -76,11 +76,7 @@ public struct SHA256: Sendable {
         tail.append(0x80)
         while tail.count % 64 != 56 { tail.append(0) }
         for shift in stride(from: 56, through: 0, by: -8) { tail.append(UInt8(truncatingIfNeeded: bitLength >> shift)) }
-        var index = 0
-        while index < tail.count {
-            compress(tail[index..<index + 64])
-            index += 64
-        }
+        compress(tail[...])
         pending.removeAll()
         var digest: [UInt8] = []
         digest.reserveCapacity(32)
@@ -90,47 +86,48 @@ public struct SHA256: Sendable {
         return digest
     }
 
-    private mutating func compress(_ block: ArraySlice<UInt8>) {
-        var i = block.startIndex
-        for t in 0..<16 {
-            schedule[t] = UInt32(block[i]) << 24 | UInt32(block[i + 1]) << 16 | UInt32(block[i + 2]) << 8
-                | UInt32(block[i + 3])
-            i += 4
+    /// Compresses whole 64-byte blocks. Works on raw buffers: hashing a program must stay fast in debug
+    /// builds too, where the fuzz tests hash thousands of files.
+    private mutating func compress(_ blocks: ArraySlice<UInt8>) {
+        var h = (state[0], state[1], state[2], state[3], state[4], state[5], state[6], state[7])
+        SHA256.roundConstants.withUnsafeBufferPointer { k in
+            blocks.withUnsafeBufferPointer { input in
+                withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
+                    var offset = 0
+                    while offset + 64 <= input.count {
+                        for t in 0..<16 {
+                            let i = offset + 4 * t
+                            w[t] = UInt32(input[i]) << 24 | UInt32(input[i + 1]) << 16 | UInt32(input[i + 2]) << 8
+                                | UInt32(input[i + 3])
+                        }
+                        for t in 16..<64 {
+                            let w15 = w[t - 15], w2 = w[t - 2]
+                            let s0 = (w15 >> 7 | w15 << 25) ^ (w15 >> 18 | w15 << 14) ^ (w15 >> 3)
+                            let s1 = (w2 >> 17 | w2 << 15) ^ (w2 >> 19 | w2 << 13) ^ (w2 >> 10)
+                            w[t] = w[t - 16] &+ s0 &+ w[t - 7] &+ s1
+                        }
+                        var (a, b, c, d, e, f, g, hh) = h
+                        for t in 0..<64 {
+                            let sum1 = (e >> 6 | e << 26) ^ (e >> 11 | e << 21) ^ (e >> 25 | e << 7)
+                            let choice = (e & f) ^ (~e & g)
+                            let t1 = hh &+ sum1 &+ choice &+ k[t] &+ w[t]
+                            let sum0 = (a >> 2 | a << 30) ^ (a >> 13 | a << 19) ^ (a >> 22 | a << 10)
+                            let majority = (a & b) ^ (a & c) ^ (b & c)
+                            hh = g
+                            g = f
+                            f = e
+                            e = d &+ t1
+                            d = c
+                            c = b
+                            b = a
+                            a = t1 &+ sum0 &+ majority
+                        }
+                        h = (h.0 &+ a, h.1 &+ b, h.2 &+ c, h.3 &+ d, h.4 &+ e, h.5 &+ f, h.6 &+ g, h.7 &+ hh)
+                        offset += 64
+                    }
+                }
+            }
         }
-        for t in 16..<64 {
-            let w15 = schedule[t - 15], w2 = schedule[t - 2]
-            let s0 = rotr(w15, 7) ^ rotr(w15, 18) ^ (w15 >> 3)
-            let s1 = rotr(w2, 17) ^ rotr(w2, 19) ^ (w2 >> 10)
-            schedule[t] = schedule[t - 16] &+ s0 &+ schedule[t - 7] &+ s1
-        }
-        var a = state[0], b = state[1], c = state[2], d = state[3]
-        var e = state[4], f = state[5], g = state[6], h = state[7]
-        for t in 0..<64 {
-            let sum1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
-            let choice = (e & f) ^ (~e & g)
-            let t1 = h &+ sum1 &+ choice &+ SHA256.roundConstants[t] &+ schedule[t]
-            let sum0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
-            let majority = (a & b) ^ (a & c) ^ (b & c)
-            let t2 = sum0 &+ majority
-            h = g
-            g = f
-            f = e
-            e = d &+ t1
-            d = c
-            c = b
-            b = a
-            a = t1 &+ t2
-        }
-        state[0] &+= a
-        state[1] &+= b
-        state[2] &+= c
-        state[3] &+= d
-        state[4] &+= e
-        state[5] &+= f
-        state[6] &+= g
-        state[7] &+= h
+        state = [h.0, h.1, h.2, h.3, h.4, h.5, h.6, h.7]
     }
-
-    @inline(__always)
-    private func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
 }
