@@ -40,7 +40,8 @@ struct BinaryReader {
     }
 
     mutating func uint16() throws(BytecodeError) -> UInt16 {
-        let low = try byte(), high = try byte()
+        let low = try byte()
+        let high = try byte()
         return UInt16(low) | UInt16(high) << 8
     }
 
@@ -136,7 +137,8 @@ struct BinaryReader {
         guard position < limit else { throw error(.truncated, "missing \(tag.name) section") }
         let found = try byte()
         guard found == tag.rawValue else {
-            throw error(.badSection, "expected the \(tag.name) section (tag \(tag.rawValue)), found tag \(found)", at: start)
+            throw error(
+                .badSection, "expected the \(tag.name) section (tag \(tag.rawValue)), found tag \(found)", at: start)
         }
         let length = Int(try uint32())
         guard length <= remaining else { throw truncated() }

@@ -28,7 +28,8 @@ extension Program {
 
     public var asm: String {
         var out = ""
-        out += "; tfe asm \(Program.formatVersion) (\(name)) protocol \(protocolKind.rawValue), frac \(fractionalBits)\n"
+        out +=
+            "; tfe asm \(Program.formatVersion) (\(name)) protocol \(protocolKind.rawValue), frac \(fractionalBits)\n"
         out += "; players: " + players.joined(separator: " ") + "\n"
         for (prefix, table) in [("; s", privateRegisters), ("; p", publicRegisters), ("; l", localRegisters)] {
             for (index, info) in table.enumerated() {
@@ -69,7 +70,8 @@ extension Program {
                     if index < locations.count, locations[index].line > 0 {
                         let padding = max(1, Program.asmCommentColumn - line.unicodeScalars.count)
                         let location = locations[index]
-                        line += String(repeating: " ", count: padding) + "; \(name):\(location.line):\(location.column)"
+                        line +=
+                            String(repeating: " ", count: padding) + "; \(name):\(location.line):\(location.column)"
                     }
                     out += line
                     out += "\n"
@@ -171,7 +173,8 @@ extension Program {
 
     /// `client`, or `player#7` for an index outside the player table.
     func playerName(_ player: PlayerID) -> String {
-        player.rawValue >= 0 && player.rawValue < players.count ? players[player.rawValue] : "player#\(player.rawValue)"
+        player.rawValue >= 0 && player.rawValue < players.count
+            ? players[player.rawValue] : "player#\(player.rawValue)"
     }
 
     private func asmDisclosure(_ disclosure: IODeclaration.Disclosure) -> String {

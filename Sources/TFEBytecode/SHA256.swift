@@ -75,13 +75,17 @@ public struct SHA256: Sendable {
         var tail = pending
         tail.append(0x80)
         while tail.count % 64 != 56 { tail.append(0) }
-        for shift in stride(from: 56, through: 0, by: -8) { tail.append(UInt8(truncatingIfNeeded: bitLength >> shift)) }
+        for shift in stride(from: 56, through: 0, by: -8) {
+            tail.append(UInt8(truncatingIfNeeded: bitLength >> shift))
+        }
         compress(tail[...])
         pending.removeAll()
         var digest: [UInt8] = []
         digest.reserveCapacity(32)
         for word in state {
-            for shift in stride(from: 24, through: 0, by: -8) { digest.append(UInt8(truncatingIfNeeded: word >> shift)) }
+            for shift in stride(from: 24, through: 0, by: -8) {
+                digest.append(UInt8(truncatingIfNeeded: word >> shift))
+            }
         }
         return digest
     }
@@ -97,11 +101,13 @@ public struct SHA256: Sendable {
                     while offset + 64 <= input.count {
                         for t in 0..<16 {
                             let i = offset + 4 * t
-                            w[t] = UInt32(input[i]) << 24 | UInt32(input[i + 1]) << 16 | UInt32(input[i + 2]) << 8
+                            w[t] =
+                                UInt32(input[i]) << 24 | UInt32(input[i + 1]) << 16 | UInt32(input[i + 2]) << 8
                                 | UInt32(input[i + 3])
                         }
                         for t in 16..<64 {
-                            let w15 = w[t - 15], w2 = w[t - 2]
+                            let w15 = w[t - 15]
+                            let w2 = w[t - 2]
                             let s0 = (w15 >> 7 | w15 << 25) ^ (w15 >> 18 | w15 << 14) ^ (w15 >> 3)
                             let s1 = (w2 >> 17 | w2 << 15) ^ (w2 >> 19 | w2 << 13) ^ (w2 >> 10)
                             w[t] = w[t - 16] &+ s0 &+ w[t - 7] &+ s1

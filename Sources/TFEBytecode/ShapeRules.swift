@@ -27,7 +27,8 @@ public enum ShapeRules {
         guard k == k2 else {
             return .failure(ShapeMismatch("cannot multiply \(a) by \(b): inner dimensions \(k) and \(k2) differ"))
         }
-        let batchA = Shape(Array(a.dimensions.dropLast(2))), batchB = Shape(Array(b.dimensions.dropLast(2)))
+        let batchA = Shape(Array(a.dimensions.dropLast(2)))
+        let batchB = Shape(Array(b.dimensions.dropLast(2)))
         guard let batch = Shape.broadcast(batchA, batchB) else {
             return .failure(ShapeMismatch("cannot broadcast the batch axes of \(a) and \(b)"))
         }
@@ -47,16 +48,21 @@ public enum ShapeRules {
     }
 
     /// `conv2d`: NHWC input `[n, h, w, c]`, HWIO kernel `[kh, kw, c, o]`, output `[n, oh, ow, o]`.
-    public static func conv2d(_ input: Shape, _ kernel: Shape, stride: Int, padding: Padding)
+    public static func conv2d(
+        _ input: Shape, _ kernel: Shape, stride: Int, padding: Padding
+    )
         -> Result<Shape, ShapeMismatch>
     {
         guard input.rank == 4, kernel.rank == 4 else {
-            return .failure(ShapeMismatch("conv2d needs an NHWC input and an HWIO kernel of rank 4, not \(input) and \(kernel)"))
+            return .failure(
+                ShapeMismatch("conv2d needs an NHWC input and an HWIO kernel of rank 4, not \(input) and \(kernel)"))
         }
         if let problem = strideProblem(stride) { return .failure(problem) }
-        let x = input.dimensions, k = kernel.dimensions
+        let x = input.dimensions
+        let k = kernel.dimensions
         guard x[3] == k[2] else {
-            return .failure(ShapeMismatch("conv2d input \(input) has \(x[3]) channels but kernel \(kernel) expects \(k[2])"))
+            return .failure(
+                ShapeMismatch("conv2d input \(input) has \(x[3]) channels but kernel \(kernel) expects \(k[2])"))
         }
         guard let height = windowOutput(input: x[1], window: k[0], stride: stride, padding: padding),
             let width = windowOutput(input: x[2], window: k[1], stride: stride, padding: padding)
@@ -67,8 +73,12 @@ public enum ShapeRules {
     }
 
     /// `poolsum`: square `size` windows over an NHWC tensor, output `[n, oh, ow, c]`.
-    public static func poolsum(_ input: Shape, size: Int, stride: Int, padding: Padding) -> Result<Shape, ShapeMismatch> {
-        guard input.rank == 4 else { return .failure(ShapeMismatch("poolsum needs an NHWC input of rank 4, not \(input)")) }
+    public static func poolsum(
+        _ input: Shape, size: Int, stride: Int, padding: Padding
+    ) -> Result<Shape, ShapeMismatch> {
+        guard input.rank == 4 else {
+            return .failure(ShapeMismatch("poolsum needs an NHWC input of rank 4, not \(input)"))
+        }
         guard size >= 1, size <= Shape.maxElementCount else {
             return .failure(ShapeMismatch("window size \(size) must be positive", isOperand: true))
         }
@@ -97,11 +107,13 @@ public enum ShapeRules {
     public static func transposed(_ shape: Shape, _ permutation: [Int]) -> Result<Shape, ShapeMismatch> {
         var seen = [Bool](repeating: false, count: shape.rank)
         guard permutation.count == shape.rank else {
-            return .failure(ShapeMismatch("permutation \(permutation) does not fit rank \(shape.rank)", isOperand: true))
+            return .failure(
+                ShapeMismatch("permutation \(permutation) does not fit rank \(shape.rank)", isOperand: true))
         }
         for axis in permutation {
             guard axis >= 0, axis < shape.rank, !seen[axis] else {
-                return .failure(ShapeMismatch("\(permutation) is not a permutation of the axes of \(shape)", isOperand: true))
+                return .failure(
+                    ShapeMismatch("\(permutation) is not a permutation of the axes of \(shape)", isOperand: true))
             }
             seen[axis] = true
         }

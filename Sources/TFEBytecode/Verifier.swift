@@ -169,7 +169,8 @@ public struct Verifier {
                 guard playerInRange(entry.player) else {
                     report(
                         .indexOutOfRange,
-                        "\(direction) '\(entry.name)' belongs to player \(entry.player.rawValue), not in the player table")
+                        "\(direction) '\(entry.name)' belongs to player \(entry.player.rawValue), "
+                            + "not in the player table")
                     // Not indexed, so no instruction can use it; do not also call it unused.
                     if direction == "input" { inputUsers[position] = -1 } else { outputUsers[position] = -1 }
                     continue
@@ -202,19 +203,27 @@ public struct Verifier {
     private mutating func checkAllDeclarationsUsed() {
         for (position, user) in inputUsers.enumerated() where user == nil {
             let entry = program.inputs[position]
-            report(.ioTable, "input @\(program.playerName(entry.player)) \(Program.asmString(entry.name)) is declared but never read")
+            report(
+                .ioTable,
+                "input @\(program.playerName(entry.player)) \(Program.asmString(entry.name)) "
+                    + "is declared but never read")
         }
         for (position, user) in outputUsers.enumerated() where user == nil {
             let entry = program.outputs[position]
-            report(.ioTable, "output @\(program.playerName(entry.player)) \(Program.asmString(entry.name)) is declared but never sent")
+            report(
+                .ioTable,
+                "output @\(program.playerName(entry.player)) \(Program.asmString(entry.name)) "
+                    + "is declared but never sent")
         }
     }
 
     private mutating func checkLocations() {
-        let count = program.offline.reduce(0) { $0 + $1.instructions.count }
+        let count =
+            program.offline.reduce(0) { $0 + $1.instructions.count }
             + program.online.reduce(0) { $0 + $1.instructions.count }
         if program.locations.count != count {
-            report(.locationTable, "the location table has \(program.locations.count) entries for \(count) instructions")
+            report(
+                .locationTable, "the location table has \(program.locations.count) entries for \(count) instructions")
         }
         if let bad = program.locations.firstIndex(where: { $0.line < 0 || $0.column < 0 }) {
             report(.locationTable, "location \(bad) has a negative line or column")
@@ -264,7 +273,8 @@ public struct Verifier {
         // Indices first: the later checks look registers up.
         var indicesInRange = true
         for register in destinations + sources where index(register) < 0 || index(register) >= tableCount(register) {
-            report(.indexOutOfRange, "register '\(register)' is outside its table of \(tableCount(register))", at: site)
+            report(
+                .indexOutOfRange, "register '\(register)' is outside its table of \(tableCount(register))", at: site)
             indicesInRange = false
         }
         for value in instruction.operands {
@@ -299,7 +309,8 @@ public struct Verifier {
                         + "\(Program.asmIndex(writer.index)) and cannot be used before the next", at: site)
             }
         }
-        let writer = Writer(index: site.index, phase: site.phase, round: site.round, communicates: instruction.communicates)
+        let writer = Writer(
+            index: site.index, phase: site.phase, round: site.round, communicates: instruction.communicates)
         for register in destinations where index(register) >= 0 && index(register) < tableCount(register) {
             if let earlier = self.writer(register) {
                 report(
@@ -327,7 +338,9 @@ public struct Verifier {
     /// Marks the declaration an input or output instruction uses, and returns its position in its table; nil
     /// (after reporting) when there is none or another instruction already uses it.
     private mutating func useDeclaration(_ site: Site) -> Int? {
-        let direction: String, player: PlayerID, name: String
+        let direction: String
+        let player: PlayerID
+        let name: String
         switch site.instruction {
         case .input(_, let who, let text): (direction, player, name) = ("input", who, text)
         case .output(let who, let text, _): (direction, player, name) = ("output", who, text)
@@ -376,7 +389,9 @@ public struct Verifier {
             for register in all {
                 if case .local = register {
                     if program.info(register).owner != owner {
-                        report(.registerKind, "\(describe(local)) and \(describe(register)) have different owners", at: site)
+                        report(
+                            .registerKind, "\(describe(local)) and \(describe(register)) have different owners",
+                            at: site)
                         return
                     }
                 } else {
@@ -472,7 +487,10 @@ public struct Verifier {
             expect(.public(dst), shape: shape(.private(src)), at: site)
         case .reveal(let dst, let src, let player):
             if program.info(.local(dst)).owner != player {
-                report(.registerKind, "\(describe(.local(dst))) cannot hold a value revealed to @\(program.playerName(player))", at: site)
+                report(
+                    .registerKind,
+                    "\(describe(.local(dst))) cannot hold a value revealed to @\(program.playerName(player))", at: site
+                )
             }
             expect(.local(dst), shape: shape(.private(src)), at: site)
         case .share(let dst, let src):
@@ -526,7 +544,9 @@ public struct Verifier {
             case .private:
                 report(.registerKind, "cannot print \(describe(register)); reveal it first", at: site)
             case .public where player != .server0:
-                report(.registerKind, "public values are printed by server0, not @\(program.playerName(player))", at: site)
+                report(
+                    .registerKind, "public values are printed by server0, not @\(program.playerName(player))", at: site
+                )
             case .local where program.info(register).owner != player:
                 report(.registerKind, "@\(program.playerName(player)) cannot print \(describe(register))", at: site)
             default:

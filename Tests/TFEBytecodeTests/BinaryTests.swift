@@ -1,8 +1,9 @@
 // The binary form: layout, determinism, and one hostile file per decoder check.
 
-@testable import TFEBytecode
 import TFECore
 import Testing
+
+@testable import TFEBytecode
 
 /// The error `Program.decode` throws, or nil when it decodes.
 func decodeError(_ bytes: [UInt8]) -> BytecodeError? {
@@ -18,7 +19,8 @@ func decodeError(_ bytes: [UInt8]) -> BytecodeError? {
 func sections(_ bytes: [UInt8]) -> [(tag: UInt8, payload: [UInt8])] {
     var result: [(UInt8, [UInt8])] = []
     for (tag, offset) in sectionOffsets(bytes).sorted(by: { $0.value < $1.value }) {
-        let length = Int(bytes[offset + 1]) | Int(bytes[offset + 2]) << 8 | Int(bytes[offset + 3]) << 16
+        let length =
+            Int(bytes[offset + 1]) | Int(bytes[offset + 2]) << 8 | Int(bytes[offset + 3]) << 16
             | Int(bytes[offset + 4]) << 24
         result.append((tag, Array(bytes[offset + 5..<offset + 5 + length])))
     }

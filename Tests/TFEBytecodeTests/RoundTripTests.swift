@@ -1,8 +1,9 @@
 // Every opcode round-trips through its generic operands and through the binary form, with edge values.
 
-@testable import TFEBytecode
 import TFECore
 import Testing
+
+@testable import TFEBytecode
 
 enum Samples {
     static let big = 100_000
@@ -80,11 +81,12 @@ enum Samples {
         program.constants = [[], [], Array(repeating: 0.25, count: 1_000)]
         program.constants[0] = [0, -0.0, .pi, -1e300, .infinity, .nan, .leastNonzeroMagnitude]
         program.inputs = [
-            IODeclaration(player: PlayerID(3), name: "x", element: .fixed, shape: Shape([100, 784]), disclosure: .private),
+            IODeclaration(
+                player: PlayerID(3), name: "x", element: .fixed, shape: Shape([100, 784]), disclosure: .private),
             IODeclaration(player: PlayerID(4), name: longName, element: .int, shape: .scalar, disclosure: .local),
         ]
         program.outputs = [
-            IODeclaration(player: PlayerID(0), name: "", element: .fixed, shape: Shape([1]), disclosure: .public),
+            IODeclaration(player: PlayerID(0), name: "", element: .fixed, shape: Shape([1]), disclosure: .public)
         ]
         let preprocessing = instructions.filter { $0.opcode.isPreprocessing }
         let online = instructions.filter { !$0.opcode.isPreprocessing }
@@ -121,8 +123,11 @@ enum Samples {
                 var changed = operands
                 changed[slot] = substitute
                 // See unusedTripleSlotIsNotChecked.
-                if case .triple(_, _, _, let kind) = instruction, kind == .mul || kind == .matmul, slot == 5 { continue }
-                #expect(Instruction(opcode: instruction.opcode, operands: changed) == nil, "slot \(slot) = \(substitute)")
+                if case .triple(_, _, _, let kind) = instruction, kind == .mul || kind == .matmul, slot == 5 {
+                    continue
+                }
+                #expect(
+                    Instruction(opcode: instruction.opcode, operands: changed) == nil, "slot \(slot) = \(substitute)")
             }
         }
         #expect(Instruction(opcode: instruction.opcode, operands: Array(operands.dropLast())) == nil)

@@ -1,7 +1,8 @@
 // Hand-built programs for the bytecode tests: a builder, and realistic programs that pass the verifier.
 
-@testable import TFEBytecode
 import TFECore
+
+@testable import TFEBytecode
 
 /// Builds a `Program` the way the lowering would: registers allocated in order, instructions appended to
 /// rounds, one location each.
@@ -43,7 +44,8 @@ struct ProgramBuilder {
         _ element: ElementType = .fixed
     ) {
         program.inputs.append(
-            IODeclaration(player: player(owner), name: name, element: element, shape: Shape(dimensions), disclosure: disclosure))
+            IODeclaration(
+                player: player(owner), name: name, element: element, shape: Shape(dimensions), disclosure: disclosure))
     }
 
     mutating func declareOutput(
@@ -51,7 +53,8 @@ struct ProgramBuilder {
         _ element: ElementType = .fixed
     ) {
         program.outputs.append(
-            IODeclaration(player: player(owner), name: name, element: element, shape: Shape(dimensions), disclosure: disclosure))
+            IODeclaration(
+                player: player(owner), name: name, element: element, shape: Shape(dimensions), disclosure: disclosure))
     }
 
     /// Appends to online round `round` (creating rounds up to it).
@@ -107,7 +110,9 @@ enum TestPrograms {
         b.declareInput("model_owner", "w", [16, 3], .private)
         b.declareInput("model_owner", "b", [3], .public)
         b.declareOutput("client", "logits", [4, 3], .private)
-        let x = b.s([4, 16]), w = b.s([16, 3]), bias = b.p([3])
+        let x = b.s([4, 16])
+        let w = b.s([16, 3])
+        let bias = b.p([3])
         let (ta, tb, tc) = (b.s([4, 16]), b.s([16, 3]), b.s([4, 3]))
         let (r, rhi, rmsb) = (b.s([4, 3]), b.s([4, 3]), b.s([4, 3]))
         b.emitOffline(.triple(a: ta, b: tb, c: tc, kind: .matmul), line: 7, column: 10)
@@ -124,9 +129,11 @@ enum TestPrograms {
         b.emit(.open(dst: pf, src: f), round: 1, line: 7, column: 10)
         // z = c + e @ b + a @ f + e @ f, then mask for truncation: m = z + 2^62 + r.
         let (z1, z2, z3, z4, z5) = (b.s([4, 3]), b.s([4, 3]), b.s([4, 3]), b.s([4, 3]), b.s([4, 3]))
-        let ef = b.p([4, 3]), offset = b.p([])
+        let ef = b.p([4, 3])
+        let offset = b.p([])
         let two62 = b.constant([70_368_744_177_664])  // 2^62 / 2^16
-        let masked = b.s([4, 3]), opened = b.p([4, 3])
+        let masked = b.s([4, 3])
+        let opened = b.p([4, 3])
         b.emit(.matmul(dst: .private(z1), lhs: .public(pe), rhs: .private(tb)), round: 2, line: 7, column: 10)
         b.emit(.matmul(dst: .private(z2), lhs: .private(ta), rhs: .public(pf)), round: 2, line: 7, column: 10)
         b.emit(.matmul(dst: .public(ef), lhs: .public(pe), rhs: .public(pf)), round: 2, line: 7, column: 10)
@@ -138,10 +145,12 @@ enum TestPrograms {
         b.emit(.add(dst: .private(z6), lhs: .private(z5), rhs: .public(offset)), round: 2, line: 7, column: 10)
         b.emit(.add(dst: .private(masked), lhs: .private(z6), rhs: .private(r)), round: 2, line: 7, column: 10)
         b.emit(.open(dst: opened, src: masked), round: 2, line: 7, column: 10)
-        let y = b.s([4, 3]), logits = b.s([4, 3])
+        let y = b.s([4, 3])
+        let logits = b.s([4, 3])
         b.emit(.truncFinish(dst: y, masked: opened, high: rhi, msb: rmsb), round: 3, line: 7, column: 10)
         b.emit(.add(dst: .private(logits), lhs: .private(y), rhs: .public(bias)), round: 3, line: 7, column: 16)
-        b.emit(.output(player: b.player("client"), name: "logits", src: .private(logits)), round: 3, line: 9, column: 1)
+        b.emit(
+            .output(player: b.player("client"), name: "logits", src: .private(logits)), round: 3, line: 9, column: 1)
         return b.build()
     }
 
@@ -152,7 +161,8 @@ enum TestPrograms {
         b.declareInput("client", "image", [2, 6, 6, 1], .private)
         b.declareInput("model_owner", "kernel", [3, 3, 1, 4], .private)
         b.declareOutput("client", "features", [2, 4], .local)
-        let image = b.s([2, 6, 6, 1]), kernel = b.s([3, 3, 1, 4])
+        let image = b.s([2, 6, 6, 1])
+        let kernel = b.s([3, 3, 1, 4])
         let (ta, tb, tc) = (b.s([2, 6, 6, 1]), b.s([3, 3, 1, 4]), b.s([2, 6, 6, 4]))
         let (sa, sq) = (b.s([2, 4]), b.s([2, 4]))
         b.emitOffline(.triple(a: ta, b: tb, c: tc, kind: .conv2d(stride: 1, padding: .same)), line: 4, column: 5)
@@ -166,14 +176,29 @@ enum TestPrograms {
         b.emit(.open(dst: pf, src: f), round: 1, line: 4)
         let (c1, c2, c3, c4) = (b.s([2, 6, 6, 4]), b.s([2, 6, 6, 4]), b.p([2, 6, 6, 4]), b.s([2, 6, 6, 4]))
         let conv = b.s([2, 6, 6, 4])
-        b.emit(.conv2d(dst: .private(c1), input: .public(pe), kernel: .private(tb), stride: 1, padding: .same), round: 2, line: 4)
-        b.emit(.conv2d(dst: .private(c2), input: .private(ta), kernel: .public(pf), stride: 1, padding: .same), round: 2, line: 4)
-        b.emit(.conv2d(dst: .public(c3), input: .public(pe), kernel: .public(pf), stride: 1, padding: .same), round: 2, line: 4)
+        b.emit(
+            .conv2d(dst: .private(c1), input: .public(pe), kernel: .private(tb), stride: 1, padding: .same), round: 2,
+            line: 4)
+        b.emit(
+            .conv2d(dst: .private(c2), input: .private(ta), kernel: .public(pf), stride: 1, padding: .same), round: 2,
+            line: 4)
+        b.emit(
+            .conv2d(dst: .public(c3), input: .public(pe), kernel: .public(pf), stride: 1, padding: .same), round: 2,
+            line: 4)
         b.emit(.add(dst: .private(c4), lhs: .private(c1), rhs: .private(c2)), round: 2, line: 4)
         b.emit(.add(dst: .private(conv), lhs: .private(c4), rhs: .public(c3)), round: 2, line: 4)
-        let pooled = b.s([2, 3, 3, 4]), flat = b.s([2, 36]), swapped = b.s([36, 2]), back = b.s([2, 36])
-        let rows = b.s([2]), total = b.s([]), negated = b.s([2, 36]), partial = b.s([2, 3, 4]), summed = b.s([2, 4])
-        b.emit(.poolsum(dst: .private(pooled), src: .private(conv), size: 2, stride: 2, padding: .valid), round: 2, line: 5)
+        let pooled = b.s([2, 3, 3, 4])
+        let flat = b.s([2, 36])
+        let swapped = b.s([36, 2])
+        let back = b.s([2, 36])
+        let rows = b.s([2])
+        let total = b.s([])
+        let negated = b.s([2, 36])
+        let partial = b.s([2, 3, 4])
+        let summed = b.s([2, 4])
+        b.emit(
+            .poolsum(dst: .private(pooled), src: .private(conv), size: 2, stride: 2, padding: .valid), round: 2,
+            line: 5)
         b.emit(.reshape(dst: .private(flat), src: .private(pooled)), round: 2, line: 6)
         b.emit(.transpose(dst: .private(swapped), src: .private(flat), permutation: [1, 0]), round: 2, line: 7)
         b.emit(.transpose(dst: .private(back), src: .private(swapped), permutation: [1, 0]), round: 2, line: 7)
@@ -201,11 +226,20 @@ enum TestPrograms {
         b.declareOutput("日本", "shared", [4, 10], .private)
         b.declareOutput("model_owner", "scaled", [], .public)
         let client = b.player("client")
-        let scores = b.l("client", [4, 10]), sig = b.l("client", [4, 10]), soft = b.l("client", [4, 10])
-        let label = b.l("client", [4], .int), half = b.l("client", []), mask = b.l("client", [4, 10], .int)
-        let chosen = b.l("client", [4, 10]), halfConst = b.constant([0.5])
-        let scale = b.p([]), squared = b.p([]), truncated = b.p([]), sharedScale = b.s([])
-        let shared = b.s([4, 10]), scaled = b.s([4, 10])
+        let scores = b.l("client", [4, 10])
+        let sig = b.l("client", [4, 10])
+        let soft = b.l("client", [4, 10])
+        let label = b.l("client", [4], .int)
+        let half = b.l("client", [])
+        let mask = b.l("client", [4, 10], .int)
+        let chosen = b.l("client", [4, 10])
+        let halfConst = b.constant([0.5])
+        let scale = b.p([])
+        let squared = b.p([])
+        let truncated = b.p([])
+        let sharedScale = b.s([])
+        let shared = b.s([4, 10])
+        let scaled = b.s([4, 10])
         let (sa, sq) = (b.s([4, 10]), b.s([4, 10]))
         b.emitOffline(.squarePair(a: sa, square: sq))
         b.emit(.input(dst: .local(scores), player: client, name: "scores"), round: 0, line: 2, column: 3)
@@ -214,9 +248,13 @@ enum TestPrograms {
         b.emit(.reduce(dst: .local(soft), src: .local(sig), reduction: .softmax, axis: 1), round: 0, line: 5)
         b.emit(.reduce(dst: .local(label), src: .local(soft), reduction: .argmax, axis: 1), round: 0, line: 6)
         b.emit(.const(dst: .local(half), constant: halfConst), round: 0, line: 7)
-        b.emit(.compare(dst: .local(mask), lhs: .local(soft), rhs: .local(half), comparison: .greater), round: 0, line: 7)
-        b.emit(.select(dst: .local(chosen), condition: .local(mask), lhs: .local(soft), rhs: .local(half)), round: 0, line: 8)
-        b.emit(.print(player: client, format: "label {} chosen {}", values: [.local(label), .local(chosen)]), round: 0)
+        b.emit(
+            .compare(dst: .local(mask), lhs: .local(soft), rhs: .local(half), comparison: .greater), round: 0, line: 7)
+        b.emit(
+            .select(dst: .local(chosen), condition: .local(mask), lhs: .local(soft), rhs: .local(half)), round: 0,
+            line: 8)
+        b.emit(
+            .print(player: client, format: "label {} chosen {}", values: [.local(label), .local(chosen)]), round: 0)
         b.emit(.output(player: client, name: "label", src: .local(label)), round: 0, line: 9)
         b.emit(.share(dst: shared, src: chosen), round: 0, line: 10)
         b.emit(.mul(dst: .public(squared), lhs: .public(scale), rhs: .public(scale)), round: 1, line: 11)
@@ -266,7 +304,8 @@ func sectionOffsets(_ bytes: [UInt8]) -> [UInt8: Int] {
     var position = 38
     while position + 5 <= bytes.count {
         offsets[bytes[position]] = position
-        let length = Int(bytes[position + 1]) | Int(bytes[position + 2]) << 8 | Int(bytes[position + 3]) << 16
+        let length =
+            Int(bytes[position + 1]) | Int(bytes[position + 2]) << 8 | Int(bytes[position + 3]) << 16
             | Int(bytes[position + 4]) << 24
         position += 5 + length
     }

@@ -1,8 +1,8 @@
 // The verifier: realistic programs pass, and each rule has programs that break only it.
 
-import Testing
 import TFEBytecode
 import TFECore
+import Testing
 
 /// A program that breaks exactly one verifier rule.
 struct VerifierCase: Sendable, CustomTestStringConvertible {
@@ -128,10 +128,12 @@ func dense(_ edit: (inout Program) -> Void) -> Program {
             let x = b.privateInput("x", [2])
             b.emit(.neg(dst: .private(b.s([2])), src: .private(x)), round: 0)
         },
-        VerifierCase("opened value used in its own round", .readInSameRound, program: dense {
-            let truncFinish = $0.online[3].instructions.removeFirst()
-            $0.online[2].instructions.append(truncFinish)
-        }),
+        VerifierCase(
+            "opened value used in its own round", .readInSameRound,
+            program: dense {
+                let truncFinish = $0.online[3].instructions.removeFirst()
+                $0.online[2].instructions.append(truncFinish)
+            }),
 
         // MARK: Register kinds
         VerifierCase("mul of two private values", .registerKind) { b in
@@ -144,7 +146,10 @@ func dense(_ edit: (inout Program) -> Void) -> Program {
         },
         VerifierCase("conv2d of two private values", .registerKind) { b in
             let (x, k) = (b.privateInput("x", [1, 3, 3, 1]), b.privateInput("k", [1, 1, 1, 1]))
-            b.emit(.conv2d(dst: .private(b.s([1, 3, 3, 1])), input: .private(x), kernel: .private(k), stride: 1, padding: .same), round: 1)
+            b.emit(
+                .conv2d(
+                    dst: .private(b.s([1, 3, 3, 1])), input: .private(x), kernel: .private(k), stride: 1,
+                    padding: .same), round: 1)
         },
         VerifierCase("map of a private value", .registerKind) { b in
             let x = b.privateInput("x", [2])
@@ -156,7 +161,8 @@ func dense(_ edit: (inout Program) -> Void) -> Program {
         },
         VerifierCase("select of a private value", .registerKind) { b in
             let (c, x) = (b.publicInput("c", [2]), b.privateInput("x", [2]))
-            b.emit(.select(dst: .private(b.s([2])), condition: .public(c), lhs: .private(x), rhs: .private(x)), round: 1)
+            b.emit(
+                .select(dst: .private(b.s([2])), condition: .public(c), lhs: .private(x), rhs: .private(x)), round: 1)
         },
         VerifierCase("reduce of a private value", .registerKind) { b in
             let x = b.privateInput("x", [2, 3])
@@ -214,7 +220,8 @@ func dense(_ edit: (inout Program) -> Void) -> Program {
         },
         VerifierCase("compare into the wrong shape", .shape) { b in
             let (x, y) = (b.publicInput("x", [4, 1]), b.publicInput("y", [3]))
-            b.emit(.compare(dst: .public(b.p([4, 1])), lhs: .public(x), rhs: .public(y), comparison: .equal), round: 1)
+            b.emit(
+                .compare(dst: .public(b.p([4, 1])), lhs: .public(x), rhs: .public(y), comparison: .equal), round: 1)
         },
         VerifierCase("select of shapes that do not broadcast", .shape) { b in
             let (c, x, y) = (b.publicInput("c", [3]), b.publicInput("x", [2]), b.publicInput("y", [2]))
@@ -230,19 +237,30 @@ func dense(_ edit: (inout Program) -> Void) -> Program {
         },
         VerifierCase("conv2d channels differ", .shape) { b in
             let (x, k) = (b.privateInput("x", [1, 5, 5, 3]), b.publicInput("k", [3, 3, 2, 4]))
-            b.emit(.conv2d(dst: .private(b.s([1, 3, 3, 4])), input: .private(x), kernel: .public(k), stride: 1, padding: .valid), round: 1)
+            b.emit(
+                .conv2d(
+                    dst: .private(b.s([1, 3, 3, 4])), input: .private(x), kernel: .public(k), stride: 1,
+                    padding: .valid), round: 1)
         },
         VerifierCase("conv2d output size", .shape) { b in
             let (x, k) = (b.privateInput("x", [1, 28, 28, 1]), b.publicInput("k", [5, 5, 1, 8]))
-            b.emit(.conv2d(dst: .private(b.s([1, 28, 28, 8])), input: .private(x), kernel: .public(k), stride: 1, padding: .valid), round: 1)
+            b.emit(
+                .conv2d(
+                    dst: .private(b.s([1, 28, 28, 8])), input: .private(x), kernel: .public(k), stride: 1,
+                    padding: .valid), round: 1)
         },
         VerifierCase("VALID kernel larger than the input", .shape) { b in
             let (x, k) = (b.privateInput("x", [1, 2, 2, 1]), b.publicInput("k", [3, 3, 1, 1]))
-            b.emit(.conv2d(dst: .private(b.s([1, 0, 0, 1])), input: .private(x), kernel: .public(k), stride: 1, padding: .valid), round: 1)
+            b.emit(
+                .conv2d(
+                    dst: .private(b.s([1, 0, 0, 1])), input: .private(x), kernel: .public(k), stride: 1,
+                    padding: .valid), round: 1)
         },
         VerifierCase("poolsum output size", .shape) { b in
             let x = b.privateInput("x", [1, 7, 7, 2])
-            b.emit(.poolsum(dst: .private(b.s([1, 3, 3, 2])), src: .private(x), size: 2, stride: 2, padding: .same), round: 1)
+            b.emit(
+                .poolsum(dst: .private(b.s([1, 3, 3, 2])), src: .private(x), size: 2, stride: 2, padding: .same),
+                round: 1)
         },
         VerifierCase("sum keeps the axis", .shape) { b in
             let x = b.privateInput("x", [2, 3])
@@ -258,7 +276,9 @@ func dense(_ edit: (inout Program) -> Void) -> Program {
         },
         VerifierCase("argmax keeps the axis", .shape) { b in
             let x = b.localInput("x", [2, 3])
-            b.emit(.reduce(dst: .local(b.l("client", [2, 3], .int)), src: .local(x), reduction: .argmax, axis: 1), round: 1)
+            b.emit(
+                .reduce(dst: .local(b.l("client", [2, 3], .int)), src: .local(x), reduction: .argmax, axis: 1),
+                round: 1)
         },
         VerifierCase("open into the wrong shape", .shape) { b in
             let x = b.privateInput("x", [2, 3])
@@ -271,7 +291,10 @@ func dense(_ edit: (inout Program) -> Void) -> Program {
             b.emitOffline(.triple(a: b.s([4, 3]), b: b.s([3, 5]), c: b.s([4, 3]), kind: .matmul))
         },
         VerifierCase("conv2d triple with the wrong c", .shape) { b in
-            b.emitOffline(.triple(a: b.s([1, 4, 4, 1]), b: b.s([3, 3, 1, 2]), c: b.s([1, 4, 4, 2]), kind: .conv2d(stride: 1, padding: .valid)))
+            b.emitOffline(
+                .triple(
+                    a: b.s([1, 4, 4, 1]), b: b.s([3, 3, 1, 2]), c: b.s([1, 4, 4, 2]),
+                    kind: .conv2d(stride: 1, padding: .valid)))
         },
         VerifierCase("square pair of two shapes", .shape) { b in
             b.emitOffline(.squarePair(a: b.s([2]), square: b.s([3])))
@@ -291,11 +314,16 @@ func dense(_ edit: (inout Program) -> Void) -> Program {
         // MARK: Operand values
         VerifierCase("stride 0", .operandValue) { b in
             let (x, k) = (b.privateInput("x", [1, 4, 4, 1]), b.publicInput("k", [1, 1, 1, 1]))
-            b.emit(.conv2d(dst: .private(b.s([1, 4, 4, 1])), input: .private(x), kernel: .public(k), stride: 0, padding: .same), round: 1)
+            b.emit(
+                .conv2d(
+                    dst: .private(b.s([1, 4, 4, 1])), input: .private(x), kernel: .public(k), stride: 0, padding: .same
+                ), round: 1)
         },
         VerifierCase("pool window 0", .operandValue) { b in
             let x = b.privateInput("x", [1, 4, 4, 1])
-            b.emit(.poolsum(dst: .private(b.s([1, 4, 4, 1])), src: .private(x), size: 0, stride: 1, padding: .same), round: 1)
+            b.emit(
+                .poolsum(dst: .private(b.s([1, 4, 4, 1])), src: .private(x), size: 0, stride: 1, padding: .same),
+                round: 1)
         },
         VerifierCase("axis out of range", .operandValue) { b in
             let x = b.privateInput("x", [2, 3])
@@ -311,7 +339,8 @@ func dense(_ edit: (inout Program) -> Void) -> Program {
         },
         VerifierCase("softmax over all axes", .operandValue) { b in
             let x = b.localInput("x", [2, 3])
-            b.emit(.reduce(dst: .local(b.l("client", [2, 3])), src: .local(x), reduction: .softmax, axis: nil), round: 1)
+            b.emit(
+                .reduce(dst: .local(b.l("client", [2, 3])), src: .local(x), reduction: .softmax, axis: nil), round: 1)
         },
         VerifierCase("print format without a placeholder", .operandValue) { b in
             let x = b.localInput("x", [2])
@@ -402,12 +431,15 @@ func dense(_ edit: (inout Program) -> Void) -> Program {
     }
 
     @Test func conv2dAndPoolShapes() throws {
-        #expect(try ShapeRules.conv2d(Shape([1, 28, 28, 1]), Shape([5, 5, 1, 16]), stride: 1, padding: .valid).get()
-            == Shape([1, 24, 24, 16]))
-        #expect(try ShapeRules.conv2d(Shape([2, 7, 9, 3]), Shape([3, 3, 3, 4]), stride: 2, padding: .same).get()
-            == Shape([2, 4, 5, 4]))
-        #expect(try ShapeRules.poolsum(Shape([1, 24, 24, 16]), size: 2, stride: 2, padding: .valid).get()
-            == Shape([1, 12, 12, 16]))
+        #expect(
+            try ShapeRules.conv2d(Shape([1, 28, 28, 1]), Shape([5, 5, 1, 16]), stride: 1, padding: .valid).get()
+                == Shape([1, 24, 24, 16]))
+        #expect(
+            try ShapeRules.conv2d(Shape([2, 7, 9, 3]), Shape([3, 3, 3, 4]), stride: 2, padding: .same).get()
+                == Shape([2, 4, 5, 4]))
+        #expect(
+            try ShapeRules.poolsum(Shape([1, 24, 24, 16]), size: 2, stride: 2, padding: .valid).get()
+                == Shape([1, 12, 12, 16]))
     }
 
     @Test func transposeAndReduce() throws {
