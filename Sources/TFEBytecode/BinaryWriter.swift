@@ -1,0 +1,87 @@
+/// Appends the bytecode's primitive values: little-endian fixed-width integers, LEB128 varints, zigzag
+/// varints, length-prefixed UTF-8 strings and length-prefixed sections.
+struct BinaryWriter {
+    private(set) var bytes: [UInt8] = []
+
+    mutating func byte(_ value: UInt8) {
+        bytes.append(value)
+    }
+
+    mutating func uint16(_ value: UInt16) {
+        bytes.append(UInt8(truncatingIfNeeded: value))
+        bytes.append(UInt8(truncatingIfNeeded: value >> 8))
+    }
+
+    mutating func uint32(_ value: UInt32) {
+        for shift in stride(from: 0, to: 32, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> shift)) }
+    }
+
+    mutating func uint64(_ value: UInt64) {
+        for shift in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> shift)) }
+    }
+
+    mutating func raw(_ values: [UInt8]) {
+        bytes.append(contentsOf: values)
+    }
+
+    /// Unsigned LEB128: seven bits a byte, low bits first, the high bit set on all but the last byte.
+    mutating func varint(_ value: UInt64) {
+        var rest = value
+        while rest >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: rest) | 0x80)
+            rest >>= 7
+        }
+        bytes.append(UInt8(rest))
+    }
+
+    /// A count, index or dimension. Negative values (only in a malformed hand-built program) are written as
+    /// their two's complement bit pattern, which the reader rejects as out of range.
+    mutating func unsigned(_ value: Int) {
+        varint(UInt64(bitPattern: Int64(value)))
+    }
+
+    /// A signed integer as a zigzag varint: 0, -1, 1, -2, ... become 0, 1, 2, 3, ...
+    mutating func signed(_ value: Int) {
+        let wide = Int64(value)
+        varint(UInt64(bitPattern: (wide << 1) ^ (wide >> 63)))
+    }
+
+    mutating func string(_ value: String) {
+        let utf8 = Array(value.utf8)
+        unsigned(utf8.count)
+        bytes.append(contentsOf: utf8)
+    }
+
+    /// A section: its tag byte, its payload length as a UInt32, then the payload `body` writes.
+    mutating func section(_ tag: SectionTag, _ body: (inout BinaryWriter) -> Void) {
+        var payload = BinaryWriter()
+        body(&payload)
+        byte(tag.rawValue)
+        uint32(UInt32(truncatingIfNeeded: payload.bytes.count))
+        bytes.append(contentsOf: payload.bytes)
+    }
+}
+
+/// The sections of a bytecode file, in the order they appear.
+enum SectionTag: UInt8, CaseIterable {
+    case header = 1
+    case players = 2
+    case registers = 3
+    case constants = 4
+    case io = 5
+    case code = 6
+    case locations = 7
+
+    /// As error messages name it: `truncated code section`.
+    var name: String {
+        switch self {
+        case .header: return "header"
+        case .players: return "players"
+        case .registers: return "registers"
+        case .constants: return "constants"
+        case .io: return "I/O"
+        case .code: return "code"
+        case .locations: return "locations"
+        }
+    }
+}

@@ -1,0 +1,348 @@
+import TFECore
+
+// The `.tfeb` layout (all fixed-width integers little-endian; "varint" is unsigned LEB128 in its shortest
+// form, "zigzag" a signed varint, "string" a varint byte count and UTF-8, "shape" a varint rank and varint
+// dimensions):
+//
+//     "TFEB"  format version (UInt16)  SHA-256 of every byte after it (32 bytes)
+//     sections, each: tag (UInt8), payload length (UInt32), payload; all seven, once each, in this order:
+//     1 header     name (string), protocol (byte: 0 pond, 1 securenn), fractional bits (varint)
+//     2 players    count, names (strings)
+//     3 registers  private, public and local tables, each a count and per register: element (byte: 0 fixed,
+//                  1 int), shape, owner (varint: 0 none, k + 1 player k)
+//     4 constants  count, per constant: value count, values (Float64 bit patterns as UInt64)
+//     5 I/O        inputs then outputs, each a count and per entry: player (varint), name (string),
+//                  element (byte), shape, disclosure (byte: 0 private, 1 public, 2 local)
+//     6 code       offline rounds then online rounds, each a round count and per round an instruction count
+//                  and per instruction its opcode byte and operands, walked by `opcode.operands`:
+//                  register: kind byte (0 s, 1 p, 2 l) and varint index; registers: count and registers;
+//                  player, constant: varint index; string; integer: zigzag; integers: count and zigzags;
+//                  selector: byte
+//     7 locations  count, per entry: line (varint), column (varint)
+//
+// The reader rejects anything else, including bytes after the last section and non-canonical encodings,
+// so a program has exactly one encoding and one hash.
+
+extension Program {
+    /// The magic bytes every bytecode file starts with.
+    public static let magic: [UInt8] = Array("TFEB".utf8)
+
+    /// The file's bytes; the same program always gives the same bytes.
+    public func encoded() -> [UInt8] {
+        let content = encodedContent()
+        var file = BinaryWriter()
+        file.raw(Program.magic)
+        file.uint16(Program.formatVersion)
+        file.raw(SHA256.hash(content))
+        file.raw(content)
+        return file.bytes
+    }
+
+    /// The SHA-256 of the content (everything after the stored hash) in lowercase hex: the digest players
+    /// compare before running together.
+    public var contentHash: String {
+        SHA256.hex(SHA256.hash(encodedContent()))
+    }
+
+    /// Reads a bytecode file, checking its magic, version, hash and every length, count, index and enum
+    /// value. It does not check the program's meaning: run `Verifier.verify` on the result.
+    public static func decode(_ bytes: [UInt8]) throws(BytecodeError) -> Program {
+        guard bytes.count >= 4, Array(bytes[0..<4]) == magic else {
+            throw BytecodeError(.badMagic, "not a tfe bytecode file (bad magic)")
+        }
+        var reader = BinaryReader(bytes, at: 4)
+        let version = try reader.uint16()
+        guard version == formatVersion else {
+            throw BytecodeError(
+                .unsupportedVersion,
+                "unsupported format version \(version) (this tfe-vm reads version \(formatVersion))")
+        }
+        let stored = Array(try reader.bytes(SHA256.digestSize))
+        guard SHA256.hash(Array(bytes[reader.position...])) == stored else {
+            throw BytecodeError(.hashMismatch, "content hash mismatch: the file is corrupted")
+        }
+        var decoder = ProgramDecoder(reader: reader)
+        return try decoder.decode()
+    }
+
+    // MARK: - Writing
+
+    private func encodedContent() -> [UInt8] {
+        var out = BinaryWriter()
+        out.section(.header) { w in
+            w.string(name)
+            w.byte(protocolKind == .pond ? 0 : 1)
+            w.unsigned(fractionalBits)
+        }
+        out.section(.players) { w in
+            w.unsigned(players.count)
+            for player in players { w.string(player) }
+        }
+        out.section(.registers) { w in
+            for table in [privateRegisters, publicRegisters, localRegisters] {
+                w.unsigned(table.count)
+                for info in table {
+                    w.byte(info.element == .fixed ? 0 : 1)
+                    w.shape(info.shape)
+                    w.unsigned(info.owner.map { $0.rawValue + 1 } ?? 0)
+                }
+            }
+        }
+        out.section(.constants) { w in
+            w.unsigned(constants.count)
+            for values in constants {
+                w.unsigned(values.count)
+                for value in values { w.uint64(value.bitPattern) }
+            }
+        }
+        out.section(.io) { w in
+            for table in [inputs, outputs] {
+                w.unsigned(table.count)
+                for entry in table {
+                    w.unsigned(entry.player.rawValue)
+                    w.string(entry.name)
+                    w.byte(entry.element == .fixed ? 0 : 1)
+                    w.shape(entry.shape)
+                    w.byte(entry.disclosure.rawValue)
+                }
+            }
+        }
+        out.section(.code) { w in
+            for rounds in [offline, online] {
+                w.unsigned(rounds.count)
+                for round in rounds {
+                    w.unsigned(round.instructions.count)
+                    for instruction in round.instructions { w.instruction(instruction) }
+                }
+            }
+        }
+        out.section(.locations) { w in
+            w.unsigned(locations.count)
+            for location in locations {
+                w.unsigned(location.line)
+                w.unsigned(location.column)
+            }
+        }
+        return out.bytes
+    }
+}
+
+extension BinaryWriter {
+    mutating func shape(_ shape: Shape) {
+        unsigned(shape.rank)
+        for dimension in shape.dimensions { unsigned(dimension) }
+    }
+
+    mutating func register(_ register: Register) {
+        switch register {
+        case .private(let r):
+            byte(0)
+            unsigned(r.rawValue)
+        case .public(let r):
+            byte(1)
+            unsigned(r.rawValue)
+        case .local(let r):
+            byte(2)
+            unsigned(r.rawValue)
+        }
+    }
+
+    mutating func instruction(_ instruction: Instruction) {
+        byte(instruction.opcode.rawValue)
+        for value in instruction.operands {
+            switch value {
+            case .register(let r): register(r)
+            case .registers(let list):
+                unsigned(list.count)
+                for r in list { register(r) }
+            case .player(let player): unsigned(player.rawValue)
+            case .string(let text): string(text)
+            case .constant(let index): unsigned(index)
+            case .integer(let value): signed(value)
+            case .integers(let list):
+                unsigned(list.count)
+                for value in list { signed(value) }
+            case .selector(let value): byte(value)
+            }
+        }
+    }
+}
+
+// MARK: - Reading
+
+/// Reads the sections after the hash into a `Program`.
+private struct ProgramDecoder {
+    var reader: BinaryReader
+    var program = Program(name: "", protocolKind: .pond, fractionalBits: 0, players: [])
+
+    mutating func decode() throws(BytecodeError) -> Program {
+        var outer = try reader.beginSection(.header)
+        program.name = try reader.string("program name")
+        let start = reader.position
+        switch try reader.byte() {
+        case 0: program.protocolKind = .pond
+        case 1: program.protocolKind = .securenn
+        case let other: throw reader.error(.unknownEnumValue, "unknown protocol \(other)", at: start)
+        }
+        program.fractionalBits = try reader.unsigned(max: 255, "fractional bits")
+        try reader.endSection(restoring: outer)
+
+        outer = try reader.beginSection(.players)
+        let playerCount = try reader.count("player")
+        for _ in 0..<playerCount { program.players.append(try reader.string("player name")) }
+        try reader.endSection(restoring: outer)
+
+        outer = try reader.beginSection(.registers)
+        for kind in 0..<3 {
+            // element byte, rank, owner: at least three bytes each
+            let count = try reader.count(itemBytes: 3, "register")
+            var table: [RegisterInfo] = []
+            for _ in 0..<count {
+                let element = try readElement()
+                let shape = try readShape()
+                let owner = try reader.index(below: program.players.count + 1, "register owner")
+                table.append(RegisterInfo(element, shape, owner: owner == 0 ? nil : PlayerID(owner - 1)))
+            }
+            switch kind {
+            case 0: program.privateRegisters = table
+            case 1: program.publicRegisters = table
+            default: program.localRegisters = table
+            }
+        }
+        try reader.endSection(restoring: outer)
+
+        outer = try reader.beginSection(.constants)
+        let constantCount = try reader.count("constant")
+        for _ in 0..<constantCount {
+            let valueCount = try reader.count(itemBytes: 8, "constant value")
+            var values: [Double] = []
+            values.reserveCapacity(valueCount)
+            for _ in 0..<valueCount { values.append(Double(bitPattern: try reader.uint64())) }
+            program.constants.append(values)
+        }
+        try reader.endSection(restoring: outer)
+
+        outer = try reader.beginSection(.io)
+        for table in 0..<2 {
+            // player, name length, element, rank, disclosure: at least five bytes each
+            let count = try reader.count(itemBytes: 5, table == 0 ? "input" : "output")
+            var entries: [IODeclaration] = []
+            for _ in 0..<count {
+                let player = PlayerID(try reader.index(below: program.players.count, "player"))
+                let name = try reader.string("input or output name")
+                let element = try readElement()
+                let shape = try readShape()
+                let start = reader.position
+                guard let disclosure = IODeclaration.Disclosure(rawValue: try reader.byte()) else {
+                    throw reader.error(.unknownEnumValue, "unknown disclosure", at: start)
+                }
+                entries.append(
+                    IODeclaration(player: player, name: name, element: element, shape: shape, disclosure: disclosure))
+            }
+            if table == 0 { program.inputs = entries } else { program.outputs = entries }
+        }
+        try reader.endSection(restoring: outer)
+
+        outer = try reader.beginSection(.code)
+        for phase in 0..<2 {
+            let roundCount = try reader.count("round")
+            var rounds: [Round] = []
+            for _ in 0..<roundCount {
+                let count = try reader.count("instruction")
+                var round = Round()
+                for _ in 0..<count { round.instructions.append(try readInstruction()) }
+                rounds.append(round)
+            }
+            if phase == 0 { program.offline = rounds } else { program.online = rounds }
+        }
+        try reader.endSection(restoring: outer)
+
+        outer = try reader.beginSection(.locations)
+        let locationCount = try reader.count(itemBytes: 2, "location")
+        program.locations.reserveCapacity(locationCount)
+        for _ in 0..<locationCount {
+            let line = try reader.unsigned("line")
+            let column = try reader.unsigned("column")
+            program.locations.append(SourceLocation(line: line, column: column))
+        }
+        try reader.endSection(restoring: outer)
+
+        guard reader.isAtEnd else {
+            throw reader.error(.badSection, "\(reader.remaining) unexpected bytes after the last section")
+        }
+        return program
+    }
+
+    mutating func readElement() throws(BytecodeError) -> ElementType {
+        let start = reader.position
+        switch try reader.byte() {
+        case 0: return .fixed
+        case 1: return .int
+        case let other: throw reader.error(.unknownEnumValue, "unknown element type \(other)", at: start)
+        }
+    }
+
+    mutating func readShape() throws(BytecodeError) -> Shape {
+        let rank = try reader.count("dimension")
+        var dimensions: [Int] = []
+        dimensions.reserveCapacity(rank)
+        for _ in 0..<rank { dimensions.append(try reader.unsigned(max: Shape.maxElementCount, "dimension")) }
+        return Shape(dimensions)
+    }
+
+    mutating func readRegister() throws(BytecodeError) -> Register {
+        let start = reader.position
+        switch try reader.byte() {
+        case 0: return .private(PrivateRegister(try reader.index(below: program.privateRegisters.count, "register s")))
+        case 1: return .public(PublicRegister(try reader.index(below: program.publicRegisters.count, "register p")))
+        case 2: return .local(LocalRegister(try reader.index(below: program.localRegisters.count, "register l")))
+        case let other: throw reader.error(.unknownEnumValue, "unknown register kind \(other)", at: start)
+        }
+    }
+
+    mutating func readInstruction() throws(BytecodeError) -> Instruction {
+        let start = reader.position
+        let code = try reader.byte()
+        guard let opcode = Opcode(rawValue: code), opcode != .invalid else {
+            let hex = String(code, radix: 16)
+            throw reader.error(.unknownOpcode, "unknown opcode 0x\(hex.count < 2 ? "0" + hex : hex)", at: start)
+        }
+        var values: [OperandValue] = []
+        values.reserveCapacity(opcode.operands.count)
+        for kind in opcode.operands {
+            switch kind {
+            case .destination, .source:
+                values.append(.register(try readRegister()))
+            case .sources:
+                let count = try reader.count(itemBytes: 2, "register")
+                var list: [Register] = []
+                for _ in 0..<count { list.append(try readRegister()) }
+                values.append(.registers(list))
+            case .player:
+                values.append(.player(PlayerID(try reader.index(below: program.players.count, "player"))))
+            case .string:
+                values.append(.string(try reader.string("string operand")))
+            case .constant:
+                values.append(.constant(try reader.index(below: program.constants.count, "constant")))
+            case .integer:
+                values.append(.integer(try reader.signed()))
+            case .integers:
+                let count = try reader.count("integer")
+                var list: [Int] = []
+                for _ in 0..<count { list.append(try reader.signed()) }
+                values.append(.integers(list))
+            case .selector:
+                values.append(.selector(try reader.byte()))
+            }
+        }
+        guard let instruction = Instruction(opcode: opcode, operands: values) else {
+            throw reader.error(.invalidOperands, "operands do not fit '\(opcode.mnemonic)'", at: start)
+        }
+        // Only the canonical encoding is accepted (a mul triple's unused stride and padding are 0), so that
+        // decoding and encoding again gives the same bytes.
+        guard instruction.operands == values else {
+            throw reader.error(.invalidOperands, "non-canonical operands for '\(opcode.mnemonic)'", at: start)
+        }
+        return instruction
+    }
+}

@@ -1,0 +1,139 @@
+import TFECore
+
+/// The result shapes of the shape-changing opcodes, shared by the verifier and whoever emits instructions.
+/// Each returns the shape, or a message saying what does not fit. Dimensions are assumed to lie in
+/// `0...Shape.maxElementCount` (the verifier checks the register tables first), so nothing here overflows.
+public enum ShapeRules {
+    /// NumPy broadcasting of any number of shapes.
+    public static func broadcast(_ shapes: [Shape]) -> Result<Shape, ShapeMismatch> {
+        guard var result = shapes.first else { return .success(.scalar) }
+        for shape in shapes.dropFirst() {
+            guard let next = Shape.broadcast(result, shape) else {
+                return .failure(ShapeMismatch("cannot broadcast \(result) and \(shape)"))
+            }
+            result = next
+        }
+        return .success(result)
+    }
+
+    /// `matmul`: both operands have rank 2 or more; the last axis of `a` meets the second-to-last of `b`;
+    /// batch axes (all but the last two) broadcast.
+    public static func matmul(_ a: Shape, _ b: Shape) -> Result<Shape, ShapeMismatch> {
+        guard a.rank >= 2, b.rank >= 2 else {
+            return .failure(ShapeMismatch("matmul needs operands of rank 2 or more, not \(a) and \(b)"))
+        }
+        let (m, k) = (a.dimensions[a.rank - 2], a.dimensions[a.rank - 1])
+        let (k2, n) = (b.dimensions[b.rank - 2], b.dimensions[b.rank - 1])
+        guard k == k2 else {
+            return .failure(ShapeMismatch("cannot multiply \(a) by \(b): inner dimensions \(k) and \(k2) differ"))
+        }
+        let batchA = Shape(Array(a.dimensions.dropLast(2)))
+        let batchB = Shape(Array(b.dimensions.dropLast(2)))
+        guard let batch = Shape.broadcast(batchA, batchB) else {
+            return .failure(ShapeMismatch("cannot broadcast the batch axes of \(a) and \(b)"))
+        }
+        return .success(Shape(batch.dimensions + [m, n]))
+    }
+
+    /// The output length of one spatial axis under TensorFlow's padding rules: SAME gives
+    /// `ceil(input / stride)`, VALID gives `ceil((input - window + 1) / stride)` and needs `input >= window`.
+    public static func windowOutput(input: Int, window: Int, stride: Int, padding: Padding) -> Int? {
+        switch padding {
+        case .same:
+            return input / stride + (input % stride == 0 ? 0 : 1)
+        case .valid:
+            guard input >= window else { return nil }
+            return (input - window) / stride + 1
+        }
+    }
+
+    /// `conv2d`: NHWC input `[n, h, w, c]`, HWIO kernel `[kh, kw, c, o]`, output `[n, oh, ow, o]`.
+    public static func conv2d(
+        _ input: Shape, _ kernel: Shape, stride: Int, padding: Padding
+    )
+        -> Result<Shape, ShapeMismatch>
+    {
+        guard input.rank == 4, kernel.rank == 4 else {
+            return .failure(
+                ShapeMismatch("conv2d needs an NHWC input and an HWIO kernel of rank 4, not \(input) and \(kernel)"))
+        }
+        if let problem = strideProblem(stride) { return .failure(problem) }
+        let x = input.dimensions
+        let k = kernel.dimensions
+        guard x[3] == k[2] else {
+            return .failure(
+                ShapeMismatch("conv2d input \(input) has \(x[3]) channels but kernel \(kernel) expects \(k[2])"))
+        }
+        guard let height = windowOutput(input: x[1], window: k[0], stride: stride, padding: padding),
+            let width = windowOutput(input: x[2], window: k[1], stride: stride, padding: padding)
+        else {
+            return .failure(ShapeMismatch("conv2d kernel \(kernel) does not fit input \(input) with VALID padding"))
+        }
+        return .success(Shape([x[0], height, width, k[3]]))
+    }
+
+    /// `poolsum`: square `size` windows over an NHWC tensor, output `[n, oh, ow, c]`.
+    public static func poolsum(
+        _ input: Shape, size: Int, stride: Int, padding: Padding
+    ) -> Result<Shape, ShapeMismatch> {
+        guard input.rank == 4 else {
+            return .failure(ShapeMismatch("poolsum needs an NHWC input of rank 4, not \(input)"))
+        }
+        guard size >= 1, size <= Shape.maxElementCount else {
+            return .failure(ShapeMismatch("window size \(size) must be positive", isOperand: true))
+        }
+        if let problem = strideProblem(stride) { return .failure(problem) }
+        let x = input.dimensions
+        guard let height = windowOutput(input: x[1], window: size, stride: stride, padding: padding),
+            let width = windowOutput(input: x[2], window: size, stride: stride, padding: padding)
+        else {
+            return .failure(ShapeMismatch("a \(size)x\(size) window does not fit input \(input) with VALID padding"))
+        }
+        return .success(Shape([x[0], height, width, x[3]]))
+    }
+
+    /// `sum` and `argmax`: the shape without `axis`, or a scalar for nil (all axes).
+    public static func reduced(_ shape: Shape, axis: Int?) -> Result<Shape, ShapeMismatch> {
+        guard let axis else { return .success(.scalar) }
+        guard axis >= 0, axis < shape.rank else {
+            return .failure(ShapeMismatch("axis \(axis) out of range for shape \(shape)", isOperand: true))
+        }
+        var dimensions = shape.dimensions
+        dimensions.remove(at: axis)
+        return .success(Shape(dimensions))
+    }
+
+    /// `transpose`: `result[i] = shape[permutation[i]]`; the permutation lists every axis once.
+    public static func transposed(_ shape: Shape, _ permutation: [Int]) -> Result<Shape, ShapeMismatch> {
+        var seen = [Bool](repeating: false, count: shape.rank)
+        guard permutation.count == shape.rank else {
+            return .failure(
+                ShapeMismatch("permutation \(permutation) does not fit rank \(shape.rank)", isOperand: true))
+        }
+        for axis in permutation {
+            guard axis >= 0, axis < shape.rank, !seen[axis] else {
+                return .failure(
+                    ShapeMismatch("\(permutation) is not a permutation of the axes of \(shape)", isOperand: true))
+            }
+            seen[axis] = true
+        }
+        return .success(Shape(permutation.map { shape.dimensions[$0] }))
+    }
+
+    private static func strideProblem(_ stride: Int) -> ShapeMismatch? {
+        stride >= 1 && stride <= Shape.maxElementCount
+            ? nil : ShapeMismatch("stride \(stride) must be positive", isOperand: true)
+    }
+}
+
+/// Why shapes do not fit an operation.
+public struct ShapeMismatch: Error, Hashable, Sendable {
+    public var message: String
+    /// Whether an integer operand (axis, stride, window size, permutation) is at fault rather than a shape.
+    public var isOperand: Bool
+
+    public init(_ message: String, isOperand: Bool = false) {
+        self.message = message
+        self.isOperand = isOperand
+    }
+}

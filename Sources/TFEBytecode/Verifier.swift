@@ -1,0 +1,595 @@
+import TFECore
+
+/// Checks what the decoder cannot: that a program means something the machine can run. Once it passes,
+/// every index is in range, every register is written exactly once before it is read, no instruction uses
+/// a value received in its own round, register kinds and shapes fit each opcode, constants fit their
+/// destinations, the I/O tables match the input and output instructions, and preprocessing is exactly
+/// what the offline rounds hold. The machine may then index tables and shapes without further checks.
+///
+/// Element types are checked only where a value crosses the program's boundary (inputs and outputs against
+/// their declarations): inside, the lowering chooses how `fixed` and `int` values mix.
+public struct Verifier {
+    private let program: Program
+    private var problems: [BytecodeError] = []
+
+    /// The instruction that wrote each register, by kind.
+    private var privateWriters: [Writer?]
+    private var publicWriters: [Writer?]
+    private var localWriters: [Writer?]
+    /// Registers whose table entry is itself broken (reported once, then not checked again).
+    private var brokenRegisters: Set<Register> = []
+
+    private var inputIndex: [IOKey: Int] = [:]
+    private var outputIndex: [IOKey: Int] = [:]
+    /// The instruction that uses each declaration.
+    private var inputUsers: [Int?]
+    private var outputUsers: [Int?]
+
+    private struct Writer {
+        var index: Int
+        var phase: Phase
+        var round: Int
+        var communicates: Bool
+    }
+
+    private struct IOKey: Hashable {
+        var player: Int
+        var name: String
+    }
+
+    /// The instruction being checked.
+    private struct Site {
+        var index: Int
+        var phase: Phase
+        var round: Int
+        var instruction: Instruction
+    }
+
+    private init(_ program: Program) {
+        self.program = program
+        privateWriters = Array(repeating: nil, count: program.privateRegisters.count)
+        publicWriters = Array(repeating: nil, count: program.publicRegisters.count)
+        localWriters = Array(repeating: nil, count: program.localRegisters.count)
+        inputUsers = Array(repeating: nil, count: program.inputs.count)
+        outputUsers = Array(repeating: nil, count: program.outputs.count)
+    }
+
+    /// Every problem, in program order (tables first, then instructions).
+    public static func problems(in program: Program) -> [BytecodeError] {
+        var verifier = Verifier(program)
+        verifier.run()
+        return verifier.problems
+    }
+
+    /// Throws the first problem.
+    public static func verify(_ program: Program) throws(BytecodeError) {
+        if let first = problems(in: program).first { throw first }
+    }
+
+    private mutating func run() {
+        checkHeader()
+        checkRegisterTables()
+        checkConstants()
+        checkIOTables()
+        for entry in program.allInstructions {
+            check(Site(index: entry.index, phase: entry.phase, round: entry.round, instruction: entry.instruction))
+        }
+        checkAllWritten()
+        checkAllDeclarationsUsed()
+        checkLocations()
+    }
+
+    // MARK: - Reporting
+
+    private mutating func report(_ kind: BytecodeError.Kind, _ message: String) {
+        problems.append(BytecodeError(kind, message))
+    }
+
+    private mutating func report(_ kind: BytecodeError.Kind, _ message: String, at site: Site) {
+        let text = "instruction \(Program.asmIndex(site.index)) (\(program.asm(of: site.instruction))): \(message)"
+        problems.append(BytecodeError(kind, text, instruction: site.index))
+    }
+
+    private func describe(_ register: Register) -> String {
+        let info = program.info(register)
+        switch register {
+        case .private: return "'\(register)' (private)"
+        case .public: return "'\(register)' (public)"
+        case .local: return "'\(register)' (local to \(info.owner.map { program.playerName($0) } ?? "nobody"))"
+        }
+    }
+
+    // MARK: - Tables
+
+    private mutating func checkHeader() {
+        if !(0...62).contains(program.fractionalBits) {
+            report(.fractionalBits, "fractional bits \(program.fractionalBits) outside 0...62")
+        }
+        let players = program.players
+        if players.count < 3 || Array(players.prefix(3)) != PlayerID.serverNames {
+            report(.playerTable, "the player table must start with server0, server1, server2")
+        }
+        var seen: Set<String> = []
+        for name in players {
+            if name.isEmpty { report(.playerTable, "a player has an empty name") }
+            if !seen.insert(name).inserted { report(.playerTable, "player '\(name)' appears twice") }
+        }
+    }
+
+    private func shapeProblem(_ shape: Shape) -> String? {
+        for dimension in shape.dimensions where dimension < 0 || dimension > Shape.maxElementCount {
+            return "shape \(shape) has dimension \(dimension) outside 0...\(Shape.maxElementCount)"
+        }
+        if shape.elementCount == nil { return "shape \(shape) has more than \(Shape.maxElementCount) elements" }
+        return nil
+    }
+
+    private func playerInRange(_ player: PlayerID) -> Bool {
+        player.rawValue >= 0 && player.rawValue < program.players.count
+    }
+
+    private mutating func checkRegisterTables() {
+        let tables: [(String, [RegisterInfo], (Int) -> Register)] = [
+            ("s", program.privateRegisters, { .private(PrivateRegister($0)) }),
+            ("p", program.publicRegisters, { .public(PublicRegister($0)) }),
+            ("l", program.localRegisters, { .local(LocalRegister($0)) }),
+        ]
+        for (prefix, table, make) in tables {
+            for (index, info) in table.enumerated() {
+                var problem = shapeProblem(info.shape)
+                if prefix == "l" {
+                    if let owner = info.owner {
+                        if !playerInRange(owner) { problem = "owner \(owner.rawValue) is not a player" }
+                    } else {
+                        problem = "a local register needs an owner"
+                    }
+                } else if info.owner != nil {
+                    problem = "only local registers have an owner"
+                }
+                if let problem {
+                    report(.registerTable, "register '\(prefix)\(index)': \(problem)")
+                    brokenRegisters.insert(make(index))
+                }
+            }
+        }
+    }
+
+    private mutating func checkConstants() {
+        for (index, values) in program.constants.enumerated() {
+            if let bad = values.first(where: { !$0.isFinite }) {
+                report(.constantValue, "constant #\(index) holds \(bad)")
+            }
+        }
+    }
+
+    private mutating func checkIOTables() {
+        for (direction, table) in [("input", program.inputs), ("output", program.outputs)] {
+            var index: [IOKey: Int] = [:]
+            for (position, entry) in table.enumerated() {
+                guard playerInRange(entry.player) else {
+                    report(
+                        .indexOutOfRange,
+                        "\(direction) '\(entry.name)' belongs to player \(entry.player.rawValue), "
+                            + "not in the player table")
+                    // Not indexed, so no instruction can use it; do not also call it unused.
+                    if direction == "input" { inputUsers[position] = -1 } else { outputUsers[position] = -1 }
+                    continue
+                }
+                let who = program.playerName(entry.player)
+                if let problem = shapeProblem(entry.shape) {
+                    report(.ioTable, "\(direction) @\(who) '\(entry.name)': \(problem)")
+                }
+                if entry.name.isEmpty { report(.ioTable, "\(direction) of @\(who) has an empty name") }
+                let key = IOKey(player: entry.player.rawValue, name: entry.name)
+                if index[key] != nil {
+                    report(.duplicateName, "player '\(who)' has two \(direction)s named '\(entry.name)'")
+                    if direction == "input" { inputUsers[position] = -1 } else { outputUsers[position] = -1 }
+                } else {
+                    index[key] = position
+                }
+            }
+            if direction == "input" { inputIndex = index } else { outputIndex = index }
+        }
+    }
+
+    private mutating func checkAllWritten() {
+        for (prefix, writers) in [("s", privateWriters), ("p", publicWriters), ("l", localWriters)] {
+            for (index, writer) in writers.enumerated() where writer == nil {
+                report(.neverWritten, "register '\(prefix)\(index)' is never written")
+            }
+        }
+    }
+
+    private mutating func checkAllDeclarationsUsed() {
+        for (position, user) in inputUsers.enumerated() where user == nil {
+            let entry = program.inputs[position]
+            report(
+                .ioTable,
+                "input @\(program.playerName(entry.player)) \(Program.asmString(entry.name)) "
+                    + "is declared but never read")
+        }
+        for (position, user) in outputUsers.enumerated() where user == nil {
+            let entry = program.outputs[position]
+            report(
+                .ioTable,
+                "output @\(program.playerName(entry.player)) \(Program.asmString(entry.name)) "
+                    + "is declared but never sent")
+        }
+    }
+
+    private mutating func checkLocations() {
+        let count =
+            program.offline.reduce(0) { $0 + $1.instructions.count }
+            + program.online.reduce(0) { $0 + $1.instructions.count }
+        if program.locations.count != count {
+            report(
+                .locationTable, "the location table has \(program.locations.count) entries for \(count) instructions")
+        }
+        if let bad = program.locations.firstIndex(where: { $0.line < 0 || $0.column < 0 }) {
+            report(.locationTable, "location \(bad) has a negative line or column")
+        }
+    }
+
+    // MARK: - Instructions
+
+    private func tableCount(_ register: Register) -> Int {
+        switch register {
+        case .private: return program.privateRegisters.count
+        case .public: return program.publicRegisters.count
+        case .local: return program.localRegisters.count
+        }
+    }
+
+    private func index(_ register: Register) -> Int {
+        switch register {
+        case .private(let r): return r.rawValue
+        case .public(let r): return r.rawValue
+        case .local(let r): return r.rawValue
+        }
+    }
+
+    private func writer(_ register: Register) -> Writer? {
+        switch register {
+        case .private(let r): return privateWriters[r.rawValue]
+        case .public(let r): return publicWriters[r.rawValue]
+        case .local(let r): return localWriters[r.rawValue]
+        }
+    }
+
+    private mutating func setWriter(_ register: Register, _ writer: Writer) {
+        switch register {
+        case .private(let r): privateWriters[r.rawValue] = writer
+        case .public(let r): publicWriters[r.rawValue] = writer
+        case .local(let r): localWriters[r.rawValue] = writer
+        }
+    }
+
+    private mutating func check(_ site: Site) {
+        let instruction = site.instruction
+        let opcode = instruction.opcode
+        let destinations = instruction.destinations
+        let sources = instruction.sources
+
+        // Indices first: the later checks look registers up.
+        var indicesInRange = true
+        for register in destinations + sources where index(register) < 0 || index(register) >= tableCount(register) {
+            report(
+                .indexOutOfRange, "register '\(register)' is outside its table of \(tableCount(register))", at: site)
+            indicesInRange = false
+        }
+        for value in instruction.operands {
+            switch value {
+            case .player(let player) where !playerInRange(player):
+                report(.indexOutOfRange, "player \(player.rawValue) is not in the player table", at: site)
+                indicesInRange = false
+            case .constant(let constant) where constant < 0 || constant >= program.constants.count:
+                report(.indexOutOfRange, "constant #\(constant) is not in the constant pool", at: site)
+                indicesInRange = false
+            default:
+                break
+            }
+        }
+
+        if site.phase == .offline && !opcode.isPreprocessing {
+            report(.phase, "'\(opcode.mnemonic)' is not preprocessing and cannot run in an offline round", at: site)
+        } else if site.phase == .online && opcode.isPreprocessing {
+            report(.phase, "preprocessing '\(opcode.mnemonic)' belongs in an offline round", at: site)
+        }
+
+        // Data flow, in execution order.
+        for register in sources where index(register) >= 0 && index(register) < tableCount(register) {
+            guard let writer = writer(register) else {
+                report(.readBeforeWrite, "register '\(register)' is read before it is written", at: site)
+                continue
+            }
+            if writer.communicates && writer.phase == site.phase && writer.round == site.round {
+                report(
+                    .readInSameRound,
+                    "register '\(register)' is received in this round by instruction "
+                        + "\(Program.asmIndex(writer.index)) and cannot be used before the next", at: site)
+            }
+        }
+        let writer = Writer(
+            index: site.index, phase: site.phase, round: site.round, communicates: instruction.communicates)
+        for register in destinations where index(register) >= 0 && index(register) < tableCount(register) {
+            if let earlier = self.writer(register) {
+                report(
+                    .writtenTwice,
+                    "register '\(register)' is already written by instruction \(Program.asmIndex(earlier.index))",
+                    at: site)
+            } else {
+                setWriter(register, writer)
+            }
+        }
+
+        guard indicesInRange else { return }
+        let declaration = useDeclaration(site)
+        guard (destinations + sources).allSatisfy({ !brokenRegisters.contains($0) }) else { return }
+        checkOperands(site)
+        if let declaration {
+            switch site.instruction {
+            case .input(let dst, _, _): checkDeclaration(program.inputs[declaration], dst, "input", at: site)
+            case .output(_, _, let src): checkDeclaration(program.outputs[declaration], src, "output", at: site)
+            default: break
+            }
+        }
+    }
+
+    /// Marks the declaration an input or output instruction uses, and returns its position in its table; nil
+    /// (after reporting) when there is none or another instruction already uses it.
+    private mutating func useDeclaration(_ site: Site) -> Int? {
+        let direction: String
+        let player: PlayerID
+        let name: String
+        switch site.instruction {
+        case .input(_, let who, let text): (direction, player, name) = ("input", who, text)
+        case .output(let who, let text, _): (direction, player, name) = ("output", who, text)
+        default: return nil
+        }
+        let isInput = direction == "input"
+        let label = "\(direction) @\(program.playerName(player)) \(Program.asmString(name))"
+        guard let position = (isInput ? inputIndex : outputIndex)[IOKey(player: player.rawValue, name: name)] else {
+            report(.ioTable, "\(label) is not in the \(direction) table", at: site)
+            return nil
+        }
+        if let user = isInput ? inputUsers[position] : outputUsers[position] {
+            let verb = isInput ? "read" : "sent"
+            report(.ioTable, "\(label) is already \(verb) by instruction \(Program.asmIndex(user))", at: site)
+            return nil
+        }
+        if isInput { inputUsers[position] = site.index } else { outputUsers[position] = site.index }
+        return position
+    }
+
+    private func shape(_ register: Register) -> Shape { program.info(register).shape }
+
+    private mutating func expect(_ register: Register, shape expected: Shape, at site: Site) {
+        let actual = shape(register)
+        if actual != expected {
+            report(.shape, "'\(register)' has shape \(actual) where \(expected) is expected", at: site)
+        }
+    }
+
+    /// Checks `result` against the destination's shape, or reports why there is no result.
+    private mutating func expect(
+        _ register: Register, _ result: Result<Shape, ShapeMismatch>, at site: Site
+    ) {
+        switch result {
+        case .success(let expected): expect(register, shape: expected, at: site)
+        case .failure(let mismatch): report(mismatch.isOperand ? .operandValue : .shape, mismatch.message, at: site)
+        }
+    }
+
+    /// The placement rule of ordinary operations: local registers mix only with local registers of the same
+    /// owner, and the destination is private exactly when an operand is.
+    private mutating func checkHolders(_ dst: Register, _ operands: [Register], maxPrivate: Int, at site: Site) {
+        let all = [dst] + operands
+        if let local = all.first(where: { if case .local = $0 { return true } else { return false } }) {
+            let owner = program.info(local).owner
+            for register in all {
+                if case .local = register {
+                    if program.info(register).owner != owner {
+                        report(
+                            .registerKind, "\(describe(local)) and \(describe(register)) have different owners",
+                            at: site)
+                        return
+                    }
+                } else {
+                    report(
+                        .registerKind,
+                        "\(describe(register)) cannot mix with \(describe(local)): local values mix only with "
+                            + "local values of the same player", at: site)
+                    return
+                }
+            }
+            return
+        }
+        let privateCount = operands.filter(\.isPrivate).count
+        if privateCount > maxPrivate {
+            let limit = maxPrivate == 0 ? "no private operand" : "at most one private operand"
+            report(.registerKind, "'\(site.instruction.opcode.mnemonic)' takes \(limit)", at: site)
+        } else if dst.isPrivate != (privateCount > 0) {
+            let expected = privateCount > 0 ? "private" : "public"
+            report(.registerKind, "the destination \(describe(dst)) should be \(expected)", at: site)
+        }
+    }
+
+    private mutating func checkOperands(_ site: Site) {
+        switch site.instruction {
+        case .const(let dst, let constant):
+            checkConstant(dst, constant, at: site)
+        case .add(let dst, let lhs, let rhs), .sub(let dst, let lhs, let rhs):
+            checkHolders(dst, [lhs, rhs], maxPrivate: 2, at: site)
+            expect(dst, ShapeRules.broadcast([shape(lhs), shape(rhs)]), at: site)
+        case .mul(let dst, let lhs, let rhs):
+            checkHolders(dst, [lhs, rhs], maxPrivate: 1, at: site)
+            expect(dst, ShapeRules.broadcast([shape(lhs), shape(rhs)]), at: site)
+        case .matmul(let dst, let lhs, let rhs):
+            checkHolders(dst, [lhs, rhs], maxPrivate: 1, at: site)
+            expect(dst, ShapeRules.matmul(shape(lhs), shape(rhs)), at: site)
+        case .conv2d(let dst, let input, let kernel, let stride, let padding):
+            checkHolders(dst, [input, kernel], maxPrivate: 1, at: site)
+            expect(dst, ShapeRules.conv2d(shape(input), shape(kernel), stride: stride, padding: padding), at: site)
+        case .neg(let dst, let src):
+            checkHolders(dst, [src], maxPrivate: 1, at: site)
+            expect(dst, shape: shape(src), at: site)
+        case .sum(let dst, let src, let axis):
+            checkHolders(dst, [src], maxPrivate: 1, at: site)
+            expect(dst, ShapeRules.reduced(shape(src), axis: axis), at: site)
+        case .transpose(let dst, let src, let permutation):
+            checkHolders(dst, [src], maxPrivate: 1, at: site)
+            expect(dst, ShapeRules.transposed(shape(src), permutation), at: site)
+        case .reshape(let dst, let src):
+            checkHolders(dst, [src], maxPrivate: 1, at: site)
+            if shape(dst).elementCount != shape(src).elementCount {
+                report(.shape, "cannot reshape \(shape(src)) to \(shape(dst)): element counts differ", at: site)
+            }
+        case .poolsum(let dst, let src, let size, let stride, let padding):
+            checkHolders(dst, [src], maxPrivate: 1, at: site)
+            expect(dst, ShapeRules.poolsum(shape(src), size: size, stride: stride, padding: padding), at: site)
+        case .trunc(let dst, let src):
+            expect(.public(dst), shape: shape(.public(src)), at: site)
+        case .map(let dst, let src, _):
+            checkHolders(dst, [src], maxPrivate: 0, at: site)
+            expect(dst, shape: shape(src), at: site)
+        case .compare(let dst, let lhs, let rhs, _):
+            checkHolders(dst, [lhs, rhs], maxPrivate: 0, at: site)
+            expect(dst, ShapeRules.broadcast([shape(lhs), shape(rhs)]), at: site)
+        case .select(let dst, let condition, let lhs, let rhs):
+            checkHolders(dst, [condition, lhs, rhs], maxPrivate: 0, at: site)
+            expect(dst, ShapeRules.broadcast([shape(condition), shape(lhs), shape(rhs)]), at: site)
+        case .reduce(let dst, let src, let reduction, let axis):
+            checkHolders(dst, [src], maxPrivate: 0, at: site)
+            switch reduction {
+            case .argmax:
+                expect(dst, ShapeRules.reduced(shape(src), axis: axis), at: site)
+            case .softmax:
+                if let axis, axis >= 0, axis < shape(src).rank {
+                    expect(dst, shape: shape(src), at: site)
+                } else {
+                    report(.operandValue, "softmax needs an axis of \(shape(src))", at: site)
+                }
+            }
+        case .sharePublic(let dst, let src):
+            expect(.private(dst), shape: shape(.public(src)), at: site)
+        case .truncFinish(let dst, let masked, let high, let msb):
+            let expected = shape(.private(dst))
+            for register in [Register.public(masked), .private(high), .private(msb)] {
+                expect(register, shape: expected, at: site)
+            }
+        case .print(let player, let format, let values):
+            checkPrint(player, format, values, at: site)
+        case .input(let dst, let player, _):
+            checkInput(dst, player, at: site)
+        case .output(let player, _, let src):
+            checkOutput(src, player, at: site)
+        case .open(let dst, let src):
+            expect(.public(dst), shape: shape(.private(src)), at: site)
+        case .reveal(let dst, let src, let player):
+            if program.info(.local(dst)).owner != player {
+                report(
+                    .registerKind,
+                    "\(describe(.local(dst))) cannot hold a value revealed to @\(program.playerName(player))", at: site
+                )
+            }
+            expect(.local(dst), shape: shape(.private(src)), at: site)
+        case .share(let dst, let src):
+            expect(.private(dst), shape: shape(.local(src)), at: site)
+        case .triple(let a, let b, let c, let kind):
+            let (x, y) = (shape(.private(a)), shape(.private(b)))
+            switch kind {
+            case .mul: expect(.private(c), ShapeRules.broadcast([x, y]), at: site)
+            case .matmul: expect(.private(c), ShapeRules.matmul(x, y), at: site)
+            case .conv2d(let stride, let padding):
+                expect(.private(c), ShapeRules.conv2d(x, y, stride: stride, padding: padding), at: site)
+            }
+        case .squarePair(let a, let square):
+            expect(.private(square), shape: shape(.private(a)), at: site)
+        case .truncPair(let r, let high, let msb):
+            expect(.private(high), shape: shape(.private(r)), at: site)
+            expect(.private(msb), shape: shape(.private(r)), at: site)
+        }
+    }
+
+    private mutating func checkConstant(_ dst: Register, _ constant: Int, at site: Site) {
+        if dst.isPrivate {
+            report(.registerKind, "a constant cannot be loaded into \(describe(dst)); share a public one", at: site)
+            return
+        }
+        let values = program.constants[constant]
+        let count = shape(dst).elementCount ?? 0
+        if values.count != 1 && values.count != count {
+            report(
+                .constantSize,
+                "constant #\(constant) has \(values.count) values but \(describe(dst)) holds \(count)", at: site)
+        }
+        // A public register encodes the value in the ring: it must fit 63 bits once scaled.
+        if case .public = dst {
+            let frac = (0...62).contains(program.fractionalBits) ? program.fractionalBits : 0
+            let scale = program.info(dst).element == .fixed ? Double(sign: .plus, exponent: frac, significand: 1) : 1
+            let limit = Double(sign: .plus, exponent: 63, significand: 1)
+            if let bad = values.first(where: { $0.isFinite && abs($0 * scale) >= limit }) {
+                report(.constantValue, "constant #\(constant) value \(bad) does not fit \(describe(dst))", at: site)
+            }
+        }
+    }
+
+    private mutating func checkPrint(_ player: PlayerID, _ format: String, _ values: [Register], at site: Site) {
+        let placeholders = format.split(separator: "{}", omittingEmptySubsequences: false).count - 1
+        if placeholders != values.count {
+            report(.operandValue, "the format has \(placeholders) '{}' for \(values.count) values", at: site)
+        }
+        for register in values {
+            switch register {
+            case .private:
+                report(.registerKind, "cannot print \(describe(register)); reveal it first", at: site)
+            case .public where player != .server0:
+                report(
+                    .registerKind, "public values are printed by server0, not @\(program.playerName(player))", at: site
+                )
+            case .local where program.info(register).owner != player:
+                report(.registerKind, "@\(program.playerName(player)) cannot print \(describe(register))", at: site)
+            default:
+                break
+            }
+        }
+    }
+
+    private func disclosure(of register: Register) -> IODeclaration.Disclosure {
+        switch register {
+        case .private: return .private
+        case .public: return .public
+        case .local: return .local
+        }
+    }
+
+    private mutating func checkDeclaration(
+        _ entry: IODeclaration, _ register: Register, _ direction: String, at site: Site
+    ) {
+        let info = program.info(register)
+        if entry.disclosure != disclosure(of: register) {
+            report(
+                .ioTable,
+                "the \(direction) table declares \(Program.asmString(entry.name)) \(entry.disclosure), but "
+                    + "\(describe(register)) is not", at: site)
+        }
+        if entry.element != info.element || entry.shape != info.shape {
+            report(
+                .ioTable,
+                "the \(direction) table declares \(entry.element.rawValue)\(entry.shape), but '\(register)' is "
+                    + "\(info.element.rawValue)\(info.shape)", at: site)
+        }
+    }
+
+    private mutating func checkInput(_ dst: Register, _ player: PlayerID, at site: Site) {
+        if case .local = dst, program.info(dst).owner != player {
+            report(.registerKind, "@\(program.playerName(player))'s input cannot go to \(describe(dst))", at: site)
+        }
+    }
+
+    private mutating func checkOutput(_ src: Register, _ player: PlayerID, at site: Site) {
+        if case .local = src, program.info(src).owner != player {
+            report(.registerKind, "\(describe(src)) cannot be output to @\(program.playerName(player))", at: site)
+        }
+    }
+}
