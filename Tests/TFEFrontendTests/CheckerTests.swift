@@ -287,7 +287,8 @@ func windowOutputSizesMatchTensorFlow(padding: String, stride: Int) {
 }
 
 private let elementTypeCases: [(String, ElementType)] = [
-    ("a = private_input(alice, [2], dtype: int)\nb = private_input(alice, [2], dtype: int)\ny = a + b", ElementType.int),
+    ("a = private_input(alice, [2], dtype: int)\nb = private_input(alice, [2], dtype: int)\ny = a + b",
+     ElementType.int),
     ("a = private_input(alice, [2], dtype: int)\ny = a * 2", .int),
     ("a = private_input(alice, [2], dtype: \"int\")\ny = square(a)", .int),
     ("a = private_input(alice, [2], dtype: int)\ny = relu(a)", .int),
@@ -320,7 +321,8 @@ func elementType(body: String, expected: ElementType) {
     ([[524_288, 1_048_576, 1], [1, 1_048_576]], "a @ b"),
 ])
 func computedShapeTooLarge(inputs: [[Int]], expression: String) {
-    withKnownIssue("a computed shape with more than 2^40 elements (2^60 here) is accepted; reshape(…, [-1]) of it gives [0]") {
+    withKnownIssue(Comment(rawValue: "a computed shape with more than 2^40 elements (2^60 here) is "
+        + "accepted; reshape(…, [-1]) of it gives [0]")) {
         expectDiagnostic(shapeProgram(inputs, expression), "shapeTooLarge")
     }
 }
@@ -509,7 +511,8 @@ private let suggestionCases: [(String, String, String?)] = [
     ("player alice\nx = private_input(alise, [2])\noutput(alice, x)", "unknownName", "alice"),
     ("player alice\nx = private_input(alice, [2])\noutput(alise, x)", "unknownName", "alice"),
     ("param batch = 10\nplayer alice\nx = private_input(alice, [bach])\noutput(alice, x)", "unknownName", "batch"),
-    ("player alice\nx = private_input(alice, [2, 2])\noutput(alice, \"y\", matmull(x, x))", "unknownFunction", "matmul"),
+    ("player alice\nx = private_input(alice, [2, 2])\noutput(alice, \"y\", matmull(x, x))", "unknownFunction",
+     "matmul"),
     ("player alice\nx = private_input(alice, [2])\noutput(alice, \"y\", sigmod(x))", "unknownFunction", "sigmoid"),
     ("player alice\ndef layer(v) = v\nx = private_input(alice, [2])\noutput(alice, \"y\", layr(x))", "unknownFunction",
      "layer"),
@@ -748,7 +751,8 @@ func hugeLoopHitsTheWorkLimitQuickly(loop: String) {
 
 @Test func loopWithAnEmptyBodyCountsAgainstTheWorkLimit() {
     // 0..<2_000_000 stays fast enough to run; 0..<1_000_000_000_000 never finishes.
-    withKnownIssue("iterations of a loop with an empty body cost no work: 'for i in 0..<N {}' runs N times whatever the limit") {
+    withKnownIssue(Comment(rawValue: "iterations of a loop with an empty body cost no work: 'for i in 0..<N "
+        + "{}' runs N times whatever the limit")) {
         expectDiagnostic("for i in 0..<2000000 {}\n", "unrollLimit", options: CheckOptions(workLimit: 1_000))
     }
 }
@@ -759,8 +763,25 @@ func hugeLoopHitsTheWorkLimitQuickly(loop: String) {
     var lines = ["def f0(v) = v + v"]
     for k in 1...16 { lines.append("def f\(k)(v) = f\(k - 1)(v) - f\(k - 1)(v)") }
     lines.append("param n = f16(1)")
-    withKnownIssue("inlining a call costs no work when nothing is emitted, so doubly recursive constant functions are unbounded") {
+    withKnownIssue(Comment(rawValue: "inlining a call costs no work when nothing is emitted, so doubly "
+        + "recursive constant functions are unbounded")) {
         expectDiagnostic(lines.joined(separator: "\n"), "unrollLimit", options: CheckOptions(workLimit: 1_000))
+    }
+}
+
+@Test func repeatedErrorInALoopCostsNoMoreThanAnIteration() {
+    // 20,000 iterations of an assignment, and of an output whose name is taken: the second is reported once.
+    func program(_ statement: String) -> String {
+        "player alice\nx = input(alice, [2])\noutput(alice, x)\nfor i in 0..<20000 {\n  \(statement)\n}\n"
+    }
+    let clock = ContinuousClock()
+    let assigning = clock.measure { _ = check(program("y = x")) }
+    var result: Frontend.Result?
+    let failing = clock.measure { result = check(program("output(alice, x)")) }
+    #expect(result?.diagnostics.sorted.map(\.kind) == ["duplicateOutput"])
+    withKnownIssue(Comment(rawValue: "every iteration stores its own copy of a repeated diagnostic (merged only when "
+        + "sorted): 8 times slower, and 'for i in 0..<3000000 { output(a, x) }' takes 90 s and 800 MB")) {
+        #expect(failing < assigning * 3 + .milliseconds(300), "\(failing) against \(assigning) for plain assignments")
     }
 }
 

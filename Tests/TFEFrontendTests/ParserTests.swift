@@ -144,7 +144,8 @@ func declaration(text: String, expected: String) {
     ("def f(a,\n      b) = a", "def f(a, b) = a"),
     ("def f(\n  a,\n  b,\n) = a", "def f(a, b) = a"),
     ("def layer(x, w, b) = relu(x @ w + b)", "def layer(x, w, b) = relu(((x @ w) + b))"),
-    ("def f(x) {\n  for i in 0..<2 {\n    x = x + i\n  }\n  return x\n}", "def f(x) { for i in 0..<2 { x = (x + i) } } = x"),
+    ("def f(x) {\n  for i in 0..<2 {\n    x = x + i\n  }\n  return x\n}",
+     "def f(x) { for i in 0..<2 { x = (x + i) } } = x"),
 ])
 func functionForms(text: String, expected: String) {
     expectParse(text, expected)
@@ -157,7 +158,8 @@ func functionForms(text: String, expected: String) {
     ("for i in 0..<3 {}", "for i in 0..<3 {}"),
     ("for i in 0..<3 {\n}", "for i in 0..<3 {}"),
     ("for i in 0..<3 { a = 1; b = 2 }", "for i in 0..<3 { a = 1; b = 2 }"),
-    ("for i in 0..<2 {\n  for j in 0..<3 {\n    x = i * j\n  }\n}", "for i in 0..<2 { for j in 0..<3 { x = (i * j) } }"),
+    ("for i in 0..<2 {\n  for j in 0..<3 {\n    x = i * j\n  }\n}",
+     "for i in 0..<2 { for j in 0..<3 { x = (i * j) } }"),
     ("for i in 0..<2 { output(c, \"x\", i) }", "for i in 0..<2 { output(c, \"x\", i) }"),
 ])
 func forLoops(text: String, expected: String) {
@@ -185,7 +187,8 @@ func multiLineArguments(text: String, expected: String) {
     ("y = [n\n     - 1]", "y = [(n - 1)]"),
 ])
 func lineBreakAroundAnOperatorInsideBrackets(text: String, expected: String) {
-    withKnownIssue("a new line next to a binary operator inside brackets is a syntax error (expectedExpression or unclosedBracket)") {
+    withKnownIssue(Comment(rawValue: "a new line next to a binary operator inside brackets is a syntax "
+        + "error (expectedExpression or unclosedBracket)")) {
         expectParse(text, expected)
     }
 }
