@@ -33,5 +33,8 @@ import TFEFrontend
         #expect(result.error.isEmpty || result.error.hasPrefix(path + ":"), "\(context)")
         checked += 1
     }
-    #expect(checked >= count / 20 * 8 / 10, "only \(checked) mutants reached the command line")
+    print("fuzz: \(checked) mutants through tfec check")
+    if count >= 1_000 {  // not when replaying one case
+        #expect(checked >= count / 20 * 8 / 10, "only \(checked) mutants reached the command line")
+    }
 }

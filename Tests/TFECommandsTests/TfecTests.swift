@@ -328,7 +328,7 @@ private func runBuiltTool(_ arguments: [String], timeout: Duration = .seconds(60
     process.environment = environment
     // A file rather than a pipe, so a child that writes much cannot block on a full pipe.
     let errorURL = FileManager.default.temporaryDirectory.appendingPathComponent("tfec-stderr-\(UUID().uuidString)")
-    FileManager.default.createFile(atPath: errorURL.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: errorURL.path, contents: nil)
     defer { try? FileManager.default.removeItem(at: errorURL) }
     let errorHandle = try FileHandle(forWritingTo: errorURL)
     defer { try? errorHandle.close() }
