@@ -1,0 +1,1 @@
+../TFEFrontendTests/FuzzSupport.swift
