@@ -5,11 +5,13 @@ public enum Suggestion {
     /// Ties go to the earliest candidate, so callers control the preference by ordering.
     public static func closest<S: Sequence>(to name: String, in candidates: S) -> String? where S.Element == String {
         let target = Array(name.unicodeScalars)
+        // A typo in a name this long is not worth a quadratic comparison.
+        guard target.count <= 64 else { return nil }
         let limit = target.count <= 4 ? 1 : (target.count <= 8 ? 2 : 3)
         var best: (name: String, distance: Int)?
         for candidate in candidates where candidate != name {
             let scalars = Array(candidate.unicodeScalars)
-            if abs(scalars.count - target.count) > limit { continue }
+            if abs(scalars.count - target.count) > limit || scalars.count > 64 { continue }
             let distance = editDistance(target, scalars)
             if distance <= limit, distance < (best?.distance ?? Int.max) {
                 best = (candidate, distance)

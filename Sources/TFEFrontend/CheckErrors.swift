@@ -30,6 +30,7 @@ public enum NameError: DiagnosticKind, Hashable {
     case constantOverflow
     case divisionByZero
     case unrollLimit(Int)
+    case callsTooDeep(Int)
     case inputNeedsName(String)
     case outputNeedsName
     case duplicateInput(player: String, name: String)
@@ -71,6 +72,8 @@ public enum NameError: DiagnosticKind, Hashable {
         case .expectedTensor(let found): return "expected a tensor value, found \(found)"
         case .constantOverflow: return "compile-time arithmetic overflows 64-bit integers"
         case .divisionByZero: return "division by zero"
+        case .callsTooDeep(let limit):
+            return "function calls nest more than \(limit) deep; inlining them would exhaust the compiler"
         case .unrollLimit(let limit):
             return "the program unrolls to more than \(limit) operations; reduce loop counts or batch work in tensors"
         case .inputNeedsName(let function):

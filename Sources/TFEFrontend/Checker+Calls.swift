@@ -61,13 +61,19 @@ extension Checker {
             }
             values[slot] = value
         }
+        if failed { return .error }
         if arguments.count != parameters.count {
             let expected = parameters.count == 1 ? "1 argument" : "\(parameters.count) arguments"
             report(NameError.wrongArgumentCount(callee: text, expected: expected, found: arguments.count), at: range,
                    notes: [.init("'\(text)' defined here", at: name.range)])
             return .error
         }
-        if failed || values.contains(where: { $0 == nil || $0!.isError }) { return .error }
+        if values.contains(where: { $0 == nil || $0!.isError }) { return .error }
+        if callStack.count >= Checker.maximumCallDepth {
+            report(NameError.callsTooDeep(Checker.maximumCallDepth), at: callee.range)
+            return .error
+        }
+        guard spendWork(at: range) else { return .error }
         environment.pushFunction(parameters.map(\.symbol), values.map { Binding(value: $0!) })
         callStack.append((callee.symbol, range))
         for statement in body {
@@ -254,6 +260,14 @@ extension Checker {
     private mutating func checkOutput(_ arguments: BoundArguments, range: SourceRange) -> Evaluated {
         let player = arguments["player"].flatMap { expectPlayer($0, role: "receive outputs") }
         guard let valueExpression = arguments["value"] else { return .error }
+        let evaluated = evaluate(valueExpression)
+        switch evaluated {
+        case .integer, .decimal:
+            report(PlacementError.constantOutput, at: ast[valueExpression].range)
+            return .error
+        default:
+            break
+        }
         var name: String?
         if let nameExpression = arguments["name"] {
             name = expectString(nameExpression, what: "an output's name")
@@ -261,15 +275,6 @@ extension Checker {
             name = ast.name(symbol)
         } else {
             report(NameError.outputNeedsName, at: ast[valueExpression].range)
-        }
-        let evaluated = evaluate(valueExpression)
-        if case .integer = evaluated {
-            report(PlacementError.constantOutput, at: ast[valueExpression].range)
-            return .error
-        }
-        if case .decimal = evaluated {
-            report(PlacementError.constantOutput, at: ast[valueExpression].range)
-            return .error
         }
         guard let value = tensorOperand(evaluated, at: ast[valueExpression].range), let player, let name else {
             return .error

@@ -245,6 +245,11 @@ extension Checker {
     /// Appends an operation and returns its value (or an error past the work limit).
     mutating func emit(_ kind: Operation.Kind, type: ValueType?, at range: SourceRange) -> Evaluated {
         guard spendWork(at: range) else { return .error }
+        // Broadcasting and batched products can build shapes no machine could hold.
+        if let type, type.shape.elementCount == nil {
+            report(ShapeError.shapeTooLarge(type.shape), at: range)
+            return .error
+        }
         program.operations.append(Operation(kind: kind, type: type, name: nil, range: range))
         return .value(ValueID(program.operations.count - 1))
     }

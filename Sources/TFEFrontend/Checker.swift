@@ -383,6 +383,9 @@ public struct Checker {
         }
     }
 
+    /// Inlined calls nest at most this deep (each level is a stack frame of the checker).
+    static let maximumCallDepth = 200
+
     /// A lower bound on the work of executing statements once: one per statement, times the iteration
     /// count of inner loops whose bounds are literals or params. Saturates instead of overflowing.
     func minimumWork(of statements: [StmtID]) -> Int {
@@ -511,7 +514,12 @@ public struct Checker {
     mutating func report(_ kind: some DiagnosticKind, at range: SourceRange, related: [SourceRange] = [],
                          notes: [Diagnostic.Note] = []) {
         var notes = notes
-        for frame in callStack.reversed() {
+        // The innermost calls, then the outermost one; a long chain in between is summarized.
+        let frames = Array(callStack.reversed())
+        for (index, frame) in frames.enumerated() where index < 3 || index == frames.count - 1 {
+            if index == frames.count - 1, frames.count > 4 {
+                notes.append(.init("… \(frames.count - 4) more nested calls"))
+            }
             notes.append(.init("in the call to '\(ast.name(frame.symbol))' here", at: frame.callSite))
         }
         diagnostics.append(kind, at: range, related: related, notes: notes)
@@ -525,7 +533,9 @@ public struct Checker {
         for assignment in assignments where !reported[assignment.statement.rawValue] {
             reported[assignment.statement.rawValue] = true
             if usedBeforeAssignment.contains(assignment.name) { continue }
-            if case .value(let id) = assignment.value, case .input(_, let player, let name) = program[id].kind {
+            if case .value(let id) = assignment.value, case .input(_, let player, let name) = program[id].kind,
+                program[id].name == assignment.name
+            {
                 diagnostics.append(CheckWarning.unusedInput(player: program.players[player.rawValue], name: name),
                                    at: assignment.range)
             } else if !assignment.value.isError {

@@ -12,9 +12,14 @@ public struct Parser {
     private var depth = 0
     /// Inside parentheses or brackets, new lines do not separate statements: `peek` looks past them.
     private var bracketDepth = 0
+    /// The height of each expression's tree, parallel to `ast.exprs`.
+    private var exprHeights: [Int32] = []
 
-    /// Expressions nested deeper than this are rejected rather than risking the stack.
+    /// Brackets and blocks nested deeper than this are rejected rather than risking the stack.
     static let maximumDepth = 256
+    /// Expression trees deeper than this (a chain of 1,000 `+` is 1,000 deep) are rejected: later passes
+    /// walk them recursively.
+    static let maximumExpressionDepth = 1_000
 
     /// Where a statement sits, which decides what it may be.
     private enum Context { case topLevel, function, loop }
@@ -178,6 +183,8 @@ public struct Parser {
         throws(Failure) -> (statements: [StmtID], result: ExprID?, close: SourceRange)
     {
         let open = try expect(.leftBrace, "'{'")
+        try enter(open)
+        defer { depth -= 1 }
         let statements = statementList(in: context, until: .rightBrace)
         var result: ExprID?
         if peek.kind == .kwReturn {
@@ -190,7 +197,7 @@ public struct Parser {
                     skipToClosingBrace()
                 }
             } catch {
-                result = addExpr(.error, keyword)
+                result = try addExpr(.error, keyword)
                 skipToClosingBrace()
             }
         }
@@ -246,7 +253,7 @@ public struct Parser {
             report(.chainedComparison, at: peek.range)
             throw Failure()
         }
-        return addExpr(.binary(op, lhs, rhs), ast[lhs].range.union(ast[rhs].range), operatorRange: opRange)
+        return try addExpr(.binary(op, lhs, rhs), ast[lhs].range.union(ast[rhs].range), operatorRange: opRange)
     }
 
     private mutating func parseArithmetic() throws(Failure) -> ExprID {
@@ -260,7 +267,7 @@ public struct Parser {
             }
             let opRange = advance().range
             let rhs = try parseTerm()
-            lhs = addExpr(.binary(op, lhs, rhs), ast[lhs].range.union(ast[rhs].range), operatorRange: opRange)
+            lhs = try addExpr(.binary(op, lhs, rhs), ast[lhs].range.union(ast[rhs].range), operatorRange: opRange)
         }
     }
 
@@ -276,7 +283,7 @@ public struct Parser {
             }
             let opRange = advance().range
             let rhs = try parseFactor()
-            lhs = addExpr(.binary(op, lhs, rhs), ast[lhs].range.union(ast[rhs].range), operatorRange: opRange)
+            lhs = try addExpr(.binary(op, lhs, rhs), ast[lhs].range.union(ast[rhs].range), operatorRange: opRange)
         }
     }
 
@@ -291,7 +298,7 @@ public struct Parser {
         try enter(opRange)
         defer { depth -= 1 }
         let operand = try parseFactor()
-        return addExpr(.unary(op, operand), opRange.union(ast[operand].range), operatorRange: opRange)
+        return try addExpr(.unary(op, operand), opRange.union(ast[operand].range), operatorRange: opRange)
     }
 
     private mutating func parsePrimary() throws(Failure) -> ExprID {
@@ -300,18 +307,18 @@ public struct Parser {
         case .integer:
             advance()
             let value = integerValue(token.range)
-            return addExpr(.integer(value), token.range)
+            return try addExpr(.integer(value), token.range)
         case .decimal:
             advance()
             let value = Double(text(token.range).replacingUnderscores()) ?? .nan
-            return addExpr(.decimal(value), token.range)
+            return try addExpr(.decimal(value), token.range)
         case .string:
             advance()
-            return addExpr(.string(unquote(token.range)), token.range)
+            return try addExpr(.string(unquote(token.range)), token.range)
         case .identifier:
             if peekKind(1) == .leftParen { return try parseCall() }
             advance()
-            return addExpr(.name(intern(token.range)), token.range)
+            return try addExpr(.name(intern(token.range)), token.range)
         case .leftParen:
             advance()
             try enter(token.range)
@@ -325,7 +332,7 @@ public struct Parser {
             let close = advance().range
             var expr = ast[inner]
             expr.range = token.range.union(close)
-            return addExpr(expr.kind, expr.range, operatorRange: expr.operatorRange)
+            return try addExpr(expr.kind, expr.range, operatorRange: expr.operatorRange)
         case .leftBracket:
             return try parseList()
         case .invalid:
@@ -347,7 +354,7 @@ public struct Parser {
         defer { depth -= 1 }
         let (arguments, close) = try parseArgumentList(open: open)
         let callee = Name(symbol: intern(nameToken.range), range: nameToken.range)
-        return addExpr(.call(callee, arguments), nameToken.range.union(close))
+        return try addExpr(.call(callee, arguments), nameToken.range.union(close))
     }
 
     /// Arguments after an opening parenthesis, through the closing one (whose range is returned).
@@ -395,7 +402,7 @@ public struct Parser {
             if peek.kind != .rightBracket { try failUnclosed(open: open, "[", "]") }
         }
         let close = advance().range
-        return addExpr(.list(elements), open.union(close))
+        return try addExpr(.list(elements), open.union(close))
     }
 
     // MARK: - Helpers
@@ -575,8 +582,23 @@ public struct Parser {
         symbols.intern(ast.source.bytes, range.start, range.end)
     }
 
-    private mutating func addExpr(_ kind: Expr.Kind, _ range: SourceRange, operatorRange: SourceRange? = nil) -> ExprID {
+    private mutating func addExpr(_ kind: Expr.Kind, _ range: SourceRange, operatorRange: SourceRange? = nil)
+        throws(Failure) -> ExprID
+    {
+        var height: Int32 = 1
+        switch kind {
+        case .unary(_, let operand): height = exprHeights[operand.rawValue] + 1
+        case .binary(_, let lhs, let rhs): height = max(exprHeights[lhs.rawValue], exprHeights[rhs.rawValue]) + 1
+        case .list(let elements): height = (elements.map { exprHeights[$0.rawValue] }.max() ?? 0) + 1
+        case .call(_, let arguments): height = (arguments.map { exprHeights[$0.value.rawValue] }.max() ?? 0) + 1
+        default: break
+        }
+        if height > Parser.maximumExpressionDepth {
+            report(.tooDeeplyNested, at: range)
+            throw Failure()
+        }
         ast.exprs.append(Expr(kind: kind, range: range, operatorRange: operatorRange))
+        exprHeights.append(height)
         return ExprID(ast.exprs.count - 1)
     }
 

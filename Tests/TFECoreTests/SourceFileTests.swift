@@ -47,10 +47,7 @@ func lineIndex(offset: Int, index: Int) {
 @Test func byteOrderMarkTakesNoColumn() {
     // Editors hide the BOM, so the column of '$' is 5 as the user sees the line.
     let file = SourceFile(path: "t.tfe", bytes: [0xEF, 0xBB, 0xBF] + Array("x = $".utf8))
-    withKnownIssue(Comment(rawValue: "a UTF-8 byte-order mark counts as a column on the first line, so "
-        + "carets there are one column right")) {
-        #expect(file.location(of: 7) == (1, 5))
-    }
+    #expect(file.location(of: 7) == (1, 5))
 }
 
 @Test func rangeUnionAndOrder() {

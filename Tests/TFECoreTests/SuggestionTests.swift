@@ -28,9 +28,7 @@ func closest(name: String, candidates: [String], expected: String?) {
     let clock = ContinuousClock()
     var suggestion: String?
     let elapsed = clock.measure { suggestion = Suggestion.closest(to: name + "b", in: [name + "c"]) }
-    #expect(suggestion == name + "c")
-    withKnownIssue(Comment(rawValue: "the edit distance is computed in full (quadratic): two "
-        + "20,000-character names take 72 s in 'tfec check'")) {
-        #expect(elapsed < .milliseconds(100), "\(elapsed)")
-    }
+    // Names this long are never typos worth suggesting, and comparing them must not cost a quadratic time.
+    #expect(suggestion == nil)
+    #expect(elapsed < .milliseconds(100), "\(elapsed)")
 }

@@ -321,10 +321,7 @@ func elementType(body: String, expected: ElementType) {
     ([[524_288, 1_048_576, 1], [1, 1_048_576]], "a @ b"),
 ])
 func computedShapeTooLarge(inputs: [[Int]], expression: String) {
-    withKnownIssue(Comment(rawValue: "a computed shape with more than 2^40 elements (2^60 here) is "
-        + "accepted; reshape(…, [-1]) of it gives [0]")) {
-        expectDiagnostic(shapeProgram(inputs, expression), "shapeTooLarge")
-    }
+    expectDiagnostic(shapeProgram(inputs, expression), "shapeTooLarge")
 }
 
 // MARK: - Placement
@@ -453,9 +450,7 @@ func outputRule(statement: String, kind: String?) {
 
 @Test func constantOutputWithoutANameIsOneProblem() {
     let source = placementProgram("p").replacingOccurrences(of: "y = p", with: "output(alice, 3)")
-    withKnownIssue("'output(alice, 3)' reports outputNeedsName and constantOutput for one problem") {
-        #expect(check(source).diagnostics.sorted.filter { $0.severity == .error }.map(\.kind) == ["constantOutput"])
-    }
+    #expect(check(source).diagnostics.sorted.filter { $0.severity == .error }.map(\.kind) == ["constantOutput"])
 }
 
 // MARK: - Protocols
@@ -613,16 +608,12 @@ func nameError(body: String, kind: String) {
 
 @Test func argumentGivenTwiceIsOneProblem() {
     let source = namesProgram("def f(a) = a\ny = f(p, a: p)")
-    withKnownIssue("'f(p, a: p)' for 'def f(a)' reports duplicateArgument and also wrongArgumentCount") {
-        #expect(check(source).diagnostics.sorted.filter { $0.severity == .error }.map(\.kind) == ["duplicateArgument"])
-    }
+    #expect(check(source).diagnostics.sorted.filter { $0.severity == .error }.map(\.kind) == ["duplicateArgument"])
 }
 
 @Test func duplicateParameterNamesAreAnError() {
     let source = namesProgram("def f(a, a) = a\noutput(alice, \"o\", f(p, p + 1))")
-    withKnownIssue("'def f(a, a) = a' is accepted: the second argument silently wins") {
-        #expect(check(source).diagnostics.hasErrors)
-    }
+    #expect(check(source).diagnostics.hasErrors)
 }
 
 // MARK: - Params and overrides
@@ -664,9 +655,7 @@ func paramOverride(overrides: [String: Int], shape: [Int], additions: Int, used:
 
 @Test func invalidParamSilencesItsUses() {
     let source = "param n = 1.5\nplayer alice\nx = private_input(alice, [n])\noutput(alice, x)\n"
-    withKnownIssue("a param whose value is not an integer is then unknown: each use also reports unknownName") {
-        #expect(check(source).diagnostics.sorted.map(\.kind) == ["expectedConstantInteger"])
-    }
+    #expect(check(source).diagnostics.sorted.map(\.kind) == ["expectedConstantInteger"])
 }
 
 @Test func overrideIsStillChecked() {
@@ -763,10 +752,7 @@ func hugeLoopHitsTheWorkLimitQuickly(loop: String) {
     var lines = ["def f0(v) = v + v"]
     for k in 1...16 { lines.append("def f\(k)(v) = f\(k - 1)(v) - f\(k - 1)(v)") }
     lines.append("param n = f16(1)")
-    withKnownIssue(Comment(rawValue: "inlining a call costs no work when nothing is emitted, so doubly "
-        + "recursive constant functions are unbounded")) {
-        expectDiagnostic(lines.joined(separator: "\n"), "unrollLimit", options: CheckOptions(workLimit: 1_000))
-    }
+    expectDiagnostic(lines.joined(separator: "\n"), "unrollLimit", options: CheckOptions(workLimit: 1_000))
 }
 
 @Test func repeatedErrorInALoopCostsNoMoreThanAnIteration() {
@@ -779,10 +765,7 @@ func hugeLoopHitsTheWorkLimitQuickly(loop: String) {
     var result: Frontend.Result?
     let failing = clock.measure { result = check(program("output(alice, x)")) }
     #expect(result?.diagnostics.sorted.map(\.kind) == ["duplicateOutput"])
-    withKnownIssue(Comment(rawValue: "every iteration stores its own copy of a repeated diagnostic (merged only when "
-        + "sorted): 8 times slower, and 'for i in 0..<3000000 { output(a, x) }' takes 90 s and 800 MB")) {
-        #expect(failing < assigning * 3 + .milliseconds(300), "\(failing) against \(assigning) for plain assignments")
-    }
+    #expect(failing < assigning * 3 + .milliseconds(300), "\(failing) against \(assigning) for plain assignments")
 }
 
 // MARK: - Unused values
@@ -816,7 +799,5 @@ func unusedWarnings(body: String, kinds: [String]) {
 
 @Test func unusedAliasOfAUsedInput() {
     let source = unusedProgram("y = x\noutput(alice, x)")
-    withKnownIssue("an unused copy 'y = x' of a used input is reported as 'input 'x' of 'alice' is never used'") {
-        #expect(check(source).diagnostics.sorted.map(\.kind) == ["unusedValue"])
-    }
+    #expect(check(source).diagnostics.sorted.map(\.kind) == ["unusedValue"])
 }

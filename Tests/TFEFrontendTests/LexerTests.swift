@@ -160,9 +160,7 @@ func layout(text: String, kinds: [Token.Kind]) {
 }
 
 @Test func lineContinuationWithWindowsLineEnding() {
-    withKnownIssue("a '\\' followed by CR LF is not taken as a line continuation: reports unexpectedCharacter") {
-        expectTokens("x = 1 + \\\r\n2", [.identifier, .equal, .integer, .plus, .integer])
-    }
+    expectTokens("x = 1 + \\\r\n2", [.identifier, .equal, .integer, .plus, .integer])
 }
 
 @Test func tokenRangesCoverTheirText() {

@@ -187,10 +187,7 @@ func multiLineArguments(text: String, expected: String) {
     ("y = [n\n     - 1]", "y = [(n - 1)]"),
 ])
 func lineBreakAroundAnOperatorInsideBrackets(text: String, expected: String) {
-    withKnownIssue(Comment(rawValue: "a new line next to a binary operator inside brackets is a syntax "
-        + "error (expectedExpression or unclosedBracket)")) {
-        expectParse(text, expected)
-    }
+    expectParse(text, expected)
 }
 
 @Test(arguments: [
