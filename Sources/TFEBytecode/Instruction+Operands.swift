@@ -211,9 +211,11 @@ extension Instruction {
             if let dst = s(0), let src = l(1) { result = .share(dst: dst, src: src) }
         case .triple:
             guard let a = s(0), let b = s(1), let c = s(2), let code = selector(3), let stride = int(4) else { return nil }
+            // Element-wise and matrix triples leave the window slots zero.
+            let unusedSlotsClear = stride == 0 && selector(5) == 0
             switch code {
-            case 0: result = .triple(a: a, b: b, c: c, kind: .mul)
-            case 1: result = .triple(a: a, b: b, c: c, kind: .matmul)
+            case 0 where unusedSlotsClear: result = .triple(a: a, b: b, c: c, kind: .mul)
+            case 1 where unusedSlotsClear: result = .triple(a: a, b: b, c: c, kind: .matmul)
             case 2:
                 if let pad = padding(5) { result = .triple(a: a, b: b, c: c, kind: .conv2d(stride: stride, padding: pad)) }
             default: return nil

@@ -97,7 +97,12 @@ public struct Lexer {
             index = start
             let length = SourceFile.scalarLength(at: start, in: bytes)
             if length == 1 && byte >= 0x80 {
-                index = start + 1
+                // A complete sequence that encodes something UTF-8 forbids (a surrogate, an overlong form)
+                // is one problem; a stray or truncated byte is one problem each.
+                let expected = byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : 1
+                let complete = start + expected <= bytes.count
+                    && (1..<expected).allSatisfy { bytes[start + $0] & 0xC0 == 0x80 }
+                index = start + (complete ? expected : 1)
                 return invalid(.invalidUTF8(byte), from: start)
             }
             index = start + length

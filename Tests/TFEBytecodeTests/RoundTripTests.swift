@@ -140,9 +140,7 @@ enum Samples {
     /// its canonical-encoding check rejects a nonzero one.
     @Test func unusedTripleSlotIsNotChecked() {
         let s = OperandValue.register(.private(PrivateRegister(0)))
-        withKnownIssue("Instruction(opcode:operands:) ignores the padding slot of a mul/matmul triple") {
-            #expect(Instruction(opcode: .triple, operands: [s, s, s, .selector(0), .integer(0), .string("")]) == nil)
-        }
+        #expect(Instruction(opcode: .triple, operands: [s, s, s, .selector(0), .integer(0), .string("")]) == nil)
     }
 
     @Test func typedRegisterSlotsRejectOtherKinds() {

@@ -738,12 +738,13 @@ func hugeLoopHitsTheWorkLimitQuickly(loop: String) {
     expectDiagnostic(loopProgram(loop), "unrollLimit", options: CheckOptions(workLimit: 50))
 }
 
-@Test func loopWithAnEmptyBodyCountsAgainstTheWorkLimit() {
-    // 0..<2_000_000 stays fast enough to run; 0..<1_000_000_000_000 never finishes.
-    withKnownIssue(Comment(rawValue: "iterations of a loop with an empty body cost no work: 'for i in 0..<N "
-        + "{}' runs N times whatever the limit")) {
-        expectDiagnostic("for i in 0..<2000000 {}\n", "unrollLimit", options: CheckOptions(workLimit: 1_000))
+@Test func loopWithAnEmptyBodyCostsNothing() {
+    // An empty body does nothing, so the loop is skipped whatever its bounds: it cannot hang the checker.
+    let clock = ContinuousClock()
+    let elapsed = clock.measure {
+        _ = expectNoErrors("for i in 0..<1000000000000 {}\n", options: CheckOptions(workLimit: 1_000))
     }
+    #expect(elapsed < .seconds(1))
 }
 
 @Test func inlinedCallsOfConstantFunctionsCountAgainstTheWorkLimit() {

@@ -221,9 +221,7 @@ func malformedSequenceReportsEachByte(bytes: [UInt8]) {
 
 @Test func encodedSurrogateIsInvalidUTF8() {
     // ED A0 80 would be U+D800, a surrogate, which UTF-8 forbids.
-    withKnownIssue("bytes ED A0 80 (an encoded surrogate) are reported as unexpectedCharacter, not invalidUTF8") {
-        expectLexError([0xED, 0xA0, 0x80], ["invalidUTF8"])
-    }
+    expectLexError([0xED, 0xA0, 0x80], ["invalidUTF8"])
 }
 
 @Test(arguments: ["a = $ + 1", "a = 1 ! 2", "a = 'x' + 1", "a = 12abc + 1"])

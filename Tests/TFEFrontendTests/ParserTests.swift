@@ -239,9 +239,7 @@ func syntaxError(text: String, kinds: [String]) {
 }
 
 @Test func swiftClosedRangeInALoopIsOneError() {
-    withKnownIssue("'for i in 0...3 {}' reports unexpectedCharacter '.' twice (one problem, two diagnostics)") {
-        expectParseErrors("for i in 0...3 {}", ["unexpectedCharacter"])
-    }
+    expectParseErrors("for i in 0...3 {}", ["expected"])
 }
 
 @Test(arguments: [
