@@ -266,7 +266,7 @@ func payload(_ build: (inout BinaryWriter) -> Void) -> [UInt8] {
         let triple = [Opcode.triple.rawValue, 0, 0, 0, 1, 0, 2, 0, 2, 0]
         let error = decodeError(replacing(.code, in: dense, with: codePayload(offline: triple, online: [])))
         #expect(error?.kind == .invalidOperands)
-        #expect(error?.description.contains("operands for 'triple'") == true)
+        #expect(error?.description.hasPrefix("operands do not fit 'triple'") == true)
     }
 
     @Test func registerIndexOutOfRange() {
