@@ -26,10 +26,9 @@ extension Machine {
             guard array.shape == declaration.shape.dimensions else {
                 throw .inputShape(player: player, name: inputName, expected: declaration.shape, found: array.shape)
             }
-            let plain: [Double]
             switch declaration.element {
             case .fixed:
-                plain = array.asDoubles()
+                let plain = array.asDoubles()
                 let limit = fixedPoint.inputLimit
                 for (index, value) in plain.enumerated() {
                     guard value.isFinite else { throw .inputNotFinite(player: player, name: inputName, index: index) }
@@ -37,13 +36,14 @@ extension Machine {
                         throw .inputOutOfRange(player: player, name: inputName, index: index, limit: limit)
                     }
                 }
+                let encoded = plain.map { UInt64(bitPattern: Int64(($0 * fixedPoint.scale).rounded())) }
+                validated[inputName] = ValidatedInput(declaration: declaration, plain: plain, encoded: encoded)
             case .int:
-                plain = try Self.integers(array, player: player, name: inputName)
+                let integers = try Self.integers(array, player: player, name: inputName)
+                validated[inputName] = ValidatedInput(
+                    declaration: declaration, plain: integers.map(Double.init),
+                    encoded: integers.map { UInt64(bitPattern: $0) })
             }
-            guard case .success(let encoded) = fixedPoint.encode(plain, as: declaration.element) else {
-                throw .inputOutOfRange(player: player, name: inputName, index: 0, limit: fixedPoint.inputLimit)
-            }
-            validated[inputName] = ValidatedInput(declaration: declaration, plain: plain, encoded: encoded)
         }
         for inputName in configuration.inputs.keys.sorted() where validated[inputName] == nil {
             throw .unexpectedInput(player: player, name: inputName)
@@ -51,12 +51,12 @@ extension Machine {
         return validated
     }
 
-    /// An `int` input's values: integer arrays as they are, floating-point arrays only when every value is
-    /// a whole number in the 64-bit range.
-    private static func integers(_ array: NPYArray, player: String, name: String) throws(MachineError) -> [Double] {
+    /// An `int` input's values: integer arrays as they are (exactly, even beyond 2^53), floating-point
+    /// arrays only when every value is a whole number in the 64-bit range.
+    private static func integers(_ array: NPYArray, player: String, name: String) throws(MachineError) -> [Int64] {
         if array.dtype.isIntegral {
             do {
-                return try array.asInt64s().map(Double.init)
+                return try array.asInt64s()
             } catch {
                 if case .valueOutOfRange(let index, _) = error {
                     throw .inputNotIntegral(player: player, name: name, index: index)
@@ -64,14 +64,15 @@ extension Machine {
                 throw .inputNotIntegral(player: player, name: name, index: 0)
             }
         }
-        let values = array.asDoubles()
-        for (index, value) in values.enumerated() {
+        var integers: [Int64] = []
+        for (index, value) in array.asDoubles().enumerated() {
             guard value.isFinite else { throw .inputNotFinite(player: player, name: name, index: index) }
-            guard value == value.rounded(), Int64(exactly: value) != nil else {
+            guard let integer = Int64(exactly: value) else {
                 throw .inputNotIntegral(player: player, name: name, index: index)
             }
+            integers.append(integer)
         }
-        return values
+        return integers
     }
 
     /// The validated input an `input` instruction reads, after checking that its register matches the

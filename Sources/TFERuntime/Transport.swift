@@ -173,6 +173,6 @@ extension TransportError {
     /// A duration in seconds, as a floating-point number.
     static func seconds(_ duration: Duration) -> Double {
         let (whole, atto) = duration.components
-        return Double(whole) + Double(atto) * 1e-18
+        return Double(whole) + Double(atto) / 1e18
     }
 }
