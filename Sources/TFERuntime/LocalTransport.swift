@@ -72,7 +72,8 @@ public final class LocalNetwork: @unchecked Sendable {
         guard players.indices.contains(receiver.rawValue) else { throw .unknownPlayer(receiver.rawValue) }
         guard frame.sender == sender, frame.receiver == receiver else {
             throw .malformedHeader(
-                "frame from \(name(frame.sender)) to \(name(frame.receiver)) sent by \(name(sender)) to \(name(receiver))")
+                "frame from \(name(frame.sender)) to \(name(frame.receiver)) "
+                    + "sent by \(name(sender)) to \(name(receiver))")
         }
         let header = try frame.header.encoded()
         condition.lock()
@@ -80,7 +81,8 @@ public final class LocalNetwork: @unchecked Sendable {
         if let closedReason { throw .closed(reason: closedReason) }
         if departed.contains(receiver) { throw .disconnected(peer: name(receiver)) }
         mailboxes[key(from: sender, to: receiver), default: []].append((header, frame.payload))
-        traffic[Cost.Link(from: sender, to: receiver, phase: frame.phase), default: 0] += header.count + frame.payload.count
+        traffic[Cost.Link(from: sender, to: receiver, phase: frame.phase), default: 0] +=
+            header.count + frame.payload.count
         roundsWithTraffic[frame.phase, default: []].insert(frame.round)
         condition.broadcast()
     }

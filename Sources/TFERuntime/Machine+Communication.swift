@@ -58,7 +58,9 @@ extension Machine {
             return .open(dst: dst, own: own, peer: peer)
 
         case .reveal(let dst, let src, let player):
-            if isComputeServer { appendRingElements(try ring(.private(src), at: index), to: &outbox[player, default: []]) }
+            if isComputeServer {
+                appendRingElements(try ring(.private(src), at: index), to: &outbox[player, default: []])
+            }
             guard me == player else { return nil }
             return .reveal(dst: dst, element: element(.private(src)))
 
@@ -72,7 +74,8 @@ extension Machine {
                 case .failure(let failure):
                     throw .valueOutOfRange(
                         instruction: index,
-                        reason: "element \(failure.index) of \(Register.local(src)) is NaN, infinite or too large for '\(target.rawValue)'")
+                        reason: "element \(failure.index) of \(Register.local(src)) is NaN, infinite "
+                            + "or too large for '\(target.rawValue)'")
                 }
             }
             guard isComputeServer, let owner else { return nil }

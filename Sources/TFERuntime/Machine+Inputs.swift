@@ -92,7 +92,9 @@ extension Machine {
     }
 
     /// `l0 = input @p "x"`: the player keeps its own plaintext.
-    mutating func executeLocalInput(_ dst: Register, player: PlayerID, name inputName: String, index: Int) throws(MachineError) {
+    mutating func executeLocalInput(_ dst: Register, player: PlayerID, name inputName: String, index: Int)
+        throws(MachineError)
+    {
         guard case .local(let register) = dst else {
             throw .invalidProgram(instruction: index, reason: "an input into \(dst) must be sent to the servers")
         }
@@ -117,7 +119,8 @@ extension Machine {
             for (position, number) in values.enumerated() {
                 guard let integer = Int64(exactly: number.rounded()) else {
                     throw .valueOutOfRange(
-                        instruction: index, reason: "element \(position) of int output '\(outputName)' is not a 64-bit integer")
+                        instruction: index,
+                        reason: "element \(position) of int output '\(outputName)' is not a 64-bit integer")
                 }
                 integers.append(integer)
             }

@@ -124,7 +124,11 @@ extension Machine {
             }
         } else if lhs.isPrivate != rhs.isPrivate, me == .server1 {
             // (p, 0) is a sharing of the public operand p: server1 adds or subtracts nothing.
-            if lhs.isPrivate { b = [UInt64](repeating: 0, count: b.count) } else { a = [UInt64](repeating: 0, count: a.count) }
+            if lhs.isPrivate {
+                b = [UInt64](repeating: 0, count: b.count)
+            } else {
+                a = [UInt64](repeating: 0, count: a.count)
+            }
         }
         let result = try kernel(index) { () throws(NaiveKernels.ShapeError) in
             switch operation {
@@ -152,7 +156,8 @@ extension Machine {
                 case .negate: return x.map { -$0 }
                 case .reshape: return x
                 case .sum(let axis): return try NaiveKernels.sum(x, shape(src), axis: axis).values
-                case .transpose(let permutation): return try NaiveKernels.transpose(x, shape(src), permutation: permutation).values
+                case .transpose(let permutation):
+                    return try NaiveKernels.transpose(x, shape(src), permutation: permutation).values
                 case .poolsum(let size, let stride, let padding):
                     return try NaiveKernels.poolsum(x, shape(src), size: size, stride: stride, padding: padding).values
                 }
@@ -166,7 +171,8 @@ extension Machine {
             case .negate: return MachineKernels.negate(x)
             case .reshape: return x
             case .sum(let axis): return try MachineKernels.sum(x, shape(src), axis: axis).values
-            case .transpose(let permutation): return try MachineKernels.transpose(x, shape(src), permutation: permutation).values
+            case .transpose(let permutation):
+                return try MachineKernels.transpose(x, shape(src), permutation: permutation).values
             case .poolsum(let size, let stride, let padding):
                 return try MachineKernels.poolsum(x, shape(src), size: size, stride: stride, padding: padding).values
             }
@@ -229,7 +235,8 @@ extension Machine {
         var result = [UInt64](repeating: 0, count: c.count)
         for i in 0..<c.count {
             let correction = rmsb[i] &* ((1 &- (c[i] >> 63)) &* wrap)
-            result[i] = me == .server0
+            result[i] =
+                me == .server0
                 ? (c[i] >> frac) &- hi[i] &+ correction &- offset
                 : 0 &- hi[i] &+ correction
         }

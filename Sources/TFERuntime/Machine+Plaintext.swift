@@ -32,7 +32,8 @@ extension Machine {
             case .failure(let failure):
                 throw .valueOutOfRange(
                     instruction: index,
-                    reason: "element \(failure.index) of the result is NaN, infinite or too large for '\(element(dst).rawValue)'")
+                    reason: "element \(failure.index) of the result is NaN, infinite "
+                        + "or too large for '\(element(dst).rawValue)'")
             }
         case .private:
             throw .invalidProgram(instruction: index, reason: "writes a plaintext result to private \(dst)")
@@ -41,7 +42,8 @@ extension Machine {
 
     // MARK: - Operations
 
-    mutating func executeMap(_ dst: Register, _ src: Register, _ function: MapFunction, index: Int) throws(MachineError) {
+    mutating func executeMap(_ dst: Register, _ src: Register, _ function: MapFunction, index: Int) throws(MachineError)
+    {
         let f = PlaintextFunctions.function(function)
         try storePlain(plain(src, at: index).map(f), into: dst, at: index)
     }
@@ -84,7 +86,8 @@ extension Machine {
     mutating func executePrint(_ format: String, _ values: [Register], index: Int) throws(MachineError) {
         var texts: [String] = []
         for register in values {
-            texts.append(PlaintextFunctions.format(try plain(register, at: index), shape: shape(register), element(register)))
+            texts.append(
+                PlaintextFunctions.format(try plain(register, at: index), shape: shape(register), element(register)))
         }
         var line = ""
         var remaining = texts[...]
@@ -151,7 +154,8 @@ enum PlaintextFunctions {
 extension NaiveKernels {
     /// The index of the largest element along an axis (removed from the shape), or of the flattened tensor;
     /// the first one on ties, and the first NaN if there is one, as NumPy does.
-    static func argmax(_ x: [Double], _ shape: [Int], axis: Int?) throws(ShapeError) -> (values: [Double], shape: [Int]) {
+    static func argmax(_ x: [Double], _ shape: [Int], axis: Int?) throws(ShapeError) -> (values: [Double], shape: [Int])
+    {
         let (outer, size, inner, outShape) = try reductionLayout(shape, axis: axis)
         guard size > 0 else { throw ShapeError(reason: "argmax of an empty axis") }
         var result = [Double](repeating: 0, count: outer * inner)

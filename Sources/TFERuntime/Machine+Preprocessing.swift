@@ -41,7 +41,9 @@ extension Machine {
             let register = registers[randomCount + k]
             guard values.count == count(.private(register)) else {
                 throw .invalidProgram(
-                    instruction: index, reason: "dealt value has \(values.count) elements, \(Register.private(register)) holds \(count(.private(register)))")
+                    instruction: index,
+                    reason: "dealt value has \(values.count) elements, "
+                        + "\(Register.private(register)) holds \(count(.private(register)))")
             }
             let correction = zip(values, shares0[randomCount + k]).map { $0 &- $1 }
             appendRingElements(correction, to: &outbox[.server1, default: []])
@@ -56,7 +58,8 @@ extension Machine {
             throw .invalidProgram(instruction: index, reason: "dealer instruction before the first offline round")
         }
         let (registers, randomCount) = Self.dealtRegisters(instruction)
-        var shares = seededShares(registers, count: me == .server0 ? registers.count : randomCount, seed: seed, index: index)
+        var shares = seededShares(
+            registers, count: me == .server0 ? registers.count : randomCount, seed: seed, index: index)
         for register in registers.dropFirst(shares.count) {
             shares.append(try read(count(.private(register)), from: .server2, inbox: &inbox, index: index))
         }
@@ -104,7 +107,8 @@ extension Machine {
             let shift = UInt64(program.fractionalBits)
             return [random[0].map { $0 >> shift }, random[0].map { $0 >> 63 }]
         default:
-            throw .invalidProgram(instruction: index, reason: "'\(instruction.opcode.mnemonic)' is not a dealer instruction")
+            throw .invalidProgram(
+                instruction: index, reason: "'\(instruction.opcode.mnemonic)' is not a dealer instruction")
         }
     }
 }

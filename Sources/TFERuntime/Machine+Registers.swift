@@ -28,13 +28,15 @@ struct RegisterFile {
             guard number >= 0, number < count else {
                 throw .invalidProgram(instruction: index, reason: "register \(register) does not exist")
             }
-            guard program.info(register).shape.elementCount != nil else {
+            let shape = program.info(register).shape
+            guard shape.dimensions.allSatisfy({ $0 >= 0 }), shape.elementCount != nil else {
                 throw .invalidProgram(instruction: index, reason: "register \(register) has an invalid shape")
             }
         }
         for operand in instruction.operands {
             if case .player(let player) = operand, !program.players.indices.contains(player.rawValue) {
-                throw .invalidProgram(instruction: index, reason: "player \(player.rawValue) is not in the player table")
+                throw .invalidProgram(
+                    instruction: index, reason: "player \(player.rawValue) is not in the player table")
             }
         }
     }
@@ -64,7 +66,9 @@ extension Machine {
         case .local:
             throw .invalidProgram(instruction: index, reason: "\(register) is local where a ring value is needed")
         }
-        guard let value else { throw .invalidProgram(instruction: index, reason: "\(register) is read before it is written") }
+        guard let value else {
+            throw .invalidProgram(instruction: index, reason: "\(register) is read before it is written")
+        }
         return value
     }
 
@@ -72,7 +76,8 @@ extension Machine {
     func local(_ register: LocalRegister, at index: Int) throws(MachineError) -> [Double] {
         try checkOwner(register, at: index)
         guard let value = registers.locals[register.rawValue] else {
-            throw .invalidProgram(instruction: index, reason: "\(Register.local(register)) is read before it is written")
+            throw .invalidProgram(
+                instruction: index, reason: "\(Register.local(register)) is read before it is written")
         }
         return value
     }

@@ -141,7 +141,8 @@ public struct Machine {
 
     /// The name of a player, for messages.
     func name(_ player: PlayerID) -> String {
-        program.players.indices.contains(player.rawValue) ? program.players[player.rawValue] : "player \(player.rawValue)"
+        program.players.indices.contains(player.rawValue)
+            ? program.players[player.rawValue] : "player \(player.rawValue)"
     }
 
     var isComputeServer: Bool { me == .server0 || me == .server1 }
@@ -184,7 +185,8 @@ public struct Machine {
         for (sender, reader) in inbox.sorted(by: { $0.key < $1.key }) where !reader.isAtEnd {
             throw .invalidProgram(
                 instruction: nil,
-                reason: "\(reader.remaining) bytes from \(name(sender)) in \(phase.rawValue) round \(number) were not consumed")
+                reason: "\(reader.remaining) bytes from \(name(sender)) in \(phase.rawValue) round \(number) "
+                    + "were not consumed")
         }
     }
 
@@ -198,7 +200,8 @@ public struct Machine {
         for receiver in outbox.keys where plan.bytes[RoundPlan.Link(from: me, to: receiver)] == nil {
             throw .invalidProgram(
                 instruction: nil,
-                reason: "built a frame for \(name(receiver)) in \(phase.rawValue) round \(number) that the cost model does not expect")
+                reason: "built a frame for \(name(receiver)) in \(phase.rawValue) round \(number) "
+                    + "that the cost model does not expect")
         }
         for (link, expected) in outgoing {
             let payload = outbox[link.to] ?? []
@@ -260,7 +263,8 @@ struct RoundPlan {
                 else {
                     throw .invalidProgram(instruction: firstIndex + offset, reason: "names a player outside the table")
                 }
-                bytes[Link(from: message.from, to: message.to), default: 0] += message.elements * WireFormat.elementBytes
+                bytes[Link(from: message.from, to: message.to), default: 0] +=
+                    message.elements * WireFormat.elementBytes
             }
         }
     }

@@ -58,7 +58,8 @@ public enum MachineError: Error, Hashable, Sendable, CustomStringConvertible {
             return "input '\(name)' of player '\(player)' is out of the fixed-point range at element \(index): "
                 + "magnitudes must stay below \(limit)"
         case .inputNotIntegral(let player, let name, let index):
-            return "input '\(name)' of player '\(player)' is an 'int' input but element \(index) is not a 64-bit integer"
+            return
+                "input '\(name)' of player '\(player)' is an 'int' input but element \(index) is not a 64-bit integer"
         case .transport(let error):
             return error.description
         case .payloadSize(let peer, let phase, let round, let expected, let found):

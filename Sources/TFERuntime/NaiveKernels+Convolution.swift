@@ -31,12 +31,14 @@ extension NaiveKernels {
         _ x: [T], _ xShape: [Int], _ k: [T], _ kShape: [Int], stride: Int, padding: Padding
     ) throws(ShapeError) -> (values: [T], shape: [Int]) {
         guard xShape.count == 4, kShape.count == 4 else {
-            throw ShapeError(reason: "conv2d needs an NHWC input and an HWIO kernel, got \(Shape(xShape)) and \(Shape(kShape))")
+            throw ShapeError(
+                reason: "conv2d needs an NHWC input and an HWIO kernel, got \(Shape(xShape)) and \(Shape(kShape))")
         }
         let (n, h, w, c) = (xShape[0], xShape[1], xShape[2], xShape[3])
         let (kh, kw, kc, o) = (kShape[0], kShape[1], kShape[2], kShape[3])
         guard kc == c else {
-            throw ShapeError(reason: "conv2d input \(Shape(xShape)) has \(c) channels, kernel \(Shape(kShape)) expects \(kc)")
+            throw ShapeError(
+                reason: "conv2d input \(Shape(xShape)) has \(c) channels, kernel \(Shape(kShape)) expects \(kc)")
         }
         let rows = try windows(size: h, window: kh, stride: stride, padding: padding)
         let cols = try windows(size: w, window: kw, stride: stride, padding: padding)
@@ -87,7 +89,9 @@ extension NaiveKernels {
                             let ix = ox * stride - cols.before + dx
                             guard ix >= 0, ix < w else { continue }
                             let input = ((image * h + iy) * w + ix) * c
-                            for channel in 0..<c { result[out + channel] = T.plus(result[out + channel], x[input + channel]) }
+                            for channel in 0..<c {
+                                result[out + channel] = T.plus(result[out + channel], x[input + channel])
+                            }
                         }
                     }
                 }

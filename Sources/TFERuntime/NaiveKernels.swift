@@ -161,7 +161,9 @@ enum NaiveKernels {
         }
         let outShape = permutation.map { shape[$0] }
         var strides = [Int](repeating: 1, count: shape.count)
-        for axis in stride(from: shape.count - 2, through: 0, by: -1) { strides[axis] = strides[axis + 1] * shape[axis + 1] }
+        for axis in stride(from: shape.count - 2, through: 0, by: -1) {
+            strides[axis] = strides[axis + 1] * shape[axis + 1]
+        }
         // Reading the source with permuted strides is broadcasting-free index arithmetic.
         let permutedStrides = permutation.map { strides[$0] }
         let count = x.count

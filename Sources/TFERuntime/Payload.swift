@@ -5,11 +5,11 @@ import TFEBytecode
 /// Appends ring elements to a payload.
 func appendRingElements(_ values: [UInt64], to payload: inout [UInt8]) {
     #if _endian(little)
-    values.withUnsafeBytes { payload.append(contentsOf: $0) }
+        values.withUnsafeBytes { payload.append(contentsOf: $0) }
     #else
-    for value in values {
-        withUnsafeBytes(of: value.littleEndian) { payload.append(contentsOf: $0) }
-    }
+        for value in values {
+            withUnsafeBytes(of: value.littleEndian) { payload.append(contentsOf: $0) }
+        }
     #endif
 }
 
@@ -36,7 +36,7 @@ struct PayloadReader {
             }
         }
         #if _endian(big)
-        for index in values.indices { values[index] = UInt64(littleEndian: values[index]) }
+            for index in values.indices { values[index] = UInt64(littleEndian: values[index]) }
         #endif
         offset += byteCount
         return values

@@ -145,7 +145,8 @@ public enum TransportError: Error, Hashable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .timedOut(let peer, let phase, let round, let seconds):
-            return "timed out after \(Self.formatSeconds(seconds)) s waiting for \(peer) in \(phase.rawValue) round \(round)"
+            return "timed out after \(Self.formatSeconds(seconds)) s waiting for \(peer) "
+                + "in \(phase.rawValue) round \(round)"
         case .disconnected(let peer):
             return "\(peer) disconnected"
         case .closed(let reason):

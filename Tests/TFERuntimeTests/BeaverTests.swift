@@ -3,6 +3,7 @@
 import TFEBytecode
 import TFECore
 import Testing
+
 @testable import TFERuntime
 
 @Suite struct BeaverTests {
@@ -158,7 +159,8 @@ import Testing
                                 let (y, x0) = (i * stride + di - top, j * stride + dj - left)
                                 guard y >= 0, y < xs[1], x0 >= 0, x0 < xs[2] else { continue }
                                 for c in 0..<xs[3] {
-                                    total += x[((n * xs[1] + y) * xs[2] + x0) * xs[3] + c]
+                                    total +=
+                                        x[((n * xs[1] + y) * xs[2] + x0) * xs[3] + c]
                                         * k[((di * ks[1] + dj) * ks[2] + c) * ks[3] + o]
                                 }
                             }

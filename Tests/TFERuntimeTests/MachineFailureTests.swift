@@ -5,6 +5,7 @@ import Foundation
 import TFEBytecode
 import TFECore
 import Testing
+
 @testable import TFERuntime
 
 /// A transport that records every frame it sends, over a `LocalNetwork`.
@@ -104,14 +105,23 @@ final class OutcomeBox: @unchecked Sendable {
 
     static let badInputs: [(String, [String: NPYArray], MachineError)] = [
         ("missing", [:], .missingInput(player: "alice", name: "x")),
-        ("wrong shape", ["x": npy([1, 2, 3], [3])], .inputShape(player: "alice", name: "x", expected: Shape([2, 3]), found: [3])),
+        (
+            "wrong shape", ["x": npy([1, 2, 3], [3])],
+            .inputShape(player: "alice", name: "x", expected: Shape([2, 3]), found: [3])
+        ),
         ("NaN", ["x": npy([1, 2, .nan, 4, 5, 6], [2, 3])], .inputNotFinite(player: "alice", name: "x", index: 2)),
-        ("infinite", ["x": npy([1, 2, 3, 4, -.infinity, 6], [2, 3])], .inputNotFinite(player: "alice", name: "x", index: 4)),
+        (
+            "infinite", ["x": npy([1, 2, 3, 4, -.infinity, 6], [2, 3])],
+            .inputNotFinite(player: "alice", name: "x", index: 4)
+        ),
         (
             "out of range", ["x": npy([1, 2, 3, 4, 5, 1_073_741_824], [2, 3])],
             .inputOutOfRange(player: "alice", name: "x", index: 5, limit: 1_073_741_824)
         ),
-        ("extra", ["x": npy([1, 2, 3, 4, 5, 6], [2, 3]), "z": npy([1], [1])], .unexpectedInput(player: "alice", name: "z")),
+        (
+            "extra", ["x": npy([1, 2, 3, 4, 5, 6], [2, 3]), "z": npy([1], [1])],
+            .unexpectedInput(player: "alice", name: "z")
+        ),
     ]
 
     @Test(arguments: 0..<badInputs.count)
@@ -134,7 +144,10 @@ final class OutcomeBox: @unchecked Sendable {
         let inputs: [PlayerID: [String: NPYArray]] = [
             B.alice: ["x": npy([1, 2, 3, 4, 5, 6], [2, 3])], B.bob: ["y": npy([1, 2.5], [2])],
         ]
-        #expect(throws: LocalRunError(party: B.bob, partyName: "bob", error: .inputNotIntegral(player: "bob", name: "y", index: 1))) {
+        #expect(
+            throws: LocalRunError(
+                party: B.bob, partyName: "bob", error: .inputNotIntegral(player: "bob", name: "y", index: 1))
+        ) {
             try LocalRun.run(program, inputs: inputs, options: LocalRunOptions(seed: 1))
         }
         // Whole numbers stored as floats are fine.
@@ -146,7 +159,8 @@ final class OutcomeBox: @unchecked Sendable {
         let start = ContinuousClock.now
         let inputs: [PlayerID: [String: NPYArray]] = [B.alice: ["x": npy([1, 2, 3], [3])], B.bob: ["y": Self.goodY]]
         let error = try #require(throws: LocalRunError.self) {
-            try LocalRun.run(Self.program(), inputs: inputs, options: LocalRunOptions(seed: 1, receiveTimeout: .seconds(30)))
+            try LocalRun.run(
+                Self.program(), inputs: inputs, options: LocalRunOptions(seed: 1, receiveTimeout: .seconds(30)))
         }
         #expect(error.party == B.alice)
         #expect(error.error == .inputShape(player: "alice", name: "x", expected: Shape([2, 3]), found: [3]))

@@ -4,6 +4,7 @@ import Foundation
 import TFEBytecode
 import TFECore
 import Testing
+
 @testable import TFERuntime
 
 @Suite struct MachineTests {
@@ -60,7 +61,8 @@ import Testing
             .add(dst: publicSum, lhs: p, rhs: q),
             b.output(B.alice, "sum", sum), b.output(B.alice, "diff", diff), b.output(B.bob, "negated", negated),
             b.output(B.bob, "shared", shared), b.output(B.alice, "public", publicSum))
-        let xs = testValues(6, seed: 1), ps = testValues(3, seed: 2), qs = testValues(2, seed: 3), ys = testValues(3, seed: 4)
+        let xs = testValues(6, seed: 1), ps = testValues(3, seed: 2), qs = testValues(2, seed: 3),
+            ys = testValues(3, seed: 4)
         let run = try runChecked(
             b.program,
             inputs: [
@@ -133,9 +135,12 @@ import Testing
         b.online(.reveal(dst: l0, src: xRegister, player: B.bob))
         b.nextRound()
         let half = b.constant([0.5], owner: B.bob)
-        let sig = Register.local(b.makeLocal([2, 3], owner: B.bob)), gt = Register.local(b.makeLocal([2, 3], owner: B.bob))
-        let arg = Register.local(b.makeLocal([2], .int, owner: B.bob)), sel = Register.local(b.makeLocal([2, 3], owner: B.bob))
-        let soft = Register.local(b.makeLocal([2, 3], owner: B.bob)), scaled = Register.local(b.makeLocal([2, 3], owner: B.bob))
+        let sig = Register.local(b.makeLocal([2, 3], owner: B.bob)),
+            gt = Register.local(b.makeLocal([2, 3], owner: B.bob))
+        let arg = Register.local(b.makeLocal([2], .int, owner: B.bob)),
+            sel = Register.local(b.makeLocal([2, 3], owner: B.bob))
+        let soft = Register.local(b.makeLocal([2, 3], owner: B.bob)),
+            scaled = Register.local(b.makeLocal([2, 3], owner: B.bob))
         b.online(
             .map(dst: sig, src: .local(l0), function: .sigmoid),
             .compare(dst: gt, lhs: sig, rhs: half, comparison: .greater),

@@ -2,6 +2,7 @@
 
 import TFECore
 import Testing
+
 @testable import TFERuntime
 
 @Suite struct NaiveKernelsTests {
@@ -27,7 +28,9 @@ import Testing
         let vector = try NaiveKernels.matmul([1.0, 2], [2], [1.0, 2, 3, 4], [2, 2])
         #expect(vector.shape == [2])
         #expect(vector.values == [7, 10])
-        #expect(throws: NaiveKernels.ShapeError.self) { try NaiveKernels.matmul([1.0, 2], [1, 2], [1.0, 2, 3], [3, 1]) }
+        #expect(throws: NaiveKernels.ShapeError.self) {
+            try NaiveKernels.matmul([1.0, 2], [1, 2], [1.0, 2, 3], [3, 1])
+        }
     }
 
     @Test func convolutionPaddingSplitsLikeTensorFlow() throws {
@@ -40,7 +43,8 @@ import Testing
         #expect(valid.values == [12, 16, 24, 28])
         // 3x3 kernel over 4x4 with stride 2, SAME: total padding 1, none before.
         let y = (0..<16).map(Double.init)
-        let strided = try NaiveKernels.conv2d(y, [1, 4, 4, 1], [Double](repeating: 1, count: 9), [3, 3, 1, 1], stride: 2, padding: .same)
+        let strided = try NaiveKernels.conv2d(
+            y, [1, 4, 4, 1], [Double](repeating: 1, count: 9), [3, 3, 1, 1], stride: 2, padding: .same)
         #expect(strided.shape == [1, 2, 2, 1])
         #expect(strided.values == [45, 39, 66, 50])
         #expect(throws: NaiveKernels.ShapeError.self) {
@@ -57,7 +61,9 @@ import Testing
         let transposed = try NaiveKernels.transpose(x, [2, 3, 4], permutation: [2, 0, 1])
         #expect(transposed.shape == [4, 2, 3])
         #expect(Array(transposed.values.prefix(7)) == [0, 4, 8, 12, 16, 20, 1])
-        #expect(throws: NaiveKernels.ShapeError.self) { try NaiveKernels.transpose(x, [2, 3, 4], permutation: [0, 0, 1]) }
+        #expect(throws: NaiveKernels.ShapeError.self) {
+            try NaiveKernels.transpose(x, [2, 3, 4], permutation: [0, 0, 1])
+        }
         let argmax = try NaiveKernels.argmax([1, 3, 3, .nan, 0, 2], [2, 3], axis: 1)
         #expect(argmax.values == [1, 0])
         let softmax = try NaiveKernels.softmax([0, 0, 1000, 1000], [2, 2], axis: 1)

@@ -3,6 +3,7 @@
 import TFEBytecode
 import TFECore
 import Testing
+
 @testable import TFERuntime
 
 /// Builds a `Program` instruction by instruction. Players are the three servers, then `alice` and `bob`.
@@ -35,9 +36,12 @@ struct ProgramBuilder {
     }
 
     /// A constant in a new register next to `placement` (public, or a player's local).
-    mutating func constant(_ values: [Double], _ shape: [Int] = [], _ element: ElementType = .fixed, owner: PlayerID? = nil) -> Register {
+    mutating func constant(
+        _ values: [Double], _ shape: [Int] = [], _ element: ElementType = .fixed, owner: PlayerID? = nil
+    ) -> Register {
         program.constants.append(values)
-        let dst: Register = owner.map { .local(makeLocal(shape, element, owner: $0)) } ?? .public(makePublic(shape, element))
+        let dst: Register =
+            owner.map { .local(makeLocal(shape, element, owner: $0)) } ?? .public(makePublic(shape, element))
         online(.const(dst: dst, constant: program.constants.count - 1))
         return dst
     }
@@ -111,7 +115,9 @@ struct ProgramBuilder {
         return beaver(x, y, kind: kind, outShape: outShape)
     }
 
-    mutating func beaver(_ x: PrivateRegister, _ y: PrivateRegister, kind: TripleKind, outShape: [Int]) -> PrivateRegister {
+    mutating func beaver(_ x: PrivateRegister, _ y: PrivateRegister, kind: TripleKind, outShape: [Int])
+        -> PrivateRegister
+    {
         let xShape = program.privateRegisters[x.rawValue].shape.dimensions
         let yShape = program.privateRegisters[y.rawValue].shape.dimensions
         let a = makePrivate(xShape), b = makePrivate(yShape), c = makePrivate(outShape)
@@ -183,13 +189,19 @@ func runChecked(
     let result = try LocalRun.run(program, inputs: inputs, options: LocalRunOptions(seed: seed))
     let predicted = CostModel.cost(of: program)
     if result.cost != predicted {
-        Issue.record("measured \(result.cost.json(players: program.players)) predicted \(predicted.json(players: program.players))", sourceLocation: sourceLocation)
+        let measured = result.cost.json(players: program.players)
+        Issue.record(
+            "measured \(measured) predicted \(predicted.json(players: program.players))",
+            sourceLocation: sourceLocation)
     }
     return result
 }
 
 /// Element-wise closeness.
-func expectClose(_ actual: [Double], _ expected: [Double], tolerance: Double, sourceLocation: Testing.SourceLocation = #_sourceLocation) {
+func expectClose(
+    _ actual: [Double], _ expected: [Double], tolerance: Double,
+    sourceLocation: Testing.SourceLocation = #_sourceLocation
+) {
     guard actual.count == expected.count else {
         Issue.record("\(actual.count) values, expected \(expected.count)", sourceLocation: sourceLocation)
         return

@@ -5,6 +5,7 @@ import Foundation
 import TFEBytecode
 import TFECore
 import Testing
+
 @testable import TFERuntime
 
 @Suite struct TransportTests {
@@ -23,13 +24,16 @@ import Testing
     }
 
     @Test func malformedHeadersAreRejected() throws {
-        let good = try FrameHeader(payloadLength: 8, phase: .online, round: 1, sender: .server0, receiver: .server1).encoded()
+        let good = try FrameHeader(payloadLength: 8, phase: .online, round: 1, sender: .server0, receiver: .server1)
+            .encoded()
         var badPhase = good
         badPhase[4] = 2
         var badReserved = good
         badReserved[6] = 1
         #expect(throws: TransportError.malformedHeader("unknown phase 2")) { try FrameHeader(decoding: badPhase) }
-        #expect(throws: TransportError.malformedHeader("reserved bytes are not zero")) { try FrameHeader(decoding: badReserved) }
+        #expect(throws: TransportError.malformedHeader("reserved bytes are not zero")) {
+            try FrameHeader(decoding: badReserved)
+        }
         #expect(throws: TransportError.self) { try FrameHeader(decoding: good.dropLast()) }
         let header = try FrameHeader(decoding: good)
         #expect(throws: TransportError.self) { try Frame(header: header, payload: [1, 2, 3]) }
@@ -40,8 +44,10 @@ import Testing
     @Test func deliversInOrderAndCountsBytes() throws {
         let network = LocalNetwork(players: Self.players)
         let alice = network.transport(for: PlayerID(3)), s0 = network.transport(for: .server0)
-        try alice.send(Frame(phase: .online, round: 0, sender: PlayerID(3), receiver: .server0, payload: [1, 2]), to: .server0)
-        try alice.send(Frame(phase: .online, round: 1, sender: PlayerID(3), receiver: .server0, payload: []), to: .server0)
+        try alice.send(
+            Frame(phase: .online, round: 0, sender: PlayerID(3), receiver: .server0, payload: [1, 2]), to: .server0)
+        try alice.send(
+            Frame(phase: .online, round: 1, sender: PlayerID(3), receiver: .server0, payload: []), to: .server0)
         try s0.send(Frame(phase: .offline, round: 0, sender: .server0, receiver: .server0, payload: [9]), to: .server0)
         let first = try s0.receive(from: PlayerID(3), phase: .online, round: 0, timeout: .seconds(1))
         #expect(first.payload == [1, 2])
@@ -66,7 +72,8 @@ import Testing
         ) { try s1.receive(from: .server0, phase: .online, round: 1, timeout: .seconds(1)) }
         // A frame whose header disagrees with the link is refused.
         #expect(throws: TransportError.self) {
-            try s0.send(Frame(phase: .online, round: 0, sender: .server1, receiver: .server0, payload: []), to: .server0)
+            try s0.send(
+                Frame(phase: .online, round: 0, sender: .server1, receiver: .server0, payload: []), to: .server0)
         }
     }
 
@@ -82,16 +89,20 @@ import Testing
         }
         // A receiver blocked with a long timeout wakes up as soon as the network closes.
         let start = ContinuousClock.now
-        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(50)) { network.close(reason: "alice failed") }
+        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(50)) {
+            network.close(reason: "alice failed")
+        }
         #expect(throws: TransportError.closed(reason: "alice failed")) {
             try s1.receive(from: .server0, phase: .online, round: 0, timeout: .seconds(30))
         }
         #expect(ContinuousClock.now - start < .seconds(10))
         #expect(throws: TransportError.closed(reason: "alice failed")) {
-            try s1.send(Frame(phase: .online, round: 0, sender: .server1, receiver: .server0, payload: []), to: .server0)
+            try s1.send(
+                Frame(phase: .online, round: 0, sender: .server1, receiver: .server0, payload: []), to: .server0)
         }
-        #expect("\(TransportError.timedOut(peer: "server1", phase: .online, round: 3, seconds: 30))"
-            == "timed out after 30 s waiting for server1 in online round 3")
+        #expect(
+            "\(TransportError.timedOut(peer: "server1", phase: .online, round: 3, seconds: 30))"
+                == "timed out after 30 s waiting for server1 in online round 3")
         #expect("\(TransportError.disconnected(peer: "server1"))" == "server1 disconnected")
     }
 }
