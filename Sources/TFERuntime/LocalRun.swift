@@ -1,0 +1,152 @@
+// Every party of a program in one process: a thread each, over a `LocalNetwork`.
+
+import Foundation
+import TFEBytecode
+import TFECore
+
+/// Settings of a local run.
+public struct LocalRunOptions: Sendable {
+    /// A fixed seed makes the run reproducible (party p's randomness is stream p of `Seed(fixed:)`); nil
+    /// draws every party's randomness from the operating system.
+    public var seed: UInt64?
+    /// How long a party waits for a frame before giving up.
+    public var receiveTimeout: Duration
+
+    public init(seed: UInt64? = nil, receiveTimeout: Duration = .seconds(30)) {
+        self.seed = seed
+        self.receiveTimeout = receiveTimeout
+    }
+}
+
+/// What a local run produced.
+public struct LocalRunResult: Sendable {
+    /// Every party's result, indexed by `PlayerID`.
+    public var parties: [PartyResult]
+    /// Rounds and bytes per link and phase, as measured on the network.
+    public var cost: Cost
+    /// Wall time per phase: the slowest party's.
+    public var phaseTimes: [Phase: Duration]
+
+    public subscript(player: PlayerID) -> PartyResult { parties[player.rawValue] }
+}
+
+/// The failure of a local run: the party whose error stopped it, and that error.
+public struct LocalRunError: Error, Hashable, Sendable, CustomStringConvertible {
+    public let party: PlayerID
+    public let partyName: String
+    public let error: MachineError
+
+    public init(party: PlayerID, partyName: String, error: MachineError) {
+        self.party = party
+        self.partyName = partyName
+        self.error = error
+    }
+
+    /// `server1: timed out after 30 s waiting for server0 in online round 3`.
+    public var description: String { "\(partyName): \(error)" }
+}
+
+/// Runs all parties of a program in this process.
+public enum LocalRun {
+    /// Runs every party on its own thread with its inputs, and returns all results and the measured cost.
+    ///
+    /// When a party fails, the network is closed so that the others stop at once; the error reported is
+    /// the first one that was not caused by that closing.
+    public static func run(
+        _ program: Program, inputs: [PlayerID: [String: NPYArray]], options: LocalRunOptions = LocalRunOptions()
+    ) throws(LocalRunError) -> LocalRunResult {
+        let players = program.players
+        let network = LocalNetwork(players: players)
+        for player in inputs.keys.sorted() where !players.indices.contains(player.rawValue) {
+            let name = inputs[player]?.keys.sorted().first ?? ""
+            throw LocalRunError(
+                party: player, partyName: "player \(player.rawValue)",
+                error: .unexpectedInput(player: "player \(player.rawValue)", name: name))
+        }
+        let outcomes = Outcomes(count: players.count)
+        let group = DispatchGroup()
+        for number in players.indices {
+            let party = PlayerID(number)
+            group.enter()
+            let thread = Thread {
+                defer { group.leave() }
+                let outcome = runParty(
+                    party, program: program, inputs: inputs[party] ?? [:], network: network, options: options)
+                // Recorded before the network closes, so the first failure recorded is never a consequence.
+                outcomes.record(outcome, for: number)
+                switch outcome {
+                case .success:
+                    network.leave(party)
+                case .failure:
+                    network.close(reason: "\(players[number]) failed")
+                }
+            }
+            thread.name = "tfe \(players[number])"
+            thread.start()
+        }
+        group.wait()
+        let (results, failures) = outcomes.collect()
+        if let (number, error) = failures.first(where: { !isConsequence($0.1) }) ?? failures.first {
+            throw LocalRunError(party: PlayerID(number), partyName: players[number], error: error)
+        }
+        var phaseTimes: [Phase: Duration] = [.offline: .zero, .online: .zero]
+        for result in results {
+            for (phase, time) in result.phaseTimes { phaseTimes[phase] = max(phaseTimes[phase] ?? .zero, time) }
+        }
+        return LocalRunResult(parties: results, cost: network.measuredCost, phaseTimes: phaseTimes)
+    }
+
+    private static func runParty(
+        _ party: PlayerID, program: Program, inputs: [String: NPYArray], network: LocalNetwork, options: LocalRunOptions
+    ) -> Result<PartyResult, MachineError> {
+        do throws(MachineError) {
+            let randomness: PRG
+            if let seed = options.seed {
+                randomness = PRG(seed: Seed(fixed: seed), stream: UInt64(party.rawValue))
+            } else {
+                randomness = try MachineConfiguration.freshRandomness()
+            }
+            var machine = Machine(
+                MachineConfiguration(
+                    program: program, party: party, inputs: inputs, transport: network.transport(for: party),
+                    randomness: randomness, receiveTimeout: options.receiveTimeout))
+            return .success(try machine.run())
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// Whether a party failed only because another one had already failed.
+    private static func isConsequence(_ error: MachineError) -> Bool {
+        switch error {
+        case .transport(.closed), .transport(.disconnected): return true
+        default: return false
+        }
+    }
+}
+
+/// The parties' outcomes, in the order they finished.
+private final class Outcomes: @unchecked Sendable {
+    private let lock = NSLock()
+    private var results: [PartyResult?]
+    private var failures: [(Int, MachineError)] = []
+
+    init(count: Int) {
+        results = Array(repeating: nil, count: count)
+    }
+
+    func record(_ outcome: Result<PartyResult, MachineError>, for number: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        switch outcome {
+        case .success(let result): results[number] = result
+        case .failure(let error): failures.append((number, error))
+        }
+    }
+
+    func collect() -> (results: [PartyResult], failures: [(Int, MachineError)]) {
+        lock.lock()
+        defer { lock.unlock() }
+        return (results.enumerated().map { $0.element ?? PartyResult(party: PlayerID($0.offset)) }, failures)
+    }
+}

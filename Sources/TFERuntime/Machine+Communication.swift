@@ -1,0 +1,149 @@
+// Communicating instructions: what each party sends in a round, and what it does with what it received.
+
+import TFEBytecode
+import TFECore
+
+/// What a party still has to do for a communicating instruction once the round's frames have arrived.
+enum PendingStep {
+    /// Server side of `input` and `share`: store the elements `sender` sent into `dst`.
+    case receive(dst: Register, from: PlayerID)
+    /// The receiving player of `output`: add what the senders sent and decode it.
+    case output(name: String, element: ElementType, shape: Shape, senders: [PlayerID])
+    /// The receiving player of `reveal`: add both shares and keep the decoded value locally.
+    case reveal(dst: LocalRegister, element: ElementType)
+    /// server0 or server1 of `open`: add the peer's share to its own.
+    case open(dst: PublicRegister, own: [UInt64], peer: PlayerID)
+    /// server0 or server1 of a dealer instruction: expand its shares (and, server1, take the correction).
+    case deal(Instruction)
+}
+
+extension Machine {
+    /// Does this party's part of a communicating instruction before the exchange: appends what it sends to
+    /// the round's frames, and returns what is left for after the exchange.
+    mutating func begin(
+        _ instruction: Instruction, index: Int, outbox: inout [PlayerID: [UInt8]]
+    ) throws(MachineError) -> PendingStep? {
+        let (s0, s1) = (PlayerID.server0, PlayerID.server1)
+        switch instruction {
+        case .input(let dst, let player, let inputName):
+            if me == player {
+                let encoded = try input(inputName, for: dst, index: index).encoded
+                switch dst {
+                case .private: sendShares(of: encoded, to: &outbox)
+                case .public:
+                    appendRingElements(encoded, to: &outbox[s0, default: []])
+                    appendRingElements(encoded, to: &outbox[s1, default: []])
+                case .local:
+                    throw .invalidProgram(instruction: index, reason: "a local input does not communicate")
+                }
+            }
+            return isComputeServer ? .receive(dst: dst, from: player) : nil
+
+        case .output(let player, let outputName, let src):
+            let senders: [PlayerID]
+            switch src {
+            case .private: senders = [s0, s1]
+            case .public: senders = [s0]
+            case .local: throw .invalidProgram(instruction: index, reason: "a local output does not communicate")
+            }
+            if senders.contains(me) { appendRingElements(try ring(src, at: index), to: &outbox[player, default: []]) }
+            guard me == player else { return nil }
+            return .output(name: outputName, element: element(src), shape: program.info(src).shape, senders: senders)
+
+        case .open(let dst, let src):
+            guard isComputeServer else { return nil }
+            let own = try ring(.private(src), at: index)
+            let peer = me == s0 ? s1 : s0
+            appendRingElements(own, to: &outbox[peer, default: []])
+            return .open(dst: dst, own: own, peer: peer)
+
+        case .reveal(let dst, let src, let player):
+            if isComputeServer {
+                appendRingElements(try ring(.private(src), at: index), to: &outbox[player, default: []])
+            }
+            guard me == player else { return nil }
+            return .reveal(dst: dst, element: element(.private(src)))
+
+        case .share(let dst, let src):
+            let owner = program.localRegisters[src.rawValue].owner
+            if me == owner {
+                let values = try local(src, at: index)
+                let target = element(.private(dst))
+                switch fixedPoint.encode(values, as: target) {
+                case .success(let encoded): sendShares(of: encoded, to: &outbox)
+                case .failure(let failure):
+                    throw .valueOutOfRange(
+                        instruction: index,
+                        reason: "element \(failure.index) of \(Register.local(src)) is NaN, infinite "
+                            + "or too large for '\(target.rawValue)'")
+                }
+            }
+            guard isComputeServer, let owner else { return nil }
+            return .receive(dst: .private(dst), from: owner)
+
+        case .triple, .squarePair, .truncPair:
+            if me == .server2 { try deal(instruction, index: index, outbox: &outbox) }
+            return isComputeServer ? .deal(instruction) : nil
+
+        default:
+            throw .invalidProgram(instruction: index, reason: "'\(instruction.opcode.mnemonic)' does not communicate")
+        }
+    }
+
+    /// Splits a ring value into a uniformly random share for server0 and the difference for server1.
+    private mutating func sendShares(of values: [UInt64], to outbox: inout [PlayerID: [UInt8]]) {
+        let share0 = randomness.nextUInt64s(count: values.count)
+        var share1 = values
+        for i in share1.indices { share1[i] &-= share0[i] }
+        appendRingElements(share0, to: &outbox[.server0, default: []])
+        appendRingElements(share1, to: &outbox[.server1, default: []])
+    }
+
+    /// Completes a communicating instruction after the exchange, consuming its slices of the payloads.
+    mutating func finish(
+        _ step: PendingStep, index: Int, inbox: inout [PlayerID: PayloadReader]
+    ) throws(MachineError) {
+        switch step {
+        case .receive(let dst, let sender):
+            try store(read(count(dst), from: sender, inbox: &inbox, index: index), into: dst, at: index)
+
+        case .output(let outputName, let element, let shape, let senders):
+            let total = try sum(of: senders, count: shape.elementCount ?? 0, inbox: &inbox, index: index)
+            result.outputs[outputName] = outputValue(total, element: element, shape: shape)
+
+        case .reveal(let dst, let element):
+            let total = try sum(of: [.server0, .server1], count: count(.local(dst)), inbox: &inbox, index: index)
+            try store(fixedPoint.decode(total, as: element), into: dst, at: index)
+
+        case .open(let dst, let own, let peer):
+            var total = try read(own.count, from: peer, inbox: &inbox, index: index)
+            for i in total.indices { total[i] &+= own[i] }
+            try store(total, into: .public(dst), at: index)
+
+        case .deal(let instruction):
+            try receiveDeal(instruction, index: index, inbox: &inbox)
+        }
+    }
+
+    /// The next `count` elements from `sender`'s payload.
+    func read(
+        _ count: Int, from sender: PlayerID, inbox: inout [PlayerID: PayloadReader], index: Int
+    ) throws(MachineError) -> [UInt64] {
+        guard let values = inbox[sender]?.readRingElements(count) else {
+            throw .invalidProgram(instruction: index, reason: "the frame from \(name(sender)) is too short")
+        }
+        return values
+    }
+
+    /// The ring sum of the elements every sender sent.
+    private func sum(
+        of senders: [PlayerID], count: Int, inbox: inout [PlayerID: PayloadReader], index: Int
+    ) throws(MachineError) -> [UInt64] {
+        var total = [UInt64](repeating: 0, count: count)
+        for sender in senders {
+            let part = try read(count, from: sender, inbox: &inbox, index: index)
+            for i in total.indices { total[i] &+= part[i] }
+        }
+        return total
+    }
+}

@@ -1,0 +1,245 @@
+// Instructions that do not communicate: ring arithmetic on shares and public values, float64 on locals.
+
+import TFEBytecode
+import TFECore
+
+/// Binary tensor operations, on ring values or float64.
+enum BinaryOperation {
+    case add, subtract, multiply, matmul
+    case conv2d(stride: Int, padding: Padding)
+
+    /// Whether it is linear in each operand separately (a product): a private operand may then meet only
+    /// public ones, which scale every share alike.
+    var isProduct: Bool {
+        switch self {
+        case .add, .subtract: return false
+        case .multiply, .matmul, .conv2d: return true
+        }
+    }
+}
+
+/// Unary operations that are linear, so servers apply them to their shares.
+enum UnaryOperation {
+    case negate, reshape
+    case sum(axis: Int?)
+    case transpose([Int])
+    case poolsum(size: Int, stride: Int, padding: Padding)
+}
+
+extension Machine {
+    /// Executes a non-communicating instruction on this party (which `executes(_:index:)` selected).
+    mutating func execute(_ instruction: Instruction, index: Int) throws(MachineError) {
+        switch instruction {
+        case .const(let dst, let constant):
+            try executeConst(dst, constant: constant, index: index)
+        case .add(let dst, let lhs, let rhs):
+            try executeBinary(.add, dst, lhs, rhs, index: index)
+        case .sub(let dst, let lhs, let rhs):
+            try executeBinary(.subtract, dst, lhs, rhs, index: index)
+        case .mul(let dst, let lhs, let rhs):
+            try executeBinary(.multiply, dst, lhs, rhs, index: index)
+        case .matmul(let dst, let lhs, let rhs):
+            try executeBinary(.matmul, dst, lhs, rhs, index: index)
+        case .conv2d(let dst, let input, let kernel, let stride, let padding):
+            try executeBinary(.conv2d(stride: stride, padding: padding), dst, input, kernel, index: index)
+        case .neg(let dst, let src):
+            try executeUnary(.negate, dst, src, index: index)
+        case .reshape(let dst, let src):
+            try executeUnary(.reshape, dst, src, index: index)
+        case .sum(let dst, let src, let axis):
+            try executeUnary(.sum(axis: axis), dst, src, index: index)
+        case .transpose(let dst, let src, let permutation):
+            try executeUnary(.transpose(permutation), dst, src, index: index)
+        case .poolsum(let dst, let src, let size, let stride, let padding):
+            try executeUnary(.poolsum(size: size, stride: stride, padding: padding), dst, src, index: index)
+        case .trunc(let dst, let src):
+            let shift = UInt64(program.fractionalBits)
+            let values = try ring(.public(src), at: index).map { UInt64(bitPattern: Int64(bitPattern: $0) >> shift) }
+            try store(values, into: .public(dst), at: index)
+        case .sharePublic(let dst, let src):
+            try storeCommon(ring(.public(src), at: index), into: .private(dst), at: index)
+        case .truncFinish(let dst, let masked, let high, let msb):
+            try executeTruncFinish(dst, masked: masked, high: high, msb: msb, index: index)
+        case .map(let dst, let src, let function):
+            try executeMap(dst, src, function, index: index)
+        case .compare(let dst, let lhs, let rhs, let comparison):
+            try executeCompare(dst, lhs, rhs, comparison, index: index)
+        case .select(let dst, let condition, let lhs, let rhs):
+            try executeSelect(dst, condition, lhs, rhs, index: index)
+        case .reduce(let dst, let src, let reduction, let axis):
+            try executeReduce(dst, src, reduction, axis: axis, index: index)
+        case .print(_, let format, let values):
+            try executePrint(format, values, index: index)
+        case .input(let dst, let player, let name):
+            try executeLocalInput(dst, player: player, name: name, index: index)
+        case .output(_, let name, let src):
+            try executeLocalOutput(name, src, index: index)
+        case .open, .reveal, .share, .triple, .squarePair, .truncPair:
+            throw .invalidProgram(instruction: index, reason: "'\(instruction.opcode.mnemonic)' communicates")
+        }
+    }
+
+    // MARK: - Constants
+
+    private mutating func executeConst(_ dst: Register, constant: Int, index: Int) throws(MachineError) {
+        guard program.constants.indices.contains(constant) else {
+            throw .invalidProgram(instruction: index, reason: "constant #\(constant) does not exist")
+        }
+        var values = program.constants[constant]
+        let count = self.count(dst)
+        if values.count == 1, count != 1 { values = Array(repeating: values[0], count: count) }
+        if case .local(let register) = dst {
+            try store(values, into: register, at: index)
+            return
+        }
+        guard case .success(let encoded) = fixedPoint.encode(values, as: element(dst)) else {
+            throw .valueOutOfRange(
+                instruction: index, reason: "constant #\(constant) has no '\(element(dst).rawValue)' ring encoding")
+        }
+        try storeCommon(encoded, into: dst, at: index)
+    }
+
+    // MARK: - Arithmetic
+
+    private mutating func executeBinary(
+        _ operation: BinaryOperation, _ dst: Register, _ lhs: Register, _ rhs: Register, index: Int
+    ) throws(MachineError) {
+        if case .local(let destination) = dst {
+            guard case .local(let a) = lhs, case .local(let b) = rhs else {
+                throw .invalidProgram(instruction: index, reason: "local \(dst) needs local operands")
+            }
+            let x = try local(a, at: index), y = try local(b, at: index)
+            let result = try kernel(index) { () throws(NaiveKernels.ShapeError) in
+                try Self.compute(operation, x, shape(lhs), y, shape(rhs))
+            }
+            try store(result, into: destination, at: index)
+            return
+        }
+        var a = try ring(lhs, at: index), b = try ring(rhs, at: index)
+        let isPrivate = lhs.isPrivate || rhs.isPrivate
+        if operation.isProduct {
+            guard !(lhs.isPrivate && rhs.isPrivate) else {
+                throw .invalidProgram(
+                    instruction: index, reason: "multiplies two private values, which needs a Beaver triple")
+            }
+        } else if lhs.isPrivate != rhs.isPrivate, me == .server1 {
+            // (p, 0) is a sharing of the public operand p: server1 adds or subtracts nothing.
+            if lhs.isPrivate {
+                b = [UInt64](repeating: 0, count: b.count)
+            } else {
+                a = [UInt64](repeating: 0, count: a.count)
+            }
+        }
+        let result = try kernel(index) { () throws(NaiveKernels.ShapeError) in
+            switch operation {
+            case .add: return try MachineKernels.add(a, shape(lhs), b, shape(rhs)).values
+            case .subtract: return try MachineKernels.subtract(a, shape(lhs), b, shape(rhs)).values
+            case .multiply: return try MachineKernels.multiply(a, shape(lhs), b, shape(rhs)).values
+            case .matmul: return try MachineKernels.matmul(a, shape(lhs), b, shape(rhs)).values
+            case .conv2d(let stride, let padding):
+                return try MachineKernels.conv2d(a, shape(lhs), b, shape(rhs), stride: stride, padding: padding).values
+            }
+        }
+        try storeRing(result, isPrivate: isPrivate, into: dst, at: index)
+    }
+
+    private mutating func executeUnary(
+        _ operation: UnaryOperation, _ dst: Register, _ src: Register, index: Int
+    ) throws(MachineError) {
+        if case .local(let destination) = dst {
+            guard case .local(let source) = src else {
+                throw .invalidProgram(instruction: index, reason: "local \(dst) needs a local operand")
+            }
+            let x = try local(source, at: index)
+            let result = try kernel(index) { () throws(NaiveKernels.ShapeError) -> [Double] in
+                switch operation {
+                case .negate: return x.map { -$0 }
+                case .reshape: return x
+                case .sum(let axis): return try NaiveKernels.sum(x, shape(src), axis: axis).values
+                case .transpose(let permutation):
+                    return try NaiveKernels.transpose(x, shape(src), permutation: permutation).values
+                case .poolsum(let size, let stride, let padding):
+                    return try NaiveKernels.poolsum(x, shape(src), size: size, stride: stride, padding: padding).values
+                }
+            }
+            try store(result, into: destination, at: index)
+            return
+        }
+        let x = try ring(src, at: index)
+        let result = try kernel(index) { () throws(NaiveKernels.ShapeError) -> [UInt64] in
+            switch operation {
+            case .negate: return MachineKernels.negate(x)
+            case .reshape: return x
+            case .sum(let axis): return try MachineKernels.sum(x, shape(src), axis: axis).values
+            case .transpose(let permutation):
+                return try MachineKernels.transpose(x, shape(src), permutation: permutation).values
+            case .poolsum(let size, let stride, let padding):
+                return try MachineKernels.poolsum(x, shape(src), size: size, stride: stride, padding: padding).values
+            }
+        }
+        try storeRing(result, isPrivate: src.isPrivate, into: dst, at: index)
+    }
+
+    /// Stores a ring result: shares into a private register, a value both servers computed into a public
+    /// one (or, as the sharing (value, 0), into a private one).
+    private mutating func storeRing(
+        _ values: [UInt64], isPrivate: Bool, into dst: Register, at index: Int
+    ) throws(MachineError) {
+        if isPrivate {
+            guard dst.isPrivate else {
+                throw .invalidProgram(instruction: index, reason: "writes a private result to non-private \(dst)")
+            }
+            try store(values, into: dst, at: index)
+        } else {
+            try storeCommon(values, into: dst, at: index)
+        }
+    }
+
+    /// A binary operation in float64, for local registers.
+    static func compute(
+        _ operation: BinaryOperation, _ a: [Double], _ aShape: [Int], _ b: [Double], _ bShape: [Int]
+    ) throws(NaiveKernels.ShapeError) -> [Double] {
+        switch operation {
+        case .add: return try NaiveKernels.binary(a, aShape, b, bShape, +).values
+        case .subtract: return try NaiveKernels.binary(a, aShape, b, bShape, -).values
+        case .multiply: return try NaiveKernels.binary(a, aShape, b, bShape, *).values
+        case .matmul: return try NaiveKernels.matmul(a, aShape, b, bShape).values
+        case .conv2d(let stride, let padding):
+            return try NaiveKernels.conv2d(a, aShape, b, bShape, stride: stride, padding: padding).values
+        }
+    }
+
+    /// Runs a kernel, reporting shape problems as an error of instruction `index`.
+    func kernel<T>(_ index: Int, _ body: () throws(NaiveKernels.ShapeError) -> T) throws(MachineError) -> T {
+        do {
+            return try body()
+        } catch {
+            throw .invalidProgram(instruction: index, reason: error.reason)
+        }
+    }
+
+    // MARK: - Truncation
+
+    /// The last step of private truncation, as `Opcode.truncFinish` documents it.
+    private mutating func executeTruncFinish(
+        _ dst: PrivateRegister, masked: PublicRegister, high: PrivateRegister, msb: PrivateRegister, index: Int
+    ) throws(MachineError) {
+        let c = try ring(.public(masked), at: index)
+        let hi = try ring(.private(high), at: index), rmsb = try ring(.private(msb), at: index)
+        guard c.count == hi.count, c.count == rmsb.count else {
+            throw .invalidProgram(instruction: index, reason: "truncation operands differ in size")
+        }
+        let frac = UInt64(program.fractionalBits)
+        let wrap: UInt64 = frac == 0 ? 0 : 1 << (64 - frac)
+        let offset: UInt64 = 1 << (62 - frac)
+        var result = [UInt64](repeating: 0, count: c.count)
+        for i in 0..<c.count {
+            let correction = rmsb[i] &* ((1 &- (c[i] >> 63)) &* wrap)
+            result[i] =
+                me == .server0
+                ? (c[i] >> frac) &- hi[i] &+ correction &- offset
+                : 0 &- hi[i] &+ correction
+        }
+        try store(result, into: .private(dst), at: index)
+    }
+}

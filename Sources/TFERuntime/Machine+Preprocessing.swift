@@ -1,0 +1,114 @@
+// server2's dealing of correlated randomness (Beaver triples, square pairs, truncation pairs).
+
+import TFEBytecode
+import TFECore
+
+/// How server2 deals: in the first offline round it sends server0 and server1 one seed each. For a dealer
+/// instruction at index i (in `Program.locations` order), the stream i of each seed yields, in order:
+/// from the seed shared with server0, server0's shares of every register the instruction writes; from the
+/// seed shared with server1, server1's shares of the random registers (a and b of a triple, a of a square
+/// pair, r of a truncation pair). server2 expands both, computes the derived values (c = a ∘ b, a², or
+/// r >> frac and msb(r)) and sends server1 its shares of them: value minus server0's share.
+extension Machine {
+    /// server2, first offline round: draws the two seeds and puts them at the front of the frames.
+    mutating func dealSeeds(into outbox: inout [PlayerID: [UInt8]]) {
+        for server in [PlayerID.server0, .server1] {
+            let seed = randomness.nextSeed()
+            dealerSeeds[server] = seed
+            outbox[server, default: []].append(contentsOf: seed.bytes)
+        }
+    }
+
+    /// server0 or server1, first offline round: takes its seed from the front of server2's frame.
+    mutating func receiveSeed(from inbox: inout [PlayerID: PayloadReader]) throws(MachineError) {
+        guard let bytes = inbox[.server2]?.readBytes(WireFormat.seedBytes), let seed = Seed(bytes: bytes) else {
+            throw .invalidProgram(instruction: nil, reason: "no seed from \(name(.server2)) in the first offline round")
+        }
+        dealerSeeds[.server2] = seed
+    }
+
+    /// server2: expands both servers' shares, computes the derived values and sends server1 its shares.
+    mutating func deal(_ instruction: Instruction, index: Int, outbox: inout [PlayerID: [UInt8]]) throws(MachineError) {
+        guard let seed0 = dealerSeeds[.server0], let seed1 = dealerSeeds[.server1] else {
+            throw .invalidProgram(instruction: index, reason: "dealer instruction before the first offline round")
+        }
+        let (registers, randomCount) = Self.dealtRegisters(instruction)
+        let shares0 = seededShares(registers, count: registers.count, seed: seed0, index: index)
+        let shares1 = seededShares(registers, count: randomCount, seed: seed1, index: index)
+        let random = (0..<randomCount).map { k in zip(shares0[k], shares1[k]).map { $0 &+ $1 } }
+        let derived = try derivedValues(instruction, random: random, index: index)
+        for (k, values) in derived.enumerated() {
+            let register = registers[randomCount + k]
+            guard values.count == count(.private(register)) else {
+                throw .invalidProgram(
+                    instruction: index,
+                    reason: "dealt value has \(values.count) elements, "
+                        + "\(Register.private(register)) holds \(count(.private(register)))")
+            }
+            let correction = zip(values, shares0[randomCount + k]).map { $0 &- $1 }
+            appendRingElements(correction, to: &outbox[.server1, default: []])
+        }
+    }
+
+    /// server0 or server1: expands its shares from its seed; server1 also takes the corrections.
+    mutating func receiveDeal(
+        _ instruction: Instruction, index: Int, inbox: inout [PlayerID: PayloadReader]
+    ) throws(MachineError) {
+        guard let seed = dealerSeeds[.server2] else {
+            throw .invalidProgram(instruction: index, reason: "dealer instruction before the first offline round")
+        }
+        let (registers, randomCount) = Self.dealtRegisters(instruction)
+        var shares = seededShares(
+            registers, count: me == .server0 ? registers.count : randomCount, seed: seed, index: index)
+        for register in registers.dropFirst(shares.count) {
+            shares.append(try read(count(.private(register)), from: .server2, inbox: &inbox, index: index))
+        }
+        for (register, values) in zip(registers, shares) {
+            try store(values, into: .private(register), at: index)
+        }
+    }
+
+    /// The registers a dealer instruction writes, random ones first, and how many are random.
+    static func dealtRegisters(_ instruction: Instruction) -> (registers: [PrivateRegister], randomCount: Int) {
+        switch instruction {
+        case .triple(let a, let b, let c, _): return ([a, b, c], 2)
+        case .squarePair(let a, let square): return ([a, square], 1)
+        case .truncPair(let r, let high, let msb): return ([r, high, msb], 1)
+        default: return ([], 0)
+        }
+    }
+
+    /// Shares of the first `count` registers, drawn in order from stream `index` of `seed`.
+    private func seededShares(_ registers: [PrivateRegister], count: Int, seed: Seed, index: Int) -> [[UInt64]] {
+        var prg = PRG(seed: seed, stream: UInt64(index))
+        return registers.prefix(count).map { prg.nextUInt64s(count: self.count(.private($0))) }
+    }
+
+    /// server2: the values derived from the random ones.
+    private func derivedValues(
+        _ instruction: Instruction, random: [[UInt64]], index: Int
+    ) throws(MachineError) -> [[UInt64]] {
+        switch instruction {
+        case .triple(let a, let b, _, let kind):
+            let (x, y) = (random[0], random[1])
+            let (xShape, yShape) = (shape(.private(a)), shape(.private(b)))
+            let product = try kernel(index) { () throws(NaiveKernels.ShapeError) -> [UInt64] in
+                switch kind {
+                case .mul: return try MachineKernels.multiply(x, xShape, y, yShape).values
+                case .matmul: return try MachineKernels.matmul(x, xShape, y, yShape).values
+                case .conv2d(let stride, let padding):
+                    return try MachineKernels.conv2d(x, xShape, y, yShape, stride: stride, padding: padding).values
+                }
+            }
+            return [product]
+        case .squarePair:
+            return [random[0].map { $0 &* $0 }]
+        case .truncPair:
+            let shift = UInt64(program.fractionalBits)
+            return [random[0].map { $0 >> shift }, random[0].map { $0 >> 63 }]
+        default:
+            throw .invalidProgram(
+                instruction: index, reason: "'\(instruction.opcode.mnemonic)' is not a dealer instruction")
+        }
+    }
+}

@@ -1,0 +1,271 @@
+// One party's interpreter: runs every round of a program, talking to the others through a `Transport`.
+
+import TFEBytecode
+import TFECore
+
+/// Everything one party needs to run a program.
+public struct MachineConfiguration: Sendable {
+    public var program: Program
+    /// The party this machine plays.
+    public var party: PlayerID
+    /// This party's inputs by name (only its own: the program says which it must provide).
+    public var inputs: [String: NPYArray]
+    public var transport: any Transport
+    /// The party's own randomness: input shares, and server2's seeds. Seed it from `Seed.random()` in
+    /// production (`MachineConfiguration.freshRandomness()`), from a fixed seed in tests.
+    public var randomness: PRG
+    /// How long to wait for a peer's frame before giving up.
+    public var receiveTimeout: Duration
+
+    public init(
+        program: Program, party: PlayerID, inputs: [String: NPYArray] = [:], transport: any Transport,
+        randomness: PRG, receiveTimeout: Duration = .seconds(30)
+    ) {
+        self.program = program
+        self.party = party
+        self.inputs = inputs
+        self.transport = transport
+        self.randomness = randomness
+        self.receiveTimeout = receiveTimeout
+    }
+
+    /// A generator seeded from the operating system's CSPRNG.
+    public static func freshRandomness() throws(MachineError) -> PRG {
+        do {
+            return PRG(seed: try Seed.random(), stream: 0)
+        } catch {
+            throw .randomSource(error.description)
+        }
+    }
+}
+
+/// A value a player received with `output`: float64 for `fixed`, Int64 for `int`.
+public struct OutputValue: Hashable, Sendable {
+    public enum Values: Hashable, Sendable {
+        case fixed([Double])
+        case int([Int64])
+    }
+
+    public let shape: Shape
+    public let values: Values
+
+    public init(shape: Shape, values: Values) {
+        self.shape = shape
+        self.values = values
+    }
+
+    /// The values as float64, whatever the element type.
+    public var doubles: [Double] {
+        switch values {
+        case .fixed(let values): return values
+        case .int(let values): return values.map(Double.init)
+        }
+    }
+
+    /// The value as `.npy` writes it: float64 for `fixed`, int64 for `int`.
+    public var array: NPYArray {
+        switch values {
+        case .fixed(let values): return NPYArray(validatedShape: shape.dimensions, storage: .float64(values))
+        case .int(let values): return NPYArray(validatedShape: shape.dimensions, storage: .int64(values))
+        }
+    }
+}
+
+/// What one party's run produced.
+public struct PartyResult: Sendable {
+    public let party: PlayerID
+    /// The outputs this party received, by name.
+    public var outputs: [String: OutputValue] = [:]
+    /// Lines of `print` instructions this party executed, in order.
+    public var printed: [String] = []
+    /// Rounds per phase in which this party sent or received a frame.
+    public var rounds: [Phase: Int] = [.offline: 0, .online: 0]
+    /// Wall time per phase.
+    public var phaseTimes: [Phase: Duration] = [.offline: .zero, .online: .zero]
+
+    public init(party: PlayerID) {
+        self.party = party
+    }
+}
+
+/// The interpreter of one party. Each party runs its own `Machine` over the same `Program`; they share
+/// nothing and talk only through their `Transport`.
+///
+/// Registers: a private register holds this server's share, a public one the ring value (server0 and
+/// server1 only), a local one float64 values on its owner. In every round the machine runs the round's
+/// instructions in order: local work right away, and for communicating instructions it appends what this
+/// party sends to the round's frame for each receiver. At the end of the round it sends one frame per
+/// directed link, receives the frames the program says are due, and completes the communicating
+/// instructions in order, each consuming its slice of the received payloads.
+public struct Machine {
+    public let configuration: MachineConfiguration
+    let program: Program
+    let me: PlayerID
+    let fixedPoint: FixedPoint
+    var randomness: PRG
+    var registers: RegisterFile
+    /// This party's inputs, validated and encoded before anything is sent.
+    var inputs: [String: ValidatedInput] = [:]
+    /// On server0 and server1: the seed shared with server2. On server2: the seeds shared with server0
+    /// and server1.
+    var dealerSeeds: [PlayerID: Seed] = [:]
+    var result: PartyResult
+
+    public init(_ configuration: MachineConfiguration) {
+        self.configuration = configuration
+        self.program = configuration.program
+        self.me = configuration.party
+        self.fixedPoint = FixedPoint(fractionalBits: configuration.program.fractionalBits)
+        self.randomness = configuration.randomness
+        self.registers = RegisterFile(program: configuration.program)
+        self.result = PartyResult(party: configuration.party)
+    }
+
+    /// Runs the whole program: inputs are checked first, then the offline and the online phase.
+    public mutating func run() throws(MachineError) -> PartyResult {
+        try checkProgram()
+        inputs = try validateInputs()
+        let clock = ContinuousClock()
+        var index = 0
+        for phase in Phase.allCases {
+            let start = clock.now
+            let rounds = phase == .offline ? program.offline : program.online
+            for (number, round) in rounds.enumerated() {
+                try run(round, phase: phase, number: number, firstIndex: index)
+                index += round.instructions.count
+            }
+            result.phaseTimes[phase] = clock.now - start
+        }
+        return result
+    }
+
+    /// The name of a player, for messages.
+    func name(_ player: PlayerID) -> String {
+        program.players.indices.contains(player.rawValue)
+            ? program.players[player.rawValue] : "player \(player.rawValue)"
+    }
+
+    var isComputeServer: Bool { me == .server0 || me == .server1 }
+
+    /// What the machine relies on before it starts.
+    private func checkProgram() throws(MachineError) {
+        guard program.players.count >= 3, program.players.indices.contains(me.rawValue) else {
+            throw .invalidProgram(instruction: nil, reason: "party \(me.rawValue) is not in the player table")
+        }
+        guard (0...30).contains(program.fractionalBits) else {
+            throw .invalidProgram(
+                instruction: nil, reason: "\(program.fractionalBits) fractional bits is outside 0...30")
+        }
+    }
+
+    // MARK: - Rounds
+
+    /// Runs one round: local work and outgoing payloads in instruction order, then the exchange, then the
+    /// completion of the communicating instructions in order.
+    private mutating func run(_ round: Round, phase: Phase, number: Int, firstIndex: Int) throws(MachineError) {
+        let plan = try RoundPlan(program: program, round: round, phase: phase, number: number, firstIndex: firstIndex)
+        var outbox: [PlayerID: [UInt8]] = [:]
+        if plan.carriesSeeds, me == .server2 { dealSeeds(into: &outbox) }
+        var pending: [(index: Int, step: PendingStep)] = []
+        for (offset, instruction) in round.instructions.enumerated() {
+            let index = firstIndex + offset
+            if instruction.communicates {
+                if let step = try begin(instruction, index: index, outbox: &outbox) {
+                    pending.append((index, step))
+                }
+            } else if try executes(instruction, index: index) {
+                try execute(instruction, index: index)
+            }
+        }
+        var inbox = try exchange(outbox, plan: plan, phase: phase, number: number)
+        if plan.carriesSeeds, isComputeServer { try receiveSeed(from: &inbox) }
+        for (index, step) in pending {
+            try finish(step, index: index, inbox: &inbox)
+        }
+        for (sender, reader) in inbox.sorted(by: { $0.key < $1.key }) where !reader.isAtEnd {
+            throw .invalidProgram(
+                instruction: nil,
+                reason: "\(reader.remaining) bytes from \(name(sender)) in \(phase.rawValue) round \(number) "
+                    + "were not consumed")
+        }
+    }
+
+    /// Sends this party's frames of the round and receives the frames due to it, checking each against the
+    /// size the program implies.
+    private mutating func exchange(
+        _ outbox: [PlayerID: [UInt8]], plan: RoundPlan, phase: Phase, number: Int
+    ) throws(MachineError) -> [PlayerID: PayloadReader] {
+        let outgoing = plan.bytes.filter { $0.key.from == me }.sorted { $0.key.to < $1.key.to }
+        let incoming = plan.bytes.filter { $0.key.to == me }.sorted { $0.key.from < $1.key.from }
+        for receiver in outbox.keys where plan.bytes[RoundPlan.Link(from: me, to: receiver)] == nil {
+            throw .invalidProgram(
+                instruction: nil,
+                reason: "built a frame for \(name(receiver)) in \(phase.rawValue) round \(number) "
+                    + "that the cost model does not expect")
+        }
+        for (link, expected) in outgoing {
+            let payload = outbox[link.to] ?? []
+            guard payload.count == expected else {
+                throw .invalidProgram(
+                    instruction: nil,
+                    reason: "built \(payload.count) bytes for \(name(link.to)) in \(phase.rawValue) round \(number), "
+                        + "the cost model expects \(expected)")
+            }
+            let frame = Frame(phase: phase, round: number, sender: me, receiver: link.to, payload: payload)
+            do {
+                try configuration.transport.send(frame, to: link.to)
+            } catch {
+                throw .transport(error)
+            }
+        }
+        var inbox: [PlayerID: PayloadReader] = [:]
+        for (link, expected) in incoming {
+            let frame: Frame
+            do {
+                frame = try configuration.transport.receive(
+                    from: link.from, phase: phase, round: number, timeout: configuration.receiveTimeout)
+            } catch {
+                throw .transport(error)
+            }
+            guard frame.payload.count == expected else {
+                throw .payloadSize(
+                    peer: name(link.from), phase: phase, round: number, expected: expected, found: frame.payload.count)
+            }
+            inbox[link.from] = PayloadReader(frame.payload)
+        }
+        if !outgoing.isEmpty || !incoming.isEmpty { result.rounds[phase, default: 0] += 1 }
+        return inbox
+    }
+}
+
+/// The frames a round carries, from the cost model: payload bytes per directed link.
+struct RoundPlan {
+    struct Link: Hashable {
+        let from: PlayerID
+        let to: PlayerID
+    }
+
+    var bytes: [Link: Int] = [:]
+    /// Whether server2 sends its seeds in this round (the first preprocessing round).
+    let carriesSeeds: Bool
+
+    init(program: Program, round: Round, phase: Phase, number: Int, firstIndex: Int) throws(MachineError) {
+        carriesSeeds = phase == .offline && number == 0
+        if carriesSeeds {
+            bytes[Link(from: .server2, to: .server0)] = WireFormat.seedBytes
+            bytes[Link(from: .server2, to: .server1)] = WireFormat.seedBytes
+        }
+        for (offset, instruction) in round.instructions.enumerated() {
+            try RegisterFile.checkOperands(of: instruction, in: program, index: firstIndex + offset)
+            for message in CostModel.messages(of: instruction, in: program) {
+                guard program.players.indices.contains(message.from.rawValue),
+                    program.players.indices.contains(message.to.rawValue)
+                else {
+                    throw .invalidProgram(instruction: firstIndex + offset, reason: "names a player outside the table")
+                }
+                bytes[Link(from: message.from, to: message.to), default: 0] +=
+                    message.elements * WireFormat.elementBytes
+            }
+        }
+    }
+}

@@ -1,0 +1,51 @@
+// Ring elements in frame payloads: 8 little-endian bytes each.
+
+import TFEBytecode
+
+/// Appends ring elements to a payload.
+func appendRingElements(_ values: [UInt64], to payload: inout [UInt8]) {
+    #if _endian(little)
+        values.withUnsafeBytes { payload.append(contentsOf: $0) }
+    #else
+        for value in values {
+            withUnsafeBytes(of: value.littleEndian) { payload.append(contentsOf: $0) }
+        }
+    #endif
+}
+
+/// Reads a received payload front to back, one instruction's slice at a time.
+struct PayloadReader {
+    private let bytes: [UInt8]
+    private var offset = 0
+
+    init(_ bytes: [UInt8]) {
+        self.bytes = bytes
+    }
+
+    var isAtEnd: Bool { offset == bytes.count }
+    var remaining: Int { bytes.count - offset }
+
+    /// The next `count` ring elements, or nil when fewer remain.
+    mutating func readRingElements(_ count: Int) -> [UInt64]? {
+        let byteCount = count * WireFormat.elementBytes
+        guard count >= 0, byteCount <= remaining else { return nil }
+        var values = [UInt64](repeating: 0, count: count)
+        values.withUnsafeMutableBytes { target in
+            bytes.withUnsafeBytes { source in
+                target.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[offset..<(offset + byteCount)]))
+            }
+        }
+        #if _endian(big)
+            for index in values.indices { values[index] = UInt64(littleEndian: values[index]) }
+        #endif
+        offset += byteCount
+        return values
+    }
+
+    /// The next `count` raw bytes, or nil when fewer remain.
+    mutating func readBytes(_ count: Int) -> [UInt8]? {
+        guard count >= 0, count <= remaining else { return nil }
+        defer { offset += count }
+        return Array(bytes[offset..<(offset + count)])
+    }
+}

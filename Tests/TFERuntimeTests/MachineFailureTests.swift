@@ -1,0 +1,233 @@
+// Bad inputs are rejected before anything is sent; a failing party never leaves the others hanging.
+
+import Dispatch
+import Foundation
+import TFEBytecode
+import TFECore
+import Testing
+
+@testable import TFERuntime
+
+/// A transport that records every frame it sends, over a `LocalNetwork`.
+final class RecordingTransport: Transport, @unchecked Sendable {
+    let inner: LocalTransport
+    private let lock = NSLock()
+    private var frames: [Frame] = []
+
+    init(_ inner: LocalTransport) {
+        self.inner = inner
+    }
+
+    var player: PlayerID { inner.player }
+
+    var sent: [Frame] {
+        lock.lock()
+        defer { lock.unlock() }
+        return frames
+    }
+
+    func send(_ frame: Frame, to receiver: PlayerID) throws(TransportError) {
+        lock.lock()
+        frames.append(frame)
+        lock.unlock()
+        try inner.send(frame, to: receiver)
+    }
+
+    func receive(from sender: PlayerID, phase: Phase, round: Int, timeout: Duration) throws(TransportError) -> Frame {
+        try inner.receive(from: sender, phase: phase, round: round, timeout: timeout)
+    }
+}
+
+/// Runs every party on its own thread without closing the network when one fails, as separate processes
+/// would: the others must stop by their receive timeout.
+func runWithoutClosing(
+    _ program: Program, inputs: [PlayerID: [String: NPYArray]], timeout: Duration
+) -> (outcomes: [Result<PartyResult, MachineError>], transports: [RecordingTransport]) {
+    let network = LocalNetwork(players: program.players)
+    let transports = program.players.indices.map { RecordingTransport(network.transport(for: PlayerID($0))) }
+    let box = OutcomeBox(count: program.players.count)
+    // A thread each: parties block in receive, so they must not share a bounded pool.
+    let group = DispatchGroup()
+    for number in program.players.indices {
+        group.enter()
+        Thread {
+            defer { group.leave() }
+            let party = PlayerID(number)
+            var machine = Machine(
+                MachineConfiguration(
+                    program: program, party: party, inputs: inputs[party] ?? [:], transport: transports[number],
+                    randomness: PRG(seed: Seed(fixed: 5), stream: UInt64(number)), receiveTimeout: timeout))
+            do throws(MachineError) {
+                box.set(number, .success(try machine.run()))
+            } catch {
+                box.set(number, .failure(error))
+            }
+        }.start()
+    }
+    group.wait()
+    return (box.values, transports)
+}
+
+final class OutcomeBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var outcomes: [Result<PartyResult, MachineError>?]
+
+    init(count: Int) { outcomes = Array(repeating: nil, count: count) }
+
+    func set(_ number: Int, _ outcome: Result<PartyResult, MachineError>) {
+        lock.lock()
+        outcomes[number] = outcome
+        lock.unlock()
+    }
+
+    var values: [Result<PartyResult, MachineError>] {
+        lock.lock()
+        defer { lock.unlock() }
+        return outcomes.map { $0! }
+    }
+}
+
+@Suite struct MachineFailureTests {
+    typealias B = ProgramBuilder
+
+    /// alice shares x [2, 3] and bob y [2]; both come back to alice.
+    static func program() -> Program {
+        var b = ProgramBuilder()
+        let (x, readX) = b.input(B.alice, "x", [2, 3])
+        let (y, readY) = b.input(B.bob, "y", [2], .int)
+        b.online(readX, readY)
+        b.nextRound()
+        b.online(b.output(B.alice, "x", x), b.output(B.alice, "y", y))
+        return b.program
+    }
+
+    static let goodY = try! NPYArray(shape: [2], storage: .int32([1, 2]))
+
+    static let badInputs: [(String, [String: NPYArray], MachineError)] = [
+        ("missing", [:], .missingInput(player: "alice", name: "x")),
+        (
+            "wrong shape", ["x": npy([1, 2, 3], [3])],
+            .inputShape(player: "alice", name: "x", expected: Shape([2, 3]), found: [3])
+        ),
+        ("NaN", ["x": npy([1, 2, .nan, 4, 5, 6], [2, 3])], .inputNotFinite(player: "alice", name: "x", index: 2)),
+        (
+            "infinite", ["x": npy([1, 2, 3, 4, -.infinity, 6], [2, 3])],
+            .inputNotFinite(player: "alice", name: "x", index: 4)
+        ),
+        (
+            "out of range", ["x": npy([1, 2, 3, 4, 5, 1_073_741_824], [2, 3])],
+            .inputOutOfRange(player: "alice", name: "x", index: 5, limit: 1_073_741_824)
+        ),
+        (
+            "extra", ["x": npy([1, 2, 3, 4, 5, 6], [2, 3]), "z": npy([1], [1])],
+            .unexpectedInput(player: "alice", name: "z")
+        ),
+    ]
+
+    @Test(arguments: 0..<badInputs.count)
+    func badInputIsRejectedBeforeAnythingIsSent(case number: Int) {
+        let (_, aliceInputs, expected) = Self.badInputs[number]
+        let program = Self.program()
+        let network = LocalNetwork(players: program.players)
+        let transport = RecordingTransport(network.transport(for: B.alice))
+        var machine = Machine(
+            MachineConfiguration(
+                program: program, party: B.alice, inputs: aliceInputs, transport: transport,
+                randomness: PRG(seed: Seed(fixed: 1), stream: 0), receiveTimeout: .milliseconds(200)))
+        #expect(throws: expected) { try machine.run() }
+        #expect(transport.sent.isEmpty)
+        #expect(network.measuredCost == Cost())
+    }
+
+    @Test func intInputMustBeIntegral() {
+        let program = Self.program()
+        let inputs: [PlayerID: [String: NPYArray]] = [
+            B.alice: ["x": npy([1, 2, 3, 4, 5, 6], [2, 3])], B.bob: ["y": npy([1, 2.5], [2])],
+        ]
+        #expect(
+            throws: LocalRunError(
+                party: B.bob, partyName: "bob", error: .inputNotIntegral(player: "bob", name: "y", index: 1))
+        ) {
+            try LocalRun.run(program, inputs: inputs, options: LocalRunOptions(seed: 1))
+        }
+        // Whole numbers stored as floats are fine.
+        let fine = [B.alice: inputs[B.alice]!, B.bob: ["y": npy([1, -2], [2])]]
+        #expect(throws: Never.self) { try LocalRun.run(program, inputs: fine, options: LocalRunOptions(seed: 1)) }
+    }
+
+    @Test func localRunNamesTheFailingPartyAndStopsTheOthersAtOnce() throws {
+        let start = ContinuousClock.now
+        let inputs: [PlayerID: [String: NPYArray]] = [B.alice: ["x": npy([1, 2, 3], [3])], B.bob: ["y": Self.goodY]]
+        let error = try #require(throws: LocalRunError.self) {
+            try LocalRun.run(
+                Self.program(), inputs: inputs, options: LocalRunOptions(seed: 1, receiveTimeout: .seconds(30)))
+        }
+        #expect(error.party == B.alice)
+        #expect(error.error == .inputShape(player: "alice", name: "x", expected: Shape([2, 3]), found: [3]))
+        #expect("\(error)" == "alice: input 'x' of player 'alice' has shape [3], the program expects [2, 3]")
+        // The servers were waiting for alice's shares: closing the network released them, no timeout.
+        #expect(ContinuousClock.now - start < .seconds(10))
+    }
+
+    @Test func othersTimeOutWhenTheNetworkStaysOpen() {
+        let inputs: [PlayerID: [String: NPYArray]] = [B.alice: [:], B.bob: ["y": Self.goodY]]
+        let start = ContinuousClock.now
+        let (outcomes, _) = runWithoutClosing(Self.program(), inputs: inputs, timeout: .milliseconds(300))
+        #expect(ContinuousClock.now - start < .seconds(10))
+        guard case .failure(let aliceError) = outcomes[3] else {
+            Issue.record("alice should fail")
+            return
+        }
+        #expect(aliceError == .missingInput(player: "alice", name: "x"))
+        for server in [0, 1] {
+            guard case .failure(let error) = outcomes[server] else {
+                Issue.record("server\(server) should time out")
+                continue
+            }
+            #expect(error == .transport(.timedOut(peer: "alice", phase: .online, round: 0, seconds: 0.3)))
+            #expect("\(error)" == "timed out after 0.3 s waiting for alice in online round 0")
+        }
+    }
+
+    @Test func failureMidRunNamesTheInstruction() throws {
+        // bob computes log of a revealed negative value and tries to share it: NaN cannot be encoded.
+        var b = ProgramBuilder()
+        let (x, readX) = b.input(B.alice, "x", [2])
+        b.online(readX)
+        b.nextRound()
+        guard case .private(let xr) = x else { return }
+        let revealed = b.makeLocal([2], owner: B.bob), logged = b.makeLocal([2], owner: B.bob)
+        let shared = b.makePrivate([2])
+        b.online(.reveal(dst: revealed, src: xr, player: B.bob))
+        b.nextRound()
+        b.online(.map(dst: .local(logged), src: .local(revealed), function: .log), .share(dst: shared, src: logged))
+        b.nextRound()
+        b.online(b.output(B.alice, "y", .private(shared)))
+        let error = try #require(throws: LocalRunError.self) {
+            try LocalRun.run(b.program, inputs: [B.alice: ["x": npy([1, -1], [2])]], options: LocalRunOptions(seed: 1))
+        }
+        #expect(error.party == B.bob)
+        #expect(error.error.instruction == 3)
+        #expect(error.description.hasPrefix("bob: instruction 0003: element 1 of l1 is NaN"))
+    }
+
+    @Test func inputSharesAreMaskedAndDependOnTheSeed() {
+        var b = ProgramBuilder()
+        let (_, readX) = b.input(B.alice, "x", [32])
+        b.online(readX)
+        let values = [Double](repeating: 1, count: 32)
+        let (outcomes, transports) = runWithoutClosing(
+            b.program, inputs: [B.alice: ["x": npy(values, [32])]], timeout: .seconds(5))
+        for outcome in outcomes {
+            if case .failure(let error) = outcome { Issue.record("\(error)") }
+        }
+        let frames = transports[3].sent
+        #expect(frames.map(\.receiver) == [.server0, .server1])
+        let share0 = PayloadReader(frames[0].payload), share1 = PayloadReader(frames[1].payload)
+        var (r0, r1) = (share0, share1)
+        let s0 = r0.readRingElements(32)!, s1 = r1.readRingElements(32)!
+        #expect(zip(s0, s1).allSatisfy { $0 &+ $1 == 65536 })
+        #expect(Set(s0).count == 32)
+        #expect(!s0.contains(65536))
+    }
+}
