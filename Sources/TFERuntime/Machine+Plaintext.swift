@@ -111,18 +111,11 @@ enum PlaintextFunctions {
         case .exp: return { Foundation.exp($0) }
         case .log: return { Foundation.log($0) }
         case .relu: return { $0 > 0 ? $0 : 0 }
-        case .reluApprox: return reluApprox
+        // The polynomial private `relu_approx` evaluates, so that plaintext and private values agree.
+        case .reluApprox: return { Approximations.reluApprox($0) }
         case .square: return { $0 * $0 }
+        case .reciprocal: return { 1 / $0 }
         }
-    }
-
-    /// The polynomial private `relu_approx` evaluates, so that plaintext and private values agree:
-    /// `x / 2 + (a0 + a1 u² + a2 u⁴) / 2` with `u = x / 8`, a least-squares fit of `|x|` on [-8, 8].
-    /// TODO: use TFEBytecode's shared coefficient table once it lands, so the two cannot drift apart.
-    static func reluApprox(_ x: Double) -> Double {
-        let a = [0.9375046871484386, 13.124934377953075, -6.562401566601465]
-        let t = (x / 8) * (x / 8)
-        return x / 2 + (a[0] + a[1] * t + a[2] * t * t) / 2
     }
 
     static func comparison(_ comparison: Comparison) -> @Sendable (Double, Double) -> Bool {
