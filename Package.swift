@@ -5,6 +5,7 @@ let package = Package(
     name: "tfe",
     products: [
         .executable(name: "tfec", targets: ["tfec"]),
+        .executable(name: "tfe-vm", targets: ["tfe-vm"]),
     ],
     targets: [
         // MARK: - Libraries (dependencies only point down STYLE.md's table)
@@ -19,6 +20,7 @@ let package = Package(
 
         // MARK: - Executables
         .executableTarget(name: "tfec", dependencies: ["TFECommands"]),
+        .executableTarget(name: "tfe-vm", dependencies: ["TFECommands"]),
         .executableTarget(name: "tfe-bench", dependencies: ["TFECore", "TFEFrontend"]),
 
         // MARK: - Tests

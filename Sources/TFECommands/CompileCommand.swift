@@ -1,9 +1,11 @@
 import Foundation
+import TFEBytecode
 import TFECore
 import TFEFrontend
+import TFELowering
 
-/// `tfec check` and `tfec compile`: read a `.tfe` file, run the front end, print diagnostics and the
-/// requested listing.
+/// `tfec check` and `tfec compile`: read a `.tfe` file, run the compiler, print diagnostics and write the
+/// requested form.
 public enum CompileCommand {
     static let defineOption = OptionSpec.option("-D", value: "name=value", help: "Override a 'param'.", repeatable: true)
 
@@ -14,66 +16,107 @@ public enum CompileCommand {
         options: [defineOption])
 
     public static let compileSpec = CommandSpec(
-        tool: "tfec", name: "compile", overview: "Compile a .tfe program.",
+        tool: "tfec", name: "compile", overview: "Compile a .tfe program to tfe bytecode.",
         arguments: [ArgumentSpec("input", help: "The .tfe source file.")],
         options: [
-            .option("--output", short: "o", value: "output", help: "Where to write the result.",
-                    defaultText: "standard output"),
-            .option("--emit", value: "emit", help: "ast (the checked program) or tokens.", defaultText: "ast",
-                    allowedValues: ["ast", "tokens"]),
+            .option("--output", short: "o", value: "output", help: "Where to write bytecode.",
+                    defaultText: "<input>.tfeb"),
+            .option("--emit", value: "emit", help: "bytecode, asm, ast or tokens.", defaultText: "bytecode",
+                    allowedValues: ["bytecode", "asm", "ast", "tokens"]),
             defineOption,
+            .flag("-O0", help: "Skip optional passes such as round batching."),
+            .flag("--stats", help: "Print rounds and bytes before and after optimisation."),
+            .option("--stats-json", value: "file", help: "Write the predicted rounds and bytes as JSON."),
         ])
 
     /// `tfec check FILE`: diagnostics only; exit 1 when there is an error.
     public static func runCheck(_ arguments: ParsedArguments, console: Console) -> ExitCode {
-        switch load(arguments, console: console) {
+        let input: Input
+        switch readInput(arguments, console: console) {
+        case .success(let read): input = read
         case .failure(let code): return code
-        case .success(let loaded): return report(loaded, console: console)
+        }
+        let result = Frontend.check(input.source, options: CheckOptions(overrides: input.overrides))
+        if let code = rejectUnusedOverrides(input, result, arguments, console) { return code }
+        return report(result.diagnostics, input.source, console)
+    }
+
+    /// `tfec compile FILE [--emit bytecode|asm|ast|tokens] [-o FILE] [-O0] [--stats] [--stats-json FILE]`.
+    public static func runCompile(_ arguments: ParsedArguments, console: Console) -> ExitCode {
+        let input: Input
+        switch readInput(arguments, console: console) {
+        case .success(let read): input = read
+        case .failure(let code): return code
+        }
+        let emit = arguments.value("--emit") ?? "bytecode"
+        let output = arguments.value("--output")
+        switch emit {
+        case "tokens":
+            var diagnostics = Diagnostics()
+            let tokens = Lexer.tokenize(input.source, into: &diagnostics)
+            guard !diagnostics.hasErrors else { return report(diagnostics, input.source, console) }
+            let text = tokens.map { token in
+                let (line, column) = input.source.location(of: token.range.start)
+                return "\(line):\(column) \(token.kind) \(input.source.text(token.range).debugDescription)"
+            }.joined(separator: "\n") + "\n"
+            return write(Data(text.utf8), to: output, console: console)
+        case "ast":
+            let result = Frontend.check(input.source, options: CheckOptions(overrides: input.overrides))
+            if let code = rejectUnusedOverrides(input, result, arguments, console) { return code }
+            let code = report(result.diagnostics, input.source, console)
+            guard code == .success else { return code }
+            return write(Data(result.program.listing.utf8), to: output, console: console)
+        default:
+            let optimize = !arguments.isSet("-O0")
+            var options = CompilerOptions(check: CheckOptions(overrides: input.overrides), optimize: optimize)
+            let result = Compiler.compile(input.source, options: options)
+            if let code = rejectUnusedOverrides(input, result.frontend, arguments, console) { return code }
+            let code = report(result.diagnostics, input.source, console)
+            guard code == .success, let program = result.program else { return code == .success ? .failure : code }
+            do {
+                try Verifier.verify(program)
+            } catch {
+                console.writeError("tfec: internal error in pass '\(optimize ? "batch-rounds" : "lower")': \(error)\n")
+                return .internal
+            }
+            if arguments.isSet("--stats") {
+                options.optimize = false
+                let unoptimized = optimize ? Compiler.compile(input.source, options: options).program : program
+                console.write(StatsTable.render(before: unoptimized.map(CostModel.cost(of:)),
+                                                after: CostModel.cost(of: program), players: program.players))
+            }
+            if let path = arguments.value("--stats-json") {
+                let json = CostModel.cost(of: program).json(players: program.players)
+                let code = write(Data(json.utf8), to: path, console: console)
+                guard code == .success else { return code }
+            }
+            if emit == "asm" { return write(Data(program.asm.utf8), to: output, console: console) }
+            let destination = output ?? defaultBytecodePath(for: input.path)
+            return write(Data(program.encoded()), to: destination, console: console)
         }
     }
 
-    /// `tfec compile FILE --emit ast|tokens [-o FILE]`.
-    public static func runCompile(_ arguments: ParsedArguments, console: Console) -> ExitCode {
-        let emit = arguments.value("--emit") ?? "ast"
-        switch load(arguments, console: console) {
-        case .failure(let code):
-            return code
-        case .success(let loaded):
-            let text: String
-            if emit == "tokens" {
-                var diagnostics = Diagnostics()
-                let tokens = Lexer.tokenize(loaded.source, into: &diagnostics)
-                guard !diagnostics.hasErrors else {
-                    console.writeError(render(diagnostics.sorted, loaded.source, console))
-                    return .failure
-                }
-                text = tokens.map { token in
-                    let (line, column) = loaded.source.location(of: token.range.start)
-                    return "\(line):\(column) \(token.kind) \(loaded.source.text(token.range).debugDescription)"
-                }.joined(separator: "\n") + "\n"
-            } else {
-                let code = report(loaded, console: console)
-                guard code == .success else { return code }
-                text = loaded.result.program.listing
-            }
-            return write(text, to: arguments.value("--output"), console: console)
-        }
+    /// `prog.tfe` → `prog.tfeb`, next to the source.
+    static func defaultBytecodePath(for path: String) -> String {
+        (path.hasSuffix(".tfe") ? String(path.dropLast(4)) : path) + ".tfeb"
     }
 
     // MARK: - Shared steps
 
-    struct Loaded {
+    struct Input {
+        var path: String
         var source: SourceFile
-        var result: Frontend.Result
+        var overrides: [String: Int]
     }
 
-    enum LoadResult {
-        case success(Loaded)
+    /// An input, or the exit code after its problem was printed.
+    enum InputResult {
+        case success(Input)
         case failure(ExitCode)
     }
 
-    /// Reads the file, parses `-D`, runs the front end, and checks that every override named a param.
-    static func load(_ arguments: ParsedArguments, console: Console) -> LoadResult {
+    /// Reads the source file and parses `-D NAME=VALUE`.
+    static func readInput(_ arguments: ParsedArguments, console: Console) -> InputResult {
         guard let path = arguments.argument("input") else { return .failure(.usage) }
         var overrides: [String: Int] = [:]
         for define in arguments.values("-D") {
@@ -86,61 +129,92 @@ public enum CompileCommand {
             }
             overrides[parts[0]] = value
         }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            var isDirectory: ObjCBool = false
-            let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-            let reason = !exists ? "no such file" : isDirectory.boolValue ? "it is a directory" : "permission denied"
-            console.writeError("tfec: error: cannot read '\(path)': \(reason)\n")
-            return .failure(.failure)
-        }
-        let source = SourceFile(path: path, bytes: [UInt8](data))
-        let result = Frontend.check(source, options: CheckOptions(overrides: overrides))
-        if !result.diagnostics.hasErrors {
-            for name in overrides.keys.sorted() where !result.usedOverrides.contains(name) {
-                let params = result.ast.topLevel.compactMap { id -> String? in
-                    if case .param(let param, _) = result.ast[id].kind { return result.ast.name(param.symbol) }
-                    return nil
-                }
-                let hint = Suggestion.closest(to: name, in: params).map { ". Did you mean '\($0)'?" } ?? ""
-                let failure = arguments.command.failure(
-                    .malformedValue("\(name)=\(overrides[name]!)", option: "-D <name=value>",
-                                    expected: "the name of a 'param' of \(path)\(hint)"))
-                console.writeError(failure.rendered)
-                return .failure(.usage)
+        guard let bytes = readFile(path, tool: "tfec", console: console) else { return .failure(.failure) }
+        return .success(Input(path: path, source: SourceFile(path: path, bytes: bytes), overrides: overrides))
+    }
+
+    /// Reads a whole file, or prints one line saying why it cannot.
+    static func readFile(_ path: String, tool: String, console: Console) -> [UInt8]? {
+        if let data = FileManager.default.contents(atPath: path) { return [UInt8](data) }
+        var isDirectory: ObjCBool = false
+        let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+        let reason = !exists ? "no such file" : isDirectory.boolValue ? "it is a directory" : "permission denied"
+        console.writeError("\(tool): error: cannot read '\(path)': \(reason)\n")
+        return nil
+    }
+
+    /// A `-D` naming no param of a program that checked is a command-line mistake (exit 64).
+    static func rejectUnusedOverrides(_ input: Input, _ result: Frontend.Result, _ arguments: ParsedArguments,
+                                      _ console: Console) -> ExitCode? {
+        guard !result.diagnostics.hasErrors else { return nil }
+        for name in input.overrides.keys.sorted() where !result.usedOverrides.contains(name) {
+            let params = result.ast.topLevel.compactMap { id -> String? in
+                if case .param(let param, _) = result.ast[id].kind { return result.ast.name(param.symbol) }
+                return nil
             }
+            let hint = Suggestion.closest(to: name, in: params).map { ". Did you mean '\($0)'?" } ?? ""
+            let failure = arguments.command.failure(
+                .malformedValue("\(name)=\(input.overrides[name]!)", option: "-D <name=value>",
+                                expected: "the name of a 'param' of \(input.path)\(hint)"))
+            console.writeError(failure.rendered)
+            return .usage
         }
-        return .success(Loaded(source: source, result: result))
+        return nil
     }
 
     /// Prints the diagnostics; exit 1 if any is an error.
-    static func report(_ loaded: Loaded, console: Console) -> ExitCode {
-        let diagnostics = loaded.result.diagnostics
-        if !diagnostics.all.isEmpty { console.writeError(render(diagnostics.sorted, loaded.source, console)) }
+    static func report(_ diagnostics: Diagnostics, _ source: SourceFile, _ console: Console) -> ExitCode {
+        if !diagnostics.all.isEmpty {
+            console.writeError(DiagnosticRenderer(source: source, colored: console.isColorEnabled).render(diagnostics.sorted))
+        }
         return diagnostics.hasErrors ? .failure : .success
     }
 
-    static func render(_ diagnostics: [Diagnostic], _ source: SourceFile, _ console: Console) -> String {
-        DiagnosticRenderer(source: source, colored: console.isColorEnabled).render(diagnostics)
-    }
-
-    static func write(_ text: String, to path: String?, console: Console) -> ExitCode {
+    /// Writes to a file, or to standard output when no path is given.
+    static func write(_ data: Data, to path: String?, console: Console, tool: String = "tfec") -> ExitCode {
         guard let path else {
-            console.write(text)
+            console.write(String(decoding: data, as: UTF8.self))
             return .success
         }
         do {
-            try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+            try data.write(to: URL(fileURLWithPath: path), options: .atomic)
             return .success
         } catch {
-            console.writeError("tfec: error: cannot write '\(path)': \(error.localizedDescription)\n")
+            console.writeError("\(tool): error: cannot write '\(path)': \(error.localizedDescription)\n")
             return .failure
         }
     }
 }
 
+/// The `--stats` table: rounds and bytes per phase and link, without and with optimisation.
+enum StatsTable {
+    static func render(before: Cost?, after: Cost, players: [String]) -> String {
+        func pad(_ text: String, _ width: Int) -> String {
+            text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
+        }
+        func cell(_ value: Int?) -> String { value.map(String.init) ?? "-" }
+        var lines = [pad("", 28) + pad("-O0", 14) + "optimized"]
+        for phase in [Phase.online, .offline] {
+            lines.append(pad("\(phase.rawValue) rounds", 28) + pad(cell(before?.rounds[phase]), 14)
+                         + cell(after.rounds[phase]))
+        }
+        for phase in [Phase.online, .offline] {
+            lines.append(pad("\(phase.rawValue) bytes", 28) + pad(cell(before?.bytes(in: phase)), 14)
+                         + cell(after.bytes(in: phase)))
+        }
+        let links = Set(after.bytes.keys).union(before?.bytes.keys.map { $0 } ?? []).sorted()
+        for link in links {
+            let name = "  \(players[link.from.rawValue]) -> \(players[link.to.rawValue]) (\(link.phase.rawValue))"
+            lines.append(pad(name, 28) + pad(cell(before?.bytes[link]), 14) + cell(after.bytes[link]))
+        }
+        lines.append(pad("total bytes", 28) + pad(cell(before?.totalBytes), 14) + String(after.totalBytes))
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
+
 /// The `tfec` tool: its subcommands and entry point.
 public enum Tfec {
-    public static let version = "0.1.0"
+    public static let version = "0.2.0"
 
     public static let tool = ToolSpec(
         name: "tfec", overview: "The tfe compiler: checks and compiles .tfe programs for encrypted machine learning.",

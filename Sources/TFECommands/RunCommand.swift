@@ -1,0 +1,275 @@
+import Foundation
+import TFEBytecode
+import TFECore
+import TFEFrontend
+import TFELowering
+import TFERuntime
+
+/// `tfe-vm run` and `tfe-vm dis`: load a program (bytecode, or a `.tfe` compiled on the fly), run every
+/// player on its own thread, and write each player's outputs.
+public enum RunCommand {
+    public static let runSpec = CommandSpec(
+        tool: "tfe-vm", name: "run", overview: "Run a program with every player in this process.",
+        arguments: [ArgumentSpec("program", help: "A .tfeb bytecode file, or a .tfe source to compile first.")],
+        options: [
+            .option("--input", value: "player:name=file.npy", help: "An input file; PLAYER=FILE.npz gives several.",
+                    repeatable: true),
+            .option("--out", value: "dir", help: "Write each output as DIR/PLAYER/NAME.npy."),
+            .option("-D", value: "name=value", help: "Override a 'param' (for a .tfe source).", repeatable: true),
+            .flag("-O0", help: "Skip optional passes (for a .tfe source)."),
+            .flag("--stats", help: "Print rounds, bytes per link and time per phase."),
+            .option("--stats-json", value: "file", help: "Write the measured rounds and bytes as JSON."),
+            .option("--timeout", value: "seconds", help: "How long a player waits for a message.", defaultText: "30"),
+            .option("--seed", value: "n", help: "Deterministic randomness (for tests only).", hidden: true),
+        ])
+
+    public static let disSpec = CommandSpec(
+        tool: "tfe-vm", name: "dis", overview: "Print a bytecode file as asm.",
+        arguments: [ArgumentSpec("program", help: "The .tfeb bytecode file.")])
+
+    /// `tfe-vm dis FILE.tfeb`.
+    public static func runDis(_ arguments: ParsedArguments, console: Console) -> ExitCode {
+        guard let path = arguments.argument("program") else { return .usage }
+        switch loadBytecode(path, console: console) {
+        case .success(let program):
+            console.write(program.asm)
+            return .success
+        case .failure(let code):
+            return code
+        }
+    }
+
+    /// `tfe-vm run FILE [--input ...] [--out DIR] [--stats] [--stats-json FILE]`.
+    public static func runRun(_ arguments: ParsedArguments, console: Console) -> ExitCode {
+        guard let path = arguments.argument("program") else { return .usage }
+        let program: Program
+        switch loadProgram(path, arguments, console: console) {
+        case .success(let loaded): program = loaded
+        case .failure(let code): return code
+        }
+        let inputs: [PlayerID: [String: NPYArray]]
+        switch readInputs(arguments.values("--input"), program: program, arguments: arguments, console: console) {
+        case .success(let read): inputs = read
+        case .failure(let code): return code
+        }
+        var options = LocalRunOptions()
+        if let seed = arguments.value("--seed") {
+            guard let value = UInt64(seed) else {
+                console.writeError(arguments.command.failure(.malformedValue(seed, option: "--seed <n>",
+                                                                             expected: "an unsigned integer")).rendered)
+                return .usage
+            }
+            options.seed = value
+        }
+        if let timeout = arguments.value("--timeout") {
+            guard let seconds = Double(timeout), seconds > 0, seconds <= 86_400 else {
+                console.writeError(arguments.command.failure(.malformedValue(timeout, option: "--timeout <seconds>",
+                                                                             expected: "a positive number of seconds")).rendered)
+                return .usage
+            }
+            options.receiveTimeout = .milliseconds(Int(seconds * 1000))
+        }
+        let players = program.players.enumerated().map { "\($0.element)" }.joined(separator: ", ")
+        console.writeError("tfe-vm: running \(program.name) (\(program.protocolKind.rawValue)) with players \(players)\n")
+        let result: LocalRunResult
+        do {
+            result = try LocalRun.run(program, inputs: inputs, options: options)
+        } catch {
+            console.writeError("tfe-vm: error: \(describe(error, in: program))\n")
+            return .failure
+        }
+        for party in result.parties {
+            for line in party.printed { console.write("[\(program.players[party.party.rawValue])] \(line)\n") }
+        }
+        if let directory = arguments.value("--out") {
+            let code = writeOutputs(result, program: program, to: directory, console: console)
+            guard code == .success else { return code }
+        }
+        console.write(summary(result, program: program, outputDirectory: arguments.value("--out")))
+        if arguments.isSet("--stats") { console.write(stats(result, program: program)) }
+        if let statsPath = arguments.value("--stats-json") {
+            let code = CompileCommand.write(Data(result.cost.json(players: program.players).utf8), to: statsPath,
+                                            console: console, tool: "tfe-vm")
+            guard code == .success else { return code }
+        }
+        return .success
+    }
+
+    // MARK: - Loading
+
+    enum Loaded<Value> {
+        case success(Value)
+        case failure(ExitCode)
+    }
+
+    static func loadProgram(_ path: String, _ arguments: ParsedArguments, console: Console) -> Loaded<Program> {
+        guard path.hasSuffix(".tfe") else {
+            if !arguments.values("-D").isEmpty {
+                console.writeError(arguments.command.failure(.malformedValue(
+                    arguments.values("-D")[0], option: "-D <name=value>",
+                    expected: "a .tfe source to apply it to; '\(path)' is already compiled")).rendered)
+                return .failure(.usage)
+            }
+            return loadBytecode(path, console: console)
+        }
+        guard let bytes = CompileCommand.readFile(path, tool: "tfe-vm", console: console) else {
+            return .failure(.failure)
+        }
+        var overrides: [String: Int] = [:]
+        for define in arguments.values("-D") {
+            let parts = define.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty, let value = Int(parts[1]) else {
+                console.writeError(arguments.command.failure(.malformedValue(
+                    define, option: "-D <name=value>", expected: "NAME=INTEGER, as in -D batch=100")).rendered)
+                return .failure(.usage)
+            }
+            overrides[parts[0]] = value
+        }
+        let source = SourceFile(path: path, bytes: bytes)
+        let options = CompilerOptions(check: CheckOptions(overrides: overrides), optimize: !arguments.isSet("-O0"))
+        let result = Compiler.compile(source, options: options)
+        let code = CompileCommand.report(result.diagnostics, source, console)
+        guard code == .success, let program = result.program else { return .failure(.failure) }
+        let input = CompileCommand.Input(path: path, source: source, overrides: overrides)
+        if let code = CompileCommand.rejectUnusedOverrides(input, result.frontend, arguments, console) {
+            return .failure(code)
+        }
+        return .success(program)
+    }
+
+    static func loadBytecode(_ path: String, console: Console) -> Loaded<Program> {
+        guard let bytes = CompileCommand.readFile(path, tool: "tfe-vm", console: console) else {
+            return .failure(.failure)
+        }
+        do {
+            let program = try Program.decode(bytes)
+            try Verifier.verify(program)
+            return .success(program)
+        } catch {
+            console.writeError("tfe-vm: error: \(path): \(error)\n")
+            return .failure(.failure)
+        }
+    }
+
+    /// `--input client:x=x.npy` and `--input model_owner=weights.npz`, grouped by player.
+    static func readInputs(_ specs: [String], program: Program, arguments: ParsedArguments, console: Console)
+        -> Loaded<[PlayerID: [String: NPYArray]]>
+    {
+        var inputs: [PlayerID: [String: NPYArray]] = [:]
+        for spec in specs {
+            guard let equal = spec.firstIndex(of: "="), equal != spec.startIndex else {
+                console.writeError(arguments.command.failure(.malformedValue(
+                    spec, option: "--input <player:name=file.npy>",
+                    expected: "PLAYER:NAME=FILE.npy or PLAYER=FILE.npz")).rendered)
+                return .failure(.usage)
+            }
+            let target = String(spec[..<equal]), path = String(spec[spec.index(after: equal)...])
+            let parts = target.split(separator: ":", maxSplits: 1).map(String.init)
+            guard let playerIndex = program.players.firstIndex(of: parts[0]) else {
+                let hint = Suggestion.closest(to: parts[0], in: program.players).map { "; did you mean '\($0)'?" } ?? ""
+                console.writeError("tfe-vm: error: --input \(spec): \(program.name) has no player '\(parts[0])'\(hint)\n")
+                return .failure(.failure)
+            }
+            let player = PlayerID(playerIndex)
+            do {
+                let data = try Data(contentsOf: URL(fileURLWithPath: path))
+                if parts.count == 2 {
+                    inputs[player, default: [:]][parts[1]] = try NPY.read(data)
+                } else {
+                    for member in try NPZ.read(data) { inputs[player, default: [:]][member.name] = member.array }
+                }
+            } catch let error as NPYError {
+                console.writeError("tfe-vm: error: \(path) (input of '\(parts[0])'): \(error)\n")
+                return .failure(.failure)
+            } catch {
+                console.writeError("tfe-vm: error: cannot read '\(path)' (input of '\(parts[0])'): "
+                                   + "\(error.localizedDescription)\n")
+                return .failure(.failure)
+            }
+        }
+        return .success(inputs)
+    }
+
+    // MARK: - Results
+
+    static func writeOutputs(_ result: LocalRunResult, program: Program, to directory: String, console: Console)
+        -> ExitCode
+    {
+        let manager = FileManager.default
+        for party in result.parties {
+            for (name, value) in party.outputs.sorted(by: { $0.key < $1.key }) {
+                let folder = URL(fileURLWithPath: directory).appendingPathComponent(program.players[party.party.rawValue])
+                do {
+                    try manager.createDirectory(at: folder, withIntermediateDirectories: true)
+                    try NPY.encode(value.array).write(to: folder.appendingPathComponent(name + ".npy"), options: .atomic)
+                } catch {
+                    console.writeError("tfe-vm: error: cannot write \(folder.path)/\(name).npy: \(error)\n")
+                    return .failure
+                }
+            }
+        }
+        return .success
+    }
+
+    static func summary(_ result: LocalRunResult, program: Program, outputDirectory: String?) -> String {
+        let megabytes = Double(result.cost.totalBytes) / 1_000_000
+        var text = "ran \(program.name): \(result.cost.rounds[.online] ?? 0) online rounds, "
+            + "\(result.cost.rounds[.offline] ?? 0) offline, "
+            + String(format: "%.3f MB sent, %.3f s\n", megabytes, seconds(result.phaseTimes.values.reduce(.zero, +)))
+        for party in result.parties {
+            for (name, value) in party.outputs.sorted(by: { $0.key < $1.key }) {
+                let player = program.players[party.party.rawValue]
+                let place = outputDirectory.map { " -> \($0)/\(player)/\(name).npy" } ?? ""
+                text += "  \(player) received '\(name)' \(value.shape)\(place)\n"
+            }
+        }
+        return text
+    }
+
+    static func stats(_ result: LocalRunResult, program: Program) -> String {
+        var lines = ["measured:"]
+        for phase in [Phase.offline, .online] {
+            lines.append("  \(phase.rawValue): \(result.cost.rounds[phase] ?? 0) rounds, "
+                         + "\(result.cost.bytes(in: phase)) bytes, "
+                         + String(format: "%.3f s", seconds(result.phaseTimes[phase] ?? .zero)))
+        }
+        for link in result.cost.bytes.keys.sorted() {
+            lines.append("  \(program.players[link.from.rawValue]) -> \(program.players[link.to.rawValue]) "
+                         + "(\(link.phase.rawValue)): \(result.cost.bytes[link]!) bytes")
+        }
+        let predicted = CostModel.cost(of: program)
+        lines.append(predicted == result.cost ? "  equal to the compiler's prediction"
+                     : "  DIFFERENT from the compiler's prediction (\(predicted.totalBytes) bytes)")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    /// A failed run: the failing party's error, with the instruction's source location when known.
+    static func describe(_ error: LocalRunError, in program: Program) -> String {
+        var text = error.description
+        if let index = error.error.instruction, program.locations.indices.contains(index) {
+            let location = program.locations[index]
+            if location.line > 0 { text += " (at \(program.name):\(location.line):\(location.column))" }
+        }
+        return text
+    }
+}
+
+/// The `tfe-vm` tool.
+public enum TfeVM {
+    public static let tool = ToolSpec(
+        name: "tfe-vm", overview: "The tfe virtual machine: runs compiled programs over secret shares.",
+        version: Tfec.version, subcommands: [RunCommand.runSpec, RunCommand.disSpec])
+
+    public static func main(_ arguments: [String], console: Console) -> ExitCode {
+        tool.run(arguments, console: console) { parsed, console in
+            switch parsed.command.name {
+            case "dis": return RunCommand.runDis(parsed, console: console)
+            default: return RunCommand.runRun(parsed, console: console)
+            }
+        }
+    }
+}
