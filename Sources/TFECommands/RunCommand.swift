@@ -72,6 +72,8 @@ public enum RunCommand {
         let players = program.players.enumerated().map { "\($0.element)" }.joined(separator: ", ")
         console.writeError("tfe-vm: running \(program.name) (\(program.protocolKind.rawValue)) with players \(players)\n")
         let result: LocalRunResult
+        let clock = ContinuousClock()
+        let start = clock.now
         do {
             result = try LocalRun.run(program, inputs: inputs, options: options)
         } catch {
@@ -85,7 +87,8 @@ public enum RunCommand {
             let code = writeOutputs(result, program: program, to: directory, console: console)
             guard code == .success else { return code }
         }
-        console.write(summary(result, program: program, outputDirectory: arguments.value("--out")))
+        let elapsed = clock.now - start
+        console.write(summary(result, program: program, outputDirectory: arguments.value("--out"), wallTime: elapsed))
         if arguments.isSet("--stats") { console.write(stats(result, program: program)) }
         if let statsPath = arguments.value("--stats-json") {
             let code = CompileCommand.write(Data(result.cost.json(players: program.players).utf8), to: statsPath,
@@ -211,11 +214,13 @@ public enum RunCommand {
         return .success
     }
 
-    static func summary(_ result: LocalRunResult, program: Program, outputDirectory: String?) -> String {
+    static func summary(_ result: LocalRunResult, program: Program, outputDirectory: String?, wallTime: Duration)
+        -> String
+    {
         let megabytes = Double(result.cost.totalBytes) / 1_000_000
         var text = "ran \(program.name): \(result.cost.rounds[.online] ?? 0) online rounds, "
             + "\(result.cost.rounds[.offline] ?? 0) offline, "
-            + String(format: "%.3f MB sent, %.3f s\n", megabytes, seconds(result.phaseTimes.values.reduce(.zero, +)))
+            + String(format: "%.3f MB sent, %.3f s\n", megabytes, seconds(wallTime))
         for party in result.parties {
             for (name, value) in party.outputs.sorted(by: { $0.key < $1.key }) {
                 let player = program.players[party.party.rawValue]
