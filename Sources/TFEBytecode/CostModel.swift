@@ -110,6 +110,8 @@ public enum CostModel {
             return [Message(from: s2, to: s1, elements: count(square))]
         case .truncPair(_, let high, let msb):
             return [Message(from: s2, to: s1, elements: count(high) + count(msb))]
+        case .product(let c, _, _, _):
+            return [Message(from: s2, to: s1, elements: count(c))]
         default:
             return []
         }

@@ -36,6 +36,8 @@ extension Opcode {
         case .triple: return [.destination, .destination, .destination, .selector, .integer, .selector]
         case .squarePair: return [.destination, .destination]
         case .truncPair: return [.destination, .destination, .destination]
+        case .mask: return [.destination]
+        case .product: return [.destination, .source, .source, .selector, .integer, .selector]
         }
     }
 }
@@ -78,14 +80,20 @@ extension Instruction {
         case .reveal(let dst, let src, let player): return [r(.local(dst)), s(src), .player(player)]
         case .share(let dst, let src): return [s(dst), r(.local(src))]
         case .triple(let a, let b, let c, let kind):
-            switch kind {
-            case .mul: return [s(a), s(b), s(c), .selector(0), .integer(0), .selector(0)]
-            case .matmul: return [s(a), s(b), s(c), .selector(1), .integer(0), .selector(0)]
-            case .conv2d(let stride, let padding):
-                return [s(a), s(b), s(c), .selector(2), .integer(stride), .selector(paddingCode(padding))]
-            }
+            return [s(a), s(b), s(c)] + tripleKindOperands(kind)
+        case .mask(let a): return [s(a)]
+        case .product(let c, let a, let b, let kind): return [s(c), s(a), s(b)] + tripleKindOperands(kind)
         case .squarePair(let a, let square): return [s(a), s(square)]
         case .truncPair(let r, let high, let msb): return [s(r), s(high), s(msb)]
+        }
+    }
+
+    /// A triple kind as three operands: the kind, then a convolution's stride and padding (zero otherwise).
+    private func tripleKindOperands(_ kind: TripleKind) -> [OperandValue] {
+        switch kind {
+        case .mul: return [.selector(0), .integer(0), .selector(0)]
+        case .matmul: return [.selector(1), .integer(0), .selector(0)]
+        case .conv2d(let stride, let padding): return [.selector(2), .integer(stride), .selector(paddingCode(padding))]
         }
     }
 
@@ -135,6 +143,16 @@ extension Instruction {
         func string(_ i: Int) -> String? {
             if case .string(let value) = values[i] { return value }
             return nil
+        }
+        /// A triple kind from three operands; element-wise and matrix kinds leave the window slots zero.
+        func tripleKind(_ i: Int) -> TripleKind? {
+            guard let code = selector(i), let stride = int(i + 1) else { return nil }
+            switch code {
+            case 0 where stride == 0 && selector(i + 2) == 0: return .mul
+            case 1 where stride == 0 && selector(i + 2) == 0: return .matmul
+            case 2: return padding(i + 2).map { .conv2d(stride: stride, padding: $0) }
+            default: return nil
+            }
         }
         var result: Instruction?
         switch opcode {
@@ -210,15 +228,14 @@ extension Instruction {
         case .share:
             if let dst = s(0), let src = l(1) { result = .share(dst: dst, src: src) }
         case .triple:
-            guard let a = s(0), let b = s(1), let c = s(2), let code = selector(3), let stride = int(4) else { return nil }
-            // Element-wise and matrix triples leave the window slots zero.
-            let unusedSlotsClear = stride == 0 && selector(5) == 0
-            switch code {
-            case 0 where unusedSlotsClear: result = .triple(a: a, b: b, c: c, kind: .mul)
-            case 1 where unusedSlotsClear: result = .triple(a: a, b: b, c: c, kind: .matmul)
-            case 2:
-                if let pad = padding(5) { result = .triple(a: a, b: b, c: c, kind: .conv2d(stride: stride, padding: pad)) }
-            default: return nil
+            if let a = s(0), let b = s(1), let c = s(2), let kind = tripleKind(3) {
+                result = .triple(a: a, b: b, c: c, kind: kind)
+            }
+        case .mask:
+            if let a = s(0) { result = .mask(a) }
+        case .product:
+            if let c = s(0), let a = s(1), let b = s(2), let kind = tripleKind(3) {
+                result = .product(c: c, a: a, b: b, kind: kind)
             }
         case .squarePair:
             if let a = s(0), let square = s(1) { result = .squarePair(a: a, square: square) }

@@ -104,6 +104,8 @@ public enum Instruction: Hashable, Sendable {
     case triple(a: PrivateRegister, b: PrivateRegister, c: PrivateRegister, kind: TripleKind)
     case squarePair(a: PrivateRegister, square: PrivateRegister)
     case truncPair(r: PrivateRegister, high: PrivateRegister, msb: PrivateRegister)
+    case mask(PrivateRegister)
+    case product(c: PrivateRegister, a: PrivateRegister, b: PrivateRegister, kind: TripleKind)
 
     public var opcode: Opcode {
         switch self {
@@ -134,6 +136,8 @@ public enum Instruction: Hashable, Sendable {
         case .triple: return .triple
         case .squarePair: return .squarePair
         case .truncPair: return .truncPair
+        case .mask: return .mask
+        case .product: return .product
         }
     }
 

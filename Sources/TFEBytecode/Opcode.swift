@@ -100,6 +100,14 @@ public enum Opcode: UInt8, CaseIterable, Sendable {
     /// `s0, s1, s2 = truncpair [100, 512]`: shares of a random r, of `r >> frac` and of `msb(r)`; r's
     /// shares come from seeds, server2 sends server1 its shares of the other two (2n elements).
     case truncPair = 50
+    /// `s0 = mask`: a random mask a for one private value; server0's and server1's shares come from their
+    /// seeds with server2, which keeps a. Every product of that value reuses the mask, so the masked value
+    /// `x − a` is opened once however many products it takes part in. Cost: none.
+    case mask = 51
+    /// `s2 = product mul s0, s1`: the correlation `c = a ∘ b` (element-wise, `matmul`, or `conv2d`) of two
+    /// masks dealt by `mask`; server0's share of c comes from its seed, server2 sends server1 the correction
+    /// share (n_c elements).
+    case product = 52
 }
 
 /// What an operand slot of an instruction holds; the encoder, decoder, verifier and printer walk these.
@@ -153,6 +161,8 @@ extension Opcode {
         case .triple: return "triple"
         case .squarePair: return "squarepair"
         case .truncPair: return "truncpair"
+        case .mask: return "mask"
+        case .product: return "product"
         }
     }
 

@@ -130,7 +130,7 @@ extension Program {
         case .map(_, _, let function): return function.name
         case .compare(_, _, _, let comparison): return comparison.name
         case .reduce(_, _, let reduction, _): return reduction.name
-        case .triple(_, _, _, let kind):
+        case .triple(_, _, _, let kind), .product(_, _, _, let kind):
             switch kind {
             case .mul: return "mul"
             case .matmul: return "matmul"
@@ -154,14 +154,15 @@ extension Program {
             switch (instruction, slot) {
             case (.sum, _), (.reduce, _): return number == -1 ? "axis=all" : "axis=\(number)"
             case (.poolsum, 2): return "size=\(number)"
-            case (.triple(_, _, _, .conv2d), _), (.conv2d, _), (.poolsum, _): return "stride=\(number)"
-            case (.triple, _): return nil
+            case (.triple(_, _, _, .conv2d), _), (.product(_, _, _, .conv2d), _), (.conv2d, _), (.poolsum, _):
+                return "stride=\(number)"
+            case (.triple, _), (.product, _): return nil
             default: return String(number)
             }
         case .selector(let code):
             switch instruction {
             case .map, .compare, .reduce: return nil
-            case .triple(_, _, _, let kind):
+            case .triple(_, _, _, let kind), .product(_, _, _, let kind):
                 if case .conv2d(_, let padding) = kind, slot == 5 { return "padding=\(padding.rawValue)" }
                 return nil
             case .conv2d(_, _, _, _, let padding), .poolsum(_, _, _, _, let padding):

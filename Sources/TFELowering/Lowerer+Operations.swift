@@ -230,13 +230,32 @@ extension Lowerer {
         }
     }
 
-    /// Beaver's protocol: with a triple (a, b, c = a ∘ b) from server2, open d = x − a and e = y − b in
-    /// one round, then z = c + d ∘ b + a ∘ e + d ∘ e (the last term added by server0 alone).
+    /// The masked form of private values: a mask `a` from server2 and the opened `d = x − a`. A value is
+    /// masked and opened once, however many products it takes part in (TF Encrypted's masked tensors);
+    /// values not yet masked are opened together, in one round.
+    mutating func masked(_ values: [PrivateRegister]) -> [(mask: PrivateRegister, opened: PublicRegister)] {
+        var opens: [Instruction] = []
+        for x in values where maskedForms[x] == nil {
+            let info = info(.private(x))
+            let a = makePrivate(info.element, info.shape)
+            emitPreprocessing(.mask(a))
+            let d = makePrivate(info.element, info.shape)
+            emit(.sub(dst: .private(d), lhs: .private(x), rhs: .private(a)))
+            let opened = makePublic(info.element, info.shape)
+            opens.append(.open(dst: opened, src: d))
+            maskedForms[x] = (a, opened)
+        }
+        if !opens.isEmpty { emitRound(opens) }
+        return values.map { maskedForms[$0]! }
+    }
+
+    /// Beaver's protocol over masked forms: with `c = a_x ∘ a_y` from server2 and the opened `d_x`, `d_y`,
+    /// `x ∘ y = c + d_x ∘ a_y + a_x ∘ d_y + d_x ∘ d_y` (the last term added by server0 alone).
     private mutating func beaver(_ kind: ProductKind, _ x: PrivateRegister, _ y: PrivateRegister, _ type: ValueType)
         -> PrivateRegister
     {
-        let xInfo = info(.private(x)), yInfo = info(.private(y))
-        let a = makePrivate(xInfo.element, xInfo.shape), b = makePrivate(yInfo.element, yInfo.shape)
+        let forms = masked(x == y ? [x] : [x, y])
+        let (ax, dx) = forms[0], (ay, dy) = forms[forms.count - 1]
         let c = makePrivate(type.element, type.shape)
         let tripleKind: TripleKind
         switch kind {
@@ -244,18 +263,13 @@ extension Lowerer {
         case .matmul: tripleKind = .matmul
         case .conv2d(let stride, let padding): tripleKind = .conv2d(stride: stride, padding: padding)
         }
-        emitPreprocessing(.triple(a: a, b: b, c: c, kind: tripleKind))
-        let d = makePrivate(xInfo.element, xInfo.shape), e = makePrivate(yInfo.element, yInfo.shape)
-        emit(.sub(dst: .private(d), lhs: .private(x), rhs: .private(a)))
-        emit(.sub(dst: .private(e), lhs: .private(y), rhs: .private(b)))
-        let openD = makePublic(xInfo.element, xInfo.shape), openE = makePublic(yInfo.element, yInfo.shape)
-        emitRound([.open(dst: openD, src: d), .open(dst: openE, src: e)])
+        emitPreprocessing(.product(c: c, a: ax, b: ay, kind: tripleKind))
         let dB = makeRegister(type.element, type.shape, .private)
-        emit(localProduct(kind, dB, .public(openD), .private(b)))
+        emit(localProduct(kind, dB, .public(dx), .private(ay)))
         let aE = makeRegister(type.element, type.shape, .private)
-        emit(localProduct(kind, aE, .private(a), .public(openE)))
+        emit(localProduct(kind, aE, .private(ax), .public(dy)))
         let dE = makeRegister(type.element, type.shape, .public)
-        emit(localProduct(kind, dE, .public(openD), .public(openE)))
+        emit(localProduct(kind, dE, .public(dx), .public(dy)))
         let partial = makeRegister(type.element, type.shape, .private)
         emit(.add(dst: partial, lhs: .private(c), rhs: dB))
         let partial2 = makeRegister(type.element, type.shape, .private)
@@ -265,26 +279,11 @@ extension Lowerer {
         return z
     }
 
-    /// `x * x` with a square pair (a, a²): open d = x − a, then x² = a² + 2 d a + d², truncated when fixed.
+    /// `x * x`: the same Beaver product with both operands one masked value, truncated when fixed.
     mutating func square(_ x: PrivateRegister, _ type: ValueType) -> PrivateRegister {
-        let shape = info(.private(x)).shape, element = info(.private(x)).element
-        let a = makePrivate(element, shape), aSquared = makePrivate(element, shape)
-        emitPreprocessing(.squarePair(a: a, square: aSquared))
-        let d = makePrivate(element, shape)
-        emit(.sub(dst: .private(d), lhs: .private(x), rhs: .private(a)))
-        let openD = makePublic(element, shape)
-        emitRound([.open(dst: openD, src: d)])
-        let dA = makeRegister(element, shape, .private)
-        emit(.mul(dst: dA, lhs: .public(openD), rhs: .private(a)))
-        let twoDA = makeRegister(element, shape, .private)
-        emit(.add(dst: twoDA, lhs: dA, rhs: dA))
-        let dSquared = makeRegister(element, shape, .public)
-        emit(.mul(dst: dSquared, lhs: .public(openD), rhs: .public(openD)))
-        let partial = makeRegister(element, shape, .private)
-        emit(.add(dst: partial, lhs: .private(aSquared), rhs: twoDA))
-        let raw = makePrivate(element, shape)
-        emit(.add(dst: .private(raw), lhs: partial, rhs: dSquared))
-        return element == .fixed ? truncate(raw) : raw
+        let info = info(.private(x))
+        let raw = beaver(.mul, x, x, ValueType(info.element, info.shape, .private))
+        return info.element == .fixed ? truncate(raw) : raw
     }
 
     /// Removes `frac` fractional bits from a private product (DESIGN.md section 3): server2 deals shares of

@@ -27,6 +27,8 @@ public struct Lowerer {
     var registers: [Register?]
     /// Values that could not be lowered (reported once); what depends on them is skipped silently.
     var failed: [Bool]
+    /// Private values already masked and opened, for reuse by later products.
+    var maskedForms: [PrivateRegister: (mask: PrivateRegister, opened: PublicRegister)] = [:]
     /// Constants materialized per value and register kind (`p` or an owner's `l`), so each is emitted once.
     var constantRegisters: [ConstantKey: Register] = [:]
 

@@ -81,7 +81,7 @@ extension Machine {
             guard isComputeServer, let owner else { return nil }
             return .receive(dst: .private(dst), from: owner)
 
-        case .triple, .squarePair, .truncPair:
+        case .triple, .squarePair, .truncPair, .mask, .product:
             if me == .server2 { try deal(instruction, index: index, outbox: &outbox) }
             return isComputeServer ? .deal(instruction) : nil
 

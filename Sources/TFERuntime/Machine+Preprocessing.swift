@@ -36,6 +36,7 @@ extension Machine {
         let shares0 = seededShares(registers, count: registers.count, seed: seed0, index: index)
         let shares1 = seededShares(registers, count: randomCount, seed: seed1, index: index)
         let random = (0..<randomCount).map { k in zip(shares0[k], shares1[k]).map { $0 &+ $1 } }
+        if case .mask(let a) = instruction { dealtMasks[a] = random[0] }
         let derived = try derivedValues(instruction, random: random, index: index)
         for (k, values) in derived.enumerated() {
             let register = registers[randomCount + k]
@@ -74,6 +75,8 @@ extension Machine {
         case .triple(let a, let b, let c, _): return ([a, b, c], 2)
         case .squarePair(let a, let square): return ([a, square], 1)
         case .truncPair(let r, let high, let msb): return ([r, high, msb], 1)
+        case .mask(let a): return ([a], 1)
+        case .product(let c, _, _, _): return ([c], 0)
         default: return ([], 0)
         }
     }
@@ -89,8 +92,18 @@ extension Machine {
         _ instruction: Instruction, random: [[UInt64]], index: Int
     ) throws(MachineError) -> [[UInt64]] {
         switch instruction {
-        case .triple(let a, let b, _, let kind):
-            let (x, y) = (random[0], random[1])
+        case .mask:
+            return []
+        case .triple(let a, let b, _, let kind), .product(_, let a, let b, let kind):
+            let (x, y): ([UInt64], [UInt64])
+            if case .product = instruction {
+                guard let first = dealtMasks[a], let second = dealtMasks[b] else {
+                    throw .invalidProgram(instruction: index, reason: "'product' of a register that is not a mask")
+                }
+                (x, y) = (first, second)
+            } else {
+                (x, y) = (random[0], random[1])
+            }
             let (xShape, yShape) = (shape(.private(a)), shape(.private(b)))
             let product = try kernel(index) { () throws(NaiveKernels.ShapeError) -> [UInt64] in
                 switch kind {

@@ -109,6 +109,8 @@ public struct Machine {
     /// On server0 and server1: the seed shared with server2. On server2: the seeds shared with server0
     /// and server1.
     var dealerSeeds: [PlayerID: Seed] = [:]
+    /// server2: the masks it dealt, by register, for the products that use them.
+    var dealtMasks: [PrivateRegister: [UInt64]] = [:]
     var result: PartyResult
 
     public init(_ configuration: MachineConfiguration) {

@@ -115,6 +115,11 @@ import Testing
             "s0, s1, s2 = triple conv2d stride=1 padding=VALID"
         ),
         (.squarePair(a: PrivateRegister(0), square: PrivateRegister(1)), "s0, s1 = squarepair"),
+        (.mask(PrivateRegister(4)), "s4 = mask"),
+        (
+            .product(c: PrivateRegister(2), a: PrivateRegister(0), b: PrivateRegister(1), kind: .matmul),
+            "s2 = product matmul s0, s1"
+        ),
         (
             .truncPair(r: PrivateRegister(0), high: PrivateRegister(1), msb: PrivateRegister(2)),
             "s0, s1, s2 = truncpair"

@@ -55,6 +55,9 @@ enum Samples {
             .triple(a: s0, b: sBig, c: s0, kind: .conv2d(stride: -3, padding: .valid)),
             .squarePair(a: sBig, square: s0),
             .truncPair(r: s0, high: sBig, msb: s0),
+            .mask(sBig),
+            .product(c: s0, a: sBig, b: s0, kind: .mul),
+            .product(c: sBig, a: s0, b: sBig, kind: .conv2d(stride: 2, padding: .same)),
         ]
         for function in MapFunction.allCases {
             list.append(.map(dst: .local(l0), src: .public(pBig), function: function))

@@ -31,13 +31,16 @@ struct LoweringTests {
         let cost = CostModel.cost(of: program)
         // Rounds: two inputs, the product's open, the truncation's open, the output.
         #expect(cost.rounds[.online] == 5)
-        #expect(cost.rounds[.offline] == 2)
+        // Unbatched, every preprocessing instruction has its round: masks carry nothing, but the first one
+        // carries server2's seeds; then the product's correlation and the truncation pair.
+        #expect(cost.rounds[.offline] == 3)
         let s0s1 = cost.bytes[Cost.Link(from: .server0, to: .server1, phase: .online)]
         // Product: d and e (12 elements each); truncation: 12 elements; one frame header per round.
         #expect(s0s1 == (12 + 12) * 8 + 16 + 12 * 8 + 16)
-        // Offline: server2 sends server1 the triple's c correction (12) and the truncation's two shares (24).
+        // Offline: server2 sends server1 the seed, the product's c correction (12) and the truncation's two
+        // shares (24), each round in a frame of its own.
         let s2s1 = cost.bytes[Cost.Link(from: .server2, to: .server1, phase: .offline)]
-        #expect(s2s1 == 32 + 12 * 8 + 16 + 24 * 8 + 16)
+        #expect(s2s1 == 32 + 16 + 12 * 8 + 16 + 24 * 8 + 16)
     }
 
     @Test func productWithAPublicConstantIsLocalButTruncated() {
@@ -52,10 +55,31 @@ struct LoweringTests {
         #expect(program.offline.isEmpty)
     }
 
-    @Test func squareUsesASquarePair() {
+    @Test func squareMasksAndOpensItsOperandOnce() {
         let program = Self.lower(Self.header + "x = private_input(alice, [5])\noutput(alice, \"y\", x * x)\n")
         let offline = program.offline.flatMap(\.instructions).map(\.opcode)
-        #expect(offline == [.squarePair, .truncPair])
+        #expect(offline == [.mask, .product, .truncPair])
+        let opens = program.online.flatMap(\.instructions).filter { $0.opcode == .open }
+        #expect(opens.count == 2)  // x − a, and the truncation's
+    }
+
+    @Test func aValueInSeveralProductsIsMaskedAndOpenedOnce() {
+        let program = Self.lower(Self.header + """
+            x = private_input(alice, [4, 4])
+            w = private_input(bob, [4, 4])
+            v = private_input(bob, [4, 4])
+            output(alice, "y", x @ w + x @ v + x * w)
+            """, optimize: true)
+        let offline = program.offline.flatMap(\.instructions).map(\.opcode)
+        #expect(offline.count { $0 == .mask } == 3)
+        #expect(offline.count { $0 == .product } == 3)
+        // Three masked operands opened once each, in one round; three truncations.
+        let opens = program.online.flatMap(\.instructions).filter { $0.opcode == .open }
+        #expect(opens.count == 3 + 3)
+        let cost = CostModel.cost(of: program)
+        let s0s1 = cost.bytes[Cost.Link(from: .server0, to: .server1, phase: .online)] ?? 0
+        // Opened: x, w, v (16 elements each) once, and three truncations of 16; in two rounds.
+        #expect(s0s1 == (3 * 16 + 3 * 16) * 8 + 2 * 16)
     }
 
     @Test func unsupportedOperationsAreReported() {
