@@ -26,12 +26,12 @@ private func write(_ text: String, _ name: String, in directory: URL) throws -> 
 }
 
 private let valid = """
-    protocol securenn
+    protocol pond
     player model_owner, client
     param batch = 4
     w = private_input(model_owner, [3, 2])
     x = private_input(client, [batch, 3])
-    output(client, "y", relu(x @ w))
+    output(client, "y", relu_approx(x @ w))
 
     """
 
@@ -97,8 +97,9 @@ func subcommandHelpIsReachableThreeWays(name: String) {
     (["check"], "Error: Missing expected argument '<input>'"),
     (["check", "a.tfe", "b.tfe"], "Error: Unexpected argument 'b.tfe'"),
     (["compile", "a.tfe", "--emit"], "Error: Missing value for '--emit <emit>'"),
-    (["compile", "a.tfe", "--emit", "asm"],
-     "Error: The value 'asm' is invalid for '--emit <emit>': expected 'ast' or 'tokens'. Did you mean 'ast'?"),
+    (["compile", "a.tfe", "--emit", "asmm"],
+     "Error: The value 'asmm' is invalid for '--emit <emit>': expected 'bytecode', 'asm', 'ast' or 'tokens'. "
+        + "Did you mean 'asm'?"),
 ])
 func usageError(arguments: [String], firstLine: String) {
     let result = tfec(arguments)
@@ -143,7 +144,7 @@ func malformedDefine(define: [String]) throws {
         let path = try write(valid, "valid.tfe", in: directory)
         #expect(tfec(["check", path, "-D", "batch=10"]) == CommandOutput(exitCode: .success))
         #expect(tfec(["check", path, "-Dbatch=10"]) == CommandOutput(exitCode: .success))
-        let listing = tfec(["compile", path, "-D", "batch=7"])
+        let listing = tfec(["compile", path, "--emit", "ast", "-D", "batch=7"])
         #expect(listing.exitCode == .success)
         #expect(listing.output.contains("fixed[7, 3]"), "\(listing.output)")
         // An override is checked like the value it replaces.
@@ -177,7 +178,10 @@ func validFile(subcommand: String) throws {
         let result = tfec([subcommand, path])
         #expect(result.exitCode == .success)
         #expect(result.error.isEmpty)
-        if subcommand == "check" { #expect(result.output.isEmpty) }
+        #expect(result.output.isEmpty)
+        // `compile` writes bytecode next to the source by default.
+        let bytecode = directory.appendingPathComponent("valid.tfeb").path
+        #expect(FileManager.default.fileExists(atPath: bytecode) == (subcommand == "compile"))
     }
 }
 
@@ -242,7 +246,7 @@ func fileWithAnError(subcommand: String) throws {
     }
 }
 
-@Test(arguments: [["--emit", "ast"], [], ["--emit", "tokens"]])
+@Test(arguments: [["--emit", "ast"], ["--emit", "asm"], ["--emit", "tokens"]])
 func outputFileGetsTheListing(emit: [String]) throws {
     try withTemporaryDirectory { directory in
         let path = try write(valid, "valid.tfe", in: directory)
@@ -272,7 +276,7 @@ func outputFileGetsTheListing(emit: [String]) throws {
     try withTemporaryDirectory { directory in
         let path = try write(valid, "valid.tfe", in: directory)
         let target = directory.appendingPathComponent("missing/listing.txt").path
-        let result = tfec(["compile", path, "-o", target])
+        let result = tfec(["compile", path, "--emit", "ast", "-o", target])
         #expect(result.exitCode == .failure)
         #expect(result.error.hasPrefix("tfec: error: cannot write '\(target)'"), "\(result.error)")
     }
