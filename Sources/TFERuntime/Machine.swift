@@ -111,6 +111,8 @@ public struct Machine {
     var dealerSeeds: [PlayerID: Seed] = [:]
     /// server2: the masks it dealt, by register, for the products that use them.
     var dealtMasks: [PrivateRegister: [UInt64]] = [:]
+    /// When each register is last read, so it is freed right after.
+    let liveness: Liveness
     var result: PartyResult
 
     public init(_ configuration: MachineConfiguration) {
@@ -120,6 +122,7 @@ public struct Machine {
         self.fixedPoint = FixedPoint(fractionalBits: configuration.program.fractionalBits)
         self.randomness = configuration.randomness
         self.registers = RegisterFile(program: configuration.program)
+        self.liveness = Liveness(configuration.program)
         self.result = PartyResult(party: configuration.party)
     }
 
@@ -139,6 +142,20 @@ public struct Machine {
             result.phaseTimes[phase] = clock.now - start
         }
         return result
+    }
+
+    /// Frees what an instruction read for the last time, and what it wrote that nothing reads.
+    private mutating func release(after instruction: Instruction, at index: Int) {
+        for register in liveness.released(after: instruction, at: index) {
+            switch register {
+            case .private(let r): registers.privates[r.rawValue] = nil
+            case .public(let r): registers.publics[r.rawValue] = nil
+            case .local(let r): registers.locals[r.rawValue] = nil
+            }
+        }
+        if me == .server2, case .product(_, let a, let b, _) = instruction {
+            for mask in [a, b] where liveness.lastDealerUse[mask] == index { dealtMasks[mask] = nil }
+        }
     }
 
     /// The name of a player, for messages.
@@ -174,15 +191,19 @@ public struct Machine {
             if instruction.communicates {
                 if let step = try begin(instruction, index: index, outbox: &outbox) {
                     pending.append((index, step))
+                } else {
+                    release(after: instruction, at: index)
                 }
             } else if try executes(instruction, index: index) {
                 try execute(instruction, index: index)
+                release(after: instruction, at: index)
             }
         }
         var inbox = try exchange(outbox, plan: plan, phase: phase, number: number)
         if plan.carriesSeeds, isComputeServer { try receiveSeed(from: &inbox) }
         for (index, step) in pending {
             try finish(step, index: index, inbox: &inbox)
+            release(after: round.instructions[index - firstIndex], at: index)
         }
         for (sender, reader) in inbox.sorted(by: { $0.key < $1.key }) where !reader.isAtEnd {
             throw .invalidProgram(
