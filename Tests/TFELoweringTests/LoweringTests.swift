@@ -120,3 +120,95 @@ struct LoweringTests {
         #expect(rounds(4, independent: 0) - rounds(3, independent: 0) == 2)
     }
 }
+
+/// Round batching against an independent model of communication depth, on random dependency graphs.
+struct RoundDepthProperty {
+    /// SplitMix64: small, seeded, reproducible.
+    struct Generator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
+    }
+
+    /// A random program and the online rounds its communication depth implies: an input arrives in round 1;
+    /// an addition is ready when both operands are; a private product opens its masked operands when both
+    /// are ready, then its truncation opens one round later, so it is ready two rounds after its operands;
+    /// a product with a constant only truncates (one round); an output goes out in the round its value is
+    /// ready. The program needs as many rounds as its latest communication.
+    static func randomProgram(seed: UInt64) -> (source: String, depth: Int) {
+        var random = Generator(state: seed)
+        var lines = ["player alice, bob"]
+        var ready: [Int] = []
+        let inputs = 2 + random.below(3)
+        for k in 0..<inputs {
+            lines.append("v\(k) = private_input(\(k % 2 == 0 ? "alice" : "bob"), [3])")
+            ready.append(1)
+        }
+        var rounds = 0
+        for k in inputs..<(inputs + 4 + random.below(12)) {
+            let a = random.below(k), b = random.below(k)
+            switch random.below(4) {
+            case 0:
+                lines.append("v\(k) = v\(a) + v\(b)")
+                ready.append(max(ready[a], ready[b]))
+            case 1:
+                lines.append("v\(k) = v\(a) * 0.5")
+                ready.append(ready[a] + 1)
+            default:
+                lines.append("v\(k) = v\(a) * v\(b)")
+                ready.append(max(ready[a], ready[b]) + 2)
+            }
+            rounds = max(rounds, ready[k])
+        }
+        let count = ready.count
+        for k in max(0, count - 2)..<count {
+            lines.append("output(alice, v\(k))")
+            rounds = max(rounds, ready[k] + 1)
+        }
+        return (lines.joined(separator: "\n") + "\n", rounds)
+    }
+
+    @Test(arguments: (1...60).map { UInt64($0) * 7919 })
+    func onlineRoundsEqualTheCommunicationDepth(seed: UInt64) {
+        let (source, depth) = Self.randomProgram(seed: seed)
+        let optimized = LoweringTests.lower(source, optimize: true)
+        let unoptimized = LoweringTests.lower(source, optimize: false)
+        let rounds = CostModel.cost(of: optimized).rounds[.online] ?? 0
+        #expect(rounds == depth, "seed \(seed):\n\(source)")
+        #expect((CostModel.cost(of: unoptimized).rounds[.online] ?? 0) >= rounds, "seed \(seed)")
+        #expect(CostModel.cost(of: optimized).rounds[.offline] == 1, "seed \(seed)")
+        #expect((try? Verifier.verify(optimized)) != nil, "seed \(seed): the batched program does not verify")
+    }
+
+    @Test func interleavedIndependentChainsTakeTheRoundsOfOneChain() {
+        func chains(_ count: Int) -> Int {
+            var lines = ["player alice"]
+            for c in 0..<count {
+                lines.append("x\(c) = private_input(alice, [2])")
+                lines.append("y\(c) = x\(c)")
+            }
+            for _ in 0..<5 { for c in 0..<count { lines.append("y\(c) = y\(c) * x\(c)") } }
+            for c in 0..<count { lines.append("output(alice, y\(c))") }
+            let program = LoweringTests.lower(lines.joined(separator: "\n") + "\n", optimize: true)
+            return CostModel.cost(of: program).rounds[.online] ?? 0
+        }
+        #expect(chains(1) == chains(4))
+        #expect(chains(1) == 1 + 5 * 2 + 1)
+    }
+
+    @Test func tenThousandIndependentProductsThenTenThousandDependentOnesTakeTwoProducts() {
+        var lines = ["player alice", "x = private_input(alice, [1])", "y = private_input(alice, [1])"]
+        for k in 0..<10_000 { lines.append("a\(k) = x * y") }
+        for k in 0..<10_000 { lines.append("b\(k) = a\(k) * x") }
+        lines.append("output(alice, \"last\", b9999)")
+        let program = LoweringTests.lower(lines.joined(separator: "\n") + "\n", optimize: true)
+        // Input, two products of two rounds each, output.
+        #expect(CostModel.cost(of: program).rounds[.online] == 1 + 2 * 2 + 1)
+    }
+}
