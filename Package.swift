@@ -21,7 +21,9 @@ let package = Package(
         // MARK: - Executables
         .executableTarget(name: "tfec", dependencies: ["TFECommands"]),
         .executableTarget(name: "tfe-vm", dependencies: ["TFECommands"]),
-        .executableTarget(name: "tfe-bench", dependencies: ["TFECore", "TFEFrontend"]),
+        .executableTarget(
+            name: "tfe-bench", dependencies: ["TFECore", "TFEFrontend", "TFEBytecode", "TFELowering", "TFERuntime"]
+        ),
 
         // MARK: - Tests
         .testTarget(name: "TFECoreTests", dependencies: ["TFECore", "TFETestSupport"]),

@@ -9,12 +9,15 @@ let usage = """
 
     BENCHMARKS:
       frontend   Parse and check generated programs of 10k, 100k and 1M lines.
+      rounds     Online and offline rounds and bytes of every program in programs/, with and without batching.
 
     """
 
 switch arguments.first {
 case "frontend":
     FrontendBenchmark.run(sizes: arguments.dropFirst().compactMap { Int($0) })
+case "rounds":
+    RoundsBenchmark.run(root: FileManager.default.currentDirectoryPath)
 case "-h", "--help", "help":
     print(usage, terminator: "")
 default:
