@@ -1,0 +1,99 @@
+// The Double matmul micro-kernel, the plaintext counterpart of the ring kernel.
+
+/// The Double micro-kernel: a 4×4 tile of C in eight `SIMD2<Double>` accumulators (SSE2 `mulpd` and
+/// `addpd`; baseline x86-64 has no FMA), A packed as splat pairs `[a, a]` so the loop needs no shuffles.
+///
+/// Sums are formed in the same order as the naive `i-k-j` loop within each 256-deep block of k, so
+/// results differ from it only by the rounding of the block partial sums.
+enum DoubleMicroKernel: PackedMicroKernel {
+    typealias Element = Double
+
+    static var rows: Int { 4 }
+    static var columns: Int { 4 }
+    static var packedAWords: Int { 2 }
+    static var zero: Double { 0 }
+
+    static func packA(_ a: MatrixOperand<Double>, rowCount: Int, depth: Int, into packed: UnsafeMutableRawPointer) {
+        let words = packed.assumingMemoryBound(to: Double.self)
+        var out = 0
+        for i0 in stride(from: 0, to: rowCount, by: 4) {
+            let live = min(4, rowCount - i0)
+            for p in 0..<depth {
+                for r in 0..<4 {
+                    let value = r < live ? a[i0 + r, p] : 0
+                    words[out] = value
+                    words[out + 1] = value
+                    out += 2
+                }
+            }
+        }
+    }
+
+    static func packB(_ b: MatrixOperand<Double>, depth: Int, columnCount: Int, into packed: UnsafeMutableRawPointer) {
+        packGroupsOfFour(
+            b, depth: depth, columnCount: columnCount, into: packed.assumingMemoryBound(to: Double.self), zero: 0)
+    }
+
+    static func multiplyAdd(
+        depth: Int, a: UnsafeRawPointer, b: UnsafeRawPointer, into c: MatrixTarget<Double>,
+        rowCount: Int, columnCount: Int, scratch: UnsafeMutableRawPointer
+    ) {
+        let sums = scratch.assumingMemoryBound(to: Double.self)
+        tile(depth: depth, a: a, b: b, sums: scratch.assumingMemoryBound(to: SIMD2<Double>.self))
+        for r in 0..<rowCount {
+            let row = c.base + r * c.rowStride
+            for q in 0..<columnCount {
+                row[q] += sums[4 * r + q]
+            }
+        }
+    }
+
+    /// The hot loop: `sums[2r]` and `sums[2r + 1]` get row r's columns 0–1 and 2–3.
+    @inline(never)
+    static func tile(depth: Int, a: UnsafeRawPointer, b: UnsafeRawPointer, sums: UnsafeMutablePointer<SIMD2<Double>>) {
+        typealias V = SIMD2<Double>
+        var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V(), c30 = V(), c31 = V()
+        var pa = a, pb = b
+        for _ in 0..<depth {
+            let b0 = pb.load(as: V.self), b1 = pb.load(fromByteOffset: 16, as: V.self)
+            let a0 = pa.load(as: V.self), a1 = pa.load(fromByteOffset: 16, as: V.self)
+            c00 += a0 * b0
+            c01 += a0 * b1
+            c10 += a1 * b0
+            c11 += a1 * b1
+            let a2 = pa.load(fromByteOffset: 32, as: V.self), a3 = pa.load(fromByteOffset: 48, as: V.self)
+            c20 += a2 * b0
+            c21 += a2 * b1
+            c30 += a3 * b0
+            c31 += a3 * b1
+            pa += 64
+            pb += 32
+        }
+        sums[0] = c00; sums[1] = c01; sums[2] = c10; sums[3] = c11
+        sums[4] = c20; sums[5] = c21; sums[6] = c30; sums[7] = c31
+    }
+
+    static func multiplyAddThin(
+        _ a: MatrixOperand<Double>, _ b: MatrixOperand<Double>, into c: MatrixTarget<Double>, m: Int, k: Int, n: Int
+    ) {
+        for i in 0..<m {
+            let cRow = c.base + i * c.rowStride
+            if b.columnStride == 1 {
+                for p in 0..<k {
+                    let ap = a[i, p], bp = b.base + p * b.rowStride
+                    for j in 0..<n {
+                        cRow[j] += ap * bp[j]
+                    }
+                }
+            } else {
+                for j in 0..<n {
+                    var sum = 0.0
+                    for p in 0..<k {
+                        sum += a[i, p] * b[p, j]
+                    }
+                    cRow[j] += sum
+                }
+            }
+        }
+    }
+}

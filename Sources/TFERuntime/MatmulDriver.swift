@@ -1,0 +1,139 @@
+// The blocked, packed, multithreaded matrix product shared by the ring and Double kernels.
+
+import Dispatch
+import Foundation
+
+/// A register-blocked micro-kernel and the packing it reads: what `MatmulDriver` needs to know about one
+/// element type.
+///
+/// The driver cuts C into `rows × columns` tiles. Packed A holds, for each group of `rows` rows, the
+/// `depth` columns one after another, `packedAWords` words per element; packed B holds, for each group
+/// of `columns` columns, the `depth` rows one after another, one word per element. Both are padded with
+/// zeros to whole groups, so the micro-kernel never branches on edges.
+protocol PackedMicroKernel: SendableMetatype {
+    associatedtype Element
+
+    /// Rows of a C tile (MR).
+    static var rows: Int { get }
+    /// Columns of a C tile (NR).
+    static var columns: Int { get }
+    /// 8-byte words one element of A takes once packed (the ring kernel stores splat halves).
+    static var packedAWords: Int { get }
+    static var zero: Element { get }
+
+    /// Packs `a[0..<rowCount, 0..<depth]` in groups of `rows` rows.
+    static func packA(_ a: MatrixOperand<Element>, rowCount: Int, depth: Int, into packed: UnsafeMutableRawPointer)
+    /// Packs `b[0..<depth, 0..<columnCount]` in groups of `columns` columns.
+    static func packB(_ b: MatrixOperand<Element>, depth: Int, columnCount: Int, into packed: UnsafeMutableRawPointer)
+    /// Adds the product of one packed A group and one packed B group to the `rowCount × columnCount`
+    /// corner of the tile at `c`; `scratch` holds at least 512 bytes, 64-byte aligned.
+    static func multiplyAdd(
+        depth: Int, a: UnsafeRawPointer, b: UnsafeRawPointer, into c: MatrixTarget<Element>,
+        rowCount: Int, columnCount: Int, scratch: UnsafeMutableRawPointer)
+    /// Adds `a · b` to `c` for fewer than `rows` rows of A, where tiles would mostly multiply padding.
+    static func multiplyAddThin(
+        _ a: MatrixOperand<Element>, _ b: MatrixOperand<Element>, into c: MatrixTarget<Element>,
+        m: Int, k: Int, n: Int)
+}
+
+/// Goto-style blocking: a `depthBlock × columnBlock` panel of B is packed once and reused by every
+/// `rowBlock × depthBlock` block of A, whose packed form stays in L2 while one packed B group (NR
+/// columns) sits in L1 during a sweep of the micro-kernel down the rows.
+enum MatmulDriver<Kernel: PackedMicroKernel> {
+    typealias Element = Kernel.Element
+
+    static var depthBlock: Int { 256 }
+    static var rowBlock: Int { 64 }
+    static var columnBlock: Int { 1024 }
+    /// Multiply-adds below which one thread finishes before a second would have started.
+    static var parallelThreshold: Int { 1 << 20 }
+
+    /// `c = a · b` (or `c += a · b` when `accumulate`), with `a` m×k, `b` k×n, `c` m×n.
+    static func multiply(
+        _ a: MatrixOperand<Element>, _ b: MatrixOperand<Element>, into c: MatrixTarget<Element>,
+        m: Int, k: Int, n: Int, accumulate: Bool, maxThreads: Int
+    ) {
+        if m == 0 || n == 0 {
+            return
+        }
+        if !accumulate {
+            for row in 0..<m {
+                (c.base + row * c.rowStride).update(repeating: Kernel.zero, count: n)
+            }
+        }
+        if k == 0 {
+            return
+        }
+        let threads = m * k * n >= parallelThreshold ? max(1, maxThreads) : 1
+        // Split the side that keeps the duplicated packing small: each part packs all of the other operand.
+        let splitRows = m >= Kernel.rows * threads && m > n
+        let parts = min(threads, splitRows ? m / Kernel.rows : (n + Kernel.columns - 1) / Kernel.columns)
+        if parts <= 1 {
+            multiplySerially(a, b, into: c, m: m, k: k, n: n)
+            return
+        }
+        let unit = splitRows ? Kernel.rows : Kernel.columns
+        let total = splitRows ? m : n
+        let units = (total + unit - 1) / unit
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            let start = min(total, units * part / parts * unit)
+            let end = min(total, units * (part + 1) / parts * unit)
+            if start == end {
+                return
+            }
+            if splitRows {
+                multiplySerially(a.offset(row: start, column: 0), b, into: c.offset(row: start, column: 0),
+                                 m: end - start, k: k, n: n)
+            } else {
+                multiplySerially(a, b.offset(row: 0, column: start), into: c.offset(row: 0, column: start),
+                                 m: m, k: k, n: end - start)
+            }
+        }
+    }
+
+    /// Adds `a · b` to `c` on the calling thread.
+    static func multiplySerially(
+        _ a: MatrixOperand<Element>, _ b: MatrixOperand<Element>, into c: MatrixTarget<Element>,
+        m: Int, k: Int, n: Int
+    ) {
+        if m < Kernel.rows {
+            Kernel.multiplyAddThin(a, b, into: c, m: m, k: k, n: n)
+            return
+        }
+        let mr = Kernel.rows, nr = Kernel.columns
+        let kcMax = min(k, depthBlock)
+        let mcMax = min((m + mr - 1) / mr * mr, rowBlock)
+        let ncMax = min((n + nr - 1) / nr * nr, columnBlock)
+        let packedA = UnsafeMutableRawPointer.allocate(byteCount: 8 * Kernel.packedAWords * mcMax * kcMax, alignment: 64)
+        let packedB = UnsafeMutableRawPointer.allocate(byteCount: 8 * ncMax * kcMax, alignment: 64)
+        let scratch = UnsafeMutableRawPointer.allocate(byteCount: 512, alignment: 64)
+        defer {
+            packedA.deallocate()
+            packedB.deallocate()
+            scratch.deallocate()
+        }
+        for jc in stride(from: 0, to: n, by: columnBlock) {
+            let nc = min(columnBlock, n - jc)
+            for pc in stride(from: 0, to: k, by: depthBlock) {
+                let kc = min(depthBlock, k - pc)
+                Kernel.packB(b.offset(row: pc, column: jc), depth: kc, columnCount: nc, into: packedB)
+                for ic in stride(from: 0, to: m, by: rowBlock) {
+                    let mc = min(rowBlock, m - ic)
+                    Kernel.packA(a.offset(row: ic, column: pc), rowCount: mc, depth: kc, into: packedA)
+                    for jr in stride(from: 0, to: nc, by: nr) {
+                        let bGroup = UnsafeRawPointer(packedB + 8 * jr * kc)
+                        for ir in stride(from: 0, to: mc, by: mr) {
+                            Kernel.multiplyAdd(
+                                depth: kc, a: UnsafeRawPointer(packedA + 8 * Kernel.packedAWords * ir * kc),
+                                b: bGroup, into: c.offset(row: ic + ir, column: jc + jr),
+                                rowCount: min(mr, mc - ir), columnCount: min(nr, nc - jr), scratch: scratch)
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// How many threads a large product uses by default: every processor the system lets this process use.
+let defaultKernelThreadCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
