@@ -41,9 +41,9 @@ enum DoubleMicroKernel: PackedMicroKernel {
         let sums = scratch.assumingMemoryBound(to: Double.self)
         tile(depth: depth, a: a, b: b, sums: scratch.assumingMemoryBound(to: SIMD2<Double>.self))
         for r in 0..<rowCount {
-            let row = c.base + r * c.rowStride
+            let row = c.pointer(row: r, column: 0)
             for q in 0..<columnCount {
-                row[q] += sums[4 * r + q]
+                row[q * c.columnStride] += sums[4 * r + q]
             }
         }
     }
@@ -77,12 +77,12 @@ enum DoubleMicroKernel: PackedMicroKernel {
         _ a: MatrixOperand<Double>, _ b: MatrixOperand<Double>, into c: MatrixTarget<Double>, m: Int, k: Int, n: Int
     ) {
         for i in 0..<m {
-            let cRow = c.base + i * c.rowStride
+            let cRow = c.pointer(row: i, column: 0), cs = c.columnStride
             if b.columnStride == 1 {
                 for p in 0..<k {
                     let ap = a[i, p], bp = b.base + p * b.rowStride
                     for j in 0..<n {
-                        cRow[j] += ap * bp[j]
+                        cRow[j * cs] += ap * bp[j]
                     }
                 }
             } else {
@@ -91,7 +91,7 @@ enum DoubleMicroKernel: PackedMicroKernel {
                     for p in 0..<k {
                         sum += a[i, p] * b[p, j]
                     }
-                    cRow[j] += sum
+                    cRow[j * cs] += sum
                 }
             }
         }

@@ -58,10 +58,18 @@ enum MatmulDriver<Kernel: PackedMicroKernel> {
         }
         if !accumulate {
             for row in 0..<m {
-                (c.base + row * c.rowStride).update(repeating: Kernel.zero, count: n)
+                for column in 0..<n {
+                    c.pointer(row: row, column: column).pointee = Kernel.zero
+                }
             }
         }
         if k == 0 {
+            return
+        }
+        if m > n && n >= Kernel.rows {
+            // Packed A takes `packedAWords` words per element, packed B one: make the smaller side A.
+            multiply(b.transposed, a.transposed, into: c.transposed, m: n, k: k, n: m, accumulate: true,
+                     maxThreads: maxThreads)
             return
         }
         let threads = m * k * n >= parallelThreshold ? max(1, maxThreads) : 1

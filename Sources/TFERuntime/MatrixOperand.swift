@@ -31,6 +31,11 @@ struct MatrixOperand<Element>: @unchecked Sendable {
         base[row * rowStride + column * columnStride]
     }
 
+    /// The same memory read as the transposed matrix.
+    var transposed: MatrixOperand {
+        MatrixOperand(base: base, rowStride: columnStride, columnStride: rowStride)
+    }
+
     /// The view whose (0, 0) is this view's (row, column).
     func offset(row: Int, column: Int) -> MatrixOperand {
         MatrixOperand(base: base + (row * rowStride + column * columnStride), rowStride: rowStride,
@@ -38,18 +43,31 @@ struct MatrixOperand<Element>: @unchecked Sendable {
     }
 }
 
-/// A mutable row-major output matrix with a leading dimension, shared by the threads of one product
-/// (each writes a disjoint block).
+/// A mutable output matrix, element (row, column) at `base[row * rowStride + column * columnStride]`,
+/// shared by the threads of one product (each writes a disjoint block). A transposed target lets the
+/// driver compute `Cᵀ = Bᵀ · Aᵀ` when that packs less.
 struct MatrixTarget<Element>: @unchecked Sendable {
     let base: UnsafeMutablePointer<Element>
     let rowStride: Int
+    let columnStride: Int
 
-    init(base: UnsafeMutablePointer<Element>, rowStride: Int) {
+    init(base: UnsafeMutablePointer<Element>, rowStride: Int, columnStride: Int = 1) {
         self.base = base
         self.rowStride = rowStride
+        self.columnStride = columnStride
+    }
+
+    /// The element pointer of (row, column).
+    func pointer(row: Int, column: Int) -> UnsafeMutablePointer<Element> {
+        base + (row * rowStride + column * columnStride)
     }
 
     func offset(row: Int, column: Int) -> MatrixTarget {
-        MatrixTarget(base: base + (row * rowStride + column), rowStride: rowStride)
+        MatrixTarget(base: pointer(row: row, column: column), rowStride: rowStride, columnStride: columnStride)
+    }
+
+    /// The same memory read as the transposed matrix.
+    var transposed: MatrixTarget {
+        MatrixTarget(base: base, rowStride: columnStride, columnStride: rowStride)
     }
 }

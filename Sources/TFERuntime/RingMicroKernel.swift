@@ -71,19 +71,20 @@ enum RingMicroKernel: PackedMicroKernel {
         tile(depth: depth, a: a, b: b, vectors: vectors, scalars: scalars)
         if rowCount == 4 && columnCount == 4 {
             for r in 0..<4 {
-                let row = c.base + r * c.rowStride
+                let row = c.pointer(row: r, column: 0)
                 let sum = vectors[r] &+ (vectors[4 + r] &<< 32)
+                let cs = c.columnStride
                 row[0] &+= scalars[2 * r]
-                row[1] &+= scalars[2 * r + 1]
-                row[2] &+= sum[0]
-                row[3] &+= sum[1]
+                row[cs] &+= scalars[2 * r + 1]
+                row[2 * cs] &+= sum[0]
+                row[3 * cs] &+= sum[1]
             }
         } else {
             for r in 0..<rowCount {
-                let row = c.base + r * c.rowStride
+                let row = c.pointer(row: r, column: 0)
                 let sum = vectors[r] &+ (vectors[4 + r] &<< 32)
                 for q in 0..<columnCount {
-                    row[q] &+= q < 2 ? scalars[2 * r + q] : sum[q - 2]
+                    row[q * c.columnStride] &+= q < 2 ? scalars[2 * r + q] : sum[q - 2]
                 }
             }
         }
@@ -156,7 +157,7 @@ enum RingMicroKernel: PackedMicroKernel {
             for p in 0..<k {
                 aRow[p] = a[i, p]
             }
-            let cRow = c.base + i * c.rowStride
+            let cRow = c.pointer(row: i, column: 0), cs = c.columnStride
             if b.columnStride == 1 {
                 // c += Σ_p a[p]·B[p, ·], four rows of B per pass over c.
                 var p = 0
@@ -165,14 +166,14 @@ enum RingMicroKernel: PackedMicroKernel {
                     let b0 = b.base + p * b.rowStride, b1 = b0 + b.rowStride
                     let b2 = b1 + b.rowStride, b3 = b2 + b.rowStride
                     for j in 0..<n {
-                        cRow[j] &+= a0 &* b0[j] &+ a1 &* b1[j] &+ a2 &* b2[j] &+ a3 &* b3[j]
+                        cRow[j * cs] &+= a0 &* b0[j] &+ a1 &* b1[j] &+ a2 &* b2[j] &+ a3 &* b3[j]
                     }
                     p += 4
                 }
                 while p < k {
                     let ap = aRow[p], bp = b.base + p * b.rowStride
                     for j in 0..<n {
-                        cRow[j] &+= ap &* bp[j]
+                        cRow[j * cs] &+= ap &* bp[j]
                     }
                     p += 1
                 }
@@ -189,7 +190,7 @@ enum RingMicroKernel: PackedMicroKernel {
                     if p < k {
                         s0 &+= aRow[p] &* column[p * b.rowStride]
                     }
-                    cRow[j] &+= s0 &+ s1
+                    cRow[j * cs] &+= s0 &+ s1
                 }
             }
         }
