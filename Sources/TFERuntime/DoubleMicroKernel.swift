@@ -74,25 +74,59 @@ enum DoubleMicroKernel: PackedMicroKernel {
     }
 
     static func multiplyAddThin(
-        _ a: MatrixOperand<Double>, _ b: MatrixOperand<Double>, into c: MatrixTarget<Double>, m: Int, k: Int, n: Int
+        _ a: MatrixOperand<Double>, _ b: MatrixOperand<Double>, into c: MatrixTarget<Double>,
+        m: Int, k: Int, n: Int
     ) {
+        // One row of C at a time, summed in a contiguous buffer so the loops vectorize whatever C's layout.
+        let aRow = UnsafeMutablePointer<Double>.allocate(capacity: k)
+        let sums = UnsafeMutablePointer<Double>.allocate(capacity: n)
+        defer {
+            aRow.deallocate()
+            sums.deallocate()
+        }
         for i in 0..<m {
-            let cRow = c.pointer(row: i, column: 0), cs = c.columnStride
+            for p in 0..<k {
+                aRow[p] = a[i, p]
+            }
             if b.columnStride == 1 {
-                for p in 0..<k {
-                    let ap = a[i, p], bp = b.base + p * b.rowStride
+                // Σ_p a[p]·B[p, ·], four rows of B per pass over the sums (summed in the order of the naive loop).
+                sums.update(repeating: 0, count: n)
+                var p = 0
+                while p + 4 <= k {
+                    let a0 = aRow[p], a1 = aRow[p + 1], a2 = aRow[p + 2], a3 = aRow[p + 3]
+                    let b0 = b.base + p * b.rowStride, b1 = b0 + b.rowStride
+                    let b2 = b1 + b.rowStride, b3 = b2 + b.rowStride
                     for j in 0..<n {
-                        cRow[j * cs] += ap * bp[j]
+                        sums[j] = (((sums[j] + a0 * b0[j]) + a1 * b1[j]) + a2 * b2[j]) + a3 * b3[j]
                     }
+                    p += 4
+                }
+                while p < k {
+                    let ap = aRow[p], bp = b.base + p * b.rowStride
+                    for j in 0..<n {
+                        sums[j] += ap * bp[j]
+                    }
+                    p += 1
                 }
             } else {
                 for j in 0..<n {
-                    var sum = 0.0
-                    for p in 0..<k {
-                        sum += a[i, p] * b[p, j]
+                    let column = b.base + j * b.columnStride, rs = b.rowStride
+                    var s0 = 0.0, s1 = 0.0
+                    var p = 0
+                    while p + 2 <= k {
+                        s0 += aRow[p] * column[p * rs]
+                        s1 += aRow[p + 1] * column[(p + 1) * rs]
+                        p += 2
                     }
-                    cRow[j * cs] += sum
+                    if p < k {
+                        s0 += aRow[p] * column[p * rs]
+                    }
+                    sums[j] = s0 + s1
                 }
+            }
+            let cRow = c.pointer(row: i, column: 0), cs = c.columnStride
+            for j in 0..<n {
+                cRow[j * cs] += sums[j]
             }
         }
     }

@@ -62,9 +62,10 @@ extension RingKernels {
                                                        window: g.windowWidth, size: g.width)
                             for ih in rows {
                                 for iw in columns {
-                                    let source = ((b * g.height + ih) * g.width + iw) * c
+                                    let source = x.baseAddress! + ((b * g.height + ih) * g.width + iw) * c
+                                    let sums = out.baseAddress! + target
                                     for channel in 0..<c {
-                                        out[target + channel] &+= x[source + channel]
+                                        sums[channel] &+= source[channel]
                                     }
                                 }
                             }

@@ -79,12 +79,17 @@ public enum RingKernels {
         return [UInt64](unsafeUninitializedCapacity: x.count) { out, initialized in
             x.withUnsafeBufferPointer { x in
                 row.withUnsafeBufferPointer { row in
-                    var start = 0
-                    while start < x.count {
+                    // Pointer arithmetic rather than `out[start + j]`: the overflow check on the index
+                    // sum keeps LLVM from vectorizing.
+                    guard var source = x.baseAddress, var target = out.baseAddress, let bias = row.baseAddress else {
+                        return
+                    }
+                    for _ in 0..<x.count / width {
                         for j in 0..<width {
-                            out[start + j] = x[start + j] &+ row[j]
+                            target[j] = source[j] &+ bias[j]
                         }
-                        start += width
+                        source += width
+                        target += width
                     }
                 }
             }
@@ -100,6 +105,9 @@ public enum RingKernels {
         let outer = shape[..<axis].reduce(1, *)
         let length = shape[axis]
         let inner = shape[(axis + 1)...].reduce(1, *)
+        if outer * inner * length == 0 {
+            return [UInt64](repeating: 0, count: outer * inner)
+        }
         return [UInt64](unsafeUninitializedCapacity: outer * inner) { out, initialized in
             out.initialize(repeating: 0)
             x.withUnsafeBufferPointer { x in
@@ -111,9 +119,9 @@ public enum RingKernels {
                         continue
                     }
                     for a in 0..<length {
-                        let source = block + a * inner
+                        let source = x.baseAddress! + (block + a * inner), sums = target.baseAddress!
                         for i in 0..<inner {
-                            target[i] &+= x[source + i]
+                            sums[i] &+= source[i]
                         }
                     }
                 }

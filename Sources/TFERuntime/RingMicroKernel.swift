@@ -151,47 +151,57 @@ enum RingMicroKernel: PackedMicroKernel {
         _ a: MatrixOperand<UInt64>, _ b: MatrixOperand<UInt64>, into c: MatrixTarget<UInt64>,
         m: Int, k: Int, n: Int
     ) {
+        // One row of C at a time, summed in a contiguous buffer so the loops vectorize whatever C's layout.
         let aRow = UnsafeMutablePointer<UInt64>.allocate(capacity: k)
-        defer { aRow.deallocate() }
+        let sums = UnsafeMutablePointer<UInt64>.allocate(capacity: n)
+        defer {
+            aRow.deallocate()
+            sums.deallocate()
+        }
         for i in 0..<m {
             for p in 0..<k {
                 aRow[p] = a[i, p]
             }
-            let cRow = c.pointer(row: i, column: 0), cs = c.columnStride
             if b.columnStride == 1 {
-                // c += Σ_p a[p]·B[p, ·], four rows of B per pass over c.
+                // Σ_p a[p]·B[p, ·], four rows of B per pass over the sums. (A split-accumulator SIMD2
+                // version of this loop measured slower: the sums live in memory, not registers.)
+                sums.update(repeating: 0, count: n)
                 var p = 0
                 while p + 4 <= k {
                     let a0 = aRow[p], a1 = aRow[p + 1], a2 = aRow[p + 2], a3 = aRow[p + 3]
                     let b0 = b.base + p * b.rowStride, b1 = b0 + b.rowStride
                     let b2 = b1 + b.rowStride, b3 = b2 + b.rowStride
                     for j in 0..<n {
-                        cRow[j * cs] &+= a0 &* b0[j] &+ a1 &* b1[j] &+ a2 &* b2[j] &+ a3 &* b3[j]
+                        sums[j] &+= a0 &* b0[j] &+ a1 &* b1[j] &+ a2 &* b2[j] &+ a3 &* b3[j]
                     }
                     p += 4
                 }
                 while p < k {
                     let ap = aRow[p], bp = b.base + p * b.rowStride
                     for j in 0..<n {
-                        cRow[j * cs] &+= ap &* bp[j]
+                        sums[j] &+= ap &* bp[j]
                     }
                     p += 1
                 }
             } else {
                 for j in 0..<n {
-                    let column = b.base + j * b.columnStride
+                    let column = b.base + j * b.columnStride, rs = b.rowStride
                     var s0: UInt64 = 0, s1: UInt64 = 0
                     var p = 0
                     while p + 2 <= k {
-                        s0 &+= aRow[p] &* column[p * b.rowStride]
-                        s1 &+= aRow[p + 1] &* column[(p + 1) * b.rowStride]
+                        s0 &+= aRow[p] &* column[p * rs]
+                        s1 &+= aRow[p + 1] &* column[(p + 1) * rs]
                         p += 2
                     }
                     if p < k {
-                        s0 &+= aRow[p] &* column[p * b.rowStride]
+                        s0 &+= aRow[p] &* column[p * rs]
                     }
-                    cRow[j * cs] &+= s0 &+ s1
+                    sums[j] = s0 &+ s1
                 }
+            }
+            let cRow = c.pointer(row: i, column: 0), cs = c.columnStride
+            for j in 0..<n {
+                cRow[j * cs] &+= sums[j]
             }
         }
     }
