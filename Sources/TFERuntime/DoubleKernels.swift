@@ -6,6 +6,11 @@
 public enum DoubleKernels {
     /// The threads a large product uses unless told otherwise: every processor this process may use.
     public static let defaultThreadCount = defaultKernelThreadCount
+
+    /// The transpose of the row-major `rows × columns` matrix `x` (a `columns × rows` matrix).
+    public static func transpose(_ x: [Double], rows: Int, columns: Int) -> [Double] {
+        transposed(x, rows: rows, columns: columns)
+    }
 }
 
 extension DoubleKernels {

@@ -143,6 +143,16 @@ public enum RingKernels {
         return total
     }
 
+    // MARK: - Layout
+
+    /// The transpose of the row-major `rows × columns` matrix `x` (a `columns × rows` matrix).
+    ///
+    /// The matmul kernels read transposed operands in place; this is for the values themselves
+    /// (a `transpose` in the program, or a layout change before sending).
+    public static func transpose(_ x: [UInt64], rows: Int, columns: Int) -> [UInt64] {
+        transposed(x, rows: rows, columns: columns)
+    }
+
     // MARK: - Loops
 
     @inline(__always)
@@ -190,5 +200,31 @@ func forEachInBatch(_ batch: Int, work: Int, maxThreads: Int, _ body: @Sendable 
         for item in (batch * part / parts)..<(batch * (part + 1) / parts) {
             body(item, 1)
         }
+    }
+}
+
+/// The transpose of a row-major `rows × columns` matrix, in 16×16 tiles so that both the reads and
+/// the writes stay within a few cache lines at a time.
+func transposed<Element>(_ x: [Element], rows: Int, columns: Int) -> [Element] {
+    precondition(rows >= 0 && columns >= 0 && x.count == rows * columns, "x must hold rows × columns values")
+    let tile = 16
+    return [Element](unsafeUninitializedCapacity: x.count) { out, initialized in
+        x.withUnsafeBufferPointer { x in
+            guard let source = x.baseAddress, let target = out.baseAddress else {
+                return
+            }
+            for i0 in stride(from: 0, to: rows, by: tile) {
+                let i1 = min(rows, i0 + tile)
+                for j0 in stride(from: 0, to: columns, by: tile) {
+                    let j1 = min(columns, j0 + tile)
+                    for i in i0..<i1 {
+                        for j in j0..<j1 {
+                            (target + (j * rows + i)).initialize(to: source[i * columns + j])
+                        }
+                    }
+                }
+            }
+        }
+        initialized = x.count
     }
 }

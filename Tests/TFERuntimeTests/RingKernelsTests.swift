@@ -69,3 +69,17 @@ import TFERuntime
         return out
     }
 }
+
+@Suite struct RingTransposeTests {
+    @Test(arguments: [(0, 3), (1, 1), (1, 7), (7, 1), (16, 16), (17, 33), (40, 5)])
+    func transposeSwapsIndices(rows: Int, columns: Int) {
+        var rng = SplitMix64(seed: UInt64(rows * 100 + columns))
+        let x = rng.ringValues(rows * columns)
+        let t = RingKernels.transpose(x, rows: rows, columns: columns)
+        #expect(t.count == x.count)
+        #expect((0..<rows).allSatisfy { i in (0..<columns).allSatisfy { j in t[j * rows + i] == x[i * columns + j] } })
+        #expect(RingKernels.transpose(t, rows: columns, columns: rows) == x)
+        let d = x.map { Double($0 >> 12) }
+        #expect(DoubleKernels.transpose(d, rows: rows, columns: columns) == t.map { Double($0 >> 12) })
+    }
+}
