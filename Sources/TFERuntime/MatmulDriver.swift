@@ -109,6 +109,8 @@ enum MatmulDriver<Kernel: PackedMicroKernel> {
             return
         }
         let mr = Kernel.rows, nr = Kernel.columns
+        // Blocks hold whole tiles, so the packing (which pads to whole tiles) stays inside the buffers.
+        let rowBlock = max(mr, Self.rowBlock / mr * mr), columnBlock = max(nr, Self.columnBlock / nr * nr)
         let kcMax = min(k, depthBlock)
         let mcMax = min((m + mr - 1) / mr * mr, rowBlock)
         let ncMax = min((n + nr - 1) / nr * nr, columnBlock)
