@@ -55,7 +55,7 @@ extension DoubleKernels {
         let empty = UnsafePointer<Double>(bitPattern: 8)!
         let left = MatrixOperand(rowMajor: a.baseAddress ?? empty, rows: m, columns: k, transposed: transposeA)
         let right = MatrixOperand(rowMajor: b.baseAddress ?? empty, rows: k, columns: n, transposed: transposeB)
-        MatmulDriver<DoubleMicroKernel>.multiply(
+        MatmulDriver<SelectedDoubleKernel>.multiply(
             left, right, into: MatrixTarget(base: c.baseAddress!, rowStride: n), m: m, k: k, n: n,
             accumulate: accumulate, maxThreads: maxThreads)
     }

@@ -30,8 +30,9 @@ enum DoubleMicroKernel: PackedMicroKernel {
     }
 
     static func packB(_ b: MatrixOperand<Double>, depth: Int, columnCount: Int, into packed: UnsafeMutableRawPointer) {
-        packGroupsOfFour(
-            b, depth: depth, columnCount: columnCount, into: packed.assumingMemoryBound(to: Double.self), zero: 0)
+        packColumnGroups(
+            b, depth: depth, columnCount: columnCount, width: 4, into: packed.assumingMemoryBound(to: Double.self),
+            zero: 0)
     }
 
     static func multiplyAdd(

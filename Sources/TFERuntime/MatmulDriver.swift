@@ -26,7 +26,7 @@ protocol PackedMicroKernel: SendableMetatype {
     /// Packs `b[0..<depth, 0..<columnCount]` in groups of `columns` columns.
     static func packB(_ b: MatrixOperand<Element>, depth: Int, columnCount: Int, into packed: UnsafeMutableRawPointer)
     /// Adds the product of one packed A group and one packed B group to the `rowCount × columnCount`
-    /// corner of the tile at `c`; `scratch` holds at least 512 bytes, 64-byte aligned.
+    /// corner of the tile at `c`; `scratch` holds 1024 bytes, 64-byte aligned.
     static func multiplyAdd(
         depth: Int, a: UnsafeRawPointer, b: UnsafeRawPointer, into c: MatrixTarget<Element>,
         rowCount: Int, columnCount: Int, scratch: UnsafeMutableRawPointer)
@@ -116,7 +116,7 @@ enum MatmulDriver<Kernel: PackedMicroKernel> {
         let ncMax = min((n + nr - 1) / nr * nr, columnBlock)
         let packedA = UnsafeMutableRawPointer.allocate(byteCount: 8 * Kernel.packedAWords * mcMax * kcMax, alignment: 64)
         let packedB = UnsafeMutableRawPointer.allocate(byteCount: 8 * ncMax * kcMax, alignment: 64)
-        let scratch = UnsafeMutableRawPointer.allocate(byteCount: 512, alignment: 64)
+        let scratch = UnsafeMutableRawPointer.allocate(byteCount: 1024, alignment: 64)
         defer {
             packedA.deallocate()
             packedB.deallocate()

@@ -43,7 +43,7 @@ extension RingKernels {
         let empty = UnsafePointer<UInt64>(bitPattern: 8)!
         let left = MatrixOperand(rowMajor: a.baseAddress ?? empty, rows: m, columns: k, transposed: transposeA)
         let right = MatrixOperand(rowMajor: b.baseAddress ?? empty, rows: k, columns: n, transposed: transposeB)
-        MatmulDriver<RingMicroKernel>.multiply(
+        MatmulDriver<SelectedRingKernel>.multiply(
             left, right, into: MatrixTarget(base: c.baseAddress!, rowStride: n), m: m, k: k, n: n,
             accumulate: accumulate, maxThreads: maxThreads)
     }

@@ -58,8 +58,9 @@ enum RingMicroKernel: PackedMicroKernel {
     }
 
     static func packB(_ b: MatrixOperand<UInt64>, depth: Int, columnCount: Int, into packed: UnsafeMutableRawPointer) {
-        packGroupsOfFour(
-            b, depth: depth, columnCount: columnCount, into: packed.assumingMemoryBound(to: UInt64.self), zero: 0)
+        packColumnGroups(
+            b, depth: depth, columnCount: columnCount, width: 4, into: packed.assumingMemoryBound(to: UInt64.self),
+            zero: 0)
     }
 
     static func multiplyAdd(
@@ -207,41 +208,39 @@ enum RingMicroKernel: PackedMicroKernel {
     }
 }
 
-/// Packs `b[0..<depth, 0..<columnCount]` as groups of four columns, each group `depth` rows of four
-/// words, zero-padding the last group.
-func packGroupsOfFour<Element>(
-    _ b: MatrixOperand<Element>, depth: Int, columnCount: Int, into words: UnsafeMutablePointer<Element>,
+/// Packs `b[0..<depth, 0..<columnCount]` as groups of `width` columns, each group `depth` rows of
+/// `width` words, zero-padding the last group.
+func packColumnGroups<Element>(
+    _ b: MatrixOperand<Element>, depth: Int, columnCount: Int, width: Int, into words: UnsafeMutablePointer<Element>,
     zero: Element
 ) {
-    var out = 0
-    for j0 in stride(from: 0, to: columnCount, by: 4) {
-        let live = min(4, columnCount - j0)
-        if live == 4 && b.columnStride == 1 {
+    var out = words
+    for j0 in stride(from: 0, to: columnCount, by: width) {
+        let live = min(width, columnCount - j0)
+        if live == width && b.columnStride == 1 {
             var row = b.base + j0
             for _ in 0..<depth {
-                words[out] = row[0]
-                words[out + 1] = row[1]
-                words[out + 2] = row[2]
-                words[out + 3] = row[3]
-                out += 4
+                for q in 0..<width {
+                    out[q] = row[q]
+                }
+                out += width
                 row += b.rowStride
             }
-        } else if live == 4 && b.rowStride == 1 {
-            let c0 = b.base + j0 * b.columnStride, c1 = c0 + b.columnStride
-            let c2 = c1 + b.columnStride, c3 = c2 + b.columnStride
+        } else if live == width && b.rowStride == 1 {
+            // Transposed B: walk `width` stored rows side by side.
+            let column = b.base + j0 * b.columnStride
             for p in 0..<depth {
-                words[out] = c0[p]
-                words[out + 1] = c1[p]
-                words[out + 2] = c2[p]
-                words[out + 3] = c3[p]
-                out += 4
+                for q in 0..<width {
+                    out[q] = column[q * b.columnStride + p]
+                }
+                out += width
             }
         } else {
             for p in 0..<depth {
-                for q in 0..<4 {
-                    words[out] = q < live ? b[p, j0 + q] : zero
-                    out += 1
+                for q in 0..<width {
+                    out[q] = q < live ? b[p, j0 + q] : zero
                 }
+                out += width
             }
         }
     }
