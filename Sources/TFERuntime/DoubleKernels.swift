@@ -41,7 +41,8 @@ extension DoubleKernels {
     /// Writes `A · B` into `c` (m×n, row-major), or adds it to `c` when `accumulate`.
     ///
     /// The buffer form of `matmul(_:_:m:k:n:transposeA:transposeB:maxThreads:)`, for callers that
-    /// fold several products into one result without intermediate arrays. When `accumulate` is false `c` may be uninitialized memory. `c` must not overlap `a` or `b`.
+    /// fold several products into one result without intermediate arrays. When `accumulate` is false
+    /// `c` may be uninitialized memory. `c` must not overlap `a` or `b`.
     public static func matmul(
         _ a: UnsafeBufferPointer<Double>, _ b: UnsafeBufferPointer<Double>, into c: UnsafeMutableBufferPointer<Double>,
         m: Int, k: Int, n: Int, transposeA: Bool = false, transposeB: Bool = false,

@@ -114,7 +114,8 @@ enum MatmulDriver<Kernel: PackedMicroKernel> {
         let kcMax = min(k, depthBlock)
         let mcMax = min((m + mr - 1) / mr * mr, rowBlock)
         let ncMax = min((n + nr - 1) / nr * nr, columnBlock)
-        let packedA = UnsafeMutableRawPointer.allocate(byteCount: 8 * Kernel.packedAWords * mcMax * kcMax, alignment: 64)
+        let packedA = UnsafeMutableRawPointer.allocate(
+            byteCount: 8 * Kernel.packedAWords * mcMax * kcMax, alignment: 64)
         let packedB = UnsafeMutableRawPointer.allocate(byteCount: 8 * ncMax * kcMax, alignment: 64)
         let scratch = UnsafeMutableRawPointer.allocate(byteCount: 1024, alignment: 64)
         defer {

@@ -14,7 +14,8 @@ extension RingKernels {
         maxThreads: Int = defaultThreadCount
     ) -> [UInt64] {
         convolve(input, filter, geometry: geometry, outputChannels: outputChannels) { patches, filter, out, rows in
-            matmul(patches, filter, into: out, m: rows, k: geometry.patchSize, n: outputChannels, maxThreads: maxThreads)
+            matmul(patches, filter, into: out, m: rows, k: geometry.patchSize, n: outputChannels,
+                   maxThreads: maxThreads)
         }
     }
 
@@ -88,7 +89,8 @@ extension DoubleKernels {
         maxThreads: Int = defaultThreadCount
     ) -> [Double] {
         convolve(input, filter, geometry: geometry, outputChannels: outputChannels) { patches, filter, out, rows in
-            matmul(patches, filter, into: out, m: rows, k: geometry.patchSize, n: outputChannels, maxThreads: maxThreads)
+            matmul(patches, filter, into: out, m: rows, k: geometry.patchSize, n: outputChannels,
+                   maxThreads: maxThreads)
         }
     }
 }
@@ -116,9 +118,9 @@ private func convolve<Element: Numeric>(
                 for start in stride(from: 0, to: total, by: sliceRows) {
                     let rows = min(sliceRows, total - start)
                     writePatches(x, geometry: g, rows: start..<start + rows, into: patches, zero: 0)
+                    let slice = out[start * outputChannels..<(start + rows) * outputChannels]
                     multiply(UnsafeBufferPointer(start: patches, count: rows * g.patchSize), w,
-                             UnsafeMutableBufferPointer(rebasing: out[start * outputChannels..<(start + rows) * outputChannels]),
-                             rows)
+                             UnsafeMutableBufferPointer(rebasing: slice), rows)
                 }
             }
         }

@@ -57,7 +57,9 @@ enum RingWideMicroKernel: PackedMicroKernel {
 
     /// The hot loop: `sums[2r]` and `sums[2r + 1]` get row r's columns 0–7 and 8–15.
     @inline(never)
-    static func tile(depth: Int, a: UnsafePointer<UInt64>, b: UnsafeRawPointer, sums: UnsafeMutablePointer<SIMD8<UInt64>>) {
+    static func tile(
+        depth: Int, a: UnsafePointer<UInt64>, b: UnsafeRawPointer, sums: UnsafeMutablePointer<SIMD8<UInt64>>
+    ) {
         typealias V = SIMD8<UInt64>
         var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V(), c30 = V(), c31 = V()
         var pa = a, pb = b
@@ -123,7 +125,9 @@ enum DoubleWideMicroKernel: PackedMicroKernel {
     }
 
     @inline(never)
-    static func tile(depth: Int, a: UnsafePointer<Double>, b: UnsafeRawPointer, sums: UnsafeMutablePointer<SIMD8<Double>>) {
+    static func tile(
+        depth: Int, a: UnsafePointer<Double>, b: UnsafeRawPointer, sums: UnsafeMutablePointer<SIMD8<Double>>
+    ) {
         typealias V = SIMD8<Double>
         var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V(), c30 = V(), c31 = V()
         var pa = a, pb = b

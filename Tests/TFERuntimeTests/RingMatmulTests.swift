@@ -21,7 +21,8 @@ import TFERuntime
             for threads in [1, 2] {
                 let c = RingKernels.matmul(a, b, m: m, k: k, n: n, transposeA: transposeA, transposeB: transposeB,
                                            maxThreads: threads)
-                #expect(c == expected, "\(m)×\(k)×\(n) transposeA \(transposeA) transposeB \(transposeB) threads \(threads)")
+                #expect(c == expected,
+                        "\(m)×\(k)×\(n) transposeA \(transposeA) transposeB \(transposeB) threads \(threads)")
             }
         }
     }
