@@ -3,8 +3,9 @@
 /// The Double micro-kernel: a 4×4 tile of C in eight `SIMD2<Double>` accumulators (SSE2 `mulpd` and
 /// `addpd`; baseline x86-64 has no FMA), A packed as splat pairs `[a, a]` so the loop needs no shuffles.
 ///
-/// Sums are formed in the same order as the naive `i-k-j` loop within each 256-deep block of k, so
-/// results differ from it only by the rounding of the block partial sums.
+/// Sums are formed in the order of the naive `i-k-j` loop within each 256-deep block of k, except for
+/// one-row products against a transposed B (interleaved partial sums), so results can differ from it
+/// by rounding only.
 enum DoubleMicroKernel: PackedMicroKernel {
     typealias Element = Double
 
@@ -112,17 +113,28 @@ enum DoubleMicroKernel: PackedMicroKernel {
             } else {
                 for j in 0..<n {
                     let column = b.base + j * b.columnStride, rs = b.rowStride
-                    var s0 = 0.0, s1 = 0.0
-                    var p = 0
-                    while p + 2 <= k {
-                        s0 += aRow[p] * column[p * rs]
-                        s1 += aRow[p + 1] * column[(p + 1) * rs]
-                        p += 2
+                    var sum: Double = 0
+                    if rs == 1 {
+                        // Bᵀ stored row-major: a contiguous dot product, in four interleaved partial sums
+                        // (one chain of dependent adds would wait on the adder's latency).
+                        var s0 = SIMD2<Double>(), s1 = SIMD2<Double>()
+                        var p = 0
+                        while p + 4 <= k {
+                            s0 += SIMD2(aRow[p], aRow[p + 1]) * SIMD2(column[p], column[p + 1])
+                            s1 += SIMD2(aRow[p + 2], aRow[p + 3]) * SIMD2(column[p + 2], column[p + 3])
+                            p += 4
+                        }
+                        while p < k {
+                            sum += aRow[p] * column[p]
+                            p += 1
+                        }
+                        sum += (s0 + s1).sum()
+                    } else {
+                        for p in 0..<k {
+                            sum += aRow[p] * column[p * rs]
+                        }
                     }
-                    if p < k {
-                        s0 += aRow[p] * column[p * rs]
-                    }
-                    sums[j] = s0 + s1
+                    sums[j] = sum
                 }
             }
             let cRow = c.pointer(row: i, column: 0), cs = c.columnStride

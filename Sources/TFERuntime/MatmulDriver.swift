@@ -66,33 +66,26 @@ enum MatmulDriver<Kernel: PackedMicroKernel> {
         if k == 0 {
             return
         }
-        if m > n && n >= Kernel.rows {
-            // Packed A takes `packedAWords` words per element, packed B one: make the smaller side A.
+        if m > n {
+            // Computed as Cᵀ = Bᵀ·Aᵀ so that the shorter side is A: the tile kernels pack A in
+            // `packedAWords` words per element, and a side under `Kernel.rows` rows (a matrix–vector
+            // product) goes to the thin path rather than to tiles that are mostly padding.
             multiply(b.transposed, a.transposed, into: c.transposed, m: n, k: k, n: m, accumulate: true,
                      maxThreads: maxThreads)
             return
         }
+        // m ≤ n: the threads take slices of B's columns; each packs its slice and all of A, the smaller side.
         let threads = m * k * n >= parallelThreshold ? max(1, maxThreads) : 1
-        // Split the side that keeps the duplicated packing small: each part packs all of the other operand.
-        let splitRows = m >= Kernel.rows * threads && m > n
-        let parts = min(threads, splitRows ? m / Kernel.rows : (n + Kernel.columns - 1) / Kernel.columns)
+        let units = (n + Kernel.columns - 1) / Kernel.columns
+        let parts = min(threads, units)
         if parts <= 1 {
             multiplySerially(a, b, into: c, m: m, k: k, n: n)
             return
         }
-        let unit = splitRows ? Kernel.rows : Kernel.columns
-        let total = splitRows ? m : n
-        let units = (total + unit - 1) / unit
         DispatchQueue.concurrentPerform(iterations: parts) { part in
-            let start = min(total, units * part / parts * unit)
-            let end = min(total, units * (part + 1) / parts * unit)
-            if start == end {
-                return
-            }
-            if splitRows {
-                multiplySerially(a.offset(row: start, column: 0), b, into: c.offset(row: start, column: 0),
-                                 m: end - start, k: k, n: n)
-            } else {
+            let start = min(n, units * part / parts * Kernel.columns)
+            let end = min(n, units * (part + 1) / parts * Kernel.columns)
+            if start < end {
                 multiplySerially(a, b.offset(row: 0, column: start), into: c.offset(row: 0, column: start),
                                  m: m, k: k, n: end - start)
             }

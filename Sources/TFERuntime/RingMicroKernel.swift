@@ -187,17 +187,18 @@ enum RingMicroKernel: PackedMicroKernel {
             } else {
                 for j in 0..<n {
                     let column = b.base + j * b.columnStride, rs = b.rowStride
-                    var s0: UInt64 = 0, s1: UInt64 = 0
-                    var p = 0
-                    while p + 2 <= k {
-                        s0 &+= aRow[p] &* column[p * rs]
-                        s1 &+= aRow[p + 1] &* column[(p + 1) * rs]
-                        p += 2
+                    var sum: UInt64 = 0
+                    if rs == 1 {
+                        // Bᵀ stored row-major: a contiguous dot product, which LLVM vectorizes.
+                        for p in 0..<k {
+                            sum &+= aRow[p] &* column[p]
+                        }
+                    } else {
+                        for p in 0..<k {
+                            sum &+= aRow[p] &* column[p * rs]
+                        }
                     }
-                    if p < k {
-                        s0 &+= aRow[p] &* column[p * rs]
-                    }
-                    sums[j] = s0 &+ s1
+                    sums[j] = sum
                 }
             }
             let cRow = c.pointer(row: i, column: 0), cs = c.columnStride
