@@ -7,7 +7,7 @@ import Dispatch
 ///
 /// Element-wise kernels run over `UnsafeBufferPointer`s in straight loops that LLVM vectorizes; the
 /// matrix products (`matmul`, `batchMatmul`) and convolutions are in extensions. Every result is exact
-/// mod 2^64, so the same code serves additive shares and public values, and two-complement fixed-point
+/// mod 2^64, so the same code serves additive shares and public values, and two's-complement fixed-point
 /// encodings wrap like the protocol expects.
 public enum RingKernels {
     /// The threads a large product uses unless told otherwise: every processor this process may use.

@@ -14,16 +14,27 @@ public enum WindowPadding: Sendable, Hashable {
 /// Output cell `(oh, ow)` reads input rows `oh·strideHeight − padTop + dy` for `dy < windowHeight` (and
 /// likewise columns); rows outside `0..<height` are padding (zeros for conv2d, skipped by pooling).
 public struct WindowGeometry: Sendable, Hashable {
+    /// Images in the input (N).
     public let batch: Int
+    /// Input rows (H).
     public let height: Int
+    /// Input columns (W).
     public let width: Int
+    /// Input channels (C); a conv2d filter's input channels.
     public let channels: Int
+    /// Window (filter) rows.
     public let windowHeight: Int
+    /// Window (filter) columns.
     public let windowWidth: Int
+    /// Rows between consecutive windows.
     public let strideHeight: Int
+    /// Columns between consecutive windows.
     public let strideWidth: Int
+    /// How the windows meet the borders.
     public let padding: WindowPadding
+    /// Output rows.
     public let outputHeight: Int
+    /// Output columns.
     public let outputWidth: Int
     /// Padding rows above the input (TensorFlow: half the total, rounded down).
     public let padTop: Int
