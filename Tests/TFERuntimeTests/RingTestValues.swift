@@ -1,7 +1,7 @@
 // Seeded test values for the ring kernels, biased towards the edges of Z_2^64.
 
-/// SplitMix64: a tiny seeded generator, so failures reproduce.
-struct SplitMix64: RandomNumberGenerator {
+/// KernelTestRNG: a tiny seeded generator, so failures reproduce.
+struct KernelTestRNG: RandomNumberGenerator {
     var state: UInt64
 
     init(seed: UInt64) {
@@ -17,7 +17,7 @@ struct SplitMix64: RandomNumberGenerator {
     }
 }
 
-extension SplitMix64 {
+extension KernelTestRNG {
     /// `count` ring values: a quarter uniform, the rest near 0, near 2^63 and near 2^64 − 1, where
     /// carries out of either 32-bit half and wrap-around happen.
     mutating func ringValues(_ count: Int) -> [UInt64] {
