@@ -1,6 +1,6 @@
 // Seeded test values for the ring kernels, biased towards the edges of Z_2^64.
 
-/// KernelTestRNG: a tiny seeded generator, so failures reproduce.
+/// SplitMix64, a tiny seeded generator, so failures reproduce.
 struct KernelTestRNG: RandomNumberGenerator {
     var state: UInt64
 
@@ -65,6 +65,6 @@ func referenceRingMatmul(
 }
 
 /// Item `item` of a batch of equally sized matrices stored one after another.
-func slice<T>(_ values: [T], _ item: Int, _ size: Int) -> [T] {
+func batchItem<T>(_ values: [T], _ item: Int, _ size: Int) -> [T] {
     Array(values[item * size..<(item + 1) * size])
 }
