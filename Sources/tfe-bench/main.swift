@@ -9,6 +9,7 @@ let usage = """
 
     BENCHMARKS:
       frontend   Parse and check generated programs of 10k, 100k and 1M lines.
+      pond       The MNIST Pond network at batch 1, 100 and 1000 against float64; the ring matmul kernel.
       rounds     Online and offline rounds and bytes of every program in programs/, with and without batching.
 
     """
@@ -16,6 +17,13 @@ let usage = """
 switch arguments.first {
 case "frontend":
     FrontendBenchmark.run(sizes: arguments.dropFirst().compactMap { Int($0) })
+case "pond":
+    do {
+        try PondBenchmark.run(root: FileManager.default.currentDirectoryPath)
+    } catch {
+        FileHandle.standardError.write(Data("tfe-bench: error: \(error)\n".utf8))
+        exit(1)
+    }
 case "rounds":
     RoundsBenchmark.run(root: FileManager.default.currentDirectoryPath)
 case "-h", "--help", "help":
