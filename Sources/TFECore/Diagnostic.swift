@@ -66,39 +66,40 @@ extension DiagnosticKind {
     }
 }
 
-/// The problems collected by one run of the compiler, in the order they were found.
+/// The problems collected by one run of the compiler, in the order they were found. Identical reports (a
+/// loop body checked once per iteration, a function inlined at several calls, a name checked by two passes)
+/// are kept once: the first, with its notes.
 public struct Diagnostics: Sendable {
     public private(set) var all: [Diagnostic] = []
+    private var seen = Set<Key>()
+
+    /// What makes two reports the same problem (notes may differ, e.g. the call site of an inlined body).
+    private struct Key: Hashable {
+        var severity: Diagnostic.Severity
+        var kind: String
+        var message: String
+        var range: SourceRange
+    }
 
     public init() {}
 
     public mutating func append(_ diagnostic: Diagnostic) {
-        all.append(diagnostic)
+        let key = Key(severity: diagnostic.severity, kind: diagnostic.kind, message: diagnostic.message,
+                      range: diagnostic.range)
+        if seen.insert(key).inserted { all.append(diagnostic) }
     }
 
     public mutating func append(_ kind: some DiagnosticKind, at range: SourceRange,
                                 related: [SourceRange] = [], notes: [Diagnostic.Note] = []) {
-        all.append(Diagnostic(kind, at: range, related: related, notes: notes))
+        append(Diagnostic(kind, at: range, related: related, notes: notes))
     }
 
     public var hasErrors: Bool { all.contains { $0.severity == .error } }
     public var errorCount: Int { all.count { $0.severity == .error } }
 
-    /// One diagnostic per problem, sorted by position. Identical reports (a loop body checked once per
-    /// iteration, a function inlined at several calls, a name checked by two passes) are reported once:
-    /// the first, with its notes.
+    /// One diagnostic per problem, sorted by position (ties keep the order they were found in).
     public var sorted: [Diagnostic] {
-        struct Key: Hashable {
-            var severity: Diagnostic.Severity
-            var kind: String
-            var message: String
-            var range: SourceRange
-        }
-        var seen = Set<Key>()
-        let unique = all.filter {
-            seen.insert(Key(severity: $0.severity, kind: $0.kind, message: $0.message, range: $0.range)).inserted
-        }
-        return unique.enumerated().sorted { lhs, rhs in
+        all.enumerated().sorted { lhs, rhs in
             if lhs.element.range.start != rhs.element.range.start {
                 return lhs.element.range.start < rhs.element.range.start
             }

@@ -756,17 +756,11 @@ func hugeLoopHitsTheWorkLimitQuickly(loop: String) {
     expectDiagnostic(lines.joined(separator: "\n"), "unrollLimit", options: CheckOptions(workLimit: 1_000))
 }
 
-@Test func repeatedErrorInALoopCostsNoMoreThanAnIteration() {
-    // 20,000 iterations of an assignment, and of an output whose name is taken: the second is reported once.
-    func program(_ statement: String) -> String {
-        "player alice\nx = input(alice, [2])\noutput(alice, x)\nfor i in 0..<20000 {\n  \(statement)\n}\n"
-    }
-    let clock = ContinuousClock()
-    let assigning = clock.measure { _ = check(program("y = x")) }
-    var result: Frontend.Result?
-    let failing = clock.measure { result = check(program("output(alice, x)")) }
-    #expect(result?.diagnostics.sorted.map(\.kind) == ["duplicateOutput"])
-    #expect(failing < assigning * 3 + .milliseconds(300), "\(failing) against \(assigning) for plain assignments")
+@Test func repeatedErrorInALoopIsStoredOnce() {
+    // 20,000 iterations of an output whose name is taken: one problem, kept once however often it recurs.
+    let source = "player alice\nx = input(alice, [2])\noutput(alice, x)\nfor i in 0..<20000 {\n  output(alice, x)\n}\n"
+    let result = check(source)
+    #expect(result.diagnostics.all.map(\.kind) == ["duplicateOutput"])
 }
 
 // MARK: - Unused values

@@ -288,37 +288,6 @@ enum Fuzz {
         byte == UInt8(ascii: "_") || (byte >= 0x30 && byte <= 0x39) || ((byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A)
     }
 
-    // MARK: - Known crashes
-
-    /// Built-ins with a single parameter: `relu(a, b)` traps in `Checker.bind` (known issue, see
-    /// TfecTests.swift, `knownCrashes`).
-    static let singleParameterBuiltins: Set<String> = [
-        "share", "square", "sigmoid", "relu", "relu_approx", "exp", "log", "flatten",
-    ]
-
-    /// Why checking `bytes` would hit a known, unfixed crash or hang, or nil. The fuzzer skips such inputs so it
-    /// can look for new problems; each reason has its own known-issue test.
-    /// TODO: remove each reason when its bug is fixed.
-    static func knownProblem(_ bytes: [UInt8]) -> String? {
-        var diagnostics = Diagnostics()
-        let ast = Parser.parse(SourceFile(path: "fuzz.tfe", bytes: bytes), into: &diagnostics)
-        guard !diagnostics.hasErrors else { return nil }  // only parsed programs are checked
-        for statement in ast.stmts {
-            if case .for(_, _, _, let body) = statement.kind, body.isEmpty {
-                return "a loop with an empty body costs no work "
-                    + "(CheckerTests.loopWithAnEmptyBodyCountsAgainstTheWorkLimit)"
-            }
-        }
-        for expression in ast.exprs {
-            if case .call(let callee, let arguments) = expression.kind,
-                singleParameterBuiltins.contains(ast.name(callee.symbol)),
-                arguments.prefix(while: { $0.label == nil }).count == 2
-            {
-                return "a one-parameter built-in given two positional arguments traps (TfecTests.knownCrashes)"
-            }
-        }
-        return nil
-    }
 
     /// `bytes` as a Swift-like string literal; bytes that are not printable ASCII show as `\x{HH}`, so invalid
     /// UTF-8 survives in failure messages.
