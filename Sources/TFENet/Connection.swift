@@ -9,8 +9,8 @@ import TFERuntime
 ///
 /// Frames travel exactly as `Frame.encoded()` writes them: the 16-byte header, then the payload. One more
 /// kind of header exists only on TCP: phase byte `0xFF` marks an *abort notice*, whose payload (at most
-/// `Connection.maxAbortBytes`) is the sender's reason for stopping; it is sent only when a party fails, so
-/// it never counts towards a run's cost.
+/// `Connection.maxAbortBytes`, UTF-8) says why the run stops (`bob failed: missing input 'w' of player
+/// 'bob'`); it is sent only when a party fails, so it never counts towards a run's cost.
 final class Connection: @unchecked Sendable {
     static let abortPhase: UInt8 = 0xFF
     static let maxAbortBytes = 4096
@@ -47,7 +47,7 @@ final class Connection: @unchecked Sendable {
         }
     }
 
-    /// Best effort: tells the peer why this party stops.
+    /// Best effort: tells the peer why the run stops (`server1 failed: ...`).
     func writeAbort(from me: PlayerID, reason: String, until deadline: Deadline) {
         let payload = Array(reason.utf8.prefix(Self.maxAbortBytes))
         var header: [UInt8] = []
@@ -122,13 +122,13 @@ final class Connection: @unchecked Sendable {
     /// cannot be read (an oversized or truncated notice).
     private func readAbort(_ header: [UInt8], mailbox: Mailbox, peerName: String) -> Bool {
         let length = Int(header[0]) | Int(header[1]) << 8 | Int(header[2]) << 16 | Int(header[3]) << 24
-        var reason = "stopped"
+        var reason = "\(peerName) stopped"
         var readable = false
         if length <= Self.maxAbortBytes, let bytes = try? socket.read(exactly: length, until: nil) {
             reason = String(decoding: bytes, as: UTF8.self)
             readable = true
         }
-        mailbox.close(reason: "\(peerName) failed: \(reason)")
+        mailbox.close(reason: reason)
         mailbox.fail(peer, .disconnected(peer: peerName))
         return readable
     }

@@ -23,7 +23,7 @@ final class Mailbox: @unchecked Sendable {
     private var frames: [PlayerID: [FrameKey: [Frame]]] = [:]
     /// Why a peer's link is gone (disconnected, malformed frame); frames buffered before still count.
     private var failures: [PlayerID: TransportError] = [:]
-    private var closedReason: String?
+    private var closedBecause: String?
     private var traffic = Traffic()
 
     init(players: [String]) {
@@ -32,6 +32,13 @@ final class Mailbox: @unchecked Sendable {
 
     func name(_ player: PlayerID) -> String {
         players.indices.contains(player.rawValue) ? players[player.rawValue] : "player \(player.rawValue)"
+    }
+
+    /// Why the transport was closed, if it was.
+    var closedReason: String? {
+        condition.lock()
+        defer { condition.unlock() }
+        return closedBecause
     }
 
     var measured: Traffic {
@@ -65,7 +72,7 @@ final class Mailbox: @unchecked Sendable {
     func close(reason: String) {
         condition.lock()
         defer { condition.unlock() }
-        if closedReason == nil { closedReason = reason }
+        if closedBecause == nil { closedBecause = reason }
         condition.broadcast()
     }
 
@@ -75,7 +82,7 @@ final class Mailbox: @unchecked Sendable {
     func checkOpen(to peer: PlayerID) throws(TransportError) {
         condition.lock()
         defer { condition.unlock() }
-        if let closedReason { throw .closed(reason: closedReason) }
+        if let closedBecause { throw .closed(reason: closedBecause) }
         if let failure = failures[peer] { throw failure }
     }
 
@@ -103,7 +110,7 @@ final class Mailbox: @unchecked Sendable {
                 frames[sender]![key] = queue.isEmpty ? nil : queue
                 return frame
             }
-            if let closedReason { throw .closed(reason: closedReason) }
+            if let closedBecause { throw .closed(reason: closedBecause) }
             if let later = frames[sender]?.keys.filter({ $0 > key }).min() {
                 throw .unexpectedFrame(
                     peer: name(sender), expectedPhase: phase, expectedRound: round, phase: later.phase,

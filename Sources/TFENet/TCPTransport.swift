@@ -181,13 +181,16 @@ public final class TCPTransport: Transport, @unchecked Sendable {
     // MARK: - Closing
 
     /// Tells every peer that this party stops and why (best effort, within a second), then closes. The
-    /// peers' pending receives fail with `.closed(reason: "NAME failed: REASON")`.
+    /// peers' pending receives fail with `.closed(reason: "NAME failed: REASON")`. When this party stops
+    /// because a peer's abort notice closed the transport, the notice is passed on as it came, so every
+    /// party reports the same first failure.
     public func abort(reason: String) {
+        let notice = mailbox.closedReason ?? "\(mailbox.name(player)) failed: \(reason)"
         let deadline = ContinuousClock.now + .seconds(1)
         for connection in connections.values.sorted(by: { $0.peer < $1.peer }) {
-            connection.writeAbort(from: player, reason: reason, until: deadline)
+            connection.writeAbort(from: player, reason: notice, until: deadline)
         }
-        close(reason: "\(mailbox.name(player)) failed: \(reason)")
+        close(reason: notice)
     }
 
     /// Closes every connection and ends the reader threads before returning; pending receives fail with
