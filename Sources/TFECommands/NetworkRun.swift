@@ -128,7 +128,7 @@ enum NetworkRun {
         do {
             result = try machine.run()
         } catch {
-            transport.abort(reason: error.description)
+            transport.stop(after: error)
             let failure = LocalRunError(party: me, partyName: playerName, error: error)
             console.writeError("tfe-vm: error: \(RunCommand.describe(failure, in: program))\n")
             return .failure

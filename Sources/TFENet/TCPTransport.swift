@@ -193,6 +193,19 @@ public final class TCPTransport: Transport, @unchecked Sendable {
         close(reason: notice)
     }
 
+    /// Ends this party's part in a failed run: an abort notice for the peers when the failure says what
+    /// went wrong (a bad input, a peer that disconnected, a broken frame), a plain close after a timeout.
+    /// A timeout only says which peer this party waited for, not why: parties waiting on the same stuck
+    /// peer each time out and name it, rather than all repeating the first timeout to fire (which may be
+    /// a party further downstream, waiting on a healthy peer that waits on the stuck one).
+    public func stop(after error: MachineError) {
+        if case .transport(.timedOut) = error {
+            close()
+        } else {
+            abort(reason: error.description)
+        }
+    }
+
     /// Closes every connection and ends the reader threads before returning; pending receives fail with
     /// `.closed`. Frames already sent are still delivered (the peers see the connections end after them).
     public func close() {

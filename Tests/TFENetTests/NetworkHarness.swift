@@ -165,7 +165,7 @@ func runNetworked(
             transport.close()
             return .finished(result, transport.traffic)
         } catch {
-            transport.abort(reason: error.description)
+            transport.stop(after: error)
             return .failed(error, elapsed: ContinuousClock.now - start)
         }
     }
