@@ -40,7 +40,7 @@ let package = Package(
         .testTarget(name: "TFECommandsTests", dependencies: ["TFECommands", "TFEFrontend", "TFETestSupport"]),
         .testTarget(
             name: "TFENetTests",
-            dependencies: ["TFECore", "TFEBytecode", "TFELowering", "TFERuntime", "TFENet", "TFETestSupport"]
+            dependencies: ["TFECore", "TFEBytecode", "TFELowering", "TFERuntime", "TFENet", "TFECommands"]
         ),
         .testTarget(
             name: "TFEGoldenTests",
