@@ -145,14 +145,16 @@ enum NetworkRun {
             for (name, value) in result.outputs.sorted(by: { $0.key < $1.key }) {
                 do {
                     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-                    try NPY.encode(value.array).write(to: folder.appendingPathComponent(name + ".npy"), options: .atomic)
+                    try NPY.encode(value.array)
+                        .write(to: folder.appendingPathComponent(name + ".npy"), options: .atomic)
                 } catch {
                     console.writeError("tfe-vm: error: cannot write \(folder.path)/\(name).npy: \(error)\n")
                     return .failure
                 }
             }
         }
-        console.write(summary(result, traffic: traffic, program: program, outputDirectory: directory, wallTime: elapsed))
+        console.write(
+            summary(result, traffic: traffic, program: program, outputDirectory: directory, wallTime: elapsed))
         if arguments.isSet("--stats") { console.write(stats(result, traffic: traffic, program: program)) }
         if let statsPath = arguments.value("--stats-json") {
             let code = CompileCommand.write(Data(traffic.cost.json(players: program.players).utf8), to: statsPath,

@@ -140,7 +140,9 @@ struct Connector {
         }
         let problem = check(theirs, from: address, expected: peer)
         if let problem {
-            if verdict == .accept { try? socket.write(Handshake.encode(.refuse(reason: problem.description)), until: deadline) }
+            if verdict == .accept {
+                try? socket.write(Handshake.encode(.refuse(reason: problem.description)), until: deadline)
+            }
             throw problem
         }
         switch verdict {

@@ -137,7 +137,8 @@ enum Handshake {
             let sender = try name(), receiver = try name()
             guard position == body.count else { throw .notHandshake("\(body.count - position) bytes after a hello") }
             return .hello(
-                Hello(formatVersion: formatVersion, programHash: hash, runID: runID, sender: sender, receiver: receiver))
+                Hello(
+                    formatVersion: formatVersion, programHash: hash, runID: runID, sender: sender, receiver: receiver))
         case 2:
             guard body.isEmpty else { throw .notHandshake("an accept with a body") }
             return .accept

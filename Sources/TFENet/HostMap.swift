@@ -105,7 +105,9 @@ public struct HostMap: Hashable, Sendable {
     public static func load(path: String) throws(HostMapError) -> HostMap {
         let name = URL(fileURLWithPath: path).lastPathComponent
         let descriptor = open(path, O_RDONLY)
-        guard descriptor >= 0 else { throw .unreadable(file: path, reason: String(cString: strerror(errno)).lowercased()) }
+        guard descriptor >= 0 else {
+            throw .unreadable(file: path, reason: String(cString: strerror(errno)).lowercased())
+        }
         _ = close(descriptor)
         guard let data = FileManager.default.contents(atPath: path) else {
             throw .unreadable(file: path, reason: "not a readable file")

@@ -70,7 +70,8 @@ import Darwin
     }
 
     @Test(arguments: [
-        ([0, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0] as [UInt8], TransportError.malformedHeader("unknown phase 5")),
+        ([0, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0] as [UInt8],
+         TransportError.malformedHeader("unknown phase 5")),
         ([0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0], .malformedHeader("reserved bytes are not zero")),
         ([0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0],
          .malformedHeader("a frame from server2 to server0 on the connection from server1")),
@@ -130,7 +131,8 @@ import Darwin
     @Test func sentFramesAreExactlyEncodedAndCounted() throws {
         let (transport, peer) = try pair()
         defer { transport.close() }
-        let out = Frame(phase: .online, round: 5, sender: .server0, receiver: .server1, payload: Array(repeating: 7, count: 40))
+        let out = Frame(
+            phase: .online, round: 5, sender: .server0, receiver: .server1, payload: Array(repeating: 7, count: 40))
         try transport.send(out, to: .server1)
         #expect(try peer.read(exactly: 56, until: .now + .seconds(5)) == out.encoded())
         let mine = Frame(phase: .offline, round: 0, sender: .server0, receiver: .server0, payload: [1])

@@ -37,7 +37,9 @@ import Testing
 
     @Test func duplicateAddressIsRejected() throws {
         let map = try parse(#"{"server0": "h:1", "server1": "h:2", "server2": "H:1"}"#)
-        #expect(throws: HostMapError.duplicateAddress(file: "config.json", parties: ["server0", "server2"], address: "H:1")) {
+        let duplicate = HostMapError.duplicateAddress(
+            file: "config.json", parties: ["server0", "server2"], address: "H:1")
+        #expect(throws: duplicate) {
             try map.addresses(for: ["server0", "server1", "server2"])
         }
         // The same port on two hosts is fine.
@@ -75,7 +77,8 @@ import Testing
     }
 
     @Test func unreadableFileIsNamed() {
-        #expect(throws: HostMapError.unreadable(file: "/nonexistent/config.json", reason: "no such file or directory")) {
+        let expected = HostMapError.unreadable(file: "/nonexistent/config.json", reason: "no such file or directory")
+        #expect(throws: expected) {
             try HostMap.load(path: "/nonexistent/config.json")
         }
     }

@@ -129,13 +129,15 @@ enum PartyOutcome: Sendable {
 /// another program.
 func runNetworked(
     _ program: Program, inputs: [PlayerID: [String: NPYArray]], seed: UInt64? = nil,
-    receiveTimeout: Duration = .seconds(10), options: TCPTransportOptions = TCPTransportOptions(connectTimeout: .seconds(10)),
+    receiveTimeout: Duration = .seconds(10),
+    options: TCPTransportOptions = TCPTransportOptions(connectTimeout: .seconds(10)),
     listeners prepared: [TCPListener]? = nil,
     programs: [PlayerID: Program] = [:],
     wrap: @escaping @Sendable (PlayerID, TCPTransport) -> any Transport = { $1 },
     onFinish: @escaping @Sendable (PlayerID) -> Void = { _ in }
 ) throws -> [PartyOutcome?] {
-    let (listeners, addresses) = try prepared.map { ($0, $0.map(\.address)) } ?? loopbackListeners(program.players.count)
+    let (listeners, addresses) =
+        try prepared.map { ($0, $0.map(\.address)) } ?? loopbackListeners(program.players.count)
     let box = ListenerBox(listeners)
     return onThreads(program.players.count) { number in
         let party = PlayerID(number)

@@ -29,7 +29,8 @@ import Testing
     @Test func usageMistakes() throws {
         let dir = try folder(parties: Self.everyone)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let program = dir.appendingPathComponent("two.tfe").path, config = dir.appendingPathComponent("config.json").path
+        let program = dir.appendingPathComponent("two.tfe").path
+        let config = dir.appendingPathComponent("config.json").path
         #expect(run(["run", program, "--player", "alice"]).exitCode == .usage)
         #expect(run(["run", program, "--connect-timeout", "3"]).exitCode == .usage)
         let noPlayer = run(["run", program, "--config", config])
@@ -42,21 +43,24 @@ import Testing
     @Test func mistakesFoundBeforeConnecting() throws {
         let dir = try folder(parties: ["server0", "server1", "server2", "alice"])
         defer { try? FileManager.default.removeItem(at: dir) }
-        let program = dir.appendingPathComponent("two.tfe").path, config = dir.appendingPathComponent("config.json").path
+        let program = dir.appendingPathComponent("two.tfe").path
+        let config = dir.appendingPathComponent("config.json").path
         let missing = run(["run", program, "--config", config, "--player", "alice"])
         #expect(missing.exitCode == .failure)
         #expect(missing.error.hasSuffix("tfe-vm: error: config.json has no address for 'bob'\n"), "\(missing.error)")
 
         let full = try folder(parties: Self.everyone)
         defer { try? FileManager.default.removeItem(at: full) }
-        let program2 = full.appendingPathComponent("two.tfe").path, config2 = full.appendingPathComponent("config.json").path
+        let program2 = full.appendingPathComponent("two.tfe").path
+        let config2 = full.appendingPathComponent("config.json").path
         let unknown = run(["run", program2, "--config", config2, "--player", "alcie"])
         #expect(unknown.exitCode == .failure)
         #expect(unknown.error.contains("has no player 'alcie'; did you mean 'alice'?"), "\(unknown.error)")
         let foreign = run(["run", program2, "--config", config2, "--player", "alice", "--input", "bob:w=w.npy"])
         #expect(foreign.exitCode == .failure)
         #expect(foreign.error.contains("this process plays 'alice'"), "\(foreign.error)")
-        let noFile = run(["run", program2, "--config", full.appendingPathComponent("nope.json").path, "--player", "alice"])
+        let nope = full.appendingPathComponent("nope.json").path
+        let noFile = run(["run", program2, "--config", nope, "--player", "alice"])
         #expect(noFile.exitCode == .failure)
         #expect(noFile.error.contains("no such file or directory"), "\(noFile.error)")
     }

@@ -86,7 +86,8 @@ import Testing
         for (number, outcome) in outcomes.enumerated() where number != PlayerID.server1.rawValue {
             // server2 only deals (offline), and may be done before server1 stops.
             if number == PlayerID.server2.rawValue, outcome?.result != nil { continue }
-            let error = try #require(outcome?.machineError, "\(program.players[number]): \(String(describing: outcome))")
+            let error = try #require(
+                outcome?.machineError, "\(program.players[number]): \(String(describing: outcome))")
             switch error {
             case .transport(.disconnected), .transport(.timedOut), .transport(.closed):
                 #expect(error.description.contains("server1"), "\(program.players[number]): \(error)")
@@ -106,7 +107,8 @@ import Testing
         let outcomes = try runNetworked(
             program, inputs: inputs, receiveTimeout: timeout,
             wrap: { party, transport in
-                party == bob ? SilentTransport(base: transport, othersDone: others, count: 4) as any Transport : transport
+                party == bob
+                    ? SilentTransport(base: transport, othersDone: others, count: 4) as any Transport : transport
             },
             onFinish: { party in if party != bob { others.signal() } })
         // server0 and server1 wait on bob and name him; alice waits on server0 and stops when it times out
