@@ -15,7 +15,11 @@ let package = Package(
         .target(name: "TFELowering", dependencies: ["TFECore", "TFEFrontend", "TFEBytecode"]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .target(name: "TFERuntime", dependencies: ["TFECore", "TFEBytecode", "CZlib"]),
-        .target(name: "TFECommands", dependencies: ["TFECore", "TFEFrontend", "TFEBytecode", "TFELowering", "TFERuntime"]),
+        .target(name: "TFENet", dependencies: ["TFECore", "TFEBytecode", "TFERuntime"]),
+        .target(
+            name: "TFECommands",
+            dependencies: ["TFECore", "TFEFrontend", "TFEBytecode", "TFELowering", "TFERuntime", "TFENet"]
+        ),
         .target(name: "TFETestSupport", dependencies: ["TFECore"]),
 
         // MARK: - Executables
@@ -36,6 +40,10 @@ let package = Package(
             name: "TFERuntimeTests", dependencies: ["TFECore", "TFERuntime", "TFETestSupport"], exclude: ["Fixtures"]
         ),
         .testTarget(name: "TFECommandsTests", dependencies: ["TFECommands", "TFEFrontend", "TFETestSupport"]),
+        .testTarget(
+            name: "TFENetTests",
+            dependencies: ["TFECore", "TFEBytecode", "TFELowering", "TFERuntime", "TFENet", "TFECommands"]
+        ),
         .testTarget(
             name: "TFEGoldenTests",
             dependencies: ["TFECore", "TFEFrontend", "TFECommands", "TFETestSupport"],

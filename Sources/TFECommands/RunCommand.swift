@@ -9,7 +9,7 @@ import TFERuntime
 /// player on its own thread, and write each player's outputs.
 public enum RunCommand {
     public static let runSpec = CommandSpec(
-        tool: "tfe-vm", name: "run", overview: "Run a program with every player in this process.",
+        tool: "tfe-vm", name: "run", overview: "Run a program: every player in this process, or with --config one party over TCP.",
         arguments: [ArgumentSpec("program", help: "A .tfeb bytecode file, or a .tfe source to compile first.")],
         options: [
             .option("--input", value: "player:name=file.npy", help: "An input file; PLAYER=FILE.npz gives several.",
@@ -21,6 +21,11 @@ public enum RunCommand {
             .option("--stats-json", value: "file", help: "Write the measured rounds and bytes as JSON."),
             .option("--timeout", value: "seconds", help: "How long a player waits for a message.", defaultText: "30"),
             .option("--seed", value: "n", help: "Deterministic randomness (for tests only).", hidden: true),
+            // Networked run (NetworkRun.swift): this process plays one party, over TCP.
+            .option("--config", value: "config.json", help: "Run one party over TCP, with this host map."),
+            .option("--player", value: "name", help: "The party this process plays (with --config)."),
+            .option("--connect-timeout", value: "seconds", help: "How long to wait for the other parties.",
+                    defaultText: "30"),
         ])
 
     public static let disSpec = CommandSpec(
@@ -41,6 +46,8 @@ public enum RunCommand {
 
     /// `tfe-vm run FILE [--input ...] [--out DIR] [--stats] [--stats-json FILE]`.
     public static func runRun(_ arguments: ParsedArguments, console: Console) -> ExitCode {
+        // Networked run (NetworkRun.swift): with --config, this process plays only the --player party.
+        if let code = NetworkRun.runIfRequested(arguments, console: console) { return code }
         guard let path = arguments.argument("program") else { return .usage }
         let program: Program
         switch loadProgram(path, arguments, console: console) {

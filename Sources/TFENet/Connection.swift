@@ -1,0 +1,151 @@
+// One established TCP connection to a peer: serialised writes, and a reader thread feeding the mailbox.
+
+import Foundation
+import TFEBytecode
+import TFECore
+import TFERuntime
+
+/// The link to one peer after a successful handshake.
+///
+/// Frames travel exactly as `Frame.encoded()` writes them: the 16-byte header, then the payload. One more
+/// kind of header exists only on TCP: phase byte `0xFF` marks an *abort notice*, whose payload (at most
+/// `Connection.maxAbortBytes`, UTF-8) says why the run stops (`bob failed: missing input 'w' of player
+/// 'bob'`); it is sent only when a party fails, so it never counts towards a run's cost.
+final class Connection: @unchecked Sendable {
+    static let abortPhase: UInt8 = 0xFF
+    static let maxAbortBytes = 4096
+
+    let peer: PlayerID
+    /// `127.0.0.1:4441`, for messages.
+    let address: String
+    let socket: Socket
+    /// Held while writing a frame, so frames from several threads never interleave, and while closing.
+    private let writeLock = NSLock()
+    private var isClosed = false
+    private var reader: JoinableThread?
+
+    init(peer: PlayerID, address: String, socket: Socket) {
+        self.peer = peer
+        self.address = address
+        self.socket = socket
+    }
+
+    // MARK: - Writing
+
+    /// Writes the header and the payload, waiting for buffer space until `deadline`.
+    func write(header: [UInt8], payload: [UInt8], until deadline: Deadline) throws(SocketError) {
+        writeLock.lock()
+        defer { writeLock.unlock() }
+        guard !isClosed else { throw SocketError.closed }
+        do {
+            try socket.write(header, more: !payload.isEmpty, until: deadline)
+            if !payload.isEmpty { try socket.write(payload, until: deadline) }
+        } catch {
+            // Half a frame may have gone out: nothing more can follow it on this stream.
+            socket.shutdown()
+            throw error
+        }
+    }
+
+    /// Best effort: tells the peer why the run stops (`server1 failed: ...`).
+    func writeAbort(from me: PlayerID, reason: String, until deadline: Deadline) {
+        let payload = Array(reason.utf8.prefix(Self.maxAbortBytes))
+        var header: [UInt8] = []
+        Handshake.appendLittleEndian(UInt64(payload.count), width: 4, to: &header)
+        header += [Self.abortPhase, 0, 0, 0, 0, 0, 0, 0]
+        Handshake.appendLittleEndian(UInt64(me.rawValue), width: 2, to: &header)
+        Handshake.appendLittleEndian(UInt64(peer.rawValue), width: 2, to: &header)
+        try? write(header: header, payload: payload, until: deadline)
+    }
+
+    // MARK: - Reading
+
+    /// Starts the thread that reads frames until the connection ends.
+    func startReading(me: PlayerID, mailbox: Mailbox, maxFrameBytes: Int) throws(NetworkError) {
+        reader = try JoinableThread { [self] in
+            self.readFrames(me: me, mailbox: mailbox, maxFrameBytes: maxFrameBytes)
+        }
+    }
+
+    /// Reads frames into the mailbox until the peer closes, the connection breaks, or a frame is malformed
+    /// (then the connection is shut down: nothing after a bad header can be trusted).
+    private func readFrames(me: PlayerID, mailbox: Mailbox, maxFrameBytes: Int) {
+        let peerName = mailbox.name(peer)
+        while true {
+            let headerBytes: [UInt8]
+            do {
+                headerBytes = try socket.read(exactly: WireFormat.frameHeaderBytes, until: nil)
+            } catch {
+                mailbox.fail(peer, .disconnected(peer: peerName))
+                return
+            }
+            if headerBytes[4] == Self.abortPhase {
+                guard readAbort(headerBytes, mailbox: mailbox, peerName: peerName) else {
+                    socket.shutdown()
+                    return
+                }
+                continue
+            }
+            let frame: Frame
+            do {
+                let header = try FrameHeader(decoding: headerBytes)
+                guard header.sender == peer, header.receiver == me else {
+                    throw TransportError.malformedHeader(
+                        "a frame from \(mailbox.name(header.sender)) to \(mailbox.name(header.receiver)) "
+                            + "on the connection from \(peerName)")
+                }
+                guard header.payloadLength <= maxFrameBytes else {
+                    throw TransportError.frameTooLarge(bytes: header.payloadLength, limit: maxFrameBytes)
+                }
+                var payload = [UInt8](repeating: 0, count: header.payloadLength)
+                do {
+                    try socket.read(into: &payload, from: 0, until: nil)
+                } catch {
+                    mailbox.fail(peer, .disconnected(peer: peerName))
+                    return
+                }
+                frame = try Frame(header: header, payload: payload)
+            } catch let error as TransportError {
+                mailbox.fail(peer, error)
+                socket.shutdown()
+                return
+            } catch {
+                mailbox.fail(peer, .malformedHeader("\(error)"))
+                socket.shutdown()
+                return
+            }
+            mailbox.deliver(frame)
+        }
+    }
+
+    /// Reads an abort notice and closes the mailbox with its reason; false when the rest of the stream
+    /// cannot be read (an oversized or truncated notice).
+    private func readAbort(_ header: [UInt8], mailbox: Mailbox, peerName: String) -> Bool {
+        let length = Int(header[0]) | Int(header[1]) << 8 | Int(header[2]) << 16 | Int(header[3]) << 24
+        var reason = "\(peerName) stopped"
+        var readable = false
+        if length <= Self.maxAbortBytes, let bytes = try? socket.read(exactly: length, until: nil) {
+            reason = String(decoding: bytes, as: UTF8.self)
+            readable = true
+        }
+        mailbox.close(reason: reason)
+        mailbox.fail(peer, .disconnected(peer: peerName))
+        return readable
+    }
+
+    // MARK: - Closing
+
+    /// Wakes the reader (and any blocked writer) and sends the peer a FIN; safe from any thread.
+    func shutdown() {
+        socket.shutdown()
+    }
+
+    /// After `shutdown()`: waits for the reader thread to end, then releases the descriptor.
+    func finish() {
+        reader?.join()
+        writeLock.lock()
+        defer { writeLock.unlock() }
+        isClosed = true
+        socket.close()
+    }
+}

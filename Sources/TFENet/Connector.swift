@@ -1,0 +1,293 @@
+// Setting up a networked run: dial the lower-numbered parties, accept the higher-numbered ones, and
+// check each of them in a handshake.
+
+import Foundation
+import TFEBytecode
+import TFECore
+import TFERuntime
+
+/// Connects one party to all others, within one deadline (`TCPTransportOptions.connectTimeout`).
+struct Connector {
+    let me: PlayerID
+    let players: [String]
+    let addresses: [HostAddress]
+    let options: TCPTransportOptions
+    let programHash: [UInt8]
+    let deadline: Deadline
+    /// Chosen here on server0; learned from server0 elsewhere.
+    var runID: [UInt8]?
+    /// Connections dropped without failing the setup, with the reason.
+    var ignored: [String] = []
+
+    init(program: Program, me: PlayerID, addresses: [HostAddress], options: TCPTransportOptions) throws(NetworkError) {
+        guard program.players.indices.contains(me.rawValue) else {
+            throw .system("party \(me.rawValue) is not in the program's player table")
+        }
+        guard addresses.count == program.players.count else {
+            throw .system("\(addresses.count) addresses for \(program.players.count) players")
+        }
+        self.me = me
+        self.players = program.players
+        self.addresses = addresses
+        self.options = options
+        self.programHash = Handshake.bytes(hex: program.contentHash)
+        self.deadline = .now + options.connectTimeout
+        if me == .server0 {
+            do {
+                runID = Array(try Seed.random().bytes.prefix(Handshake.runIDBytes))
+            } catch {
+                throw .system("cannot draw a run id: \(error)")
+            }
+        }
+    }
+
+    private var myName: String { players[me.rawValue] }
+    private var seconds: Double {
+        Double(options.connectTimeout.components.seconds) + Double(options.connectTimeout.components.attoseconds) / 1e18
+    }
+
+    /// Every connection, by peer, once all handshakes succeeded. Closes whatever it opened when it fails.
+    mutating func connectAll(listener given: TCPListener?) throws(NetworkError) -> ([PlayerID: Connection], [UInt8]) {
+        let higher = (me.rawValue + 1)..<players.count
+        var listener = given
+        defer { listener?.close() }
+        if higher.isEmpty {
+            listener?.close()
+            listener = nil
+        } else if listener == nil {
+            listener = try TCPListener.bind(addresses[me.rawValue])
+        }
+        var connections: [PlayerID: Connection] = [:]
+        do {
+            for number in 0..<me.rawValue {
+                let peer = PlayerID(number)
+                connections[peer] = try dial(peer)
+            }
+            if let listener {
+                try accept(from: Set(higher.map(PlayerID.init)), on: listener, into: &connections)
+            }
+        } catch {
+            for connection in connections.values {
+                connection.shutdown()
+                connection.finish()
+            }
+            throw error
+        }
+        return (connections, runID ?? Handshake.noRunID)
+    }
+
+    private func hello(to peer: String) -> Hello {
+        Hello(
+            formatVersion: Program.formatVersion, programHash: programHash, runID: runID ?? Handshake.noRunID,
+            sender: myName, receiver: peer)
+    }
+
+    // MARK: - Dialing
+
+    /// Connects to a lower-numbered peer, retrying with back-off while it is not up yet.
+    private mutating func dial(_ peer: PlayerID) throws(NetworkError) -> Connection {
+        let name = players[peer.rawValue], address = addresses[peer.rawValue]
+        var delay = Duration.milliseconds(20)
+        var lastReason = "no answer"
+        while true {
+            do {
+                let resolved = try SocketAddress.resolve(host: address.host, port: address.port)
+                let socket = try Socket.connect(to: resolved, deadline: deadline)
+                if let connection = try handshake(asDialer: socket, peer: peer, address: address.description) {
+                    return connection
+                }
+                lastReason = "the connection closed during the handshake"
+            } catch let error as SocketError {
+                lastReason = error.reason
+            } catch let error as NetworkError {
+                throw error
+            } catch {
+                lastReason = "\(error)"
+            }
+            if ContinuousClock.now + delay >= deadline {
+                throw .cannotConnect(peer: name, address: address.description, reason: lastReason, seconds: seconds)
+            }
+            Thread.sleep(
+                forTimeInterval: Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18)
+            delay = min(delay * 2, .milliseconds(500))
+        }
+    }
+
+    /// The dialer's side: hello, the peer's hello and verdict, our verdict. Nil when the peer closed the
+    /// connection before answering (it may be restarting: the caller retries).
+    private mutating func handshake(asDialer socket: Socket, peer: PlayerID, address: String)
+        throws(NetworkError) -> Connection?
+    {
+        let name = players[peer.rawValue]
+        let theirs: Hello, verdict: HandshakeMessage
+        do {
+            try socket.write(Handshake.encode(.hello(hello(to: name))), until: deadline)
+            guard case .hello(let hello) = try Handshake.read(from: socket, until: deadline) else {
+                throw HandshakeReadError.notHandshake("the answer is not a hello")
+            }
+            theirs = hello
+            verdict = try Handshake.read(from: socket, until: deadline)
+        } catch let error as SocketError {
+            if error.kind == .timedOut { throw .handshakeFailed(peer: name, reason: "no answer in time") }
+            return nil
+        } catch HandshakeReadError.socket(let error) {
+            if error.kind == .timedOut { throw .handshakeFailed(peer: name, reason: "no answer in time") }
+            return nil
+        } catch HandshakeReadError.notHandshake(let reason) {
+            throw .handshakeFailed(peer: name, reason: reason)
+        } catch {
+            throw .handshakeFailed(peer: name, reason: "\(error)")
+        }
+        let problem = check(theirs, from: address, expected: peer)
+        if let problem {
+            if verdict == .accept {
+                try? socket.write(Handshake.encode(.refuse(reason: problem.description)), until: deadline)
+            }
+            throw problem
+        }
+        switch verdict {
+        case .accept:
+            break
+        case .refuse(let reason):
+            throw .refused(peer: name, reason: reason)
+        case .hello:
+            throw .handshakeFailed(peer: name, reason: "a second hello")
+        }
+        do {
+            try socket.write(Handshake.encode(.accept), until: deadline)
+        } catch {
+            return nil
+        }
+        if peer == .server0 { runID = theirs.runID }
+        return Connection(peer: peer, address: address, socket: socket)
+    }
+
+    // MARK: - Accepting
+
+    /// Accepts connections until every one of `expected` has connected and passed the handshake.
+    /// Connections that are not tfe parties are dropped and listed in `ignored`; a tfe party with the wrong
+    /// program, version, name or run fails the setup.
+    private mutating func accept(
+        from expected: Set<PlayerID>, on listener: TCPListener, into connections: inout [PlayerID: Connection]
+    ) throws(NetworkError) {
+        var missing = expected
+        while !missing.isEmpty {
+            let next: (Socket, SocketAddress)?
+            do {
+                next = try listener.socket.accept(until: deadline)
+            } catch {
+                throw .cannotListen(address: listener.address.description, reason: error.reason)
+            }
+            guard let (socket, address) = next else {
+                let names = missing.sorted().map { players[$0.rawValue] }
+                throw .peersMissing(names, address: listener.address.description, seconds: seconds)
+            }
+            let handshakeDeadline = min(deadline, .now + options.handshakeTimeout)
+            switch try handshake(asListener: socket, address: address.description, until: handshakeDeadline,
+                                 connected: Set(connections.keys)) {
+            case .connected(let peer):
+                connections[peer] = Connection(peer: peer, address: address.description, socket: socket)
+                missing.remove(peer)
+            case .ignored(let reason):
+                ignored.append("\(address.description): \(reason)")
+                socket.close()
+            }
+        }
+    }
+
+    private enum Accepted {
+        case connected(PlayerID)
+        case ignored(String)
+    }
+
+    /// The listener's side: the dialer's hello, our hello and verdict, the dialer's verdict.
+    private func handshake(
+        asListener socket: Socket, address: String, until handshakeDeadline: Deadline, connected: Set<PlayerID>
+    ) throws(NetworkError) -> Accepted {
+        let theirs: Hello
+        do {
+            guard case .hello(let hello) = try Handshake.read(from: socket, until: handshakeDeadline) else {
+                return .ignored("did not start with a hello")
+            }
+            theirs = hello
+        } catch {
+            switch error {
+            case .socket(let error):
+                return .ignored("\(error.kind == .timedOut ? "said nothing in time" : error.reason) before a hello")
+            case .notHandshake(let reason):
+                return .ignored(reason)
+            }
+        }
+        var problem = check(theirs, from: address, expected: nil)
+        if problem == nil, let peer = players.firstIndex(of: theirs.sender).map(PlayerID.init),
+            connected.contains(peer)
+        {
+            problem = .duplicateConnection(peer: theirs.sender, address: address)
+        }
+        let verdict: HandshakeMessage = problem.map { .refuse(reason: $0.description) } ?? .accept
+        do {
+            try socket.write(
+                Handshake.encode(.hello(hello(to: theirs.sender))) + Handshake.encode(verdict),
+                until: handshakeDeadline)
+        } catch {
+            if let problem { throw problem }
+            return .ignored("closed before the handshake ended: \(error.reason)")
+        }
+        if let problem { throw problem }
+        do {
+            switch try Handshake.read(from: socket, until: handshakeDeadline) {
+            case .accept:
+                return .connected(PlayerID(players.firstIndex(of: theirs.sender)!))
+            case .refuse(let reason):
+                throw NetworkError.refused(peer: theirs.sender, reason: reason)
+            case .hello:
+                throw NetworkError.handshakeFailed(peer: theirs.sender, reason: "a second hello")
+            }
+        } catch let error as NetworkError {
+            throw error
+        } catch {
+            return .ignored("\(theirs.sender) closed before the handshake ended")
+        }
+    }
+
+    // MARK: - Checking
+
+    /// What is wrong with a peer's hello, if anything: versions, then the program, then names and run id.
+    /// `expected` is the peer we dialed; nil when it dialed us.
+    private func check(_ hello: Hello, from address: String, expected: PlayerID?) -> NetworkError? {
+        let claimed = hello.sender.isEmpty ? (expected.map { players[$0.rawValue] } ?? address) : hello.sender
+        if hello.handshakeVersion != Handshake.version {
+            return .incompatibleVersion(
+                peer: claimed, what: "handshake", theirs: Int(hello.handshakeVersion), ours: Int(Handshake.version))
+        }
+        if hello.formatVersion != Program.formatVersion {
+            return .incompatibleVersion(
+                peer: claimed, what: "bytecode format", theirs: Int(hello.formatVersion),
+                ours: Int(Program.formatVersion))
+        }
+        if hello.programHash != programHash {
+            return .differentProgram(
+                peer: claimed, theirs: Handshake.hex(hello.programHash), ours: Handshake.hex(programHash))
+        }
+        guard let number = players.firstIndex(of: hello.sender) else {
+            return .unknownParty(name: hello.sender, address: address)
+        }
+        if let expected {
+            if number != expected.rawValue {
+                return .wrongParty(address: address, expected: players[expected.rawValue], found: hello.sender)
+            }
+        } else {
+            if hello.receiver != myName {
+                return .wrongParty(
+                    address: addresses[me.rawValue].description, expected: hello.receiver, found: myName)
+            }
+            if number <= me.rawValue { return .unexpectedDialer(peer: hello.sender) }
+        }
+        // A party learns the run id from server0, its first connection: none is known on either side then.
+        let known = expected == .server0 || (expected == nil && me == .server0) ? nil : runID
+        if let known, hello.runID != known {
+            return .differentRun(peer: hello.sender, theirs: Handshake.hex(hello.runID), ours: Handshake.hex(known))
+        }
+        return nil
+    }
+}

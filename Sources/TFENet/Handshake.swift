@@ -1,0 +1,176 @@
+// The handshake on every new connection: who is talking, which program, which run.
+
+import TFEBytecode
+import TFECore
+
+/// The messages two parties exchange on a new connection, before any frame.
+///
+/// Each message is the magic `TFEN`, a kind byte, a body length (UInt16, little-endian, at most
+/// `Handshake.maxBodyBytes`) and the body:
+///
+///     kind 1, hello:   handshake version (UInt16), bytecode format version (UInt16),
+///                      program content hash (32 bytes, SHA-256), run id (16 bytes),
+///                      sender's name and the name of the party it believes it reached
+///                      (each a UInt8 byte count and UTF-8)
+///     kind 2, accept:  empty
+///     kind 3, refuse:  the reason, UTF-8
+///
+/// The dialer sends its hello; the listener answers with its own hello and its verdict (accept, or refuse
+/// with the reason); the dialer answers with its verdict. Each side checks the other's hello (versions,
+/// then hash, then names and run id), so a mismatch is reported on both ends, each in its own words.
+enum HandshakeMessage: Hashable, Sendable {
+    case hello(Hello)
+    case accept
+    case refuse(reason: String)
+}
+
+/// What a party says about itself when it connects.
+struct Hello: Hashable, Sendable {
+    var handshakeVersion: UInt16 = Handshake.version
+    var formatVersion: UInt16
+    /// SHA-256 of the program's content: `Program.contentHash` as bytes.
+    var programHash: [UInt8]
+    /// Chosen at random by server0 for each run; all zeros from a party that has not learned it yet.
+    var runID: [UInt8]
+    var sender: String
+    /// The party the sender meant to reach (from its host map).
+    var receiver: String
+}
+
+/// Reading a handshake message failed: at the socket, or the bytes are not a tfe handshake at all.
+enum HandshakeReadError: Error {
+    case socket(SocketError)
+    case notHandshake(String)
+}
+
+enum Handshake {
+    static let magic: [UInt8] = Array("TFEN".utf8)
+    /// Bumped whenever the handshake changes.
+    static let version: UInt16 = 1
+    static let runIDBytes = 16
+    static let maxBodyBytes = 4096
+    static let noRunID = [UInt8](repeating: 0, count: runIDBytes)
+
+    // MARK: - Encoding
+
+    static func encode(_ message: HandshakeMessage) -> [UInt8] {
+        var body: [UInt8] = []
+        let kind: UInt8
+        switch message {
+        case .hello(let hello):
+            kind = 1
+            appendLittleEndian(UInt64(hello.handshakeVersion), width: 2, to: &body)
+            appendLittleEndian(UInt64(hello.formatVersion), width: 2, to: &body)
+            body += hello.programHash
+            body += hello.runID
+            for name in [hello.sender, hello.receiver] {
+                let bytes = Array(name.utf8.prefix(255))
+                body.append(UInt8(bytes.count))
+                body += bytes
+            }
+        case .accept:
+            kind = 2
+        case .refuse(let reason):
+            kind = 3
+            body = Array(reason.utf8.prefix(maxBodyBytes))
+        }
+        var bytes = magic
+        bytes.append(kind)
+        appendLittleEndian(UInt64(body.count), width: 2, to: &bytes)
+        return bytes + body
+    }
+
+    // MARK: - Decoding
+
+    /// Reads one message, waiting at most until `deadline`.
+    static func read(from socket: Socket, until deadline: Deadline) throws(HandshakeReadError) -> HandshakeMessage {
+        let head: [UInt8]
+        do {
+            let first = try socket.read(exactly: magic.count, until: deadline)
+            guard first == magic else { throw HandshakeReadError.notHandshake("not a tfe party (bad magic)") }
+            head = try socket.read(exactly: 3, until: deadline)
+        } catch let error as SocketError {
+            throw .socket(error)
+        } catch let error as HandshakeReadError {
+            throw error
+        } catch {
+            throw .notHandshake("\(error)")
+        }
+        let length = Int(head[1]) | Int(head[2]) << 8
+        guard length <= maxBodyBytes else { throw .notHandshake("handshake message of \(length) bytes") }
+        let body: [UInt8]
+        do {
+            body = try socket.read(exactly: length, until: deadline)
+        } catch {
+            throw .socket(error)
+        }
+        return try decode(kind: head[0], body: body)
+    }
+
+    static func decode(kind: UInt8, body: [UInt8]) throws(HandshakeReadError) -> HandshakeMessage {
+        switch kind {
+        case 1:
+            guard body.count >= 4 else { throw .notHandshake("truncated hello") }
+            let handshakeVersion = UInt16(body[0]) | UInt16(body[1]) << 8
+            let formatVersion = UInt16(body[2]) | UInt16(body[3]) << 8
+            guard handshakeVersion == version else {
+                // Another version may lay out the rest differently: keep only what every version shares.
+                return .hello(
+                    Hello(handshakeVersion: handshakeVersion, formatVersion: formatVersion, programHash: [],
+                          runID: [], sender: "", receiver: ""))
+            }
+            var position = 4
+            func take(_ count: Int) throws(HandshakeReadError) -> [UInt8] {
+                guard position + count <= body.count else { throw .notHandshake("truncated hello") }
+                defer { position += count }
+                return Array(body[position..<position + count])
+            }
+            func name() throws(HandshakeReadError) -> String {
+                let count = Int(try take(1)[0])
+                guard let text = String(validating: try take(count), as: UTF8.self) else {
+                    throw .notHandshake("a party name is not UTF-8")
+                }
+                return text
+            }
+            let hash = try take(SHA256.digestSize)
+            let runID = try take(runIDBytes)
+            let sender = try name(), receiver = try name()
+            guard position == body.count else { throw .notHandshake("\(body.count - position) bytes after a hello") }
+            return .hello(
+                Hello(
+                    formatVersion: formatVersion, programHash: hash, runID: runID, sender: sender, receiver: receiver))
+        case 2:
+            guard body.isEmpty else { throw .notHandshake("an accept with a body") }
+            return .accept
+        case 3:
+            return .refuse(reason: String(decoding: body, as: UTF8.self))
+        default:
+            throw .notHandshake("unknown handshake message kind \(kind)")
+        }
+    }
+
+    // MARK: - Helpers
+
+    static func appendLittleEndian(_ value: UInt64, width: Int, to bytes: inout [UInt8]) {
+        for k in 0..<width { bytes.append(UInt8(truncatingIfNeeded: value >> (8 * UInt64(k)))) }
+    }
+
+    static func hex(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef")
+        return String(bytes.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 15)]] })
+    }
+
+    /// The 32 bytes of a 64-digit lowercase hex hash.
+    static func bytes(hex: String) -> [UInt8] {
+        let digits = Array(hex.utf8)
+        func value(_ digit: UInt8) -> UInt8 {
+            switch digit {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): return digit - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): return digit - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): return digit - UInt8(ascii: "A") + 10
+            default: return 0
+            }
+        }
+        return stride(from: 0, to: digits.count - 1, by: 2).map { value(digits[$0]) << 4 | value(digits[$0 + 1]) }
+    }
+}

@@ -1,0 +1,170 @@
+// Whole programs over TCP on loopback, one thread and one transport per party: same outputs as a local run,
+// measured cost equal to the cost model, and failing parties that stop the others in bounded time.
+
+import Foundation
+import TFEBytecode
+import TFECore
+import TFERuntime
+import Testing
+
+@testable import TFENet
+
+@Suite struct NetworkRunTests {
+    @Test func matchesLocalRunAndCostModel() throws {
+        let program = try compile(twoPlayerSource)
+        let inputs = inputsByID(program, twoPlayerInputs)
+        let local = try LocalRun.run(program, inputs: inputs)
+        let outcomes = try runNetworked(program, inputs: inputs)
+        let results = outcomes.compactMap { $0?.result }
+        try #require(results.count == program.players.count, "\(outcomes)")
+        for (party, result) in results.enumerated() {
+            let expected = local.parties[party].outputs
+            #expect(result.outputs.keys.sorted() == expected.keys.sorted())
+            for (name, value) in result.outputs {
+                #expect(value.shape == expected[name]!.shape)
+                #expect(maxDifference(value, expected[name]!) <= 1.0 / 16384, "\(name): \(value) vs \(expected[name]!)")
+            }
+        }
+        let traffic = outcomes.compactMap { $0?.traffic }
+        #expect(Traffic.combined(traffic) == CostModel.cost(of: program))
+        #expect(Traffic.combined(traffic) == local.cost)
+        // What each party received is what the others sent it.
+        var received: [Cost.Link: Int] = [:]
+        for part in traffic { received.merge(part.received, uniquingKeysWith: +) }
+        #expect(received == CostModel.cost(of: program).bytes)
+    }
+
+    @Test func sameSeedGivesTheLocalRunExactly() throws {
+        let program = try compile(twoPlayerSource)
+        let inputs = inputsByID(program, twoPlayerInputs)
+        let local = try LocalRun.run(program, inputs: inputs, options: LocalRunOptions(seed: 7))
+        let outcomes = try runNetworked(program, inputs: inputs, seed: 7)
+        for (party, outcome) in outcomes.enumerated() {
+            #expect(outcome?.result?.outputs == local.parties[party].outputs)
+        }
+    }
+
+    /// Nine parties (36 connections), each provider sending its input: the full mesh under load.
+    @Test func manyParties() throws {
+        let program = try compile(
+            """
+            protocol pond
+            player p0, p1, p2, p3, p4, receiver
+            a = private_input(p0, "x", [64]) + private_input(p1, "x", [64]) + private_input(p2, "x", [64])
+            b = private_input(p3, "x", [64]) + private_input(p4, "x", [64])
+            output(receiver, "mean", (a + b) / 5)
+            output(receiver, "product", a * b)
+            """)
+        var named: [String: [String: NPYArray]] = [:]
+        for k in 0..<5 {
+            named["p\(k)"] = ["x": try NPYArray(shape: [64], storage: .float64((0..<64).map { Double($0 - k) / 16 }))]
+        }
+        let inputs = inputsByID(program, named)
+        let local = try LocalRun.run(program, inputs: inputs)
+        let outcomes = try runNetworked(program, inputs: inputs)
+        let receiver = program.players.firstIndex(of: "receiver")!
+        let outputs = try #require(outcomes[receiver]?.result?.outputs, "\(outcomes)")
+        for name in ["mean", "product"] {
+            #expect(maxDifference(outputs[name]!, local.parties[receiver].outputs[name]!) <= 1.0 / 16384)
+        }
+        #expect(Traffic.combined(outcomes.compactMap { $0?.traffic }) == CostModel.cost(of: program))
+    }
+
+    // MARK: - Failures while running
+
+    @Test func partyThatStopsMidRunStopsTheOthers() throws {
+        let program = try compile(twoPlayerSource)
+        let inputs = inputsByID(program, twoPlayerInputs)
+        let timeout = Duration.seconds(5)
+        let start = ContinuousClock.now
+        // server1 closes its transport at its second receive: in the middle of the online phase.
+        let outcomes = try runNetworked(program, inputs: inputs, receiveTimeout: timeout) { party, transport in
+            party == .server1 ? StoppingTransport(base: transport, receives: 1) as any Transport : transport
+        }
+        let elapsed = ContinuousClock.now - start
+        #expect(elapsed < timeout + .seconds(2), "took \(elapsed)")
+        for (number, outcome) in outcomes.enumerated() where number != PlayerID.server1.rawValue {
+            // server2 only deals (offline), and may be done before server1 stops.
+            if number == PlayerID.server2.rawValue, outcome?.result != nil { continue }
+            let error = try #require(
+                outcome?.machineError, "\(program.players[number]): \(String(describing: outcome))")
+            switch error {
+            case .transport(.disconnected), .transport(.timedOut), .transport(.closed):
+                #expect(error.description.contains("server1"), "\(program.players[number]): \(error)")
+            default:
+                Issue.record("\(program.players[number]) failed with \(error)")
+            }
+        }
+    }
+
+    @Test func silentPartyTimesOut() throws {
+        let program = try compile(twoPlayerSource)
+        let inputs = inputsByID(program, twoPlayerInputs)
+        let timeout = Duration.milliseconds(500)
+        let bob = PlayerID(program.players.firstIndex(of: "bob")!)
+        let others = DispatchSemaphore(value: 0)
+        // bob connects, then neither sends nor closes until the others have given up.
+        let outcomes = try runNetworked(
+            program, inputs: inputs, receiveTimeout: timeout,
+            wrap: { party, transport in
+                party == bob
+                    ? SilentTransport(base: transport, othersDone: others, count: 4) as any Transport : transport
+            },
+            onFinish: { party in if party != bob { others.signal() } })
+        // server0 and server1 wait on bob and name him; alice waits on server0 and stops when it times out
+        // or leaves. Nobody waits longer than the deadline.
+        for number in [0, 1, 3] {
+            let error = try #require(outcomes[number]?.machineError, "\(String(describing: outcomes[number]))")
+            if number == 3 {
+                switch error {
+                case .transport(.timedOut), .transport(.disconnected): break
+                default: Issue.record("alice failed with \(error)")
+                }
+            } else {
+                #expect(error == .transport(.timedOut(peer: "bob", phase: .online, round: 0, seconds: 0.5)))
+            }
+            if case .failed(_, let elapsed) = outcomes[number] {
+                #expect(elapsed < timeout + .seconds(3), "took \(elapsed)")
+            }
+        }
+    }
+
+    @Test func abortNoticeNamesTheFirstFailure() throws {
+        let program = try compile(twoPlayerSource)
+        var named = twoPlayerInputs
+        named["bob"] = [:]  // bob's machine fails before sending anything: missing input 'w'
+        let outcomes = try runNetworked(program, inputs: inputsByID(program, named))
+        let bob = program.players.firstIndex(of: "bob")!
+        #expect(outcomes[bob]?.machineError == .missingInput(player: "bob", name: "w"))
+        for number in [0, 1, 3] {
+            #expect(
+                outcomes[number]?.machineError
+                    == .transport(.closed(reason: "bob failed: missing input 'w' of player 'bob'")),
+                "\(program.players[number]): \(String(describing: outcomes[number]))")
+        }
+    }
+}
+
+/// A party that is connected but stuck: its first send or receive returns only once the `count` other
+/// parties have finished (at most 20 s), and then fails.
+struct SilentTransport: Transport {
+    let base: TCPTransport
+    let othersDone: DispatchSemaphore
+    let count: Int
+
+    var player: PlayerID { base.player }
+
+    func send(_ frame: Frame, to receiver: PlayerID) throws(TransportError) {
+        try stall()
+    }
+
+    func receive(from sender: PlayerID, phase: Phase, round: Int, timeout: Duration) throws(TransportError) -> Frame {
+        try stall()
+        throw .closed(reason: "silent")
+    }
+
+    private func stall() throws(TransportError) {
+        for _ in 0..<count { _ = othersDone.wait(timeout: .now() + 20) }
+        throw .closed(reason: "silent")
+    }
+}

@@ -1,0 +1,152 @@
+// The built `tfe-vm` as five separate processes on loopback (three servers, two players): exit codes,
+// output files, and a failing party that stops the others. Skipped when the executable was not built.
+
+import Foundation
+import TFEBytecode
+import TFECore
+import TFERuntime
+import Testing
+
+@testable import TFENet
+
+/// The `tfe-vm` executable next to the test bundle, if it was built.
+private let tfeVMExecutable: URL? = {
+    let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+        .map { URL(fileURLWithPath: $0) } ?? Bundle.main.executableURL
+    guard let directory = executable?.deletingLastPathComponent() else { return nil }
+    for candidate in [directory, directory.deletingLastPathComponent()] {
+        let url = candidate.appendingPathComponent("tfe-vm")
+        if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+    }
+    return nil
+}()
+
+@Suite(.enabled(if: tfeVMExecutable != nil, "tfe-vm is not built")) struct ProcessTests {
+    /// A folder with the program, the inputs and a config.json on free loopback ports.
+    struct Deployment {
+        let folder: URL
+        let program: Program
+
+        init() throws {
+            folder = FileManager.default.temporaryDirectory.appendingPathComponent("tfe-net-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            program = try compile(twoPlayerSource, name: "two.tfe")
+            try Data(program.encoded()).write(to: folder.appendingPathComponent("two.tfeb"))
+            try NPY.encode(twoPlayerInputs["alice"]!["x"]!).write(to: folder.appendingPathComponent("x.npy"))
+            try NPY.encode(twoPlayerInputs["bob"]!["w"]!).write(to: folder.appendingPathComponent("w.npy"))
+            // Free ports: bind port 0, note the port, let it go (the processes bind it again at once).
+            let (listeners, addresses) = try loopbackListeners(program.players.count)
+            for listener in listeners { listener.close() }
+            var map: [String: HostAddress] = [:]
+            for (name, address) in zip(program.players, addresses) { map[name] = address }
+            try Data(HostMap(addresses: map).json.utf8).write(to: folder.appendingPathComponent("config.json"))
+        }
+
+        func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
+
+        /// Starts every party with `arguments(party)` appended, and waits for all (at most `limit`).
+        func run(_ extra: (String) -> [String], limit: Duration = .seconds(60)) throws
+            -> [String: (status: Int32?, error: String)]
+        {
+            var processes: [(String, Process, URL)] = []
+            for player in program.players {
+                let process = Process()
+                process.executableURL = tfeVMExecutable
+                process.arguments = [
+                    "run", path("two.tfeb"), "--config", path("config.json"), "--player", player,
+                    "--out", path("out"), "--timeout", "5", "--connect-timeout", "20",
+                ] + extra(player)
+                var environment = ProcessInfo.processInfo.environment
+                environment["SWIFT_BACKTRACE"] = "enable=no"
+                process.environment = environment
+                let errorURL = folder.appendingPathComponent("\(player).err")
+                _ = FileManager.default.createFile(atPath: errorURL.path, contents: nil)
+                process.standardError = try FileHandle(forWritingTo: errorURL)
+                process.standardOutput = try FileHandle(
+                    forWritingTo: {
+                        let url = folder.appendingPathComponent("\(player).out")
+                        _ = FileManager.default.createFile(atPath: url.path, contents: nil)
+                        return url
+                    }())
+                try process.run()
+                processes.append((player, process, errorURL))
+            }
+            let deadline = ContinuousClock.now + limit
+            var results: [String: (Int32?, String)] = [:]
+            for (player, process, errorURL) in processes {
+                while process.isRunning && ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.01) }
+                if process.isRunning {
+                    process.terminate()
+                    process.waitUntilExit()
+                    results[player] = (nil, "still running after \(limit)")
+                    continue
+                }
+                let error = (try? String(contentsOf: errorURL, encoding: .utf8)) ?? ""
+                results[player] = (process.terminationReason == .exit ? process.terminationStatus : nil, error)
+            }
+            return results
+        }
+    }
+
+    @Test func fiveProcessesMatchTheLocalRun() throws {
+        let deployment = try Deployment()
+        defer { try? FileManager.default.removeItem(at: deployment.folder) }
+        let start = ContinuousClock.now
+        let results = try deployment.run { player in
+            switch player {
+            case "alice": return ["--input", "alice:x=\(deployment.path("x.npy"))", "--stats"]
+            case "bob": return ["--input", "bob:w=\(deployment.path("w.npy"))"]
+            default: return []
+            }
+        }
+        let elapsed = ContinuousClock.now - start
+        for (player, result) in results.sorted(by: { $0.key < $1.key }) {
+            #expect(result.status == 0, "\(player): \(result.error)")
+        }
+        let local = try LocalRun.run(deployment.program, inputs: inputsByID(deployment.program, twoPlayerInputs))
+        for (player, name) in [("alice", "z"), ("bob", "y")] {
+            let file = deployment.folder.appendingPathComponent("out/\(player)/\(name).npy")
+            let array = try NPY.read(contentsOf: file)
+            let expected = local.parties[deployment.program.players.firstIndex(of: player)!].outputs[name]!
+            #expect(array.shape == expected.shape.dimensions)
+            #expect(zip(array.asDoubles(), expected.doubles).allSatisfy { abs($0 - $1) <= 1.0 / 16384 })
+        }
+        // Only the receivers of outputs write anything.
+        let written = try FileManager.default.contentsOfDirectory(atPath: deployment.path("out")).sorted()
+        #expect(written == ["alice", "bob"])
+        let aliceSays = try String(contentsOf: deployment.folder.appendingPathComponent("alice.out"), encoding: .utf8)
+        #expect(aliceSays.contains("alice received 'z' [2, 2]"))
+        #expect(aliceSays.contains("equal to the compiler's prediction"))
+        print("five tfe-vm processes: \(elapsed)")
+    }
+
+    @Test func aFailingPartyStopsEveryoneAndNothingIsWritten() throws {
+        let deployment = try Deployment()
+        defer { try? FileManager.default.removeItem(at: deployment.folder) }
+        // bob's input has the wrong shape: bob fails before sending anything, and tells the others.
+        try NPY.encode(try NPYArray(shape: [2, 3], storage: .float64([1, 2, 3, 4, 5, 6])))
+            .write(to: deployment.folder.appendingPathComponent("w.npy"))
+        let start = ContinuousClock.now
+        let results = try deployment.run { player in
+            switch player {
+            case "alice": return ["--input", "alice:x=\(deployment.path("x.npy"))"]
+            case "bob": return ["--input", "bob:w=\(deployment.path("w.npy"))"]
+            default: return []
+            }
+        }
+        #expect(ContinuousClock.now - start < .seconds(30))
+        let bobError = "input 'w' of player 'bob' has shape [2, 3], the program expects [3, 2]"
+        #expect(results["bob"]?.status == 1)
+        #expect(results["bob"]?.error.contains("tfe-vm: error: bob: \(bobError)") == true, "\(results["bob"]!.error)")
+        for player in ["server0", "server1", "alice"] {
+            #expect(results[player]?.status == 1, "\(player): \(results[player]!.error)")
+            let lines = results[player]!.error.split(separator: "\n").filter { $0.contains("error:") }
+            #expect(lines == ["tfe-vm: error: \(player): the network was closed: bob failed: \(bobError)"],
+                    "\(player): \(results[player]!.error)")
+        }
+        // server2 deals in the offline phase only, so it may have finished before bob failed.
+        #expect([0, 1].contains(results["server2"]?.status))
+        #expect(!FileManager.default.fileExists(atPath: deployment.path("out/alice")))
+        #expect(!FileManager.default.fileExists(atPath: deployment.path("out/bob")))
+    }
+}
