@@ -189,25 +189,23 @@ public enum CompileCommand {
 /// The `--stats` table: rounds and bytes per phase and link, without and with optimisation.
 enum StatsTable {
     static func render(before: Cost?, after: Cost, players: [String]) -> String {
-        func pad(_ text: String, _ width: Int) -> String {
-            text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
-        }
         func cell(_ value: Int?) -> String { value.map(String.init) ?? "-" }
-        var lines = [pad("", 28) + pad("-O0", 14) + "optimized"]
+        var rows: [(String, String, String)] = []
         for phase in [Phase.online, .offline] {
-            lines.append(pad("\(phase.rawValue) rounds", 28) + pad(cell(before?.rounds[phase]), 14)
-                         + cell(after.rounds[phase]))
+            rows.append(("\(phase.rawValue) rounds", cell(before?.rounds[phase]), cell(after.rounds[phase])))
         }
         for phase in [Phase.online, .offline] {
-            lines.append(pad("\(phase.rawValue) bytes", 28) + pad(cell(before?.bytes(in: phase)), 14)
-                         + cell(after.bytes(in: phase)))
+            rows.append(("\(phase.rawValue) bytes", cell(before?.bytes(in: phase)), cell(after.bytes(in: phase))))
         }
         let links = Set(after.bytes.keys).union(before?.bytes.keys.map { $0 } ?? []).sorted()
         for link in links {
             let name = "  \(players[link.from.rawValue]) -> \(players[link.to.rawValue]) (\(link.phase.rawValue))"
-            lines.append(pad(name, 28) + pad(cell(before?.bytes[link]), 14) + cell(after.bytes[link]))
+            rows.append((name, cell(before?.bytes[link]), cell(after.bytes[link])))
         }
-        lines.append(pad("total bytes", 28) + pad(cell(before?.totalBytes), 14) + String(after.totalBytes))
+        rows.append(("total bytes", cell(before?.totalBytes), String(after.totalBytes)))
+        let first = rows.map(\.0.count).max()! + 2, second = max(5, rows.map(\.1.count).max()!) + 2
+        func pad(_ text: String, _ width: Int) -> String { text + String(repeating: " ", count: max(1, width - text.count)) }
+        let lines = [pad("", first) + pad("-O0", second) + "optimized"] + rows.map { pad($0.0, first) + pad($0.1, second) + $0.2 }
         return lines.joined(separator: "\n") + "\n"
     }
 }

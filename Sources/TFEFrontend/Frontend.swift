@@ -3,9 +3,6 @@ import TFECore
 /// The front end's two doors: `check` always returns what it could build with every diagnostic (for tests
 /// and tools); `compile` serves callers who want a valid program or nothing.
 public enum Frontend {
-    /// The front end's passes, in order. All are required: there is nothing to skip before lowering.
-    public static let passes = ["parse", "resolve-names", "check"]
-
     /// The result of checking a source file.
     public struct Result: Sendable {
         public var ast: AST
