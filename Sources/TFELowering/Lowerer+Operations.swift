@@ -89,9 +89,20 @@ extension Lowerer {
         case .maxpool2d:
             unsupported("'maxpool2d' (it arrives with SecureNN)", operation)
             result = nil
-        case .where:
-            unsupported("'where' (it arrives with SecureNN)", operation)
-            result = nil
+        case .where(let condition, let a, let b):
+            if type.placement == .private {
+                unsupported("'where' on private values (it arrives with SecureNN)", operation)
+                result = nil
+            } else {
+                let c = operand(condition, for: type.placement)
+                var x = operand(a, for: type.placement), y = operand(b, for: type.placement)
+                if info(x).element != info(y).element {
+                    x = scaledToFixed(x)
+                    y = scaledToFixed(y)
+                }
+                result = makeRegister(type.element, type.shape, type.placement)
+                emit(.select(dst: result!, condition: c, lhs: x, rhs: y))
+            }
         case .output, .store, .print:
             result = nil
         }

@@ -85,10 +85,10 @@ public struct Lowerer {
 
     mutating func makeRegister(_ element: ElementType, _ shape: Shape, _ placement: Placement) -> Register {
         switch placement {
-        case .private, .constant:
+        case .private:
             program.privateRegisters.append(RegisterInfo(element, shape))
             return .private(PrivateRegister(program.privateRegisters.count - 1))
-        case .public:
+        case .public, .constant:  // a function of constants is computed by the servers, in the clear
             program.publicRegisters.append(RegisterInfo(element, shape))
             return .public(PublicRegister(program.publicRegisters.count - 1))
         case .local(let owner):
