@@ -91,7 +91,8 @@ struct CommandLineTests {
             let parts = target.split(separator: ":").map(String.init)
             let player = PlayerID(try #require(players.firstIndex(of: parts[0])))
             if parts.count == 2 {
-                inputs[player, default: [:]][parts[1]] = try NPY.read(contentsOf: URL(fileURLWithPath: file)).asDoubles()
+                let array = try NPY.read(contentsOf: URL(fileURLWithPath: file))
+                inputs[player, default: [:]][parts[1]] = array.asDoubles()
             } else {
                 for member in try NPZ.read(contentsOf: URL(fileURLWithPath: file)) {
                     inputs[player, default: [:]][member.name] = member.array.asDoubles()

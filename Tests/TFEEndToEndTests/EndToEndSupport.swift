@@ -145,10 +145,23 @@ enum EndToEnd {
         2 * bound + 1e-9 * max(1, abs(expected))
     }
 
-    /// Compares a run's outputs with the reference element by element, within `tolerance`.
+    /// The accuracy asked of whole programs at 16 fractional bits, 1e-3 + 1e-3·|expected|, scaled with the ulp
+    /// for other precisions. It binds only where the worst-case bound is loose (long dependent chains).
+    static func accuracyCap(fractionalBits: Int) -> (Double) -> Double {
+        let scale = Double(sign: .plus, exponent: 16 - fractionalBits, significand: 1)
+        return { expected in scale * (1e-3 + 1e-3 * abs(expected)) }
+    }
+
+    /// Compares a run's outputs with the reference element by element, within `tolerance` (and within `cap`,
+    /// when given, whichever is smaller).
     static func compare(
-        _ actual: [OutputKey: OutputValue], _ reference: [OutputKey: ReferenceTensor], players: [String]
+        _ actual: [OutputKey: OutputValue], _ reference: [OutputKey: ReferenceTensor], players: [String],
+        cap: ((Double) -> Double)? = nil
     ) -> Comparison {
+        func limit(_ bound: Double, _ expected: Double) -> Double {
+            let derived = tolerance(bound: bound, expected: expected)
+            return cap.map { min(derived, $0(expected)) } ?? derived
+        }
         var comparison = Comparison()
         func name(_ key: OutputKey) -> String { "output '\(key.name)' of \(players[key.player.rawValue])" }
         for key in Set(actual.keys).union(reference.keys).sorted() {
@@ -172,18 +185,18 @@ enum EndToEnd {
                 comparison.maxError = max(comparison.maxError, error)
                 comparison.maxBound = max(comparison.maxBound, bound)
                 if bound > 0 { comparison.maxErrorOverBound = max(comparison.maxErrorOverBound, error / bound) }
-                let excess = error / tolerance(bound: bound, expected: expected.values[index])
+                let excess = error / limit(bound, expected.values[index])
                 if !(excess <= 1), excess > (worst?.excess ?? 0) || excess.isNaN { worst = (index, excess) }
             }
             if let (index, _) = worst {
                 let bad = doubles.indices.filter {
-                    !(abs(doubles[$0] - expected.values[$0])
-                        <= tolerance(bound: expected.bounds[$0], expected: expected.values[$0]))
+                    !(abs(doubles[$0] - expected.values[$0]) <= limit(expected.bounds[$0], expected.values[$0]))
                 }.count
                 comparison.problems.append(
                     "\(name(key)): \(bad) of \(doubles.count) elements differ from the reference; worst at flat index "
                         + "\(index): actual \(doubles[index]), expected \(expected.values[index]) "
-                        + "(derived bound \(expected.bounds[index]))")
+                        + "(derived bound \(expected.bounds[index]), tolerance "
+                        + "\(limit(expected.bounds[index], expected.values[index])))")
             }
         }
         return comparison
@@ -219,8 +232,8 @@ enum EndToEnd {
                 let bounds = reference[key]?.bounds ?? []
                 let values = reference[key]?.values ?? []
                 if let index = p.indices.first(where: {
-                    let tolerance = bounds.indices.contains($0) ? 2 * tolerance(bound: bounds[$0], expected: values[$0]) : 0
-                    return !(abs(p[$0] - q[$0]) <= tolerance)
+                    guard bounds.indices.contains($0) else { return p[$0] != q[$0] }
+                    return !(abs(p[$0] - q[$0]) <= 2 * tolerance(bound: bounds[$0], expected: values[$0]))
                 }) {
                     problems.append("\(label): element \(index) is \(p[index]) in one run, \(q[index]) in the other")
                 }

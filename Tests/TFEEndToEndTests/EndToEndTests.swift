@@ -42,7 +42,8 @@ struct ProgramSettings: Sendable {
 /// - the batched run uses no more online rounds than the unbatched one;
 /// - every output of both runs matches `ReferenceInterpreter` within twice the error bound it derives (see
 ///   there: typically a few ulps, 2^-16 each; larger where values are large or pass through the sigmoid
-///   polynomial);
+///   polynomial), and within 1e-3 + 1e-3·|expected| (`EndToEnd.accuracyCap`), which binds only where the
+///   worst-case bound is loose: the 10-epoch logistic regression's bound reaches 9e-3, its error 3e-5;
 /// - the two runs agree: int outputs exactly, fixed outputs within the sum of their tolerances. They are
 ///   not required to be bitwise equal: the same seed drives each party's generator, but batching changes
 ///   the order in which instructions draw from it, and each truncation's last bit depends on the mask.
@@ -126,14 +127,19 @@ struct EndToEndTests {
         #expect(rounds.0 <= rounds.1, "batching made \(rounds.0) online rounds out of \(rounds.1)")
 
         let players = batched.players
+        let cap = EndToEnd.accuracyCap(fractionalBits: batched.fractionalBits)
         for (label, run) in [("batched", batchedRun), ("unbatched", serialRun)] {
-            let comparison = EndToEnd.compare(EndToEnd.outputs(of: run), reference, players: players)
+            let comparison = EndToEnd.compare(EndToEnd.outputs(of: run), reference, players: players, cap: cap)
             for problem in comparison.problems { Issue.record("\(label) run (seed \(seed)): \(problem)") }
             EndToEnd.report("\(program.relativePath) \(label)", comparison)
         }
-        let disagreements = EndToEnd.compareRuns(
-            EndToEnd.outputs(of: batchedRun), EndToEnd.outputs(of: serialRun), reference: reference, players: players)
+        let (batchedOutputs, serialOutputs) = (EndToEnd.outputs(of: batchedRun), EndToEnd.outputs(of: serialRun))
+        let disagreements = EndToEnd.compareRuns(batchedOutputs, serialOutputs, reference: reference, players: players)
         for problem in disagreements { Issue.record("batched vs unbatched (seed \(seed)): \(problem)") }
+        if ProcessInfo.processInfo.environment["TFE_E2E_REPORT"] == "1" {
+            print("rounds \(program.relativePath): \(rounds.0) batched, \(rounds.1) unbatched; outputs bitwise "
+                  + (batchedOutputs == serialOutputs ? "equal" : "different"))
+        }
     }
 
     @Test("is rejected by lowering: needs SecureNN or stored values", arguments: skippedCases)
@@ -185,7 +191,8 @@ struct EndToEndTests {
         let compiled = EndToEnd.compile(text, path: path, optimize: true)
         let program = try #require(compiled.program)
         var inputs = ProgramInputs()
-        try Self.load("programs/mnist/data/model-pond.npz", into: &inputs, for: Self.playerID("model_owner", in: program))
+        let owner = try Self.playerID("model_owner", in: program)
+        try Self.load("programs/mnist/data/model-pond.npz", into: &inputs, for: owner)
         let client = try Self.playerID("client", in: program)
         try Self.load("programs/mnist/data/client.npz", into: &inputs, for: client)
 
@@ -203,6 +210,10 @@ struct EndToEndTests {
             let actual = Array(logits[slice]), plain = Array(expected.values[slice])
             if ReferenceKernels.argmax(actual) == ReferenceKernels.argmax(plain) { agreeing += 1 }
             maxError = max(maxError, zip(actual, plain).map { abs($0 - $1) }.max() ?? 0)
+        }
+        if ProcessInfo.processInfo.environment["TFE_E2E_REPORT"] == "1" {
+            print("mnist-pond: argmax agrees on \(agreeing) of 100 images, largest logit error \(maxError), "
+                  + "\(run.cost.rounds[.online] ?? 0) online rounds, \(run.cost.totalBytes) bytes")
         }
         #expect(Double(agreeing) / 100 >= 0.995, "argmax agrees on \(agreeing) of 100 images (at least 99.5% required)")
         #expect(maxError <= 1e-2, "largest logit error \(maxError)")

@@ -117,7 +117,9 @@ struct ReferenceInterpreter {
             let rounded = Self.isRing(placement) && type(value).element == .fixed
             return ReferenceTensor(shape: [], values: [number], bounds: [rounded ? encodingError(number) : 0])
         }
-        guard let tensor = tensors[value.rawValue] else { fatalError("%\(value.rawValue) read before it was evaluated") }
+        guard let tensor = tensors[value.rawValue] else {
+            fatalError("%\(value.rawValue) read before it was evaluated")
+        }
         return tensor
     }
 
@@ -140,7 +142,9 @@ struct ReferenceInterpreter {
                 throw .missingInput(player: program.players[player.rawValue], name: name)
             }
             let expected = ReferenceKernels.count(shape)
-            guard values.count == expected else { throw .inputSize(name: name, expected: expected, found: values.count) }
+            guard values.count == expected else {
+                throw .inputSize(name: name, expected: expected, found: values.count)
+            }
             let encoded = inputKind != InputKind.local && type.element == .fixed
             return ReferenceTensor(shape: shape, values: values, bounds: values.map { encoded ? encodingError($0) : 0 })
 
@@ -394,7 +398,9 @@ struct ReferenceInterpreter {
         let sourcePlacement = self.type(source).placement
         let isPrivate = sourcePlacement == .private
         let slack = encodingSlack(type)
-        func smooth(_ f: @escaping (Double) -> Double, evaluationError: ((Double) -> Double)? = nil) -> ReferenceTensor {
+        func smooth(_ f: @escaping (Double) -> Double, evaluationError: ((Double) -> Double)? = nil)
+            -> ReferenceTensor
+        {
             ReferenceTensor(
                 shape: shape, values: x.values.map(f),
                 bounds: zip(x.values, x.bounds).map { v, e in
@@ -416,7 +422,8 @@ struct ReferenceInterpreter {
             if isPrivate { return smooth(Approximations.reluApprox, evaluationError: privateReluApproxError) }
             return smooth(Approximations.reluApprox)
         case .relu:
-            return ReferenceTensor(shape: shape, values: x.values.map { max($0, 0) }, bounds: x.bounds.map { $0 + slack })
+            return ReferenceTensor(
+                shape: shape, values: x.values.map { max($0, 0) }, bounds: x.bounds.map { $0 + slack })
         case .exp:
             return ReferenceTensor(
                 shape: shape, values: x.values.map { Foundation.exp($0) },

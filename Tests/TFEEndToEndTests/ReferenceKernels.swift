@@ -52,7 +52,9 @@ enum ReferenceKernels {
     }
 
     static func broadcastShape(_ a: [Int], _ b: [Int]) -> [Int] {
-        guard let shape = Shape.broadcast(Shape(a), Shape(b)) else { fatalError("shapes \(a) and \(b) do not broadcast") }
+        guard let shape = Shape.broadcast(Shape(a), Shape(b)) else {
+            fatalError("shapes \(a) and \(b) do not broadcast")
+        }
         return shape.dimensions
     }
 
@@ -139,7 +141,9 @@ enum ReferenceKernels {
 
     /// The input cells of every pooling window of an NHWC tensor (only cells inside the input: SAME
     /// padding's cells are left out), by output element, and the output shape.
-    static func poolWindows(_ shape: [Int], size: Int, stride: Int, padding: Padding) -> (windows: [[Int]], shape: [Int]) {
+    static func poolWindows(_ shape: [Int], size: Int, stride: Int, padding: Padding)
+        -> (windows: [[Int]], shape: [Int])
+    {
         let (batch, height, width, channels) = (shape[0], shape[1], shape[2], shape[3])
         let rows = windowLayout(input: height, window: size, stride: stride, padding: padding)
         let columns = windowLayout(input: width, window: size, stride: stride, padding: padding)
