@@ -49,6 +49,12 @@ let package = Package(
             dependencies: ["TFECore", "TFEFrontend", "TFECommands", "TFETestSupport"],
             exclude: ["Golden"]
         ),
+        .testTarget(
+            name: "TFEEndToEndTests",
+            dependencies: [
+                "TFECore", "TFEFrontend", "TFEBytecode", "TFELowering", "TFERuntime", "TFECommands", "TFETestSupport",
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -10,10 +10,15 @@ import TFETestSupport
 /// - `Golden/ast/`: valid programs; the checked-program listing (`tfec compile --emit ast`), exit 0.
 /// - `Golden/diagnostics/`: programs with at least one error; `tfec check`'s stderr, exit 1.
 /// - `Golden/warnings/`: programs with warnings only; `tfec check`'s stderr, exit 0.
+/// - `Golden/asm/`: programs that lower under Pond (a copy of every such `ast` case, plus cases pinning round
+///   batching); the bytecode listing `tfec compile --emit asm`, exit 0.
+/// - `Golden/unoptimized/`: the same programs; `tfec compile --emit asm -O0`, one round per communication.
 struct GoldenTests {
     static let astCases = Golden.cases(in: "Golden/ast", besides: #filePath)
     static let diagnosticCases = Golden.cases(in: "Golden/diagnostics", besides: #filePath)
     static let warningCases = Golden.cases(in: "Golden/warnings", besides: #filePath)
+    static let asmCases = Golden.cases(in: "Golden/asm", besides: #filePath)
+    static let unoptimizedCases = Golden.cases(in: "Golden/unoptimized", besides: #filePath)
 
     /// The repository's root, two folders above this file.
     static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
@@ -63,15 +68,59 @@ struct GoldenTests {
         }
     }
 
+    @Test("bytecode listing", arguments: asmCases.map(CaseName.init))
+    func asm(_ testCase: CaseName) {
+        let result = Self.run(["compile", testCase.path, "--emit", "asm"], in: testCase.directory)
+        #expect(result.exitCode == .success, "\(testCase.fileName) should compile:\n\(result.error)")
+        if let failure = Golden.check(result.output + result.error, against: testCase.expectedPath) {
+            Issue.record(Comment(rawValue: failure))
+        }
+    }
+
+    @Test("bytecode listing without optimisation", arguments: unoptimizedCases.map(CaseName.init))
+    func unoptimized(_ testCase: CaseName) {
+        let result = Self.run(["compile", testCase.path, "--emit", "asm", "-O0"], in: testCase.directory)
+        #expect(result.exitCode == .success, "\(testCase.fileName) should compile:\n\(result.error)")
+        if let failure = Golden.check(result.output + result.error, against: testCase.expectedPath) {
+            Issue.record(Comment(rawValue: failure))
+        }
+    }
+
     @Test func thereAreEnoughCases() {
         #expect(Self.astCases.count >= 28)
         #expect(Self.diagnosticCases.count >= 70)
         #expect(Self.warningCases.count >= 3)
+        #expect(Self.asmCases.count >= 36)
+        #expect(Self.unoptimizedCases.count >= 36)
+    }
+
+    /// `asm/` and `unoptimized/` hold the same programs, and a copy of every `ast/` program that lowers, so the
+    /// three listings of a program stay side by side.
+    @Test func asmFoldersHoldTheLoweringPrograms() throws {
+        func contents(_ paths: [String]) throws -> [String: String] {
+            var result: [String: String] = [:]
+            for path in paths {
+                let data = try #require(FileManager.default.contents(atPath: path))
+                result[CaseName(path).fileName] = String(decoding: data, as: UTF8.self)
+            }
+            return result
+        }
+        let asm = try contents(Self.asmCases), unoptimized = try contents(Self.unoptimizedCases)
+        #expect(asm == unoptimized, "Golden/asm and Golden/unoptimized should hold identical .tfe files")
+        for (name, text) in try contents(Self.astCases) {
+            let lowers = Self.run(["compile", Self.astCases.first { $0.hasSuffix("/" + name) }!, "--emit", "asm"],
+                                  in: "").exitCode == .success
+            if lowers {
+                #expect(asm[name] == text, "Golden/asm should hold a copy of ast/\(name), which lowers under Pond")
+            } else {
+                #expect(asm[name] == nil, "ast/\(name) does not lower, so Golden/asm should not hold it")
+            }
+        }
     }
 
     /// Each golden's first line says what it pins down.
     @Test func everyCaseSaysWhatItChecks() throws {
-        for path in Self.astCases + Self.diagnosticCases + Self.warningCases {
+        for path in Self.astCases + Self.diagnosticCases + Self.warningCases + Self.asmCases + Self.unoptimizedCases {
             let data = try #require(FileManager.default.contents(atPath: path))
             let firstLine = String(decoding: data, as: UTF8.self).prefix { $0 != "\n" }
             #expect(firstLine.hasPrefix("# checks: "), "\(CaseName(path).fileName) should start with '# checks: '")
