@@ -28,6 +28,7 @@ public enum NameError: DiagnosticKind, Hashable {
     case expectedShape(found: String)
     case expectedTensor(found: String)
     case constantOverflow
+    case constantOutOfDomain(function: String, argument: Double)
     case divisionByZero
     case unrollLimit(Int)
     case callsTooDeep(Int)
@@ -71,6 +72,8 @@ public enum NameError: DiagnosticKind, Hashable {
         case .expectedShape(let found): return "expected a shape such as [100, 784], found \(found)"
         case .expectedTensor(let found): return "expected a tensor value, found \(found)"
         case .constantOverflow: return "compile-time arithmetic overflows 64-bit integers"
+        case .constantOutOfDomain(let function, let argument):
+            return "'\(function)' of the constant \(argument) is not a finite number"
         case .divisionByZero: return "division by zero"
         case .callsTooDeep(let limit):
             return "function calls nest more than \(limit) deep; inlining them would exhaust the compiler"

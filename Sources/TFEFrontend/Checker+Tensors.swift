@@ -1,10 +1,19 @@
+import Foundation
 import TFECore
 
 extension Checker {
     // MARK: - Tensor built-ins
 
     mutating func checkElementwise(_ builtin: Builtin, _ arguments: BoundArguments, range: SourceRange) -> Evaluated {
-        guard let expression = arguments["x"], let value = tensor(expression) else { return .error }
+        guard let expression = arguments["x"] else { return .error }
+        let evaluated = evaluate(expression)
+        // A function of a compile-time constant is a compile-time constant, computed exactly.
+        switch evaluated {
+        case .integer(let number): return fold(builtin, Double(number), isInteger: true, range: range)
+        case .decimal(let number): return fold(builtin, number, isInteger: false, range: range)
+        default: break
+        }
+        guard let value = tensorOperand(evaluated, at: ast[expression].range) else { return .error }
         let operand = type(of: value)
         if operand.placement == .private {
             switch builtin {
@@ -23,6 +32,25 @@ extension Checker {
         let keepsElement = builtin == .square || builtin == .relu
         let element = keepsElement ? operand.element : .fixed
         return emit(.elementwise(function, value), type: ValueType(element, operand.shape, operand.placement), at: range)
+    }
+
+    /// `sigmoid(2.0)`, `square(3)`: the exact value (`relu_approx` gives its polynomial, as everywhere).
+    private mutating func fold(_ builtin: Builtin, _ x: Double, isInteger: Bool, range: SourceRange) -> Evaluated {
+        let value: Double
+        switch builtin {
+        case .square: value = x * x
+        case .relu: value = max(0, x)
+        case .sigmoid: value = 1 / (1 + Foundation.exp(-x))
+        case .reluApprox: value = Approximations.reluApprox(x)
+        case .exp: value = Foundation.exp(x)
+        default: value = x > 0 ? Foundation.log(x) : .nan  // log
+        }
+        guard value.isFinite else {
+            report(NameError.constantOutOfDomain(function: builtin.rawValue, argument: x), at: range)
+            return .error
+        }
+        if isInteger, builtin == .square || builtin == .relu, let integer = Int(exactly: value) { return .integer(integer) }
+        return .decimal(value)
     }
 
     mutating func checkLayout(_ builtin: Builtin, _ arguments: BoundArguments, range: SourceRange) -> Evaluated {

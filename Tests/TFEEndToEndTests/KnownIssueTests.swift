@@ -7,8 +7,9 @@ import TFEFrontend
 import TFELowering
 import TFERuntime
 
-/// Bugs the end-to-end tests found, each as the failing test: remove `withKnownIssue` once it is fixed (the
-/// test then fails, as Swift Testing reports a known issue that no longer occurs).
+/// Bugs the end-to-end tests found, each kept as a regression test once fixed; one still open is wrapped in
+/// `withKnownIssue` (remove the wrapper when it is fixed: Swift Testing reports a known issue that no
+/// longer occurs as a failure).
 struct KnownIssueTests {
     /// Compiles `text` (with and without round batching), verifies the bytecode, runs it on generated inputs
     /// and compares every output with the reference.
@@ -32,23 +33,18 @@ struct KnownIssueTests {
         "sigmoid(2.0)", "relu_approx(1.5)", "relu(-2.0)", "exp(1.0)", "log(2.0)", "sigmoid(n)",
     ]
 
-    /// Input: `y = x + sigmoid(2.0)` (any element-wise function of a literal or a param, next to a private or
-    /// a local value). Expected: y = x + 0.8808. Actual: lowering gives the function's result a private
-    /// register (`s1 = map sigmoid p0`, as `makeRegister` maps placement `.constant` to private), so
-    /// `tfec compile` exits 70 with "internal error in pass 'batch-rounds': instruction 0002 (s1 = map
-    /// sigmoid p0): the destination 's1' (private) should be public", and `tfe-vm run` of the source stops
-    /// with "server0: instruction 0002: writes a plaintext result to private s1".
+    /// Fixed: `y = x + sigmoid(2.0)` (any element-wise function of a literal or a param, next to a private or
+    /// a local value) gave the function's result a private register and an internal error; the checker now
+    /// folds functions of constants to constants (y = x + 0.8808).
     @Test("an element-wise function of a compile-time constant", arguments: constantFunctions)
-    func functionOfAConstant(_ function: String) {
-        withKnownIssue("lowering writes map of a constant into a private register") {
-            try Self.expectRunsAsReference("""
-                param n = 3
-                player alice
-                x = private_input(alice, [3])
-                output(alice, "private", x + \(function))
-                output(alice, "local", reveal(x, alice) * \(function))
-                """, name: "constant-function.tfe")
-        }
+    func functionOfAConstant(_ function: String) throws {
+        try Self.expectRunsAsReference("""
+            param n = 3
+            player alice
+            x = private_input(alice, [3])
+            output(alice, "private", x + \(function))
+            output(alice, "local", reveal(x, alice) * \(function))
+            """, name: "constant-function.tfe")
     }
 
     @Test func functionOfAConstantIsAnInternalErrorInTfec() throws {
@@ -58,26 +54,20 @@ struct KnownIssueTests {
         try Data("player alice\nx = private_input(alice, [3])\noutput(alice, \"y\", x + sigmoid(2.0))\n".utf8)
             .write(to: source)
         let result = CommandOutput.capture { Tfec.main(["compile", source.path, "--emit", "asm"], console: $0) }
-        withKnownIssue("tfec compile exits 70 (internal error) on sigmoid of a constant") {
-            #expect(result.exitCode == .success, "\(result.error)")
-        }
+        #expect(result.exitCode == .success, "\(result.error)")
     }
 
-    /// Input: `r = reveal(x); output(alice, "w", where(r > 0, r, -r))` under pond (and the same on a value
-    /// revealed to alice). Expected: |x|, computed in plaintext with the `select` instruction the machine
-    /// already has; the checker accepts it (only a private `where` needs SecureNN). Actual: lowering rejects
-    /// every `where`: "error: 'where' (it arrives with SecureNN) is not supported yet".
-    @Test func whereOnPlaintextValues() {
-        withKnownIssue("lowering rejects 'where' on public and local values") {
-            try Self.expectRunsAsReference("""
-                player alice
-                x = private_input(alice, [2, 3])
-                r = reveal(x)
-                l = reveal(x, alice)
-                output(alice, "public", where(r > 0, r, -r))
-                output(alice, "local", where(l > 0.5, l, 0))
-                """, name: "where-plaintext.tfe")
-        }
+    /// Fixed: `r = reveal(x); output(alice, "w", where(r > 0, r, -r))` under pond (and the same on a value
+    /// revealed to alice) was rejected; it is now computed in plaintext with the `select` instruction.
+    @Test func whereOnPlaintextValues() throws {
+        try Self.expectRunsAsReference("""
+            player alice
+            x = private_input(alice, [2, 3])
+            r = reveal(x)
+            l = reveal(x, alice)
+            output(alice, "public", where(r > 0, r, -r))
+            output(alice, "local", where(l > 0.5, l, 0))
+            """, name: "where-plaintext.tfe")
     }
 
     /// Input: `output(alice, "m", maxpool2d(reveal(x), 2))` under pond, x [1, 4, 4, 2] (and the same on a
