@@ -135,7 +135,13 @@ public enum CompileCommand {
 
     /// Reads a whole file, or prints one line saying why it cannot.
     static func readFile(_ path: String, tool: String, console: Console) -> [UInt8]? {
-        if let data = FileManager.default.contents(atPath: path) { return [UInt8](data) }
+        if let data = FileManager.default.contents(atPath: path) {
+            guard data.count <= SourceRange.maximumFileSize else {
+                console.writeError("\(tool): error: cannot read '\(path)': it is larger than 4 GiB\n")
+                return nil
+            }
+            return [UInt8](data)
+        }
         var isDirectory: ObjCBool = false
         let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
         let reason = !exists ? "no such file" : isDirectory.boolValue ? "it is a directory" : "permission denied"

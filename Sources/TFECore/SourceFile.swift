@@ -86,13 +86,29 @@ public struct SourceFile: Sendable {
 }
 
 /// A half-open range of byte offsets into a `SourceFile`.
+///
+/// Offsets are stored in 32 bits (8 bytes a range), which keeps tokens and syntax nodes small; the tools
+/// refuse source files of 4 GiB or more, so offsets always fit.
 public struct SourceRange: Hashable, Sendable, Comparable {
-    public var start: Int
-    public var end: Int
+    private var storedStart: UInt32
+    private var storedEnd: UInt32
+
+    public var start: Int {
+        get { Int(storedStart) }
+        set { storedStart = UInt32(clamping: newValue) }
+    }
+
+    public var end: Int {
+        get { Int(storedEnd) }
+        set { storedEnd = UInt32(clamping: newValue) }
+    }
+
+    /// The largest source file, in bytes, whose offsets fit.
+    public static let maximumFileSize = Int(UInt32.max) - 1
 
     public init(start: Int, end: Int) {
-        self.start = start
-        self.end = max(start, end)
+        storedStart = UInt32(clamping: start)
+        storedEnd = UInt32(clamping: max(start, end))
     }
 
     /// A range covering both.

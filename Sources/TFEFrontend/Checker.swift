@@ -117,6 +117,9 @@ public struct Checker {
         self.params = SymbolMap(symbolCount: ast.names.count)
         self.builtins = ast.names.map { Builtin(rawValue: $0) }
         self.isTopLevelName = [Bool](repeating: false, count: ast.names.count)
+        // One operation per expression is the usual size: reserving it spares copying a growing array.
+        self.program.operations.reserveCapacity(ast.exprs.count)
+        self.assignments.reserveCapacity(ast.stmts.count)
     }
 
     mutating func run() {
