@@ -181,19 +181,18 @@ public enum RunCommand {
                 return .failure(.failure)
             }
             let player = PlayerID(playerIndex)
-            do {
-                let data = try Data(contentsOf: URL(fileURLWithPath: path))
+            guard let bytes = CompileCommand.readFile(path, tool: "tfe-vm", console: console) else {
+                return .failure(.failure)
+            }
+            do throws(NPYError) {
+                let data = Data(bytes)
                 if parts.count == 2 {
                     inputs[player, default: [:]][parts[1]] = try NPY.read(data)
                 } else {
                     for member in try NPZ.read(data) { inputs[player, default: [:]][member.name] = member.array }
                 }
-            } catch let error as NPYError {
-                console.writeError("tfe-vm: error: \(path) (input of '\(parts[0])'): \(error)\n")
-                return .failure(.failure)
             } catch {
-                console.writeError("tfe-vm: error: cannot read '\(path)' (input of '\(parts[0])'): "
-                                   + "\(error.localizedDescription)\n")
+                console.writeError("tfe-vm: error: \(path) (input of '\(parts[0])'): \(error)\n")
                 return .failure(.failure)
             }
         }
