@@ -109,7 +109,7 @@ public enum RunCommand {
         if arguments.isSet("--stats") { console.write(stats(result, program: program)) }
         if arguments.isSet("--stats"), let model = options.network {
             console.write(String(format: "  simulated network (\(model)): %.3f s at least, %.3f s measured\n",
-                                 seconds(model.criticalPath(of: program)), seconds(elapsed)))
+                                 seconds(model.criticalPath(of: program).duration), seconds(elapsed)))
         }
         if let statsPath = arguments.value("--stats-json") {
             let code = CompileCommand.write(Data(result.cost.json(players: program.players).utf8), to: statsPath,

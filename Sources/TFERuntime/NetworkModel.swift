@@ -57,48 +57,51 @@ public struct NetworkModel: Hashable, Sendable, CustomStringConvertible {
 
     // MARK: - The lower bound
 
+    /// The longest chain of frames through a run: how long it takes, and what it is made of.
+    public struct CriticalPath: Hashable, Sendable {
+        /// The wall time of the run if computing took no time.
+        public var duration: Duration = .zero
+        /// Frames on the chain, each paying one one-way latency.
+        public var latencies = 0
+        /// Bytes the chain serialises: its frames, and the frames queued before them on their links.
+        public var bytes = 0
+    }
+
     /// The wall time of `program` on this network if computing took no time: each party's rounds replayed
     /// with the bytes the cost model gives per link, exactly as `LocalNetwork` delays them. A run cannot be
-    /// faster; on a slow network (where computing is small against latency and bandwidth) it should be
-    /// close.
-    public func criticalPath(of program: Program) -> Duration {
+    /// faster, so this is the tight lower bound for the model; on a slow network, where computing is small
+    /// against latency and bandwidth, a run should come close to it. Its `duration` is
+    /// `latencies · rtt / 2 + bytes / B` for the chain that ends last.
+    public func criticalPath(of program: Program) -> CriticalPath {
         let count = program.players.count
-        var ready = [Duration](repeating: .zero, count: count)
-        var linkFree: [Int: Duration] = [:]
+        var ready = [CriticalPath](repeating: CriticalPath(), count: count)
+        var linkFree: [Int: CriticalPath] = [:]
         for (phase, rounds) in [(Phase.offline, program.offline), (Phase.online, program.online)] {
             for (number, round) in rounds.enumerated() {
                 let frames = CostModel.frameBytes(of: round, phase: phase, number: number, in: program)
                 var next = ready
                 for (link, bytes) in frames.sorted(by: { $0.key < $1.key }) where link.from != link.to {
                     let key = link.from.rawValue * count + link.to.rawValue
-                    let start = max(ready[link.from.rawValue], linkFree[key] ?? .zero)
-                    linkFree[key] = start + serialization(bytes: bytes)
-                    next[link.to.rawValue] = max(next[link.to.rawValue], start + serialization(bytes: bytes) + latency)
+                    // The frame leaves when its sender has sent it and the link has sent what was before it.
+                    var path = ready[link.from.rawValue]
+                    if let busy = linkFree[key], busy.duration > path.duration { path = busy }
+                    path.duration += serialization(bytes: bytes)
+                    path.bytes += bytes
+                    linkFree[key] = path
+                    path.duration += latency
+                    path.latencies += 1
+                    if path.duration > next[link.to.rawValue].duration { next[link.to.rawValue] = path }
                 }
                 ready = next
             }
         }
-        return ready.max() ?? .zero
-    }
-
-    /// The two terms of the textbook bound `rounds × latency + bytes / bandwidth`, for the record: the
-    /// number of rounds on the longest chain of dependent rounds times `rtt / 2`, and the busiest link's
-    /// bytes over the bandwidth. Each alone is a lower bound; `criticalPath(of:)` is the exact one.
-    public func terms(of program: Program) -> (latency: Duration, busiestLink: Duration, busiestLinkBytes: Int) {
-        let cost = CostModel.cost(of: program)
-        var perLink: [Int: Int] = [:]
-        for (link, bytes) in cost.bytes where link.from != link.to {
-            perLink[link.from.rawValue * program.players.count + link.to.rawValue, default: 0] += bytes
-        }
-        let busiest = perLink.values.max() ?? 0
-        let chain = NetworkModel(rtt: rtt).criticalPath(of: program)
-        return (chain, serialization(bytes: busiest), busiest)
+        return ready.max { $0.duration < $1.duration } ?? CriticalPath()
     }
 
     // MARK: - Formatting
 
     /// `40 ms`, `0.2 ms`, `1.5 s`, `500 µs`.
-    static func format(_ duration: Duration) -> String {
+    public static func format(_ duration: Duration) -> String {
         let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
         if seconds >= 1 { return trimmed(seconds) + " s" }
         if seconds >= 1e-4 || seconds == 0 { return trimmed(seconds * 1e3) + " ms" }
@@ -106,7 +109,7 @@ public struct NetworkModel: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// `100 Mbit/s`, `10 Gbit/s`, `512 kbit/s`.
-    static func format(bitsPerSecond: Double) -> String {
+    public static func format(bitsPerSecond: Double) -> String {
         if bitsPerSecond >= 1e9 { return trimmed(bitsPerSecond / 1e9) + " Gbit/s" }
         if bitsPerSecond >= 1e6 { return trimmed(bitsPerSecond / 1e6) + " Mbit/s" }
         if bitsPerSecond >= 1e3 { return trimmed(bitsPerSecond / 1e3) + " kbit/s" }

@@ -33,7 +33,7 @@ struct SimulatedNetworkTests {
         let rounds = program.online.count
         #expect(rounds >= 7)
         let model = NetworkModel(rtt: .milliseconds(20))
-        let bound = model.criticalPath(of: program)
+        let bound = model.criticalPath(of: program).duration
         #expect(bound == Duration.milliseconds(10) * rounds)
         let inputs = EndToEnd.makeInputs(for: program, seed: 5) { _ in InputDistribution.uniform(2) }
         let plain = try LocalRun.run(program, inputs: inputs.arrays, options: LocalRunOptions(seed: 5))

@@ -115,12 +115,12 @@ import Testing
         ]
         let frame = 8000 + WireFormat.frameHeaderBytes
         let latencyOnly = NetworkModel(rtt: .milliseconds(10))
-        #expect(latencyOnly.criticalPath(of: program) == .milliseconds(10))
+        #expect(latencyOnly.criticalPath(of: program).duration == .milliseconds(10))
         let model = NetworkModel(rtt: .milliseconds(10), bitsPerSecond: 8e6)
         // Two dependent rounds, each one frame of `frame` bytes on its link then a one-way latency.
-        #expect(model.criticalPath(of: program) == (Duration.microseconds(frame) + .milliseconds(5)) * 2)
-        let terms = model.terms(of: program)
-        #expect(terms.latency == .milliseconds(10))
-        #expect(terms.busiestLinkBytes == frame)
+        let path = model.criticalPath(of: program)
+        #expect(path.duration == (Duration.microseconds(frame) + .milliseconds(5)) * 2)
+        #expect(path.latencies == 2)
+        #expect(path.bytes == 2 * frame)
     }
 }
