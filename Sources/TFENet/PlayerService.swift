@@ -148,6 +148,8 @@ public final class PlayerService: @unchecked Sendable {
     /// Verified, allowed programs by hash (only the serving thread touches it).
     private var programs: [String: Program] = [:]
     private var runs = 0
+    /// How many verified programs are kept; with `--allow-any` anyone may send new ones.
+    static let maxKeptPrograms = 16
 
     /// Listens on the address `hostMap` gives `name` (or on `listener`).
     public init(name: String, hostMap: HostMap, options: PlayerServiceOptions, listener: TCPListener? = nil)
@@ -281,6 +283,7 @@ public final class PlayerService: @unchecked Sendable {
         } catch {
             return refuse(.hostMap(error), program.name)
         }
+        if programs[hash] == nil, programs.count >= Self.maxKeptPrograms { programs.removeAll() }
         programs[hash] = program
         return .run(program, PendingHello(socket: socket, address: address, hello: hello))
     }
