@@ -211,7 +211,10 @@ private let tfeVMExecutable: URL? = {
             #expect(wait(process) == 0, "server\(number) did not end after two runs")
             let lines = try String(contentsOf: log, encoding: .utf8).split(separator: "\n")
             let prefix = "tfe-vm: server\(number): "
-            #expect(lines.contains { $0.hasPrefix(prefix + "run 1: two.tfe") && $0.contains("failed") }, "\(lines)")
+            // server2 deals in the offline phase only, so it may have finished run 1 before alice failed.
+            let failed = lines.contains { $0.hasPrefix(prefix + "run 1: two.tfe") && $0.contains("failed") }
+            let ran = lines.contains { $0.hasPrefix(prefix + "run 1: ran two.tfe") }
+            #expect(failed || (number == 2 && ran), "\(lines)")
             #expect(lines.contains { $0.hasPrefix(prefix + "run 2: ran two.tfe") }, "\(lines)")
             if number == 1 { #expect(lines.contains { $0.hasPrefix(prefix + "ignored a connection from ") }) }
         }
