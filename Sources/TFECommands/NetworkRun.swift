@@ -24,7 +24,8 @@ enum NetworkRun {
         }
         for option in [SimulatedNetwork.rttOption, SimulatedNetwork.bandwidthOption] {
             guard let value = arguments.value(option) else { continue }
-            let label = option == SimulatedNetwork.rttOption ? SimulatedNetwork.rttLabel : SimulatedNetwork.bandwidthLabel
+            let label =
+                option == SimulatedNetwork.rttOption ? SimulatedNetwork.rttLabel : SimulatedNetwork.bandwidthLabel
             return usage(arguments, .malformedValue(
                 value, option: label, expected: "a local run: with --config the network is real"), console)
         }

@@ -51,12 +51,12 @@ enum NetBenchmark {
                                                reference: reference)
             print(PondBenchmark.pad("5 tfe-vm processes, TCP loopback", 34) + PondBenchmark.pad(format(wall), 9)
                   + PondBenchmark.pad("~0", 9) + PondBenchmark.pad("-", 8)
-                  + PondBenchmark.pad(String(format: "%.2fx", PondBenchmark.seconds(wall) / PondBenchmark.seconds(plain)), 28)
+                  + PondBenchmark.pad(ratio(wall, plain), 28)
                   + detail)
             let served = try servedRuns(executable, program: program, model: modelPath, client: clientPath)
             print(PondBenchmark.pad("3 tfe-vm players + 2 tfe-vm run", 34) + PondBenchmark.pad(format(served), 9)
                   + PondBenchmark.pad("~0", 9) + PondBenchmark.pad("-", 8)
-                  + PondBenchmark.pad(String(format: "%.2fx", PondBenchmark.seconds(served) / PondBenchmark.seconds(plain)), 28)
+                  + PondBenchmark.pad(ratio(served, plain), 28)
                   + "servers already running; the program travels in the handshake")
         } else {
             print("5 tfe-vm processes: skipped, no tfe-vm next to tfe-bench "
@@ -83,7 +83,9 @@ enum NetBenchmark {
 
         // The textbook formula, for comparison: every online round at a full RTT, plus the busiest link.
         var perLink: [Int: Int] = [:]
-        for (link, bytes) in cost.bytes { perLink[link.from.rawValue * program.players.count + link.to.rawValue, default: 0] += bytes }
+        for (link, bytes) in cost.bytes {
+            perLink[link.from.rawValue * program.players.count + link.to.rawValue, default: 0] += bytes
+        }
         let busiest = perLink.values.max() ?? 0
         let rounds = cost.rounds[.online] ?? 0
         let wan = NetworkModel.wan
@@ -130,7 +132,8 @@ enum NetBenchmark {
                 let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
                 process.waitUntilExit()
                 guard process.terminationStatus == 0 else {
-                    throw PondBenchmark.BenchmarkError.message("tfe-vm \(player) exited with \(process.terminationStatus)")
+                    throw PondBenchmark.BenchmarkError.message(
+                        "tfe-vm \(player) exited with \(process.terminationStatus)")
                 }
                 // "ran mnist-pond.tfe as client: ..., 0.123 s": the party's own time, connecting included.
                 if let last = text.split(separator: "\n").first?.split(separator: " ").dropLast().last,
@@ -158,7 +161,8 @@ enum NetBenchmark {
     /// `tfe-vm run` processes `repetitions` times; returns the best wall time of a run (starting the two
     /// processes to their exit).
     static func servedRuns(_ executable: URL, program: Program, model: String, client: String) throws -> Duration {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tfe-bench-served-\(UUID().uuidString)")
+        let folder = FileManager.default.temporaryDirectory
+            .appendingPathComponent("tfe-bench-served-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let bytecode = folder.appendingPathComponent("mnist-pond.tfeb").path
@@ -193,7 +197,8 @@ enum NetBenchmark {
             for process in parties {
                 process.waitUntilExit()
                 guard process.terminationStatus == 0 else {
-                    throw PondBenchmark.BenchmarkError.message("a served run failed (exit \(process.terminationStatus))")
+                    throw PondBenchmark.BenchmarkError.message(
+                        "a served run failed (exit \(process.terminationStatus))")
                 }
             }
             best = min(best, ContinuousClock.now - start)
@@ -236,5 +241,10 @@ enum NetBenchmark {
 
     static func format(_ duration: Duration) -> String {
         String(format: "%.3f", PondBenchmark.seconds(duration))
+    }
+
+    /// `2.09x`.
+    static func ratio(_ a: Duration, _ b: Duration) -> String {
+        String(format: "%.2fx", PondBenchmark.seconds(a) / PondBenchmark.seconds(b))
     }
 }

@@ -112,7 +112,8 @@ import Testing
             let lines = output.error.split(separator: "\n").map(String.init)
             let prefix = "tfe-vm: server\(number): "
             #expect(lines.first?.hasPrefix(prefix + "serving runs on 127.0.0.1:") == true, "\(lines)")
-            #expect(lines.filter { $0.hasPrefix(prefix + "run 1: ran two.tfe (\(hash.prefix(12))…) for ") }.count == 1)
+            let first = prefix + "run 1: ran two.tfe (\(hash.prefix(12))…) for "
+            #expect(lines.filter { $0.hasPrefix(first) }.count == 1)
             #expect(lines.filter { $0.hasPrefix(prefix + "run 2: ran two.tfe") }.count == 1, "\(lines)")
             if number == 0 {
                 #expect(lines.contains { $0.hasPrefix(prefix + "refused program \(otherHash.prefix(12))… from ") })

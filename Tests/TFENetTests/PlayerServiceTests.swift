@@ -255,4 +255,30 @@ extension PlayerEvent {
         #expect(reason == NetworkError.differentProgram(
             peer: "server1", theirs: other.contentHash, ours: program.contentHash).description)
     }
+
+    /// Program requests and programs round-trip; a program (kind 5, with its 4-byte length) is read only
+    /// where one was asked for.
+    @Test func programMessagesRoundTrip() throws {
+        let program = HandshakeTests.serversOnly()
+        let hash = Handshake.bytes(hex: program.contentHash)
+        let messages: [HandshakeMessage] = [
+            .programRequest(version: Handshake.servingVersion, hash: hash),
+            .program(version: Handshake.servingVersion, bytes: program.encoded()),
+        ]
+        let (listeners, addresses) = try loopbackListeners(1)
+        defer { listeners[0].close() }
+        let address = try SocketAddress.resolve(host: "127.0.0.1", port: addresses[0].port)
+        let writer = try Socket.connect(to: address, deadline: .now + .seconds(5))
+        defer { writer.close() }
+        let (reader, _) = try #require(try listeners[0].socket.accept(until: .now + .seconds(5)))
+        defer { reader.close() }
+        for message in messages + [messages[1]] {
+            try writer.write(Handshake.encode(message), until: .now + .seconds(5))
+        }
+        #expect(try Handshake.read(from: reader, until: .now + .seconds(5)) == messages[0])
+        #expect(try Handshake.read(from: reader, until: .now + .seconds(5), program: true) == messages[1])
+        #expect(throws: HandshakeReadError.self) { try Handshake.read(from: reader, until: .now + .seconds(5)) }
+        #expect(Handshake.encode(messages[1])[4] == 5)
+        #expect(Handshake.encode(messages[1]).count == 4 + 1 + 4 + 2 + program.encoded().count)
+    }
 }
