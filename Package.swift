@@ -26,7 +26,8 @@ let package = Package(
         .executableTarget(name: "tfec", dependencies: ["TFECommands"]),
         .executableTarget(name: "tfe-vm", dependencies: ["TFECommands"]),
         .executableTarget(
-            name: "tfe-bench", dependencies: ["TFECore", "TFEFrontend", "TFEBytecode", "TFELowering", "TFERuntime"]
+            name: "tfe-bench",
+            dependencies: ["TFECore", "TFEFrontend", "TFEBytecode", "TFELowering", "TFERuntime", "TFENet"]
         ),
 
         // MARK: - Tests

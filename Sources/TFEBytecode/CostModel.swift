@@ -123,23 +123,28 @@ public enum CostModel {
         var cost = Cost()
         for (phase, rounds) in [(Phase.offline, program.offline), (Phase.online, program.online)] {
             for (number, round) in rounds.enumerated() {
-                var payload: [Cost.Link: Int] = [:]
-                if phase == .offline && number == 0 {
-                    payload[Cost.Link(from: .server2, to: .server0, phase: phase), default: 0] += WireFormat.seedBytes
-                    payload[Cost.Link(from: .server2, to: .server1, phase: phase), default: 0] += WireFormat.seedBytes
-                }
-                for instruction in round.instructions {
-                    for message in messages(of: instruction, in: program) {
-                        let link = Cost.Link(from: message.from, to: message.to, phase: phase)
-                        payload[link, default: 0] += message.elements * WireFormat.elementBytes
-                    }
-                }
-                if !payload.isEmpty { cost.rounds[phase, default: 0] += 1 }
-                for (link, bytes) in payload {
-                    cost.bytes[link, default: 0] += bytes + WireFormat.frameHeaderBytes
-                }
+                let frames = frameBytes(of: round, phase: phase, number: number, in: program)
+                if !frames.isEmpty { cost.rounds[phase, default: 0] += 1 }
+                for (link, bytes) in frames { cost.bytes[link, default: 0] += bytes }
             }
         }
         return cost
+    }
+
+    /// The frames one round sends: bytes on the wire (header and payload) per directed link. Round
+    /// `number` of `phase` is `round`; the first preprocessing round also carries server2's seeds.
+    public static func frameBytes(of round: Round, phase: Phase, number: Int, in program: Program) -> [Cost.Link: Int] {
+        var payload: [Cost.Link: Int] = [:]
+        if phase == .offline && number == 0 {
+            payload[Cost.Link(from: .server2, to: .server0, phase: phase), default: 0] += WireFormat.seedBytes
+            payload[Cost.Link(from: .server2, to: .server1, phase: phase), default: 0] += WireFormat.seedBytes
+        }
+        for instruction in round.instructions {
+            for message in messages(of: instruction, in: program) {
+                let link = Cost.Link(from: message.from, to: message.to, phase: phase)
+                payload[link, default: 0] += message.elements * WireFormat.elementBytes
+            }
+        }
+        return payload.mapValues { $0 + WireFormat.frameHeaderBytes }
     }
 }

@@ -22,6 +22,13 @@ enum NetworkRun {
             }
             return nil
         }
+        for option in [SimulatedNetwork.rttOption, SimulatedNetwork.bandwidthOption] {
+            guard let value = arguments.value(option) else { continue }
+            let label =
+                option == SimulatedNetwork.rttOption ? SimulatedNetwork.rttLabel : SimulatedNetwork.bandwidthLabel
+            return usage(arguments, .malformedValue(
+                value, option: label, expected: "a local run: with --config the network is real"), console)
+        }
         return run(arguments, console: console)
     }
 

@@ -21,6 +21,9 @@ public enum RunCommand {
             .option("--stats-json", value: "file", help: "Write the measured rounds and bytes as JSON."),
             .option("--timeout", value: "seconds", help: "How long a player waits for a message.", defaultText: "30"),
             .option("--seed", value: "n", help: "Deterministic randomness (for tests only).", hidden: true),
+            // Simulated network (SimulatedNetwork.swift): a local run costs what a deployment would.
+            .option("--simulate-rtt", value: "duration", help: "Delay every message by half this round trip (40ms)."),
+            .option("--simulate-bandwidth", value: "rate", help: "Limit every link to this rate (100mbit)."),
             // Networked run (NetworkRun.swift): this process plays one party, over TCP.
             .option("--config", value: "config.json", help: "Run one party over TCP, with this host map."),
             .option("--player", value: "name", help: "The party this process plays (with --config)."),
@@ -76,8 +79,15 @@ public enum RunCommand {
             }
             options.receiveTimeout = .milliseconds(Int(seconds * 1000))
         }
+        switch SimulatedNetwork.model(arguments) {
+        case .success(let model): options.network = model
+        case .failure(let error):
+            console.writeError(arguments.command.failure(error).rendered)
+            return .usage
+        }
         let players = program.players.enumerated().map { "\($0.element)" }.joined(separator: ", ")
         console.writeError("tfe-vm: running \(program.name) (\(program.protocolKind.rawValue)) with players \(players)\n")
+        if let model = options.network { console.writeError("tfe-vm: simulating a network: \(model)\n") }
         let result: LocalRunResult
         let clock = ContinuousClock()
         let start = clock.now
@@ -97,6 +107,10 @@ public enum RunCommand {
         let elapsed = clock.now - start
         console.write(summary(result, program: program, outputDirectory: arguments.value("--out"), wallTime: elapsed))
         if arguments.isSet("--stats") { console.write(stats(result, program: program)) }
+        if arguments.isSet("--stats"), let model = options.network {
+            console.write(String(format: "  simulated network (\(model)): %.3f s at least, %.3f s measured\n",
+                                 seconds(model.criticalPath(of: program).duration), seconds(elapsed)))
+        }
         if let statsPath = arguments.value("--stats-json") {
             let code = CompileCommand.write(Data(result.cost.json(players: program.players).utf8), to: statsPath,
                                             console: console, tool: "tfe-vm")
@@ -273,12 +287,15 @@ public enum RunCommand {
 public enum TfeVM {
     public static let tool = ToolSpec(
         name: "tfe-vm", overview: "The tfe virtual machine: runs compiled programs over secret shares.",
-        version: Tfec.version, subcommands: [RunCommand.runSpec, RunCommand.disSpec])
+        version: Tfec.version,
+        // Long-running parties (PlayerCommand.swift).
+        subcommands: [RunCommand.runSpec, PlayerCommand.spec, RunCommand.disSpec])
 
     public static func main(_ arguments: [String], console: Console) -> ExitCode {
         tool.run(arguments, console: console) { parsed, console in
             switch parsed.command.name {
             case "dis": return RunCommand.runDis(parsed, console: console)
+            case "player": return PlayerCommand.run(parsed, console: console)
             default: return RunCommand.runRun(parsed, console: console)
             }
         }

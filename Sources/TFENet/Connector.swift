@@ -6,6 +6,14 @@ import TFEBytecode
 import TFECore
 import TFERuntime
 
+/// A connection accepted, and its hello read, before its party's `Connector` existed: how a serving player
+/// learns of a run (`PlayerService`).
+struct PendingHello {
+    let socket: Socket
+    let address: String
+    let hello: Hello
+}
+
 /// Connects one party to all others, within one deadline (`TCPTransportOptions.connectTimeout`).
 struct Connector {
     let me: PlayerID
@@ -13,13 +21,23 @@ struct Connector {
     let addresses: [HostAddress]
     let options: TCPTransportOptions
     let programHash: [UInt8]
+    /// The bytecode file, for a serving player that asks for it.
+    let programBytes: [UInt8]
     let deadline: Deadline
+    /// A serving player's setup: a connection that fails its checks (another program, another run) is
+    /// refused and dropped instead of failing the run, so strangers cannot stop a run of others.
+    let serving: Bool
+    /// Dialers whose hello was read before this connector existed; answered first when accepting.
+    var pending: [PendingHello]
     /// Chosen here on server0; learned from server0 elsewhere.
     var runID: [UInt8]?
     /// Connections dropped without failing the setup, with the reason.
     var ignored: [String] = []
 
-    init(program: Program, me: PlayerID, addresses: [HostAddress], options: TCPTransportOptions) throws(NetworkError) {
+    init(
+        program: Program, me: PlayerID, addresses: [HostAddress], options: TCPTransportOptions, serving: Bool = false,
+        pending: [PendingHello] = []
+    ) throws(NetworkError) {
         guard program.players.indices.contains(me.rawValue) else {
             throw .system("party \(me.rawValue) is not in the program's player table")
         }
@@ -31,7 +49,10 @@ struct Connector {
         self.addresses = addresses
         self.options = options
         self.programHash = Handshake.bytes(hex: program.contentHash)
+        self.programBytes = program.encoded()
         self.deadline = .now + options.connectTimeout
+        self.serving = serving
+        self.pending = pending
         if me == .server0 {
             do {
                 runID = Array(try Seed.random().bytes.prefix(Handshake.runIDBytes))
@@ -46,13 +67,20 @@ struct Connector {
         Double(options.connectTimeout.components.seconds) + Double(options.connectTimeout.components.attoseconds) / 1e18
     }
 
-    /// Every connection, by peer, once all handshakes succeeded. Closes whatever it opened when it fails.
-    mutating func connectAll(listener given: TCPListener?) throws(NetworkError) -> ([PlayerID: Connection], [UInt8]) {
+    /// Every connection, by peer, once all handshakes succeeded. Closes whatever it opened when it fails, and
+    /// the listener when done, unless `keepListening` (a serving player listens between runs).
+    mutating func connectAll(listener given: TCPListener?, keepListening: Bool = false)
+        throws(NetworkError) -> ([PlayerID: Connection], [UInt8])
+    {
         let higher = (me.rawValue + 1)..<players.count
         var listener = given
-        defer { listener?.close() }
+        defer { if !keepListening || given == nil { listener?.close() } }
+        defer {
+            for waiting in pending { waiting.socket.close() }
+            pending = []
+        }
         if higher.isEmpty {
-            listener?.close()
+            if !keepListening { listener?.close() }
             listener = nil
         } else if listener == nil {
             listener = try TCPListener.bind(addresses[me.rawValue])
@@ -122,11 +150,29 @@ struct Connector {
         let theirs: Hello, verdict: HandshakeMessage
         do {
             try socket.write(Handshake.encode(.hello(hello(to: name))), until: deadline)
-            guard case .hello(let hello) = try Handshake.read(from: socket, until: deadline) else {
+            var answer = try Handshake.read(from: socket, until: deadline)
+            if case .programRequest(let version, let hash) = answer {
+                // A serving player that does not know our program yet: send it, then the handshake goes on.
+                guard version == Handshake.servingVersion else {
+                    throw NetworkError.handshakeFailed(
+                        peer: name, reason: "it asks for the program in serving protocol version \(version), "
+                            + "this tfe-vm speaks version \(Handshake.servingVersion)")
+                }
+                guard hash == programHash else {
+                    throw NetworkError.handshakeFailed(peer: name, reason: "it asks for another program")
+                }
+                try socket.write(
+                    Handshake.encode(.program(version: Handshake.servingVersion, bytes: programBytes)), until: deadline)
+                answer = try Handshake.read(from: socket, until: deadline)
+            }
+            if case .refuse(let reason) = answer { throw NetworkError.refused(peer: name, reason: reason) }
+            guard case .hello(let hello) = answer else {
                 throw HandshakeReadError.notHandshake("the answer is not a hello")
             }
             theirs = hello
             verdict = try Handshake.read(from: socket, until: deadline)
+        } catch let error as NetworkError {
+            throw error
         } catch let error as SocketError {
             if error.kind == .timedOut { throw .handshakeFailed(peer: name, reason: "no answer in time") }
             return nil
@@ -152,6 +198,8 @@ struct Connector {
             throw .refused(peer: name, reason: reason)
         case .hello:
             throw .handshakeFailed(peer: name, reason: "a second hello")
+        case .programRequest, .program:
+            throw .handshakeFailed(peer: name, reason: "a program message instead of a verdict")
         }
         do {
             try socket.write(Handshake.encode(.accept), until: deadline)
@@ -171,6 +219,30 @@ struct Connector {
         from expected: Set<PlayerID>, on listener: TCPListener, into connections: inout [PlayerID: Connection]
     ) throws(NetworkError) {
         var missing = expected
+        // Dialers whose hello a serving player read before the run began, in the order they came.
+        let waiting = pending
+        pending = []
+        for (index, dialer) in waiting.enumerated() {
+            let handshakeDeadline = min(deadline, .now + options.handshakeTimeout)
+            let outcome: Accepted
+            do {
+                outcome = try handshake(
+                    asListener: dialer.socket, address: dialer.address, until: handshakeDeadline,
+                    connected: Set(connections.keys), hello: dialer.hello)
+            } catch {
+                for later in waiting[(index + 1)...] { later.socket.close() }
+                dialer.socket.close()
+                throw error
+            }
+            switch outcome {
+            case .connected(let peer):
+                connections[peer] = Connection(peer: peer, address: dialer.address, socket: dialer.socket)
+                missing.remove(peer)
+            case .ignored(let reason):
+                ignored.append("\(dialer.address): \(reason)")
+                dialer.socket.close()
+            }
+        }
         while !missing.isEmpty {
             let next: (Socket, SocketAddress)?
             do {
@@ -200,16 +272,22 @@ struct Connector {
         case ignored(String)
     }
 
-    /// The listener's side: the dialer's hello, our hello and verdict, the dialer's verdict.
+    /// The listener's side: the dialer's hello (unless `hello` was read already), our hello and verdict,
+    /// the dialer's verdict.
     private func handshake(
-        asListener socket: Socket, address: String, until handshakeDeadline: Deadline, connected: Set<PlayerID>
+        asListener socket: Socket, address: String, until handshakeDeadline: Deadline, connected: Set<PlayerID>,
+        hello given: Hello? = nil
     ) throws(NetworkError) -> Accepted {
         let theirs: Hello
         do {
-            guard case .hello(let hello) = try Handshake.read(from: socket, until: handshakeDeadline) else {
-                return .ignored("did not start with a hello")
+            if let given {
+                theirs = given
+            } else {
+                guard case .hello(let hello) = try Handshake.read(from: socket, until: handshakeDeadline) else {
+                    return .ignored("did not start with a hello")
+                }
+                theirs = hello
             }
-            theirs = hello
         } catch {
             switch error {
             case .socket(let error):
@@ -230,20 +308,25 @@ struct Connector {
                 Handshake.encode(.hello(hello(to: theirs.sender))) + Handshake.encode(verdict),
                 until: handshakeDeadline)
         } catch {
-            if let problem { throw problem }
+            if let problem, !serving { throw problem }
             return .ignored("closed before the handshake ended: \(error.reason)")
         }
-        if let problem { throw problem }
+        if let problem {
+            // A serving player's run goes on without a stranger; a party's own run fails with the problem.
+            if serving { return .ignored("refused: \(problem)") }
+            throw problem
+        }
         do {
             switch try Handshake.read(from: socket, until: handshakeDeadline) {
             case .accept:
                 return .connected(PlayerID(players.firstIndex(of: theirs.sender)!))
             case .refuse(let reason):
                 throw NetworkError.refused(peer: theirs.sender, reason: reason)
-            case .hello:
+            case .hello, .programRequest, .program:
                 throw NetworkError.handshakeFailed(peer: theirs.sender, reason: "a second hello")
             }
         } catch let error as NetworkError {
+            if serving { return .ignored("\(error)") }
             throw error
         } catch {
             return .ignored("\(theirs.sender) closed before the handshake ended")

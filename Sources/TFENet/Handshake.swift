@@ -6,22 +6,34 @@ import TFECore
 /// The messages two parties exchange on a new connection, before any frame.
 ///
 /// Each message is the magic `TFEN`, a kind byte, a body length (UInt16, little-endian, at most
-/// `Handshake.maxBodyBytes`) and the body:
+/// `Handshake.maxBodyBytes`; for kind 5 a UInt32, at most `Handshake.maxProgramBytes`) and the body:
 ///
-///     kind 1, hello:   handshake version (UInt16), bytecode format version (UInt16),
-///                      program content hash (32 bytes, SHA-256), run id (16 bytes),
-///                      sender's name and the name of the party it believes it reached
-///                      (each a UInt8 byte count and UTF-8)
-///     kind 2, accept:  empty
-///     kind 3, refuse:  the reason, UTF-8
+///     kind 1, hello:    handshake version (UInt16), bytecode format version (UInt16),
+///                       program content hash (32 bytes, SHA-256), run id (16 bytes),
+///                       sender's name and the name of the party it believes it reached
+///                       (each a UInt8 byte count and UTF-8)
+///     kind 2, accept:   empty
+///     kind 3, refuse:   the reason, UTF-8
+///     kind 4, program request:  serving protocol version (UInt16), the program hash wanted (32 bytes)
+///     kind 5, program:  serving protocol version (UInt16), the bytecode file (`Program.encoded()`)
 ///
 /// The dialer sends its hello; the listener answers with its own hello and its verdict (accept, or refuse
 /// with the reason); the dialer answers with its verdict. Each side checks the other's hello (versions,
 /// then hash, then names and run id), so a mismatch is reported on both ends, each in its own words.
+///
+/// Kinds 4 and 5 serve long-running players (`tfe-vm player`), which learn the program from the parties
+/// that dial them: a serving player that does not know the program of a hello answers it with a program
+/// request instead of its hello; the dialer sends the program and then reads the hello and verdict as
+/// usual, or a refusal (the program is not allowed there, or does not verify). The hello itself is
+/// unchanged (handshake version 1), so parties that never meet a serving player behave as before, and a
+/// dialer too old to know kind 4 fails with "unknown handshake message kind 4". The serving protocol has
+/// its own version, `Handshake.servingVersion`, in both new messages.
 enum HandshakeMessage: Hashable, Sendable {
     case hello(Hello)
     case accept
     case refuse(reason: String)
+    case programRequest(version: UInt16, hash: [UInt8])
+    case program(version: UInt16, bytes: [UInt8])
 }
 
 /// What a party says about itself when it connects.
@@ -49,6 +61,10 @@ enum Handshake {
     static let version: UInt16 = 1
     static let runIDBytes = 16
     static let maxBodyBytes = 4096
+    /// The version of program requests and programs (kinds 4 and 5).
+    static let servingVersion: UInt16 = 1
+    /// The largest bytecode file a serving player accepts.
+    static let maxProgramBytes = 64 << 20
     static let noRunID = [UInt8](repeating: 0, count: runIDBytes)
 
     // MARK: - Encoding
@@ -73,22 +89,35 @@ enum Handshake {
         case .refuse(let reason):
             kind = 3
             body = Array(reason.utf8.prefix(maxBodyBytes))
+        case .programRequest(let version, let hash):
+            kind = 4
+            appendLittleEndian(UInt64(version), width: 2, to: &body)
+            body += hash
+        case .program(let version, let program):
+            kind = 5
+            appendLittleEndian(UInt64(version), width: 2, to: &body)
+            body += program
         }
         var bytes = magic
         bytes.append(kind)
-        appendLittleEndian(UInt64(body.count), width: 2, to: &bytes)
+        appendLittleEndian(UInt64(body.count), width: kind == 5 ? 4 : 2, to: &bytes)
         return bytes + body
     }
 
     // MARK: - Decoding
 
-    /// Reads one message, waiting at most until `deadline`.
-    static func read(from socket: Socket, until deadline: Deadline) throws(HandshakeReadError) -> HandshakeMessage {
+    /// Reads one message, waiting at most until `deadline`. A program (kind 5, up to `maxProgramBytes`) is
+    /// read only when `program` says one may come: it is refused unread everywhere else.
+    static func read(from socket: Socket, until deadline: Deadline, program: Bool = false)
+        throws(HandshakeReadError) -> HandshakeMessage
+    {
         let head: [UInt8]
         do {
             let first = try socket.read(exactly: magic.count, until: deadline)
             guard first == magic else { throw HandshakeReadError.notHandshake("not a tfe party (bad magic)") }
-            head = try socket.read(exactly: 3, until: deadline)
+            let kind = try socket.read(exactly: 1, until: deadline)
+            if kind[0] == 5 && !program { throw HandshakeReadError.notHandshake("a program that nobody asked for") }
+            head = kind + (try socket.read(exactly: kind[0] == 5 ? 4 : 2, until: deadline))
         } catch let error as SocketError {
             throw .socket(error)
         } catch let error as HandshakeReadError {
@@ -96,8 +125,10 @@ enum Handshake {
         } catch {
             throw .notHandshake("\(error)")
         }
-        let length = Int(head[1]) | Int(head[2]) << 8
-        guard length <= maxBodyBytes else { throw .notHandshake("handshake message of \(length) bytes") }
+        var length = 0
+        for k in 1..<head.count { length |= Int(head[k]) << (8 * (k - 1)) }
+        let limit = head[0] == 5 ? maxProgramBytes : maxBodyBytes
+        guard length <= limit else { throw .notHandshake("handshake message of \(length) bytes") }
         let body: [UInt8]
         do {
             body = try socket.read(exactly: length, until: deadline)
@@ -144,6 +175,15 @@ enum Handshake {
             return .accept
         case 3:
             return .refuse(reason: String(decoding: body, as: UTF8.self))
+        case 4, 5:
+            guard body.count >= 2 else { throw .notHandshake("truncated \(kind == 4 ? "program request" : "program")") }
+            let version = UInt16(body[0]) | UInt16(body[1]) << 8
+            let rest = Array(body[2...])
+            if kind == 5 { return .program(version: version, bytes: rest) }
+            guard version != servingVersion || rest.count == SHA256.digestSize else {
+                throw .notHandshake("a program request of \(body.count) bytes")
+            }
+            return .programRequest(version: version, hash: rest)
         default:
             throw .notHandshake("unknown handshake message kind \(kind)")
         }

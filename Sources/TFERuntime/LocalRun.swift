@@ -11,10 +11,13 @@ public struct LocalRunOptions: Sendable {
     public var seed: UInt64?
     /// How long a party waits for a frame before giving up.
     public var receiveTimeout: Duration
+    /// A simulated network whose latency and bandwidth every frame pays; nil delivers frames at once.
+    public var network: NetworkModel?
 
-    public init(seed: UInt64? = nil, receiveTimeout: Duration = .seconds(30)) {
+    public init(seed: UInt64? = nil, receiveTimeout: Duration = .seconds(30), network: NetworkModel? = nil) {
         self.seed = seed
         self.receiveTimeout = receiveTimeout
+        self.network = network
     }
 }
 
@@ -56,7 +59,7 @@ public enum LocalRun {
         _ program: Program, inputs: [PlayerID: [String: NPYArray]], options: LocalRunOptions = LocalRunOptions()
     ) throws(LocalRunError) -> LocalRunResult {
         let players = program.players
-        let network = LocalNetwork(players: players)
+        let network = LocalNetwork(players: players, model: options.network)
         for player in inputs.keys.sorted() where !players.indices.contains(player.rawValue) {
             let name = inputs[player]?.keys.sorted().first ?? ""
             throw LocalRunError(

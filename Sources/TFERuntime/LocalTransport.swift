@@ -10,21 +10,31 @@ import TFECore
 /// it is sent, header included, so a local run reports the traffic it really produced. Closing the network
 /// (when one party fails) wakes every waiting receiver with an error, so nobody waits for a party that is
 /// gone; a party that has left (finished) makes receives from it fail at once instead of timing out.
+///
+/// With a `NetworkModel`, every frame also gets the time it would arrive on that network (see the model
+/// for the formula), and a receive waits until then: a local run then takes as long as a deployment on
+/// that network would, computing included.
 public final class LocalNetwork: @unchecked Sendable {
     /// Player names by `PlayerID`, for messages.
     public let players: [String]
+    /// The simulated network; nil delivers frames at once.
+    public let model: NetworkModel?
+    private let clock = ContinuousClock()
 
     // Everything below is guarded by `condition`.
     private let condition = NSCondition()
-    /// Encoded frames (header bytes, payload) waiting on each link, keyed by `from * count + to`.
-    private var mailboxes: [Int: [(header: [UInt8], payload: [UInt8])]] = [:]
+    /// Encoded frames (header bytes, payload, arrival time) waiting on each link, keyed by `from * count + to`.
+    private var mailboxes: [Int: [(header: [UInt8], payload: [UInt8], arrival: ContinuousClock.Instant)]] = [:]
+    /// With a model: when each link has finished serialising the frames handed to it so far.
+    private var linkFree: [Int: ContinuousClock.Instant] = [:]
     private var closedReason: String?
     private var departed: Set<PlayerID> = []
     private var traffic: [Cost.Link: Int] = [:]
     private var roundsWithTraffic: [Phase: Set<Int>] = [.offline: [], .online: []]
 
-    public init(players: [String]) {
+    public init(players: [String], model: NetworkModel? = nil) {
         self.players = players
+        self.model = model
     }
 
     /// The endpoint of one player.
@@ -80,7 +90,16 @@ public final class LocalNetwork: @unchecked Sendable {
         defer { condition.unlock() }
         if let closedReason { throw .closed(reason: closedReason) }
         if departed.contains(receiver) { throw .disconnected(peer: name(receiver)) }
-        mailboxes[key(from: sender, to: receiver), default: []].append((header, frame.payload))
+        let link = key(from: sender, to: receiver)
+        var arrival = clock.now
+        if let model, sender != receiver {
+            // The model's formula: serialisation behind the frames already on the link, then the latency.
+            let start = max(arrival, linkFree[link] ?? arrival)
+            let sent = start + model.serialization(bytes: header.count + frame.payload.count)
+            linkFree[link] = sent
+            arrival = sent + model.latency
+        }
+        mailboxes[link, default: []].append((header, frame.payload, arrival))
         traffic[Cost.Link(from: sender, to: receiver, phase: frame.phase), default: 0] +=
             header.count + frame.payload.count
         roundsWithTraffic[frame.phase, default: []].insert(frame.round)
@@ -98,8 +117,17 @@ public final class LocalNetwork: @unchecked Sendable {
         defer { condition.unlock() }
         while true {
             if let closedReason { throw .closed(reason: closedReason) }
+            if let arrival = mailboxes[link]?.first?.arrival, arrival > clock.now {
+                // In flight on the simulated network: wait for its arrival (or the deadline, or a close).
+                if Date() >= deadline {
+                    throw .timedOut(peer: name(sender), phase: phase, round: round, seconds: seconds)
+                }
+                let wait = TransportError.seconds(arrival - clock.now)
+                _ = condition.wait(until: min(deadline, Date(timeIntervalSinceNow: max(wait, 0))))
+                continue
+            }
             if var queue = mailboxes[link], !queue.isEmpty {
-                let (headerBytes, payload) = queue.removeFirst()
+                let (headerBytes, payload, _) = queue.removeFirst()
                 mailboxes[link] = queue
                 let frame = try Frame(header: FrameHeader(decoding: headerBytes), payload: payload)
                 guard frame.phase == phase, frame.round == round else {

@@ -9,6 +9,8 @@ let usage = """
 
     BENCHMARKS:
       frontend   Parse and check generated programs of 10k, 100k and 1M lines.
+      net        MNIST Pond as five tfe-vm processes on loopback, and on a simulated LAN and WAN, against the
+                 network's lower bound (needs the tfe-vm of the same build for the processes).
       pond       The MNIST Pond network at batch 1, 100 and 1000 against float64; the ring matmul kernel.
       rounds     Online and offline rounds and bytes of every program in programs/, with and without batching.
 
@@ -20,6 +22,13 @@ case "frontend":
 case "pond":
     do {
         try PondBenchmark.run(root: FileManager.default.currentDirectoryPath)
+    } catch {
+        FileHandle.standardError.write(Data("tfe-bench: error: \(error)\n".utf8))
+        exit(1)
+    }
+case "net":
+    do {
+        try NetBenchmark.run(root: FileManager.default.currentDirectoryPath)
     } catch {
         FileHandle.standardError.write(Data("tfe-bench: error: \(error)\n".utf8))
         exit(1)

@@ -149,4 +149,74 @@ private let tfeVMExecutable: URL? = {
         #expect(!FileManager.default.fileExists(atPath: deployment.path("out/alice")))
         #expect(!FileManager.default.fileExists(atPath: deployment.path("out/bob")))
     }
+
+    /// Three `tfe-vm player` processes serve two runs started by alice's and bob's `tfe-vm run` processes,
+    /// after a failed run and garbage on a port, then exit (`--runs 2`); each logs one line per run.
+    @Test func longRunningPlayersServeConsecutiveRuns() throws {
+        let deployment = try Deployment()
+        defer { try? FileManager.default.removeItem(at: deployment.folder) }
+        func start(_ arguments: [String], log name: String) throws -> (Process, URL) {
+            let process = Process()
+            process.executableURL = tfeVMExecutable
+            process.arguments = arguments
+            var environment = ProcessInfo.processInfo.environment
+            environment["SWIFT_BACKTRACE"] = "enable=no"
+            process.environment = environment
+            let url = deployment.folder.appendingPathComponent(name)
+            _ = FileManager.default.createFile(atPath: url.path, contents: nil)
+            process.standardError = try FileHandle(forWritingTo: url)
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            return (process, url)
+        }
+        func wait(_ process: Process, limit: Duration = .seconds(60)) -> Int32? {
+            let deadline = ContinuousClock.now + limit
+            while process.isRunning && ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.01) }
+            if process.isRunning {
+                process.terminate()
+                process.waitUntilExit()
+                return nil
+            }
+            return process.terminationStatus
+        }
+        let config = deployment.path("config.json")
+        var servers: [(Process, URL)] = []
+        for number in 0..<3 {
+            servers.append(try start(
+                ["player", "server\(number)", "--config", config, "--allow", deployment.path("two.tfeb"),
+                 "--runs", "2", "--timeout", "5", "--connect-timeout", "20"], log: "server\(number).log"))
+        }
+        defer { for (process, _) in servers where process.isRunning { process.terminate() } }
+        func runParties(_ x: String) throws -> [Int32?] {
+            let parties = try [("alice", "alice:x=" + x), ("bob", "bob:w=" + deployment.path("w.npy"))].map {
+                try start(["run", deployment.path("two.tfeb"), "--config", config, "--player", $0.0, "--input", $0.1,
+                           "--out", deployment.path("out"), "--timeout", "5", "--connect-timeout", "20"],
+                          log: "\($0.0).err")
+            }
+            return parties.map { wait($0.0) }
+        }
+        // A failed run: alice's input has the wrong shape.
+        try NPY.encode(try NPYArray(shape: [3, 2], storage: .float64([1, 2, 3, 4, 5, 6])))
+            .write(to: deployment.folder.appendingPathComponent("wrong.npy"))
+        #expect(try runParties(deployment.path("wrong.npy")) == [1, 1])
+        // Garbage between the runs (server1 listens by now): the player drops it and goes on.
+        let address = try SocketAddress.resolve(
+            host: "127.0.0.1", port: HostMap.load(path: config).addresses["server1"]!.port)
+        let socket = try Socket.connect(to: address, deadline: .now + .seconds(20))
+        try? socket.write(Array("GET / HTTP/1.0\r\n\r\n".utf8), until: .now + .seconds(5))
+        socket.close()
+        #expect(try runParties(deployment.path("x.npy")) == [0, 0])
+        #expect(FileManager.default.fileExists(atPath: deployment.path("out/alice/z.npy")))
+        for (number, (process, log)) in servers.enumerated() {
+            #expect(wait(process) == 0, "server\(number) did not end after two runs")
+            let lines = try String(contentsOf: log, encoding: .utf8).split(separator: "\n")
+            let prefix = "tfe-vm: server\(number): "
+            // server2 deals in the offline phase only, so it may have finished run 1 before alice failed.
+            let failed = lines.contains { $0.hasPrefix(prefix + "run 1: two.tfe") && $0.contains("failed") }
+            let ran = lines.contains { $0.hasPrefix(prefix + "run 1: ran two.tfe") }
+            #expect(failed || (number == 2 && ran), "\(lines)")
+            #expect(lines.contains { $0.hasPrefix(prefix + "run 2: ran two.tfe") }, "\(lines)")
+            if number == 1 { #expect(lines.contains { $0.hasPrefix(prefix + "ignored a connection from ") }) }
+        }
+    }
 }

@@ -1,0 +1,115 @@
+import Foundation
+import TFEBytecode
+import TFENet
+
+/// `tfe-vm player NAME --config config.json [--state DIR] [--allow HASH ...] [--allow-any]`: a long-running
+/// party, as TF Encrypted's servers are. It serves the runs other parties start with `tfe-vm run FILE
+/// --config config.json --player THEIRS`, one after another, and keeps serving after a failed run; it runs
+/// only the programs it allows, and logs one line per run (program, the party that started it, rounds,
+/// bytes, time) on stderr. See `PlayerService` for the protocol.
+public enum PlayerCommand {
+    public static let spec = CommandSpec(
+        tool: "tfe-vm", name: "player", overview: "Serve the runs other parties start, one after another.",
+        arguments: [ArgumentSpec("name", help: "The party this process plays, as named in config.json.")],
+        options: [
+            .option("--config", value: "config.json", help: "The host map; this party listens on its address.",
+                    required: true),
+            .option("--allow", value: "hash", help: "Run the program with this content hash (or of this .tfeb).",
+                    repeatable: true),
+            .flag("--allow-any", help: "Run any program that verifies (for development)."),
+            .option("--state", value: "dir", help: "This party's state directory (for cached models)."),
+            .option("--timeout", value: "seconds", help: "How long a run waits for a message.", defaultText: "30"),
+            .option("--connect-timeout", value: "seconds", help: "How long a run may take to connect.",
+                    defaultText: "30"),
+            .option("--runs", value: "n", help: "Stop after this many runs (for tests).", hidden: true),
+        ])
+
+    public static func run(_ arguments: ParsedArguments, console: Console) -> ExitCode {
+        guard let name = arguments.argument("name"), let configPath = arguments.value("--config") else {
+            return .usage
+        }
+        var options = PlayerServiceOptions(allowAny: arguments.isSet("--allow-any"))
+        for option in ["--timeout", "--connect-timeout"] {
+            guard let text = arguments.value(option) else { continue }
+            guard let seconds = Double(text), seconds > 0, seconds <= 86_400 else {
+                return usage(arguments, .malformedValue(
+                    text, option: "\(option) <seconds>", expected: "a positive number of seconds"), console)
+            }
+            let duration = Duration.milliseconds(Int(seconds * 1000))
+            if option == "--timeout" {
+                options.receiveTimeout = duration
+                options.transport.sendTimeout = duration
+            } else {
+                options.transport.connectTimeout = duration
+            }
+        }
+        if let text = arguments.value("--runs") {
+            guard let runs = Int(text), runs > 0 else {
+                return usage(arguments, .malformedValue(text, option: "--runs <n>", expected: "a positive integer"),
+                             console)
+            }
+            options.maxRuns = runs
+        }
+        for value in arguments.values("--allow") {
+            switch allowedHash(value, arguments: arguments, console: console) {
+            case .success(let hash): options.allowed.insert(hash)
+            case .failure(let code): return code
+            }
+        }
+        if options.allowed.isEmpty && !options.allowAny {
+            return usage(arguments, .missingArgument("--allow <hash>' or '--allow-any"), console)
+        }
+        if let state = arguments.value("--state") {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: state, isDirectory: &isDirectory), !isDirectory.boolValue {
+                console.writeError("tfe-vm: error: --state \(state): not a directory\n")
+                return .failure
+            }
+            do {
+                try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+            } catch {
+                console.writeError("tfe-vm: error: cannot create the state directory '\(state)': "
+                                   + "\(error.localizedDescription)\n")
+                return .failure
+            }
+            options.stateDirectory = state
+        }
+
+        let service: PlayerService
+        do {
+            let hostMap = try HostMap.load(path: configPath)
+            guard hostMap.addresses[name] != nil else {
+                console.writeError("tfe-vm: error: \(HostMapError.missingParty(file: hostMap.source, party: name))\n")
+                return .failure
+            }
+            service = try PlayerService(name: name, hostMap: hostMap, options: options)
+        } catch {
+            console.writeError("tfe-vm: error: \(name): \(error)\n")
+            return .failure
+        }
+        _ = service.serve { event in console.writeError("tfe-vm: \(name): \(event)\n") }
+        return .success
+    }
+
+    /// `--allow`: 64 hex digits, or a bytecode file whose hash to allow.
+    static func allowedHash(_ value: String, arguments: ParsedArguments, console: Console)
+        -> RunCommand.Loaded<String>
+    {
+        if value.count == 64, value.allSatisfy(\.isHexDigit) { return .success(value.lowercased()) }
+        guard FileManager.default.fileExists(atPath: value) else {
+            console.writeError(arguments.command.failure(.malformedValue(
+                value, option: "--allow <hash>", expected: "a program's content hash (64 hex digits) or a .tfeb file"))
+                .rendered)
+            return .failure(.usage)
+        }
+        switch RunCommand.loadBytecode(value, console: console) {
+        case .success(let program): return .success(program.contentHash)
+        case .failure(let code): return .failure(code)
+        }
+    }
+
+    private static func usage(_ arguments: ParsedArguments, _ error: UsageError, _ console: Console) -> ExitCode {
+        console.writeError(arguments.command.failure(error).rendered)
+        return .usage
+    }
+}

@@ -1,0 +1,124 @@
+// `tfe-vm player` in-process: usage mistakes, and three players serving two runs that `tfe-vm run --config`
+// parties start, after refusing a program they do not allow.
+
+import Foundation
+import TFEBytecode
+import TFECommands
+import TFERuntime
+import Testing
+
+@testable import TFENet
+
+@Suite struct PlayerCommandTests {
+    /// A folder with the two-player program as bytecode, its inputs, and a config.json on free ports.
+    struct Deployment {
+        let folder: URL
+        let program: Program
+
+        init() throws {
+            folder = FileManager.default.temporaryDirectory.appendingPathComponent("tfe-player-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            program = try compile(twoPlayerSource, name: "two.tfe")
+            try Data(program.encoded()).write(to: folder.appendingPathComponent("two.tfeb"))
+            // Another program: the same with another constant.
+            let other = try compile(twoPlayerSource.replacingOccurrences(of: "1.5", with: "2.5"), name: "two.tfe")
+            try Data(other.encoded()).write(to: folder.appendingPathComponent("other.tfeb"))
+            try NPY.encode(twoPlayerInputs["alice"]!["x"]!).write(to: folder.appendingPathComponent("x.npy"))
+            try NPY.encode(twoPlayerInputs["bob"]!["w"]!).write(to: folder.appendingPathComponent("w.npy"))
+            let (listeners, addresses) = try loopbackListeners(program.players.count)
+            for listener in listeners { listener.close() }
+            var map: [String: HostAddress] = [:]
+            for (name, address) in zip(program.players, addresses) { map[name] = address }
+            try Data(HostMap(addresses: map).json.utf8).write(to: folder.appendingPathComponent("config.json"))
+        }
+
+        func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
+
+        /// alice and bob start a run of `program` (a file in the folder) and return what each printed.
+        func run(_ program: String = "two.tfeb") -> [CommandOutput] {
+            let outcomes = onThreads(2) { index -> CommandOutput in
+                let player = index == 0 ? "alice" : "bob"
+                let input = index == 0 ? "alice:x=" + path("x.npy") : "bob:w=" + path("w.npy")
+                return PlayerCommandTests.run([
+                    "run", path(program), "--config", path("config.json"), "--player", player, "--input", input,
+                    "--out", path("out"), "--timeout", "10", "--connect-timeout", "10",
+                ])
+            }
+            return outcomes.map { $0 ?? CommandOutput(exitCode: .internal) }
+        }
+    }
+
+    static func run(_ arguments: [String]) -> CommandOutput {
+        let recorder = ConsoleRecorder()
+        let code = TfeVM.main(arguments, console: recorder.console)
+        return recorder.commandOutput(exitCode: code)
+    }
+
+    @Test func usageMistakes() throws {
+        let deployment = try Deployment()
+        defer { try? FileManager.default.removeItem(at: deployment.folder) }
+        let config = deployment.path("config.json")
+        let noAllow = Self.run(["player", "server0", "--config", config])
+        #expect(noAllow.exitCode == .usage)
+        #expect(noAllow.error.contains("--allow"))
+        #expect(Self.run(["player", "server0", "--allow-any"]).exitCode == .usage)
+        #expect(Self.run(["player", "server0", "--config", config, "--allow", "12ab"]).exitCode == .usage)
+        #expect(Self.run(["player", "server0", "--config", config, "--allow-any", "--runs", "0"]).exitCode == .usage)
+        let stranger = Self.run(["player", "carol", "--config", config, "--allow-any"])
+        #expect(stranger.exitCode == .failure)
+        #expect(stranger.error == "tfe-vm: error: config.json has no address for 'carol'\n")
+        let notFile = Self.run(["player", "server0", "--config", config, "--allow-any", "--state", config])
+        #expect(notFile.exitCode == .failure)
+    }
+
+    @Test func servesRunsAfterRefusingAProgram() throws {
+        let deployment = try Deployment()
+        defer { try? FileManager.default.removeItem(at: deployment.folder) }
+        let hash = deployment.program.contentHash
+        // Allowed by file and by hash; two runs, then they exit.
+        let allows = [["--allow", deployment.path("two.tfeb")], ["--allow", hash], ["--allow", hash.uppercased()]]
+        let servers = Locked<[CommandOutput?]>([nil, nil, nil])
+        let group = DispatchGroup()
+        for number in 0..<3 {
+            group.enter()
+            Thread {
+                let output = Self.run(
+                    ["player", "server\(number)", "--config", deployment.path("config.json"), "--runs", "2",
+                     "--state", deployment.path("state\(number)")] + allows[number])
+                servers.update { $0[number] = output }
+                group.leave()
+            }.start()
+        }
+
+        let refused = deployment.run("other.tfeb")
+        let otherHash = try Program.decode(Array(Data(contentsOf: URL(fileURLWithPath: deployment.path("other.tfeb")))))
+            .contentHash
+        for output in refused {
+            #expect(output.exitCode == .failure)
+            #expect(output.error.contains(
+                "server0 refused the connection: program \(otherHash) is not allowed on server0: "
+                    + "start it with '--allow \(otherHash)' to run it"), "\(output.error)")
+        }
+        for _ in 0..<2 {
+            let outputs = deployment.run()
+            for output in outputs { #expect(output.exitCode == .success, "\(output.error)") }
+            let z = try NPY.read(contentsOf: URL(fileURLWithPath: deployment.path("out/alice/z.npy")))
+            #expect(z.shape == [2, 2])
+        }
+        #expect(group.wait(timeout: .now() + 30) == .success, "the players did not stop after two runs")
+        for (number, output) in servers.current.enumerated() {
+            let output = try #require(output)
+            #expect(output.exitCode == .success)
+            let lines = output.error.split(separator: "\n").map(String.init)
+            let prefix = "tfe-vm: server\(number): "
+            #expect(lines.first?.hasPrefix(prefix + "serving runs on 127.0.0.1:") == true, "\(lines)")
+            let first = prefix + "run 1: ran two.tfe (\(hash.prefix(12))…) for "
+            #expect(lines.filter { $0.hasPrefix(first) }.count == 1)
+            #expect(lines.filter { $0.hasPrefix(prefix + "run 2: ran two.tfe") }.count == 1, "\(lines)")
+            if number == 0 {
+                #expect(lines.contains { $0.hasPrefix(prefix + "refused program \(otherHash.prefix(12))… from ") })
+            }
+            #expect(FileManager.default.fileExists(atPath: deployment.path("state\(number)")))
+        }
+    }
+}
