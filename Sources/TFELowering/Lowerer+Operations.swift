@@ -89,9 +89,8 @@ extension Lowerer {
         case .maxpool2d:
             unsupported("'maxpool2d' (it arrives with SecureNN)", operation)
             result = nil
-        case .where:
-            unsupported("'where' (it arrives with SecureNN)", operation)
-            result = nil
+        case .where(let condition, let lhs, let rhs):
+            result = lowerWhere(condition, lhs, rhs, type)
         case .output, .store, .print:
             result = nil
         }
@@ -172,13 +171,16 @@ extension Lowerer {
         case .less, .lessEqual, .greater, .greaterEqual, .equal, .notEqual:
             let comparison: Comparison = [.less: .less, .lessEqual: .lessEqual, .greater: .greater,
                                           .greaterEqual: .greaterEqual, .equal: .equal, .notEqual: .notEqual][op]!
-            if type.placement == .private {
-                unsupported("comparison '\(op.rawValue)' on private values (it arrives with SecureNN)", operation)
-                return nil
-            }
             if info(a).element != info(b).element {
                 a = scaledToFixed(a)
                 b = scaledToFixed(b)
+            }
+            if type.placement == .private {
+                guard checked.protocolKind == .securenn else {
+                    unsupported("comparison '\(op.rawValue)' on private values (it needs SecureNN)", operation)
+                    return nil
+                }
+                return .private(comparePrivately(op, a, b, type.shape))
             }
             let result = makeRegister(.int, type.shape, type.placement)
             emit(.compare(dst: result, lhs: a, rhs: b, comparison: comparison))

@@ -29,6 +29,8 @@ public struct Lowerer {
     var failed: [Bool]
     /// Private values already masked and opened, for reuse by later products.
     var maskedForms: [PrivateRegister: (mask: PrivateRegister, opened: PublicRegister)] = [:]
+    /// Private registers known to hold 0 or 1 (comparison results), which `where` can use as they are.
+    var knownBits: Set<PrivateRegister> = []
     /// Constants materialized per value and register kind (`p` or an owner's `l`), so each is emitted once.
     var constantRegisters: [ConstantKey: Register] = [:]
 
