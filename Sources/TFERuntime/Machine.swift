@@ -118,6 +118,8 @@ public struct Machine {
     var helperViews: [PrivateRegister: [UInt64]] = [:]
     /// When each register is last read, so it is freed right after.
     let liveness: Liveness
+    /// Keeps every register (and server2's SecureNN views) after its last use, so tests can read them.
+    var retainsRegisters = false
     var result: PartyResult
 
     public init(_ configuration: MachineConfiguration) {
@@ -151,6 +153,7 @@ public struct Machine {
 
     /// Frees what an instruction read for the last time, and what it wrote that nothing reads.
     private mutating func release(after instruction: Instruction, at index: Int) {
+        guard !retainsRegisters else { return }
         for register in liveness.released(after: instruction, at: index) {
             switch register {
             case .private(let r):
