@@ -142,24 +142,23 @@ enum PrivateCompareStep {
         }
     }
 
-    /// Uniform draws below small bounds (at most 2^16), four 16-bit candidates per keystream word, each
-    /// mapped by Lemire's multiply-and-shift with rejection, so there is no bias.
+    /// Uniform draws below small bounds (at most 256), eight 8-bit candidates per keystream word, each mapped
+    /// by Lemire's multiply-and-shift with rejection, so there is no bias.
     struct SmallDraws {
         private var word: UInt64 = 0
         private var left = 0
 
         mutating func next(below bound: UInt64, prg: inout PRG) -> UInt64 {
-            let threshold = (1 << 16) % bound
+            let threshold = 256 % bound
             while true {
                 if left == 0 {
                     word = prg.next()
-                    left = 4
+                    left = 8
                 }
-                let candidate = word & 0xFFFF
-                word >>= 16
+                let product = (word & 0xFF) * bound
+                word >>= 8
                 left -= 1
-                let product = candidate * bound
-                if product & 0xFFFF >= threshold { return product >> 16 }
+                if product & 0xFF >= threshold { return product >> 8 }
             }
         }
     }

@@ -25,7 +25,8 @@ import Testing
             contentsOf: S.root.appendingPathComponent("programs/mnist/data/expected-logits-securenn.npy"))
         let owner = PlayerID(program.players.firstIndex(of: "model_owner")!)
         let user = PlayerID(program.players.firstIndex(of: "client")!)
-        let run = try S.run(program, inputs: [owner: model, user: client])
+        // Debug builds take tens of seconds for the 51,200 ReLUs: the client waits that long for its logits.
+        let run = try S.run(program, inputs: [owner: model, user: client], receiveTimeout: .seconds(600))
         let logits = try #require(run[user].outputs["logits"])
         #expect(logits.shape == Shape([100, 10]))
         let reference = expected.asDoubles()
