@@ -70,6 +70,15 @@ extension Lowerer {
                 .reduce(dst: dst, src: src, reduction: .softmax, axis: axis)
             }
         case .argmax(let source, let axis):
+            if type.placement == .private {
+                guard checked.protocolKind == .securenn else {
+                    unsupported("'argmax' on private values (it needs SecureNN)", operation)
+                    result = nil
+                    break
+                }
+                result = lowerArgmax(source, axis: axis, type)
+                break
+            }
             result = lowerPlaintext(source, type, operation, "'argmax' on private values (SecureNN)") { dst, src in
                 .reduce(dst: dst, src: src, reduction: .argmax, axis: axis)
             }
@@ -86,9 +95,13 @@ extension Lowerer {
             result = product(.conv2d(stride: stride, padding: padding), x, k, type)
         case .avgpool2d(let input, let size, let stride, let padding):
             result = lowerAveragePool(input, size: size, stride: stride, padding: padding, type)
-        case .maxpool2d:
-            unsupported("'maxpool2d' (it arrives with SecureNN)", operation)
-            result = nil
+        case .maxpool2d(let input, let size, let stride, let padding):
+            if type.placement == .private && checked.protocolKind != .securenn {
+                unsupported("'maxpool2d' on private values (it needs SecureNN)", operation)
+                result = nil
+                break
+            }
+            result = lowerMaxPool(input, size: size, stride: stride, padding: padding, type)
         case .where(let condition, let lhs, let rhs):
             result = lowerWhere(condition, lhs, rhs, type)
         case .output, .store, .print:

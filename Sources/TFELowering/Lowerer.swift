@@ -140,6 +140,17 @@ public struct Lowerer {
         return register
     }
 
+    /// A constant tensor next to `placement`: the owner's local register for local work, public otherwise.
+    mutating func constantTensor(_ values: [Double], _ element: ElementType, _ shape: Shape, for placement: Placement)
+        -> Register
+    {
+        guard case .local(let owner) = placement else { return constantTensor(values, element, shape) }
+        let register = makeRegister(element, shape, .local(owner))
+        program.constants.append(values)
+        emit(.const(dst: register, constant: program.constants.count - 1))
+        return register
+    }
+
     /// The register of a checked value, materializing constants next to `placement`.
     mutating func operand(_ value: ValueID, for placement: Placement) -> Register {
         if let register = registers[value.rawValue] { return register }
