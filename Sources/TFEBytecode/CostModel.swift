@@ -107,7 +107,9 @@ public enum CostModel {
             case .local: return []
             }
         case .open(_, let src):
-            return [Message(from: s0, to: s1, elements: count(src)), Message(from: s1, to: s0, elements: count(src))]
+            return [
+                Message(from: s0, to: s1, elements: count(src)), Message(from: s1, to: s0, elements: count(src)),
+            ]
         case .reveal(_, let src, let player):
             return [Message(from: s0, to: player, elements: count(src)), Message(from: s1, to: player, elements: count(src))]
         case .share(let dst, let src):
@@ -127,7 +129,9 @@ public enum CostModel {
                 Message(from: s2, to: s1, elements: count(r)),
             ]
         case .shareConvertMask(_, _, _, let src):
-            return [Message(from: s0, to: s2, elements: count(src)), Message(from: s1, to: s2, elements: count(src))]
+            return [
+                Message(from: s0, to: s2, elements: count(src)), Message(from: s1, to: s2, elements: count(src)),
+            ]
         case .privateCompare(let dst, _, _, _, _):
             let field = WireFormat.fieldElementBytes
             return [
@@ -137,7 +141,9 @@ public enum CostModel {
         case .shareConvertFinish(let dst, _, _, _), .msbFinish(let dst, _, _, _, _, _):
             return [Message(from: s2, to: s1, elements: count(dst))]
         case .msbOpen(_, _, let src, _):
-            return [Message(from: s0, to: s1, elements: count(src)), Message(from: s1, to: s0, elements: count(src))]
+            return [
+                Message(from: s0, to: s1, elements: count(src)), Message(from: s1, to: s0, elements: count(src)),
+            ]
         default:
             return []
         }

@@ -265,12 +265,15 @@ extension Instruction {
                 result = .shareConvertMask(dst: dst, mask: mask, flip: flip, src: src)
             }
         case .shareConvertBits:
-            if let bits = s(0), let dst = s(1), let src = s(2) { result = .shareConvertBits(bits: bits, dst: dst, src: src) }
+            if let bits = s(0), let dst = s(1), let src = s(2) {
+                result = .shareConvertBits(bits: bits, dst: dst, src: src)
+            }
         case .privateCompare:
             if let dst = s(0), let bits = s(1), let threshold = p(2), let flip = p(3), let code = selector(4),
                 let comparison = PrivateComparison(rawValue: code)
             {
-                result = .privateCompare(dst: dst, bits: bits, threshold: threshold, flip: flip, comparison: comparison)
+                result = .privateCompare(
+                    dst: dst, bits: bits, threshold: threshold, flip: flip, comparison: comparison)
             }
         case .shareConvertFinish:
             if let dst = s(0), let partial = s(1), let compared = s(2), let flip = p(3) {
@@ -284,7 +287,8 @@ extension Instruction {
             if let gamma = s(0), let delta = s(1), let compared = s(2), let masked = p(3), let flip = p(4),
                 let lsb = s(5)
             {
-                result = .msbFinish(gamma: gamma, delta: delta, compared: compared, masked: masked, flip: flip, lsb: lsb)
+                result = .msbFinish(
+                    gamma: gamma, delta: delta, compared: compared, masked: masked, flip: flip, lsb: lsb)
             }
         }
         guard let result else { return nil }

@@ -140,9 +140,9 @@ public enum Opcode: UInt8, CaseIterable, Sendable {
     /// s3. server2 sends server1 64n bytes and n elements (ℓ log p + ℓ bits per element; server0's halves,
     /// another ℓ log p + ℓ in the paper's count, come from its seed).
     case shareConvertBits = 66
-    /// `s4 = privatecompare ge s2, p0, p1`: PrivateCompare (Algorithm 3) of x, whose bits s2 holds shared over
-    /// Z_p, with the public t in p0: server2 learns β ⊕ (x ≥ t) (`ge`) or β ⊕ (x > t) (`gt`), where β is the
-    /// low bit of p1. Each server sends server2 the 64 masked, permuted values d_i = s_i·c_i (re-randomised
+    /// `s4 = privatecompare ge s2, p0, p1`: PrivateCompare (Algorithm 3) of x, whose bits s2 holds shared
+    /// over Z_p, with the public t in p0: server2 learns β ⊕ (x ≥ t) (`ge`) or β ⊕ (x > t) (`gt`), where β is
+    /// the low bit of p1. Each server sends server2 the 64 masked, permuted values d_i = s_i·c_i (re-randomised
     /// with common u_i): 64n bytes each (2ℓ log p bits per element), one round. s4 is server2's result.
     case privateCompare = 67
     /// `s6 = scfinish s3, s4, p1`: ShareConvert round 4 (steps 9-12): server2 shares the bit η' it learned in
@@ -155,8 +155,9 @@ public enum Opcode: UInt8, CaseIterable, Sendable {
     case msbOpen = 69
     /// `s4, s5 = msbfinish s3, p2, p3, s1`: ComputeMSB round 4 (steps 5-7): server2 shares the bit β' it
     /// learned in s3 (PrivateCompare `gt` of r's bits with c) over Z_L; the servers compute shares of
-    /// γ = β ⊕ β' = (r > c) into s4 and of δ = c[0] ⊕ r[0] into s5 (s1: the dealt LSB of r). MSB(y) = γ ⊕ δ,
-    /// whose product γδ the lowering takes with a Beaver product. server2 sends server1 n elements (ℓ bits).
+    /// γ = β ⊕ β' = (r > c) into s4 and of δ = c[0] ⊕ r[0] into s5 (s1: the dealt LSB of r).
+    /// MSB(y) = γ ⊕ δ, whose product γδ the lowering takes with a Beaver product. server2 sends server1 n
+    /// elements (ℓ bits per element).
     case msbFinish = 70
 }
 

@@ -539,11 +539,14 @@ public struct Verifier {
         case .privateCompare(let dst, let bits, let threshold, let flip, _):
             expectSecureNN(value: .private(dst), bits: bits, others: [.public(threshold), .public(flip)], at: site)
         case .shareConvertFinish(let dst, let partial, let compared, let flip):
-            expectSecureNN(value: .private(dst), others: [.private(partial), .private(compared), .public(flip)], at: site)
+            let others: [Register] = [.private(partial), .private(compared), .public(flip)]
+            expectSecureNN(value: .private(dst), others: others, at: site)
         case .msbOpen(let dst, let flip, let src, let r):
             expectSecureNN(value: .private(src), others: [.public(dst), .public(flip), .private(r)], at: site)
         case .msbFinish(let gamma, let delta, let compared, let masked, let flip, let lsb):
-            let others: [Register] = [.private(delta), .private(compared), .public(masked), .public(flip), .private(lsb)]
+            let others: [Register] = [
+                .private(delta), .private(compared), .public(masked), .public(flip), .private(lsb),
+            ]
             expectSecureNN(value: .private(gamma), others: others, at: site)
         }
     }

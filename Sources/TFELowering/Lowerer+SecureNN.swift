@@ -50,8 +50,10 @@ extension Lowerer {
             .msbFinish(gamma: gamma, delta: delta, compared: compared2, masked: opened, flip: beta, lsb: rLSB)
         ])
         // α = γ ⊕ δ = γ + δ − 2γδ.
-        guard case .private(let both) = product(.mul, .private(gamma), .private(delta), ValueType(.int, shape, .private))
-        else { fatalError("unreachable") }
+        let productType = ValueType(.int, shape, .private)
+        guard case .private(let both) = product(.mul, .private(gamma), .private(delta), productType) else {
+            fatalError("unreachable")
+        }
         let sum = makePrivate(.int, shape), twice = makePrivate(.int, shape), msb = makePrivate(.int, shape)
         emit(.add(dst: .private(sum), lhs: .private(gamma), rhs: .private(delta)))
         emit(.mul(dst: .private(twice), lhs: .private(both), rhs: constant(2, .int, for: .public)))

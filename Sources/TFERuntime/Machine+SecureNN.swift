@@ -208,7 +208,8 @@ extension Machine {
                 c.withUnsafeMutableBufferPointer { cs in
                     for e in 0..<n {
                         randomness.draw(from: &common)
-                        let test = PrivateCompareStep.test(t: t[e], beta: beta[e] & 1 == 1, greaterEqual: greaterEqual)
+                        let test = PrivateCompareStep.test(
+                            t: t[e], beta: beta[e] & 1 == 1, greaterEqual: greaterEqual)
                         let bitShares = UnsafeBufferPointer(rebasing: xs[(64 * e)..<(64 * e + 64)])
                         PrivateCompareStep.shares(of: test, bits: bitShares, isServer0: isServer0, into: cs)
                         PrivateCompareStep.masked(
@@ -232,7 +233,8 @@ extension Machine {
 
     private func checkCount(_ values: [UInt64], _ expected: Int, index: Int) throws(MachineError) {
         guard values.count == expected else {
-            throw .invalidProgram(instruction: index, reason: "a SecureNN operand has \(values.count) elements, not \(expected)")
+            throw .invalidProgram(
+                instruction: index, reason: "a SecureNN operand has \(values.count) elements, not \(expected)")
         }
     }
 }

@@ -28,7 +28,8 @@ extension Machine {
     /// server1, first offline round: takes the common seed from the front of server0's frame.
     mutating func receivePairSeed(from inbox: inout [PlayerID: PayloadReader]) throws(MachineError) {
         guard let bytes = inbox[.server0]?.readBytes(WireFormat.seedBytes), let seed = Seed(bytes: bytes) else {
-            throw .invalidProgram(instruction: nil, reason: "no common seed from \(name(.server0)) in the first offline round")
+            throw .invalidProgram(
+                instruction: nil, reason: "no common seed from \(name(.server0)) in the first offline round")
         }
         pairSeed = seed
     }

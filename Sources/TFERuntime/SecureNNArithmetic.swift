@@ -105,7 +105,8 @@ enum PrivateCompareStep {
     /// The masked, permuted values one server sends server2: `d[π(i)] = s_i·c_i ± u_i` (server0 adds u_i,
     /// server1 subtracts it), so server2 sees uniformly random shares of s_i·c_i in a random order.
     static func masked(
-        _ c: UnsafeBufferPointer<UInt64>, isServer0: Bool, randomness: Randomness, into d: UnsafeMutableBufferPointer<UInt8>
+        _ c: UnsafeBufferPointer<UInt64>, isServer0: Bool, randomness: Randomness,
+        into d: UnsafeMutableBufferPointer<UInt8>
     ) {
         for i in 0..<bitCount {
             let product = PrimeField.multiply(randomness.multipliers[i], c[i])

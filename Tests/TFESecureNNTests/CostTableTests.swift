@@ -29,7 +29,8 @@ import Testing
 
     /// Payload bits per element, online and offline, of everything but inputs and outputs.
     static func bitsPerElement(_ body: String) throws -> (online: Int, offline: Int, rounds: Int) {
-        let program = try #require(S.compile("protocol securenn\nplayer alice\nx = private_input(alice, [\(n)])\n" + body))
+        let header = "protocol securenn\nplayer alice\nx = private_input(alice, [\(n)])\n"
+        let program = try #require(S.compile(header + body))
         var online = 0, offline = 0
         for entry in program.allInstructions {
             switch entry.instruction.opcode {

@@ -71,9 +71,10 @@ import Testing
     /// Pairs of integers below 2^62 in magnitude: equal, one apart, far apart with either sign.
     static let pairs: [(Int64, Int64)] = {
         let big = (Int64(1) << 62) - 1
-        var result: [(Int64, Int64)] = [(0, 0), (0, 1), (1, 0), (-1, 0), (0, -1), (-1, -1), (5, 5), (1 << 61, -(1 << 61)),
-                                        (-(1 << 61), 1 << 61), (big, -big), (-big, big), (big, big), (big, big - 1),
-                                        (-big, -big + 1), (1 << 61, (1 << 61) + 1)]
+        var result: [(Int64, Int64)] = [
+            (0, 0), (0, 1), (1, 0), (-1, 0), (0, -1), (-1, -1), (5, 5), (1 << 61, -(1 << 61)), (-(1 << 61), 1 << 61),
+            (big, -big), (-big, big), (big, big), (big, big - 1), (-big, -big + 1), (1 << 61, (1 << 61) + 1),
+        ]
         var prg = PRG(seed: Seed(fixed: 47), stream: 0)
         for _ in 0..<24 {
             let a = Int64(bitPattern: prg.next()) >> 2

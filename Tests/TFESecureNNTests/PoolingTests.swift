@@ -10,7 +10,9 @@ import Testing
     typealias S = SecureNNSupport
 
     /// TensorFlow's max-pooling of an NHWC tensor with square windows.
-    static func maxPool(_ x: [Double], _ dims: [Int], size: Int, stride: Int, same: Bool) -> (values: [Double], shape: [Int]) {
+    static func maxPool(_ x: [Double], _ dims: [Int], size: Int, stride: Int, same: Bool)
+        -> (values: [Double], shape: [Int])
+    {
         let (n, h, w, c) = (dims[0], dims[1], dims[2], dims[3])
         let oh = same ? (h + stride - 1) / stride : (h - size) / stride + 1
         let ow = same ? (w + stride - 1) / stride : (w - size) / stride + 1
