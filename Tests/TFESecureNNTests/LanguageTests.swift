@@ -133,6 +133,24 @@ import Testing
         #expect(try rounds("output(bob, \"y\", (x < 1) + (x > 2) + (x != 0))") == one)
     }
 
+    @Test func batchedAndUnbatchedRunsAgree() throws {
+        let source = Self.header + """
+            x = private_input(alice, [5])
+            y = private_input(alice, [5])
+            h = relu(x) * 2 + where(x < y, y, -y)
+            output(bob, "y", (h >= 1) + (h == y))
+            """
+        let xs: [Double] = [-1, 0.5, 2, 3, -4], ys: [Double] = [0.5, 0.5, -2, 8, 1]
+        let inputs = [S.alice: ["x": S.doubles(xs, [5]), "y": S.doubles(ys, [5])]]
+        let batched = try #require(S.compile(source)), unbatched = try #require(S.compile(source, optimize: false))
+        let fast = try S.run(batched, inputs: inputs), slow = try S.run(unbatched, inputs: inputs)
+        #expect(fast[S.bob].outputs["y"] == slow[S.bob].outputs["y"])
+        let h = (0..<5).map { max(0, xs[$0]) * 2 + (xs[$0] < ys[$0] ? ys[$0] : -ys[$0]) }
+        #expect(fast[S.bob].outputs["y"]?.values == .int((0..<5).map { (h[$0] >= 1 ? 1 : 0) + (h[$0] == ys[$0] ? 1 : 0) }))
+        #expect(fast.cost.rounds[.online]! < slow.cost.rounds[.online]!)
+        #expect(fast.cost.rounds[.offline] == 1)
+    }
+
     // MARK: - where
 
     @Test func whereWithAComparisonIsSelectShare() throws {
