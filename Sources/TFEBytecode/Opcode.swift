@@ -114,8 +114,9 @@ public enum Opcode: UInt8, CaseIterable, Sendable {
     // These instructions run SecureNN's ShareConvert, PrivateCompare and ComputeMSB, one instruction per
     // round, so the scheduler batches them across whole tensors. Besides Z_L (L = 2^64, every register's
     // ring) they compute in the odd ring Z_(L-1) (residues 0...2^64-2 in a register's words) and in the field
-    // Z_p, p = 67 (residues 0...66, one per word in registers, one byte per element on the wire). A register
-    // of "bit shares" has the shape of its value plus a last axis of 64: the shares over Z_p of bits 0...63.
+    // Z_p, p = 67 (residues 0...66, one byte each). A register of "bit shares" has the shape of its value plus
+    // a last axis of 8: each element's 64 shares over Z_p of bits 0...63, one byte per bit, bit i in the i-th
+    // byte of the element's 8 words (in memory order).
     // server0 and server1 also hold a seed that server2 never sees (server0 sends it to server1 in the first
     // offline round, 32 bytes, when a program uses these instructions); "common randomness" is drawn from it,
     // stream = instruction index. What server2 learns in a step (a reconstructed masked value, a compared
@@ -125,7 +126,7 @@ public enum Opcode: UInt8, CaseIterable, Sendable {
     // 7.1 for Beaver triples. Below, n is the element count of the value and ℓ = 64.
 
     /// `s0, s1, s2 = msbpair`: ComputeMSB's randomness (Algorithm 5, step 1), dealt offline: a random r in
-    /// Z_(L-1); s0 holds its shares over Z_(L-1) (both from seeds), s1 (shape of s0 plus [64]) the shares of
+    /// Z_(L-1); s0 holds its shares over Z_(L-1) (both from seeds), s1 (shape of s0 plus [8]) the shares of
     /// its bits over Z_p, s2 the shares of its least significant bit over Z_L. server2 sends server1 its shares
     /// of the bits and the LSB: 64n bytes and n elements (ℓ log p + ℓ bits per element).
     case msbPair = 64
@@ -136,7 +137,7 @@ public enum Opcode: UInt8, CaseIterable, Sendable {
     /// server0, with β_j = wrap(a_j, r_j) and α = wrap(r0, r1)); p2 holds r, p3 holds η'' (0 or 1).
     case shareConvertMask = 65
     /// `s2, s3 = scbits s1`: ShareConvert round 2 (steps 5-6): server2 shares the bits of x over Z_p into s2
-    /// (shape of s1 plus [64]) and δ over Z_(L-1), which the servers subtract from s1's partial shares into
+    /// (shape of s1 plus [8]) and δ over Z_(L-1), which the servers subtract from s1's partial shares into
     /// s3. server2 sends server1 64n bytes and n elements (ℓ log p + ℓ bits per element; server0's halves,
     /// another ℓ log p + ℓ in the paper's count, come from its seed).
     case shareConvertBits = 66

@@ -552,13 +552,13 @@ public struct Verifier {
     }
 
     /// SecureNN's shapes: every register has the value's shape, and a register of bit shares has it plus a
-    /// last axis of 64.
+    /// last axis of 8 (64 bytes).
     private mutating func expectSecureNN(
         value: Register, bits: PrivateRegister? = nil, others: [Register], at site: Site
     ) {
         let expected = shape(value)
         for register in others { expect(register, shape: expected, at: site) }
-        if let bits { expect(.private(bits), shape: Shape(expected.dimensions + [64]), at: site) }
+        if let bits { expect(.private(bits), shape: Shape(expected.dimensions + [8]), at: site) }
     }
 
     private mutating func checkConstant(_ dst: Register, _ constant: Int, at site: Site) {

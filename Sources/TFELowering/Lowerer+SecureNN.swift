@@ -16,7 +16,7 @@ extension Lowerer {
     /// ComputeMSB's last step.
     mutating func isNegative(_ x: PrivateRegister) -> PrivateRegister {
         let shape = info(.private(x)).shape
-        let bitShape = Shape(shape.dimensions + [64])
+        let bitShape = Shape(shape.dimensions + [8])  // 64 bytes: shares over Z_p of the bits
         // c = 2^63 − 1 − x = (−1 − x) + 2^62 + 2^62, with constants a double holds exactly.
         let minusOne = constant(-1, .int, for: .public), quarter = constant(Double(1 << 62), .int, for: .public)
         let flipped = makePrivate(.int, shape), half = makePrivate(.int, shape), c = makePrivate(.int, shape)

@@ -100,7 +100,7 @@ extension Machine {
             try checkCount(partial, n, index: index)
             var result = [UInt64](repeating: 0, count: n)
             for i in 0..<n { result[i] = OddRing.subtract(partial[i], shares[1][i]) }
-            try store(shares[0], into: .private(bits), at: index)
+            try store(Self.packedField(shares[0]), into: .private(bits), at: index)
             try store(result, into: .private(dst), at: index)
 
         case .privateCompare(let dst, _, _, _, _):
@@ -195,27 +195,23 @@ extension Machine {
     ) throws(MachineError) -> [UInt8] {
         let x = try ring(.private(bits), at: index)
         let t = try ring(.public(threshold), at: index), beta = try ring(.public(flip), at: index)
-        try checkCount(x, 64 * n, index: index)
+        try checkCount(x, 8 * n, index: index)
         try checkCount(t, n, index: index)
         try checkCount(beta, n, index: index)
         var common = try commonStream(index)
         var randomness = PrivateCompareStep.Randomness()
-        var c = [UInt64](repeating: 0, count: 64)
         var d = [UInt8](repeating: 0, count: 64 * n)
         let isServer0 = me == .server0
-        x.withUnsafeBufferPointer { xs in
+        x.withUnsafeBytes { raw in
+            let xs = raw.assumingMemoryBound(to: UInt8.self)
             d.withUnsafeMutableBufferPointer { ds in
-                c.withUnsafeMutableBufferPointer { cs in
-                    for e in 0..<n {
-                        randomness.draw(from: &common)
-                        let test = PrivateCompareStep.test(
-                            t: t[e], beta: beta[e] & 1 == 1, greaterEqual: greaterEqual)
-                        let bitShares = UnsafeBufferPointer(rebasing: xs[(64 * e)..<(64 * e + 64)])
-                        PrivateCompareStep.shares(of: test, bits: bitShares, isServer0: isServer0, into: cs)
-                        PrivateCompareStep.masked(
-                            UnsafeBufferPointer(cs), isServer0: isServer0, randomness: randomness,
-                            into: UnsafeMutableBufferPointer(rebasing: ds[(64 * e)..<(64 * e + 64)]))
-                    }
+                for e in 0..<n {
+                    randomness.draw(from: &common)
+                    let test = PrivateCompareStep.test(t: t[e], beta: beta[e] & 1 == 1, greaterEqual: greaterEqual)
+                    PrivateCompareStep.messages(
+                        of: test, bits: UnsafeBufferPointer(rebasing: xs[(64 * e)..<(64 * e + 64)]),
+                        isServer0: isServer0, randomness: randomness,
+                        into: UnsafeMutableBufferPointer(rebasing: ds[(64 * e)..<(64 * e + 64)]))
                 }
             }
         }

@@ -84,6 +84,15 @@ extension Machine {
         }
     }
 
+    /// Shares over Z_p (each below 67) as a register of bit shares: one byte each, eight to a word.
+    static func packedField(_ values: [UInt64]) -> [UInt64] {
+        var words = [UInt64](repeating: 0, count: (values.count + 7) / 8)
+        words.withUnsafeMutableBytes { bytes in
+            for (i, value) in values.enumerated() { bytes[i] = UInt8(truncatingIfNeeded: value) }
+        }
+        return words
+    }
+
     /// server0 or server1: its shares of what server2 shared with `shareFromHelper`.
     func receiveFromHelper(
         _ counts: [(count: Int, domain: ShareDomain)], index: Int, inbox: inout [PlayerID: PayloadReader]
@@ -150,7 +159,7 @@ extension Machine {
             (bitShares, lsbShares) = (received[0], received[1])
         }
         try store(r, into: .private(rRegister), at: index)
-        try store(bitShares, into: .private(bits), at: index)
+        try store(Self.packedField(bitShares), into: .private(bits), at: index)
         try store(lsbShares, into: .private(lsb), at: index)
     }
 }

@@ -74,45 +74,40 @@ enum PrivateCompareStep {
         }
     }
 
-    /// One server's shares of c_0...c_63 for `test`, from its shares of x's bits (`bits[i]` is bit i over Z_p).
-    /// Public terms go to server0's shares; in a fixed test server0 holds the pattern and server1 zeros.
-    static func shares(
-        of test: Test, bits: UnsafeBufferPointer<UInt64>, isServer0: Bool, into c: UnsafeMutableBufferPointer<UInt64>
+    /// The masked, permuted values one server sends server2 for `test`, from its shares of x's bits over Z_p
+    /// (`bits[i]` is bit i): `d[π(i)] = s_i·c_i ± u_i`, server0 adding u_i and server1 subtracting it, so server2
+    /// sees uniformly random shares of s_i·c_i in a random order. Server j's share of c_i is
+    /// `±(x_i − k_i) + 1 + Σ_{m>i} x_m ⊕ k_m` with the public terms (k, 1) on server0's side; in a fixed test
+    /// server0 holds the pattern and server1 zeros. Sums stay below 2^13 and are reduced once, at the end.
+    static func messages(
+        of test: Test, bits: UnsafeBufferPointer<UInt8>, isServer0: Bool, randomness: Randomness,
+        into d: UnsafeMutableBufferPointer<UInt8>
     ) {
+        let p = PrimeField.p
+        let own: UInt64 = isServer0 ? 1 : 0
+        @inline(__always)
+        func send(_ i: Int, _ c: UInt64) {
+            let u = randomness.blinds[i]
+            let value = (randomness.multipliers[i] * c + (isServer0 ? u : p - u)) % p
+            d[Int(randomness.permutation[i])] = UInt8(truncatingIfNeeded: value)
+        }
         let k: UInt64, xGreater: Bool
         switch test {
         case .fixed(let outcome):
-            for i in 0..<bitCount { c[i] = isServer0 ? 1 : 0 }
-            if outcome && isServer0 { c[0] = 0 }
+            for i in 0..<bitCount { send(i, isServer0 && !(outcome && i == 0) ? 1 : 0) }
             return
         case .xGreater(let value): (k, xGreater) = (value, true)
         case .kGreater(let value): (k, xGreater) = (value, false)
         }
-        let own: UInt64 = isServer0 ? 1 : 0
-        var wSum: UInt64 = 0  // this server's share of Σ_{m>i} x_m ⊕ k_m
+        var wSum: UInt64 = 0  // this server's share of Σ_{m>i} x_m ⊕ k_m, unreduced
         for i in stride(from: bitCount - 1, through: 0, by: -1) {
             let ki = (k >> UInt64(i)) & 1
-            let xi = bits[i]
-            // c_i = ±(x_i − k_i) + 1 + Σ: server0 adds the public terms.
-            let signed = xGreater ? PrimeField.subtract(own * ki, xi) : PrimeField.subtract(xi, own * ki)
-            c[i] = PrimeField.add(PrimeField.add(signed, own), wSum)
+            let xi = UInt64(bits[i])
+            // ±(x_i − k_i), kept nonnegative by adding p.
+            let signed = xGreater ? own * ki + p - xi : xi + p - own * ki
+            send(i, signed + own + wSum)
             // w_i = x_i ⊕ k_i = x_i + k_i − 2 k_i x_i: x_i when k_i = 0, 1 − x_i when k_i = 1.
-            let w = ki == 1 ? PrimeField.subtract(own, xi) : xi
-            wSum = PrimeField.add(wSum, w)
-        }
-    }
-
-    /// The masked, permuted values one server sends server2: `d[π(i)] = s_i·c_i ± u_i` (server0 adds u_i,
-    /// server1 subtracts it), so server2 sees uniformly random shares of s_i·c_i in a random order.
-    static func masked(
-        _ c: UnsafeBufferPointer<UInt64>, isServer0: Bool, randomness: Randomness,
-        into d: UnsafeMutableBufferPointer<UInt8>
-    ) {
-        for i in 0..<bitCount {
-            let product = PrimeField.multiply(randomness.multipliers[i], c[i])
-            let u = randomness.blinds[i]
-            let value = isServer0 ? PrimeField.add(product, u) : PrimeField.subtract(product, u)
-            d[Int(randomness.permutation[i])] = UInt8(value)
+            wSum += ki == 1 ? own + p - xi : xi
         }
     }
 

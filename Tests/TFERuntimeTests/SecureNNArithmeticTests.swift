@@ -66,21 +66,18 @@ import Testing
     /// Runs PrivateCompare's local steps for both servers on a random sharing of x's bits and returns server2's
     /// bit and the number of zeros it saw.
     static func simulate(x: UInt64, t: UInt64, beta: Bool, greaterEqual: Bool, prg: inout PRG) -> (Bool, Int) {
-        let shares0 = prg.nextUInt64s(count: 64, below: 67)
-        let shares1 = (0..<64).map { PrimeField.subtract((x >> UInt64($0)) & 1, shares0[$0]) }
+        let shares0 = prg.nextUInt64s(count: 64, below: 67).map { UInt8($0) }
+        let shares1 = (0..<64).map { UInt8(PrimeField.subtract((x >> UInt64($0)) & 1, UInt64(shares0[$0]))) }
         var randomness = PrivateCompareStep.Randomness()
         randomness.draw(from: &prg)
         let test = PrivateCompareStep.test(t: t, beta: beta, greaterEqual: greaterEqual)
         var sent: [[UInt8]] = []
         for (isServer0, shares) in [(true, shares0), (false, shares1)] {
-            var c = [UInt64](repeating: 0, count: 64), d = [UInt8](repeating: 0, count: 64)
+            var d = [UInt8](repeating: 0, count: 64)
             shares.withUnsafeBufferPointer { bits in
-                c.withUnsafeMutableBufferPointer { cs in
-                    PrivateCompareStep.shares(of: test, bits: bits, isServer0: isServer0, into: cs)
-                    d.withUnsafeMutableBufferPointer { ds in
-                        PrivateCompareStep.masked(
-                            UnsafeBufferPointer(cs), isServer0: isServer0, randomness: randomness, into: ds)
-                    }
+                d.withUnsafeMutableBufferPointer { ds in
+                    PrivateCompareStep.messages(
+                        of: test, bits: bits, isServer0: isServer0, randomness: randomness, into: ds)
                 }
             }
             sent.append(d)

@@ -64,6 +64,11 @@ enum PresetRun {
     struct PresetRunError: Error { let message: String }
 }
 
+extension Array where Element == UInt64 {
+    /// A register of bit shares as its bytes.
+    var bytes: [UInt8] { withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> [UInt8] in [UInt8](raw) } }
+}
+
 @Suite struct SecureNNProtocolTests {
     typealias B = ProgramBuilder
     static let ell = 64
@@ -96,7 +101,7 @@ enum PresetRun {
         let cases = Self.values.flatMap { a in Self.splits(a).map { (a, $0) } }
         let n = cases.count
         let a = b.makePrivate([n], .int)
-        let partial = b.makePrivate([n], .int), bits = b.makePrivate([n, 64], .int), partial2 = b.makePrivate([n], .int)
+        let partial = b.makePrivate([n], .int), bits = b.makePrivate([n, 8], .int), partial2 = b.makePrivate([n], .int)
         let compared = b.makePrivate([n], .int), result = b.makePrivate([n], .int)
         let mask = b.makePublic([n], .int), eta = b.makePublic([n], .int)
         b.program.offline = [Round()]
@@ -144,7 +149,7 @@ enum PresetRun {
         let n = ys.count
         var b = ProgramBuilder()
         let y = b.makePrivate([n], .int)
-        let r = b.makePrivate([n], .int), rBits = b.makePrivate([n, 64], .int), rLSB = b.makePrivate([n], .int)
+        let r = b.makePrivate([n], .int), rBits = b.makePrivate([n, 8], .int), rLSB = b.makePrivate([n], .int)
         let opened = b.makePublic([n], .int), beta = b.makePublic([n], .int)
         let compared = b.makePrivate([n], .int), gamma = b.makePrivate([n], .int), delta = b.makePrivate([n], .int)
         b.offline(.msbPair(r: r, bits: rBits, lsb: rLSB))
@@ -168,13 +173,15 @@ enum PresetRun {
         // The dealt r: shares over Z_(L-1), bits over Z_p and LSB over Z_L of one value.
         let r0 = try #require(machines[0].registers.privates[r.rawValue])
         let r1 = try #require(machines[1].registers.privates[r.rawValue])
-        let b0 = try #require(machines[0].registers.privates[rBits.rawValue])
-        let b1 = try #require(machines[1].registers.privates[rBits.rawValue])
+        let b0 = try #require(machines[0].registers.privates[rBits.rawValue]).bytes
+        let b1 = try #require(machines[1].registers.privates[rBits.rawValue]).bytes
         let lsb = try value(rLSB)
         for k in 0..<n {
             let whole = OddRing.add(r0[k], r1[k])
             #expect(lsb[k] == whole & 1)
-            for i in 0..<64 { #expect(PrimeField.add(b0[64 * k + i], b1[64 * k + i]) == (whole >> UInt64(i)) & 1) }
+            for i in 0..<64 {
+                #expect(PrimeField.add(UInt64(b0[64 * k + i]), UInt64(b1[64 * k + i])) == (whole >> UInt64(i)) & 1)
+            }
         }
         // Table 1: ComputeMSB, 5 rounds, 4ℓ log p + 13ℓ bits, of which the last round is the product γδ
         // (5ℓ with its triple; the lowering emits it as a Beaver product). Here: the dealing round offline,
@@ -218,8 +225,9 @@ enum PresetRun {
                 share1.append(PrimeField.subtract((x >> UInt64(i)) & 1, first))
             }
         }
+        (share0, share1) = (Machine.packedField(share0), Machine.packedField(share1))
         var b = ProgramBuilder()
-        let bits = b.makePrivate([n, 64], .int), threshold = b.makePublic([n], .int), flip = b.makePublic([n], .int)
+        let bits = b.makePrivate([n, 8], .int), threshold = b.makePublic([n], .int), flip = b.makePublic([n], .int)
         let result = b.makePrivate([n], .int)
         b.program.offline = [Round()]
         b.online(.privateCompare(dst: result, bits: bits, threshold: threshold, flip: flip, comparison: comparison))
