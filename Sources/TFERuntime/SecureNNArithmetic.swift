@@ -124,16 +124,22 @@ enum PrivateCompareStep {
         var multipliers = [UInt64](repeating: 0, count: bitCount)
         var blinds = [UInt64](repeating: 0, count: bitCount)
 
-        /// Draws the next element's randomness: multipliers, blinds, then a Fisher–Yates shuffle.
+        /// Draws the next element's randomness from one run of 8-bit candidates: multipliers, blinds, then a
+        /// Fisher–Yates shuffle.
         mutating func draw(from prg: inout PRG) {
-            multipliers.withUnsafeMutableBufferPointer { prg.fill($0, below: PrimeField.p - 1) }
-            for i in 0..<bitCount { multipliers[i] += 1 }
-            blinds.withUnsafeMutableBufferPointer { prg.fill($0, below: PrimeField.p) }
-            for i in 0..<bitCount { permutation[i] = UInt8(i) }
             var source = SmallDraws()
-            for i in stride(from: bitCount - 1, to: 0, by: -1) {
-                let j = source.next(below: UInt64(i + 1), prg: &prg)
-                permutation.swapAt(i, Int(j))
+            let p = PrimeField.p
+            multipliers.withUnsafeMutableBufferPointer { values in
+                for i in 0..<bitCount { values[i] = source.next(below: p - 1, prg: &prg) + 1 }
+            }
+            blinds.withUnsafeMutableBufferPointer { values in
+                for i in 0..<bitCount { values[i] = source.next(below: p, prg: &prg) }
+            }
+            permutation.withUnsafeMutableBufferPointer { order in
+                for i in 0..<bitCount { order[i] = UInt8(i) }
+                for i in stride(from: bitCount - 1, to: 0, by: -1) {
+                    order.swapAt(i, Int(source.next(below: UInt64(i + 1), prg: &prg)))
+                }
             }
         }
     }
@@ -144,6 +150,7 @@ enum PrivateCompareStep {
         private var word: UInt64 = 0
         private var left = 0
 
+        @inline(__always)
         mutating func next(below bound: UInt64, prg: inout PRG) -> UInt64 {
             let threshold = 256 % bound
             while true {
