@@ -102,7 +102,7 @@ enum PrivateCompareStep {
         var wSum: UInt64 = 0  // this server's share of Σ_{m>i} x_m ⊕ k_m, unreduced
         for i in stride(from: bitCount - 1, through: 0, by: -1) {
             let ki = (k >> UInt64(i)) & 1
-            let xi = UInt64(bits[i])
+            let xi = UInt64(bits[i]) % p  // a share below p (reduced anyway, whatever a program put there)
             // ±(x_i − k_i), kept nonnegative by adding p.
             let signed = xGreater ? own * ki + p - xi : xi + p - own * ki
             send(i, signed + own + wSum)

@@ -203,6 +203,18 @@ extension Array where Element == UInt64 {
 
     // MARK: - PrivateCompare
 
+    @Test func privateCompareOfBytesOutsideTheFieldDoesNotTrap() throws {
+        var b = ProgramBuilder()
+        let bits = b.makePrivate([3, 8], .int), threshold = b.makePublic([3], .int), flip = b.makePublic([3], .int)
+        let result = b.makePrivate([3], .int)
+        b.program.offline = [Round()]
+        b.online(.privateCompare(dst: result, bits: bits, threshold: threshold, flip: flip, comparison: .greater))
+        let garbage = [UInt64](repeating: .max, count: 24)
+        let (machines, _) = try PresetRun.run(
+            b.program, privates: [bits: (garbage, garbage)], publics: [threshold: [0, 1, .max], flip: [0, 1, 1]])
+        #expect(try #require(machines[2].helperViews[result]).allSatisfy { $0 <= 1 })
+    }
+
     @Test(arguments: [PrivateComparison.greater, .greaterEqual])
     func privateCompareTellsServer2OnlyTheMaskedBit(_ comparison: PrivateComparison) throws {
         var prg = PRG(seed: Seed(fixed: 23), stream: UInt64(comparison.rawValue))
