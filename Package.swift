@@ -40,6 +40,10 @@ let package = Package(
         .testTarget(
             name: "TFERuntimeTests", dependencies: ["TFECore", "TFERuntime", "TFETestSupport"], exclude: ["Fixtures"]
         ),
+        .testTarget(
+            name: "TFESecureNNTests",
+            dependencies: ["TFECore", "TFEFrontend", "TFEBytecode", "TFELowering", "TFERuntime", "TFETestSupport"]
+        ),
         .testTarget(name: "TFECommandsTests", dependencies: ["TFECommands", "TFEFrontend", "TFETestSupport"]),
         .testTarget(
             name: "TFENetTests",

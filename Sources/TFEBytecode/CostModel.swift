@@ -1,16 +1,22 @@
 import TFECore
 
-/// A message one instruction sends: `elements` ring elements (8 bytes each) on one directed link.
+/// A message one instruction sends: `elements` elements on one directed link, ring elements (8 bytes each)
+/// unless `elementBytes` says otherwise (SecureNN's Z_p elements travel as one byte each).
 public struct Message: Hashable, Sendable {
     public var from: PlayerID
     public var to: PlayerID
     public var elements: Int
+    public var elementBytes: Int
 
-    public init(from: PlayerID, to: PlayerID, elements: Int) {
+    public init(from: PlayerID, to: PlayerID, elements: Int, elementBytes: Int = WireFormat.elementBytes) {
         self.from = from
         self.to = to
         self.elements = elements
+        self.elementBytes = elementBytes
     }
+
+    /// The payload bytes.
+    public var bytes: Int { elements * elementBytes }
 }
 
 /// The wire format's fixed sizes, shared by the cost model and the transports so they agree to the byte.
@@ -20,8 +26,11 @@ public enum WireFormat {
     /// Every frame starts with: payload length (UInt32), phase (UInt8), reserved (3 bytes), round (UInt32),
     /// sender (UInt16), receiver (UInt16).
     public static let frameHeaderBytes = 16
-    /// The seed server2 sends server0 and server1 in the first preprocessing round.
+    /// The seed server2 sends server0 and server1 in the first preprocessing round (and server0 sends server1,
+    /// when the program uses SecureNN's common randomness).
     public static let seedBytes = 32
+    /// Bytes per element of SecureNN's field Z_p (p = 67).
+    public static let fieldElementBytes = 1
 }
 
 /// Rounds and bytes of a program, per phase and directed link: predicted from shapes by `CostModel`,
@@ -98,7 +107,9 @@ public enum CostModel {
             case .local: return []
             }
         case .open(_, let src):
-            return [Message(from: s0, to: s1, elements: count(src)), Message(from: s1, to: s0, elements: count(src))]
+            return [
+                Message(from: s0, to: s1, elements: count(src)), Message(from: s1, to: s0, elements: count(src)),
+            ]
         case .reveal(_, let src, let player):
             return [Message(from: s0, to: player, elements: count(src)), Message(from: s1, to: player, elements: count(src))]
         case .share(let dst, let src):
@@ -112,13 +123,35 @@ public enum CostModel {
             return [Message(from: s2, to: s1, elements: count(high) + count(msb))]
         case .product(let c, _, _, _):
             return [Message(from: s2, to: s1, elements: count(c))]
+        case .msbPair(let r, _, _), .shareConvertBits(_, let r, _):
+            return [
+                Message(from: s2, to: s1, elements: 64 * count(r), elementBytes: WireFormat.fieldElementBytes),
+                Message(from: s2, to: s1, elements: count(r)),
+            ]
+        case .shareConvertMask(_, _, _, let src):
+            return [
+                Message(from: s0, to: s2, elements: count(src)), Message(from: s1, to: s2, elements: count(src)),
+            ]
+        case .privateCompare(let dst, _, _, _, _):
+            let field = WireFormat.fieldElementBytes
+            return [
+                Message(from: s0, to: s2, elements: 64 * count(dst), elementBytes: field),
+                Message(from: s1, to: s2, elements: 64 * count(dst), elementBytes: field),
+            ]
+        case .shareConvertFinish(let dst, _, _, _), .msbFinish(let dst, _, _, _, _, _):
+            return [Message(from: s2, to: s1, elements: count(dst))]
+        case .msbOpen(_, _, let src, _):
+            return [
+                Message(from: s0, to: s1, elements: count(src)), Message(from: s1, to: s0, elements: count(src)),
+            ]
         default:
             return []
         }
     }
 
     /// Rounds and bytes of the whole program: each round sends one frame per directed link that carries
-    /// a message; the first preprocessing round also carries server2's seeds to server0 and server1.
+    /// a message; the first preprocessing round also carries server2's seeds to server0 and server1, and
+    /// server0's seed to server1 when the program uses SecureNN's common randomness.
     public static func cost(of program: Program) -> Cost {
         var cost = Cost()
         for (phase, rounds) in [(Phase.offline, program.offline), (Phase.online, program.online)] {
@@ -138,11 +171,14 @@ public enum CostModel {
         if phase == .offline && number == 0 {
             payload[Cost.Link(from: .server2, to: .server0, phase: phase), default: 0] += WireFormat.seedBytes
             payload[Cost.Link(from: .server2, to: .server1, phase: phase), default: 0] += WireFormat.seedBytes
+            if program.usesServerPairSeed {
+                payload[Cost.Link(from: .server0, to: .server1, phase: phase), default: 0] += WireFormat.seedBytes
+            }
         }
         for instruction in round.instructions {
             for message in messages(of: instruction, in: program) {
                 let link = Cost.Link(from: message.from, to: message.to, phase: phase)
-                payload[link, default: 0] += message.elements * WireFormat.elementBytes
+                payload[link, default: 0] += message.bytes
             }
         }
         return payload.mapValues { $0 + WireFormat.frameHeaderBytes }

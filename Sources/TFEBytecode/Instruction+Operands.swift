@@ -38,6 +38,13 @@ extension Opcode {
         case .truncPair: return [.destination, .destination, .destination]
         case .mask: return [.destination]
         case .product: return [.destination, .source, .source, .selector, .integer, .selector]
+        case .msbPair: return [.destination, .destination, .destination]
+        case .shareConvertMask: return [.destination, .destination, .destination, .source]
+        case .shareConvertBits: return [.destination, .destination, .source]
+        case .privateCompare: return [.destination, .source, .source, .source, .selector]
+        case .shareConvertFinish: return [.destination, .source, .source, .source]
+        case .msbOpen: return [.destination, .destination, .source, .source]
+        case .msbFinish: return [.destination, .destination, .source, .source, .source, .source]
         }
     }
 }
@@ -85,6 +92,16 @@ extension Instruction {
         case .product(let c, let a, let b, let kind): return [s(c), s(a), s(b)] + tripleKindOperands(kind)
         case .squarePair(let a, let square): return [s(a), s(square)]
         case .truncPair(let r, let high, let msb): return [s(r), s(high), s(msb)]
+        case .msbPair(let r, let bits, let lsb): return [s(r), s(bits), s(lsb)]
+        case .shareConvertMask(let dst, let mask, let flip, let src): return [s(dst), p(mask), p(flip), s(src)]
+        case .shareConvertBits(let bits, let dst, let src): return [s(bits), s(dst), s(src)]
+        case .privateCompare(let dst, let bits, let threshold, let flip, let comparison):
+            return [s(dst), s(bits), p(threshold), p(flip), .selector(comparison.rawValue)]
+        case .shareConvertFinish(let dst, let partial, let compared, let flip):
+            return [s(dst), s(partial), s(compared), p(flip)]
+        case .msbOpen(let dst, let flip, let src, let r): return [p(dst), p(flip), s(src), s(r)]
+        case .msbFinish(let gamma, let delta, let compared, let masked, let flip, let lsb):
+            return [s(gamma), s(delta), s(compared), p(masked), p(flip), s(lsb)]
         }
     }
 
@@ -241,6 +258,38 @@ extension Instruction {
             if let a = s(0), let square = s(1) { result = .squarePair(a: a, square: square) }
         case .truncPair:
             if let r = s(0), let high = s(1), let msb = s(2) { result = .truncPair(r: r, high: high, msb: msb) }
+        case .msbPair:
+            if let r = s(0), let bits = s(1), let lsb = s(2) { result = .msbPair(r: r, bits: bits, lsb: lsb) }
+        case .shareConvertMask:
+            if let dst = s(0), let mask = p(1), let flip = p(2), let src = s(3) {
+                result = .shareConvertMask(dst: dst, mask: mask, flip: flip, src: src)
+            }
+        case .shareConvertBits:
+            if let bits = s(0), let dst = s(1), let src = s(2) {
+                result = .shareConvertBits(bits: bits, dst: dst, src: src)
+            }
+        case .privateCompare:
+            if let dst = s(0), let bits = s(1), let threshold = p(2), let flip = p(3), let code = selector(4),
+                let comparison = PrivateComparison(rawValue: code)
+            {
+                result = .privateCompare(
+                    dst: dst, bits: bits, threshold: threshold, flip: flip, comparison: comparison)
+            }
+        case .shareConvertFinish:
+            if let dst = s(0), let partial = s(1), let compared = s(2), let flip = p(3) {
+                result = .shareConvertFinish(dst: dst, partial: partial, compared: compared, flip: flip)
+            }
+        case .msbOpen:
+            if let dst = p(0), let flip = p(1), let src = s(2), let r = s(3) {
+                result = .msbOpen(dst: dst, flip: flip, src: src, r: r)
+            }
+        case .msbFinish:
+            if let gamma = s(0), let delta = s(1), let compared = s(2), let masked = p(3), let flip = p(4),
+                let lsb = s(5)
+            {
+                result = .msbFinish(
+                    gamma: gamma, delta: delta, compared: compared, masked: masked, flip: flip, lsb: lsb)
+            }
         }
         guard let result else { return nil }
         self = result

@@ -64,6 +64,16 @@ public enum Reduction: UInt8, CaseIterable, Sendable {
     public var name: String { self == .argmax ? "argmax" : "softmax" }
 }
 
+/// What SecureNN's PrivateCompare decides about the shared x and the public t (before the mask bit β).
+public enum PrivateComparison: UInt8, CaseIterable, Sendable {
+    /// x > t, as the paper's Algorithm 3.
+    case greater = 0
+    /// x ≥ t, that is x > t − 1 (with the paper's corner case t = 0, where it always holds).
+    case greaterEqual = 1
+
+    public var name: String { self == .greater ? "gt" : "ge" }
+}
+
 /// What a Beaver triple multiplies.
 public enum TripleKind: Hashable, Sendable {
     case mul
@@ -106,6 +116,18 @@ public enum Instruction: Hashable, Sendable {
     case truncPair(r: PrivateRegister, high: PrivateRegister, msb: PrivateRegister)
     case mask(PrivateRegister)
     case product(c: PrivateRegister, a: PrivateRegister, b: PrivateRegister, kind: TripleKind)
+    case msbPair(r: PrivateRegister, bits: PrivateRegister, lsb: PrivateRegister)
+    case shareConvertMask(dst: PrivateRegister, mask: PublicRegister, flip: PublicRegister, src: PrivateRegister)
+    case shareConvertBits(bits: PrivateRegister, dst: PrivateRegister, src: PrivateRegister)
+    case privateCompare(
+        dst: PrivateRegister, bits: PrivateRegister, threshold: PublicRegister, flip: PublicRegister,
+        comparison: PrivateComparison)
+    case shareConvertFinish(
+        dst: PrivateRegister, partial: PrivateRegister, compared: PrivateRegister, flip: PublicRegister)
+    case msbOpen(dst: PublicRegister, flip: PublicRegister, src: PrivateRegister, r: PrivateRegister)
+    case msbFinish(
+        gamma: PrivateRegister, delta: PrivateRegister, compared: PrivateRegister, masked: PublicRegister,
+        flip: PublicRegister, lsb: PrivateRegister)
 
     public var opcode: Opcode {
         switch self {
@@ -138,6 +160,13 @@ public enum Instruction: Hashable, Sendable {
         case .truncPair: return .truncPair
         case .mask: return .mask
         case .product: return .product
+        case .msbPair: return .msbPair
+        case .shareConvertMask: return .shareConvertMask
+        case .shareConvertBits: return .shareConvertBits
+        case .privateCompare: return .privateCompare
+        case .shareConvertFinish: return .shareConvertFinish
+        case .msbOpen: return .msbOpen
+        case .msbFinish: return .msbFinish
         }
     }
 

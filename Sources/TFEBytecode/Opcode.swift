@@ -108,6 +108,58 @@ public enum Opcode: UInt8, CaseIterable, Sendable {
     /// masks dealt by `mask`; server0's share of c comes from its seed, server2 sends server1 the correction
     /// share (n_c elements).
     case product = 52
+
+    // MARK: - SecureNN (Wagh, Gupta, Chandran, PETS 2019; server2 is the paper's P2)
+    //
+    // These instructions run SecureNN's ShareConvert, PrivateCompare and ComputeMSB, one instruction per
+    // round, so the scheduler batches them across whole tensors. Besides Z_L (L = 2^64, every register's
+    // ring) they compute in the odd ring Z_(L-1) (residues 0...2^64-2 in a register's words) and in the field
+    // Z_p, p = 67 (residues 0...66, one byte each). A register of "bit shares" has the shape of its value plus
+    // a last axis of 8: each element's 64 shares over Z_p of bits 0...63, one byte per bit, bit i in the i-th
+    // byte of the element's 8 words (in memory order).
+    // server0 and server1 also hold a seed that server2 never sees (server0 sends it to server1 in the first
+    // offline round, 32 bytes, when a program uses these instructions); "common randomness" is drawn from it,
+    // stream = instruction index. What server2 learns in a step (a reconstructed masked value, a compared
+    // bit) stays on server2, filed under the instruction's first destination; the register itself holds the
+    // servers' shares. Where server2 shares a value, server0's share comes from the seed it shares with
+    // server2 (stream = instruction index) and server1 receives the difference, as in the paper's Section
+    // 7.1 for Beaver triples. Below, n is the element count of the value and ℓ = 64.
+
+    /// `s0, s1, s2 = msbpair`: ComputeMSB's randomness (Algorithm 5, step 1), dealt offline: a random r in
+    /// Z_(L-1); s0 holds its shares over Z_(L-1) (both from seeds), s1 (shape of s0 plus [8]) the shares of
+    /// its bits over Z_p, s2 the shares of its least significant bit over Z_L. server2 sends server1 its shares
+    /// of the bits and the LSB: 64n bytes and n elements (ℓ log p + ℓ bits per element).
+    case msbPair = 64
+    /// `s1, p2, p3 = scmask s0`: ShareConvert round 1 (Algorithm 4, steps 1-4) of a sharing a over Z_L,
+    /// a ≠ L-1. From common randomness the servers draw r = r0 + r1 and the bit η''; server j sends server2
+    /// ã_j = a_j + r_j (n elements each: 2ℓ bits per element), and server2 keeps x = ã_0 + ã_1 and
+    /// δ = wrap(ã_0, ã_1). s1 holds the servers' partial shares over Z_(L-1) (a_j − β_j, and + α + 1 on
+    /// server0, with β_j = wrap(a_j, r_j) and α = wrap(r0, r1)); p2 holds r, p3 holds η'' (0 or 1).
+    case shareConvertMask = 65
+    /// `s2, s3 = scbits s1`: ShareConvert round 2 (steps 5-6): server2 shares the bits of x over Z_p into s2
+    /// (shape of s1 plus [8]) and δ over Z_(L-1), which the servers subtract from s1's partial shares into
+    /// s3. server2 sends server1 64n bytes and n elements (ℓ log p + ℓ bits per element; server0's halves,
+    /// another ℓ log p + ℓ in the paper's count, come from its seed).
+    case shareConvertBits = 66
+    /// `s4 = privatecompare ge s2, p0, p1`: PrivateCompare (Algorithm 3) of x, whose bits s2 holds shared
+    /// over Z_p, with the public t in p0: server2 learns β ⊕ (x ≥ t) (`ge`) or β ⊕ (x > t) (`gt`), where β is
+    /// the low bit of p1. Each server sends server2 the 64 masked, permuted values d_i = s_i·c_i (re-randomised
+    /// with common u_i): 64n bytes each (2ℓ log p bits per element), one round. s4 is server2's result.
+    case privateCompare = 67
+    /// `s6 = scfinish s3, s4, p1`: ShareConvert round 4 (steps 9-12): server2 shares the bit η' it learned in
+    /// s4 over Z_(L-1); with η'' in p1 the servers form η = η' ⊕ η'' = (x ≥ r) and end with s6 = s3 − η,
+    /// their shares of a over Z_(L-1). server2 sends server1 n elements (ℓ bits per element).
+    case shareConvertFinish = 68
+    /// `p2, p3 = msbopen s0, s1`: ComputeMSB round 2 (Algorithm 5, step 2): with y in s0 and the dealt r in s1
+    /// (both over Z_(L-1)), the servers exchange their shares of c = 2y + r and both learn it in p2; from
+    /// common randomness they draw the bit β into p3. n elements each way (2ℓ bits per element).
+    case msbOpen = 69
+    /// `s4, s5 = msbfinish s3, p2, p3, s1`: ComputeMSB round 4 (steps 5-7): server2 shares the bit β' it
+    /// learned in s3 (PrivateCompare `gt` of r's bits with c) over Z_L; the servers compute shares of
+    /// γ = β ⊕ β' = (r > c) into s4 and of δ = c[0] ⊕ r[0] into s5 (s1: the dealt LSB of r).
+    /// MSB(y) = γ ⊕ δ, whose product γδ the lowering takes with a Beaver product. server2 sends server1 n
+    /// elements (ℓ bits per element).
+    case msbFinish = 70
 }
 
 /// What an operand slot of an instruction holds; the encoder, decoder, verifier and printer walk these.
@@ -163,6 +215,13 @@ extension Opcode {
         case .truncPair: return "truncpair"
         case .mask: return "mask"
         case .product: return "product"
+        case .msbPair: return "msbpair"
+        case .shareConvertMask: return "scmask"
+        case .shareConvertBits: return "scbits"
+        case .privateCompare: return "privatecompare"
+        case .shareConvertFinish: return "scfinish"
+        case .msbOpen: return "msbopen"
+        case .msbFinish: return "msbfinish"
         }
     }
 
@@ -170,5 +229,14 @@ extension Opcode {
     public var isInteractive: Bool { rawValue >= 32 }
 
     /// Whether the operation belongs to the preprocessing phase (server2's dealing).
-    public var isPreprocessing: Bool { rawValue >= 48 }
+    public var isPreprocessing: Bool { (48..<64).contains(rawValue) || self == .msbPair }
+
+    /// Whether the operation draws from the seed server0 and server1 share (SecureNN's common randomness).
+    public var usesServerPairSeed: Bool {
+        self == .shareConvertMask || self == .privateCompare || self == .msbOpen
+    }
+
+    /// Whether the operation runs online but needs the seeds of the first offline round (server2 shares a
+    /// value it learned, or the servers draw common randomness).
+    public var needsSeeds: Bool { rawValue >= 65 }
 }

@@ -130,6 +130,7 @@ extension Program {
         case .map(_, _, let function): return function.name
         case .compare(_, _, _, let comparison): return comparison.name
         case .reduce(_, _, let reduction, _): return reduction.name
+        case .privateCompare(_, _, _, _, let comparison): return comparison.name
         case .triple(_, _, _, let kind), .product(_, _, _, let kind):
             switch kind {
             case .mul: return "mul"
@@ -161,7 +162,7 @@ extension Program {
             }
         case .selector(let code):
             switch instruction {
-            case .map, .compare, .reduce: return nil
+            case .map, .compare, .reduce, .privateCompare: return nil
             case .triple(_, _, _, let kind), .product(_, _, _, let kind):
                 if case .conv2d(_, let padding) = kind, slot == 5 { return "padding=\(padding.rawValue)" }
                 return nil

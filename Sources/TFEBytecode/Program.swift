@@ -103,6 +103,12 @@ public struct Program: Hashable, Sendable {
         }
     }
 
+    /// Whether an instruction draws SecureNN's common randomness, so server0 sends server1 a seed in the first
+    /// offline round.
+    public var usesServerPairSeed: Bool {
+        online.contains { $0.instructions.contains { $0.opcode.usesServerPairSeed } }
+    }
+
     /// Every instruction with its phase, round and index in the location table.
     public var allInstructions: [(phase: Phase, round: Int, index: Int, instruction: Instruction)] {
         var result: [(Phase, Int, Int, Instruction)] = []

@@ -74,6 +74,7 @@ public struct Verifier {
         for entry in program.allInstructions {
             check(Site(index: entry.index, phase: entry.phase, round: entry.round, instruction: entry.instruction))
         }
+        checkSeeds()
         checkAllWritten()
         checkAllDeclarationsUsed()
         checkLocations()
@@ -190,6 +191,15 @@ public struct Verifier {
             }
             if direction == "input" { inputIndex = index } else { outputIndex = index }
         }
+    }
+
+    /// Online SecureNN instructions use the seeds exchanged in the first offline round: there must be one.
+    private mutating func checkSeeds() {
+        guard program.offline.isEmpty,
+            let first = program.allInstructions.first(where: { $0.instruction.opcode.needsSeeds })
+        else { return }
+        let site = Site(index: first.index, phase: first.phase, round: first.round, instruction: first.instruction)
+        report(.phase, "needs the seeds of the first offline round, but the program has no offline round", at: site)
     }
 
     private mutating func checkAllWritten() {
@@ -520,7 +530,35 @@ public struct Verifier {
         case .truncPair(let r, let high, let msb):
             expect(.private(high), shape: shape(.private(r)), at: site)
             expect(.private(msb), shape: shape(.private(r)), at: site)
+        case .msbPair(let r, let bits, let lsb):
+            expectSecureNN(value: .private(r), bits: bits, others: [.private(lsb)], at: site)
+        case .shareConvertMask(let dst, let mask, let flip, let src):
+            expectSecureNN(value: .private(src), others: [.private(dst), .public(mask), .public(flip)], at: site)
+        case .shareConvertBits(let bits, let dst, let src):
+            expectSecureNN(value: .private(src), bits: bits, others: [.private(dst)], at: site)
+        case .privateCompare(let dst, let bits, let threshold, let flip, _):
+            expectSecureNN(value: .private(dst), bits: bits, others: [.public(threshold), .public(flip)], at: site)
+        case .shareConvertFinish(let dst, let partial, let compared, let flip):
+            let others: [Register] = [.private(partial), .private(compared), .public(flip)]
+            expectSecureNN(value: .private(dst), others: others, at: site)
+        case .msbOpen(let dst, let flip, let src, let r):
+            expectSecureNN(value: .private(src), others: [.public(dst), .public(flip), .private(r)], at: site)
+        case .msbFinish(let gamma, let delta, let compared, let masked, let flip, let lsb):
+            let others: [Register] = [
+                .private(delta), .private(compared), .public(masked), .public(flip), .private(lsb),
+            ]
+            expectSecureNN(value: .private(gamma), others: others, at: site)
         }
+    }
+
+    /// SecureNN's shapes: every register has the value's shape, and a register of bit shares has it plus a
+    /// last axis of 8 (64 bytes).
+    private mutating func expectSecureNN(
+        value: Register, bits: PrivateRegister? = nil, others: [Register], at site: Site
+    ) {
+        let expected = shape(value)
+        for register in others { expect(register, shape: expected, at: site) }
+        if let bits { expect(.private(bits), shape: Shape(expected.dimensions + [8]), at: site) }
     }
 
     private mutating func checkConstant(_ dst: Register, _ constant: Int, at site: Site) {

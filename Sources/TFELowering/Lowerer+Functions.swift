@@ -14,8 +14,11 @@ extension Lowerer {
             case .sigmoid: return .private(sigmoid(scaledToFixed(.private(x))))
             case .reluApprox: return .private(reluApprox(scaledToFixed(.private(x))))
             case .relu:
-                unsupported("'relu' on private values (it arrives with SecureNN)", operation)
-                return nil
+                guard checked.protocolKind == .securenn else {
+                    unsupported("'relu' on private values (it needs SecureNN)", operation)
+                    return nil
+                }
+                return .private(relu(x, type))
             case .exp, .log:
                 return nil  // the checker rejects these on private values
             }

@@ -70,6 +70,15 @@ extension Lowerer {
                 .reduce(dst: dst, src: src, reduction: .softmax, axis: axis)
             }
         case .argmax(let source, let axis):
+            if type.placement == .private {
+                guard checked.protocolKind == .securenn else {
+                    unsupported("'argmax' on private values (it needs SecureNN)", operation)
+                    result = nil
+                    break
+                }
+                result = lowerArgmax(source, axis: axis, type)
+                break
+            }
             result = lowerPlaintext(source, type, operation, "'argmax' on private values (SecureNN)") { dst, src in
                 .reduce(dst: dst, src: src, reduction: .argmax, axis: axis)
             }
@@ -86,23 +95,15 @@ extension Lowerer {
             result = product(.conv2d(stride: stride, padding: padding), x, k, type)
         case .avgpool2d(let input, let size, let stride, let padding):
             result = lowerAveragePool(input, size: size, stride: stride, padding: padding, type)
-        case .maxpool2d:
-            unsupported("'maxpool2d' (it arrives with SecureNN)", operation)
-            result = nil
-        case .where(let condition, let a, let b):
-            if type.placement == .private {
-                unsupported("'where' on private values (it arrives with SecureNN)", operation)
+        case .maxpool2d(let input, let size, let stride, let padding):
+            if type.placement == .private && checked.protocolKind != .securenn {
+                unsupported("'maxpool2d' on private values (it needs SecureNN)", operation)
                 result = nil
-            } else {
-                let c = operand(condition, for: type.placement)
-                var x = operand(a, for: type.placement), y = operand(b, for: type.placement)
-                if info(x).element != info(y).element {
-                    x = scaledToFixed(x)
-                    y = scaledToFixed(y)
-                }
-                result = makeRegister(type.element, type.shape, type.placement)
-                emit(.select(dst: result!, condition: c, lhs: x, rhs: y))
+                break
             }
+            result = lowerMaxPool(input, size: size, stride: stride, padding: padding, type)
+        case .where(let condition, let lhs, let rhs):
+            result = lowerWhere(condition, lhs, rhs, type)
         case .output, .store, .print:
             result = nil
         }
@@ -183,13 +184,16 @@ extension Lowerer {
         case .less, .lessEqual, .greater, .greaterEqual, .equal, .notEqual:
             let comparison: Comparison = [.less: .less, .lessEqual: .lessEqual, .greater: .greater,
                                           .greaterEqual: .greaterEqual, .equal: .equal, .notEqual: .notEqual][op]!
-            if type.placement == .private {
-                unsupported("comparison '\(op.rawValue)' on private values (it arrives with SecureNN)", operation)
-                return nil
-            }
             if info(a).element != info(b).element {
                 a = scaledToFixed(a)
                 b = scaledToFixed(b)
+            }
+            if type.placement == .private {
+                guard checked.protocolKind == .securenn else {
+                    unsupported("comparison '\(op.rawValue)' on private values (it needs SecureNN)", operation)
+                    return nil
+                }
+                return .private(comparePrivately(op, a, b, type.shape))
             }
             let result = makeRegister(.int, type.shape, type.placement)
             emit(.compare(dst: result, lhs: a, rhs: b, comparison: comparison))

@@ -29,6 +29,8 @@ public struct Lowerer {
     var failed: [Bool]
     /// Private values already masked and opened, for reuse by later products.
     var maskedForms: [PrivateRegister: (mask: PrivateRegister, opened: PublicRegister)] = [:]
+    /// Private registers known to hold 0 or 1 (comparison results), which `where` can use as they are.
+    var knownBits: Set<PrivateRegister> = []
     /// Constants materialized per value and register kind (`p` or an owner's `l`), so each is emitted once.
     var constantRegisters: [ConstantKey: Register] = [:]
 
@@ -133,6 +135,17 @@ public struct Lowerer {
     /// A constant tensor (avg-pool divisors), always public.
     mutating func constantTensor(_ values: [Double], _ element: ElementType, _ shape: Shape) -> Register {
         let register = makeRegister(element, shape, .public)
+        program.constants.append(values)
+        emit(.const(dst: register, constant: program.constants.count - 1))
+        return register
+    }
+
+    /// A constant tensor next to `placement`: the owner's local register for local work, public otherwise.
+    mutating func constantTensor(_ values: [Double], _ element: ElementType, _ shape: Shape, for placement: Placement)
+        -> Register
+    {
+        guard case .local(let owner) = placement else { return constantTensor(values, element, shape) }
+        let register = makeRegister(element, shape, .local(owner))
         program.constants.append(values)
         emit(.const(dst: register, constant: program.constants.count - 1))
         return register

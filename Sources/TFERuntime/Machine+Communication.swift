@@ -15,6 +15,8 @@ enum PendingStep {
     case open(dst: PublicRegister, own: [UInt64], peer: PlayerID)
     /// server0 or server1 of a dealer instruction: expand its shares (and, server1, take the correction).
     case deal(Instruction)
+    /// A SecureNN step, with the values this party computed before the exchange.
+    case secureNN(Instruction, carried: [[UInt64]])
 }
 
 extension Machine {
@@ -85,6 +87,9 @@ extension Machine {
             if me == .server2 { try deal(instruction, index: index, outbox: &outbox) }
             return isComputeServer ? .deal(instruction) : nil
 
+        case .msbPair, .shareConvertMask, .shareConvertBits, .privateCompare, .shareConvertFinish, .msbOpen, .msbFinish:
+            return try beginSecureNN(instruction, index: index, outbox: &outbox)
+
         default:
             throw .invalidProgram(instruction: index, reason: "'\(instruction.opcode.mnemonic)' does not communicate")
         }
@@ -122,6 +127,9 @@ extension Machine {
 
         case .deal(let instruction):
             try receiveDeal(instruction, index: index, inbox: &inbox)
+
+        case .secureNN(let instruction, let carried):
+            try finishSecureNN(instruction, carried: carried, index: index, inbox: &inbox)
         }
     }
 

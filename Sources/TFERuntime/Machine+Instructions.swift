@@ -74,7 +74,8 @@ extension Machine {
             try executeLocalInput(dst, player: player, name: name, index: index)
         case .output(_, let name, let src):
             try executeLocalOutput(name, src, index: index)
-        case .open, .reveal, .share, .triple, .squarePair, .truncPair, .mask, .product:
+        case .open, .reveal, .share, .triple, .squarePair, .truncPair, .mask, .product, .msbPair, .shareConvertMask,
+            .shareConvertBits, .privateCompare, .shareConvertFinish, .msbOpen, .msbFinish:
             throw .invalidProgram(instruction: index, reason: "'\(instruction.opcode.mnemonic)' communicates")
         }
     }

@@ -111,8 +111,15 @@ public struct Machine {
     var dealerSeeds: [PlayerID: Seed] = [:]
     /// server2: the masks it dealt, by register, for the products that use them.
     var dealtMasks: [PrivateRegister: [UInt64]] = [:]
+    /// server0 and server1: the seed they share for SecureNN's common randomness (server2 never sees it).
+    var pairSeed: Seed?
+    /// server2: what it learned in a SecureNN step, by the instruction's first destination, until that
+    /// register is released.
+    var helperViews: [PrivateRegister: [UInt64]] = [:]
     /// When each register is last read, so it is freed right after.
     let liveness: Liveness
+    /// Keeps every register (and server2's SecureNN views) after its last use, so tests can read them.
+    var retainsRegisters = false
     var result: PartyResult
 
     public init(_ configuration: MachineConfiguration) {
@@ -146,9 +153,12 @@ public struct Machine {
 
     /// Frees what an instruction read for the last time, and what it wrote that nothing reads.
     private mutating func release(after instruction: Instruction, at index: Int) {
+        guard !retainsRegisters else { return }
         for register in liveness.released(after: instruction, at: index) {
             switch register {
-            case .private(let r): registers.privates[r.rawValue] = nil
+            case .private(let r):
+                registers.privates[r.rawValue] = nil
+                helperViews[r] = nil
             case .public(let r): registers.publics[r.rawValue] = nil
             case .local(let r): registers.locals[r.rawValue] = nil
             }
@@ -185,6 +195,7 @@ public struct Machine {
         let plan = try RoundPlan(program: program, round: round, phase: phase, number: number, firstIndex: firstIndex)
         var outbox: [PlayerID: [UInt8]] = [:]
         if plan.carriesSeeds, me == .server2 { dealSeeds(into: &outbox) }
+        if plan.carriesPairSeed, me == .server0 { sendPairSeed(into: &outbox) }
         var pending: [(index: Int, step: PendingStep)] = []
         for (offset, instruction) in round.instructions.enumerated() {
             let index = firstIndex + offset
@@ -201,6 +212,7 @@ public struct Machine {
         }
         var inbox = try exchange(outbox, plan: plan, phase: phase, number: number)
         if plan.carriesSeeds, isComputeServer { try receiveSeed(from: &inbox) }
+        if plan.carriesPairSeed, me == .server1 { try receivePairSeed(from: &inbox) }
         for (index, step) in pending {
             try finish(step, index: index, inbox: &inbox)
             release(after: round.instructions[index - firstIndex], at: index)
@@ -271,13 +283,17 @@ struct RoundPlan {
     var bytes: [Link: Int] = [:]
     /// Whether server2 sends its seeds in this round (the first preprocessing round).
     let carriesSeeds: Bool
+    /// Whether server0 also sends server1 the seed of SecureNN's common randomness.
+    let carriesPairSeed: Bool
 
     init(program: Program, round: Round, phase: Phase, number: Int, firstIndex: Int) throws(MachineError) {
         carriesSeeds = phase == .offline && number == 0
+        carriesPairSeed = carriesSeeds && program.usesServerPairSeed
         if carriesSeeds {
             bytes[Link(from: .server2, to: .server0)] = WireFormat.seedBytes
             bytes[Link(from: .server2, to: .server1)] = WireFormat.seedBytes
         }
+        if carriesPairSeed { bytes[Link(from: .server0, to: .server1)] = WireFormat.seedBytes }
         for (offset, instruction) in round.instructions.enumerated() {
             try RegisterFile.checkOperands(of: instruction, in: program, index: firstIndex + offset)
             for message in CostModel.messages(of: instruction, in: program) {
@@ -286,8 +302,7 @@ struct RoundPlan {
                 else {
                     throw .invalidProgram(instruction: firstIndex + offset, reason: "names a player outside the table")
                 }
-                bytes[Link(from: message.from, to: message.to), default: 0] +=
-                    message.elements * WireFormat.elementBytes
+                bytes[Link(from: message.from, to: message.to), default: 0] += message.bytes
             }
         }
     }

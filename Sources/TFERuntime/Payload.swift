@@ -13,6 +13,12 @@ func appendRingElements(_ values: [UInt64], to payload: inout [UInt8]) {
     #endif
 }
 
+/// Appends elements of SecureNN's field Z_p (each below 67), one byte each.
+func appendFieldElements(_ values: [UInt64], to payload: inout [UInt8]) {
+    payload.reserveCapacity(payload.count + values.count)
+    for value in values { payload.append(UInt8(truncatingIfNeeded: value)) }
+}
+
 /// Reads a received payload front to back, one instruction's slice at a time.
 struct PayloadReader {
     private let bytes: [UInt8]

@@ -125,6 +125,35 @@ import Testing
             "s0, s1, s2 = truncpair"
         ),
         (.input(dst: s[0], player: PlayerID(9), name: "x"), "s0 = input @player#9 \"x\""),
+        (.msbPair(r: PrivateRegister(0), bits: PrivateRegister(1), lsb: PrivateRegister(2)), "s0, s1, s2 = msbpair"),
+        (
+            .shareConvertMask(dst: PrivateRegister(1), mask: PublicRegister(0), flip: PublicRegister(1),
+                              src: PrivateRegister(0)),
+            "s1, p0, p1 = scmask s0"
+        ),
+        (
+            .shareConvertBits(bits: PrivateRegister(2), dst: PrivateRegister(3), src: PrivateRegister(1)),
+            "s2, s3 = scbits s1"
+        ),
+        (
+            .privateCompare(dst: PrivateRegister(4), bits: PrivateRegister(2), threshold: PublicRegister(0),
+                            flip: PublicRegister(1), comparison: .greaterEqual),
+            "s4 = privatecompare ge s2, p0, p1"
+        ),
+        (
+            .shareConvertFinish(dst: PrivateRegister(5), partial: PrivateRegister(3), compared: PrivateRegister(4),
+                                flip: PublicRegister(1)),
+            "s5 = scfinish s3, s4, p1"
+        ),
+        (
+            .msbOpen(dst: PublicRegister(2), flip: PublicRegister(3), src: PrivateRegister(5), r: PrivateRegister(6)),
+            "p2, p3 = msbopen s5, s6"
+        ),
+        (
+            .msbFinish(gamma: PrivateRegister(8), delta: PrivateRegister(9), compared: PrivateRegister(7),
+                       masked: PublicRegister(2), flip: PublicRegister(3), lsb: PrivateRegister(10)),
+            "s8, s9 = msbfinish s7, p2, p3, s10"
+        ),
     ])
     func instructionForm(_ instruction: Instruction, _ expected: String) {
         let program = Program(

@@ -58,6 +58,14 @@ enum Samples {
             .mask(sBig),
             .product(c: s0, a: sBig, b: s0, kind: .mul),
             .product(c: sBig, a: s0, b: sBig, kind: .conv2d(stride: 2, padding: .same)),
+            .msbPair(r: s0, bits: sBig, lsb: s0),
+            .shareConvertMask(dst: sBig, mask: p0, flip: pBig, src: s0),
+            .shareConvertBits(bits: s0, dst: sBig, src: s0),
+            .privateCompare(dst: s0, bits: sBig, threshold: pBig, flip: p0, comparison: .greater),
+            .privateCompare(dst: sBig, bits: s0, threshold: p0, flip: pBig, comparison: .greaterEqual),
+            .shareConvertFinish(dst: s0, partial: sBig, compared: s0, flip: pBig),
+            .msbOpen(dst: pBig, flip: p0, src: sBig, r: s0),
+            .msbFinish(gamma: s0, delta: sBig, compared: s0, masked: p0, flip: pBig, lsb: sBig),
         ]
         for function in MapFunction.allCases {
             list.append(.map(dst: .local(l0), src: .public(pBig), function: function))

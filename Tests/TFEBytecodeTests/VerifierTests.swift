@@ -310,6 +310,21 @@ func dense(_ edit: (inout Program) -> Void) -> Program {
             b.emit(.open(dst: masked, src: x), round: 1)
             b.emit(.truncFinish(dst: b.s([3]), masked: masked, high: high, msb: msb), round: 2)
         },
+        VerifierCase("msbpair bits without the axis of 8 words", .shape) { b in
+            b.emitOffline(.msbPair(r: b.s([2]), bits: b.s([2, 64]), lsb: b.s([2])))
+        },
+        VerifierCase("scmask of two shapes", .shape) { b in
+            b.emitOffline(.msbPair(r: b.s([2]), bits: b.s([2, 8]), lsb: b.s([2])))
+            let x = b.privateInput("x", [2])
+            b.emit(.shareConvertMask(dst: b.s([3]), mask: b.p([2]), flip: b.p([2]), src: x), round: 1)
+        },
+        VerifierCase("privatecompare of a threshold of another shape", .shape) { b in
+            let (r, bits, lsb) = (b.s([2]), b.s([2, 8]), b.s([2]))
+            b.emitOffline(.msbPair(r: r, bits: bits, lsb: lsb))
+            let t = b.publicInput("t", [3])
+            b.emit(
+                .privateCompare(dst: b.s([2]), bits: bits, threshold: t, flip: t, comparison: .greater), round: 1)
+        },
 
         // MARK: Operand values
         VerifierCase("stride 0", .operandValue) { b in
@@ -360,6 +375,14 @@ func dense(_ edit: (inout Program) -> Void) -> Program {
             let (r, high, msb) = (b.s([2]), b.s([2]), b.s([2]))
             b.emitOffline(.truncPair(r: r, high: high, msb: msb))
             b.emitOffline(.add(dst: .private(b.s([2])), lhs: .private(r), rhs: .private(high)), round: 1)
+        },
+        VerifierCase("msbpair in an online round", .phase) { b in
+            b.emitOffline(.mask(b.s([2])))
+            b.emit(.msbPair(r: b.s([2]), bits: b.s([2, 8]), lsb: b.s([2])), round: 0)
+        },
+        VerifierCase("a SecureNN step without the seeds of an offline round", .phase) { b in
+            let x = b.privateInput("x", [2])
+            b.emit(.shareConvertMask(dst: b.s([2]), mask: b.p([2]), flip: b.p([2]), src: x), round: 1)
         },
 
         // MARK: I/O tables

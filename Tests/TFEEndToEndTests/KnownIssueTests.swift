@@ -7,7 +7,7 @@ import TFEFrontend
 import TFELowering
 import TFERuntime
 
-/// Bugs the end-to-end tests found, each kept as a regression test once fixed; one still open is wrapped in
+/// Bugs the end-to-end tests found, each kept as a regression test once fixed. An open one is wrapped in
 /// `withKnownIssue` (remove the wrapper when it is fixed: Swift Testing reports a known issue that no
 /// longer occurs as a failure).
 struct KnownIssueTests {
@@ -70,18 +70,14 @@ struct KnownIssueTests {
             """, name: "where-plaintext.tfe")
     }
 
-    /// Input: `output(alice, "m", maxpool2d(reveal(x), 2))` under pond, x [1, 4, 4, 2] (and the same on a
-    /// value revealed to alice). Expected: the window maxima in plaintext; the checker accepts it (only a
-    /// private `maxpool2d` needs SecureNN). Actual: "error: 'maxpool2d' (it arrives with SecureNN) is not
-    /// supported yet", and the machine has no plaintext max-pool instruction.
-    @Test func maxpoolOnPlaintextValues() {
-        withKnownIssue("lowering rejects 'maxpool2d' on public and local values") {
-            try Self.expectRunsAsReference("""
-                player alice
-                x = private_input(alice, [1, 4, 4, 2])
-                output(alice, "public", maxpool2d(reveal(x), 2))
-                output(alice, "local", maxpool2d(reveal(x, alice), 3, 1, "SAME"))
-                """, name: "maxpool-plaintext.tfe")
-        }
+    /// Fixed: `output(alice, "m", maxpool2d(reveal(x), 2))` under pond, x [1, 4, 4, 2] (and the same on a
+    /// value revealed to alice) was rejected; the window maxima are now computed in plaintext.
+    @Test func maxpoolOnPlaintextValues() throws {
+        try Self.expectRunsAsReference("""
+            player alice
+            x = private_input(alice, [1, 4, 4, 2])
+            output(alice, "public", maxpool2d(reveal(x), 2))
+            output(alice, "local", maxpool2d(reveal(x, alice), 3, 1, "SAME"))
+            """, name: "maxpool-plaintext.tfe")
     }
 }

@@ -87,7 +87,7 @@ struct LoweringTests {
             protocol securenn
             player alice
             x = private_input(alice, [5])
-            output(alice, "y", relu(x))
+            store("y", x)
             """))
         #expect(result.diagnostics.all.map(\.kind) == ["unsupported"])
         #expect(result.program == nil)

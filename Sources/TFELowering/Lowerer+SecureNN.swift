@@ -1,0 +1,314 @@
+import TFEBytecode
+import TFECore
+import TFEFrontend
+
+/// SecureNN (Wagh, Gupta, Chandran, PETS 2019) under `protocol securenn`: exact ReLU, comparisons and
+/// `where`, all built on one primitive, `isNegative(x)` = MSB(x) = (x < 0), which is the paper's DReLU
+/// flipped: ShareConvert (Algorithm 4, four rounds) then ComputeMSB (Algorithm 5, four online rounds, its
+/// randomness dealt offline), eight online rounds in all, as the paper's Table 2 gives for DReLU.
+///
+/// The paper's DReLU (Algorithm 6) converts c = 2a, which is never L − 1 but keeps the sign only for
+/// |a| < 2^62. We convert c = 2^63 − 1 − a instead: it is L − 1 only for a = −2^63, and MSB(c) = (a < 0)
+/// for every other a, so the primitive is exact on the whole ring but one value, at the same cost. That
+/// makes comparisons of any two values whose difference fits in 64 bits (|a|, |b| < 2^62) exact.
+extension Lowerer {
+    /// Shares of MSB(x) = (x < 0) as a private 0/1 `int`: ShareConvert, ComputeMSB, and the Beaver product of
+    /// ComputeMSB's last step.
+    mutating func isNegative(_ x: PrivateRegister) -> PrivateRegister {
+        let shape = info(.private(x)).shape
+        let bitShape = Shape(shape.dimensions + [8])  // 64 bytes: shares over Z_p of the bits
+        // c = 2^63 − 1 − x = (−1 − x) + 2^62 + 2^62, with constants a double holds exactly.
+        let minusOne = constant(-1, .int, for: .public), quarter = constant(Double(1 << 62), .int, for: .public)
+        let flipped = makePrivate(.int, shape), half = makePrivate(.int, shape), c = makePrivate(.int, shape)
+        emit(.sub(dst: .private(flipped), lhs: minusOne, rhs: .private(x)))
+        emit(.add(dst: .private(half), lhs: .private(flipped), rhs: quarter))
+        emit(.add(dst: .private(c), lhs: .private(half), rhs: quarter))
+
+        // ComputeMSB's randomness, dealt offline.
+        let r = makePrivate(.int, shape), rBits = makePrivate(.int, bitShape), rLSB = makePrivate(.int, shape)
+        emitPreprocessing(.msbPair(r: r, bits: rBits, lsb: rLSB))
+
+        // ShareConvert: Z_L to Z_(L-1).
+        let partial = makePrivate(.int, shape), mask = makePublic(.int, shape), eta = makePublic(.int, shape)
+        emitRound([.shareConvertMask(dst: partial, mask: mask, flip: eta, src: c)])
+        let xBits = makePrivate(.int, bitShape), partial2 = makePrivate(.int, shape)
+        emitRound([.shareConvertBits(bits: xBits, dst: partial2, src: partial)])
+        let compared = makePrivate(.int, shape)
+        emitRound([
+            .privateCompare(dst: compared, bits: xBits, threshold: mask, flip: eta, comparison: .greaterEqual)
+        ])
+        let converted = makePrivate(.int, shape)
+        emitRound([.shareConvertFinish(dst: converted, partial: partial2, compared: compared, flip: eta)])
+
+        // ComputeMSB of the converted value.
+        let opened = makePublic(.int, shape), beta = makePublic(.int, shape)
+        emitRound([.msbOpen(dst: opened, flip: beta, src: converted, r: r)])
+        let compared2 = makePrivate(.int, shape)
+        emitRound([.privateCompare(dst: compared2, bits: rBits, threshold: opened, flip: beta, comparison: .greater)])
+        let gamma = makePrivate(.int, shape), delta = makePrivate(.int, shape)
+        emitRound([
+            .msbFinish(gamma: gamma, delta: delta, compared: compared2, masked: opened, flip: beta, lsb: rLSB)
+        ])
+        // α = γ ⊕ δ = γ + δ − 2γδ.
+        let productType = ValueType(.int, shape, .private)
+        guard case .private(let both) = product(.mul, .private(gamma), .private(delta), productType) else {
+            fatalError("unreachable")
+        }
+        let sum = makePrivate(.int, shape), twice = makePrivate(.int, shape), msb = makePrivate(.int, shape)
+        emit(.add(dst: .private(sum), lhs: .private(gamma), rhs: .private(delta)))
+        emit(.mul(dst: .private(twice), lhs: .private(both), rhs: constant(2, .int, for: .public)))
+        emit(.sub(dst: .private(msb), lhs: .private(sum), rhs: .private(twice)))
+        knownBits.insert(msb)
+        return msb
+    }
+
+    /// `1 − b` for a private bit.
+    private mutating func complement(_ bit: PrivateRegister) -> PrivateRegister {
+        let result = makePrivate(.int, info(.private(bit)).shape)
+        emit(.sub(dst: .private(result), lhs: constant(1, .int, for: .public), rhs: .private(bit)))
+        knownBits.insert(result)
+        return result
+    }
+
+    // MARK: - ReLU
+
+    /// ReLU(x) = x · DReLU(x) = x − x · MSB(x) (Algorithm 7): a Beaver product with a 0/1 `int`, so it needs
+    /// no truncation and is exact.
+    mutating func relu(_ x: PrivateRegister, _ type: ValueType) -> PrivateRegister {
+        let negative = isNegative(x)
+        let element = info(.private(x)).element
+        guard case .private(let negativePart) = product(
+            .mul, .private(x), .private(negative), ValueType(element, type.shape, .private))
+        else { fatalError("unreachable") }
+        let result = makePrivate(element, type.shape)
+        emit(.sub(dst: .private(result), lhs: .private(x), rhs: .private(negativePart)))
+        return result
+    }
+
+    // MARK: - Comparisons
+
+    /// A comparison with a private operand, as 0/1 `int` shares, from the sign of a difference:
+    /// `a < b` is MSB(a − b); `a ≥ b` its complement; `>` and `≤` swap the operands; `a == b` is
+    /// 1 − MSB(a − b) − MSB(b − a) (at most one is negative) and `!=` its complement.
+    mutating func comparePrivately(_ op: BinaryOperator, _ a: Register, _ b: Register, _ shape: Shape)
+        -> PrivateRegister
+    {
+        func difference(_ x: Register, _ y: Register) -> PrivateRegister {
+            let result = makePrivate(info(x).element, shape)
+            emit(.sub(dst: .private(result), lhs: x, rhs: y))
+            return result
+        }
+        switch op {
+        case .less: return isNegative(difference(a, b))
+        case .greater: return isNegative(difference(b, a))
+        case .greaterEqual: return complement(isNegative(difference(a, b)))
+        case .lessEqual: return complement(isNegative(difference(b, a)))
+        case .equal, .notEqual:
+            let below = isNegative(difference(a, b)), above = isNegative(difference(b, a))
+            let either = makePrivate(.int, shape)
+            emit(.add(dst: .private(either), lhs: .private(below), rhs: .private(above)))
+            knownBits.insert(either)
+            return op == .notEqual ? either : complement(either)
+        default:
+            fatalError("internal error in pass 'lower': '\(op.rawValue)' is not a comparison")
+        }
+    }
+
+    // MARK: - where
+
+    /// `where(c, a, b)`: a plaintext `select` when nothing is private; otherwise SelectShare (Algorithm 2),
+    /// `b + c · (a − b)` with c a 0/1 `int` (a private c that is not a comparison's result is first compared
+    /// with zero, as NumPy takes any nonzero value as true). With a public c, or public a and b, the product
+    /// is local; otherwise it is one Beaver product with no truncation.
+    mutating func lowerWhere(_ condition: ValueID, _ lhs: ValueID, _ rhs: ValueID, _ type: ValueType) -> Register {
+        var c = operand(condition, for: type.placement)
+        var a = operand(lhs, for: type.placement), b = operand(rhs, for: type.placement)
+        if type.element == .fixed {
+            a = scaledToFixed(a)
+            b = scaledToFixed(b)
+        }
+        guard type.placement == .private else {
+            let result = makeRegister(type.element, type.shape, type.placement)
+            emit(.select(dst: result, condition: c, lhs: a, rhs: b))
+            return result
+        }
+        let shape = info(c).shape
+        switch c {
+        case .private(let register) where !knownBits.contains(register):
+            c = .private(comparePrivately(.notEqual, c, constant(0, info(c).element, for: .public), shape))
+        case .public:
+            let bit = makeRegister(.int, shape, .public)
+            emit(.compare(dst: bit, lhs: c, rhs: constant(0, info(c).element, for: .public), comparison: .notEqual))
+            c = bit
+        default:
+            break
+        }
+        let differenceShape = Shape.broadcast(info(a).shape, info(b).shape) ?? type.shape
+        let differencePlacement: Placement = a.isPrivate || b.isPrivate ? .private : .public
+        let difference = makeRegister(type.element, differenceShape, differencePlacement)
+        emit(.sub(dst: difference, lhs: a, rhs: b))
+        let chosen = product(.mul, c, difference, ValueType(type.element, type.shape, .private))
+        let result = makeRegister(type.element, type.shape, .private)
+        emit(.add(dst: result, lhs: b, rhs: chosen))
+        return result
+    }
+}
+
+// MARK: - Max-pooling and argmax
+
+extension Lowerer {
+    /// `maxpool2d`: every window's cells are gathered as tensors of the output's shape, one per offset in
+    /// the window (a local convolution of each channel with a one-hot kernel), and reduced pairwise in a tree
+    /// of maxima: ⌈log2(size²)⌉ levels of DReLU and SelectShare (Algorithm 9's n − 1 comparisons, taken
+    /// side by side rather than one after another). With SAME padding, a cell outside the input is replaced
+    /// by the window's cell at offset (pad top, pad left), which is inside the input for every window.
+    /// Plaintext values take the same path with plaintext comparisons.
+    mutating func lowerMaxPool(_ input: ValueID, size: Int, stride: Int, padding: Padding, _ type: ValueType)
+        -> Register
+    {
+        let x = operand(input, for: type.placement)
+        let element = info(x).element
+        let dims = info(x).shape.dimensions
+        let (batch, height, width, channels) = (dims[0], dims[1], dims[2], dims[3])
+        let (outHeight, outWidth) = (type.shape.dimensions[1], type.shape.dimensions[2])
+        let top = padding == .same ? max(0, (outHeight - 1) * stride + size - height) / 2 : 0
+        let left = padding == .same ? max(0, (outWidth - 1) * stride + size - width) / 2 : 0
+        // One image per channel: [N, C, H, W] as [N·C, H, W, 1].
+        let planes = makeRegister(element, Shape([batch, channels, height, width]), type.placement)
+        emit(.transpose(dst: planes, src: x, permutation: [0, 3, 1, 2]))
+        let images = makeRegister(element, Shape([batch * channels, height, width, 1]), type.placement)
+        emit(.reshape(dst: images, src: planes))
+
+        func cells(_ dy: Int, _ dx: Int) -> Register {
+            var kernel = [Double](repeating: 0, count: size * size)
+            kernel[dy * size + dx] = 1
+            let oneHot = constantTensor(kernel, .int, Shape([size, size, 1, 1]), for: type.placement)
+            let picked = product(
+                .conv2d(stride: stride, padding: padding), images, oneHot,
+                ValueType(element, Shape([batch * channels, outHeight, outWidth, 1]), type.placement))
+            let grouped = makeRegister(element, Shape([batch, channels, outHeight, outWidth]), type.placement)
+            emit(.reshape(dst: grouped, src: picked))
+            let result = makeRegister(element, type.shape, type.placement)
+            emit(.transpose(dst: result, src: grouped, permutation: [0, 2, 3, 1]))
+            return result
+        }
+        let inside = cells(top, left)
+        var candidates: [Register] = []
+        for dy in 0..<size {
+            for dx in 0..<size {
+                if dy == top && dx == left {
+                    candidates.append(inside)
+                    continue
+                }
+                let value = cells(dy, dx)
+                let rows = (0..<outHeight).map { (0..<height).contains($0 * stride + dy - top) }
+                let columns = (0..<outWidth).map { (0..<width).contains($0 * stride + dx - left) }
+                if !rows.contains(false) && !columns.contains(false) {
+                    candidates.append(value)
+                    continue
+                }
+                // inside + valid · (value − inside), with a public (or local) 0/1 mask.
+                var mask: [Double] = []
+                for row in rows { for column in columns { mask.append(row && column ? 1 : 0) } }
+                let valid = constantTensor(mask, .int, Shape([1, outHeight, outWidth, 1]), for: type.placement)
+                let difference = makeRegister(element, type.shape, type.placement)
+                emit(.sub(dst: difference, lhs: value, rhs: inside))
+                let kept = product(.mul, valid, difference, ValueType(element, type.shape, type.placement))
+                let replaced = makeRegister(element, type.shape, type.placement)
+                emit(.add(dst: replaced, lhs: inside, rhs: kept))
+                candidates.append(replaced)
+            }
+        }
+        return maximum(candidates, indices: nil, ValueType(element, type.shape, type.placement)).value
+    }
+
+    /// `argmax(x, axis)` of a private value: the slices along the axis (products with one-hot public vectors,
+    /// local) reduced in a tree of maxima that carries each maximum's index; ties keep the earlier index, as
+    /// NumPy does.
+    mutating func lowerArgmax(_ source: ValueID, axis: Int?, _ type: ValueType) -> Register {
+        var x = operand(source, for: type.placement)
+        let element = info(x).element
+        var dims = info(x).shape.dimensions
+        let along: Int
+        if let axis {
+            along = axis
+        } else {
+            // No axis: the flattened value.
+            let flat = makeRegister(element, Shape([dims.reduce(1, *)]), type.placement)
+            emit(.reshape(dst: flat, src: x))
+            (x, dims, along) = (flat, [dims.reduce(1, *)], 0)
+        }
+        let length = dims[along]
+        let rows = dims.reduce(1, *) / max(1, length)
+        var permutation = Array(0..<dims.count)
+        permutation.remove(at: along)
+        permutation.append(along)
+        let moved = makeRegister(element, Shape(permutation.map { dims[$0] }), type.placement)
+        emit(.transpose(dst: moved, src: x, permutation: permutation))
+        let matrix = makeRegister(element, Shape([rows, length]), type.placement)
+        emit(.reshape(dst: matrix, src: moved))
+        var slices: [Register] = [], indices: [Register] = []
+        for j in 0..<length {
+            var oneHot = [Double](repeating: 0, count: length)
+            oneHot[j] = 1
+            let column = constantTensor(oneHot, .int, Shape([length, 1]), for: type.placement)
+            let picked = product(.matmul, matrix, column, ValueType(element, Shape([rows, 1]), type.placement))
+            let slice = makeRegister(element, type.shape, type.placement)
+            emit(.reshape(dst: slice, src: picked))
+            slices.append(slice)
+            indices.append(constant(Double(j), .int, for: type.placement))
+        }
+        return maximum(slices, indices: indices, ValueType(element, type.shape, type.placement)).index!
+    }
+
+    /// The element-wise maximum of equally shaped values, pairwise in a tree (left operands hold the earlier
+    /// values, and ties keep them), with the index of the value each maximum came from when `indices` is given.
+    private mutating func maximum(_ values: [Register], indices: [Register]?, _ type: ValueType)
+        -> (value: Register, index: Register?)
+    {
+        var level = values.map { ($0, Optional<Register>.none) }
+        if let indices { level = zip(values, indices).map { ($0, Optional($1)) } }
+        while level.count > 1 {
+            var next: [(Register, Register?)] = []
+            for pair in stride(from: 0, to: level.count - 1, by: 2) {
+                next.append(larger(level[pair], level[pair + 1], type))
+            }
+            if level.count % 2 == 1 { next.append(level[level.count - 1]) }
+            level = next
+        }
+        return (level[0].0, level[0].1)
+    }
+
+    /// The larger of two values (the first on ties) and its index: with a private operand, [a ≥ b] from DReLU
+    /// and SelectShare `b + [a ≥ b]·(a − b)` for the value and the index (their products share a round).
+    private mutating func larger(_ a: (Register, Register?), _ b: (Register, Register?), _ type: ValueType)
+        -> (Register, Register?)
+    {
+        let shape = type.shape
+        guard type.placement == .private else {
+            let bit = makeRegister(.int, shape, type.placement)
+            emit(.compare(dst: bit, lhs: a.0, rhs: b.0, comparison: .greaterEqual))
+            let value = makeRegister(type.element, shape, type.placement)
+            emit(.select(dst: value, condition: bit, lhs: a.0, rhs: b.0))
+            guard let ia = a.1, let ib = b.1 else { return (value, nil) }
+            let index = makeRegister(.int, shape, type.placement)
+            emit(.select(dst: index, condition: bit, lhs: ia, rhs: ib))
+            return (value, index)
+        }
+        let difference = makeRegister(type.element, shape, .private)
+        emit(.sub(dst: difference, lhs: a.0, rhs: b.0))
+        guard case .private(let d) = difference else { fatalError("unreachable") }
+        let bit = complement(isNegative(d))
+        let chosen = product(.mul, .private(bit), difference, ValueType(type.element, shape, .private))
+        let value = makeRegister(type.element, shape, .private)
+        emit(.add(dst: value, lhs: b.0, rhs: chosen))
+        guard let ia = a.1, let ib = b.1 else { return (value, nil) }
+        let indexShape = Shape.broadcast(info(ia).shape, info(ib).shape) ?? shape
+        let indexDifference = makeRegister(.int, indexShape, ia.isPrivate || ib.isPrivate ? .private : .public)
+        emit(.sub(dst: indexDifference, lhs: ia, rhs: ib))
+        let chosenIndex = product(.mul, .private(bit), indexDifference, ValueType(.int, shape, .private))
+        let index = makeRegister(.int, shape, .private)
+        emit(.add(dst: index, lhs: ib, rhs: chosenIndex))
+        return (value, index)
+    }
+}
