@@ -12,6 +12,7 @@ let usage = """
       net        MNIST Pond as five tfe-vm processes on loopback, and on a simulated LAN and WAN, against the
                  network's lower bound (needs the tfe-vm of the same build for the processes).
       pond       The MNIST Pond network at batch 1, 100 and 1000 against float64; the ring matmul kernel.
+      securenn   The seed network and Network A under SecureNN at batch 1 and 100; bytes per ReLU.
       rounds     Online and offline rounds and bytes of every program in programs/, with and without batching.
 
     """
@@ -29,6 +30,13 @@ case "pond":
 case "net":
     do {
         try NetBenchmark.run(root: FileManager.default.currentDirectoryPath)
+    } catch {
+        FileHandle.standardError.write(Data("tfe-bench: error: \(error)\n".utf8))
+        exit(1)
+    }
+case "securenn":
+    do {
+        try SecureNNBenchmark.run(root: FileManager.default.currentDirectoryPath)
     } catch {
         FileHandle.standardError.write(Data("tfe-bench: error: \(error)\n".utf8))
         exit(1)
