@@ -70,6 +70,7 @@ public enum RunCommand {
                 return .usage
             }
             options.seed = value
+            console.writeError("tfe-vm: warning: --seed makes every share and mask predictable; use it for tests only\n")
         }
         if let timeout = arguments.value("--timeout") {
             guard let seconds = Double(timeout), seconds > 0, seconds <= 86_400 else {
