@@ -65,6 +65,7 @@ struct EndToEndTests {
     /// on their real data in `TFESecureNNTests` (agreement with the plaintext models' logits).
     static let needsSecureNN: Set<String> = [
         "programs/cnn/cnn.tfe",
+        "programs/cnn/cnn-maxpool.tfe",
         "programs/mnist/mnist-securenn.tfe",
         "programs/network-a/network-a.tfe",
         goldenFolder + "/securenn-mnist.tfe",

@@ -10,6 +10,8 @@ and scores them on the 100 held-out images in programs/mnist/data/client.npz (ne
   network-a 784 -> 128 -> ReLU -> 128 -> ReLU -> 10     programs/network-a/data/model.npz
   cnn       conv 5x5x1x16 VALID -> ReLU -> avgpool 2x2 -> flatten -> dense 10
                                                         programs/cnn/data/model.npz
+  cnn-maxpool  the same with maxpool 2x2 (stride 2) instead of avgpool
+                                                        programs/cnn/data/model-maxpool.npz
 
 Each archive's member names are the program's private-input names (w0, b0, w1, b1, ...; the CNN's
 kernel is k0 [5,5,1,16] HWIO with bias c0 [16], then w1 [2304,10], b1 [10]), stored as float32.
@@ -17,11 +19,12 @@ Next to each model it writes the float64 logits that the saved (float32) weights
 test images, for tests that compare private predictions with plaintext:
 
   programs/mnist/data/expected-logits-pond.npy, programs/mnist/data/expected-logits-securenn.npy,
-  programs/network-a/data/expected-logits.npy, programs/cnn/data/expected-logits.npy
+  programs/network-a/data/expected-logits.npy, programs/cnn/data/expected-logits.npy,
+  programs/cnn/data/expected-logits-maxpool.npy
 
 Usage (from the repository root):
 
-    python3 programs/mnist/train.py                     # all four models
+    python3 programs/mnist/train.py                     # all five models
     python3 programs/mnist/train.py --models pond cnn   # a subset
 """
 import argparse
@@ -42,6 +45,8 @@ OUTPUTS = {
                   os.path.join(PROGRAMS, "network-a", "data", "expected-logits.npy")),
     "cnn": (os.path.join(PROGRAMS, "cnn", "data", "model.npz"),
             os.path.join(PROGRAMS, "cnn", "data", "expected-logits.npy")),
+    "cnn-maxpool": (os.path.join(PROGRAMS, "cnn", "data", "model-maxpool.npz"),
+                    os.path.join(PROGRAMS, "cnn", "data", "expected-logits-maxpool.npy")),
 }
 
 # Hyper-parameters per model: epochs, learning rate, L2 coefficient on the weights (not biases).
@@ -50,6 +55,7 @@ SETTINGS = {
     "securenn": dict(epochs=20, lr=1e-3, l2=1e-4),
     "network-a": dict(epochs=25, lr=1e-3, l2=1e-4),
     "cnn": dict(epochs=12, lr=2e-3, l2=1e-4),
+    "cnn-maxpool": dict(epochs=12, lr=2e-3, l2=1e-4),
 }
 
 
@@ -84,6 +90,23 @@ def avgpool2x2_backward(d):
     return np.repeat(np.repeat(d, 2, axis=1), 2, axis=2) / 4.0
 
 
+def maxpool2x2(x):
+    """x: [B, H, W, C] with even H, W; 2x2 window, stride 2. Returns (pooled, argmax index 0..3
+    of each window in row-major (dy, dx) order, the first maximum as np.argmax picks)."""
+    b, h, w, c = x.shape
+    win = x.reshape(b, h // 2, 2, w // 2, 2, c).transpose(0, 1, 3, 5, 2, 4).reshape(b, h // 2, w // 2, c, 4)
+    arg = win.argmax(axis=-1)
+    return np.take_along_axis(win, arg[..., None], axis=-1)[..., 0], arg
+
+
+def maxpool2x2_backward(d, arg):
+    """Route each window's gradient to its (first) maximum."""
+    b, h2, w2, c = d.shape
+    win = np.zeros((b, h2, w2, c, 4))
+    np.put_along_axis(win, arg[..., None], d[..., None], axis=-1)
+    return win.reshape(b, h2, w2, c, 2, 2).transpose(0, 1, 4, 2, 5, 3).reshape(b, h2 * 2, w2 * 2, c)
+
+
 class Model:
     """A plaintext model: named float64 parameters and a forward/backward pass."""
 
@@ -101,7 +124,7 @@ class Model:
             self.p = dict(w0=he(784, (784, 128)), b0=np.zeros(128),
                           w1=he(128, (128, 128)), b1=np.zeros(128),
                           w2=glorot(128, 10, (128, 10)), b2=np.zeros(10))
-        elif kind == "cnn":
+        elif kind in ("cnn", "cnn-maxpool"):
             self.p = dict(k0=he(25, (5, 5, 1, 16)), c0=np.zeros(16),
                           w1=glorot(12 * 12 * 16, 10, (12 * 12 * 16, 10)), b1=np.zeros(10))
         else:
@@ -127,11 +150,14 @@ class Model:
             cache["z1"] = z1 = h0 @ p["w1"] + p["b1"]
             cache["h1"] = h1 = relu(z1)
             out = h1 @ p["w2"] + p["b2"]
-        else:  # cnn
+        else:  # cnn, cnn-maxpool
             img = x.reshape(-1, 28, 28, 1)
             conv, cache["cols"] = conv2d_valid(img, p["k0"])
             cache["z0"] = z0 = conv + p["c0"]                  # [B, 24, 24, 16]
-            pooled = avgpool2x2(relu(z0))                      # [B, 12, 12, 16]
+            if self.kind == "cnn":
+                pooled = avgpool2x2(relu(z0))                  # [B, 12, 12, 16]
+            else:
+                pooled, cache["arg"] = maxpool2x2(relu(z0))
             cache["f"] = f = pooled.reshape(len(x), -1)        # NHWC flatten, as Keras
             out = f @ p["w1"] + p["b1"]
         return (out, cache) if keep else out
@@ -152,11 +178,15 @@ class Model:
             g["w1"], g["b1"] = h0.T @ dz1, dz1.sum(0)
             dz0 = (dz1 @ p["w1"].T) * (cache["z0"] > 0)
             g["w0"], g["b0"] = x.T @ dz0, dz0.sum(0)
-        else:  # cnn
+        else:  # cnn, cnn-maxpool
             f = cache["f"]
             g["w1"], g["b1"] = f.T @ dout, dout.sum(0)
             dpooled = (dout @ p["w1"].T).reshape(-1, 12, 12, 16)
-            dz0 = avgpool2x2_backward(dpooled) * (cache["z0"] > 0)   # [B, 24, 24, 16]
+            if self.kind == "cnn":
+                dh = avgpool2x2_backward(dpooled)
+            else:
+                dh = maxpool2x2_backward(dpooled, cache["arg"])
+            dz0 = dh * (cache["z0"] > 0)                       # [B, 24, 24, 16]
             cols = cache["cols"]
             g["k0"] = (cols.reshape(-1, 25).T @ dz0.reshape(-1, 16)).reshape(5, 5, 1, 16)
             g["c0"] = dz0.sum((0, 1, 2))
