@@ -180,7 +180,7 @@ enum NetworkRun {
         var text = "ran \(program.name) as \(player): \(result.rounds[.online] ?? 0) online rounds, "
             + "\(result.rounds[.offline] ?? 0) offline, "
             + "\(amount(traffic.totalSent)) sent, \(amount(traffic.totalReceived)) received, "
-            + String(format: "%.3f s\n", RunCommand.seconds(wallTime))
+            + String(format: "%.3f s\n", wallTime.inSeconds)
         for (name, value) in result.outputs.sorted(by: { $0.key < $1.key }) {
             let place = outputDirectory.map { " -> \($0)/\(player)/\(name).npy" } ?? ""
             text += "  \(player) received '\(name)' \(value.shape)\(place)\n"
@@ -197,7 +197,7 @@ enum NetworkRun {
             let received = traffic.received.filter { $0.key.phase == phase }.values.reduce(0, +)
             lines.append("  \(phase.rawValue): \(result.rounds[phase] ?? 0) rounds, \(sent) bytes sent, "
                          + "\(received) bytes received, "
-                         + String(format: "%.3f s", RunCommand.seconds(result.phaseTimes[phase] ?? .zero)))
+                         + String(format: "%.3f s", (result.phaseTimes[phase] ?? .zero).inSeconds))
         }
         let measured = traffic.sent.merging(traffic.received) { a, _ in a }
         for link in measured.keys.sorted() {

@@ -110,7 +110,7 @@ public enum RunCommand {
         if arguments.isSet("--stats") { console.write(stats(result, program: program)) }
         if arguments.isSet("--stats"), let model = options.network {
             console.write(String(format: "  simulated network (\(model)): %.3f s at least, %.3f s measured\n",
-                                 seconds(model.criticalPath(of: program).duration), seconds(elapsed)))
+                                 (model.criticalPath(of: program).duration).inSeconds, elapsed.inSeconds))
         }
         if let statsPath = arguments.value("--stats-json") {
             let code = CompileCommand.write(Data(result.cost.json(players: program.players).utf8), to: statsPath,
@@ -241,7 +241,7 @@ public enum RunCommand {
         let megabytes = Double(result.cost.totalBytes) / 1_000_000
         var text = "ran \(program.name): \(result.cost.rounds[.online] ?? 0) online rounds, "
             + "\(result.cost.rounds[.offline] ?? 0) offline, "
-            + String(format: "%.3f MB sent, %.3f s\n", megabytes, seconds(wallTime))
+            + String(format: "%.3f MB sent, %.3f s\n", megabytes, wallTime.inSeconds)
         for party in result.parties {
             for (name, value) in party.outputs.sorted(by: { $0.key < $1.key }) {
                 let player = program.players[party.party.rawValue]
@@ -257,7 +257,7 @@ public enum RunCommand {
         for phase in [Phase.offline, .online] {
             lines.append("  \(phase.rawValue): \(result.cost.rounds[phase] ?? 0) rounds, "
                          + "\(result.cost.bytes(in: phase)) bytes, "
-                         + String(format: "%.3f s", seconds(result.phaseTimes[phase] ?? .zero)))
+                         + String(format: "%.3f s", (result.phaseTimes[phase] ?? .zero).inSeconds))
         }
         for link in result.cost.bytes.keys.sorted() {
             lines.append("  \(program.players[link.from.rawValue]) -> \(program.players[link.to.rawValue]) "
@@ -267,10 +267,6 @@ public enum RunCommand {
         lines.append(predicted == result.cost ? "  equal to the compiler's prediction"
                      : "  DIFFERENT from the compiler's prediction (\(predicted.totalBytes) bytes)")
         return lines.joined(separator: "\n") + "\n"
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     /// A failed run: the failing party's error, with the instruction's source location when known.

@@ -103,10 +103,10 @@ public enum PlayerEvent: Sendable, CustomStringConvertible {
             return "run \(run.number): ran \(run.programName) (\(run.hash.prefix(12))…) for \(run.requester): "
                 + "\(rounds[.online] ?? 0) online rounds, \(rounds[.offline] ?? 0) offline, "
                 + "\(Self.amount(run.traffic.totalSent)) sent, \(Self.amount(run.traffic.totalReceived)) received, "
-                + String(format: "%.3f s", Self.seconds(run.elapsed))
+                + String(format: "%.3f s", run.elapsed.inSeconds)
         case .failed(let run, let reason):
             return "run \(run.number): \(run.programName) (\(run.hash.prefix(12))…) for \(run.requester) failed "
-                + String(format: "after %.3f s: ", Self.seconds(run.elapsed)) + reason
+                + String(format: "after %.3f s: ", run.elapsed.inSeconds) + reason
         case .refused(let program, let hash, let requester, let address, let reason):
             let what = program.map { "\($0) (\(hash.prefix(12))…)" } ?? "program \(hash.prefix(12))…"
             return "refused \(what) from \(requester) at \(address): \(reason)"
@@ -117,10 +117,6 @@ public enum PlayerEvent: Sendable, CustomStringConvertible {
 
     static func amount(_ bytes: Int) -> String {
         bytes < 1_000_000 ? "\(bytes) bytes" : String(format: "%.3f MB", Double(bytes) / 1_000_000)
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }
 

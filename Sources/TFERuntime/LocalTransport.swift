@@ -110,7 +110,7 @@ public final class LocalNetwork: @unchecked Sendable {
         by receiver: PlayerID, from sender: PlayerID, phase: Phase, round: Int, timeout: Duration
     ) throws(TransportError) -> Frame {
         guard players.indices.contains(sender.rawValue) else { throw .unknownPlayer(sender.rawValue) }
-        let seconds = TransportError.seconds(timeout)
+        let seconds = timeout.inSeconds
         let deadline = Date(timeIntervalSinceNow: seconds)
         let link = key(from: sender, to: receiver)
         condition.lock()
@@ -122,7 +122,7 @@ public final class LocalNetwork: @unchecked Sendable {
                 if Date() >= deadline {
                     throw .timedOut(peer: name(sender), phase: phase, round: round, seconds: seconds)
                 }
-                let wait = TransportError.seconds(arrival - clock.now)
+                let wait = (arrival - clock.now).inSeconds
                 _ = condition.wait(until: min(deadline, Date(timeIntervalSinceNow: max(wait, 0))))
                 continue
             }

@@ -170,10 +170,4 @@ extension TransportError {
         if seconds == seconds.rounded(), abs(seconds) < 1e15 { return String(Int(seconds)) }
         return String(seconds)
     }
-
-    /// A duration in seconds, as a floating-point number.
-    static func seconds(_ duration: Duration) -> Double {
-        let (whole, atto) = duration.components
-        return Double(whole) + Double(atto) / 1e18
-    }
 }

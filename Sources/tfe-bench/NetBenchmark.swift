@@ -72,8 +72,8 @@ enum NetBenchmark {
                 throw PondBenchmark.BenchmarkError.message("measured cost differs from the prediction")
             }
             let path = model.criticalPath(of: program)
-            let ratio = PondBenchmark.seconds(wall) / PondBenchmark.seconds(path.duration)
-            let overComputing = PondBenchmark.seconds(wall) / PondBenchmark.seconds(path.duration + plain)
+            let ratio = wall.inSeconds / path.duration.inSeconds
+            let overComputing = wall.inSeconds / (path.duration + plain).inSeconds
             print(PondBenchmark.pad(label, 34) + PondBenchmark.pad(format(wall), 9)
                   + PondBenchmark.pad(format(path.duration), 9) + PondBenchmark.pad(String(format: "%.2fx", ratio), 8)
                   + PondBenchmark.pad(String(format: "%.2fx", overComputing), 28)
@@ -240,11 +240,11 @@ enum NetBenchmark {
     }
 
     static func format(_ duration: Duration) -> String {
-        String(format: "%.3f", PondBenchmark.seconds(duration))
+        String(format: "%.3f", duration.inSeconds)
     }
 
     /// `2.09x`.
     static func ratio(_ a: Duration, _ b: Duration) -> String {
-        String(format: "%.2fx", PondBenchmark.seconds(a) / PondBenchmark.seconds(b))
+        String(format: "%.2fx", a.inSeconds / b.inSeconds)
     }
 }

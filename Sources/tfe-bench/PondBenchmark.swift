@@ -46,7 +46,7 @@ enum PondBenchmark {
                                    + result.cost.bytesSent(by: .server0, in: .offline)) / 1e6
             let live = Double(Liveness(program).peakLiveBytes(of: program)) / 1e6
             print(pad("\(batch)", 7) + pad(format(privateTime, 4), 11) + pad(format(plaintextTime, 5), 13)
-                  + pad(String(format: "%.0fx", seconds(privateTime) / seconds(plaintextTime)), 9)
+                  + pad(String(format: "%.0fx", privateTime.inSeconds / plaintextTime.inSeconds), 9)
                   + pad("\(result.cost.rounds[.online] ?? 0)", 15) + pad(String(format: "%.2f", perServer), 15)
                   + pad(String(format: "%.0f", peak), 9) + String(format: "%.0f", live))
         }
@@ -79,9 +79,9 @@ enum PondBenchmark {
                 double = min(double, clock.measure { _ = DoubleKernels.matmul(da, db, m: m, k: k, n: n, maxThreads: threads) })
             }
             let work = Double(m * k * n)
-            print("  \(threads) thread\(threads == 1 ? " " : "s"): ring \(String(format: "%.2f", work / seconds(ring) / 1e9)) G/s, "
-                  + "double \(String(format: "%.2f", work / seconds(double) / 1e9)) G/s, "
-                  + "ring/double time \(String(format: "%.2f", seconds(ring) / seconds(double)))")
+            print("  \(threads) thread\(threads == 1 ? " " : "s"): ring \(String(format: "%.2f", work / ring.inSeconds / 1e9)) G/s, "
+                  + "double \(String(format: "%.2f", work / double.inSeconds / 1e9)) G/s, "
+                  + "ring/double time \(String(format: "%.2f", ring.inSeconds / double.inSeconds))")
         }
     }
 
@@ -96,12 +96,8 @@ enum PondBenchmark {
         }
     }
 
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    }
-
     static func format(_ duration: Duration, _ digits: Int) -> String {
-        String(format: "%.\(digits)f", seconds(duration))
+        String(format: "%.\(digits)f", duration.inSeconds)
     }
 
     static func pad(_ text: String, _ width: Int) -> String {

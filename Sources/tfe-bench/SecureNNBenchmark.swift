@@ -51,8 +51,8 @@ enum SecureNNBenchmark {
                 print(PondBenchmark.pad(name, 14) + PondBenchmark.pad("\(batch)", 7)
                       + PondBenchmark.pad(PondBenchmark.format(privateTime, 4), 11)
                       + PondBenchmark.pad(PondBenchmark.format(plaintextTime, 5), 13)
-                      + PondBenchmark.pad(String(format: "%.0fx", PondBenchmark.seconds(privateTime)
-                                                  / PondBenchmark.seconds(plaintextTime)), 8)
+                      + PondBenchmark.pad(String(format: "%.0fx", privateTime.inSeconds
+                                                  / plaintextTime.inSeconds), 8)
                       + PondBenchmark.pad("\(result.cost.rounds[.online] ?? 0)", 15) + String(format: "%.2f", perServer))
             }
         }
