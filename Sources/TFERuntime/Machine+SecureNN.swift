@@ -26,10 +26,7 @@ extension Machine {
             guard me == .server2 else { return isComputeServer ? pending : nil }
             let n = count(.private(src))
             let view = try helperView(src, count: 2 * n, index: index)
-            var bits = [UInt64](repeating: 0, count: 64 * n)
-            for e in 0..<n {
-                for i in 0..<64 { bits[64 * e + i] = (view[e] >> UInt64(i)) & 1 }
-            }
+            let bits = PrimeField.bitDecomposition(Array(view[..<n]))
             try shareFromHelper([(bits, .field), (Array(view[n...]), .odd)], index: index, outbox: &outbox)
             return nil
 
@@ -100,7 +97,7 @@ extension Machine {
             try checkCount(partial, n, index: index)
             var result = [UInt64](repeating: 0, count: n)
             for i in 0..<n { result[i] = OddRing.subtract(partial[i], shares[1][i]) }
-            try store(Self.packedField(shares[0]), into: .private(bits), at: index)
+            try store(shares[0], into: .private(bits), at: index)
             try store(result, into: .private(dst), at: index)
 
         case .privateCompare(let dst, _, _, _, _):
@@ -109,9 +106,12 @@ extension Machine {
                 throw .invalidProgram(instruction: index, reason: "a PrivateCompare frame is too short")
             }
             var result = [UInt64](repeating: 0, count: n)
-            for e in 0..<n {
-                let slice = (64 * e)..<(64 * e + 64)
-                result[e] = PrivateCompareStep.hasZero(d0[slice], d1[slice]) ? 1 : 0
+            d0.withUnsafeBufferPointer { d0 in
+                d1.withUnsafeBufferPointer { d1 in
+                    for e in 0..<n {
+                        result[e] = PrivateCompareStep.hasZero(d0.baseAddress! + 64 * e, d1.baseAddress! + 64 * e) ? 1 : 0
+                    }
+                }
             }
             helperViews[dst] = result
 
@@ -198,20 +198,29 @@ extension Machine {
         try checkCount(x, 8 * n, index: index)
         try checkCount(t, n, index: index)
         try checkCount(beta, n, index: index)
-        var common = try commonStream(index)
-        var randomness = PrivateCompareStep.Randomness()
+        guard n > 0 else { return [] }
+        let common = try commonStream(index)
         var d = [UInt8](repeating: 0, count: 64 * n)
         let isServer0 = me == .server0
-        x.withUnsafeBytes { raw in
-            let xs = raw.assumingMemoryBound(to: UInt8.self)
-            d.withUnsafeMutableBufferPointer { ds in
-                for e in 0..<n {
-                    randomness.draw(from: &common)
-                    let test = PrivateCompareStep.test(t: t[e], beta: beta[e] & 1 == 1, greaterEqual: greaterEqual)
-                    PrivateCompareStep.messages(
-                        of: test, bits: UnsafeBufferPointer(rebasing: xs[(64 * e)..<(64 * e + 64)]),
-                        isServer0: isServer0, randomness: randomness,
-                        into: UnsafeMutableBufferPointer(rebasing: ds[(64 * e)..<(64 * e + 64)]))
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 256) { words in
+            var stream = KeystreamBytes(common, buffer: words)
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: PrivateCompareStep.Randomness.byteCount) { r in
+                let randomness = r.baseAddress!
+                PrivateCompareStep.shuffleThresholds.withUnsafeBufferPointer { thresholds in
+                    x.withUnsafeBytes { raw in
+                        let xs = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
+                        d.withUnsafeMutableBufferPointer { ds in
+                            for e in 0..<n {
+                                PrivateCompareStep.draw(
+                                    into: randomness, from: &stream, thresholds: thresholds.baseAddress!)
+                                let test = PrivateCompareStep.test(
+                                    t: t[e], beta: beta[e] & 1 == 1, greaterEqual: greaterEqual)
+                                PrivateCompareStep.messages(
+                                    of: test, bits: xs + 64 * e, isServer0: isServer0, randomness: randomness,
+                                    into: ds.baseAddress! + 64 * e)
+                            }
+                        }
+                    }
                 }
             }
         }

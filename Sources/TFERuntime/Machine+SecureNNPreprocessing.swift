@@ -10,7 +10,8 @@ enum ShareDomain {
     case ring
     /// The odd ring Z_(L-1).
     case odd
-    /// Z_p, p = 67, one byte per element on the wire.
+    /// Z_p, p = 67, one byte per element on the wire and in memory: values in this domain are packed eight to a
+    /// word, as a register of bit shares holds them, and their count is a multiple of eight.
     case field
 }
 
@@ -54,12 +55,18 @@ extension Machine {
 
     // MARK: - Sharing by server2
 
-    /// `count` uniformly random shares in `domain`.
+    /// `count` uniformly random shares in `domain` (over Z_p, packed: `count / 8` words).
     static func drawShares(_ count: Int, _ domain: ShareDomain, from prg: inout PRG) -> [UInt64] {
         switch domain {
         case .ring: return prg.nextUInt64s(count: count)
         case .odd: return prg.nextUInt64s(count: count, below: OddRing.modulus)
-        case .field: return prg.nextUInt64s(count: count, below: PrimeField.p)
+        case .field:
+            precondition(count % 8 == 0, "field shares come eight to a word")
+            var words = [UInt64](repeating: 0, count: count / 8)
+            words.withUnsafeMutableBytes { raw in
+                raw.withMemoryRebound(to: UInt8.self) { prg.fill(bytes: $0, below: PrimeField.p) }
+            }
+            return words
         }
     }
 
@@ -70,27 +77,19 @@ extension Machine {
     ) throws(MachineError) {
         var prg = try dealerStream(index)
         for (plain, domain) in values {
-            let share0 = Self.drawShares(plain.count, domain, from: &prg)
+            let share0 = Self.drawShares(domain == .field ? 8 * plain.count : plain.count, domain, from: &prg)
             var share1 = [UInt64](repeating: 0, count: plain.count)
             switch domain {
             case .ring: for i in plain.indices { share1[i] = plain[i] &- share0[i] }
             case .odd: for i in plain.indices { share1[i] = OddRing.subtract(plain[i], share0[i]) }
-            case .field: for i in plain.indices { share1[i] = PrimeField.subtract(plain[i], share0[i]) }
+            case .field: for i in plain.indices { share1[i] = PrimeField.subtractLanes(plain[i], share0[i]) }
             }
             switch domain {
             case .ring, .odd: appendRingElements(share1, to: &outbox[.server1, default: []])
-            case .field: appendFieldElements(share1, to: &outbox[.server1, default: []])
+            case .field:
+                appendFieldElements(packed: share1, count: 8 * share1.count, to: &outbox[.server1, default: []])
             }
         }
-    }
-
-    /// Shares over Z_p (each below 67) as a register of bit shares: one byte each, eight to a word.
-    static func packedField(_ values: [UInt64]) -> [UInt64] {
-        var words = [UInt64](repeating: 0, count: (values.count + 7) / 8)
-        words.withUnsafeMutableBytes { bytes in
-            for (i, value) in values.enumerated() { bytes[i] = UInt8(truncatingIfNeeded: value) }
-        }
-        return words
     }
 
     /// server0 or server1: its shares of what server2 shared with `shareFromHelper`.
@@ -107,10 +106,10 @@ extension Machine {
             case .ring, .odd:
                 result.append(try read(count, from: .server2, inbox: &inbox, index: index))
             case .field:
-                guard let bytes = inbox[.server2]?.readBytes(count) else {
+                guard let words = inbox[.server2]?.readPackedBytes(count) else {
                     throw .invalidProgram(instruction: index, reason: "the frame from \(name(.server2)) is too short")
                 }
-                result.append(bytes.map { UInt64($0) })
+                result.append(words)
             }
         }
         return result
@@ -126,20 +125,15 @@ extension Machine {
         var stream1 = try dealerStream(index, with: .server1)
         let r0 = Self.drawShares(n, .odd, from: &stream0)
         let r1 = Self.drawShares(n, .odd, from: &stream1)
-        var bits = [UInt64](repeating: 0, count: 64 * n)
-        var lsb = [UInt64](repeating: 0, count: n)
-        for e in 0..<n {
-            let r = OddRing.add(r0[e], r1[e])
-            for i in 0..<64 { bits[64 * e + i] = (r >> UInt64(i)) & 1 }
-            lsb[e] = r & 1
-        }
+        var r = [UInt64](repeating: 0, count: n)
+        for e in 0..<n { r[e] = OddRing.add(r0[e], r1[e]) }
+        var bits1 = PrimeField.bitDecomposition(r)
         // server0's shares continue stream0 after its share of r.
         let bits0 = Self.drawShares(64 * n, .field, from: &stream0)
         let lsb0 = Self.drawShares(n, .ring, from: &stream0)
-        var bits1 = [UInt64](repeating: 0, count: 64 * n)
-        for i in bits.indices { bits1[i] = PrimeField.subtract(bits[i], bits0[i]) }
-        appendFieldElements(bits1, to: &outbox[.server1, default: []])
-        appendRingElements((0..<n).map { lsb[$0] &- lsb0[$0] }, to: &outbox[.server1, default: []])
+        for i in bits1.indices { bits1[i] = PrimeField.subtractLanes(bits1[i], bits0[i]) }
+        appendFieldElements(packed: bits1, count: 64 * n, to: &outbox[.server1, default: []])
+        appendRingElements((0..<n).map { (r[$0] & 1) &- lsb0[$0] }, to: &outbox[.server1, default: []])
     }
 
     /// server0 or server1: its shares of `msbpair`'s r, bits and LSB.
@@ -159,7 +153,7 @@ extension Machine {
             (bitShares, lsbShares) = (received[0], received[1])
         }
         try store(r, into: .private(rRegister), at: index)
-        try store(Self.packedField(bitShares), into: .private(bits), at: index)
+        try store(bitShares, into: .private(bits), at: index)
         try store(lsbShares, into: .private(lsb), at: index)
     }
 }

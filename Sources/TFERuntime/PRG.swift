@@ -147,7 +147,11 @@ public struct PRG: Sendable {
             }
             return
         }
-        let bits: UInt64 = bound <= 1 << 8 ? 8 : (bound <= 1 << 16 ? 16 : 32)
+        if bound <= 1 << 8 {
+            fillSmall(values, below: bound)
+            return
+        }
+        let bits: UInt64 = bound <= 1 << 16 ? 16 : 32
         let mask: UInt64 = (1 << bits) - 1
         let threshold = (1 << bits) % bound
         while filled < count {

@@ -13,10 +13,11 @@ func appendRingElements(_ values: [UInt64], to payload: inout [UInt8]) {
     #endif
 }
 
-/// Appends elements of SecureNN's field Z_p (each below 67), one byte each.
-func appendFieldElements(_ values: [UInt64], to payload: inout [UInt8]) {
-    payload.reserveCapacity(payload.count + values.count)
-    for value in values { payload.append(UInt8(truncatingIfNeeded: value)) }
+/// Appends `count` elements of SecureNN's field Z_p (each below 67), one byte each, from packed words (the
+/// bytes of `words` in memory order, as a register of bit shares holds them).
+func appendFieldElements(packed words: [UInt64], count: Int, to payload: inout [UInt8]) {
+    precondition(count <= 8 * words.count, "more field elements than the words hold")
+    words.withUnsafeBytes { payload.append(contentsOf: $0.prefix(count)) }
 }
 
 /// Reads a received payload front to back, one instruction's slice at a time.
@@ -46,6 +47,20 @@ struct PayloadReader {
         #endif
         offset += byteCount
         return values
+    }
+
+    /// The next `count` bytes packed into words in memory order (the last word padded with zeros), or nil when
+    /// fewer remain.
+    mutating func readPackedBytes(_ count: Int) -> [UInt64]? {
+        guard count >= 0, count <= remaining else { return nil }
+        var words = [UInt64](repeating: 0, count: (count + 7) / 8)
+        words.withUnsafeMutableBytes { target in
+            bytes.withUnsafeBytes { source in
+                target.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[offset..<(offset + count)]))
+            }
+        }
+        offset += count
+        return words
     }
 
     /// The next `count` raw bytes, or nil when fewer remain.

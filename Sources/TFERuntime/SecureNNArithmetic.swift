@@ -46,6 +46,39 @@ enum PrimeField {
 
     @inline(__always)
     static func multiply(_ a: UInt64, _ b: UInt64) -> UInt64 { (a * b) % p }
+
+    // MARK: - Eight elements to a word
+
+    /// 67 in every byte lane.
+    private static let lanesOfP: UInt64 = 0x4343_4343_4343_4343
+
+    /// `a - b` in each of the eight byte lanes of two words of residues (each lane below p). Lanes never carry
+    /// into each other: `a + (p - b)` is at most 133, and the test `≥ p` is the top bit of that plus 61.
+    @inline(__always)
+    static func subtractLanes(_ a: UInt64, _ b: UInt64) -> UInt64 {
+        let sum = a &+ (lanesOfP &- b)
+        let atLeastP = ((sum &+ 0x3D3D_3D3D_3D3D_3D3D) &>> 7) & 0x0101_0101_0101_0101
+        return sum &- atLeastP &* 67
+    }
+
+    /// The bits of each byte value spread one to a byte lane (bit m in the lane at memory offset m): 256 words.
+    static let bitLanes: [UInt64] = (0..<256).map { (value: UInt64) in
+        (0..<8).reduce(UInt64(0)) { word, m in word | ((value >> UInt64(m)) & 1) << (8 * UInt64(m)) }.littleEndian
+    }
+
+    /// The 64 bits of each value as elements of Z_p, one byte each (bit i of value e at byte 64·e + i), packed
+    /// eight to a word as a register of bit shares holds them.
+    static func bitDecomposition(_ values: [UInt64]) -> [UInt64] {
+        var words = [UInt64](repeating: 0, count: 8 * values.count)
+        bitLanes.withUnsafeBufferPointer { lanes in
+            words.withUnsafeMutableBufferPointer { words in
+                for (e, value) in values.enumerated() {
+                    for j in 0..<8 { words[8 * e + j] = lanes[Int((value &>> UInt64(8 * j)) & 0xFF)] }
+                }
+            }
+        }
+        return words
+    }
 }
 
 /// The local steps of SecureNN's PrivateCompare (Algorithm 3) for one element.
@@ -78,18 +111,21 @@ enum PrivateCompareStep {
     /// (`bits[i]` is bit i): `d[π(i)] = s_i·c_i ± u_i`, server0 adding u_i and server1 subtracting it, so server2
     /// sees uniformly random shares of s_i·c_i in a random order. Server j's share of c_i is
     /// `±(x_i − k_i) + 1 + Σ_{m>i} x_m ⊕ k_m` with the public terms (k, 1) on server0's side; in a fixed test
-    /// server0 holds the pattern and server1 zeros. Sums stay below 2^13 and are reduced once, at the end.
+    /// server0 holds the pattern and server1 zeros. Sums stay below 2^13, products below 2^19: 32-bit words
+    /// hold them, and each value is reduced once, at the end (a division by the constant 67 is a multiplication).
+    /// `randomness` is laid out as `Randomness.bytes`; `bits` and `d` hold 64 bytes each.
+    @inline(__always)
     static func messages(
-        of test: Test, bits: UnsafeBufferPointer<UInt8>, isServer0: Bool, randomness: Randomness,
-        into d: UnsafeMutableBufferPointer<UInt8>
+        of test: Test, bits: UnsafePointer<UInt8>, isServer0: Bool, randomness: UnsafePointer<UInt8>,
+        into d: UnsafeMutablePointer<UInt8>
     ) {
-        let p = PrimeField.p
-        let own: UInt64 = isServer0 ? 1 : 0
+        let own: UInt32 = isServer0 ? 1 : 0
+        let multipliers = randomness, blinds = randomness + bitCount, order = randomness + 2 * bitCount
         @inline(__always)
-        func send(_ i: Int, _ c: UInt64) {
-            let u = randomness.blinds[i]
-            let value = (randomness.multipliers[i] * c + (isServer0 ? u : p - u)) % p
-            d[Int(randomness.permutation[i])] = UInt8(truncatingIfNeeded: value)
+        func send(_ i: Int, _ c: UInt32) {
+            let u = UInt32(blinds[i])
+            let value = (UInt32(multipliers[i]) &* c &+ (isServer0 ? u : 67 &- u)) % 67
+            d[Int(order[i])] = UInt8(truncatingIfNeeded: value)
         }
         let k: UInt64, xGreater: Bool
         switch test {
@@ -99,69 +135,74 @@ enum PrivateCompareStep {
         case .xGreater(let value): (k, xGreater) = (value, true)
         case .kGreater(let value): (k, xGreater) = (value, false)
         }
-        var wSum: UInt64 = 0  // this server's share of Σ_{m>i} x_m ⊕ k_m, unreduced
+        var wSum: UInt32 = 0  // this server's share of Σ_{m>i} x_m ⊕ k_m, unreduced
         for i in stride(from: bitCount - 1, through: 0, by: -1) {
-            let ki = (k >> UInt64(i)) & 1
-            let xi = UInt64(bits[i]) % p  // a share below p (reduced anyway, whatever a program put there)
+            let ki = UInt32(truncatingIfNeeded: k &>> UInt64(i)) & 1
+            let xi = UInt32(bits[i]) % 67  // a share below p (reduced anyway, whatever a program put there)
             // ±(x_i − k_i), kept nonnegative by adding p.
-            let signed = xGreater ? own * ki + p - xi : xi + p - own * ki
-            send(i, signed + own + wSum)
+            let signed = xGreater ? own &* ki &+ 67 &- xi : xi &+ 67 &- own &* ki
+            send(i, signed &+ own &+ wSum)
             // w_i = x_i ⊕ k_i = x_i + k_i − 2 k_i x_i: x_i when k_i = 0, 1 − x_i when k_i = 1.
-            wSum += ki == 1 ? own + p - xi : xi
+            wSum &+= ki == 1 ? own &+ 67 &- xi : xi
         }
     }
 
-    /// Whether server2's reconstruction of the masked values holds a zero: the bit it learns.
-    static func hasZero(_ d0: ArraySlice<UInt8>, _ d1: ArraySlice<UInt8>) -> Bool {
-        for (a, b) in zip(d0, d1) where PrimeField.add(UInt64(a), UInt64(b)) == 0 { return true }
-        return false
+    /// Whether server2's reconstruction of the masked values (64 bytes from each server) holds a zero: the bit
+    /// it learns. A byte sum is zero mod p exactly when it is 0 or p (bytes at or above p never pair to p or 2p
+    /// after `PrimeField.add`'s one subtraction, and neither do they here).
+    @inline(__always)
+    static func hasZero(_ d0: UnsafePointer<UInt8>, _ d1: UnsafePointer<UInt8>) -> Bool {
+        var zero = false
+        for i in 0..<bitCount {
+            let sum = UInt16(d0[i]) &+ UInt16(d1[i])
+            zero = zero || sum == 0 || sum == 67
+        }
+        return zero
     }
 
-    /// The common randomness of one element: a permutation π of 0..<64, multipliers s_i in 1...66 and
-    /// blinds u_i in 0...66.
+    /// 256 mod b for each bound b in 0...64 (0 for b = 0): the rejection thresholds of the shuffle's draws.
+    static let shuffleThresholds: [UInt16] = (0...bitCount).map { $0 == 0 ? 0 : UInt16(256 % $0) }
+
+    /// Draws one element's randomness into `randomness` (`Randomness.bytes`' layout) from a run of keystream
+    /// bytes that starts on a word: 64 multipliers, 64 blinds, then a Fisher–Yates shuffle, each value a byte
+    /// mapped by Lemire's multiply-and-shift with rejection (`thresholds` is `shuffleThresholds`), so every
+    /// value is uniform.
+    @inline(__always)
+    static func draw(
+        into randomness: UnsafeMutablePointer<UInt8>, from stream: inout KeystreamBytes,
+        thresholds: UnsafePointer<UInt16>
+    ) {
+        stream.alignToWord()
+        stream.fill(randomness, count: bitCount, below: 66, threshold: 256 % 66, adding: 1)  // s_i in 1...66
+        stream.fill(randomness + bitCount, count: bitCount, below: 67, threshold: 256 % 67, adding: 0)  // u_i
+        let order = randomness + 2 * bitCount
+        for i in 0..<bitCount { order[i] = UInt8(truncatingIfNeeded: i) }
+        for i in stride(from: bitCount - 1, to: 0, by: -1) {
+            let j = Int(stream.next(below: UInt16(i + 1), threshold: thresholds[i + 1]))
+            let held = order[i]
+            order[i] = order[j]
+            order[j] = held
+        }
+    }
+
+    /// The common randomness of one element as a value (for tests and single draws; the machine draws into a
+    /// scratch buffer): multipliers s_i in 1...66, blinds u_i in 0...66 and a permutation π of 0..<64, one byte
+    /// each.
     struct Randomness {
-        var permutation = [UInt8](repeating: 0, count: bitCount)
-        var multipliers = [UInt64](repeating: 0, count: bitCount)
-        var blinds = [UInt64](repeating: 0, count: bitCount)
+        static let byteCount = 3 * bitCount
+        /// Multipliers, then blinds, then the permutation.
+        var bytes = [UInt8](repeating: 0, count: byteCount)
 
-        /// Draws the next element's randomness from one run of 8-bit candidates: multipliers, blinds, then a
-        /// Fisher–Yates shuffle.
-        mutating func draw(from prg: inout PRG) {
-            var source = SmallDraws()
-            let p = PrimeField.p
-            multipliers.withUnsafeMutableBufferPointer { values in
-                for i in 0..<bitCount { values[i] = source.next(below: p - 1, prg: &prg) + 1 }
-            }
-            blinds.withUnsafeMutableBufferPointer { values in
-                for i in 0..<bitCount { values[i] = source.next(below: p, prg: &prg) }
-            }
-            permutation.withUnsafeMutableBufferPointer { order in
-                for i in 0..<bitCount { order[i] = UInt8(i) }
-                for i in stride(from: bitCount - 1, to: 0, by: -1) {
-                    order.swapAt(i, Int(source.next(below: UInt64(i + 1), prg: &prg)))
+        var multipliers: [UInt8] { Array(bytes[0..<bitCount]) }
+        var blinds: [UInt8] { Array(bytes[bitCount..<(2 * bitCount)]) }
+        var permutation: [UInt8] { Array(bytes[(2 * bitCount)...]) }
+
+        /// Draws the next element's randomness.
+        mutating func draw(from stream: inout KeystreamBytes) {
+            PrivateCompareStep.shuffleThresholds.withUnsafeBufferPointer { thresholds in
+                bytes.withUnsafeMutableBufferPointer { target in
+                    PrivateCompareStep.draw(into: target.baseAddress!, from: &stream, thresholds: thresholds.baseAddress!)
                 }
-            }
-        }
-    }
-
-    /// Uniform draws below small bounds (at most 256), eight 8-bit candidates per keystream word, each mapped
-    /// by Lemire's multiply-and-shift with rejection, so there is no bias.
-    struct SmallDraws {
-        private var word: UInt64 = 0
-        private var left = 0
-
-        @inline(__always)
-        mutating func next(below bound: UInt64, prg: inout PRG) -> UInt64 {
-            let threshold = 256 % bound
-            while true {
-                if left == 0 {
-                    word = prg.next()
-                    left = 8
-                }
-                let product = (word & 0xFF) * bound
-                word >>= 8
-                left -= 1
-                if product & 0xFF >= threshold { return product >> 8 }
             }
         }
     }

@@ -44,11 +44,13 @@ import Testing
     }
 
     @Test func commonRandomnessHasTheRightRanges() {
-        var prg = PRG(seed: Seed(fixed: 3), stream: 1)
         var randomness = PrivateCompareStep.Randomness()
         var seenFirst = Set<UInt8>()
+        let buffer = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: 64)
+        defer { buffer.deallocate() }
+        var stream = KeystreamBytes(PRG(seed: Seed(fixed: 3), stream: 1), buffer: buffer)
         for _ in 0..<200 {
-            randomness.draw(from: &prg)
+            randomness.draw(from: &stream)
             #expect(Set(randomness.permutation) == Set(0..<64))
             #expect(randomness.multipliers.allSatisfy { (1...66).contains($0) })
             #expect(randomness.blinds.allSatisfy { $0 < 67 })
@@ -69,21 +71,30 @@ import Testing
         let shares0 = prg.nextUInt64s(count: 64, below: 67).map { UInt8($0) }
         let shares1 = (0..<64).map { UInt8(PrimeField.subtract((x >> UInt64($0)) & 1, UInt64(shares0[$0]))) }
         var randomness = PrivateCompareStep.Randomness()
-        randomness.draw(from: &prg)
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 32) { buffer in
+            var stream = KeystreamBytes(PRG(seed: prg.nextSeed(), stream: 0), buffer: buffer)
+            randomness.draw(from: &stream)
+        }
         let test = PrivateCompareStep.test(t: t, beta: beta, greaterEqual: greaterEqual)
         var sent: [[UInt8]] = []
         for (isServer0, shares) in [(true, shares0), (false, shares1)] {
             var d = [UInt8](repeating: 0, count: 64)
             shares.withUnsafeBufferPointer { bits in
-                d.withUnsafeMutableBufferPointer { ds in
-                    PrivateCompareStep.messages(
-                        of: test, bits: bits, isServer0: isServer0, randomness: randomness, into: ds)
+                randomness.bytes.withUnsafeBufferPointer { r in
+                    d.withUnsafeMutableBufferPointer { ds in
+                        PrivateCompareStep.messages(
+                            of: test, bits: bits.baseAddress!, isServer0: isServer0, randomness: r.baseAddress!,
+                            into: ds.baseAddress!)
+                    }
                 }
             }
             sent.append(d)
         }
         let zeros = zip(sent[0], sent[1]).count { PrimeField.add(UInt64($0), UInt64($1)) == 0 }
-        return (PrivateCompareStep.hasZero(sent[0][...], sent[1][...]), zeros)
+        let found = sent[0].withUnsafeBufferPointer { d0 in
+            sent[1].withUnsafeBufferPointer { d1 in PrivateCompareStep.hasZero(d0.baseAddress!, d1.baseAddress!) }
+        }
+        return (found, zeros)
     }
 
     @Test(arguments: [false, true])

@@ -237,7 +237,7 @@ extension Array where Element == UInt64 {
                 share1.append(PrimeField.subtract((x >> UInt64(i)) & 1, first))
             }
         }
-        (share0, share1) = (Machine.packedField(share0), Machine.packedField(share1))
+        (share0, share1) = (SecureNNReference.packed(share0), SecureNNReference.packed(share1))
         var b = ProgramBuilder()
         let bits = b.makePrivate([n, 8], .int), threshold = b.makePublic([n], .int), flip = b.makePublic([n], .int)
         let result = b.makePrivate([n], .int)

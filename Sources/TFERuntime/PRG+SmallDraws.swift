@@ -1,0 +1,141 @@
+// Draws below small bounds (at most 256) at a byte of keystream per candidate: SecureNN's Z_67 shares and
+// PrivateCompare's masks and permutations, which are most of the randomness a ReLU consumes.
+
+extension PRG {
+    /// Overwrites `values` with uniformly random integers in `0..<bound`, one byte each.
+    ///
+    /// The same values, in the same order and from the same words, as `fill(_:below:)` draws for this bound,
+    /// so the two forms may expand one shared stream on different parties.
+    /// - Precondition: `bound` is in 1...256.
+    public mutating func fill(bytes values: UnsafeMutableBufferPointer<UInt8>, below bound: UInt64) {
+        precondition((1...256).contains(bound), "a byte draw needs a bound in 1...256")
+        fillSmall(values, below: bound)
+    }
+
+    /// `fill(_:below:)` for bounds of at most 256: 8-bit candidates, Lemire's rejection, the rest of the last word
+    /// discarded.
+    ///
+    /// Words are generated in batches of as many as the draw will certainly consume (each gives at most eight
+    /// values), so the stream ends where the word-by-word definition ends it. Within a batch every word but the
+    /// last is consumed whole, and the loop over it needs no test: it cannot reach the end of `values`.
+    @inline(__always)
+    mutating func fillSmall<Value: FixedWidthInteger & UnsignedInteger>(
+        _ values: UnsafeMutableBufferPointer<Value>, below bound: UInt64
+    ) {
+        guard let target = values.baseAddress else { return }
+        let count = values.count
+        let multiplier = UInt16(bound), threshold = UInt16(256 % bound)
+        var filled = 0
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 64) { words in
+            while filled < count {
+                let wordCount = min(words.count, (count - filled + 7) / 8)
+                fill(UnsafeMutableBufferPointer(rebasing: words[0..<wordCount]))
+                for w in 0..<(wordCount - 1) {
+                    var word = words[w]
+                    for _ in 0..<8 {
+                        let product = UInt16(truncatingIfNeeded: word & 0xFF) &* multiplier
+                        target[filled] = Value(truncatingIfNeeded: product >> 8)
+                        filled &+= product & 0xFF >= threshold ? 1 : 0
+                        word >>= 8
+                    }
+                }
+                var word = words[wordCount - 1]
+                for _ in 0..<8 where filled < count {
+                    let product = UInt16(truncatingIfNeeded: word & 0xFF) &* multiplier
+                    if product & 0xFF >= threshold {
+                        target[filled] = Value(truncatingIfNeeded: product >> 8)
+                        filled += 1
+                    }
+                    word >>= 8
+                }
+            }
+        }
+    }
+}
+
+/// A stream's keystream read a byte at a time, for draws whose count is not known in advance (rejection
+/// sampling with several bounds, as PrivateCompare's randomness needs).
+///
+/// Bytes come in the order `SmallDraws` would take them: each word low byte first, words in stream order. The
+/// reader generates words ahead into `buffer`, so it owns the rest of the stream: the `PRG` it was made from
+/// must not be used after it.
+struct KeystreamBytes {
+    private var prg: PRG
+    private let buffer: UnsafeMutableBufferPointer<UInt64>
+    /// The next byte to hand out, counted from the start of `buffer`.
+    private var position: Int
+    private let end: Int
+
+    /// A reader of `prg`'s keystream that generates `buffer.count` words at a time into `buffer`.
+    init(_ prg: PRG, buffer: UnsafeMutableBufferPointer<UInt64>) {
+        precondition(!buffer.isEmpty, "a keystream reader needs a buffer")
+        self.prg = prg
+        self.buffer = buffer
+        self.end = 8 * buffer.count
+        self.position = end
+    }
+
+    /// The next keystream byte.
+    @inline(__always)
+    mutating func next() -> UInt8 {
+        if position == end {
+            prg.fill(buffer)
+            position = 0
+        }
+        defer { position &+= 1 }
+        return UInt8(truncatingIfNeeded: buffer[position &>> 3] &>> UInt64((position & 7) &<< 3))
+    }
+
+    /// Skips the rest of the current word, as a fresh `SmallDraws` does.
+    @inline(__always)
+    mutating func alignToWord() {
+        position = (position &+ 7) & ~7
+    }
+
+    /// Fills `target[0..<count]` with uniform draws in `0..<bound` (at most 256) plus `offset`, `threshold` being
+    /// 256 mod `bound`: the values `count` calls of `next(below:threshold:)` would give.
+    ///
+    /// Whole words go through a loop that stores every candidate and advances only past accepted ones, with
+    /// the test computed arithmetically: a rejection branch would be mispredicted for about one byte in five.
+    /// Bytes before the first whole word and after the last one that cannot overshoot `count` go one at a time.
+    @inline(__always)
+    mutating func fill(
+        _ target: UnsafeMutablePointer<UInt8>, count: Int, below bound: UInt16, threshold: UInt16, adding offset: UInt8
+    ) {
+        var filled = 0
+        while filled < count, position & 7 != 0 {
+            target[filled] = next(below: bound, threshold: threshold) &+ offset
+            filled &+= 1
+        }
+        let multiplier = UInt32(bound), limit = UInt32(threshold)
+        while count &- filled >= 8 {
+            if position == end {
+                prg.fill(buffer)
+                position = 0
+            }
+            var word = buffer[position &>> 3]
+            position &+= 8
+            for _ in 0..<8 {
+                let product = UInt32(truncatingIfNeeded: word & 0xFF) &* multiplier
+                target[filled] = UInt8(truncatingIfNeeded: product &>> 8) &+ offset
+                // 1 when the low byte is at least the threshold: the difference's sign bit is then clear.
+                filled &+= Int(truncatingIfNeeded: 1 &- (((product & 0xFF) &- limit) &>> 31))
+                word &>>= 8
+            }
+        }
+        while filled < count {
+            target[filled] = next(below: bound, threshold: threshold) &+ offset
+            filled &+= 1
+        }
+    }
+
+    /// A uniform draw in `0..<bound` (at most 256) by Lemire's multiply-and-shift with rejection, `threshold`
+    /// being 256 mod `bound`: the value `SmallDraws.next(below:prg:)` gives from the same bytes.
+    @inline(__always)
+    mutating func next(below bound: UInt16, threshold: UInt16) -> UInt8 {
+        while true {
+            let product = UInt16(next()) &* bound
+            if product & 0xFF >= threshold { return UInt8(truncatingIfNeeded: product >> 8) }
+        }
+    }
+}

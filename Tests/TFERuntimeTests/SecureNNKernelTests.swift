@@ -1,0 +1,168 @@
+// SecureNN's fast kernels against the scalar reference: byte draws below small bounds, PrivateCompare's
+// per-element randomness and messages, and server2's zero test, on random and edge inputs.
+
+import Testing
+
+@testable import TFERuntime
+
+@Suite struct SecureNNKernelTests {
+    static let bounds: [UInt64] = [1, 2, 3, 7, 64, 66, 67, 128, 192, 255, 256]
+    static let counts = [0, 1, 7, 8, 9, 63, 64, 65, 1000, 5000]
+
+    @Test(arguments: bounds)
+    func byteDrawsAreTheWordByWordDraws(bound: UInt64) {
+        for count in Self.counts {
+            var reference = PRG(seed: Seed(fixed: bound), stream: UInt64(count))
+            var fast = reference, bytes = reference
+            let expected = SecureNNReference.draws(count, below: bound, from: &reference)
+            #expect(fast.nextUInt64s(count: count, below: bound) == expected, "bound \(bound) count \(count)")
+            var drawn = [UInt8](repeating: 0, count: count)
+            drawn.withUnsafeMutableBufferPointer { bytes.fill(bytes: $0, below: bound) }
+            #expect(drawn.map(UInt64.init) == expected, "bound \(bound) count \(count)")
+            // Every form leaves the stream at the same word.
+            let after = reference.next()
+            #expect(fast.next() == after && bytes.next() == after)
+        }
+    }
+
+    @Test func byteDrawsModulo67AreUniform() {
+        var prg = PRG(seed: Seed(fixed: 670), stream: 0)
+        let perValue = 300
+        var drawn = [UInt8](repeating: 0, count: 67 * perValue)
+        drawn.withUnsafeMutableBufferPointer { prg.fill(bytes: $0, below: 67) }
+        var counts = [Int](repeating: 0, count: 67)
+        for value in drawn { counts[Int(value)] += 1 }
+        let chiSquared = counts.reduce(0.0) { $0 + Double(($1 - perValue) * ($1 - perValue)) / Double(perValue) }
+        // 66 degrees of freedom: the 99.99th percentile is about 117.
+        #expect(chiSquared < 117)
+    }
+
+    @Test func keystreamBytesFollowTheWords() {
+        var prg = PRG(seed: Seed(fixed: 5), stream: 9)
+        let words = prg.nextUInt64s(count: 100)
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 7) { buffer in
+            var stream = KeystreamBytes(PRG(seed: Seed(fixed: 5), stream: 9), buffer: buffer)
+            for (index, word) in words.enumerated() {
+                if index % 3 == 0 {
+                    // A byte, then the rest of the word skipped.
+                    #expect(stream.next() == UInt8(truncatingIfNeeded: word))
+                    stream.alignToWord()
+                    continue
+                }
+                for byte in 0..<8 { #expect(stream.next() == UInt8(truncatingIfNeeded: word >> (8 * UInt64(byte)))) }
+                stream.alignToWord()  // already on a word: no effect
+            }
+        }
+    }
+
+    @Test(arguments: [1, 8, 256])
+    func randomnessIsTheReferenceDraw(bufferWords: Int) {
+        var reference = PRG(seed: Seed(fixed: 77), stream: 3)
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: bufferWords) { buffer in
+            var stream = KeystreamBytes(reference, buffer: buffer)
+            var randomness = PrivateCompareStep.Randomness()
+            for element in 0..<300 {
+                randomness.draw(from: &stream)
+                let expected = SecureNNReference.randomness(from: &reference)
+                #expect(randomness.multipliers.map(UInt64.init) == expected.multipliers, "element \(element)")
+                #expect(randomness.blinds.map(UInt64.init) == expected.blinds, "element \(element)")
+                #expect(Array(randomness.permutation) == expected.permutation, "element \(element)")
+            }
+        }
+    }
+
+    @Test func messagesAreTheReferenceMessages() {
+        var prg = PRG(seed: Seed(fixed: 91), stream: 0)
+        var tests: [PrivateCompareStep.Test] = [.fixed(true), .fixed(false)]
+        for k in [0, 1, .max, .max - 1, 1 << 63] + prg.nextUInt64s(count: 20) as [UInt64] {
+            tests += [.xGreater(k), .kGreater(k)]
+        }
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 64) { buffer in
+            var stream = KeystreamBytes(PRG(seed: Seed(fixed: 92), stream: 0), buffer: buffer)
+            var randomness = PrivateCompareStep.Randomness()
+            for (number, test) in tests.enumerated() {
+                randomness.draw(from: &stream)
+                let reference = (
+                    randomness.multipliers.map(UInt64.init), randomness.blinds.map(UInt64.init),
+                    Array(randomness.permutation))
+                // Shares below p, and any byte at all (a program may hold anything in the register).
+                var bits = prg.nextUInt64s(count: 64, below: 67).map { UInt8($0) }
+                if number % 2 == 1 {
+                    bits = prg.nextUInt64s(count: 8).flatMap { word in
+                        (0..<8).map { UInt8(truncatingIfNeeded: word >> (8 * $0)) }
+                    }
+                }
+                if number == 3 { bits = [UInt8](repeating: 255, count: 64) }
+                for isServer0 in [true, false] {
+                    var d = [UInt8](repeating: 0, count: 64)
+                    bits.withUnsafeBufferPointer { bitPointer in
+                        randomness.bytes.withUnsafeBufferPointer { r in
+                            d.withUnsafeMutableBufferPointer { target in
+                                PrivateCompareStep.messages(
+                                    of: test, bits: bitPointer.baseAddress!, isServer0: isServer0,
+                                    randomness: r.baseAddress!, into: target.baseAddress!)
+                            }
+                        }
+                    }
+                    let expected = SecureNNReference.messages(
+                        of: test, bits: bits, isServer0: isServer0, randomness: reference)
+                    #expect(d == expected, "\(test) server\(isServer0 ? 0 : 1)")
+                }
+            }
+        }
+    }
+
+    @Test func zeroTestMatchesFieldAddition() {
+        var prg = PRG(seed: Seed(fixed: 93), stream: 0)
+        var pairs: [([UInt8], [UInt8])] = []
+        for _ in 0..<200 {
+            let a = prg.nextUInt64s(count: 64, below: 67).map { UInt8($0) }
+            var b = prg.nextUInt64s(count: 64, below: 67).map { UInt8($0) }
+            if pairs.count % 2 == 0 {
+                let j = Int(prg.nextBelow(64))
+                b[j] = UInt8((67 - UInt64(a[j])) % 67)
+            }
+            pairs.append((a, b))
+        }
+        // Edges: bytes at or above p, sums of exactly 67 and 134, and zeros.
+        pairs.append(([UInt8](repeating: 200, count: 64), [UInt8](repeating: 1, count: 64)))
+        pairs.append(([UInt8](repeating: 67, count: 64), [UInt8](repeating: 67, count: 64)))
+        pairs.append(([UInt8](repeating: 0, count: 64), [UInt8](repeating: 0, count: 64)))
+        pairs.append(([UInt8](repeating: 255, count: 64), [UInt8](repeating: 68, count: 64)))
+        for (a, b) in pairs {
+            let expected = zip(a, b).contains { PrimeField.add(UInt64($0), UInt64($1)) == 0 }
+            let found = a.withUnsafeBufferPointer { a in
+                b.withUnsafeBufferPointer { b in PrivateCompareStep.hasZero(a.baseAddress!, b.baseAddress!) }
+            }
+            #expect(found == expected)
+        }
+    }
+}
+
+@Suite struct PackedFieldTests {
+    @Test func laneSubtractionIsFieldSubtractionInEveryLane() {
+        // Every pair of residues, in every lane position, with random neighbours.
+        var prg = PRG(seed: Seed(fixed: 94), stream: 0)
+        for a in UInt64(0)..<67 {
+            for b in UInt64(0)..<67 {
+                let lane = Int(prg.nextBelow(8))
+                var left = SecureNNReference.packed(prg.nextUInt64s(count: 8, below: 67))[0]
+                var right = SecureNNReference.packed(prg.nextUInt64s(count: 8, below: 67))[0]
+                let shift = UInt64(8 * lane)
+                left = left & ~(0xFF << shift) | a << shift
+                right = right & ~(0xFF << shift) | b << shift
+                let difference = PrimeField.subtractLanes(left, right)
+                for m in 0..<8 {
+                    let (x, y) = ((left >> UInt64(8 * m)) & 0xFF, (right >> UInt64(8 * m)) & 0xFF)
+                    #expect((difference >> UInt64(8 * m)) & 0xFF == PrimeField.subtract(x, y), "\(x) - \(y)")
+                }
+            }
+        }
+    }
+
+    @Test func bitDecompositionPutsBitIAtByteI() {
+        let values: [UInt64] = [0, 1, .max, 1 << 63, 0x0123_4567_89AB_CDEF]
+        let expected = SecureNNReference.packed(values.flatMap { value in (0..<64).map { (value >> UInt64($0)) & 1 } })
+        #expect(PrimeField.bitDecomposition(values) == expected)
+    }
+}

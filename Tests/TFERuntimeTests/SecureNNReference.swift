@@ -1,0 +1,90 @@
+// The scalar definitions of SecureNN's per-element randomness and PrivateCompare messages, as the runtime first
+// wrote them: the reference its faster kernels must reproduce value for value.
+
+@testable import TFERuntime
+
+enum SecureNNReference {
+    /// Elements of Z_p as a register of bit shares holds them: one byte each, in memory order, eight to a word.
+    static func packed(_ values: [UInt64]) -> [UInt64] {
+        var words = [UInt64](repeating: 0, count: (values.count + 7) / 8)
+        words.withUnsafeMutableBytes { bytes in
+            for (i, value) in values.enumerated() { bytes[i] = UInt8(truncatingIfNeeded: value) }
+        }
+        return words
+    }
+
+    /// `PRG.fill(_:below:)` for a bound of at most 256, one keystream word at a time: 8-bit candidates, Lemire's
+    /// rejection, the rest of the last word discarded.
+    static func draws(_ count: Int, below bound: UInt64, from prg: inout PRG) -> [UInt64] {
+        var values: [UInt64] = []
+        let threshold = 256 % bound
+        while values.count < count {
+            var word = prg.next()
+            for _ in 0..<8 {
+                let product = (word & 0xFF) * bound
+                word >>= 8
+                if product & 0xFF >= threshold {
+                    values.append(product >> 8)
+                    if values.count == count { return values }
+                }
+            }
+        }
+        return values
+    }
+
+    /// One element's randomness: multipliers, blinds and a Fisher–Yates shuffle from one run of 8-bit candidates
+    /// that starts on a fresh word.
+    static func randomness(from prg: inout PRG) -> (multipliers: [UInt64], blinds: [UInt64], permutation: [UInt8]) {
+        var word: UInt64 = 0, left = 0
+        func next(below bound: UInt64) -> UInt64 {
+            let threshold = 256 % bound
+            while true {
+                if left == 0 {
+                    word = prg.next()
+                    left = 8
+                }
+                let product = (word & 0xFF) * bound
+                word >>= 8
+                left -= 1
+                if product & 0xFF >= threshold { return product >> 8 }
+            }
+        }
+        let multipliers = (0..<64).map { _ in next(below: 66) + 1 }
+        let blinds = (0..<64).map { _ in next(below: 67) }
+        var order = (0..<64).map { UInt8($0) }
+        for i in stride(from: 63, to: 0, by: -1) { order.swapAt(i, Int(next(below: UInt64(i + 1)))) }
+        return (multipliers, blinds, order)
+    }
+
+    /// The masked, permuted values one server sends server2, in 64-bit arithmetic with `%`.
+    static func messages(
+        of test: PrivateCompareStep.Test, bits: [UInt8], isServer0: Bool,
+        randomness: (multipliers: [UInt64], blinds: [UInt64], permutation: [UInt8])
+    ) -> [UInt8] {
+        let p: UInt64 = 67
+        let own: UInt64 = isServer0 ? 1 : 0
+        var d = [UInt8](repeating: 0, count: 64)
+        func send(_ i: Int, _ c: UInt64) {
+            let u = randomness.blinds[i]
+            let value = (randomness.multipliers[i] * c + (isServer0 ? u : p - u)) % p
+            d[Int(randomness.permutation[i])] = UInt8(value)
+        }
+        let k: UInt64, xGreater: Bool
+        switch test {
+        case .fixed(let outcome):
+            for i in 0..<64 { send(i, isServer0 && !(outcome && i == 0) ? 1 : 0) }
+            return d
+        case .xGreater(let value): (k, xGreater) = (value, true)
+        case .kGreater(let value): (k, xGreater) = (value, false)
+        }
+        var wSum: UInt64 = 0
+        for i in stride(from: 63, through: 0, by: -1) {
+            let ki = (k >> UInt64(i)) & 1
+            let xi = UInt64(bits[i]) % p
+            let signed = xGreater ? own * ki + p - xi : xi + p - own * ki
+            send(i, signed + own + wSum)
+            wSum += ki == 1 ? own + p - xi : xi
+        }
+        return d
+    }
+}
