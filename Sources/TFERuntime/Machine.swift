@@ -191,11 +191,18 @@ public struct Machine {
 
     /// Runs one round: local work and outgoing payloads in instruction order, then the exchange, then the
     /// completion of the communicating instructions in order.
+    ///
+    /// A frame goes out as soon as it holds all the bytes the plan gives its link, so a peer that needs
+    /// nothing else from this party starts on it while this party is still working on the round (server0
+    /// expands its seeded shares while server2 deals the rest, say).
     private mutating func run(_ round: Round, phase: Phase, number: Int, firstIndex: Int) throws(MachineError) {
         let plan = try RoundPlan(program: program, round: round, phase: phase, number: number, firstIndex: firstIndex)
         var outbox: [PlayerID: [UInt8]] = [:]
+        for (link, bytes) in plan.bytes where link.from == me { outbox[link.to, default: []].reserveCapacity(bytes) }
+        var sent: Set<PlayerID> = []
         if plan.carriesSeeds, me == .server2 { dealSeeds(into: &outbox) }
         if plan.carriesPairSeed, me == .server0 { sendPairSeed(into: &outbox) }
+        try sendCompleteFrames(outbox, plan: plan, phase: phase, number: number, sent: &sent)
         var pending: [(index: Int, step: PendingStep)] = []
         for (offset, instruction) in round.instructions.enumerated() {
             let index = firstIndex + offset
@@ -205,12 +212,13 @@ public struct Machine {
                 } else {
                     release(after: instruction, at: index)
                 }
+                try sendCompleteFrames(outbox, plan: plan, phase: phase, number: number, sent: &sent)
             } else if try executes(instruction, index: index) {
                 try execute(instruction, index: index)
                 release(after: instruction, at: index)
             }
         }
-        var inbox = try exchange(outbox, plan: plan, phase: phase, number: number)
+        var inbox = try exchange(outbox, plan: plan, phase: phase, number: number, sent: sent)
         if plan.carriesSeeds, isComputeServer { try receiveSeed(from: &inbox) }
         if plan.carriesPairSeed, me == .server1 { try receivePairSeed(from: &inbox) }
         for (index, step) in pending {
@@ -225,10 +233,32 @@ public struct Machine {
         }
     }
 
-    /// Sends this party's frames of the round and receives the frames due to it, checking each against the
-    /// size the program implies.
+    /// Sends the frames that already hold every byte the plan expects on their link and were not sent yet.
+    private func sendCompleteFrames(
+        _ outbox: [PlayerID: [UInt8]], plan: RoundPlan, phase: Phase, number: Int, sent: inout Set<PlayerID>
+    ) throws(MachineError) {
+        for (receiver, payload) in outbox where !sent.contains(receiver) {
+            guard let expected = plan.bytes[RoundPlan.Link(from: me, to: receiver)], payload.count == expected else {
+                continue
+            }
+            try send(payload, to: receiver, phase: phase, number: number)
+            sent.insert(receiver)
+        }
+    }
+
+    private func send(_ payload: [UInt8], to receiver: PlayerID, phase: Phase, number: Int) throws(MachineError) {
+        let frame = Frame(phase: phase, round: number, sender: me, receiver: receiver, payload: payload)
+        do {
+            try configuration.transport.send(frame, to: receiver)
+        } catch {
+            throw .transport(error)
+        }
+    }
+
+    /// Sends this party's remaining frames of the round (`sent` went out early, complete) and receives the
+    /// frames due to it, checking each against the size the program implies.
     private mutating func exchange(
-        _ outbox: [PlayerID: [UInt8]], plan: RoundPlan, phase: Phase, number: Int
+        _ outbox: [PlayerID: [UInt8]], plan: RoundPlan, phase: Phase, number: Int, sent: Set<PlayerID>
     ) throws(MachineError) -> [PlayerID: PayloadReader] {
         let outgoing = plan.bytes.filter { $0.key.from == me }.sorted { $0.key.to < $1.key.to }
         let incoming = plan.bytes.filter { $0.key.to == me }.sorted { $0.key.from < $1.key.from }
@@ -246,12 +276,7 @@ public struct Machine {
                     reason: "built \(payload.count) bytes for \(name(link.to)) in \(phase.rawValue) round \(number), "
                         + "the cost model expects \(expected)")
             }
-            let frame = Frame(phase: phase, round: number, sender: me, receiver: link.to, payload: payload)
-            do {
-                try configuration.transport.send(frame, to: link.to)
-            } catch {
-                throw .transport(error)
-            }
+            if !sent.contains(link.to) { try send(payload, to: link.to, phase: phase, number: number) }
         }
         var inbox: [PlayerID: PayloadReader] = [:]
         for (link, expected) in incoming {
