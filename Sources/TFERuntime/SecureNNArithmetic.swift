@@ -108,8 +108,8 @@ enum PrivateCompareStep {
     }
 
     /// The masked, permuted values one server sends server2 for `test`, from its shares of x's bits over Z_p
-    /// (`bits[i]` is bit i): `d[π(i)] = s_i·c_i ± u_i`, server0 adding u_i and server1 subtracting it, so server2
-    /// sees uniformly random shares of s_i·c_i in a random order. Server j's share of c_i is
+    /// (`bits[i]` is bit i): the values `s_i·c_i ± u_i`, server0 adding u_i and server1 subtracting it, then
+    /// shuffled by the element's swaps, so server2 sees uniformly random shares of s_i·c_i in a random order. Server j's share of c_i is
     /// `±(x_i − k_i) + 1 + Σ_{m>i} x_m ⊕ k_m` with the public terms (k, 1) on server0's side; in a fixed test
     /// server0 holds the pattern and server1 zeros. Sums stay below 2^13, products below 2^19: 32-bit words
     /// hold them, and each value is reduced once, at the end (a division by the constant 67 is a multiplication).
@@ -120,13 +120,14 @@ enum PrivateCompareStep {
         into d: UnsafeMutablePointer<UInt8>
     ) {
         let own: UInt32 = isServer0 ? 1 : 0
-        let multipliers = randomness, blinds = randomness + bitCount, order = randomness + 2 * bitCount
+        let multipliers = randomness, blinds = randomness + bitCount
         @inline(__always)
         func send(_ i: Int, _ c: UInt32) {
             let u = UInt32(blinds[i])
             let value = (UInt32(multipliers[i]) &* c &+ (isServer0 ? u : 67 &- u)) % 67
-            d[Int(order[i])] = UInt8(truncatingIfNeeded: value)
+            d[i] = UInt8(truncatingIfNeeded: value)
         }
+        defer { shuffle(d, swaps: randomness + 2 * bitCount) }
         let k: UInt64, xGreater: Bool
         switch test {
         case .fixed(let outcome):
@@ -147,6 +148,18 @@ enum PrivateCompareStep {
         }
     }
 
+    /// Fisher–Yates: for i from 63 down to 1, swaps `values[i]` with `values[swaps[i]]` (each `swaps[i]` uniform in
+    /// 0...i), which puts the values in a uniformly random order.
+    @inline(__always)
+    static func shuffle(_ values: UnsafeMutablePointer<UInt8>, swaps: UnsafePointer<UInt8>) {
+        for i in stride(from: bitCount - 1, to: 0, by: -1) {
+            let j = Int(swaps[i])
+            let held = values[i]
+            values[i] = values[j]
+            values[j] = held
+        }
+    }
+
     /// Whether server2's reconstruction of the masked values (64 bytes from each server) holds a zero: the bit
     /// it learns. A byte sum is zero mod p exactly when it is 0 or p (bytes at or above p never pair to p or 2p
     /// after `PrimeField.add`'s one subtraction, and neither do they here).
@@ -164,9 +177,9 @@ enum PrivateCompareStep {
     static let shuffleThresholds: [UInt16] = (0...bitCount).map { $0 == 0 ? 0 : UInt16(256 % $0) }
 
     /// Draws one element's randomness into `randomness` (`Randomness.bytes`' layout) from a run of keystream
-    /// bytes that starts on a word: 64 multipliers, 64 blinds, then a Fisher–Yates shuffle, each value a byte
-    /// mapped by Lemire's multiply-and-shift with rejection (`thresholds` is `shuffleThresholds`), so every
-    /// value is uniform.
+    /// bytes that starts on a word: 64 multipliers, 64 blinds, then a Fisher–Yates shuffle's swaps for i = 63
+    /// down to 1, each value a byte mapped by Lemire's multiply-and-shift with rejection (`thresholds` is
+    /// `shuffleThresholds`), so every value is uniform.
     @inline(__always)
     static func draw(
         into randomness: UnsafeMutablePointer<UInt8>, from stream: inout KeystreamBytes,
@@ -175,27 +188,36 @@ enum PrivateCompareStep {
         stream.alignToWord()
         stream.fill(randomness, count: bitCount, below: 66, threshold: 256 % 66, adding: 1)  // s_i in 1...66
         stream.fill(randomness + bitCount, count: bitCount, below: 67, threshold: 256 % 67, adding: 0)  // u_i
-        let order = randomness + 2 * bitCount
-        for i in 0..<bitCount { order[i] = UInt8(truncatingIfNeeded: i) }
+        let swaps = randomness + 2 * bitCount
+        swaps[0] = 0
         for i in stride(from: bitCount - 1, to: 0, by: -1) {
-            let j = Int(stream.next(below: UInt16(i + 1), threshold: thresholds[i + 1]))
-            let held = order[i]
-            order[i] = order[j]
-            order[j] = held
+            swaps[i] = stream.next(below: UInt16(i + 1), threshold: thresholds[i + 1])
         }
     }
 
     /// The common randomness of one element as a value (for tests and single draws; the machine draws into a
-    /// scratch buffer): multipliers s_i in 1...66, blinds u_i in 0...66 and a permutation π of 0..<64, one byte
-    /// each.
+    /// scratch buffer): multipliers s_i in 1...66, blinds u_i in 0...66 and the swaps of a shuffle of 64
+    /// values (`swaps[i]` in 0...i), one byte each.
     struct Randomness {
         static let byteCount = 3 * bitCount
-        /// Multipliers, then blinds, then the permutation.
+        /// Multipliers, then blinds, then the swaps.
         var bytes = [UInt8](repeating: 0, count: byteCount)
 
         var multipliers: [UInt8] { Array(bytes[0..<bitCount]) }
         var blinds: [UInt8] { Array(bytes[bitCount..<(2 * bitCount)]) }
-        var permutation: [UInt8] { Array(bytes[(2 * bitCount)...]) }
+        var swaps: [UInt8] { Array(bytes[(2 * bitCount)...]) }
+
+        /// Where the shuffle takes each position's value from: `permutation[k]` is the index i of the value
+        /// `s_i·c_i ± u_i` that the message carries at position k.
+        var permutation: [UInt8] {
+            var order = (0..<bitCount).map { UInt8($0) }
+            order.withUnsafeMutableBufferPointer { values in
+                bytes.withUnsafeBufferPointer { randomness in
+                    PrivateCompareStep.shuffle(values.baseAddress!, swaps: randomness.baseAddress! + 2 * bitCount)
+                }
+            }
+            return order
+        }
 
         /// Draws the next element's randomness.
         mutating func draw(from stream: inout KeystreamBytes) {

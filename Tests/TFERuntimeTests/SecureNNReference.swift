@@ -33,7 +33,7 @@ enum SecureNNReference {
     }
 
     /// One element's randomness: multipliers, blinds and a Fisher–Yates shuffle from one run of 8-bit candidates
-    /// that starts on a fresh word.
+    /// that starts on a fresh word. `permutation[k]` is the value the shuffle puts at position k.
     static func randomness(from prg: inout PRG) -> (multipliers: [UInt64], blinds: [UInt64], permutation: [UInt8]) {
         var word: UInt64 = 0, left = 0
         func next(below bound: UInt64) -> UInt64 {
@@ -56,7 +56,8 @@ enum SecureNNReference {
         return (multipliers, blinds, order)
     }
 
-    /// The masked, permuted values one server sends server2, in 64-bit arithmetic with `%`.
+    /// The masked, permuted values one server sends server2, in 64-bit arithmetic with `%`: value i at the
+    /// position k where `permutation[k] = i`.
     static func messages(
         of test: PrivateCompareStep.Test, bits: [UInt8], isServer0: Bool,
         randomness: (multipliers: [UInt64], blinds: [UInt64], permutation: [UInt8])
@@ -67,7 +68,7 @@ enum SecureNNReference {
         func send(_ i: Int, _ c: UInt64) {
             let u = randomness.blinds[i]
             let value = (randomness.multipliers[i] * c + (isServer0 ? u : p - u)) % p
-            d[Int(randomness.permutation[i])] = UInt8(value)
+            d[randomness.permutation.firstIndex(of: UInt8(i))!] = UInt8(value)
         }
         let k: UInt64, xGreater: Bool
         switch test {
