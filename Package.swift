@@ -24,7 +24,7 @@ let package = Package(
 
         // MARK: - Executables
         .executableTarget(name: "tfec", dependencies: ["TFECommands"]),
-        .executableTarget(name: "tfe-vm", dependencies: ["TFECommands"]),
+        .executableTarget(name: "tfe-vm", dependencies: ["TFECommands", "TFERuntime"]),
         .executableTarget(
             name: "tfe-bench",
             dependencies: ["TFECore", "TFEFrontend", "TFEBytecode", "TFELowering", "TFERuntime", "TFENet"]

@@ -1,9 +1,11 @@
 import Foundation
 import TFECore
 import TFEFrontend
+import TFERuntime
 
 /// `tfe-bench`: the project's benchmarks. Each prints its figures as a table of ratios measured in one run.
 let arguments = Array(CommandLine.arguments.dropFirst())
+MemoryPolicy.keepFreedMemory()
 let usage = """
     USAGE: tfe-bench <benchmark>
 
