@@ -96,12 +96,24 @@ extension Machine {
     }
 
     /// Splits a ring value into a uniformly random share for server0 and the difference for server1.
+    ///
+    /// Works through a small buffer, so a large input costs no temporary arrays: each chunk of server0's
+    /// share goes to its frame, then becomes server1's share in place.
     private mutating func sendShares(of values: [UInt64], to outbox: inout [PlayerID: [UInt8]]) {
-        let share0 = randomness.nextUInt64s(count: values.count)
-        var share1 = values
-        for i in share1.indices { share1[i] &-= share0[i] }
-        appendRingElements(share0, to: &outbox[.server0, default: []])
-        appendRingElements(share1, to: &outbox[.server1, default: []])
+        let chunk = 2048
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: chunk) { buffer in
+            values.withUnsafeBufferPointer { values in
+                var start = 0
+                while start < values.count {
+                    let words = UnsafeMutableBufferPointer(rebasing: buffer[0..<min(chunk, values.count - start)])
+                    randomness.fill(words)
+                    appendRingElements(UnsafeBufferPointer(words), to: &outbox[.server0, default: []])
+                    for i in words.indices { words[i] = values[start + i] &- words[i] }
+                    appendRingElements(UnsafeBufferPointer(words), to: &outbox[.server1, default: []])
+                    start += words.count
+                }
+            }
+        }
     }
 
     /// Completes a communicating instruction after the exchange, consuming its slices of the payloads.

@@ -29,14 +29,26 @@ extension Machine {
             switch declaration.element {
             case .fixed:
                 let plain = array.asDoubles()
-                let limit = fixedPoint.inputLimit
-                for (index, value) in plain.enumerated() {
-                    guard value.isFinite else { throw .inputNotFinite(player: player, name: inputName, index: index) }
-                    guard abs(value) < limit else {
-                        throw .inputOutOfRange(player: player, name: inputName, index: index, limit: limit)
+                let (limit, scale) = (fixedPoint.inputLimit, fixedPoint.scale)
+                // One pass that checks and encodes; the first value outside the range (NaN and infinities
+                // included) stops it, and the checks below say which error it is.
+                var encoded = [UInt64](repeating: 0, count: plain.count)
+                let checked = plain.withUnsafeBufferPointer { values in
+                    encoded.withUnsafeMutableBufferPointer { encoded in
+                        for index in values.indices {
+                            let value = values[index]
+                            guard abs(value) < limit else { return index }
+                            encoded[index] = UInt64(bitPattern: Int64((value * scale).rounded()))
+                        }
+                        return values.count
                     }
                 }
-                let encoded = plain.map { UInt64(bitPattern: Int64(($0 * fixedPoint.scale).rounded())) }
+                if checked < plain.count {
+                    guard plain[checked].isFinite else {
+                        throw .inputNotFinite(player: player, name: inputName, index: checked)
+                    }
+                    throw .inputOutOfRange(player: player, name: inputName, index: checked, limit: limit)
+                }
                 validated[inputName] = ValidatedInput(declaration: declaration, plain: plain, encoded: encoded)
             case .int:
                 let integers = try Self.integers(array, player: player, name: inputName)

@@ -34,8 +34,7 @@ extension Machine {
         }
         let (registers, randomCount) = Self.dealtRegisters(instruction)
         let shares0 = seededShares(registers, count: registers.count, seed: seed0, index: index)
-        let shares1 = seededShares(registers, count: randomCount, seed: seed1, index: index)
-        let random = (0..<randomCount).map { k in zip(shares0[k], shares1[k]).map { $0 &+ $1 } }
+        let random = sumsOfSeededShares(shares0.prefix(randomCount), seed: seed1, index: index)
         if case .mask(let a) = instruction { dealtMasks[a] = random[0] }
         let derived = try derivedValues(instruction, random: random, index: index)
         for (k, values) in derived.enumerated() {
@@ -85,6 +84,28 @@ extension Machine {
     private func seededShares(_ registers: [PrivateRegister], count: Int, seed: Seed, index: Int) -> [[UInt64]] {
         var prg = PRG(seed: seed, stream: UInt64(index))
         return registers.prefix(count).map { prg.nextUInt64s(count: self.count(.private($0))) }
+    }
+
+    /// server2: each of `shares` plus the share drawn for it, in order, from stream `index` of `seed` (the
+    /// random values themselves), added a chunk at a time as the other share is drawn.
+    private func sumsOfSeededShares(_ shares: ArraySlice<[UInt64]>, seed: Seed, index: Int) -> [[UInt64]] {
+        var prg = PRG(seed: seed, stream: UInt64(index))
+        let chunk = 2048
+        return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: chunk) { buffer in
+            shares.map { share in
+                var sum = share
+                sum.withUnsafeMutableBufferPointer { sum in
+                    var start = 0
+                    while start < sum.count {
+                        let words = UnsafeMutableBufferPointer(rebasing: buffer[0..<min(chunk, sum.count - start)])
+                        prg.fill(words)
+                        for i in words.indices { sum[start + i] &+= words[i] }
+                        start += words.count
+                    }
+                }
+                return sum
+            }
+        }
     }
 
     /// server2: the values derived from the random ones.

@@ -4,8 +4,13 @@ import TFEBytecode
 
 /// Appends ring elements to a payload.
 func appendRingElements(_ values: [UInt64], to payload: inout [UInt8]) {
+    values.withUnsafeBufferPointer { appendRingElements($0, to: &payload) }
+}
+
+/// Appends ring elements to a payload.
+func appendRingElements(_ values: UnsafeBufferPointer<UInt64>, to payload: inout [UInt8]) {
     #if _endian(little)
-        values.withUnsafeBytes { payload.append(contentsOf: $0) }
+        payload.append(contentsOf: UnsafeRawBufferPointer(values))
     #else
         for value in values {
             withUnsafeBytes(of: value.littleEndian) { payload.append(contentsOf: $0) }
