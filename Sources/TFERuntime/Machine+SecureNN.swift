@@ -109,7 +109,8 @@ extension Machine {
             d0.withUnsafeBufferPointer { d0 in
                 d1.withUnsafeBufferPointer { d1 in
                     for e in 0..<n {
-                        result[e] = PrivateCompareStep.hasZero(d0.baseAddress! + 64 * e, d1.baseAddress! + 64 * e) ? 1 : 0
+                        let zero = PrivateCompareStep.hasZero(d0.baseAddress! + 64 * e, d1.baseAddress! + 64 * e)
+                        result[e] = zero ? 1 : 0
                     }
                 }
             }

@@ -56,9 +56,9 @@ extension PRG {
 /// A stream's keystream read a byte at a time, for draws whose count is not known in advance (rejection
 /// sampling with several bounds, as PrivateCompare's randomness needs).
 ///
-/// Bytes come in the order `SmallDraws` would take them: each word low byte first, words in stream order. The
-/// reader generates words ahead into `buffer`, so it owns the rest of the stream: the `PRG` it was made from
-/// must not be used after it.
+/// Bytes come in the order of `fill(_:below:)`'s 8-bit candidates: each word low byte first, words in stream
+/// order. The reader generates words ahead into `buffer`, so it owns the rest of the stream: the `PRG` it was
+/// made from must not be used after it.
 struct KeystreamBytes {
     private var prg: PRG
     private let buffer: UnsafeMutableBufferPointer<UInt64>
@@ -86,7 +86,7 @@ struct KeystreamBytes {
         return UInt8(truncatingIfNeeded: buffer[position &>> 3] &>> UInt64((position & 7) &<< 3))
     }
 
-    /// Skips the rest of the current word, as a fresh `SmallDraws` does.
+    /// Skips the rest of the current word, so that the next byte is the first of a word.
     @inline(__always)
     mutating func alignToWord() {
         position = (position &+ 7) & ~7
@@ -130,7 +130,7 @@ struct KeystreamBytes {
     }
 
     /// A uniform draw in `0..<bound` (at most 256) by Lemire's multiply-and-shift with rejection, `threshold`
-    /// being 256 mod `bound`: the value `SmallDraws.next(below:prg:)` gives from the same bytes.
+    /// being 256 mod `bound`: the value `fill(_:below:)` would give from the same bytes.
     @inline(__always)
     mutating func next(below bound: UInt16, threshold: UInt16) -> UInt8 {
         while true {

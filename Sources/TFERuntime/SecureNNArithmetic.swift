@@ -109,7 +109,8 @@ enum PrivateCompareStep {
 
     /// The masked, permuted values one server sends server2 for `test`, from its shares of x's bits over Z_p
     /// (`bits[i]` is bit i): the values `s_i·c_i ± u_i`, server0 adding u_i and server1 subtracting it, then
-    /// shuffled by the element's swaps, so server2 sees uniformly random shares of s_i·c_i in a random order. Server j's share of c_i is
+    /// shuffled by the element's swaps, so server2 sees uniformly random shares of s_i·c_i in a random order.
+    /// Server j's share of c_i is
     /// `±(x_i − k_i) + 1 + Σ_{m>i} x_m ⊕ k_m` with the public terms (k, 1) on server0's side; in a fixed test
     /// server0 holds the pattern and server1 zeros. Sums stay below 2^13, products below 2^19: 32-bit words
     /// hold them, and each value is reduced once, at the end (a division by the constant 67 is a multiplication).
@@ -223,7 +224,8 @@ enum PrivateCompareStep {
         mutating func draw(from stream: inout KeystreamBytes) {
             PrivateCompareStep.shuffleThresholds.withUnsafeBufferPointer { thresholds in
                 bytes.withUnsafeMutableBufferPointer { target in
-                    PrivateCompareStep.draw(into: target.baseAddress!, from: &stream, thresholds: thresholds.baseAddress!)
+                    PrivateCompareStep.draw(
+                        into: target.baseAddress!, from: &stream, thresholds: thresholds.baseAddress!)
                 }
             }
         }
