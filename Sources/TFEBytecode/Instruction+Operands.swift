@@ -30,6 +30,8 @@ extension Opcode {
         case .reduce: return [.destination, .source, .selector, .integer]
         case .truncFinish: return [.destination, .source, .source, .source]
         case .print: return [.player, .string, .sources]
+        case .store: return [.string, .source, .source]
+        case .load: return [.destination, .destination, .string]
         case .input: return [.destination, .player, .string]
         case .output: return [.player, .string, .source]
         case .reveal: return [.destination, .source, .player]
@@ -81,6 +83,8 @@ extension Instruction {
         case .sharePublic(let dst, let src): return [s(dst), p(src)]
         case .truncFinish(let dst, let masked, let high, let msb): return [s(dst), p(masked), s(high), s(msb)]
         case .print(let player, let format, let values): return [.player(player), .string(format), .registers(values)]
+        case .store(let name, let mask, let opened): return [.string(name), s(mask), p(opened)]
+        case .load(let mask, let opened, let name): return [s(mask), p(opened), .string(name)]
         case .input(let dst, let player, let name): return [r(dst), .player(player), .string(name)]
         case .output(let player, let name, let src): return [.player(player), .string(name), r(src)]
         case .open(let dst, let src): return [p(dst), s(src)]
@@ -250,6 +254,14 @@ extension Instruction {
             }
         case .mask:
             if let a = s(0) { result = .mask(a) }
+        case .store:
+            if let name = string(0), let mask = s(1), let opened = p(2) {
+                result = .store(name: name, mask: mask, opened: opened)
+            }
+        case .load:
+            if let mask = s(0), let opened = p(1), let name = string(2) {
+                result = .load(mask: mask, opened: opened, name: name)
+            }
         case .product:
             if let c = s(0), let a = s(1), let b = s(2), let kind = tripleKind(3) {
                 result = .product(c: c, a: a, b: b, kind: kind)

@@ -106,6 +106,8 @@ public enum Instruction: Hashable, Sendable {
     case truncFinish(dst: PrivateRegister, masked: PublicRegister, high: PrivateRegister, msb: PrivateRegister)
     /// `format` holds one `{}` per value.
     case print(player: PlayerID, format: String, values: [Register])
+    /// `mask` and `opened` are the value's masked form.
+    case store(name: String, mask: PrivateRegister, opened: PublicRegister)
     case input(dst: Register, player: PlayerID, name: String)
     case output(player: PlayerID, name: String, src: Register)
     case open(dst: PublicRegister, src: PrivateRegister)
@@ -116,6 +118,7 @@ public enum Instruction: Hashable, Sendable {
     case truncPair(r: PrivateRegister, high: PrivateRegister, msb: PrivateRegister)
     case mask(PrivateRegister)
     case product(c: PrivateRegister, a: PrivateRegister, b: PrivateRegister, kind: TripleKind)
+    case load(mask: PrivateRegister, opened: PublicRegister, name: String)
     case msbPair(r: PrivateRegister, bits: PrivateRegister, lsb: PrivateRegister)
     case shareConvertMask(dst: PrivateRegister, mask: PublicRegister, flip: PublicRegister, src: PrivateRegister)
     case shareConvertBits(bits: PrivateRegister, dst: PrivateRegister, src: PrivateRegister)
@@ -150,6 +153,7 @@ public enum Instruction: Hashable, Sendable {
         case .sharePublic: return .sharePublic
         case .truncFinish: return .truncFinish
         case .print: return .print
+        case .store: return .store
         case .input: return .input
         case .output: return .output
         case .open: return .open
@@ -160,6 +164,7 @@ public enum Instruction: Hashable, Sendable {
         case .truncPair: return .truncPair
         case .mask: return .mask
         case .product: return .product
+        case .load: return .load
         case .msbPair: return .msbPair
         case .shareConvertMask: return .shareConvertMask
         case .shareConvertBits: return .shareConvertBits

@@ -130,7 +130,7 @@ enum NetworkRun {
         var machine = Machine(
             MachineConfiguration(
                 program: program, party: me, inputs: inputs, transport: transport, randomness: randomness,
-                receiveTimeout: receiveTimeout))
+                receiveTimeout: receiveTimeout, stateDirectory: arguments.value("--state")))
         let result: PartyResult
         do {
             result = try machine.run()
@@ -143,6 +143,12 @@ enum NetworkRun {
         transport.close()
         let elapsed = clock.now - start
         let traffic = transport.traffic
+        do throws(MachineError) {
+            try result.stateWrites?.commit()
+        } catch {
+            console.writeError("tfe-vm: error: \(playerName): \(error)\n")
+            return .failure
+        }
 
         // Results: printed lines, then outputs (written only now that the run succeeded), then the summary.
         for line in result.printed { console.write("[\(playerName)] \(line)\n") }
@@ -184,6 +190,9 @@ enum NetworkRun {
         for (name, value) in result.outputs.sorted(by: { $0.key < $1.key }) {
             let place = outputDirectory.map { " -> \($0)/\(player)/\(name).npy" } ?? ""
             text += "  \(player) received '\(name)' \(value.shape)\(place)\n"
+        }
+        if let writes = result.stateWrites {
+            text += "  \(player) stored \(writes.names.map { "'\($0)'" }.joined(separator: ", ")) in \(writes.directory)\n"
         }
         return text
     }

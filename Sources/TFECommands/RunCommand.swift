@@ -20,6 +20,8 @@ public enum RunCommand {
             .flag("--stats", help: "Print rounds, bytes per link and time per phase."),
             .option("--stats-json", value: "file", help: "Write the measured rounds and bytes as JSON."),
             .option("--timeout", value: "seconds", help: "How long a player waits for a message.", defaultText: "30"),
+            .option("--state", value: "dir",
+                    help: "Where servers keep stored values (store/load): DIR/SERVER here, DIR with --config."),
             .option("--seed", value: "n", help: "Deterministic randomness (for tests only).", hidden: true),
             // Simulated network (SimulatedNetwork.swift): a local run costs what a deployment would.
             .option("--simulate-rtt", value: "duration", help: "Delay every message by half this round trip (40ms)."),
@@ -80,6 +82,7 @@ public enum RunCommand {
             }
             options.receiveTimeout = .milliseconds(Int(seconds * 1000))
         }
+        options.stateDirectory = arguments.value("--state")
         switch SimulatedNetwork.model(arguments) {
         case .success(let model): options.network = model
         case .failure(let error):
@@ -106,7 +109,8 @@ public enum RunCommand {
             guard code == .success else { return code }
         }
         let elapsed = clock.now - start
-        console.write(summary(result, program: program, outputDirectory: arguments.value("--out"), wallTime: elapsed))
+        console.write(summary(result, program: program, outputDirectory: arguments.value("--out"),
+                              stateDirectory: options.stateDirectory, wallTime: elapsed))
         if arguments.isSet("--stats") { console.write(stats(result, program: program)) }
         if arguments.isSet("--stats"), let model = options.network {
             console.write(String(format: "  simulated network (\(model)): %.3f s at least, %.3f s measured\n",
@@ -235,9 +239,10 @@ public enum RunCommand {
         return .success
     }
 
-    static func summary(_ result: LocalRunResult, program: Program, outputDirectory: String?, wallTime: Duration)
-        -> String
-    {
+    static func summary(
+        _ result: LocalRunResult, program: Program, outputDirectory: String?, stateDirectory: String? = nil,
+        wallTime: Duration
+    ) -> String {
         let megabytes = Double(result.cost.totalBytes) / 1_000_000
         var text = "ran \(program.name): \(result.cost.rounds[.online] ?? 0) online rounds, "
             + "\(result.cost.rounds[.offline] ?? 0) offline, "
@@ -248,6 +253,11 @@ public enum RunCommand {
                 let place = outputDirectory.map { " -> \($0)/\(player)/\(name).npy" } ?? ""
                 text += "  \(player) received '\(name)' \(value.shape)\(place)\n"
             }
+        }
+        let stored = result.parties.first { $0.stateWrites != nil }?.stateWrites?.names ?? []
+        if !stored.isEmpty, let directory = stateDirectory {
+            text += "  the servers stored \(stored.map { "'\($0)'" }.joined(separator: ", ")) in "
+                + "\(directory)/{server0,server1,server2}\n"
         }
         return text
     }

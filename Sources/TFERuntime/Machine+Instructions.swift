@@ -70,12 +70,14 @@ extension Machine {
             try executeReduce(dst, src, reduction, axis: axis, index: index)
         case .print(_, let format, let values):
             try executePrint(format, values, index: index)
+        case .store(let storedName, let mask, let opened):
+            try executeStore(name: storedName, mask, opened, index: index)
         case .input(let dst, let player, let name):
             try executeLocalInput(dst, player: player, name: name, index: index)
         case .output(_, let name, let src):
             try executeLocalOutput(name, src, index: index)
         case .open, .reveal, .share, .triple, .squarePair, .truncPair, .mask, .product, .msbPair, .shareConvertMask,
-            .shareConvertBits, .privateCompare, .shareConvertFinish, .msbOpen, .msbFinish:
+            .shareConvertBits, .privateCompare, .shareConvertFinish, .msbOpen, .msbFinish, .load:
             throw .invalidProgram(instruction: index, reason: "'\(instruction.opcode.mnemonic)' communicates")
         }
     }

@@ -3,7 +3,8 @@
 import TFEBytecode
 import TFECore
 
-/// How server2 deals: in the first offline round it sends server0 and server1 one seed each. For a dealer
+/// How server2 deals: in the first offline round it sends server0 and server1 one seed each. (A `mask` is
+/// the exception: each share comes from a key of its own, see `maskKey`.) For a dealer
 /// instruction at index i (in `Program.locations` order), the stream i of each seed yields, in order:
 /// from the seed shared with server0, server0's shares of every register the instruction writes; from the
 /// seed shared with server1, server1's shares of the random registers (a and b of a triple, a of a square
@@ -32,11 +33,16 @@ extension Machine {
         guard let seed0 = dealerSeeds[.server0], let seed1 = dealerSeeds[.server1] else {
             throw .invalidProgram(instruction: index, reason: "dealer instruction before the first offline round")
         }
+        if case .mask(let a) = instruction {
+            let keys = [Self.maskKey(seed: seed0, index: index), Self.maskKey(seed: seed1, index: index)]
+            maskKeys[a] = keys
+            dealtMasks[a] = Self.mask(keys: keys, count: count(.private(a)))
+            return
+        }
         let (registers, randomCount) = Self.dealtRegisters(instruction)
         let shares0 = seededShares(registers, count: registers.count, seed: seed0, index: index)
         let shares1 = seededShares(registers, count: randomCount, seed: seed1, index: index)
         let random = (0..<randomCount).map { k in zip(shares0[k], shares1[k]).map { $0 &+ $1 } }
-        if case .mask(let a) = instruction { dealtMasks[a] = random[0] }
         let derived = try derivedValues(instruction, random: random, index: index)
         for (k, values) in derived.enumerated() {
             let register = registers[randomCount + k]
@@ -57,6 +63,12 @@ extension Machine {
     ) throws(MachineError) {
         guard let seed = dealerSeeds[.server2] else {
             throw .invalidProgram(instruction: index, reason: "dealer instruction before the first offline round")
+        }
+        if case .mask(let a) = instruction {
+            let key = Self.maskKey(seed: seed, index: index)
+            maskKeys[a] = [key]
+            try store(Self.maskShare(key: key, count: count(.private(a))), into: .private(a), at: index)
+            return
         }
         let (registers, randomCount) = Self.dealtRegisters(instruction)
         var shares = seededShares(

@@ -16,10 +16,12 @@ public struct MachineConfiguration: Sendable {
     public var randomness: PRG
     /// How long to wait for a peer's frame before giving up.
     public var receiveTimeout: Duration
+    /// Where this server keeps stored values (`store`, `load`); nil when it keeps none.
+    public var stateDirectory: String?
 
     public init(
         program: Program, party: PlayerID, inputs: [String: NPYArray] = [:], transport: any Transport,
-        randomness: PRG, receiveTimeout: Duration = .seconds(30)
+        randomness: PRG, receiveTimeout: Duration = .seconds(30), stateDirectory: String? = nil
     ) {
         self.program = program
         self.party = party
@@ -27,6 +29,7 @@ public struct MachineConfiguration: Sendable {
         self.transport = transport
         self.randomness = randomness
         self.receiveTimeout = receiveTimeout
+        self.stateDirectory = stateDirectory
     }
 
     /// A generator seeded from the operating system's CSPRNG.
@@ -82,6 +85,8 @@ public struct PartyResult: Sendable {
     public var rounds: [Phase: Int] = [.offline: 0, .online: 0]
     /// Wall time per phase.
     public var phaseTimes: [Phase: Duration] = [.offline: .zero, .online: .zero]
+    /// The values this server stored, to be committed to its state directory once the run succeeded.
+    public var stateWrites: StateWrites?
 
     public init(party: PlayerID) {
         self.party = party
@@ -111,6 +116,11 @@ public struct Machine {
     var dealerSeeds: [PlayerID: Seed] = [:]
     /// server2: the masks it dealt, by register, for the products that use them.
     var dealtMasks: [PrivateRegister: [UInt64]] = [:]
+    /// The keys each mask's shares are expanded from (server0 and server1: their own; server2: both), for
+    /// `store`.
+    var maskKeys: [PrivateRegister: [Seed]] = [:]
+    /// The stored values the program loads, read before the run starts.
+    var loadedValues: [String: StoredValue] = [:]
     /// server0 and server1: the seed they share for SecureNN's common randomness (server2 never sees it).
     var pairSeed: Seed?
     /// server2: what it learned in a SecureNN step, by the instruction's first destination, until that
@@ -137,6 +147,7 @@ public struct Machine {
     public mutating func run() throws(MachineError) -> PartyResult {
         try checkProgram()
         inputs = try validateInputs()
+        try readStoredValues()
         let clock = ContinuousClock()
         var index = 0
         for phase in Phase.allCases {
