@@ -1,6 +1,7 @@
 // Shared steps of the end-to-end tests: compiling, generating inputs, running, comparing with the reference.
 
 import Foundation
+import Testing
 import TFEBytecode
 import TFECore
 import TFEFrontend
@@ -126,8 +127,44 @@ enum EndToEnd {
         return inputs
     }
 
-    static func run(_ program: Program, _ inputs: ProgramInputs, seed: UInt64) throws -> LocalRunResult {
-        try LocalRun.run(program, inputs: inputs.arrays, options: LocalRunOptions(seed: seed))
+    static func run(_ program: Program, _ inputs: ProgramInputs, seed: UInt64, state: StateFolder? = nil) throws
+        -> LocalRunResult
+    {
+        try LocalRun.run(
+            program, inputs: inputs.arrays, options: LocalRunOptions(seed: seed, stateDirectory: state?.path))
+    }
+
+    /// Stores random values under the names `program` loads, as an earlier run would: a program of one
+    /// player's private inputs and their `store`s runs into `state`, and the reference learns the values.
+    static func storeValues(
+        loadedBy program: Program, seed: UInt64, state: StateFolder, stored: inout [String: ReferenceTensor],
+        distribution: (IODeclaration) -> InputDistribution
+    ) throws {
+        var lines = ["player owner", "fixedpoint(frac: \(program.fractionalBits))"]
+        for entry in program.allInstructions {
+            guard case .load(let mask, _, let name) = entry.instruction else { continue }
+            let info = program.info(.private(mask))
+            let variable = "v\(lines.count)"
+            lines.append("\(variable) = private_input(owner, \"\(name)\", \(info.shape.dimensions), dtype: \(info.element.rawValue))")
+            lines.append("store(\"\(name)\", \(variable))")
+        }
+        guard lines.count > 2 else { return }
+        let source = lines.joined(separator: "\n")
+        let compiled = compile(source, path: "store-values.tfe", optimize: true)
+        let setup = try #require(compiled.program, "\(describe(compiled.diagnostics, source, path: "store-values.tfe"))")
+        let inputs = makeInputs(for: setup, seed: seed ^ 0x5eed, distribution: distribution)
+        _ = try ReferenceInterpreter.run(compiled.frontend.program, inputs: inputs.doubles, stored: &stored)
+        _ = try run(setup, inputs, seed: seed ^ 0x5eed, state: state)
+    }
+
+    /// Whether a program stores or loads values, so its servers need a state directory.
+    static func usesState(_ program: Program) -> Bool {
+        program.allInstructions.contains {
+            switch $0.instruction {
+            case .store, .load: return true
+            default: return false
+            }
+        }
     }
 
     /// Every output every party received.
@@ -241,4 +278,17 @@ enum EndToEnd {
         }
         return problems
     }
+}
+
+/// A temporary state directory for the servers of local runs, removed when the value goes away.
+final class StateFolder: Sendable {
+    let path: String
+
+    init() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("tfe-state-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        path = url.path
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
 }
