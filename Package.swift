@@ -47,7 +47,7 @@ let package = Package(
         .testTarget(name: "TFECommandsTests", dependencies: ["TFECommands", "TFEFrontend", "TFETestSupport"]),
         .testTarget(
             name: "TFENetTests",
-            dependencies: ["TFECore", "TFEBytecode", "TFELowering", "TFERuntime", "TFENet", "TFECommands"]
+            dependencies: ["TFECore", "TFEFrontend", "TFEBytecode", "TFELowering", "TFERuntime", "TFENet", "TFECommands"]
         ),
         .testTarget(
             name: "TFEGoldenTests",
