@@ -3,13 +3,14 @@
 import TFEBytecode
 import TFECore
 
-/// How server2 deals: in the first offline round it sends server0 and server1 one seed each. (A `mask` is
-/// the exception: each share comes from a key of its own, see `maskKey`.) For a dealer
+/// How server2 deals: in the first offline round it sends server0 and server1 one seed each. For a dealer
 /// instruction at index i (in `Program.locations` order), the stream i of each seed yields, in order:
 /// from the seed shared with server0, server0's shares of every register the instruction writes; from the
 /// seed shared with server1, server1's shares of the random registers (a and b of a triple, a of a square
 /// pair, r of a truncation pair). server2 expands both, computes the derived values (c = a ∘ b, a², or
-/// r >> frac and msb(r)) and sends server1 its shares of them: value minus server0's share.
+/// r >> frac and msb(r)) and sends server1 its shares of them: value minus server0's share. A `mask` is the
+/// exception: stream i yields a key, and each share is expanded from its key (`maskKey`), so that `store`
+/// can keep one mask's key without the seed of the whole run.
 extension Machine {
     /// server2, first offline round: draws the two seeds and puts them at the front of the frames.
     mutating func dealSeeds(into outbox: inout [PlayerID: [UInt8]]) {
@@ -87,7 +88,6 @@ extension Machine {
         case .triple(let a, let b, let c, _): return ([a, b, c], 2)
         case .squarePair(let a, let square): return ([a, square], 1)
         case .truncPair(let r, let high, let msb): return ([r, high, msb], 1)
-        case .mask(let a): return ([a], 1)
         case .product(let c, _, _, _): return ([c], 0)
         default: return ([], 0)
         }
@@ -104,8 +104,6 @@ extension Machine {
         _ instruction: Instruction, random: [[UInt64]], index: Int
     ) throws(MachineError) -> [[UInt64]] {
         switch instruction {
-        case .mask:
-            return []
         case .triple(let a, let b, _, let kind), .product(_, let a, let b, let kind):
             let (x, y): ([UInt64], [UInt64])
             if case .product = instruction {

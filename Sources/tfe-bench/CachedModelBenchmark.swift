@@ -54,14 +54,14 @@ enum CachedModelBenchmark {
         }
         print("(MP-SPDZ re-sends the masked weight matrix for every inference: 3.3 MB per party for 784-512-10 "
               + "at batch 1)")
-        try simulatedWAN(root: root)
+        for batch in [1, 100] { try simulatedWAN(root: root, batch: batch) }
     }
 
-    /// The Pond network at batch 100 on the simulated WAN: the re-shared model against the cached one.
-    static func simulatedWAN(root: String) throws {
+    /// The Pond network on the simulated WAN: the re-shared model against the cached one.
+    static func simulatedWAN(root: String, batch: Int) throws {
         let source = try String(contentsOfFile: root + "/programs/mnist/mnist-pond.tfe", encoding: .utf8)
-        let fresh = try compile(source, name: "mnist-pond.tfe", batch: 100)
-        let cached = try compile(cachedSource(source), name: "mnist-pond-cached.tfe", batch: 100)
+        let fresh = try compile(source, name: "mnist-pond.tfe", batch: batch)
+        let cached = try compile(cachedSource(source), name: "mnist-pond-cached.tfe", batch: batch)
         let setupSource = try String(contentsOfFile: root + "/programs/mnist/share-model-pond.tfe", encoding: .utf8)
         let setup = try compile(setupSource, name: "share-model-pond.tfe", batch: 100)
         var model: [String: NPYArray] = [:], client: [String: NPYArray] = [:]
@@ -69,7 +69,10 @@ enum CachedModelBenchmark {
             model[member.name] = member.array
         }
         for member in try NPZ.read(Data(contentsOf: URL(fileURLWithPath: root + "/programs/mnist/data/client.npz"))) {
-            client[member.name] = member.array
+            let rows = member.array.shape[0]
+            let values = Array(member.array.asDoubles().prefix(batch * member.array.asDoubles().count / rows))
+            client[member.name] = try NPYArray(
+                shape: [batch] + member.array.shape.dropFirst(), storage: .float64(values))
         }
         let state = FileManager.default.temporaryDirectory.appendingPathComponent("tfe-bench-state-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: state) }
@@ -92,7 +95,7 @@ enum CachedModelBenchmark {
         guard a.count == b.count, difference < 1e-3 else {
             throw PondBenchmark.BenchmarkError.message("the cached model's logits differ from the re-shared one's")
         }
-        print("simulated WAN (\(wan)), Pond batch 100: re-shared model "
+        print("simulated WAN (\(wan)), Pond batch \(batch): re-shared model "
               + "\(NetBenchmark.format(freshTime)) s (bound \(NetBenchmark.format(wan.criticalPath(of: fresh).duration)) s, "
               + "\(megabytes(freshRun.cost.bytes(in: .online))) online), cached model "
               + "\(NetBenchmark.format(cachedTime)) s (bound \(NetBenchmark.format(wan.criticalPath(of: cached).duration)) s, "
