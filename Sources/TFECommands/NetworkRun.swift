@@ -122,6 +122,8 @@ enum NetworkRun {
             return .failure
         }
         defer { transport.close() }
+        console.writeError("tfe-vm: \(playerName): connected to the \(program.players.count - 1) other parties in "
+                           + String(format: "%.3f s\n", (clock.now - start).inSeconds))
         for ignored in transport.ignoredConnections {
             console.writeError("tfe-vm: \(playerName): ignored a connection from \(ignored)\n")
         }

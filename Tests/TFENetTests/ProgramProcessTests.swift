@@ -69,9 +69,10 @@ import Testing
 
         /// Runs `program` as one process per party with `--seed`, and returns each party's exit status and
         /// standard error.
-        func run(_ program: Program, named name: String, inputs: [PlayerID: [String: NPYArray]], seed: UInt64)
-            throws -> [String: (status: Int32?, error: String)]
-        {
+        func run(
+            _ program: Program, named name: String, inputs: [PlayerID: [String: NPYArray]], seed: UInt64,
+            timeout: Int = 120, killing victim: (player: String, after: Duration)? = nil
+        ) throws -> [String: (status: Int32?, error: String)] {
             let bytecode = path("\(name).tfeb")
             try Data(program.encoded()).write(to: URL(fileURLWithPath: bytecode))
             let (listeners, addresses) = try loopbackListeners(program.players.count)
@@ -84,7 +85,7 @@ import Testing
             for (number, player) in program.players.enumerated() {
                 var arguments = [
                     "run", bytecode, "--config", config, "--player", player, "--seed", "\(seed)",
-                    "--out", path("\(name)-out"), "--timeout", "120", "--connect-timeout", "60",
+                    "--out", path("\(name)-out"), "--timeout", "\(timeout)", "--connect-timeout", "60",
                 ]
                 if number < 3 { arguments += ["--state", path("state/\(player)")] }
                 for (input, array) in inputs[PlayerID(number)] ?? [:] {
@@ -104,6 +105,17 @@ import Testing
                 process.standardOutput = FileHandle.nullDevice
                 try process.run()
                 processes.append((player, process, errorURL))
+            }
+            if let victim, let (_, process, log) = processes.first(where: { $0.0 == victim.player }) {
+                // Once the victim has connected to everyone, the run is under way: let it go on a while.
+                let limit = ContinuousClock.now + .seconds(60)
+                while ContinuousClock.now < limit,
+                    !((try? String(contentsOf: log, encoding: .utf8)) ?? "").contains("connected to the")
+                {
+                    Thread.sleep(forTimeInterval: 0.01)
+                }
+                Thread.sleep(forTimeInterval: victim.after.inSeconds)
+                kill(process.processIdentifier, SIGKILL)
             }
             var results: [String: (Int32?, String)] = [:]
             let deadline = ContinuousClock.now + .seconds(600)
@@ -154,6 +166,33 @@ import Testing
             }
         }
         #expect(compared == program.outputs.count)
+    }
+}
+
+extension ProgramProcessTests {
+    /// A server killed in the middle of a long run (half a second after it connected to everyone): every
+    /// other party exits non-zero within the receive deadline, naming it, and no output is written.
+    @Test func aKilledServerStopsEveryoneWithinTheDeadline() throws {
+        let deployment = try Deployment()
+        defer { try? FileManager.default.removeItem(at: deployment.folder) }
+        // Thousands of dependent rounds: far longer than the second before the kill.
+        let program = try compile(
+            "player alice\nx = private_input(alice, [4])\nfor i in 0..<3000 { x = x * x * 0.5 + 0.25 }\n"
+                + "output(alice, \"x\", x)", name: "long.tfe")
+        let start = ContinuousClock.now
+        let results = try deployment.run(
+            program, named: "long", inputs: Deployment.inputs(for: program, seed: 4), seed: 4, timeout: 5,
+            killing: ("server1", .milliseconds(500)))
+        let elapsed = ContinuousClock.now - start
+        #expect(results["server1"]?.status == nil, "server1 was not killed: \(results["server1"]!)")
+        for player in ["server0", "server2", "alice"] {
+            let result = try #require(results[player])
+            #expect(result.status == 1, "\(player): \(result.error)")
+            let errors = result.error.split(separator: "\n").filter { $0.contains("error:") }
+            #expect(errors.count == 1 && errors[0].contains("server1"), "\(player): \(result.error)")
+        }
+        #expect(elapsed < .seconds(20 + 5), "the others took \(elapsed) to stop")
+        #expect(!FileManager.default.fileExists(atPath: deployment.path("long-out/alice/x.npy")))
     }
 }
 
