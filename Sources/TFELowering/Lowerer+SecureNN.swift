@@ -74,16 +74,14 @@ extension Lowerer {
 
     // MARK: - ReLU
 
-    /// ReLU(x) = x · DReLU(x) = x − x · MSB(x) (Algorithm 7): a Beaver product with a 0/1 `int`, so it needs
-    /// no truncation and is exact.
+    /// ReLU(x) = x · DReLU(x) (Algorithm 7): a Beaver product with a 0/1 `int`, so it needs no truncation and
+    /// is exact. The bit is the one `relu_deriv(x)` gives, so a training step's backward product reuses its
+    /// masked form.
     mutating func relu(_ x: PrivateRegister, _ type: ValueType) -> PrivateRegister {
-        let negative = isNegative(x)
         let element = info(.private(x)).element
-        guard case .private(let negativePart) = product(
-            .mul, .private(x), .private(negative), ValueType(element, type.shape, .private))
+        guard case .private(let result) = product(
+            .mul, .private(x), .private(reluDerivative(x)), ValueType(element, type.shape, .private))
         else { fatalError("unreachable") }
-        let result = makePrivate(element, type.shape)
-        emit(.sub(dst: .private(result), lhs: .private(x), rhs: .private(negativePart)))
         return result
     }
 
@@ -105,8 +103,8 @@ extension Lowerer {
         switch op {
         case .less: return isNegative(difference(a, b))
         case .greater: return isNegative(difference(b, a))
-        case .greaterEqual: return complement(isNegative(difference(a, b)))
-        case .lessEqual: return complement(isNegative(difference(b, a)))
+        case .greaterEqual: return reluDerivative(difference(a, b))
+        case .lessEqual: return reluDerivative(difference(b, a))
         case .equal, .notEqual:
             let below = isNegative(difference(a, b)), above = isNegative(difference(b, a))
             let either = makePrivate(.int, shape)
@@ -248,7 +246,7 @@ extension Lowerer {
         let difference = makeRegister(type.element, shape, .private)
         emit(.sub(dst: difference, lhs: a.0, rhs: b.0))
         guard case .private(let d) = difference else { fatalError("unreachable") }
-        let bit = complement(isNegative(d))
+        let bit = reluDerivative(d)
         let chosen = product(.mul, .private(bit), difference, ValueType(type.element, shape, .private))
         let value = makeRegister(type.element, shape, .private)
         emit(.add(dst: value, lhs: b.0, rhs: chosen))

@@ -23,7 +23,10 @@ extension Lowerer {
     /// `relu_deriv(x)`, SecureNN's DReLU: 1 − MSB(x), the `int` [x ≥ 0]. It shares the MSB of x with `relu(x)`
     /// and with comparisons of x against zero (`isNegative` remembers it per register).
     mutating func reluDerivative(_ x: PrivateRegister) -> PrivateRegister {
-        complement(isNegative(x))
+        if let known = nonNegatives[x] { return known }
+        let bit = complement(isNegative(x))
+        nonNegatives[x] = bit
+        return bit
     }
 
     /// Whether a register holds the materialized constant 0.

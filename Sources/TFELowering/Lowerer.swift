@@ -34,6 +34,8 @@ public struct Lowerer {
     /// MSB(x) = (x < 0) already computed for a private register, so `relu(x)`, `relu_deriv(x)`, `x >= 0` and
     /// `x < 0` of one value share one DReLU.
     var signs: [PrivateRegister: PrivateRegister] = [:]
+    /// DReLU(x) = 1 − MSB(x) already formed for a private register (the bit relu multiplies by).
+    var nonNegatives: [PrivateRegister: PrivateRegister] = [:]
     /// Max-pooling trees already built (the maximum and, when a gradient needs it, the one-hot position of
     /// the maximum), so `maxpool2d(x, ...)` and `maxpool2d_grad(x, ...)` of one x share one tree.
     var poolTrees: [PoolKey: PoolTree] = [:]
