@@ -23,7 +23,7 @@ extension Opcode {
         case .conv2d: return [.destination, .source, .source, .integer, .selector]
         case .sum: return [.destination, .source, .integer]
         case .transpose: return [.destination, .source, .integers]
-        case .poolsum: return [.destination, .source, .integer, .integer, .selector]
+        case .poolsum, .unpool: return [.destination, .source, .integer, .integer, .selector]
         case .map: return [.destination, .source, .selector]
         case .compare: return [.destination, .source, .source, .selector]
         case .select: return [.destination, .source, .source, .source]
@@ -71,7 +71,8 @@ extension Instruction {
             return [r(dst), r(input), r(kernel), .integer(stride), .selector(paddingCode(padding))]
         case .sum(let dst, let src, let axis): return [r(dst), r(src), encodeAxis(axis)]
         case .transpose(let dst, let src, let permutation): return [r(dst), r(src), .integers(permutation)]
-        case .poolsum(let dst, let src, let size, let stride, let padding):
+        case .poolsum(let dst, let src, let size, let stride, let padding),
+            .unpool(let dst, let src, let size, let stride, let padding):
             return [r(dst), r(src), .integer(size), .integer(stride), .selector(paddingCode(padding))]
         case .trunc(let dst, let src): return [p(dst), p(src)]
         case .map(let dst, let src, let function): return [r(dst), r(src), .selector(function.rawValue)]
@@ -205,6 +206,10 @@ extension Instruction {
         case .poolsum:
             if let dst = r(0), let src = r(1), let size = int(2), let stride = int(3), let pad = padding(4) {
                 result = .poolsum(dst: dst, src: src, size: size, stride: stride, padding: pad)
+            }
+        case .unpool:
+            if let dst = r(0), let src = r(1), let size = int(2), let stride = int(3), let pad = padding(4) {
+                result = .unpool(dst: dst, src: src, size: size, stride: stride, padding: pad)
             }
         case .trunc:
             if let dst = p(0), let src = p(1) { result = .trunc(dst: dst, src: src) }

@@ -96,6 +96,8 @@ public enum Instruction: Hashable, Sendable {
     case transpose(dst: Register, src: Register, permutation: [Int])
     case reshape(dst: Register, src: Register)
     case poolsum(dst: Register, src: Register, size: Int, stride: Int, padding: Padding)
+    /// `dst` has the pool's input shape; `src` is `[size², n, oh, ow, c]`.
+    case unpool(dst: Register, src: Register, size: Int, stride: Int, padding: Padding)
     case trunc(dst: PublicRegister, src: PublicRegister)
     case map(dst: Register, src: Register, function: MapFunction)
     case compare(dst: Register, lhs: Register, rhs: Register, comparison: Comparison)
@@ -145,6 +147,7 @@ public enum Instruction: Hashable, Sendable {
         case .transpose: return .transpose
         case .reshape: return .reshape
         case .poolsum: return .poolsum
+        case .unpool: return .unpool
         case .trunc: return .trunc
         case .map: return .map
         case .compare: return .compare

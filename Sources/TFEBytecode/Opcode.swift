@@ -172,6 +172,16 @@ public enum Opcode: UInt8, CaseIterable, Sendable {
     /// MSB(y) = γ ⊕ δ, whose product γδ the lowering takes with a Beaver product. server2 sends server1 n
     /// elements (ℓ bits per element).
     case msbFinish = 70
+
+    // MARK: - Training (local)
+
+    /// `s1 = unpool s0 size=2 stride=2 padding=VALID`: the adjoint of gathering a pool's windows. s0 holds one
+    /// tensor of the pool's output shape `[n, oh, ow, c]` per window offset, `[size², n, oh, ow, c]` in row-major
+    /// offset order; each element is added into the input cell its window offset covers, giving s1 of the
+    /// pool's input shape `[n, h, w, c]` (the destination register's shape); SAME padding's cells outside the
+    /// input are dropped. Linear, so servers apply it to their shares (`maxpool2d_grad` scatters the routed
+    /// gradient with it). Cost: none.
+    case unpool = 80
 }
 
 /// What an operand slot of an instruction holds; the encoder, decoder, verifier and printer walk these.
@@ -236,11 +246,12 @@ extension Opcode {
         case .shareConvertFinish: return "scfinish"
         case .msbOpen: return "msbopen"
         case .msbFinish: return "msbfinish"
+        case .unpool: return "unpool"
         }
     }
 
     /// Whether the operation sends messages (online or offline).
-    public var isInteractive: Bool { rawValue >= 32 }
+    public var isInteractive: Bool { (32..<80).contains(rawValue) }
 
     /// Whether the operation belongs to the preprocessing phase (server2's dealing).
     public var isPreprocessing: Bool { (48..<64).contains(rawValue) || self == .msbPair }
@@ -252,5 +263,5 @@ extension Opcode {
 
     /// Whether the operation runs online but needs the seeds of the first offline round (server2 shares a
     /// value it learned, or the servers draw common randomness).
-    public var needsSeeds: Bool { rawValue >= 65 }
+    public var needsSeeds: Bool { (65..<80).contains(rawValue) }
 }

@@ -154,8 +154,9 @@ extension Program {
         case .integer(let number):
             switch (instruction, slot) {
             case (.sum, _), (.reduce, _): return number == -1 ? "axis=all" : "axis=\(number)"
-            case (.poolsum, 2): return "size=\(number)"
-            case (.triple(_, _, _, .conv2d), _), (.product(_, _, _, .conv2d), _), (.conv2d, _), (.poolsum, _):
+            case (.poolsum, 2), (.unpool, 2): return "size=\(number)"
+            case (.triple(_, _, _, .conv2d), _), (.product(_, _, _, .conv2d), _), (.conv2d, _), (.poolsum, _),
+                (.unpool, _):
                 return "stride=\(number)"
             case (.triple, _), (.product, _): return nil
             default: return String(number)
@@ -166,7 +167,7 @@ extension Program {
             case .triple(_, _, _, let kind), .product(_, _, _, let kind):
                 if case .conv2d(_, let padding) = kind, slot == 5 { return "padding=\(padding.rawValue)" }
                 return nil
-            case .conv2d(_, _, _, _, let padding), .poolsum(_, _, _, _, let padding):
+            case .conv2d(_, _, _, _, let padding), .poolsum(_, _, _, _, let padding), .unpool(_, _, _, _, let padding):
                 return "padding=\(padding.rawValue)"
             default: return "\(code)"
             }

@@ -459,6 +459,12 @@ public struct Verifier {
         case .poolsum(let dst, let src, let size, let stride, let padding):
             checkHolders(dst, [src], maxPrivate: 1, at: site)
             expect(dst, ShapeRules.poolsum(shape(src), size: size, stride: stride, padding: padding), at: site)
+        case .unpool(let dst, let src, let size, let stride, let padding):
+            checkHolders(dst, [src], maxPrivate: 1, at: site)
+            if let problem = ShapeRules.unpool(shape(src), into: shape(dst), size: size, stride: stride,
+                                               padding: padding) {
+                report(problem.isOperand ? .operandValue : .shape, problem.message, at: site)
+            }
         case .trunc(let dst, let src):
             expect(.public(dst), shape: shape(.public(src)), at: site)
         case .map(let dst, let src, _):

@@ -110,6 +110,7 @@ public enum ShapeError: DiagnosticKind, Hashable {
     case emptyOutput(function: String, Shape)
     case invalidWindow(what: String, Int)
     case loadMismatch(name: String, stored: String, loaded: String)
+    case gradientShape(function: String, expected: Shape, found: Shape)
 
     public var message: String {
         switch self {
@@ -142,6 +143,8 @@ public enum ShapeError: DiagnosticKind, Hashable {
             return "'\(function)' of \(shape) would have an empty output: the window is larger than the input"
         case .invalidWindow(let what, let value):
             return "\(what) must be a positive integer, found \(value)"
+        case .gradientShape(let function, let expected, let found):
+            return "'\(function)' needs a gradient 'dy' of the pool's output shape \(expected), found \(found)"
         }
     }
 }
@@ -173,7 +176,7 @@ public enum PlacementError: DiagnosticKind, Hashable {
         case .storeNeedsPrivate(let placement):
             return "'store' keeps private values only, but this value is \(placement)"
         case .divisionByPrivate:
-            return "division by a private value is not supported; divide by a public value or a constant"
+            return "division by a private value needs 'protocol securenn'; under 'pond' divide by a public value or a constant"
         case .constantOutput:
             return "an output must be a value computed by the program, not a compile-time constant"
         case .printMixesPlacements(let a, let b):

@@ -224,7 +224,7 @@ extension Checker {
                 return .error
             }
             return binary(.matmul, left, right, operatorRange: range, lhs: a, rhs: b, range: range)
-        case .square, .sigmoid, .relu, .reluApprox, .exp, .log:
+        case .square, .sigmoid, .relu, .reluApprox, .reluDeriv, .exp, .log:
             return checkElementwise(builtin, arguments, range: range)
         case .transpose, .reshape, .flatten:
             return checkLayout(builtin, arguments, range: range)
@@ -234,6 +234,8 @@ extension Checker {
             return checkConv2D(arguments, range: range)
         case .avgpool2d, .maxpool2d:
             return checkPool(builtin, arguments, range: range)
+        case .maxpool2dGrad:
+            return checkPoolGradient(arguments, range: range)
         case .where:
             return checkWhere(arguments, range: range)
         case .print:

@@ -101,6 +101,13 @@ extension Lowerer {
                 break
             }
             result = lowerMaxPool(input, size: size, stride: stride, padding: padding, type)
+        case .maxpool2dGrad(let input, let gradient, let size, let stride, let padding):
+            if type.placement == .private && checked.protocolKind != .securenn {
+                unsupported("'maxpool2d_grad' on private values (it needs SecureNN)", operation)
+                result = nil
+                break
+            }
+            result = lowerMaxPoolGradient(input, gradient, size: size, stride: stride, padding: padding, type)
         case .where(let condition, let lhs, let rhs):
             result = lowerWhere(condition, lhs, rhs, type)
         case .output, .store, .print:
@@ -176,6 +183,13 @@ extension Lowerer {
         case .matmul:
             return product(.matmul, a, b, type)
         case .divide:
+            if case .private(let divisorShares) = b {
+                guard checked.protocolKind == .securenn else {
+                    unsupported("division by a private value (it needs SecureNN)", operation)
+                    return nil
+                }
+                return .private(divide(scaledToFixed(a), by: divisorShares, type))
+            }
             let divisor: Register
             if case .constant(let number) = checked[rhs].kind {
                 divisor = constant(1 / number, .fixed, for: type.placement)
@@ -208,6 +222,7 @@ extension Lowerer {
     mutating func scaledToFixed(_ register: Register) -> Register {
         guard info(register).element == .int else { return register }
         if case .local = register { return register }  // local values are plain float64
+        if isZero(register) { return constant(0, .fixed, for: placement(of: register)) }
         let factor = constant(Double(1 << frac), .int, for: placement(of: register))
         let result = makeRegister(.fixed, info(register).shape, placement(of: register))
         emit(.mul(dst: result, lhs: register, rhs: factor))

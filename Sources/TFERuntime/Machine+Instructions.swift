@@ -24,6 +24,8 @@ enum UnaryOperation {
     case sum(axis: Int?)
     case transpose([Int])
     case poolsum(size: Int, stride: Int, padding: Padding)
+    /// The destination's shape is the output's.
+    case unpool(size: Int, stride: Int, padding: Padding, output: [Int])
 }
 
 extension Machine {
@@ -52,6 +54,9 @@ extension Machine {
             try executeUnary(.transpose(permutation), dst, src, index: index)
         case .poolsum(let dst, let src, let size, let stride, let padding):
             try executeUnary(.poolsum(size: size, stride: stride, padding: padding), dst, src, index: index)
+        case .unpool(let dst, let src, let size, let stride, let padding):
+            let output = shape(dst)
+            try executeUnary(.unpool(size: size, stride: stride, padding: padding, output: output), dst, src, index: index)
         case .trunc(let dst, let src):
             let shift = UInt64(program.fractionalBits)
             let values = try ring(.public(src), at: index).map { UInt64(bitPattern: Int64(bitPattern: $0) >> shift) }
@@ -163,6 +168,9 @@ extension Machine {
                     return try NaiveKernels.transpose(x, shape(src), permutation: permutation).values
                 case .poolsum(let size, let stride, let padding):
                     return try NaiveKernels.poolsum(x, shape(src), size: size, stride: stride, padding: padding).values
+                case .unpool(let size, let stride, let padding, let output):
+                    return try NaiveKernels.unpool(
+                        x, shape(src), output: output, size: size, stride: stride, padding: padding).values
                 }
             }
             try store(result, into: destination, at: index)
@@ -178,6 +186,9 @@ extension Machine {
                 return try MachineKernels.transpose(x, shape(src), permutation: permutation).values
             case .poolsum(let size, let stride, let padding):
                 return try MachineKernels.poolsum(x, shape(src), size: size, stride: stride, padding: padding).values
+            case .unpool(let size, let stride, let padding, let output):
+                return try NaiveKernels.unpool(
+                    x, shape(src), output: output, size: size, stride: stride, padding: padding).values
             }
         }
         try storeRing(result, isPrivate: src.isPrivate, into: dst, at: index)

@@ -36,6 +36,8 @@ enum Samples {
             .reshape(dst: .public(p0), src: .public(pBig)),
             .poolsum(dst: .private(s0), src: .private(s0), size: 2, stride: 2, padding: .valid),
             .poolsum(dst: .private(s0), src: .private(s0), size: -64, stride: 1 << 40, padding: .same),
+            .unpool(dst: .private(sBig), src: .private(s0), size: 3, stride: 2, padding: .same),
+            .unpool(dst: .local(l0), src: .local(lBig), size: Int.min, stride: Int.max, padding: .valid),
             .trunc(dst: pBig, src: p0),
             .select(dst: .local(l0), condition: .public(p0), lhs: .private(s0), rhs: .local(lBig)),
             .sharePublic(dst: sBig, src: pBig),

@@ -200,6 +200,12 @@ enum TestPrograms {
             .poolsum(dst: .private(pooled), src: .private(conv), size: 2, stride: 2, padding: .valid), round: 2,
             line: 5)
         b.emit(.reshape(dst: .private(flat), src: .private(pooled)), round: 2, line: 6)
+        let scattered = b.s([2, 6, 6, 4])
+        let offsets = b.s([4, 2, 3, 3, 4])
+        b.emit(.reshape(dst: .private(offsets), src: .private(conv)), round: 2, line: 6)
+        b.emit(
+            .unpool(dst: .private(scattered), src: .private(offsets), size: 2, stride: 2, padding: .valid), round: 2,
+            line: 6)
         b.emit(.transpose(dst: .private(swapped), src: .private(flat), permutation: [1, 0]), round: 2, line: 7)
         b.emit(.transpose(dst: .private(back), src: .private(swapped), permutation: [1, 0]), round: 2, line: 7)
         b.emit(.neg(dst: .private(negated), src: .private(back)), round: 2, line: 7)

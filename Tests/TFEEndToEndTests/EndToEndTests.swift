@@ -94,6 +94,11 @@ struct EndToEndTests {
         // for every epoch; 20 examples instead of 100 keep it short.
         "programs/logistic-regression/logistic-regression.tfe": ProgramSettings(
             overrides: ["n": 20], distributions: ["x": .uniform(1), "y": .bits, "w_init": .uniform(0.5)]),
+        // SecureNN training: one step on 4 examples keeps the debug run short (its committed data runs in
+        // TFESecureNNTests); pixels in [-1, 1] and small starting weights keep activations moderate.
+        "programs/securenn-training/securenn-training.tfe": ProgramSettings(
+            overrides: ["n": 4, "steps": 1],
+            distributions: ["x": .uniform(1), "y": .bits, "w0_init": .uniform(0.1), "w1_init": .uniform(0.5)]),
         // A divisor near zero gives an arbitrarily large quotient.
         goldenFolder + "/divide-public.tfe": ProgramSettings(distributions: ["scale": .magnitude(0.5, 2)]),
     ]

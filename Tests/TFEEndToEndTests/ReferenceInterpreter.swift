@@ -280,6 +280,10 @@ struct ReferenceInterpreter {
                 shape: shape, values: windows.map { $0.map { x.values[$0] }.max() ?? 0 },
                 bounds: windows.map { $0.map { x.bounds[$0] }.max() ?? 0 })
 
+        case .maxpool2dGrad(let input, let gradient, let size, let stride, let padding):
+            return maxPoolGradient(operand(input, at: self.type(input).placement), operand(gradient, at: type.placement),
+                                   size: size, stride: stride, padding: padding, shape: shape)
+
         case .where(let condition, let lhs, let rhs):
             let c = operand(condition, at: type.placement)
             let a = operand(lhs, at: type.placement), b = operand(rhs, at: type.placement)
@@ -369,6 +373,8 @@ struct ReferenceInterpreter {
             return ReferenceTensor(
                 shape: type.shape.dimensions, values: product(a.values, b.values),
                 bounds: bilinearBounds(product, a, b, truncates: ring && fixedFactors))
+        case .divide where self.type(rhs).placement == .private:
+            return privateQuotient(a, b, shape: type.shape.dimensions)
         case .divide:
             // Lowering multiplies by the reciprocal: a constant's rounded in the ring, a public value's
             // computed in float64 and rounded, a local value's exact.
@@ -440,6 +446,8 @@ struct ReferenceInterpreter {
         case .relu:
             return ReferenceTensor(
                 shape: shape, values: x.values.map { max($0, 0) }, bounds: x.bounds.map { $0 + slack })
+        case .reluDeriv:
+            return reluDerivative(x, shape: shape)
         case .exp:
             return ReferenceTensor(
                 shape: shape, values: x.values.map { Foundation.exp($0) },
