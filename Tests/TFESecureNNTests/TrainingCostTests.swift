@@ -4,11 +4,13 @@
 //   DReLU (ReLU′)        8 rounds       8ℓ log p + 19ℓ
 //   Division             10ℓ_D rounds   (8ℓ log p + 24ℓ)·ℓ_D
 //   Maxpool_n            9(n − 1)       (8ℓ log p + 29ℓ)·(n − 1)   (the index selected alongside the maximum)
+//   DMP_n (after it)     2 rounds       2(n + 1)ℓ
 //
 // As in CostTableTests: server2's dealing runs offline (a Beaver product is one online round, not two), and
 // the halves of what server2 shares that server0 draws from its seed do not travel (2ℓ log p + 6ℓ per DReLU).
 // The measured totals below add those halves back to compare term by term; the remaining differences are
-// explained at each test. (The paper's figures are quoted from its tables; ℓ_D is ours: frac + 1 = 17.)
+// explained at each test. (Figures checked against the whitepaper's Table 2, February 2019; ℓ_D is ours:
+// frac + 1 = 17.)
 
 import TFEBytecode
 import TFECore
@@ -100,8 +102,9 @@ import Testing
         // the same rounds, locally at the first level (positions are public there) and as one product at the
         // second: 4 openings (8ℓ) and 4 correlations (4ℓ). Routing dy to the position is one more round:
         // the positions' openings (8ℓ), dy's (2ℓ), 4 correlations (4ℓ). Scattering back into x's shape is
-        // local. The paper selects a scalar index alongside each comparison (5ℓ each, 15ℓ) and leaves the
-        // derivative's product to the caller; our tree selects positions at 12ℓ plus 14ℓ routing.
+        // local. The paper selects a scalar index alongside each comparison (5ℓ each, 15ℓ) and turns it into the
+        // derivative with DMP_n, 2 rounds and 2(n + 1)ℓ = 10ℓ; our tree selects positions at 12ℓ, and routes in
+        // 1 round and 14ℓ.
         #expect(both.rounds == 2 * 9 + 1)
         #expect(both.online + both.offline == pool.online + pool.offline + 12 * l + 14 * l)
         let paper = (8 * l * Self.logP + 29 * l) * (n - 1)
