@@ -189,7 +189,7 @@ extension Program {
     }
 
     /// `0007`: at least four digits.
-    static func asmIndex(_ index: Int) -> String {
+    public static func asmIndex(_ index: Int) -> String {
         let digits = String(index)
         return digits.count >= 4 ? digits : String(repeating: "0", count: 4 - digits.count) + digits
     }

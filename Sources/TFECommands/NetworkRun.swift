@@ -129,10 +129,11 @@ enum NetworkRun {
         }
 
         // Running.
-        var machine = Machine(
-            MachineConfiguration(
-                program: program, party: me, inputs: inputs, transport: transport, randomness: randomness,
-                receiveTimeout: receiveTimeout, stateDirectory: arguments.value("--state")))
+        var configuration = MachineConfiguration(
+            program: program, party: me, inputs: inputs, transport: transport, randomness: randomness,
+            receiveTimeout: receiveTimeout, stateDirectory: arguments.value("--state"))
+        configuration.tracing = arguments.value("--trace") != nil
+        var machine = Machine(configuration)
         let result: PartyResult
         do {
             result = try machine.run()
@@ -174,6 +175,11 @@ enum NetworkRun {
         if let statsPath = arguments.value("--stats-json") {
             let code = CompileCommand.write(Data(traffic.cost.json(players: program.players).utf8), to: statsPath,
                                             console: console, tool: "tfe-vm")
+            guard code == .success else { return code }
+        }
+        if let tracePath = arguments.value("--trace") {
+            let json = ChromeTrace.json([me: result.trace], program: program)
+            let code = CompileCommand.write(Data(json.utf8), to: tracePath, console: console, tool: "tfe-vm")
             guard code == .success else { return code }
         }
         return .success

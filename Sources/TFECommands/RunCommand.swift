@@ -19,6 +19,8 @@ public enum RunCommand {
             .flag("-O0", help: "Skip optional passes (for a .tfe source)."),
             .flag("--stats", help: "Print rounds, bytes per link and time per phase."),
             .option("--stats-json", value: "file", help: "Write the measured rounds and bytes as JSON."),
+            .option("--trace", value: "file.json",
+                    help: "Write what each party did when, as Chrome trace events (Perfetto, chrome://tracing)."),
             .option("--timeout", value: "seconds", help: "How long a player waits for a message.", defaultText: "30"),
             .option("--state", value: "dir",
                     help: "Where servers keep stored values (store/load): DIR/SERVER here, DIR with --config."),
@@ -83,6 +85,7 @@ public enum RunCommand {
             options.receiveTimeout = .milliseconds(Int(seconds * 1000))
         }
         options.stateDirectory = arguments.value("--state")
+        options.tracing = arguments.value("--trace") != nil
         switch SimulatedNetwork.model(arguments) {
         case .success(let model): options.network = model
         case .failure(let error):
@@ -119,6 +122,13 @@ public enum RunCommand {
         if let statsPath = arguments.value("--stats-json") {
             let code = CompileCommand.write(Data(result.cost.json(players: program.players).utf8), to: statsPath,
                                             console: console, tool: "tfe-vm")
+            guard code == .success else { return code }
+        }
+        if let tracePath = arguments.value("--trace") {
+            var events: [PlayerID: [TraceEvent]] = [:]
+            for party in result.parties { events[party.party] = party.trace }
+            let json = ChromeTrace.json(events, program: program)
+            let code = CompileCommand.write(Data(json.utf8), to: tracePath, console: console, tool: "tfe-vm")
             guard code == .success else { return code }
         }
         return .success

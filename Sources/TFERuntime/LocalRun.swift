@@ -15,6 +15,8 @@ public struct LocalRunOptions: Sendable {
     public var network: NetworkModel?
     /// Where the servers keep stored values: each in the subdirectory named after it (`DIR/server0`, ...).
     public var stateDirectory: String?
+    /// Record every party's trace events (`PartyResult.trace`).
+    public var tracing = false
 
     public init(
         seed: UInt64? = nil, receiveTimeout: Duration = .seconds(30), network: NetworkModel? = nil,
@@ -128,11 +130,12 @@ public enum LocalRun {
             } else {
                 randomness = try MachineConfiguration.freshRandomness()
             }
-            var machine = Machine(
-                MachineConfiguration(
-                    program: program, party: party, inputs: inputs, transport: network.transport(for: party),
-                    randomness: randomness, receiveTimeout: options.receiveTimeout,
-                    stateDirectory: options.stateDirectory(of: program.players[party.rawValue])))
+            var configuration = MachineConfiguration(
+                program: program, party: party, inputs: inputs, transport: network.transport(for: party),
+                randomness: randomness, receiveTimeout: options.receiveTimeout,
+                stateDirectory: options.stateDirectory(of: program.players[party.rawValue]))
+            configuration.tracing = options.tracing
+            var machine = Machine(configuration)
             return .success(try machine.run())
         } catch {
             return .failure(error)

@@ -18,6 +18,8 @@ public struct MachineConfiguration: Sendable {
     public var receiveTimeout: Duration
     /// Where this server keeps stored values (`store`, `load`); nil when it keeps none.
     public var stateDirectory: String?
+    /// Record a `TraceEvent` for every instruction and exchange (`--trace`).
+    public var tracing = false
 
     public init(
         program: Program, party: PlayerID, inputs: [String: NPYArray] = [:], transport: any Transport,
@@ -87,6 +89,8 @@ public struct PartyResult: Sendable {
     public var phaseTimes: [Phase: Duration] = [.offline: .zero, .online: .zero]
     /// The values this server stored, to be committed to its state directory once the run succeeded.
     public var stateWrites: StateWrites?
+    /// What the party did when, with `MachineConfiguration.tracing`.
+    public var trace: [TraceEvent] = []
 
     public init(party: PlayerID) {
         self.party = party
@@ -208,25 +212,47 @@ public struct Machine {
         if plan.carriesSeeds, me == .server2 { dealSeeds(into: &outbox) }
         if plan.carriesPairSeed, me == .server0 { sendPairSeed(into: &outbox) }
         var pending: [(index: Int, step: PendingStep)] = []
+        let tracing = configuration.tracing
+        let clock = ContinuousClock()
         for (offset, instruction) in round.instructions.enumerated() {
             let index = firstIndex + offset
+            let start = tracing ? clock.now : nil
+            var acted = true
             if instruction.communicates {
+                let sent = tracing ? outbox.values.reduce(0) { $0 + $1.count } : 0
                 if let step = try begin(instruction, index: index, outbox: &outbox) {
                     pending.append((index, step))
                 } else {
+                    acted = tracing && outbox.values.reduce(0) { $0 + $1.count } > sent
                     release(after: instruction, at: index)
                 }
             } else if try executes(instruction, index: index) {
                 try execute(instruction, index: index)
                 release(after: instruction, at: index)
+            } else {
+                acted = false
+            }
+            if let start, acted {
+                result.trace.append(TraceEvent(
+                    kind: .compute, phase: phase, round: number, instruction: index, start: start, end: clock.now))
             }
         }
+        let exchangeStart = tracing ? clock.now : nil
         var inbox = try exchange(outbox, plan: plan, phase: phase, number: number)
+        if let exchangeStart, plan.bytes.keys.contains(where: { $0.from == me || $0.to == me }) {
+            result.trace.append(TraceEvent(
+                kind: .exchange, phase: phase, round: number, instruction: nil, start: exchangeStart, end: clock.now))
+        }
         if plan.carriesSeeds, isComputeServer { try receiveSeed(from: &inbox) }
         if plan.carriesPairSeed, me == .server1 { try receivePairSeed(from: &inbox) }
         for (index, step) in pending {
+            let start = tracing ? clock.now : nil
             try finish(step, index: index, inbox: &inbox)
             release(after: round.instructions[index - firstIndex], at: index)
+            if let start {
+                result.trace.append(TraceEvent(
+                    kind: .finish, phase: phase, round: number, instruction: index, start: start, end: clock.now))
+            }
         }
         for (sender, reader) in inbox.sorted(by: { $0.key < $1.key }) where !reader.isAtEnd {
             throw .invalidProgram(

@@ -58,6 +58,8 @@ enum Samples {
             .squarePair(a: sBig, square: s0),
             .truncPair(r: s0, high: sBig, msb: s0),
             .mask(sBig),
+            .store(name: longName, mask: sBig, opened: p0),
+            .load(mask: s0, opened: pBig, name: "w"),
             .product(c: s0, a: sBig, b: s0, kind: .mul),
             .product(c: sBig, a: s0, b: sBig, kind: .conv2d(stride: 2, padding: .same)),
             .msbPair(r: s0, bits: sBig, lsb: s0),

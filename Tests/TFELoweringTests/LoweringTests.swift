@@ -82,17 +82,6 @@ struct LoweringTests {
         #expect(s0s1 == (3 * 16 + 3 * 16) * 8 + 2 * 16)
     }
 
-    @Test func unsupportedOperationsAreReported() {
-        let result = Compiler.compile(SourceFile(path: "t.tfe", text: """
-            protocol securenn
-            player alice
-            x = private_input(alice, [5])
-            store("y", x)
-            """))
-        #expect(result.diagnostics.all.map(\.kind) == ["unsupported"])
-        #expect(result.program == nil)
-    }
-
     @Test func batchingMergesIndependentCommunication() {
         let source = Self.header + """
             x = private_input(alice, [4, 3])
