@@ -47,7 +47,10 @@ let package = Package(
         .testTarget(name: "TFECommandsTests", dependencies: ["TFECommands", "TFEFrontend", "TFETestSupport"]),
         .testTarget(
             name: "TFENetTests",
-            dependencies: ["TFECore", "TFEFrontend", "TFEBytecode", "TFELowering", "TFERuntime", "TFENet", "TFECommands"]
+            dependencies: [
+                "TFECore", "TFEFrontend", "TFEBytecode", "TFELowering", "TFERuntime", "TFENet", "TFECommands",
+                "TFETestSupport",
+            ]
         ),
         .testTarget(
             name: "TFEGoldenTests",

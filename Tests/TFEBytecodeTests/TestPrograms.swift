@@ -1,5 +1,6 @@
 // Hand-built programs for the bytecode tests: a builder, and realistic programs that pass the verifier.
 
+import TFETestSupport
 import TFECore
 
 @testable import TFEBytecode
@@ -281,20 +282,6 @@ enum TestPrograms {
     static var all: [Program] { [dense, conv, plaintext] }
 }
 
-/// A seeded generator for tests (SplitMix64): the same seed gives the same numbers everywhere.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-}
 
 /// `bytes` with the stored content hash recomputed, as a hostile (rather than corrupted) file would have.
 func rehashed(_ bytes: [UInt8]) -> [UInt8] {

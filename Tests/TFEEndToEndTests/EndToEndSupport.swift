@@ -1,5 +1,6 @@
 // Shared steps of the end-to-end tests: compiling, generating inputs, running, comparing with the reference.
 
+import TFETestSupport
 import Foundation
 import Testing
 import TFEBytecode
@@ -8,20 +9,6 @@ import TFEFrontend
 import TFELowering
 import TFERuntime
 
-/// SplitMix64: a small deterministic generator, so every failure names a seed that reproduces it.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// How the values of one generated input are drawn.
 enum InputDistribution: Sendable {
@@ -36,7 +23,7 @@ enum InputDistribution: Sendable {
     /// The per-operation mix: mostly moderate values, and zeros, values of a few ulps, and values near ±2^12.
     case mixed
 
-    func draw(_ generator: inout SeededGenerator, ulp: Double) -> Double {
+    func draw(_ generator: inout SplitMix64, ulp: Double) -> Double {
         switch self {
         case .uniform(let a): return Double.random(in: -a...a, using: &generator)
         case .magnitude(let low, let high):
@@ -109,7 +96,7 @@ enum EndToEnd {
     static func makeInputs(
         for program: Program, seed: UInt64, distribution: (IODeclaration) -> InputDistribution
     ) -> ProgramInputs {
-        var generator = SeededGenerator(seed: seed)
+        var generator = SplitMix64(seed: seed)
         let ulp = 1 / Double(sign: .plus, exponent: program.fractionalBits, significand: 1)
         var inputs = ProgramInputs()
         for declaration in program.inputs where inputs.doubles[declaration.player]?[declaration.name] == nil {

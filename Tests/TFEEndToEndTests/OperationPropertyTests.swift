@@ -1,3 +1,4 @@
+import TFETestSupport
 import Foundation
 import Testing
 import TFEBytecode
@@ -33,7 +34,7 @@ enum OperationCase: String, CaseIterable, CustomTestStringConvertible, Sendable 
 
     static let header = "player alice, bob\n"
 
-    func generate(_ g: inout SeededGenerator) -> GeneratedProgram {
+    func generate(_ g: inout SplitMix64) -> GeneratedProgram {
         func shape(_ ranks: ClosedRange<Int>, _ dimensions: ClosedRange<Int> = 1...4) -> [Int] {
             (0..<Int.random(in: ranks, using: &g)).map { _ in Int.random(in: dimensions, using: &g) }
         }
@@ -403,7 +404,7 @@ struct OperationPropertyTests {
     @Test("random programs run privately as the reference", arguments: OperationCase.allCases)
     func operationMatchesReference(_ operation: OperationCase) throws {
         for (trial, seed) in Self.seeds(for: operation).enumerated() {
-            var generator = SeededGenerator(seed: seed)
+            var generator = SplitMix64(seed: seed)
             let generated = operation.generate(&generator)
             let context = "\(operation.rawValue), seed \(seed), program:\n\(generated.text)\n"
             let optimize = trial % 2 == 0

@@ -1,3 +1,4 @@
+import TFETestSupport
 import Testing
 import TFEBytecode
 import TFECore

@@ -1,6 +1,7 @@
 // Every program of `programs/` as separate `tfe-vm` processes on loopback, one per party, against the local
 // run of the same bytecode with the same seed: the outputs must be identical, bit for bit.
 
+import TFETestSupport
 import Foundation
 import TFEBytecode
 import TFECore
@@ -54,7 +55,7 @@ import Testing
 
         /// Random inputs on the fixed-point grid: fixed in [-0.4, 0.4], int in 0...9.
         static func inputs(for program: Program, seed: UInt64) -> [PlayerID: [String: NPYArray]] {
-            var generator = SplitMix(state: seed)
+            var generator = SplitMix64(seed: seed)
             var inputs: [PlayerID: [String: NPYArray]] = [:]
             for input in program.inputs {
                 let count = input.shape.elementCount ?? 0
@@ -196,15 +197,3 @@ extension ProgramProcessTests {
     }
 }
 
-/// SplitMix64: a small seeded generator for test inputs.
-struct SplitMix {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-}
