@@ -15,11 +15,14 @@ public struct StateWrites: Sendable {
     /// The stored names, in program order.
     public var names: [String] { files.map(\.name) }
 
-    /// Writes every file, each atomically (a reader sees the old file or the new one, never half of one).
+    /// Writes every file, each atomically (a reader sees the old file or the new one, never half of one), and
+    /// readable by this user only, as the directory it creates: a file holds no secret alone, but it is this
+    /// server's part of one.
     public func commit() throws(MachineError) {
         guard !files.isEmpty else { return }
         do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
             throw .storedValue("cannot create the state directory '\(directory)': \(error.localizedDescription)")
         }
@@ -30,6 +33,7 @@ public struct StateWrites: Sendable {
             } catch {
                 throw .storedValue("cannot store '\(name)': \(error)")
             }
+            try? FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: url.path)
         }
     }
 }

@@ -201,6 +201,12 @@ struct StoredModelTests {
             let encoded = Set(pattern.map { UInt64(bitPattern: Int64(($0 * 65536).rounded())) })
             #expect(Self.words(patterned[server]!.dropLast(32).suffix(8 * count)).allSatisfy { !encoded.contains($0) })
         }
+        // Only the server's own user may read them.
+        for server in ["server0", "server1", "server2"] {
+            let path = URL(fileURLWithPath: zerosState.path).appendingPathComponent("\(server)/w.tfestate").path
+            let permissions = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
+            #expect(permissions == 0o600, "\(server): \(String(permissions ?? 0, radix: 8))")
+        }
         // Fresh randomness: storing the same value again gives different files.
         let again = try StateFolder()
         try Self.store([Double](repeating: 0, count: count), shape: [count], seed: nil, in: again)
