@@ -38,7 +38,8 @@ let package = Package(
             name: "TFELoweringTests", dependencies: ["TFECore", "TFEFrontend", "TFEBytecode", "TFELowering", "TFETestSupport"]
         ),
         .testTarget(
-            name: "TFERuntimeTests", dependencies: ["TFECore", "TFERuntime", "TFETestSupport"], exclude: ["Fixtures"]
+            name: "TFERuntimeTests", dependencies: ["TFECore", "TFEBytecode", "TFERuntime", "TFETestSupport"],
+            exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "TFESecureNNTests",
