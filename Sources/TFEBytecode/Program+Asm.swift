@@ -61,6 +61,19 @@ extension Program {
                 out += "\n"
             }
         }
+        // What the servers keep from earlier runs and for later ones, in masked form (`load`, `store`).
+        for entry in allInstructions {
+            let (direction, name, mask): (String, String, PrivateRegister)
+            switch entry.instruction {
+            case .load(let register, _, let stored): (direction, name, mask) = ("; load ", stored, register)
+            case .store(let stored, let register, _): (direction, name, mask) = ("; store ", stored, register)
+            default: continue
+            }
+            let info = privateRegisters[mask.rawValue]
+            out += direction + Program.asmString(name) + " private " + info.element.rawValue
+            Program.appendShape(info.shape, to: &out)
+            out += "\n"
+        }
         var index = 0
         for (header, rounds) in [("offline round ", offline), ("round ", online)] {
             for (number, round) in rounds.enumerated() {
