@@ -118,7 +118,8 @@ enum EndToEnd {
         -> LocalRunResult
     {
         try LocalRun.run(
-            program, inputs: inputs.arrays, options: LocalRunOptions(seed: seed, stateDirectory: state?.path))
+            program, inputs: inputs.arrays,
+            options: LocalRunOptions(seed: seed, receiveTimeout: testReceiveTimeout, stateDirectory: state?.path))
     }
 
     /// Stores random values under the names `program` loads, as an earlier run would: a program of one
@@ -143,6 +144,10 @@ enum EndToEnd {
         _ = try ReferenceInterpreter.run(compiled.frontend.program, inputs: inputs.doubles, stored: &stored)
         _ = try run(setup, inputs, seed: seed ^ 0x5eed, state: state)
     }
+
+    /// How long a party of a test run waits for a frame: generous, since a debug build on two cores shared by
+    /// the whole parallel test suite can take long between rounds (a hang still ends).
+    static let testReceiveTimeout = Duration.seconds(600)
 
     /// Whether a program stores or loads values, so its servers need a state directory.
     static func usesState(_ program: Program) -> Bool {
