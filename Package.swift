@@ -38,7 +38,8 @@ let package = Package(
             name: "TFELoweringTests", dependencies: ["TFECore", "TFEFrontend", "TFEBytecode", "TFELowering", "TFETestSupport"]
         ),
         .testTarget(
-            name: "TFERuntimeTests", dependencies: ["TFECore", "TFERuntime", "TFETestSupport"], exclude: ["Fixtures"]
+            name: "TFERuntimeTests", dependencies: ["TFECore", "TFEBytecode", "TFERuntime", "TFETestSupport"],
+            exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "TFESecureNNTests",
@@ -47,7 +48,10 @@ let package = Package(
         .testTarget(name: "TFECommandsTests", dependencies: ["TFECommands", "TFEFrontend", "TFETestSupport"]),
         .testTarget(
             name: "TFENetTests",
-            dependencies: ["TFECore", "TFEBytecode", "TFELowering", "TFERuntime", "TFENet", "TFECommands"]
+            dependencies: [
+                "TFECore", "TFEFrontend", "TFEBytecode", "TFELowering", "TFERuntime", "TFENet", "TFECommands",
+                "TFETestSupport",
+            ]
         ),
         .testTarget(
             name: "TFEGoldenTests",

@@ -23,13 +23,15 @@ extension Opcode {
         case .conv2d: return [.destination, .source, .source, .integer, .selector]
         case .sum: return [.destination, .source, .integer]
         case .transpose: return [.destination, .source, .integers]
-        case .poolsum: return [.destination, .source, .integer, .integer, .selector]
+        case .poolsum, .unpool: return [.destination, .source, .integer, .integer, .selector]
         case .map: return [.destination, .source, .selector]
         case .compare: return [.destination, .source, .source, .selector]
         case .select: return [.destination, .source, .source, .source]
         case .reduce: return [.destination, .source, .selector, .integer]
         case .truncFinish: return [.destination, .source, .source, .source]
         case .print: return [.player, .string, .sources]
+        case .store: return [.string, .source, .source]
+        case .load: return [.destination, .destination, .string]
         case .input: return [.destination, .player, .string]
         case .output: return [.player, .string, .source]
         case .reveal: return [.destination, .source, .player]
@@ -69,7 +71,8 @@ extension Instruction {
             return [r(dst), r(input), r(kernel), .integer(stride), .selector(paddingCode(padding))]
         case .sum(let dst, let src, let axis): return [r(dst), r(src), encodeAxis(axis)]
         case .transpose(let dst, let src, let permutation): return [r(dst), r(src), .integers(permutation)]
-        case .poolsum(let dst, let src, let size, let stride, let padding):
+        case .poolsum(let dst, let src, let size, let stride, let padding),
+            .unpool(let dst, let src, let size, let stride, let padding):
             return [r(dst), r(src), .integer(size), .integer(stride), .selector(paddingCode(padding))]
         case .trunc(let dst, let src): return [p(dst), p(src)]
         case .map(let dst, let src, let function): return [r(dst), r(src), .selector(function.rawValue)]
@@ -81,6 +84,8 @@ extension Instruction {
         case .sharePublic(let dst, let src): return [s(dst), p(src)]
         case .truncFinish(let dst, let masked, let high, let msb): return [s(dst), p(masked), s(high), s(msb)]
         case .print(let player, let format, let values): return [.player(player), .string(format), .registers(values)]
+        case .store(let name, let mask, let opened): return [.string(name), s(mask), p(opened)]
+        case .load(let mask, let opened, let name): return [s(mask), p(opened), .string(name)]
         case .input(let dst, let player, let name): return [r(dst), .player(player), .string(name)]
         case .output(let player, let name, let src): return [.player(player), .string(name), r(src)]
         case .open(let dst, let src): return [p(dst), s(src)]
@@ -202,6 +207,10 @@ extension Instruction {
             if let dst = r(0), let src = r(1), let size = int(2), let stride = int(3), let pad = padding(4) {
                 result = .poolsum(dst: dst, src: src, size: size, stride: stride, padding: pad)
             }
+        case .unpool:
+            if let dst = r(0), let src = r(1), let size = int(2), let stride = int(3), let pad = padding(4) {
+                result = .unpool(dst: dst, src: src, size: size, stride: stride, padding: pad)
+            }
         case .trunc:
             if let dst = p(0), let src = p(1) { result = .trunc(dst: dst, src: src) }
         case .map:
@@ -250,6 +259,14 @@ extension Instruction {
             }
         case .mask:
             if let a = s(0) { result = .mask(a) }
+        case .store:
+            if let name = string(0), let mask = s(1), let opened = p(2) {
+                result = .store(name: name, mask: mask, opened: opened)
+            }
+        case .load:
+            if let mask = s(0), let opened = p(1), let name = string(2) {
+                result = .load(mask: mask, opened: opened, name: name)
+            }
         case .product:
             if let c = s(0), let a = s(1), let b = s(2), let kind = tripleKind(3) {
                 result = .product(c: c, a: a, b: b, kind: kind)

@@ -96,6 +96,8 @@ public enum Instruction: Hashable, Sendable {
     case transpose(dst: Register, src: Register, permutation: [Int])
     case reshape(dst: Register, src: Register)
     case poolsum(dst: Register, src: Register, size: Int, stride: Int, padding: Padding)
+    /// `dst` has the pool's input shape; `src` is `[size², n, oh, ow, c]`.
+    case unpool(dst: Register, src: Register, size: Int, stride: Int, padding: Padding)
     case trunc(dst: PublicRegister, src: PublicRegister)
     case map(dst: Register, src: Register, function: MapFunction)
     case compare(dst: Register, lhs: Register, rhs: Register, comparison: Comparison)
@@ -106,6 +108,8 @@ public enum Instruction: Hashable, Sendable {
     case truncFinish(dst: PrivateRegister, masked: PublicRegister, high: PrivateRegister, msb: PrivateRegister)
     /// `format` holds one `{}` per value.
     case print(player: PlayerID, format: String, values: [Register])
+    /// `mask` and `opened` are the value's masked form.
+    case store(name: String, mask: PrivateRegister, opened: PublicRegister)
     case input(dst: Register, player: PlayerID, name: String)
     case output(player: PlayerID, name: String, src: Register)
     case open(dst: PublicRegister, src: PrivateRegister)
@@ -116,6 +120,7 @@ public enum Instruction: Hashable, Sendable {
     case truncPair(r: PrivateRegister, high: PrivateRegister, msb: PrivateRegister)
     case mask(PrivateRegister)
     case product(c: PrivateRegister, a: PrivateRegister, b: PrivateRegister, kind: TripleKind)
+    case load(mask: PrivateRegister, opened: PublicRegister, name: String)
     case msbPair(r: PrivateRegister, bits: PrivateRegister, lsb: PrivateRegister)
     case shareConvertMask(dst: PrivateRegister, mask: PublicRegister, flip: PublicRegister, src: PrivateRegister)
     case shareConvertBits(bits: PrivateRegister, dst: PrivateRegister, src: PrivateRegister)
@@ -142,6 +147,7 @@ public enum Instruction: Hashable, Sendable {
         case .transpose: return .transpose
         case .reshape: return .reshape
         case .poolsum: return .poolsum
+        case .unpool: return .unpool
         case .trunc: return .trunc
         case .map: return .map
         case .compare: return .compare
@@ -150,6 +156,7 @@ public enum Instruction: Hashable, Sendable {
         case .sharePublic: return .sharePublic
         case .truncFinish: return .truncFinish
         case .print: return .print
+        case .store: return .store
         case .input: return .input
         case .output: return .output
         case .open: return .open
@@ -160,6 +167,7 @@ public enum Instruction: Hashable, Sendable {
         case .truncPair: return .truncPair
         case .mask: return .mask
         case .product: return .product
+        case .load: return .load
         case .msbPair: return .msbPair
         case .shareConvertMask: return .shareConvertMask
         case .shareConvertBits: return .shareConvertBits

@@ -68,6 +68,12 @@ public enum Opcode: UInt8, CaseIterable, Sendable {
     case truncFinish = 18
     /// `print "loss" l0`: a player (or server0, for public values) prints plaintext values. Cost: none.
     case print = 19
+    /// `store "w0", s3, p4`: keeps a private value on the servers for later runs, in its masked form: s3 is
+    /// the value's mask (dealt by `mask` or brought back by `load`) and p4 the opened difference
+    /// `value − mask`. server0 and server1 each write p4 and the key their share of the mask is expanded
+    /// from; server2 writes both keys. No file holds the value or a share of it in the clear, and a later
+    /// `load` never opens it again. Files are written when the run has finished. Cost: none.
+    case store = 20
 
     // MARK: - Interactive (online; the scheduler merges rounds)
 
@@ -108,6 +114,12 @@ public enum Opcode: UInt8, CaseIterable, Sendable {
     /// masks dealt by `mask`; server0's share of c comes from its seed, server2 sends server1 the correction
     /// share (n_c elements).
     case product = 52
+    /// `s3, p4 = load "w0"`: brings back a value `store` kept: s3 is its mask (server0's and server1's shares
+    /// expanded from their stored keys; server2 expands both and keeps the mask for `product`), p4 the
+    /// stored difference `value − mask` (server0 and server1). The value itself is `p4 + s3`, whose masked
+    /// form every product reuses without opening anything. The machine checks the stored shape, element
+    /// type and fractional bits against the instruction's registers. Cost: none.
+    case load = 53
 
     // MARK: - SecureNN (Wagh, Gupta, Chandran, PETS 2019; server2 is the paper's P2)
     //
@@ -160,6 +172,16 @@ public enum Opcode: UInt8, CaseIterable, Sendable {
     /// MSB(y) = γ ⊕ δ, whose product γδ the lowering takes with a Beaver product. server2 sends server1 n
     /// elements (ℓ bits per element).
     case msbFinish = 70
+
+    // MARK: - Training (local)
+
+    /// `s1 = unpool s0 size=2 stride=2 padding=VALID`: the adjoint of gathering a pool's windows. s0 holds one
+    /// tensor of the pool's output shape `[n, oh, ow, c]` per window offset, `[size², n, oh, ow, c]` in row-major
+    /// offset order; each element is added into the input cell its window offset covers, giving s1 of the
+    /// pool's input shape `[n, h, w, c]` (the destination register's shape); SAME padding's cells outside the
+    /// input are dropped. Linear, so servers apply it to their shares (`maxpool2d_grad` scatters the routed
+    /// gradient with it). Cost: none.
+    case unpool = 80
 }
 
 /// What an operand slot of an instruction holds; the encoder, decoder, verifier and printer walk these.
@@ -205,6 +227,7 @@ extension Opcode {
         case .sharePublic: return "sharepublic"
         case .truncFinish: return "truncfinish"
         case .print: return "print"
+        case .store: return "store"
         case .input: return "input"
         case .output: return "output"
         case .open: return "open"
@@ -215,6 +238,7 @@ extension Opcode {
         case .truncPair: return "truncpair"
         case .mask: return "mask"
         case .product: return "product"
+        case .load: return "load"
         case .msbPair: return "msbpair"
         case .shareConvertMask: return "scmask"
         case .shareConvertBits: return "scbits"
@@ -222,11 +246,12 @@ extension Opcode {
         case .shareConvertFinish: return "scfinish"
         case .msbOpen: return "msbopen"
         case .msbFinish: return "msbfinish"
+        case .unpool: return "unpool"
         }
     }
 
     /// Whether the operation sends messages (online or offline).
-    public var isInteractive: Bool { rawValue >= 32 }
+    public var isInteractive: Bool { (32..<80).contains(rawValue) }
 
     /// Whether the operation belongs to the preprocessing phase (server2's dealing).
     public var isPreprocessing: Bool { (48..<64).contains(rawValue) || self == .msbPair }
@@ -238,5 +263,5 @@ extension Opcode {
 
     /// Whether the operation runs online but needs the seeds of the first offline round (server2 shares a
     /// value it learned, or the servers draw common randomness).
-    public var needsSeeds: Bool { rawValue >= 65 }
+    public var needsSeeds: Bool { (65..<80).contains(rawValue) }
 }

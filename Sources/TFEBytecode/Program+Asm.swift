@@ -61,6 +61,19 @@ extension Program {
                 out += "\n"
             }
         }
+        // What the servers keep from earlier runs and for later ones, in masked form (`load`, `store`).
+        for entry in allInstructions {
+            let (direction, name, mask): (String, String, PrivateRegister)
+            switch entry.instruction {
+            case .load(let register, _, let stored): (direction, name, mask) = ("; load ", stored, register)
+            case .store(let stored, let register, _): (direction, name, mask) = ("; store ", stored, register)
+            default: continue
+            }
+            let info = privateRegisters[mask.rawValue]
+            out += direction + Program.asmString(name) + " private " + info.element.rawValue
+            Program.appendShape(info.shape, to: &out)
+            out += "\n"
+        }
         var index = 0
         for (header, rounds) in [("offline round ", offline), ("round ", online)] {
             for (number, round) in rounds.enumerated() {
@@ -154,8 +167,9 @@ extension Program {
         case .integer(let number):
             switch (instruction, slot) {
             case (.sum, _), (.reduce, _): return number == -1 ? "axis=all" : "axis=\(number)"
-            case (.poolsum, 2): return "size=\(number)"
-            case (.triple(_, _, _, .conv2d), _), (.product(_, _, _, .conv2d), _), (.conv2d, _), (.poolsum, _):
+            case (.poolsum, 2), (.unpool, 2): return "size=\(number)"
+            case (.triple(_, _, _, .conv2d), _), (.product(_, _, _, .conv2d), _), (.conv2d, _), (.poolsum, _),
+                (.unpool, _):
                 return "stride=\(number)"
             case (.triple, _), (.product, _): return nil
             default: return String(number)
@@ -166,7 +180,7 @@ extension Program {
             case .triple(_, _, _, let kind), .product(_, _, _, let kind):
                 if case .conv2d(_, let padding) = kind, slot == 5 { return "padding=\(padding.rawValue)" }
                 return nil
-            case .conv2d(_, _, _, _, let padding), .poolsum(_, _, _, _, let padding):
+            case .conv2d(_, _, _, _, let padding), .poolsum(_, _, _, _, let padding), .unpool(_, _, _, _, let padding):
                 return "padding=\(padding.rawValue)"
             default: return "\(code)"
             }
@@ -188,7 +202,7 @@ extension Program {
     }
 
     /// `0007`: at least four digits.
-    static func asmIndex(_ index: Int) -> String {
+    public static func asmIndex(_ index: Int) -> String {
         let digits = String(index)
         return digits.count >= 4 ? digits : String(repeating: "0", count: 4 - digits.count) + digits
     }

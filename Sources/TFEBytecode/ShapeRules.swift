@@ -92,6 +92,23 @@ public enum ShapeRules {
         return .success(Shape([x[0], height, width, x[3]]))
     }
 
+    /// `unpool`: `src` is `[size², n, oh, ow, c]` and `dst` `[n, h, w, c]`, where a pool of `dst` with these
+    /// windows has the output `[n, oh, ow, c]`. Nil when they fit.
+    public static func unpool(
+        _ src: Shape, into dst: Shape, size: Int, stride: Int, padding: Padding
+    ) -> ShapeMismatch? {
+        guard dst.rank == 4 else { return ShapeMismatch("unpool needs an NHWC destination of rank 4, not \(dst)") }
+        switch poolsum(dst, size: size, stride: stride, padding: padding) {
+        case .failure(let problem): return problem
+        case .success(let pooled):
+            guard size <= 1 << 20, src.dimensions == [size * size] + pooled.dimensions else {
+                return ShapeMismatch("unpool of \(src) into \(dst) needs a source of shape "
+                                     + "\(Shape([size * size] + pooled.dimensions))")
+            }
+            return nil
+        }
+    }
+
     /// `sum` and `argmax`: the shape without `axis`, or a scalar for nil (all axes).
     public static func reduced(_ shape: Shape, axis: Int?) -> Result<Shape, ShapeMismatch> {
         guard let axis else { return .success(.scalar) }

@@ -459,6 +459,12 @@ public struct Verifier {
         case .poolsum(let dst, let src, let size, let stride, let padding):
             checkHolders(dst, [src], maxPrivate: 1, at: site)
             expect(dst, ShapeRules.poolsum(shape(src), size: size, stride: stride, padding: padding), at: site)
+        case .unpool(let dst, let src, let size, let stride, let padding):
+            checkHolders(dst, [src], maxPrivate: 1, at: site)
+            if let problem = ShapeRules.unpool(shape(src), into: shape(dst), size: size, stride: stride,
+                                               padding: padding) {
+                report(problem.isOperand ? .operandValue : .shape, problem.message, at: site)
+            }
         case .trunc(let dst, let src):
             expect(.public(dst), shape: shape(.public(src)), at: site)
         case .map(let dst, let src, _):
@@ -525,6 +531,13 @@ public struct Verifier {
             }
         case .mask:
             break
+        case .store(let name, let mask, let opened), .load(let mask, let opened, let name):
+            checkStoredName(name, at: site)
+            expect(.public(opened), shape: shape(.private(mask)), at: site)
+            if program.info(.public(opened)).element != program.info(.private(mask)).element {
+                report(.registerKind, "'\(Register.public(opened))' and '\(Register.private(mask))' differ in element type",
+                       at: site)
+            }
         case .squarePair(let a, let square):
             expect(.private(square), shape: shape(.private(a)), at: site)
         case .truncPair(let r, let high, let msb):
@@ -581,6 +594,12 @@ public struct Verifier {
             if let bad = values.first(where: { $0.isFinite && abs($0 * scale) >= limit }) {
                 report(.constantValue, "constant #\(constant) value \(bad) does not fit \(describe(dst))", at: site)
             }
+        }
+    }
+
+    private mutating func checkStoredName(_ name: String, at site: Site) {
+        if !StoredName.isValid(name) {
+            report(.operandValue, "stored value name \"\(name)\" is not \(StoredName.rule)", at: site)
         }
     }
 

@@ -122,15 +122,18 @@ enum NetworkRun {
             return .failure
         }
         defer { transport.close() }
+        console.writeError("tfe-vm: \(playerName): connected to the \(program.players.count - 1) other parties in "
+                           + String(format: "%.3f s\n", (clock.now - start).inSeconds))
         for ignored in transport.ignoredConnections {
             console.writeError("tfe-vm: \(playerName): ignored a connection from \(ignored)\n")
         }
 
         // Running.
-        var machine = Machine(
-            MachineConfiguration(
-                program: program, party: me, inputs: inputs, transport: transport, randomness: randomness,
-                receiveTimeout: receiveTimeout))
+        var configuration = MachineConfiguration(
+            program: program, party: me, inputs: inputs, transport: transport, randomness: randomness,
+            receiveTimeout: receiveTimeout, stateDirectory: arguments.value("--state"))
+        configuration.tracing = arguments.value("--trace") != nil
+        var machine = Machine(configuration)
         let result: PartyResult
         do {
             result = try machine.run()
@@ -143,6 +146,12 @@ enum NetworkRun {
         transport.close()
         let elapsed = clock.now - start
         let traffic = transport.traffic
+        do throws(MachineError) {
+            try result.stateWrites?.commit()
+        } catch {
+            console.writeError("tfe-vm: error: \(playerName): \(error)\n")
+            return .failure
+        }
 
         // Results: printed lines, then outputs (written only now that the run succeeded), then the summary.
         for line in result.printed { console.write("[\(playerName)] \(line)\n") }
@@ -168,6 +177,11 @@ enum NetworkRun {
                                             console: console, tool: "tfe-vm")
             guard code == .success else { return code }
         }
+        if let tracePath = arguments.value("--trace") {
+            let json = ChromeTrace.json([me: result.trace], program: program)
+            let code = CompileCommand.write(Data(json.utf8), to: tracePath, console: console, tool: "tfe-vm")
+            guard code == .success else { return code }
+        }
         return .success
     }
 
@@ -184,6 +198,9 @@ enum NetworkRun {
         for (name, value) in result.outputs.sorted(by: { $0.key < $1.key }) {
             let place = outputDirectory.map { " -> \($0)/\(player)/\(name).npy" } ?? ""
             text += "  \(player) received '\(name)' \(value.shape)\(place)\n"
+        }
+        if let writes = result.stateWrites {
+            text += "  \(player) stored \(writes.names.map { "'\($0)'" }.joined(separator: ", ")) in \(writes.directory)\n"
         }
         return text
     }

@@ -19,7 +19,11 @@ public enum RunCommand {
             .flag("-O0", help: "Skip optional passes (for a .tfe source)."),
             .flag("--stats", help: "Print rounds, bytes per link and time per phase."),
             .option("--stats-json", value: "file", help: "Write the measured rounds and bytes as JSON."),
+            .option("--trace", value: "file.json",
+                    help: "Write what each party did when, as Chrome trace events (Perfetto, chrome://tracing)."),
             .option("--timeout", value: "seconds", help: "How long a player waits for a message.", defaultText: "30"),
+            .option("--state", value: "dir",
+                    help: "Where servers keep stored values (store/load): DIR/SERVER here, DIR with --config."),
             .option("--seed", value: "n", help: "Deterministic randomness (for tests only).", hidden: true),
             // Simulated network (SimulatedNetwork.swift): a local run costs what a deployment would.
             .option("--simulate-rtt", value: "duration", help: "Delay every message by half this round trip (40ms)."),
@@ -80,6 +84,8 @@ public enum RunCommand {
             }
             options.receiveTimeout = .milliseconds(Int(seconds * 1000))
         }
+        options.stateDirectory = arguments.value("--state")
+        options.tracing = arguments.value("--trace") != nil
         switch SimulatedNetwork.model(arguments) {
         case .success(let model): options.network = model
         case .failure(let error):
@@ -106,7 +112,8 @@ public enum RunCommand {
             guard code == .success else { return code }
         }
         let elapsed = clock.now - start
-        console.write(summary(result, program: program, outputDirectory: arguments.value("--out"), wallTime: elapsed))
+        console.write(summary(result, program: program, outputDirectory: arguments.value("--out"),
+                              stateDirectory: options.stateDirectory, wallTime: elapsed))
         if arguments.isSet("--stats") { console.write(stats(result, program: program)) }
         if arguments.isSet("--stats"), let model = options.network {
             console.write(String(format: "  simulated network (\(model)): %.3f s at least, %.3f s measured\n",
@@ -115,6 +122,13 @@ public enum RunCommand {
         if let statsPath = arguments.value("--stats-json") {
             let code = CompileCommand.write(Data(result.cost.json(players: program.players).utf8), to: statsPath,
                                             console: console, tool: "tfe-vm")
+            guard code == .success else { return code }
+        }
+        if let tracePath = arguments.value("--trace") {
+            var events: [PlayerID: [TraceEvent]] = [:]
+            for party in result.parties { events[party.party] = party.trace }
+            let json = ChromeTrace.json(events, program: program)
+            let code = CompileCommand.write(Data(json.utf8), to: tracePath, console: console, tool: "tfe-vm")
             guard code == .success else { return code }
         }
         return .success
@@ -235,9 +249,10 @@ public enum RunCommand {
         return .success
     }
 
-    static func summary(_ result: LocalRunResult, program: Program, outputDirectory: String?, wallTime: Duration)
-        -> String
-    {
+    static func summary(
+        _ result: LocalRunResult, program: Program, outputDirectory: String?, stateDirectory: String? = nil,
+        wallTime: Duration
+    ) -> String {
         let megabytes = Double(result.cost.totalBytes) / 1_000_000
         var text = "ran \(program.name): \(result.cost.rounds[.online] ?? 0) online rounds, "
             + "\(result.cost.rounds[.offline] ?? 0) offline, "
@@ -248,6 +263,11 @@ public enum RunCommand {
                 let place = outputDirectory.map { " -> \($0)/\(player)/\(name).npy" } ?? ""
                 text += "  \(player) received '\(name)' \(value.shape)\(place)\n"
             }
+        }
+        let stored = result.parties.first { $0.stateWrites != nil }?.stateWrites?.names ?? []
+        if !stored.isEmpty, let directory = stateDirectory {
+            text += "  the servers stored \(stored.map { "'\($0)'" }.joined(separator: ", ")) in "
+                + "\(directory)/{server0,server1,server2}\n"
         }
         return text
     }

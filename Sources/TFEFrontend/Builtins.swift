@@ -3,9 +3,9 @@
 public enum Builtin: String, CaseIterable, Sendable {
     case privateInput = "private_input", publicInput = "public_input", input
     case share, reveal, output, store, load, print
-    case matmul, square, sigmoid, relu, reluApprox = "relu_approx", exp, log
+    case matmul, square, sigmoid, relu, reluApprox = "relu_approx", reluDeriv = "relu_deriv", exp, log
     case transpose, reshape, flatten, sum, mean, softmax, argmax
-    case conv2d, avgpool2d, maxpool2d
+    case conv2d, avgpool2d, maxpool2d, maxpool2dGrad = "maxpool2d_grad"
     case `where`
 
     /// Parameter names in order, for positional and labelled arguments. Optional ones end in `?`.
@@ -20,12 +20,13 @@ public enum Builtin: String, CaseIterable, Sendable {
         case .store: return ["name", "value"]
         case .load: return ["name", "shape", "dtype?"]
         case .matmul: return ["a", "b"]
-        case .square, .sigmoid, .relu, .reluApprox, .exp, .log, .flatten: return ["x"]
+        case .square, .sigmoid, .relu, .reluApprox, .reluDeriv, .exp, .log, .flatten: return ["x"]
         case .transpose: return ["x", "axes?"]
         case .reshape: return ["x", "shape"]
         case .sum, .mean, .softmax, .argmax: return ["x", "axis?"]
         case .conv2d: return ["x", "kernel", "stride?", "padding?"]
         case .avgpool2d, .maxpool2d: return ["x", "size", "stride?", "padding?"]
+        case .maxpool2dGrad: return ["x", "dy", "size", "stride?", "padding?"]
         case .where: return ["condition", "a", "b"]
         }
     }

@@ -37,6 +37,7 @@ public enum NameError: DiagnosticKind, Hashable {
     case duplicateInput(player: String, name: String)
     case duplicateOutput(player: String, name: String)
     case duplicateStore(String)
+    case invalidStoredName(String)
     case invalidOption(what: String, value: String, choices: String)
 
     public var message: String {
@@ -86,6 +87,8 @@ public enum NameError: DiagnosticKind, Hashable {
         case .duplicateInput(let player, let name): return "player '\(player)' already has an input named '\(name)'"
         case .duplicateOutput(let player, let name): return "player '\(player)' already receives an output named '\(name)'"
         case .duplicateStore(let name): return "a value is already stored under the name '\(name)'"
+        case .invalidStoredName(let name):
+            return "'\(name)' cannot name a stored value: use \(StoredName.rule) (it names a file on each server)"
         case .invalidOption(let what, let value, let choices): return "\(what) '\(value)' is not one of \(choices)"
         }
     }
@@ -106,9 +109,13 @@ public enum ShapeError: DiagnosticKind, Hashable {
     case channelMismatch(input: Shape, kernel: Shape)
     case emptyOutput(function: String, Shape)
     case invalidWindow(what: String, Int)
+    case loadMismatch(name: String, stored: String, loaded: String)
+    case gradientShape(function: String, expected: Shape, found: Shape)
 
     public var message: String {
         switch self {
+        case .loadMismatch(let name, let stored, let loaded):
+            return "'\(name)' is stored by this program as \(stored), but loaded as \(loaded)"
         case .broadcastMismatch(let op, let a, let b):
             return "cannot broadcast \(a) and \(b) for '\(op)': dimensions must be equal or 1"
         case .matmulShapeMismatch(let a, let b, let k1, let k2):
@@ -136,6 +143,8 @@ public enum ShapeError: DiagnosticKind, Hashable {
             return "'\(function)' of \(shape) would have an empty output: the window is larger than the input"
         case .invalidWindow(let what, let value):
             return "\(what) must be a positive integer, found \(value)"
+        case .gradientShape(let function, let expected, let found):
+            return "'\(function)' needs a gradient 'dy' of the pool's output shape \(expected), found \(found)"
         }
     }
 }
@@ -167,7 +176,7 @@ public enum PlacementError: DiagnosticKind, Hashable {
         case .storeNeedsPrivate(let placement):
             return "'store' keeps private values only, but this value is \(placement)"
         case .divisionByPrivate:
-            return "division by a private value is not supported; divide by a public value or a constant"
+            return "division by a private value needs 'protocol securenn'; under 'pond' divide by a public value or a constant"
         case .constantOutput:
             return "an output must be a value computed by the program, not a compile-time constant"
         case .printMixesPlacements(let a, let b):

@@ -60,6 +60,8 @@ extension CheckedProgram {
             return "conv2d \(v(x)), \(v(kernel)) stride=\(stride) padding=\(padding.rawValue)"
         case .avgpool2d(let x, let size, let stride, let padding): return "avgpool2d \(v(x)) " + window(size, stride, padding)
         case .maxpool2d(let x, let size, let stride, let padding): return "maxpool2d \(v(x)) " + window(size, stride, padding)
+        case .maxpool2dGrad(let x, let dy, let size, let stride, let padding):
+            return "maxpool2d_grad \(v(x)), \(v(dy)) " + window(size, stride, padding)
         case .where(let c, let a, let b): return "where \(v(c)), \(v(a)), \(v(b))"
         case .output(let player, let name, let value): return "output \(p(player)) \"\(name)\" \(v(value))"
         case .store(let name, let value): return "store \"\(name)\" \(v(value))"

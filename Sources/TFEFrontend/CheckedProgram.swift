@@ -46,9 +46,11 @@ public enum InputKind: String, Hashable, Sendable {
     case local = "input"
 }
 
-/// Element-wise functions of one operand.
+/// Element-wise functions of one operand. `relu_deriv` is SecureNN's DReLU, the derivative of `relu` used
+/// in training: the `int` 1 where x ≥ 0 and 0 where x < 0. That is the paper's convention (1 at 0);
+/// TensorFlow's ReLU gradient is 0 at 0, so the two differ only on inputs exactly 0.
 public enum ElementwiseFunction: String, Hashable, Sendable, CaseIterable {
-    case square, sigmoid, relu, reluApprox = "relu_approx", exp, log
+    case square, sigmoid, relu, reluApprox = "relu_approx", reluDeriv = "relu_deriv", exp, log
 }
 
 /// One step of a checked program.
@@ -75,6 +77,9 @@ public struct Operation: Hashable, Sendable {
         case conv2d(ValueID, kernel: ValueID, stride: Int, padding: Padding)
         case avgpool2d(ValueID, size: Int, stride: Int, padding: Padding)
         case maxpool2d(ValueID, size: Int, stride: Int, padding: Padding)
+        /// `maxpool2d_grad(x, dy, ...)`: the gradient with respect to x of `maxpool2d(x, ...)`, given the
+        /// gradient dy with respect to its output: each window's dy goes to the window's first maximum.
+        case maxpool2dGrad(ValueID, ValueID, size: Int, stride: Int, padding: Padding)
         case `where`(ValueID, ValueID, ValueID)
         // Effects: no result.
         case output(player: PlayerID, name: String, ValueID)

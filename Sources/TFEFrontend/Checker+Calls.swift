@@ -147,11 +147,26 @@ extension Checker {
             let name = arguments["name"].flatMap { expectString($0, what: "the stored value's name") }
             let shape = arguments["shape"].flatMap { expectShape($0) }
             let element = arguments["dtype"].map { expectElementType($0) } ?? .fixed
-            guard let name, let shape, let element else { return .error }
-            return emit(.load(name: name), type: ValueType(element, shape, .private), at: range)
+            guard let name, let shape, let element, checkStoredName(name, at: arguments["name"].map { ast[$0].range } ?? range) else { return .error }
+            let loaded = ValueType(element, shape, .private)
+            if let stored = storeNames[name] {
+                // Loading what this program stores is that value: the file is written after the run.
+                let storedType = type(of: stored.value)
+                guard storedType.element == element, storedType.shape == shape else {
+                    report(ShapeError.loadMismatch(
+                               name: name, stored: "\(storedType.element.rawValue) \(storedType.shape)",
+                               loaded: "\(element.rawValue) \(shape)"),
+                           at: range, notes: [.init("stored here", at: stored.range)])
+                    return .error
+                }
+                return .value(stored.value)
+            }
+            return emit(.load(name: name), type: loaded, at: range)
         case .store:
             let name = arguments["name"].flatMap { expectString($0, what: "the stored value's name") }
-            guard let valueExpression = arguments["value"], let value = tensor(valueExpression), let name else {
+            guard let valueExpression = arguments["value"], let value = tensor(valueExpression), let name,
+                checkStoredName(name, at: arguments["name"].map { ast[$0].range } ?? range)
+            else {
                 return .error
             }
             let placement = type(of: value).placement
@@ -161,10 +176,11 @@ extension Checker {
             }
             if let previous = storeNames[name] {
                 report(NameError.duplicateStore(name), at: range,
-                       notes: repeatNotes(previous: previous, range: range, first: "first stored here", move: "after"))
+                       notes: repeatNotes(previous: previous.range, range: range, first: "first stored here",
+                                          move: "after"))
                 return .error
             }
-            storeNames[name] = range
+            storeNames[name] = (range, value)
             return emitEffect(.store(name: name, value), of: .store, at: range)
         case .output:
             return checkOutput(arguments, range: range)
@@ -208,7 +224,7 @@ extension Checker {
                 return .error
             }
             return binary(.matmul, left, right, operatorRange: range, lhs: a, rhs: b, range: range)
-        case .square, .sigmoid, .relu, .reluApprox, .exp, .log:
+        case .square, .sigmoid, .relu, .reluApprox, .reluDeriv, .exp, .log:
             return checkElementwise(builtin, arguments, range: range)
         case .transpose, .reshape, .flatten:
             return checkLayout(builtin, arguments, range: range)
@@ -218,6 +234,8 @@ extension Checker {
             return checkConv2D(arguments, range: range)
         case .avgpool2d, .maxpool2d:
             return checkPool(builtin, arguments, range: range)
+        case .maxpool2dGrad:
+            return checkPoolGradient(arguments, range: range)
         case .where:
             return checkWhere(arguments, range: range)
         case .print:
@@ -383,6 +401,15 @@ extension Checker {
 
     private func isBound(_ symbol: Symbol) -> Bool {
         environment.lookup(symbol) != nil
+    }
+
+    /// Whether a stored value's name can be a file name on the servers; reports it when not.
+    private mutating func checkStoredName(_ name: String, at range: SourceRange) -> Bool {
+        guard StoredName.isValid(name) else {
+            report(NameError.invalidStoredName(name), at: range)
+            return false
+        }
+        return true
     }
 
     mutating func expectString(_ expression: ExprID, what: String) -> String? {

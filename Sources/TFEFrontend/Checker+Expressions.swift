@@ -94,7 +94,7 @@ extension Checker {
             return .error
         }
         if op == .divide {
-            if tb.placement == .private {
+            if tb.placement == .private, program.protocolKind != .securenn {
                 report(PlacementError.divisionByPrivate, at: ast[rhs].range)
                 return .error
             }

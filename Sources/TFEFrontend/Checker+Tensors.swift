@@ -21,6 +21,9 @@ extension Checker {
                 report(ProtocolError.needsSecureNN(operation: "'relu'"), at: range,
                        notes: [.init("'relu_approx' is a polynomial approximation that 'pond' can compute")])
                 return .error
+            case .reluDeriv where program.protocolKind != .securenn:
+                report(ProtocolError.needsSecureNN(operation: "'relu_deriv'"), at: range)
+                return .error
             case .exp, .log:
                 report(ProtocolError.plaintextOnly(operation: "'\(builtin.rawValue)'"), at: range)
                 return .error
@@ -30,7 +33,7 @@ extension Checker {
         }
         let function = ElementwiseFunction(rawValue: builtin.rawValue) ?? .square
         let keepsElement = builtin == .square || builtin == .relu
-        let element = keepsElement ? operand.element : .fixed
+        let element = builtin == .reluDeriv ? .int : keepsElement ? operand.element : .fixed
         return emit(.elementwise(function, value), type: ValueType(element, operand.shape, operand.placement), at: range)
     }
 
@@ -42,6 +45,7 @@ extension Checker {
         case .relu: value = max(0, x)
         case .sigmoid: value = 1 / (1 + Foundation.exp(-x))
         case .reluApprox: value = Approximations.reluApprox(x)
+        case .reluDeriv: return .integer(x >= 0 ? 1 : 0)
         case .exp: value = Foundation.exp(x)
         default: value = x > 0 ? Foundation.log(x) : .nan  // log
         }
@@ -253,6 +257,45 @@ extension Checker {
         }
         return emit(.maxpool2d(input, size: size, stride: stride, padding: padding),
                     type: ValueType(x.element, shape, x.placement), at: range)
+    }
+
+    /// `maxpool2d_grad(x, dy, size, stride, padding)`: x is the pool's NHWC input, dy has the pool's output
+    /// shape; the result has x's shape and dy's element type.
+    mutating func checkPoolGradient(_ arguments: BoundArguments, range: SourceRange) -> Evaluated {
+        guard let inputExpression = arguments["x"], let gradientExpression = arguments["dy"] else { return .error }
+        let input = tensor(inputExpression), gradient = tensor(gradientExpression)
+        let size = expectPositive(arguments["size"], what: "'size'", default: 1)
+        let stride = expectPositive(arguments["stride"], what: "'stride'", default: size ?? 1)
+        let padding = expectPadding(arguments["padding"])
+        guard let input, let gradient, let size, let stride, let padding else { return .error }
+        let x = type(of: input), dy = type(of: gradient)
+        let function = Builtin.maxpool2dGrad.rawValue
+        guard x.shape.rank == 4 else {
+            report(ShapeError.rankMismatch(function: function, expected: "an NHWC input of rank 4", x.shape),
+                   at: ast[inputExpression].range)
+            return .error
+        }
+        let height = windowOutput(x.shape.dimensions[1], window: size, stride: stride, padding: padding)
+        let width = windowOutput(x.shape.dimensions[2], window: size, stride: stride, padding: padding)
+        guard height > 0, width > 0 else {
+            report(ShapeError.emptyOutput(function: function, x.shape), at: range)
+            return .error
+        }
+        let pooled = Shape([x.shape.dimensions[0], height, width, x.shape.dimensions[3]])
+        guard dy.shape == pooled else {
+            report(ShapeError.gradientShape(function: function, expected: pooled, found: dy.shape),
+                   at: ast[gradientExpression].range, related: [ast[inputExpression].range])
+            return .error
+        }
+        guard let placement = combine(x.placement, dy.placement, at: range,
+                                      related: [ast[inputExpression].range, ast[gradientExpression].range])
+        else { return .error }
+        if placement == .private, program.protocolKind != .securenn {
+            report(ProtocolError.needsSecureNN(operation: "'\(function)'"), at: range)
+            return .error
+        }
+        return emit(.maxpool2dGrad(input, gradient, size: size, stride: stride, padding: padding),
+                    type: ValueType(dy.element, x.shape, placement), at: range)
     }
 
     mutating func checkWhere(_ arguments: BoundArguments, range: SourceRange) -> Evaluated {

@@ -53,7 +53,8 @@ public struct Checker {
     var assignments: [Assignment] = []
     var inputNames: [PlayerID: [String: SourceRange]] = [:]
     var outputNames: [PlayerID: [String: SourceRange]] = [:]
-    var storeNames: [String: SourceRange] = [:]
+    /// Values stored so far, by name: where, and which value (a later `load` of the name is that value).
+    var storeNames: [String: (range: SourceRange, value: ValueID)] = [:]
     /// Names assigned anywhere at the top level, to tell "used before assigned" from "unknown".
     var isTopLevelName: [Bool]
     /// Names read before their assignment (already reported): their assignments are not also "unused".

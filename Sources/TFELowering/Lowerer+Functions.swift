@@ -19,11 +19,23 @@ extension Lowerer {
                     return nil
                 }
                 return .private(relu(x, type))
+            case .reluDeriv:
+                guard checked.protocolKind == .securenn else {
+                    unsupported("'relu_deriv' on private values (it needs SecureNN)", operation)
+                    return nil
+                }
+                return .private(reluDerivative(x))
             case .exp, .log:
                 return nil  // the checker rejects these on private values
             }
         }
         if function == .square { return product(.mul, register, register, type) }
+        if function == .reluDeriv {
+            let result = makeRegister(.int, type.shape, type.placement)
+            let zero = constant(0, info(register).element, for: type.placement)
+            emit(.compare(dst: result, lhs: register, rhs: zero, comparison: .greaterEqual))
+            return result
+        }
         let mapped: MapFunction
         switch function {
         case .sigmoid: mapped = .sigmoid
@@ -31,7 +43,7 @@ extension Lowerer {
         case .reluApprox: mapped = .reluApprox
         case .exp: mapped = .exp
         case .log: mapped = .log
-        case .square: mapped = .square
+        case .square, .reluDeriv: mapped = .square  // handled above
         }
         let result = makeRegister(type.element, type.shape, type.placement)
         emit(.map(dst: result, src: register, function: mapped))

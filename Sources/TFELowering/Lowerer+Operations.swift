@@ -22,9 +22,8 @@ extension Lowerer {
                 emitRound([.input(dst: register, player: player, name: name)])
             }
             result = register
-        case .load:
-            unsupported("'load' (stored private values need long-running servers with a state directory)", operation)
-            result = nil
+        case .load(let name):
+            result = .private(lowerLoad(name, type))
         case .share(let source):
             let register = operand(source, for: .private)
             let destination = makePrivate(type.element, type.shape)
@@ -102,6 +101,13 @@ extension Lowerer {
                 break
             }
             result = lowerMaxPool(input, size: size, stride: stride, padding: padding, type)
+        case .maxpool2dGrad(let input, let gradient, let size, let stride, let padding):
+            if type.placement == .private && checked.protocolKind != .securenn {
+                unsupported("'maxpool2d_grad' on private values (it needs SecureNN)", operation)
+                result = nil
+                break
+            }
+            result = lowerMaxPoolGradient(input, gradient, size: size, stride: stride, padding: padding, type)
         case .where(let condition, let lhs, let rhs):
             result = lowerWhere(condition, lhs, rhs, type)
         case .output, .store, .print:
@@ -125,8 +131,12 @@ extension Lowerer {
                                                  shape: info(register).shape, disclosure: disclosure))
             let instruction = Instruction.output(player: player, name: name, src: register)
             if instruction.communicates { emitRound([instruction]) } else { emit(instruction) }
-        case .store:
-            unsupported("'store' (stored private values need long-running servers with a state directory)", operation)
+        case .store(let name, let value):
+            guard case .private(let x) = operand(value, for: .private) else {
+                fatalError("internal error in pass 'lower': store of a value that is not private")
+            }
+            let form = masked([x])[0]
+            emit(.store(name: name, mask: form.mask, opened: form.opened))
         case .print(let items):
             var format = ""
             var values: [Register] = []
@@ -173,6 +183,13 @@ extension Lowerer {
         case .matmul:
             return product(.matmul, a, b, type)
         case .divide:
+            if case .private(let divisorShares) = b {
+                guard checked.protocolKind == .securenn else {
+                    unsupported("division by a private value (it needs SecureNN)", operation)
+                    return nil
+                }
+                return .private(divide(scaledToFixed(a), by: divisorShares, type))
+            }
             let divisor: Register
             if case .constant(let number) = checked[rhs].kind {
                 divisor = constant(1 / number, .fixed, for: type.placement)
@@ -205,6 +222,7 @@ extension Lowerer {
     mutating func scaledToFixed(_ register: Register) -> Register {
         guard info(register).element == .int else { return register }
         if case .local = register { return register }  // local values are plain float64
+        if isZero(register) { return constant(0, .fixed, for: placement(of: register)) }
         let factor = constant(Double(1 << frac), .int, for: placement(of: register))
         let result = makeRegister(.fixed, info(register).shape, placement(of: register))
         emit(.mul(dst: result, lhs: register, rhs: factor))
@@ -262,6 +280,19 @@ extension Lowerer {
         }
         if !opens.isEmpty { emitRound(opens) }
         return values.map { maskedForms[$0]! }
+    }
+
+    /// A stored value comes back in its masked form: its mask and opened difference from the state files
+    /// (`load`, with the preprocessing, since server2 deals products with the mask), the value as their sum.
+    /// Its products open nothing of it.
+    mutating func lowerLoad(_ name: String, _ type: ValueType) -> PrivateRegister {
+        let mask = makePrivate(type.element, type.shape)
+        let opened = makePublic(type.element, type.shape)
+        emitPreprocessing(.load(mask: mask, opened: opened, name: name))
+        let value = makePrivate(type.element, type.shape)
+        emit(.add(dst: .private(value), lhs: .public(opened), rhs: .private(mask)))
+        maskedForms[value] = (mask, opened)
+        return value
     }
 
     /// Beaver's protocol over masked forms: with `c = a_x ∘ a_y` from server2 and the opened `d_x`, `d_y`,

@@ -15,6 +15,7 @@ extension Lowerer {
     /// Shares of MSB(x) = (x < 0) as a private 0/1 `int`: ShareConvert, ComputeMSB, and the Beaver product of
     /// ComputeMSB's last step.
     mutating func isNegative(_ x: PrivateRegister) -> PrivateRegister {
+        if let known = signs[x] { return known }
         let shape = info(.private(x)).shape
         let bitShape = Shape(shape.dimensions + [8])  // 64 bytes: shares over Z_p of the bits
         // c = 2^63 − 1 − x = (−1 − x) + 2^62 + 2^62, with constants a double holds exactly.
@@ -59,11 +60,12 @@ extension Lowerer {
         emit(.mul(dst: .private(twice), lhs: .private(both), rhs: constant(2, .int, for: .public)))
         emit(.sub(dst: .private(msb), lhs: .private(sum), rhs: .private(twice)))
         knownBits.insert(msb)
+        signs[x] = msb
         return msb
     }
 
     /// `1 − b` for a private bit.
-    private mutating func complement(_ bit: PrivateRegister) -> PrivateRegister {
+    mutating func complement(_ bit: PrivateRegister) -> PrivateRegister {
         let result = makePrivate(.int, info(.private(bit)).shape)
         emit(.sub(dst: .private(result), lhs: constant(1, .int, for: .public), rhs: .private(bit)))
         knownBits.insert(result)
@@ -72,16 +74,14 @@ extension Lowerer {
 
     // MARK: - ReLU
 
-    /// ReLU(x) = x · DReLU(x) = x − x · MSB(x) (Algorithm 7): a Beaver product with a 0/1 `int`, so it needs
-    /// no truncation and is exact.
+    /// ReLU(x) = x · DReLU(x) (Algorithm 7): a Beaver product with a 0/1 `int`, so it needs no truncation and
+    /// is exact. The bit is the one `relu_deriv(x)` gives, so a training step's backward product reuses its
+    /// masked form.
     mutating func relu(_ x: PrivateRegister, _ type: ValueType) -> PrivateRegister {
-        let negative = isNegative(x)
         let element = info(.private(x)).element
-        guard case .private(let negativePart) = product(
-            .mul, .private(x), .private(negative), ValueType(element, type.shape, .private))
+        guard case .private(let result) = product(
+            .mul, .private(x), .private(reluDerivative(x)), ValueType(element, type.shape, .private))
         else { fatalError("unreachable") }
-        let result = makePrivate(element, type.shape)
-        emit(.sub(dst: .private(result), lhs: .private(x), rhs: .private(negativePart)))
         return result
     }
 
@@ -94,6 +94,8 @@ extension Lowerer {
         -> PrivateRegister
     {
         func difference(_ x: Register, _ y: Register) -> PrivateRegister {
+            // x − 0 is x itself, so comparisons with zero share the DReLU of relu and relu_deriv.
+            if case .private(let shares) = x, isZero(y), info(x).shape == shape { return shares }
             let result = makePrivate(info(x).element, shape)
             emit(.sub(dst: .private(result), lhs: x, rhs: y))
             return result
@@ -101,8 +103,8 @@ extension Lowerer {
         switch op {
         case .less: return isNegative(difference(a, b))
         case .greater: return isNegative(difference(b, a))
-        case .greaterEqual: return complement(isNegative(difference(a, b)))
-        case .lessEqual: return complement(isNegative(difference(b, a)))
+        case .greaterEqual: return reluDerivative(difference(a, b))
+        case .lessEqual: return reluDerivative(difference(b, a))
         case .equal, .notEqual:
             let below = isNegative(difference(a, b)), above = isNegative(difference(b, a))
             let either = makePrivate(.int, shape)
@@ -157,69 +159,12 @@ extension Lowerer {
 // MARK: - Max-pooling and argmax
 
 extension Lowerer {
-    /// `maxpool2d`: every window's cells are gathered as tensors of the output's shape, one per offset in
-    /// the window (a local convolution of each channel with a one-hot kernel), and reduced pairwise in a tree
-    /// of maxima: ⌈log2(size²)⌉ levels of DReLU and SelectShare (Algorithm 9's n − 1 comparisons, taken
-    /// side by side rather than one after another). With SAME padding, a cell outside the input is replaced
-    /// by the window's cell at offset (pad top, pad left), which is inside the input for every window.
-    /// Plaintext values take the same path with plaintext comparisons.
+    /// `maxpool2d`: the maximum of the window tree (`poolTree`), which a `maxpool2d_grad` of the same input
+    /// shares.
     mutating func lowerMaxPool(_ input: ValueID, size: Int, stride: Int, padding: Padding, _ type: ValueType)
         -> Register
     {
-        let x = operand(input, for: type.placement)
-        let element = info(x).element
-        let dims = info(x).shape.dimensions
-        let (batch, height, width, channels) = (dims[0], dims[1], dims[2], dims[3])
-        let (outHeight, outWidth) = (type.shape.dimensions[1], type.shape.dimensions[2])
-        let top = padding == .same ? max(0, (outHeight - 1) * stride + size - height) / 2 : 0
-        let left = padding == .same ? max(0, (outWidth - 1) * stride + size - width) / 2 : 0
-        // One image per channel: [N, C, H, W] as [N·C, H, W, 1].
-        let planes = makeRegister(element, Shape([batch, channels, height, width]), type.placement)
-        emit(.transpose(dst: planes, src: x, permutation: [0, 3, 1, 2]))
-        let images = makeRegister(element, Shape([batch * channels, height, width, 1]), type.placement)
-        emit(.reshape(dst: images, src: planes))
-
-        func cells(_ dy: Int, _ dx: Int) -> Register {
-            var kernel = [Double](repeating: 0, count: size * size)
-            kernel[dy * size + dx] = 1
-            let oneHot = constantTensor(kernel, .int, Shape([size, size, 1, 1]), for: type.placement)
-            let picked = product(
-                .conv2d(stride: stride, padding: padding), images, oneHot,
-                ValueType(element, Shape([batch * channels, outHeight, outWidth, 1]), type.placement))
-            let grouped = makeRegister(element, Shape([batch, channels, outHeight, outWidth]), type.placement)
-            emit(.reshape(dst: grouped, src: picked))
-            let result = makeRegister(element, type.shape, type.placement)
-            emit(.transpose(dst: result, src: grouped, permutation: [0, 2, 3, 1]))
-            return result
-        }
-        let inside = cells(top, left)
-        var candidates: [Register] = []
-        for dy in 0..<size {
-            for dx in 0..<size {
-                if dy == top && dx == left {
-                    candidates.append(inside)
-                    continue
-                }
-                let value = cells(dy, dx)
-                let rows = (0..<outHeight).map { (0..<height).contains($0 * stride + dy - top) }
-                let columns = (0..<outWidth).map { (0..<width).contains($0 * stride + dx - left) }
-                if !rows.contains(false) && !columns.contains(false) {
-                    candidates.append(value)
-                    continue
-                }
-                // inside + valid · (value − inside), with a public (or local) 0/1 mask.
-                var mask: [Double] = []
-                for row in rows { for column in columns { mask.append(row && column ? 1 : 0) } }
-                let valid = constantTensor(mask, .int, Shape([1, outHeight, outWidth, 1]), for: type.placement)
-                let difference = makeRegister(element, type.shape, type.placement)
-                emit(.sub(dst: difference, lhs: value, rhs: inside))
-                let kept = product(.mul, valid, difference, ValueType(element, type.shape, type.placement))
-                let replaced = makeRegister(element, type.shape, type.placement)
-                emit(.add(dst: replaced, lhs: inside, rhs: kept))
-                candidates.append(replaced)
-            }
-        }
-        return maximum(candidates, indices: nil, ValueType(element, type.shape, type.placement)).value
+        poolTree(PoolKey(input: input, size: size, stride: stride, padding: padding), placement: type.placement).value
     }
 
     /// `argmax(x, axis)` of a private value: the slices along the axis (products with one-hot public vectors,
@@ -263,7 +208,7 @@ extension Lowerer {
 
     /// The element-wise maximum of equally shaped values, pairwise in a tree (left operands hold the earlier
     /// values, and ties keep them), with the index of the value each maximum came from when `indices` is given.
-    private mutating func maximum(_ values: [Register], indices: [Register]?, _ type: ValueType)
+    mutating func maximum(_ values: [Register], indices: [Register]?, _ type: ValueType)
         -> (value: Register, index: Register?)
     {
         var level = values.map { ($0, Optional<Register>.none) }
@@ -281,6 +226,8 @@ extension Lowerer {
 
     /// The larger of two values (the first on ties) and its index: with a private operand, [a ≥ b] from DReLU
     /// and SelectShare `b + [a ≥ b]·(a − b)` for the value and the index (their products share a round).
+    /// An index may be a scalar (argmax) or a one-hot vector along a leading axis (a pool's positions), which
+    /// the bit broadcasts over.
     private mutating func larger(_ a: (Register, Register?), _ b: (Register, Register?), _ type: ValueType)
         -> (Register, Register?)
     {
@@ -291,14 +238,15 @@ extension Lowerer {
             let value = makeRegister(type.element, shape, type.placement)
             emit(.select(dst: value, condition: bit, lhs: a.0, rhs: b.0))
             guard let ia = a.1, let ib = b.1 else { return (value, nil) }
-            let index = makeRegister(.int, shape, type.placement)
+            let indexShape = Shape.broadcast(shape, Shape.broadcast(info(ia).shape, info(ib).shape) ?? shape) ?? shape
+            let index = makeRegister(.int, indexShape, type.placement)
             emit(.select(dst: index, condition: bit, lhs: ia, rhs: ib))
             return (value, index)
         }
         let difference = makeRegister(type.element, shape, .private)
         emit(.sub(dst: difference, lhs: a.0, rhs: b.0))
         guard case .private(let d) = difference else { fatalError("unreachable") }
-        let bit = complement(isNegative(d))
+        let bit = reluDerivative(d)
         let chosen = product(.mul, .private(bit), difference, ValueType(type.element, shape, .private))
         let value = makeRegister(type.element, shape, .private)
         emit(.add(dst: value, lhs: b.0, rhs: chosen))
@@ -306,8 +254,9 @@ extension Lowerer {
         let indexShape = Shape.broadcast(info(ia).shape, info(ib).shape) ?? shape
         let indexDifference = makeRegister(.int, indexShape, ia.isPrivate || ib.isPrivate ? .private : .public)
         emit(.sub(dst: indexDifference, lhs: ia, rhs: ib))
-        let chosenIndex = product(.mul, .private(bit), indexDifference, ValueType(.int, shape, .private))
-        let index = makeRegister(.int, shape, .private)
+        let resultShape = Shape.broadcast(shape, indexShape) ?? shape
+        let chosenIndex = product(.mul, .private(bit), indexDifference, ValueType(.int, resultShape, .private))
+        let index = makeRegister(.int, resultShape, .private)
         emit(.add(dst: index, lhs: ib, rhs: chosenIndex))
         return (value, index)
     }

@@ -31,6 +31,16 @@ public struct Lowerer {
     var maskedForms: [PrivateRegister: (mask: PrivateRegister, opened: PublicRegister)] = [:]
     /// Private registers known to hold 0 or 1 (comparison results), which `where` can use as they are.
     var knownBits: Set<PrivateRegister> = []
+    /// MSB(x) = (x < 0) already computed for a private register, so `relu(x)`, `relu_deriv(x)`, `x >= 0` and
+    /// `x < 0` of one value share one DReLU.
+    var signs: [PrivateRegister: PrivateRegister] = [:]
+    /// DReLU(x) = 1 − MSB(x) already formed for a private register (the bit relu multiplies by).
+    var nonNegatives: [PrivateRegister: PrivateRegister] = [:]
+    /// Max-pooling trees already built (the maximum and, when a gradient needs it, the one-hot position of
+    /// the maximum), so `maxpool2d(x, ...)` and `maxpool2d_grad(x, ...)` of one x share one tree.
+    var poolTrees: [PoolKey: PoolTree] = [:]
+    /// Pools whose gradient the program takes: their tree carries positions from the start.
+    var pooledWithPositions: Set<PoolKey> = []
     /// Constants materialized per value and register kind (`p` or an owner's `l`), so each is emitted once.
     var constantRegisters: [ConstantKey: Register] = [:]
 
@@ -66,6 +76,11 @@ public struct Lowerer {
     var frac: Int { checked.fractionalBits }
 
     mutating func run() {
+        for operation in checked.operations {
+            if case .maxpool2dGrad(let input, _, let size, let stride, let padding) = operation.kind {
+                pooledWithPositions.insert(PoolKey(input: input, size: size, stride: stride, padding: padding))
+            }
+        }
         for (index, operation) in checked.operations.enumerated() {
             let (line, column) = checked.source.location(of: operation.range.start)
             location = SourceLocation(line: line, column: column)
@@ -195,7 +210,7 @@ extension Operation.Kind {
             .softmax(let v, _), .argmax(let v, _), .transpose(let v, _), .reshape(let v), .avgpool2d(let v, _, _, _),
             .maxpool2d(let v, _, _, _), .output(_, _, let v), .store(_, let v):
             return [v]
-        case .binary(_, let a, let b), .conv2d(let a, let b, _, _): return [a, b]
+        case .binary(_, let a, let b), .conv2d(let a, let b, _, _), .maxpool2dGrad(let a, let b, _, _, _): return [a, b]
         case .where(let c, let a, let b): return [c, a, b]
         case .print(let items):
             return items.compactMap { if case .value(let v) = $0 { return v } else { return nil } }

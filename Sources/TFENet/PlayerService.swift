@@ -18,7 +18,7 @@ public struct PlayerServiceOptions: Sendable {
     public var receiveTimeout: Duration
     /// Stop after this many runs (served or failed); nil serves until `stop()`.
     public var maxRuns: Int?
-    /// Where cached models will live (`store`/`load`); not used yet.
+    /// Where this player keeps stored values (`store`/`load`: cached models); nil keeps none.
     public var stateDirectory: String?
 
     public init(
@@ -103,7 +103,7 @@ public enum PlayerEvent: Sendable, CustomStringConvertible {
             return "run \(run.number): ran \(run.programName) (\(run.hash.prefix(12))…) for \(run.requester): "
                 + "\(rounds[.online] ?? 0) online rounds, \(rounds[.offline] ?? 0) offline, "
                 + "\(Self.amount(run.traffic.totalSent)) sent, \(Self.amount(run.traffic.totalReceived)) received, "
-                + String(format: "%.3f s", run.elapsed.inSeconds)
+                + String(format: "%.3f s", run.elapsed.inSeconds) + Self.stored(run.result?.stateWrites?.names ?? [])
         case .failed(let run, let reason):
             return "run \(run.number): \(run.programName) (\(run.hash.prefix(12))…) for \(run.requester) failed "
                 + String(format: "after %.3f s: ", run.elapsed.inSeconds) + reason
@@ -113,6 +113,10 @@ public enum PlayerEvent: Sendable, CustomStringConvertible {
         case .ignored(let address, let reason):
             return "ignored a connection from \(address): \(reason)"
         }
+    }
+
+    static func stored(_ names: [String]) -> String {
+        names.isEmpty ? "" : "; stored " + names.map { "'\($0)'" }.joined(separator: ", ")
     }
 
     static func amount(_ bytes: Int) -> String {
@@ -368,8 +372,10 @@ public final class PlayerService: @unchecked Sendable {
             var machine = Machine(
                 MachineConfiguration(
                     program: program, party: me, transport: transport,
-                    randomness: try MachineConfiguration.freshRandomness(), receiveTimeout: options.receiveTimeout))
+                    randomness: try MachineConfiguration.freshRandomness(), receiveTimeout: options.receiveTimeout,
+                    stateDirectory: options.stateDirectory))
             record.result = try machine.run()
+            try record.result?.stateWrites?.commit()
             transport.close()
             record.traffic = transport.traffic
             record.elapsed = clock.now - start

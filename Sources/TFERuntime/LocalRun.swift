@@ -13,11 +13,24 @@ public struct LocalRunOptions: Sendable {
     public var receiveTimeout: Duration
     /// A simulated network whose latency and bandwidth every frame pays; nil delivers frames at once.
     public var network: NetworkModel?
+    /// Where the servers keep stored values: each in the subdirectory named after it (`DIR/server0`, ...).
+    public var stateDirectory: String?
+    /// Record every party's trace events (`PartyResult.trace`).
+    public var tracing = false
 
-    public init(seed: UInt64? = nil, receiveTimeout: Duration = .seconds(30), network: NetworkModel? = nil) {
+    public init(
+        seed: UInt64? = nil, receiveTimeout: Duration = .seconds(30), network: NetworkModel? = nil,
+        stateDirectory: String? = nil
+    ) {
         self.seed = seed
         self.receiveTimeout = receiveTimeout
         self.network = network
+        self.stateDirectory = stateDirectory
+    }
+
+    /// A server's own state directory.
+    func stateDirectory(of player: String) -> String? {
+        stateDirectory.map { URL(fileURLWithPath: $0, isDirectory: true).appendingPathComponent(player).path }
     }
 }
 
@@ -92,6 +105,14 @@ public enum LocalRun {
         if let (number, error) = failures.first(where: { !isConsequence($0.1) }) ?? failures.first {
             throw LocalRunError(party: PlayerID(number), partyName: players[number], error: error)
         }
+        // Every party succeeded: only now do the servers keep what the run stored.
+        for result in results {
+            do throws(MachineError) {
+                try result.stateWrites?.commit()
+            } catch {
+                throw LocalRunError(party: result.party, partyName: players[result.party.rawValue], error: error)
+            }
+        }
         var phaseTimes: [Phase: Duration] = [.offline: .zero, .online: .zero]
         for result in results {
             for (phase, time) in result.phaseTimes { phaseTimes[phase] = max(phaseTimes[phase] ?? .zero, time) }
@@ -109,10 +130,12 @@ public enum LocalRun {
             } else {
                 randomness = try MachineConfiguration.freshRandomness()
             }
-            var machine = Machine(
-                MachineConfiguration(
-                    program: program, party: party, inputs: inputs, transport: network.transport(for: party),
-                    randomness: randomness, receiveTimeout: options.receiveTimeout))
+            var configuration = MachineConfiguration(
+                program: program, party: party, inputs: inputs, transport: network.transport(for: party),
+                randomness: randomness, receiveTimeout: options.receiveTimeout,
+                stateDirectory: options.stateDirectory(of: program.players[party.rawValue]))
+            configuration.tracing = options.tracing
+            var machine = Machine(configuration)
             return .success(try machine.run())
         } catch {
             return .failure(error)

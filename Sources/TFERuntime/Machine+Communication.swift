@@ -83,6 +83,10 @@ extension Machine {
             guard isComputeServer, let owner else { return nil }
             return .receive(dst: .private(dst), from: owner)
 
+        case .load(let mask, let opened, let storedName):
+            try executeLoad(mask, opened, name: storedName, index: index)
+            return nil
+
         case .triple, .squarePair, .truncPair, .mask, .product:
             if me == .server2 { try deal(instruction, index: index, outbox: &outbox) }
             return isComputeServer ? .deal(instruction) : nil

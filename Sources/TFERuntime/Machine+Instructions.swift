@@ -24,6 +24,8 @@ enum UnaryOperation {
     case sum(axis: Int?)
     case transpose([Int])
     case poolsum(size: Int, stride: Int, padding: Padding)
+    /// The destination's shape is the output's.
+    case unpool(size: Int, stride: Int, padding: Padding, output: [Int])
 }
 
 extension Machine {
@@ -52,6 +54,9 @@ extension Machine {
             try executeUnary(.transpose(permutation), dst, src, index: index)
         case .poolsum(let dst, let src, let size, let stride, let padding):
             try executeUnary(.poolsum(size: size, stride: stride, padding: padding), dst, src, index: index)
+        case .unpool(let dst, let src, let size, let stride, let padding):
+            let output = shape(dst)
+            try executeUnary(.unpool(size: size, stride: stride, padding: padding, output: output), dst, src, index: index)
         case .trunc(let dst, let src):
             let shift = UInt64(program.fractionalBits)
             let values = try ring(.public(src), at: index).map { UInt64(bitPattern: Int64(bitPattern: $0) >> shift) }
@@ -70,12 +75,14 @@ extension Machine {
             try executeReduce(dst, src, reduction, axis: axis, index: index)
         case .print(_, let format, let values):
             try executePrint(format, values, index: index)
+        case .store(let storedName, let mask, let opened):
+            try executeStore(name: storedName, mask, opened, index: index)
         case .input(let dst, let player, let name):
             try executeLocalInput(dst, player: player, name: name, index: index)
         case .output(_, let name, let src):
             try executeLocalOutput(name, src, index: index)
         case .open, .reveal, .share, .triple, .squarePair, .truncPair, .mask, .product, .msbPair, .shareConvertMask,
-            .shareConvertBits, .privateCompare, .shareConvertFinish, .msbOpen, .msbFinish:
+            .shareConvertBits, .privateCompare, .shareConvertFinish, .msbOpen, .msbFinish, .load:
             throw .invalidProgram(instruction: index, reason: "'\(instruction.opcode.mnemonic)' communicates")
         }
     }
@@ -161,6 +168,9 @@ extension Machine {
                     return try NaiveKernels.transpose(x, shape(src), permutation: permutation).values
                 case .poolsum(let size, let stride, let padding):
                     return try NaiveKernels.poolsum(x, shape(src), size: size, stride: stride, padding: padding).values
+                case .unpool(let size, let stride, let padding, let output):
+                    return try NaiveKernels.unpool(
+                        x, shape(src), output: output, size: size, stride: stride, padding: padding).values
                 }
             }
             try store(result, into: destination, at: index)
@@ -176,6 +186,9 @@ extension Machine {
                 return try MachineKernels.transpose(x, shape(src), permutation: permutation).values
             case .poolsum(let size, let stride, let padding):
                 return try MachineKernels.poolsum(x, shape(src), size: size, stride: stride, padding: padding).values
+            case .unpool(let size, let stride, let padding, let output):
+                return try NaiveKernels.unpool(
+                    x, shape(src), output: output, size: size, stride: stride, padding: padding).values
             }
         }
         try storeRing(result, isPrivate: src.isPrivate, into: dst, at: index)

@@ -8,7 +8,9 @@ import TFECore
 /// from the seed shared with server0, server0's shares of every register the instruction writes; from the
 /// seed shared with server1, server1's shares of the random registers (a and b of a triple, a of a square
 /// pair, r of a truncation pair). server2 expands both, computes the derived values (c = a ∘ b, a², or
-/// r >> frac and msb(r)) and sends server1 its shares of them: value minus server0's share.
+/// r >> frac and msb(r)) and sends server1 its shares of them: value minus server0's share. A `mask` is the
+/// exception: stream i yields a key, and each share is expanded from its key (`maskKey`), so that `store`
+/// can keep one mask's key without the seed of the whole run.
 extension Machine {
     /// server2, first offline round: draws the two seeds and puts them at the front of the frames.
     mutating func dealSeeds(into outbox: inout [PlayerID: [UInt8]]) {
@@ -32,10 +34,15 @@ extension Machine {
         guard let seed0 = dealerSeeds[.server0], let seed1 = dealerSeeds[.server1] else {
             throw .invalidProgram(instruction: index, reason: "dealer instruction before the first offline round")
         }
+        if case .mask(let a) = instruction {
+            let keys = [Self.maskKey(seed: seed0, index: index), Self.maskKey(seed: seed1, index: index)]
+            maskKeys[a] = keys
+            dealtMasks[a] = Self.mask(keys: keys, count: count(.private(a)))
+            return
+        }
         let (registers, randomCount) = Self.dealtRegisters(instruction)
         let shares0 = seededShares(registers, count: registers.count, seed: seed0, index: index)
         let random = sumsOfSeededShares(shares0.prefix(randomCount), seed: seed1, index: index)
-        if case .mask(let a) = instruction { dealtMasks[a] = random[0] }
         let derived = try derivedValues(instruction, random: random, index: index)
         for (k, values) in derived.enumerated() {
             let register = registers[randomCount + k]
@@ -57,6 +64,12 @@ extension Machine {
         guard let seed = dealerSeeds[.server2] else {
             throw .invalidProgram(instruction: index, reason: "dealer instruction before the first offline round")
         }
+        if case .mask(let a) = instruction {
+            let key = Self.maskKey(seed: seed, index: index)
+            maskKeys[a] = [key]
+            try store(Self.maskShare(key: key, count: count(.private(a))), into: .private(a), at: index)
+            return
+        }
         let (registers, randomCount) = Self.dealtRegisters(instruction)
         var shares = seededShares(
             registers, count: me == .server0 ? registers.count : randomCount, seed: seed, index: index)
@@ -74,7 +87,6 @@ extension Machine {
         case .triple(let a, let b, let c, _): return ([a, b, c], 2)
         case .squarePair(let a, let square): return ([a, square], 1)
         case .truncPair(let r, let high, let msb): return ([r, high, msb], 1)
-        case .mask(let a): return ([a], 1)
         case .product(let c, _, _, _): return ([c], 0)
         default: return ([], 0)
         }
@@ -113,8 +125,6 @@ extension Machine {
         _ instruction: Instruction, random: [[UInt64]], index: Int
     ) throws(MachineError) -> [[UInt64]] {
         switch instruction {
-        case .mask:
-            return []
         case .triple(let a, let b, _, let kind), .product(_, let a, let b, let kind):
             let (x, y): ([UInt64], [UInt64])
             if case .product = instruction {

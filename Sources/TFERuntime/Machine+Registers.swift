@@ -140,6 +140,8 @@ extension Machine {
                 return me == .server0
             }
             return me == player
+        case .store:
+            return isComputeServer || me == .server2
         default:
             break
         }

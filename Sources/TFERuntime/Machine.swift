@@ -16,10 +16,14 @@ public struct MachineConfiguration: Sendable {
     public var randomness: PRG
     /// How long to wait for a peer's frame before giving up.
     public var receiveTimeout: Duration
+    /// Where this server keeps stored values (`store`, `load`); nil when it keeps none.
+    public var stateDirectory: String?
+    /// Record a `TraceEvent` for every instruction and exchange (`--trace`).
+    public var tracing = false
 
     public init(
         program: Program, party: PlayerID, inputs: [String: NPYArray] = [:], transport: any Transport,
-        randomness: PRG, receiveTimeout: Duration = .seconds(30)
+        randomness: PRG, receiveTimeout: Duration = .seconds(30), stateDirectory: String? = nil
     ) {
         self.program = program
         self.party = party
@@ -27,6 +31,7 @@ public struct MachineConfiguration: Sendable {
         self.transport = transport
         self.randomness = randomness
         self.receiveTimeout = receiveTimeout
+        self.stateDirectory = stateDirectory
     }
 
     /// A generator seeded from the operating system's CSPRNG.
@@ -82,6 +87,10 @@ public struct PartyResult: Sendable {
     public var rounds: [Phase: Int] = [.offline: 0, .online: 0]
     /// Wall time per phase.
     public var phaseTimes: [Phase: Duration] = [.offline: .zero, .online: .zero]
+    /// The values this server stored, to be committed to its state directory once the run succeeded.
+    public var stateWrites: StateWrites?
+    /// What the party did when, with `MachineConfiguration.tracing`.
+    public var trace: [TraceEvent] = []
 
     public init(party: PlayerID) {
         self.party = party
@@ -111,6 +120,11 @@ public struct Machine {
     var dealerSeeds: [PlayerID: Seed] = [:]
     /// server2: the masks it dealt, by register, for the products that use them.
     var dealtMasks: [PrivateRegister: [UInt64]] = [:]
+    /// The keys each mask's shares are expanded from (server0 and server1: their own; server2: both), for
+    /// `store`.
+    var maskKeys: [PrivateRegister: [Seed]] = [:]
+    /// The stored values the program loads, read before the run starts.
+    var loadedValues: [String: StoredValue] = [:]
     /// server0 and server1: the seed they share for SecureNN's common randomness (server2 never sees it).
     var pairSeed: Seed?
     /// server2: what it learned in a SecureNN step, by the instruction's first destination, until that
@@ -137,6 +151,7 @@ public struct Machine {
     public mutating func run() throws(MachineError) -> PartyResult {
         try checkProgram()
         inputs = try validateInputs()
+        try readStoredValues()
         let clock = ContinuousClock()
         var index = 0
         for phase in Phase.allCases {
@@ -204,26 +219,48 @@ public struct Machine {
         if plan.carriesPairSeed, me == .server0 { sendPairSeed(into: &outbox) }
         try sendCompleteFrames(outbox, plan: plan, phase: phase, number: number, sent: &sent)
         var pending: [(index: Int, step: PendingStep)] = []
+        let tracing = configuration.tracing
+        let clock = ContinuousClock()
         for (offset, instruction) in round.instructions.enumerated() {
             let index = firstIndex + offset
+            let start = tracing ? clock.now : nil
+            var acted = true
             if instruction.communicates {
+                let bytesBefore = tracing ? outbox.values.reduce(0) { $0 + $1.count } : 0
                 if let step = try begin(instruction, index: index, outbox: &outbox) {
                     pending.append((index, step))
                 } else {
+                    acted = tracing && outbox.values.reduce(0) { $0 + $1.count } > bytesBefore
                     release(after: instruction, at: index)
                 }
                 try sendCompleteFrames(outbox, plan: plan, phase: phase, number: number, sent: &sent)
             } else if try executes(instruction, index: index) {
                 try execute(instruction, index: index)
                 release(after: instruction, at: index)
+            } else {
+                acted = false
+            }
+            if let start, acted {
+                result.trace.append(TraceEvent(
+                    kind: .compute, phase: phase, round: number, instruction: index, start: start, end: clock.now))
             }
         }
+        let exchangeStart = tracing ? clock.now : nil
         var inbox = try exchange(outbox, plan: plan, phase: phase, number: number, sent: sent)
+        if let exchangeStart, plan.bytes.keys.contains(where: { $0.from == me || $0.to == me }) {
+            result.trace.append(TraceEvent(
+                kind: .exchange, phase: phase, round: number, instruction: nil, start: exchangeStart, end: clock.now))
+        }
         if plan.carriesSeeds, isComputeServer { try receiveSeed(from: &inbox) }
         if plan.carriesPairSeed, me == .server1 { try receivePairSeed(from: &inbox) }
         for (index, step) in pending {
+            let start = tracing ? clock.now : nil
             try finish(step, index: index, inbox: &inbox)
             release(after: round.instructions[index - firstIndex], at: index)
+            if let start {
+                result.trace.append(TraceEvent(
+                    kind: .finish, phase: phase, round: number, instruction: index, start: start, end: clock.now))
+            }
         }
         for (sender, reader) in inbox.sorted(by: { $0.key < $1.key }) where !reader.isAtEnd {
             throw .invalidProgram(
@@ -237,7 +274,8 @@ public struct Machine {
     private func sendCompleteFrames(
         _ outbox: [PlayerID: [UInt8]], plan: RoundPlan, phase: Phase, number: Int, sent: inout Set<PlayerID>
     ) throws(MachineError) {
-        for (receiver, payload) in outbox where !sent.contains(receiver) {
+        // In receiver order, as `exchange` sends, so that the order of sends does not depend on hashing.
+        for (receiver, payload) in outbox.sorted(by: { $0.key < $1.key }) where !sent.contains(receiver) {
             guard let expected = plan.bytes[RoundPlan.Link(from: me, to: receiver)], payload.count == expected else {
                 continue
             }

@@ -34,6 +34,8 @@ public enum MachineError: Error, Hashable, Sendable, CustomStringConvertible {
     case valueOutOfRange(instruction: Int, reason: String)
     /// The operating system could not supply randomness.
     case randomSource(String)
+    /// A stored value is missing, does not match the program, or cannot be read or written.
+    case storedValue(String)
 
     /// The index of the instruction that failed, when the error belongs to one.
     public var instruction: Int? {
@@ -68,7 +70,7 @@ public enum MachineError: Error, Hashable, Sendable, CustomStringConvertible {
             return instruction.map { "instruction \(Self.offset($0)): \(reason)" } ?? "invalid program: \(reason)"
         case .valueOutOfRange(let instruction, let reason):
             return "instruction \(Self.offset(instruction)): \(reason)"
-        case .randomSource(let reason):
+        case .randomSource(let reason), .storedValue(let reason):
             return reason
         }
     }

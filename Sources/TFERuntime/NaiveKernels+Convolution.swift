@@ -100,3 +100,43 @@ extension NaiveKernels {
         return (result, [n, rows.count, cols.count, c])
     }
 }
+
+extension NaiveKernels {
+    /// The adjoint of gathering a pool's windows (`unpool`): `x` is `[size², n, oh, ow, c]`, one tensor of the
+    /// pool's output shape per window offset (row-major), and each element is added into the cell of the
+    /// NHWC `output` shape `[n, h, w, c]` that its offset covers; cells outside the input are dropped.
+    static func unpool<T: NaiveKernelScalar>(
+        _ x: [T], _ shape: [Int], output: [Int], size: Int, stride: Int, padding: Padding
+    ) throws(ShapeError) -> (values: [T], shape: [Int]) {
+        guard output.count == 4 else { throw ShapeError(reason: "unpool needs an NHWC output, got \(Shape(output))") }
+        let (n, h, w, c) = (output[0], output[1], output[2], output[3])
+        let rows = try windows(size: h, window: size, stride: stride, padding: padding)
+        let cols = try windows(size: w, window: size, stride: stride, padding: padding)
+        guard size <= 1 << 20, shape == [size * size, n, rows.count, cols.count, c], x.count == shape.reduce(1, *)
+        else {
+            throw ShapeError(reason: "unpool of \(Shape(shape)) does not fit the output \(Shape(output))")
+        }
+        var result = [T](repeating: .zero, count: n * h * w * c)
+        for dy in 0..<size {
+            for dx in 0..<size {
+                let offset = dy * size + dx
+                for image in 0..<n {
+                    for oy in 0..<rows.count {
+                        let iy = oy * stride - rows.before + dy
+                        guard iy >= 0, iy < h else { continue }
+                        for ox in 0..<cols.count {
+                            let ix = ox * stride - cols.before + dx
+                            guard ix >= 0, ix < w else { continue }
+                            let source = (((offset * n + image) * rows.count + oy) * cols.count + ox) * c
+                            let target = ((image * h + iy) * w + ix) * c
+                            for channel in 0..<c {
+                                result[target + channel] = T.plus(result[target + channel], x[source + channel])
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return (result, output)
+    }
+}

@@ -93,6 +93,7 @@ enum NetBenchmark {
         print("\nonline rounds × RTT + busiest link (\(String(format: "%.2f", Double(busiest) / 1e6)) MB) / B "
               + "at the WAN setting: \(format(textbook)) s, more than the run takes:")
         print("within a round every party sends before it receives, so a round costs rtt/2, and links work in parallel")
+        try CachedModelBenchmark.run(root: root)
     }
 
     // MARK: - Processes

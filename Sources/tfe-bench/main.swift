@@ -10,6 +10,8 @@ let usage = """
     USAGE: tfe-bench <benchmark>
 
     BENCHMARKS:
+      cached     A cached private model (store once, load per prediction) against one re-shared every run:
+                 bytes per server and prediction, and the simulated WAN (also printed by net).
       frontend   Parse and check generated programs of 10k, 100k and 1M lines.
       net        MNIST Pond as five tfe-vm processes on loopback, and on a simulated LAN and WAN, against the
                  network's lower bound (needs the tfe-vm of the same build for the processes).
@@ -32,6 +34,13 @@ case "pond":
 case "net":
     do {
         try NetBenchmark.run(root: FileManager.default.currentDirectoryPath)
+    } catch {
+        FileHandle.standardError.write(Data("tfe-bench: error: \(error)\n".utf8))
+        exit(1)
+    }
+case "cached":
+    do {
+        try CachedModelBenchmark.run(root: FileManager.default.currentDirectoryPath)
     } catch {
         FileHandle.standardError.write(Data("tfe-bench: error: \(error)\n".utf8))
         exit(1)

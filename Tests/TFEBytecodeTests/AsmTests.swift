@@ -77,6 +77,10 @@ import Testing
             .poolsum(dst: s[1], src: s[0], size: 2, stride: 2, padding: .valid),
             "s1 = poolsum s0 size=2 stride=2 padding=VALID"
         ),
+        (
+            .unpool(dst: s[1], src: s[0], size: 3, stride: 1, padding: .same),
+            "s1 = unpool s0 size=3 stride=1 padding=SAME"
+        ),
         (.trunc(dst: PublicRegister(1), src: PublicRegister(0)), "p1 = trunc p0"),
         (.map(dst: l[1], src: l[0], function: .sigmoid), "l1 = map sigmoid l0"),
         (.map(dst: l[1], src: l[0], function: .reluApprox), "l1 = map relu_approx l0"),

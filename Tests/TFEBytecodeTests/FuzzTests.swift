@@ -2,6 +2,7 @@
 // none may trap. Most mutations recompute the content hash, as a hostile file would, so that they reach
 // the section parser and the verifier instead of stopping at the hash check.
 
+import TFETestSupport
 import TFEBytecode
 import Testing
 

@@ -1,5 +1,6 @@
 // Hand-built programs for the bytecode tests: a builder, and realistic programs that pass the verifier.
 
+import TFETestSupport
 import TFECore
 
 @testable import TFEBytecode
@@ -200,6 +201,12 @@ enum TestPrograms {
             .poolsum(dst: .private(pooled), src: .private(conv), size: 2, stride: 2, padding: .valid), round: 2,
             line: 5)
         b.emit(.reshape(dst: .private(flat), src: .private(pooled)), round: 2, line: 6)
+        let scattered = b.s([2, 6, 6, 4])
+        let offsets = b.s([4, 2, 3, 3, 4])
+        b.emit(.reshape(dst: .private(offsets), src: .private(conv)), round: 2, line: 6)
+        b.emit(
+            .unpool(dst: .private(scattered), src: .private(offsets), size: 2, stride: 2, padding: .valid), round: 2,
+            line: 6)
         b.emit(.transpose(dst: .private(swapped), src: .private(flat), permutation: [1, 0]), round: 2, line: 7)
         b.emit(.transpose(dst: .private(back), src: .private(swapped), permutation: [1, 0]), round: 2, line: 7)
         b.emit(.neg(dst: .private(negated), src: .private(back)), round: 2, line: 7)
@@ -275,20 +282,6 @@ enum TestPrograms {
     static var all: [Program] { [dense, conv, plaintext] }
 }
 
-/// A seeded generator for tests (SplitMix64): the same seed gives the same numbers everywhere.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-}
 
 /// `bytes` with the stored content hash recomputed, as a hostile (rather than corrupted) file would have.
 func rehashed(_ bytes: [UInt8]) -> [UInt8] {

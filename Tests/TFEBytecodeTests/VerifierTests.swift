@@ -262,6 +262,18 @@ func dense(_ edit: (inout Program) -> Void) -> Program {
                 .poolsum(dst: .private(b.s([1, 3, 3, 2])), src: .private(x), size: 2, stride: 2, padding: .same),
                 round: 1)
         },
+        VerifierCase("unpool source of the wrong shape", .shape) { b in
+            let x = b.privateInput("x", [1, 4, 4, 2])
+            b.emit(
+                .unpool(dst: .private(b.s([1, 4, 4, 2])), src: .private(x), size: 2, stride: 2, padding: .valid),
+                round: 1)
+        },
+        VerifierCase("unpool window that does not fit", .shape) { b in
+            let x = b.privateInput("x", [9, 1, 1, 1, 1])
+            b.emit(
+                .unpool(dst: .private(b.s([1, 2, 2, 1])), src: .private(x), size: 3, stride: 1, padding: .valid),
+                round: 1)
+        },
         VerifierCase("sum keeps the axis", .shape) { b in
             let x = b.privateInput("x", [2, 3])
             b.emit(.sum(dst: .private(b.s([2, 1])), src: .private(x), axis: 1), round: 1)

@@ -1,3 +1,4 @@
+import TFETestSupport
 import Foundation
 import Testing
 import TFECommands

@@ -1,26 +1,14 @@
 // Shared steps of the end-to-end tests: compiling, generating inputs, running, comparing with the reference.
 
+import TFETestSupport
 import Foundation
+import Testing
 import TFEBytecode
 import TFECore
 import TFEFrontend
 import TFELowering
 import TFERuntime
 
-/// SplitMix64: a small deterministic generator, so every failure names a seed that reproduces it.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// How the values of one generated input are drawn.
 enum InputDistribution: Sendable {
@@ -35,7 +23,7 @@ enum InputDistribution: Sendable {
     /// The per-operation mix: mostly moderate values, and zeros, values of a few ulps, and values near ±2^12.
     case mixed
 
-    func draw(_ generator: inout SeededGenerator, ulp: Double) -> Double {
+    func draw(_ generator: inout SplitMix64, ulp: Double) -> Double {
         switch self {
         case .uniform(let a): return Double.random(in: -a...a, using: &generator)
         case .magnitude(let low, let high):
@@ -108,7 +96,7 @@ enum EndToEnd {
     static func makeInputs(
         for program: Program, seed: UInt64, distribution: (IODeclaration) -> InputDistribution
     ) -> ProgramInputs {
-        var generator = SeededGenerator(seed: seed)
+        var generator = SplitMix64(seed: seed)
         let ulp = 1 / Double(sign: .plus, exponent: program.fractionalBits, significand: 1)
         var inputs = ProgramInputs()
         for declaration in program.inputs where inputs.doubles[declaration.player]?[declaration.name] == nil {
@@ -126,8 +114,49 @@ enum EndToEnd {
         return inputs
     }
 
-    static func run(_ program: Program, _ inputs: ProgramInputs, seed: UInt64) throws -> LocalRunResult {
-        try LocalRun.run(program, inputs: inputs.arrays, options: LocalRunOptions(seed: seed))
+    static func run(_ program: Program, _ inputs: ProgramInputs, seed: UInt64, state: StateFolder? = nil) throws
+        -> LocalRunResult
+    {
+        try LocalRun.run(
+            program, inputs: inputs.arrays,
+            options: LocalRunOptions(seed: seed, receiveTimeout: testReceiveTimeout, stateDirectory: state?.path))
+    }
+
+    /// Stores random values under the names `program` loads, as an earlier run would: a program of one
+    /// player's private inputs and their `store`s runs into `state`, and the reference learns the values.
+    static func storeValues(
+        loadedBy program: Program, seed: UInt64, state: StateFolder, stored: inout [String: ReferenceTensor],
+        distribution: (IODeclaration) -> InputDistribution
+    ) throws {
+        var lines = ["player owner", "fixedpoint(frac: \(program.fractionalBits))"]
+        for entry in program.allInstructions {
+            guard case .load(let mask, _, let name) = entry.instruction else { continue }
+            let info = program.info(.private(mask))
+            let variable = "v\(lines.count)"
+            lines.append("\(variable) = private_input(owner, \"\(name)\", \(info.shape.dimensions), dtype: \(info.element.rawValue))")
+            lines.append("store(\"\(name)\", \(variable))")
+        }
+        guard lines.count > 2 else { return }
+        let source = lines.joined(separator: "\n")
+        let compiled = compile(source, path: "store-values.tfe", optimize: true)
+        let setup = try #require(compiled.program, "\(describe(compiled.diagnostics, source, path: "store-values.tfe"))")
+        let inputs = makeInputs(for: setup, seed: seed ^ 0x5eed, distribution: distribution)
+        _ = try ReferenceInterpreter.run(compiled.frontend.program, inputs: inputs.doubles, stored: &stored)
+        _ = try run(setup, inputs, seed: seed ^ 0x5eed, state: state)
+    }
+
+    /// How long a party of a test run waits for a frame: generous, since a debug build on two cores shared by
+    /// the whole parallel test suite can take long between rounds (a hang still ends).
+    static let testReceiveTimeout = Duration.seconds(600)
+
+    /// Whether a program stores or loads values, so its servers need a state directory.
+    static func usesState(_ program: Program) -> Bool {
+        program.allInstructions.contains {
+            switch $0.instruction {
+            case .store, .load: return true
+            default: return false
+            }
+        }
     }
 
     /// Every output every party received.
@@ -241,4 +270,17 @@ enum EndToEnd {
         }
         return problems
     }
+}
+
+/// A temporary state directory for the servers of local runs, removed when the value goes away.
+final class StateFolder: Sendable {
+    let path: String
+
+    init() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("tfe-state-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        path = url.path
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
 }

@@ -71,30 +71,34 @@ struct EndToEndTests {
         goldenFolder + "/securenn-mnist.tfe",
     ]
 
-    /// Programs lowering rejects because `store`/`load` need long-running servers with a state directory.
-    static let needsStoredValues: Set<String> = [goldenFolder + "/store-load.tfe"]
-
     /// Programs whose outputs jump under the smallest error on random inputs (an argmax of nearly equal
     /// logits): they run on their real data instead (`demoReportsAccuracyAndAgreement`).
-    static let needsRealData: Set<String> = ["programs/mnist/demo-pond.tfe"]
+    /// The cached-model prediction loads what `share-model-pond.tfe` stored: `StoredModelTests` runs the two.
+    static let needsRealData: Set<String> = [
+        "programs/mnist/demo-pond.tfe", "programs/mnist/predict-cached-pond.tfe",
+    ]
 
-    static var skipped: Set<String> { needsSecureNN.union(needsStoredValues) }
+    static var skipped: Set<String> { needsSecureNN }
 
     static let runnableCases = allCases.filter {
         !skipped.contains($0.relativePath) && !needsRealData.contains($0.relativePath)
     }
-    static let skippedCases = allCases.filter { needsStoredValues.contains($0.relativePath) }
-
     static let settings: [String: ProgramSettings] = [
         // Fan-in 784: inputs in [-2, 2] would push the sigmoid's argument to ±100, far outside [-8, 8] where its
         // polynomial is fitted (and beyond the ring's range once raised to the 11th power). Small batch and
         // hidden layer keep the run short.
         "programs/mnist/mnist-pond.tfe": ProgramSettings(overrides: ["batch": 4, "hidden": 16],
                                                          fallback: .uniform(0.4)),
+        "programs/mnist/share-model-pond.tfe": ProgramSettings(overrides: ["hidden": 16], fallback: .uniform(0.4)),
         // Training: features in [-1, 1], labels 0 or 1 and small initial weights keep x @ w within [-8, 8]
         // for every epoch; 20 examples instead of 100 keep it short.
         "programs/logistic-regression/logistic-regression.tfe": ProgramSettings(
             overrides: ["n": 20], distributions: ["x": .uniform(1), "y": .bits, "w_init": .uniform(0.5)]),
+        // SecureNN training: one step on 4 examples keeps the debug run short (its committed data runs in
+        // TFESecureNNTests); pixels in [-1, 1] and small starting weights keep activations moderate.
+        "programs/securenn-training/securenn-training.tfe": ProgramSettings(
+            overrides: ["n": 4, "steps": 1],
+            distributions: ["x": .uniform(1), "y": .bits, "w0_init": .uniform(0.1), "w1_init": .uniform(0.5)]),
         // A divisor near zero gives an arbitrarily large quotient.
         goldenFolder + "/divide-public.tfe": ProgramSettings(distributions: ["scale": .magnitude(0.5, 2)]),
     ]
@@ -118,10 +122,16 @@ struct EndToEndTests {
             return
         }
         let seed = program.seed
+        let state = EndToEnd.usesState(batched) ? try StateFolder() : nil
+        var stored: [String: ReferenceTensor] = [:]
+        if let state {
+            try EndToEnd.storeValues(loadedBy: batched, seed: seed, state: state, stored: &stored,
+                                     distribution: settings.distribution(for:))
+        }
         let inputs = EndToEnd.makeInputs(for: batched, seed: seed, distribution: settings.distribution(for:))
-        let reference = try ReferenceInterpreter.run(optimized.frontend.program, inputs: inputs.doubles)
-        let batchedRun = try EndToEnd.run(batched, inputs, seed: seed)
-        let serialRun = try EndToEnd.run(serial, inputs, seed: seed)
+        let reference = try ReferenceInterpreter.run(optimized.frontend.program, inputs: inputs.doubles, stored: &stored)
+        let batchedRun = try EndToEnd.run(batched, inputs, seed: seed, state: state)
+        let serialRun = try EndToEnd.run(serial, inputs, seed: seed, state: state)
 
         #expect(batchedRun.cost == CostModel.cost(of: batched), "batched run: measured cost differs from prediction")
         #expect(serialRun.cost == CostModel.cost(of: serial), "unbatched run: measured cost differs from prediction")
@@ -142,16 +152,6 @@ struct EndToEndTests {
             print("rounds \(program.relativePath): \(rounds.0) batched, \(rounds.1) unbatched; outputs bitwise "
                   + (batchedOutputs == serialOutputs ? "equal" : "different"))
         }
-    }
-
-    @Test("is rejected by lowering: needs stored values", arguments: skippedCases)
-    func programNeedsMoreThanPond(_ program: ProgramCase) {
-        let text = EndToEnd.read(program.path)
-        let result = EndToEnd.compile(text, path: program.path, optimize: true)
-        #expect(result.frontend.diagnostics.hasErrors == false, "the front end should accept it")
-        #expect(result.program == nil, "it now lowers: move it out of the skip list so it runs end to end")
-        let kinds = Set(result.diagnostics.all.filter { $0.severity == .error }.map(\.kind))
-        #expect(kinds == ["unsupported"], "expected only 'unsupported' errors, got \(kinds.sorted())")
     }
 
     @Test func sameSeedGivesBitwiseEqualRuns() throws {

@@ -1,3 +1,4 @@
+import TFETestSupport
 import Foundation
 import Testing
 import TFEBytecode
@@ -27,12 +28,13 @@ enum OperationCase: String, CaseIterable, CustomTestStringConvertible, Sendable 
     case conv2dSame, conv2dValid, avgpoolSame, avgpoolValid, sigmoid, reluApprox
     case revealPublic, revealToPlayer, shareLocal, publicInput, intInputs, intFunctions, plaintextFunctions
     case publicAndLocalOperands, fractionalBits
+    case reluDerivative, maxpoolGradient, privateDivision
 
     var testDescription: String { rawValue }
 
     static let header = "player alice, bob\n"
 
-    func generate(_ g: inout SeededGenerator) -> GeneratedProgram {
+    func generate(_ g: inout SplitMix64) -> GeneratedProgram {
         func shape(_ ranks: ClosedRange<Int>, _ dimensions: ClosedRange<Int> = 1...4) -> [Int] {
             (0..<Int.random(in: ranks, using: &g)).map { _ in Int.random(in: dimensions, using: &g) }
         }
@@ -323,6 +325,43 @@ enum OperationCase: String, CaseIterable, CustomTestStringConvertible, Sendable 
                     output(alice, "sigmoid", sigmoid(a))
                     """,
                 distributions: ["a": .uniform(2), "b": .uniform(2)])
+        case .reluDerivative:
+            let s = shape(1...3)
+            return GeneratedProgram(text: "protocol securenn\n" + h + """
+                a = private_input(alice, \(s.tfe))
+                dy = private_input(bob, \(partner(s).tfe))
+                output(alice, "forward", relu(a))
+                output(alice, "derivative", relu_deriv(a))
+                output(bob, "backward", dy * relu_deriv(a))
+                output(alice, "local", relu_deriv(reveal(a, alice)))
+                """)
+        case .maxpoolGradient:
+            let size = Int.random(in: 1...3, using: &g), stride = Int.random(in: 1...3, using: &g)
+            let padding = pick(["SAME", "VALID"])
+            let (height, width) = (Int.random(in: size...6, using: &g), Int.random(in: size...6, using: &g))
+            let (batch, channels) = (Int.random(in: 1...2, using: &g), Int.random(in: 1...2, using: &g))
+            func out(_ n: Int) -> Int { padding == "SAME" ? (n + stride - 1) / stride : (n - size) / stride + 1 }
+            let pooled = [batch, out(height), out(width), channels]
+            return GeneratedProgram(text: "protocol securenn\n" + h + """
+                x = private_input(alice, [\(batch), \(height), \(width), \(channels)])
+                dy = private_input(bob, \(pooled.tfe))
+                output(alice, "pooled", maxpool2d(x, \(size), \(stride), "\(padding)"))
+                output(alice, "gradient", maxpool2d_grad(x, dy, \(size), \(stride), "\(padding)"))
+                output(bob, "local", maxpool2d_grad(reveal(x, bob), reveal(dy, bob), \(size), \(stride), "\(padding)"))
+                """)
+        case .privateDivision:
+            // SecureNN's division needs 0 <= a < 2b: ReLU outputs over their sum plus a margin, as its training's
+            // normalisation, and over a larger divisor.
+            let (m, k) = (Int.random(in: 1...3, using: &g), Int.random(in: 1...5, using: &g))
+            return GeneratedProgram(
+                text: "protocol securenn\n" + h + """
+                    a = private_input(alice, [\(m), \(k)])
+                    b = private_input(bob, [\(m), \(k)])
+                    r = relu(a)
+                    output(alice, "normalised", r / (reshape(sum(r, axis: 1), [\(m), 1]) + 0.5))
+                    output(bob, "ratio", r / (r + relu(b) + 1))
+                    """,
+                distributions: ["a": .uniform(8), "b": .uniform(8)])
         case .plaintextFunctions:
             let s = [Int.random(in: 1...4, using: &g), Int.random(in: 2...5, using: &g)]
             return GeneratedProgram(
@@ -365,7 +404,7 @@ struct OperationPropertyTests {
     @Test("random programs run privately as the reference", arguments: OperationCase.allCases)
     func operationMatchesReference(_ operation: OperationCase) throws {
         for (trial, seed) in Self.seeds(for: operation).enumerated() {
-            var generator = SeededGenerator(seed: seed)
+            var generator = SplitMix64(seed: seed)
             let generated = operation.generate(&generator)
             let context = "\(operation.rawValue), seed \(seed), program:\n\(generated.text)\n"
             let optimize = trial % 2 == 0

@@ -71,16 +71,28 @@ struct ReferenceInterpreter {
     let ulp: Double
     var tensors: [ReferenceTensor?]
     var outputs: [OutputKey: ReferenceTensor] = [:]
+    /// Stored values by name: what earlier runs stored (for `load`), and then what this run stores.
+    var stored: [String: ReferenceTensor]
 
     /// Runs the program on `inputs` (by player, then input name; row-major values) and returns every output.
     static func run(
         _ program: CheckedProgram, inputs: [PlayerID: [String: [Double]]], exactSigmoid: Bool = false,
         tracksBounds: Bool = true
     ) throws(Failure) -> [OutputKey: ReferenceTensor] {
+        var stored: [String: ReferenceTensor] = [:]
+        return try run(program, inputs: inputs, stored: &stored, exactSigmoid: exactSigmoid, tracksBounds: tracksBounds)
+    }
+
+    /// Runs the program with the values earlier runs stored; adds what it stores.
+    static func run(
+        _ program: CheckedProgram, inputs: [PlayerID: [String: [Double]]], stored: inout [String: ReferenceTensor],
+        exactSigmoid: Bool = false, tracksBounds: Bool = true
+    ) throws(Failure) -> [OutputKey: ReferenceTensor] {
         var interpreter = ReferenceInterpreter(
             program: program, inputs: inputs, exactSigmoid: exactSigmoid, tracksBounds: tracksBounds,
             ulp: 1 / Double(sign: .plus, exponent: program.fractionalBits, significand: 1),
-            tensors: Array(repeating: nil, count: program.operations.count))
+            tensors: Array(repeating: nil, count: program.operations.count), stored: stored)
+        defer { stored = interpreter.stored }
         for (index, operation) in program.operations.enumerated() {
             if let type = operation.type {
                 var tensor = try interpreter.evaluate(operation.kind, type)
@@ -149,7 +161,11 @@ struct ReferenceInterpreter {
             return ReferenceTensor(shape: shape, values: values, bounds: values.map { encoded ? encodingError($0) : 0 })
 
         case .load(let name):
-            throw .unsupported("load(\"\(name)\")")
+            // A stored value comes back exactly as it was (its masked form is exact in the ring).
+            guard let tensor = stored[name], tensor.values.count == ReferenceKernels.count(shape) else {
+                throw .unsupported("load(\"\(name)\") of a value no earlier run stored with this shape")
+            }
+            return tensor
 
         case .share(let source):
             var tensor = operand(source, at: .private)
@@ -264,6 +280,10 @@ struct ReferenceInterpreter {
                 shape: shape, values: windows.map { $0.map { x.values[$0] }.max() ?? 0 },
                 bounds: windows.map { $0.map { x.bounds[$0] }.max() ?? 0 })
 
+        case .maxpool2dGrad(let input, let gradient, let size, let stride, let padding):
+            return maxPoolGradient(operand(input, at: self.type(input).placement), operand(gradient, at: type.placement),
+                                   size: size, stride: stride, padding: padding, shape: shape)
+
         case .where(let condition, let lhs, let rhs):
             let c = operand(condition, at: type.placement)
             let a = operand(lhs, at: type.placement), b = operand(rhs, at: type.placement)
@@ -294,8 +314,8 @@ struct ReferenceInterpreter {
             var tensor = operand(value, at: .public)
             tensor.shape = type(value).shape.dimensions
             outputs[OutputKey(player: player, name: name)] = tensor
-        case .store(let name, _):
-            throw .unsupported("store(\"\(name)\")")
+        case .store(let name, let value):
+            stored[name] = operand(value, at: .private)
         default:
             break  // print
         }
@@ -353,6 +373,8 @@ struct ReferenceInterpreter {
             return ReferenceTensor(
                 shape: type.shape.dimensions, values: product(a.values, b.values),
                 bounds: bilinearBounds(product, a, b, truncates: ring && fixedFactors))
+        case .divide where self.type(rhs).placement == .private:
+            return privateQuotient(a, b, shape: type.shape.dimensions)
         case .divide:
             // Lowering multiplies by the reciprocal: a constant's rounded in the ring, a public value's
             // computed in float64 and rounded, a local value's exact.
@@ -424,6 +446,8 @@ struct ReferenceInterpreter {
         case .relu:
             return ReferenceTensor(
                 shape: shape, values: x.values.map { max($0, 0) }, bounds: x.bounds.map { $0 + slack })
+        case .reluDeriv:
+            return reluDerivative(x, shape: shape)
         case .exp:
             return ReferenceTensor(
                 shape: shape, values: x.values.map { Foundation.exp($0) },

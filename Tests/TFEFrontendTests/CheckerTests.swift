@@ -341,6 +341,7 @@ private func placementProgram(_ expression: String) -> String {
 
 private let placementCases: [(String, Placement)] = [
     ("p + q", Placement.private),
+    ("q / p", .private),
     ("q + p", .private),
     ("p * p", .private),
     ("q * q", .public),
@@ -395,7 +396,6 @@ func placement(expression: String, expected: Placement) {
     ("reveal(reveal(p))", "revealNeedsPrivate"),
     ("reveal(p, server0)", "serverAsPlayer"),
     ("reveal(p, carol)", "unknownName"),
-    ("q / p", "divisionByPrivate"),
     ("la / p", "localWithShared"),
     ("p / 0", "divisionByZero"),
 ])

@@ -1,27 +1,11 @@
 // Shared by TFEFrontendTests (FuzzTests.swift) and TFECommandsTests (FuzzCLITests.swift, a symbolic link to
 // this file): seed programs, a seeded mutator, and the filter for inputs that hit known, unfixed crashes.
 // TODO: move to TFETestSupport once that module may depend on TFEFrontend.
+import TFETestSupport
 import Foundation
 import TFECore
 import TFEFrontend
 
-/// SplitMix64 (Steele, Lea, Flood 2014): a tiny, fast, seedable generator, so every fuzz case can be
-/// replayed from its seed.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 enum Fuzz {
     /// The base seed; `TFE_FUZZ_SEED` overrides it (decimal or 0x-hex) to replay a failure.

@@ -1,3 +1,4 @@
+import TFETestSupport
 import Foundation
 import Testing
 import TFECore
@@ -190,7 +191,7 @@ struct FuzzTests {
             .transpose(let value, _), .reshape(let value), .avgpool2d(let value, _, _, _),
             .maxpool2d(let value, _, _, _), .output(_, _, let value), .store(_, let value):
             return [value]
-        case .binary(_, let a, let b), .conv2d(let a, let b, _, _):
+        case .binary(_, let a, let b), .conv2d(let a, let b, _, _), .maxpool2dGrad(let a, let b, _, _, _):
             return [a, b]
         case .where(let c, let a, let b):
             return [c, a, b]

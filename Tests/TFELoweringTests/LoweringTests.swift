@@ -1,3 +1,4 @@
+import TFETestSupport
 import Testing
 import TFEBytecode
 import TFECore
@@ -80,17 +81,6 @@ struct LoweringTests {
         let s0s1 = cost.bytes[Cost.Link(from: .server0, to: .server1, phase: .online)] ?? 0
         // Opened: x, w, v (16 elements each) once, and three truncations of 16; in two rounds.
         #expect(s0s1 == (3 * 16 + 3 * 16) * 8 + 2 * 16)
-    }
-
-    @Test func unsupportedOperationsAreReported() {
-        let result = Compiler.compile(SourceFile(path: "t.tfe", text: """
-            protocol securenn
-            player alice
-            x = private_input(alice, [5])
-            store("y", x)
-            """))
-        #expect(result.diagnostics.all.map(\.kind) == ["unsupported"])
-        #expect(result.program == nil)
     }
 
     @Test func batchingMergesIndependentCommunication() {

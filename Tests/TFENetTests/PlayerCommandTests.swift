@@ -121,4 +121,85 @@ import Testing
             #expect(FileManager.default.fileExists(atPath: deployment.path("state\(number)")))
         }
     }
+
+    /// TF Encrypted's cached model: the model owner's run stores the weights on three long-running players,
+    /// which then stop; three new players on the same state directories serve two predictions that only the
+    /// client and the servers take part in.
+    @Test func cachedModelServesTwoPredictionsAfterARestart() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tfe-cache-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        @Sendable func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
+        let setup = try compile("player owner\nw = private_input(owner, [3, 2])\nstore(\"model_w\", w)", name: "setup.tfe")
+        let predict = try compile(
+            "player client\nw = load(\"model_w\", [3, 2])\nx = private_input(client, [2, 3])\noutput(client, \"y\", x @ w)",
+            name: "predict.tfe")
+        try Data(setup.encoded()).write(to: URL(fileURLWithPath: path("setup.tfeb")))
+        try Data(predict.encoded()).write(to: URL(fileURLWithPath: path("predict.tfeb")))
+        let (listeners, addresses) = try loopbackListeners(5)
+        for listener in listeners { listener.close() }
+        let names = ["server0", "server1", "server2", "owner", "client"]
+        try Data(HostMap(addresses: Dictionary(uniqueKeysWithValues: zip(names, addresses))).json.utf8)
+            .write(to: URL(fileURLWithPath: path("config.json")))
+        let w = try NPYArray(shape: [3, 2], storage: .float64([1, -0.5, 0.25, 2, -1.5, 0.125]))
+        try NPY.write(w, to: URL(fileURLWithPath: path("w.npy")))
+
+        /// Three players serving `runs` runs of the allowed programs, on threads; returns their logs when done.
+        func servePlayers(runs: Int, during body: () throws -> Void) throws -> [String] {
+            let logs = Locked<[CommandOutput?]>([nil, nil, nil])
+            let group = DispatchGroup()
+            for number in 0..<3 {
+                group.enter()
+                Thread {
+                    let output = Self.run(
+                        ["player", "server\(number)", "--config", path("config.json"), "--runs", "\(runs)",
+                         "--state", path("state/server\(number)"), "--allow", path("setup.tfeb"),
+                         "--allow", path("predict.tfeb"), "--timeout", "20", "--connect-timeout", "20"])
+                    logs.update { $0[number] = output }
+                    group.leave()
+                }.start()
+            }
+            try body()
+            #expect(group.wait(timeout: .now() + 60) == .success, "the players did not stop")
+            return logs.current.map { $0?.error ?? "" }
+        }
+        func party(_ arguments: [String]) -> CommandOutput {
+            Self.run(["run"] + arguments + ["--config", path("config.json"), "--timeout", "20", "--connect-timeout", "20"])
+        }
+
+        let setupLogs = try servePlayers(runs: 1) {
+            let owner = party([path("setup.tfeb"), "--player", "owner", "--input", "owner:w=" + path("w.npy")])
+            #expect(owner.exitCode == .success, "\(owner.error)")
+        }
+        for (number, log) in setupLogs.enumerated() {
+            #expect(log.contains("tfe-vm: server\(number): run 1: ran setup.tfe"), "\(log)")
+            #expect(log.contains("; stored 'model_w'"), "\(log)")
+            let file = path("state/server\(number)/model_w.tfestate")
+            #expect(FileManager.default.fileExists(atPath: file))
+        }
+
+        let inputs: [[Double]] = [[0.5, -1.25, 2, 0.75, 3.5, -0.125], [1, 2, 3, -4, -5, -6]]
+        let predictionLogs = try servePlayers(runs: 2) {
+            for (number, x) in inputs.enumerated() {
+                try NPY.write(try NPYArray(shape: [2, 3], storage: .float64(x)),
+                              to: URL(fileURLWithPath: path("x\(number).npy")))
+                let client = party([path("predict.tfeb"), "--player", "client", "--input",
+                                    "client:x=" + path("x\(number).npy"), "--out", path("out\(number)"), "--stats"])
+                #expect(client.exitCode == .success, "\(client.error)")
+                // The client sends its shares and receives the result; the weights never travel.
+                #expect(client.output.contains("equal to the compiler's prediction"), "\(client.output)")
+                let y = try NPY.read(contentsOf: URL(fileURLWithPath: path("out\(number)/client/y.npy"))).asDoubles()
+                let wValues = w.asDoubles()
+                for row in 0..<2 {
+                    for column in 0..<2 {
+                        let expected = (0..<3).reduce(0.0) { $0 + x[row * 3 + $1] * wValues[$1 * 2 + column] }
+                        #expect(abs(y[row * 2 + column] - expected) < 1e-3, "prediction \(number): \(y)")
+                    }
+                }
+            }
+        }
+        for (number, log) in predictionLogs.enumerated() {
+            for run in 1...2 { #expect(log.contains("tfe-vm: server\(number): run \(run): ran predict.tfe"), "\(log)") }
+        }
+    }
 }

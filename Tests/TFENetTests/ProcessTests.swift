@@ -10,7 +10,7 @@ import Testing
 @testable import TFENet
 
 /// The `tfe-vm` executable next to the test bundle, if it was built.
-private let tfeVMExecutable: URL? = {
+let tfeVMExecutable: URL? = {
     let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
         .map { URL(fileURLWithPath: $0) } ?? Bundle.main.executableURL
     guard let directory = executable?.deletingLastPathComponent() else { return nil }

@@ -186,7 +186,8 @@ func runChecked(
     _ program: Program, inputs: [PlayerID: [String: NPYArray]], seed: UInt64 = 7,
     sourceLocation: Testing.SourceLocation = #_sourceLocation
 ) throws -> LocalRunResult {
-    let result = try LocalRun.run(program, inputs: inputs, options: LocalRunOptions(seed: seed))
+    let result = try LocalRun.run(
+        program, inputs: inputs, options: LocalRunOptions(seed: seed, receiveTimeout: .seconds(600)))
     let predicted = CostModel.cost(of: program)
     if result.cost != predicted {
         let measured = result.cost.json(players: program.players)

@@ -1,5 +1,6 @@
 // conv2d and average-pool window sums against direct loops, with TensorFlow's padding split.
 
+import TFETestSupport
 import Testing
 import TFERuntime
 
@@ -34,7 +35,7 @@ import TFERuntime
     @Test(arguments: 0..<cases.count)
     func conv2dMatchesDirectConvolution(caseIndex: Int) throws {
         let (batch, height, width, channels, kh, kw, outChannels) = Self.cases[caseIndex]
-        var rng = KernelTestRNG(seed: 40 + UInt64(caseIndex))
+        var rng = SplitMix64(seed: 40 + UInt64(caseIndex))
         let input = rng.ringValues(batch * height * width * channels)
         let filter = rng.ringValues(kh * kw * channels * outChannels)
         for padding in [WindowPadding.same, .valid] {
@@ -58,7 +59,7 @@ import TFERuntime
 
     @Test func conv2dLargerThanOnePatchSlice() throws {
         // 16·32·32 patches of 144 values: more than one slice of the patch matrix.
-        var rng = KernelTestRNG(seed: 12)
+        var rng = SplitMix64(seed: 12)
         let g = try #require(WindowGeometry(batch: 16, height: 32, width: 32, channels: 16, windowHeight: 3,
                                             windowWidth: 3, strideHeight: 1, strideWidth: 1, padding: .same))
         let input = rng.ringValues(g.inputCount), filter = rng.ringValues(g.patchSize * 2)
@@ -66,7 +67,7 @@ import TFERuntime
     }
 
     @Test func doubleConv2dMatchesDirectConvolution() throws {
-        var rng = KernelTestRNG(seed: 77)
+        var rng = SplitMix64(seed: 77)
         let g = try #require(WindowGeometry(batch: 2, height: 7, width: 5, channels: 3, windowHeight: 3,
                                             windowWidth: 3, strideHeight: 2, strideWidth: 1, padding: .same))
         let input = rng.smallDoubles(g.inputCount), filter = rng.smallDoubles(g.patchSize * 4)
@@ -78,7 +79,7 @@ import TFERuntime
 
     @Test(arguments: [WindowPadding.same, .valid])
     func averagePoolSumsAndCounts(padding: WindowPadding) throws {
-        var rng = KernelTestRNG(seed: 11)
+        var rng = SplitMix64(seed: 11)
         for (height, width, window, stride) in [(5, 5, 2, 2), (6, 7, 3, 2), (4, 4, 3, 1), (1, 1, 1, 1)] {
             let g = try #require(WindowGeometry(batch: 2, height: height, width: width, channels: 3,
                                                 windowHeight: window, windowWidth: window, strideHeight: stride,

@@ -1,12 +1,13 @@
 // Element-wise ring kernels, broadcasting and axis sums against one-value-at-a-time references.
 
+import TFETestSupport
 import Testing
 import TFERuntime
 
 @Suite struct RingKernelsTests {
     @Test(arguments: [0, 1, 2, 3, 17, 1000])
     func elementWiseOperations(count: Int) {
-        var rng = KernelTestRNG(seed: UInt64(count))
+        var rng = SplitMix64(seed: UInt64(count))
         let x = rng.ringValues(count), y = rng.ringValues(count)
         let constant: UInt64 = 0xffff_ffff_0000_0003
         #expect(RingKernels.add(x, y) == zip(x, y).map { $0 &+ $1 })
@@ -32,7 +33,7 @@ import TFERuntime
     }
 
     @Test func broadcastAddOverTheLastAxis() {
-        var rng = KernelTestRNG(seed: 3)
+        var rng = SplitMix64(seed: 3)
         for (rows, width) in [(1, 1), (4, 3), (7, 10), (0, 5)] {
             let x = rng.ringValues(rows * width), bias = rng.ringValues(width)
             let expected = x.indices.map { x[$0] &+ bias[$0 % width] }
@@ -42,7 +43,7 @@ import TFERuntime
 
     @Test(arguments: [[5], [3, 4], [2, 1, 3], [2, 3, 4, 5], [3, 0, 2]])
     func sumOverEachAxis(shape: [Int]) {
-        var rng = KernelTestRNG(seed: UInt64(shape.count))
+        var rng = SplitMix64(seed: UInt64(shape.count))
         let x = rng.ringValues(shape.reduce(1, *))
         for axis in shape.indices {
             #expect(RingKernels.sum(x, shape: shape, axis: axis) == referenceSum(x, shape: shape, axis: axis),
@@ -73,7 +74,7 @@ import TFERuntime
 @Suite struct RingTransposeTests {
     @Test(arguments: [(0, 3), (1, 1), (1, 7), (7, 1), (16, 16), (17, 33), (40, 5)])
     func transposeSwapsIndices(rows: Int, columns: Int) {
-        var rng = KernelTestRNG(seed: UInt64(rows * 100 + columns))
+        var rng = SplitMix64(seed: UInt64(rows * 100 + columns))
         let x = rng.ringValues(rows * columns)
         let t = RingKernels.transpose(x, rows: rows, columns: columns)
         #expect(t.count == x.count)

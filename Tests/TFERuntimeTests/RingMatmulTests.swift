@@ -1,5 +1,6 @@
 // Ring and Double matmul kernels against the naive product: odd sizes, block edges, transposes, batches.
 
+import TFETestSupport
 import Testing
 import TFERuntime
 
@@ -14,7 +15,7 @@ import TFERuntime
     @Test(arguments: 0..<shapes.count)
     func matchesTheNaiveProduct(shapeIndex: Int) {
         let (m, k, n) = Self.shapes[shapeIndex]
-        var rng = KernelTestRNG(seed: UInt64(shapeIndex))
+        var rng = SplitMix64(seed: UInt64(shapeIndex))
         let a = rng.ringValues(m * k), b = rng.ringValues(k * n)
         for (transposeA, transposeB) in [(false, false), (false, true), (true, false), (true, true)] {
             let expected = referenceRingMatmul(a, b, m: m, k: k, n: n, transposeA: transposeA, transposeB: transposeB)
@@ -34,7 +35,7 @@ import TFERuntime
     }
 
     @Test func accumulatesIntoTheTarget() {
-        var rng = KernelTestRNG(seed: 99)
+        var rng = SplitMix64(seed: 99)
         let (m, k, n) = (9, 31, 13)
         let a = rng.ringValues(m * k), b = rng.ringValues(k * n), start = rng.ringValues(m * n)
         var c = start
@@ -50,7 +51,7 @@ import TFERuntime
 
     @Test(arguments: [false, true])
     func batchAgainstOneMatrix(transposeA: Bool) {
-        var rng = KernelTestRNG(seed: 7)
+        var rng = SplitMix64(seed: 7)
         for (batch, m, k, n) in [(3, 5, 9, 6), (1, 1, 4, 3), (4, 33, 70, 130)] {
             let a = rng.ringValues(batch * m * k), b = rng.ringValues(k * n)
             let c = RingKernels.batchMatmul(a, b, batch: batch, m: m, k: k, n: n, sharedB: true, transposeA: transposeA)
@@ -64,7 +65,7 @@ import TFERuntime
 
     @Test(arguments: [false, true])
     func batchAgainstBatch(transposeB: Bool) {
-        var rng = KernelTestRNG(seed: 8)
+        var rng = SplitMix64(seed: 8)
         // Small items run in parallel across the batch, large ones one after another.
         for (batch, m, k, n) in [(6, 5, 9, 6), (2, 1, 4, 3), (3, 20, 30, 40), (2, 110, 100, 100), (0, 2, 2, 2)] {
             let a = rng.ringValues(batch * m * k), b = rng.ringValues(batch * k * n)
@@ -81,7 +82,7 @@ import TFERuntime
     @Test(arguments: 0..<shapes.count)
     func doubleMatchesTheNaiveProduct(shapeIndex: Int) {
         let (m, k, n) = Self.shapes[shapeIndex]
-        var rng = KernelTestRNG(seed: 1000 + UInt64(shapeIndex))
+        var rng = SplitMix64(seed: 1000 + UInt64(shapeIndex))
         let a = rng.smallDoubles(m * k), b = rng.smallDoubles(k * n)
         for (transposeA, transposeB) in [(false, false), (false, true), (true, false), (true, true)] {
             let expected = referenceMatmul(a, b, m: m, k: k, n: n, transposeA: transposeA, transposeB: transposeB,
@@ -92,7 +93,7 @@ import TFERuntime
     }
 
     @Test func doubleBatches() {
-        var rng = KernelTestRNG(seed: 5)
+        var rng = SplitMix64(seed: 5)
         let (batch, m, k, n) = (3, 6, 10, 7)
         let a = rng.smallDoubles(batch * m * k), b = rng.smallDoubles(batch * k * n)
         let shared = DoubleKernels.batchMatmul(a, Array(b[0..<k * n]), batch: batch, m: m, k: k, n: n, sharedB: true)

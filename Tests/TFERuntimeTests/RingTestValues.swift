@@ -1,23 +1,8 @@
 // Seeded test values for the ring kernels, biased towards the edges of Z_2^64.
 
-/// SplitMix64, a tiny seeded generator, so failures reproduce.
-struct KernelTestRNG: RandomNumberGenerator {
-    var state: UInt64
+import TFETestSupport
 
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-}
-
-extension KernelTestRNG {
+extension SplitMix64 {
     /// `count` ring values: a quarter uniform, the rest near 0, near 2^63 and near 2^64 − 1, where
     /// carries out of either 32-bit half and wrap-around happen.
     mutating func ringValues(_ count: Int) -> [UInt64] {

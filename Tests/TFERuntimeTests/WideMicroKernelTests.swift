@@ -1,12 +1,13 @@
 // The opt-in AVX-512 micro-kernels, checked in every build (emulated lanes are slow but exact).
 
+import TFETestSupport
 import Testing
 @testable import TFERuntime
 
 @Suite struct WideMicroKernelTests {
     @Test(arguments: [(1, 1, 1), (4, 16, 16), (5, 9, 17), (33, 300, 47), (70, 20, 9), (3, 40, 50)])
     func wideKernelsMatchTheNaiveProduct(m: Int, k: Int, n: Int) {
-        var rng = KernelTestRNG(seed: UInt64(m * k * n))
+        var rng = SplitMix64(seed: UInt64(m * k * n))
         let a = rng.ringValues(m * k), b = rng.ringValues(k * n)
         let da = rng.smallDoubles(m * k), db = rng.smallDoubles(k * n)
         for (transposeA, transposeB) in [(false, false), (true, true)] {

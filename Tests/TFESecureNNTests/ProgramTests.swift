@@ -65,6 +65,34 @@ import Testing
         #expect(run.cost.rounds[.online] == 1 + 2 + 9 + 2 + 1)
     }
 
+    /// `programs/securenn-training`: three SGD steps on 8 MNIST images with relu_deriv, maxpool2d_grad and
+    /// the division of SecureNN's ReLU normalisation, against NumPy's float64 training (`train_plaintext.py`):
+    /// every final weight within 1e-3 (fixed point's truncations and the division's floor, 2^-16 each, stay far
+    /// below it; a ReLU or pooling decision that flipped would not).
+    @Test func trainingMatchesNumPy() throws {
+        let path = "programs/securenn-training/securenn-training.tfe"
+        let text = try String(contentsOf: S.root.appendingPathComponent(path), encoding: .utf8)
+        let compiled = Compiler.compile(SourceFile(path: path, text: text))
+        let program = try #require(compiled.program, "\(compiled.diagnostics.sorted.map(\.message))")
+        let data = PlayerID(program.players.firstIndex(of: "data_owner")!)
+        let owner = PlayerID(program.players.firstIndex(of: "model_owner")!)
+        let run = try S.run(program, inputs: [
+            data: try Self.arrays("programs/securenn-training/data/data_owner.npz"),
+            owner: try Self.arrays("programs/securenn-training/data/model_owner.npz"),
+        ], receiveTimeout: .seconds(900))
+        let expected = try Self.arrays("programs/securenn-training/data/expected.npz")
+        for name in ["w0", "b0", "w1", "b1"] {
+            let trained = try #require(run[owner].outputs[name]), plain = try #require(expected[name])
+            #expect(trained.shape == Shape(plain.shape), "\(name)")
+            let error = zip(trained.doubles, plain.asDoubles()).map { abs($0 - $1) }.max() ?? .infinity
+            #expect(error <= 1e-3, "\(name): largest difference from NumPy \(error)")
+        }
+        // The starting weights moved: the test compares trained models, not the inputs.
+        let start = try #require(try Self.arrays("programs/securenn-training/data/model_owner.npz")["w1_init"])
+        let moved = zip(try #require(run[owner].outputs["w1"]).doubles, start.asDoubles()).map { abs($0 - $1) }
+        #expect((moved.max() ?? 0) > 1e-2)
+    }
+
     @Test func networkAAgreesWithPlaintext() throws {
         try Self.check(
             "programs/network-a/network-a.tfe", model: "programs/network-a/data/model.npz",

@@ -30,7 +30,7 @@ enum SecureNNSupport {
     /// Runs a program locally with a fixed seed, checking that measured traffic equals the cost model's.
     static func run(
         _ program: Program, inputs: [PlayerID: [String: NPYArray]], seed: UInt64 = 7,
-        receiveTimeout: Duration = .seconds(30), sourceLocation: Testing.SourceLocation = #_sourceLocation
+        receiveTimeout: Duration = .seconds(600), sourceLocation: Testing.SourceLocation = #_sourceLocation
     ) throws -> LocalRunResult {
         let options = LocalRunOptions(seed: seed, receiveTimeout: receiveTimeout)
         let result = try LocalRun.run(program, inputs: inputs, options: options)

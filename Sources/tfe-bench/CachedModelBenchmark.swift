@@ -1,0 +1,109 @@
+import Foundation
+import TFEBytecode
+import TFECore
+import TFEFrontend
+import TFELowering
+import TFERuntime
+
+/// The cached private model of `store`/`load` against a model re-shared in every run: online bytes per
+/// server and prediction from the cost model (the runs measure the same, to the byte), and the simulated
+/// WAN run of the Pond network with each.
+///
+/// The cached programs are the MNIST programs with each `private_input(model_owner, ...)` replaced by a
+/// `load` of what `share-model-pond.tfe` stores: a product with a loaded weight opens only the client's
+/// masked input, so a dense layer's online bytes drop from n·k + k·m to n·k elements per server.
+enum CachedModelBenchmark {
+    /// `w0 = private_input(model_owner, [784, hidden])` becomes `w0 = load("mnist_w0", [784, hidden])`.
+    static func cachedSource(_ source: String) -> String {
+        source.split(separator: "\n", omittingEmptySubsequences: false).compactMap { line -> String? in
+            if line == "player model_owner" { return nil }
+            guard let range = line.range(of: " = private_input(model_owner, ") else { return String(line) }
+            let name = line[..<range.lowerBound]
+            return "\(name) = load(\"mnist_\(name)\", " + line[range.upperBound...]
+        }.joined(separator: "\n")
+    }
+
+    static func compile(_ text: String, name: String, batch: Int) throws -> Program {
+        let options = CompilerOptions(check: CheckOptions(overrides: ["batch": batch]))
+        guard let program = Compiler.compile(SourceFile(path: name, text: text), options: options).program else {
+            throw PondBenchmark.BenchmarkError.message("\(name) does not compile")
+        }
+        return program
+    }
+
+    /// The most any of server0 and server1 sends in the online phase.
+    static func perServer(_ program: Program) -> Int {
+        let cost = CostModel.cost(of: program)
+        return [PlayerID.server0, .server1].map { cost.bytesSent(by: $0, in: .online) }.max() ?? 0
+    }
+
+    static func run(root: String) throws {
+        print("\ncached model (store once, then load): online bytes each of server0/server1 sends per prediction")
+        print(PondBenchmark.pad("network", 30) + PondBenchmark.pad("batch", 7) + PondBenchmark.pad("re-shared", 12)
+              + PondBenchmark.pad("cached", 12) + PondBenchmark.pad("ratio", 8) + "client and servers only")
+        for (file, label) in [("mnist-pond.tfe", "784-128-sigmoid-10, Pond"),
+                              ("mnist-securenn.tfe", "784-512-ReLU-10, SecureNN")] {
+            let source = try String(contentsOfFile: root + "/programs/mnist/" + file, encoding: .utf8)
+            for batch in [1, 100] {
+                let fresh = perServer(try compile(source, name: file, batch: batch))
+                let cached = perServer(try compile(cachedSource(source), name: file, batch: batch))
+                print(PondBenchmark.pad(label, 30) + PondBenchmark.pad("\(batch)", 7)
+                      + PondBenchmark.pad(megabytes(fresh), 12) + PondBenchmark.pad(megabytes(cached), 12)
+                      + PondBenchmark.pad(String(format: "%.1fx", Double(fresh) / Double(cached)), 8) + "yes")
+            }
+        }
+        print("(MP-SPDZ re-sends the masked weight matrix for every inference: 3.3 MB per party for 784-512-10 "
+              + "at batch 1)")
+        for batch in [1, 100] { try simulatedWAN(root: root, batch: batch) }
+    }
+
+    /// The Pond network on the simulated WAN: the re-shared model against the cached one.
+    static func simulatedWAN(root: String, batch: Int) throws {
+        let source = try String(contentsOfFile: root + "/programs/mnist/mnist-pond.tfe", encoding: .utf8)
+        let fresh = try compile(source, name: "mnist-pond.tfe", batch: batch)
+        let cached = try compile(cachedSource(source), name: "mnist-pond-cached.tfe", batch: batch)
+        let setupSource = try String(contentsOfFile: root + "/programs/mnist/share-model-pond.tfe", encoding: .utf8)
+        let setup = try compile(setupSource, name: "share-model-pond.tfe", batch: 100)
+        var model: [String: NPYArray] = [:], client: [String: NPYArray] = [:]
+        for member in try NPZ.read(Data(contentsOf: URL(fileURLWithPath: root + "/programs/mnist/data/model-pond.npz"))) {
+            model[member.name] = member.array
+        }
+        for member in try NPZ.read(Data(contentsOf: URL(fileURLWithPath: root + "/programs/mnist/data/client.npz"))) {
+            let rows = member.array.shape[0]
+            let values = Array(member.array.asDoubles().prefix(batch * member.array.asDoubles().count / rows))
+            client[member.name] = try NPYArray(
+                shape: [batch] + member.array.shape.dropFirst(), storage: .float64(values))
+        }
+        let state = FileManager.default.temporaryDirectory.appendingPathComponent("tfe-bench-state-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: state) }
+        _ = try LocalRun.run(setup, inputs: [PlayerID(3): model], options: LocalRunOptions(stateDirectory: state.path))
+
+        let wan = NetworkModel.wan
+        let options = LocalRunOptions(network: wan, stateDirectory: state.path)
+        let (freshTime, freshRun) = try NetBenchmark.best {
+            try LocalRun.run(fresh, inputs: [PlayerID(3): model, PlayerID(4): client], options: options)
+        }
+        let (cachedTime, cachedRun) = try NetBenchmark.best {
+            try LocalRun.run(cached, inputs: [PlayerID(3): client], options: options)
+        }
+        guard freshRun.cost == CostModel.cost(of: fresh), cachedRun.cost == CostModel.cost(of: cached) else {
+            throw PondBenchmark.BenchmarkError.message("measured cost differs from the prediction")
+        }
+        let a = freshRun[PlayerID(4)].outputs["logits"]?.doubles ?? []
+        let b = cachedRun[PlayerID(3)].outputs["logits"]?.doubles ?? []
+        let difference = zip(a, b).map { abs($0 - $1) }.max() ?? .infinity
+        guard a.count == b.count, difference < 1e-3 else {
+            throw PondBenchmark.BenchmarkError.message("the cached model's logits differ from the re-shared one's")
+        }
+        print("simulated WAN (\(wan)), Pond batch \(batch): re-shared model "
+              + "\(NetBenchmark.format(freshTime)) s (bound \(NetBenchmark.format(wan.criticalPath(of: fresh).duration)) s, "
+              + "\(megabytes(freshRun.cost.bytes(in: .online))) online), cached model "
+              + "\(NetBenchmark.format(cachedTime)) s (bound \(NetBenchmark.format(wan.criticalPath(of: cached).duration)) s, "
+              + "\(megabytes(cachedRun.cost.bytes(in: .online))) online): "
+              + String(format: "%.2fx faster", freshTime.inSeconds / cachedTime.inSeconds))
+    }
+
+    static func megabytes(_ bytes: Int) -> String {
+        String(format: "%.3f MB", Double(bytes) / 1e6)
+    }
+}

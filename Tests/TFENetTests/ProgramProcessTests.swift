@@ -1,0 +1,199 @@
+// Every program of `programs/` as separate `tfe-vm` processes on loopback, one per party, against the local
+// run of the same bytecode with the same seed: the outputs must be identical, bit for bit.
+
+import TFETestSupport
+import Foundation
+import TFEBytecode
+import TFECore
+import TFEFrontend
+import TFELowering
+import TFERuntime
+import Testing
+
+@testable import TFENet
+
+@Suite(.enabled(if: tfeVMExecutable != nil, "tfe-vm is not built")) struct ProgramProcessTests {
+    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+
+    static let programs: [String] = {
+        let root = repositoryRoot.appendingPathComponent("programs").path
+        let names = FileManager.default.enumerator(atPath: root)?.compactMap { $0 as? String } ?? []
+        return names.filter { $0.hasSuffix(".tfe") }.sorted().map { "programs/" + $0 }
+    }()
+
+    /// Smaller params, so a debug build runs the SecureNN networks in seconds.
+    static let overrides: [String: Int] = ["batch": 2, "hidden": 16, "n": 8, "epochs": 2, "size": 10]
+
+    /// Programs that load what another stores: that one runs first, as processes, into the same state.
+    static let setups = ["programs/mnist/predict-cached-pond.tfe": "programs/mnist/share-model-pond.tfe"]
+
+    /// A folder with the bytecode, each party's inputs, a config.json on free loopback ports and the servers'
+    /// state directories.
+    struct Deployment {
+        let folder: URL
+
+        init() throws {
+            folder = FileManager.default.temporaryDirectory.appendingPathComponent("tfe-programs-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        }
+
+        func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
+
+        static func compile(_ relative: String) throws -> Program {
+            let url = ProgramProcessTests.repositoryRoot.appendingPathComponent(relative)
+            let text = try String(contentsOf: url, encoding: .utf8)
+            let source = SourceFile(path: url.lastPathComponent, text: text)
+            let declared = Set(text.split(separator: "\n").compactMap { line -> String? in
+                let words = line.split(separator: " ")
+                return words.first == "param" && words.count > 1 ? String(words[1]) : nil
+            })
+            let overrides = ProgramProcessTests.overrides.filter { declared.contains($0.key) }
+            let result = Compiler.compile(source, options: CompilerOptions(check: CheckOptions(overrides: overrides)))
+            return try #require(result.program, "\(relative) does not compile")
+        }
+
+        /// Random inputs on the fixed-point grid: fixed in [-0.4, 0.4], int in 0...9.
+        static func inputs(for program: Program, seed: UInt64) -> [PlayerID: [String: NPYArray]] {
+            var generator = SplitMix64(seed: seed)
+            var inputs: [PlayerID: [String: NPYArray]] = [:]
+            for input in program.inputs {
+                let count = input.shape.elementCount ?? 0
+                let storage: NPYArray.Storage = input.element == .int
+                    ? .int64((0..<count).map { _ in Int64(generator.next() % 10) })
+                    : .float64((0..<count).map { _ in Double(Int64(generator.next() % 52_429) - 26_214) / 65_536 })
+                inputs[input.player, default: [:]][input.name] = try! NPYArray(
+                    shape: input.shape.dimensions, storage: storage)
+            }
+            return inputs
+        }
+
+        /// Runs `program` as one process per party with `--seed`, and returns each party's exit status and
+        /// standard error.
+        func run(
+            _ program: Program, named name: String, inputs: [PlayerID: [String: NPYArray]], seed: UInt64,
+            timeout: Int = 120, killing victim: (player: String, after: Duration)? = nil
+        ) throws -> [String: (status: Int32?, error: String)] {
+            let bytecode = path("\(name).tfeb")
+            try Data(program.encoded()).write(to: URL(fileURLWithPath: bytecode))
+            let (listeners, addresses) = try loopbackListeners(program.players.count)
+            for listener in listeners { listener.close() }
+            var map: [String: HostAddress] = [:]
+            for (player, address) in zip(program.players, addresses) { map[player] = address }
+            let config = path("\(name)-config.json")
+            try Data(HostMap(addresses: map).json.utf8).write(to: URL(fileURLWithPath: config))
+            var processes: [(String, Process, URL)] = []
+            for (number, player) in program.players.enumerated() {
+                var arguments = [
+                    "run", bytecode, "--config", config, "--player", player, "--seed", "\(seed)",
+                    "--out", path("\(name)-out"), "--timeout", "\(timeout)", "--connect-timeout", "60",
+                ]
+                if number < 3 { arguments += ["--state", path("state/\(player)")] }
+                for (input, array) in inputs[PlayerID(number)] ?? [:] {
+                    let file = path("\(name)-\(player)-\(input).npy")
+                    try NPY.write(array, to: URL(fileURLWithPath: file))
+                    arguments += ["--input", "\(player):\(input)=\(file)"]
+                }
+                let process = Process()
+                process.executableURL = tfeVMExecutable
+                process.arguments = arguments
+                var environment = ProcessInfo.processInfo.environment
+                environment["SWIFT_BACKTRACE"] = "enable=no"
+                process.environment = environment
+                let errorURL = folder.appendingPathComponent("\(name)-\(player).err")
+                _ = FileManager.default.createFile(atPath: errorURL.path, contents: nil)
+                process.standardError = try FileHandle(forWritingTo: errorURL)
+                process.standardOutput = FileHandle.nullDevice
+                try process.run()
+                processes.append((player, process, errorURL))
+            }
+            if let victim, let (_, process, log) = processes.first(where: { $0.0 == victim.player }) {
+                // Once the victim has connected to everyone, the run is under way: let it go on a while.
+                let limit = ContinuousClock.now + .seconds(60)
+                while ContinuousClock.now < limit,
+                    !((try? String(contentsOf: log, encoding: .utf8)) ?? "").contains("connected to the")
+                {
+                    Thread.sleep(forTimeInterval: 0.01)
+                }
+                Thread.sleep(forTimeInterval: victim.after.inSeconds)
+                kill(process.processIdentifier, SIGKILL)
+            }
+            var results: [String: (Int32?, String)] = [:]
+            let deadline = ContinuousClock.now + .seconds(600)
+            for (player, process, errorURL) in processes {
+                while process.isRunning && ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.01) }
+                if process.isRunning {
+                    process.terminate()
+                    process.waitUntilExit()
+                    results[player] = (nil, "still running after 600 s")
+                    continue
+                }
+                let error = (try? String(contentsOf: errorURL, encoding: .utf8)) ?? ""
+                results[player] = (process.terminationReason == .exit ? process.terminationStatus : nil, error)
+            }
+            return results
+        }
+    }
+
+    @Test(arguments: programs)
+    func separateProcessesMatchTheLocalRun(_ relative: String) throws {
+        let deployment = try Deployment()
+        defer { try? FileManager.default.removeItem(at: deployment.folder) }
+        if let setup = Self.setups[relative] {
+            let program = try Deployment.compile(setup)
+            let results = try deployment.run(
+                program, named: "setup", inputs: Deployment.inputs(for: program, seed: 1), seed: 1)
+            for (player, result) in results { #expect(result.status == 0, "setup, \(player): \(result.error)") }
+        }
+        let program = try Deployment.compile(relative)
+        let inputs = Deployment.inputs(for: program, seed: 2)
+        // The local run first: the processes may store values, which the local run must not see.
+        let local = try LocalRun.run(
+            program, inputs: inputs,
+            options: LocalRunOptions(seed: 3, receiveTimeout: .seconds(300), stateDirectory: deployment.path("state")))
+        let results = try deployment.run(program, named: "run", inputs: inputs, seed: 3)
+        for (player, result) in results.sorted(by: { $0.key < $1.key }) {
+            #expect(result.status == 0, "\(player): \(result.error)")
+        }
+        var compared = 0
+        for party in local.parties {
+            let player = program.players[party.party.rawValue]
+            for (name, value) in party.outputs {
+                let file = URL(fileURLWithPath: deployment.path("run-out/\(player)/\(name).npy"))
+                let array = try NPY.read(contentsOf: file)
+                #expect(array.shape == value.shape.dimensions, "\(player)/\(name)")
+                #expect(array.asDoubles() == value.doubles, "\(player)/\(name) differs from the local run")
+                compared += 1
+            }
+        }
+        #expect(compared == program.outputs.count)
+    }
+}
+
+extension ProgramProcessTests {
+    /// A server killed in the middle of a long run (half a second after it connected to everyone): every
+    /// other party exits non-zero within the receive deadline, naming it, and no output is written.
+    @Test func aKilledServerStopsEveryoneWithinTheDeadline() throws {
+        let deployment = try Deployment()
+        defer { try? FileManager.default.removeItem(at: deployment.folder) }
+        // Thousands of dependent rounds: far longer than the second before the kill.
+        let program = try compile(
+            "player alice\nx = private_input(alice, [4])\nfor i in 0..<3000 { x = x * x * 0.5 + 0.25 }\n"
+                + "output(alice, \"x\", x)", name: "long.tfe")
+        let start = ContinuousClock.now
+        let results = try deployment.run(
+            program, named: "long", inputs: Deployment.inputs(for: program, seed: 4), seed: 4, timeout: 5,
+            killing: ("server1", .milliseconds(500)))
+        let elapsed = ContinuousClock.now - start
+        #expect(results["server1"]?.status == nil, "server1 was not killed: \(results["server1"]!)")
+        for player in ["server0", "server2", "alice"] {
+            let result = try #require(results[player])
+            #expect(result.status == 1, "\(player): \(result.error)")
+            let errors = result.error.split(separator: "\n").filter { $0.contains("error:") }
+            #expect(errors.count == 1 && errors[0].contains("server1"), "\(player): \(result.error)")
+        }
+        #expect(elapsed < .seconds(20 + 5), "the others took \(elapsed) to stop")
+        #expect(!FileManager.default.fileExists(atPath: deployment.path("long-out/alice/x.npy")))
+    }
+}
+
