@@ -29,19 +29,26 @@ extension Program {
 
     /// The file's bytes; the same program always gives the same bytes.
     public func encoded() -> [UInt8] {
-        let content = encodedContent()
+        // The content is written in place after a zeroed hash, which is then filled in: no copy of a file
+        // that can be tens of megabytes.
         var file = BinaryWriter()
         file.raw(Program.magic)
         file.uint16(Program.formatVersion)
-        file.raw(SHA256.hash(content))
-        file.raw(content)
+        let hashOffset = file.bytes.count
+        file.raw([UInt8](repeating: 0, count: SHA256.digestSize))
+        writeContent(to: &file)
+        var hasher = SHA256()
+        hasher.update(file.bytes[(hashOffset + SHA256.digestSize)...])
+        file.overwrite(at: hashOffset, with: hasher.finalize())
         return file.bytes
     }
 
     /// The SHA-256 of the content (everything after the stored hash) in lowercase hex: the digest players
     /// compare before running together.
     public var contentHash: String {
-        SHA256.hex(SHA256.hash(encodedContent()))
+        var content = BinaryWriter()
+        writeContent(to: &content)
+        return SHA256.hex(SHA256.hash(content.bytes))
     }
 
     /// Reads a bytecode file, checking its magic, version, hash and every length, count, index and enum
@@ -67,8 +74,9 @@ extension Program {
 
     // MARK: - Writing
 
-    private func encodedContent() -> [UInt8] {
-        var out = BinaryWriter()
+    private func writeContent(to out: inout BinaryWriter) {
+        // Most instructions take 4 to 16 bytes; a generous reserve avoids regrowing a large file.
+        out.reserveCapacity(out.bytes.count + 16 * instructionCount + 1024)
         out.section(.header) { w in
             w.string(name)
             w.byte(protocolKind == .pond ? 0 : 1)
@@ -123,7 +131,6 @@ extension Program {
                 w.unsigned(location.column)
             }
         }
-        return out.bytes
     }
 }
 
@@ -149,7 +156,7 @@ extension BinaryWriter {
 
     mutating func instruction(_ instruction: Instruction) {
         byte(instruction.opcode.rawValue)
-        for value in instruction.operands {
+        instruction.forEachOperand { value in
             switch value {
             case .register(let r): register(r)
             case .registers(let list):

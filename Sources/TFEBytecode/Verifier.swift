@@ -71,8 +71,10 @@ public struct Verifier {
         checkRegisterTables()
         checkConstants()
         checkIOTables()
-        for entry in program.allInstructions {
-            check(Site(index: entry.index, phase: entry.phase, round: entry.round, instruction: entry.instruction))
+        // A copy (sharing storage) so that `check` may mutate `self` while the loop reads the program.
+        let program = self.program
+        program.forEachInstruction { phase, round, index, instruction in
+            check(Site(index: index, phase: phase, round: round, instruction: instruction))
         }
         checkSeeds()
         checkAllWritten()
@@ -195,10 +197,14 @@ public struct Verifier {
 
     /// Online SecureNN instructions use the seeds exchanged in the first offline round: there must be one.
     private mutating func checkSeeds() {
-        guard program.offline.isEmpty,
-            let first = program.allInstructions.first(where: { $0.instruction.opcode.needsSeeds })
-        else { return }
-        let site = Site(index: first.index, phase: first.phase, round: first.round, instruction: first.instruction)
+        guard program.offline.isEmpty else { return }
+        var first: Site?
+        program.forEachInstruction { phase, round, index, instruction in
+            if first == nil && instruction.opcode.needsSeeds {
+                first = Site(index: index, phase: phase, round: round, instruction: instruction)
+            }
+        }
+        guard let site = first else { return }
         report(.phase, "needs the seeds of the first offline round, but the program has no offline round", at: site)
     }
 
@@ -228,9 +234,7 @@ public struct Verifier {
     }
 
     private mutating func checkLocations() {
-        let count =
-            program.offline.reduce(0) { $0 + $1.instructions.count }
-            + program.online.reduce(0) { $0 + $1.instructions.count }
+        let count = program.instructionCount
         if program.locations.count != count {
             report(
                 .locationTable, "the location table has \(program.locations.count) entries for \(count) instructions")
@@ -274,20 +278,27 @@ public struct Verifier {
         }
     }
 
+    private func inRange(_ register: Register) -> Bool {
+        index(register) >= 0 && index(register) < tableCount(register)
+    }
+
+    // The registers are visited with `forEachDestination` / `forEachSource` rather than collected into
+    // arrays: this runs once per instruction, millions of times for an unrolled program.
     private mutating func check(_ site: Site) {
         let instruction = site.instruction
         let opcode = instruction.opcode
-        let destinations = instruction.destinations
-        let sources = instruction.sources
 
         // Indices first: the later checks look registers up.
         var indicesInRange = true
-        for register in destinations + sources where index(register) < 0 || index(register) >= tableCount(register) {
+        func checkIndex(_ register: Register) {
+            guard !inRange(register) else { return }
             report(
                 .indexOutOfRange, "register '\(register)' is outside its table of \(tableCount(register))", at: site)
             indicesInRange = false
         }
-        for value in instruction.operands {
+        instruction.forEachDestination(checkIndex)
+        instruction.forEachSource(checkIndex)
+        instruction.forEachOperand { value in
             switch value {
             case .player(let player) where !playerInRange(player):
                 report(.indexOutOfRange, "player \(player.rawValue) is not in the player table", at: site)
@@ -307,10 +318,11 @@ public struct Verifier {
         }
 
         // Data flow, in execution order.
-        for register in sources where index(register) >= 0 && index(register) < tableCount(register) {
-            guard let writer = writer(register) else {
+        instruction.forEachSource { register in
+            guard inRange(register) else { return }
+            guard let writer = self.writer(register) else {
                 report(.readBeforeWrite, "register '\(register)' is read before it is written", at: site)
-                continue
+                return
             }
             // server2 deals in instruction order, so a product may use a mask dealt earlier in its round.
             let dealtInOrder = opcode == .product && writer.phase == .offline
@@ -323,7 +335,8 @@ public struct Verifier {
         }
         let writer = Writer(
             index: site.index, phase: site.phase, round: site.round, communicates: instruction.communicates)
-        for register in destinations where index(register) >= 0 && index(register) < tableCount(register) {
+        instruction.forEachDestination { register in
+            guard inRange(register) else { return }
             if let earlier = self.writer(register) {
                 report(
                     .writtenTwice,
@@ -336,7 +349,11 @@ public struct Verifier {
 
         guard indicesInRange else { return }
         let declaration = useDeclaration(site)
-        guard (destinations + sources).allSatisfy({ !brokenRegisters.contains($0) }) else { return }
+        if !brokenRegisters.isEmpty {
+            var usesBroken = false
+            instruction.forEachRegister { _, register in usesBroken = usesBroken || brokenRegisters.contains(register) }
+            guard !usesBroken else { return }
+        }
         checkOperands(site)
         if let declaration {
             switch site.instruction {

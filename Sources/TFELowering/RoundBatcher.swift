@@ -7,43 +7,68 @@ import TFECore
 /// first round where each source is ready — a register written by a local instruction is ready in that
 /// instruction's round (after it), one received by a communicating instruction in the next round; within a
 /// round, program order is kept; `print`s keep their relative order.
+///
+/// It runs in time linear in the program: one pass assigns rounds, a counting sort by round (stable, so
+/// program order is kept within a round) moves instructions and their locations.
 public enum RoundBatcher {
     public static func run(_ program: Program) -> Program {
         var result = program
-        let instructions = program.allInstructions
         let offlineCount = program.offline.reduce(0) { $0 + $1.instructions.count }
 
         // Offline: server2's dealing has no inputs, so it all goes out at once.
         if offlineCount > 0 {
-            result.offline = [Round(program.offline.flatMap(\.instructions))]
+            var dealing: [Instruction] = []
+            dealing.reserveCapacity(offlineCount)
+            for round in program.offline { dealing.append(contentsOf: round.instructions) }
+            result.offline = [Round(dealing)]
         }
 
-        // Online: earliest round per instruction.
-        var readyRound: [Register: Int] = [:]
-        var placed: [(round: Int, index: Int, instruction: Instruction)] = []
+        // Online: earliest round per instruction. The lowering writes only registers of its own tables.
+        var readyRound = RegisterTable(for: program, initial: 0)
+        var rounds: [Int] = []
+        rounds.reserveCapacity(program.locations.count - offlineCount)
         var lastPrintRound = 0
-        for entry in instructions where entry.phase == .online {
+        for instruction in program.online.lazy.flatMap({ $0.instructions }) {
             var round = 0
-            for source in entry.instruction.sources { round = max(round, readyRound[source] ?? 0) }
-            if entry.instruction.opcode == .print {
+            instruction.forEachSource { round = max(round, readyRound[$0]) }
+            if instruction.opcode == .print {
                 round = max(round, lastPrintRound)
                 lastPrintRound = round
             }
-            let communicates = entry.instruction.communicates
-            for destination in entry.instruction.destinations { readyRound[destination] = communicates ? round + 1 : round }
-            placed.append((round, entry.index, entry.instruction))
+            let ready = instruction.communicates ? round + 1 : round
+            instruction.forEachDestination { readyRound[$0] = ready }
+            rounds.append(round)
         }
-        placed.sort { ($0.round, $0.index) < ($1.round, $1.index) }
-        var online: [Round] = []
-        var onlineLocations: [SourceLocation] = []
-        for item in placed {
-            while online.count <= item.round { online.append(Round()) }
-            online[item.round].instructions.append(item.instruction)
+
+        // Counting sort by round: sizes, then each round's first location, then the moves in program order.
+        var sizes: [Int] = []
+        for round in rounds {
+            while sizes.count <= round { sizes.append(0) }
+            sizes[round] += 1
         }
-        // Locations follow the new order.
-        for item in placed { onlineLocations.append(program.locations[item.index]) }
+        var online = sizes.map { size in
+            var round = Round()
+            round.instructions.reserveCapacity(size)
+            return round
+        }
+        var nextLocation: [Int] = []
+        nextLocation.reserveCapacity(sizes.count)
+        var start = offlineCount
+        for size in sizes {
+            nextLocation.append(start)
+            start += size
+        }
+        var locations = Array(program.locations.prefix(start))
+        var position = 0
+        for instruction in program.online.lazy.flatMap({ $0.instructions }) {
+            let round = rounds[position]
+            online[round].instructions.append(instruction)
+            locations[nextLocation[round]] = program.locations[offlineCount + position]
+            nextLocation[round] += 1
+            position += 1
+        }
         result.online = online.filter { !$0.instructions.isEmpty }
-        result.locations = Array(program.locations.prefix(offlineCount)) + onlineLocations
+        result.locations = locations
         return result
     }
 }
