@@ -129,18 +129,57 @@ extension Instruction {
         }
     }
 
-    /// Calls `body` with each register operand and whether the instruction writes it (`destination`) or reads
-    /// it (`source` or one of `sources`), in operand order, building no array (see `forEachOperand`).
+    /// Calls `body` with each register operand and whether the instruction writes it (a `destination`) or
+    /// reads it (a `source` or one of `sources`), in operand order.
+    ///
+    /// This repeats the register part of `forEachOperand` as a switch of its own: round batching and the
+    /// verifier ask every instruction for its registers several times, and going through `OperandValue`
+    /// (an enum that can hold strings and arrays) cost more than the rest of those passes. A test checks it
+    /// against `operands` for every opcode, so the two cannot drift apart.
     public func forEachRegister(_ body: (_ isDestination: Bool, _ register: Register) -> Void) {
-        let kinds = opcode.operands
-        var position = 0
-        forEachOperand { value in
-            switch value {
-            case .register(let register): body(kinds[position] == .destination, register)
-            case .registers(let registers): for register in registers { body(false, register) }
-            default: break
-            }
-            position += 1
+        func w(_ register: Register) { body(true, register) }
+        func r(_ register: Register) { body(false, register) }
+        switch self {
+        case .const(let dst, _): w(dst)
+        case .add(let dst, let lhs, let rhs), .sub(let dst, let lhs, let rhs), .mul(let dst, let lhs, let rhs),
+            .matmul(let dst, let lhs, let rhs), .conv2d(let dst, let lhs, let rhs, _, _),
+            .compare(let dst, let lhs, let rhs, _):
+            w(dst); r(lhs); r(rhs)
+        case .neg(let dst, let src), .reshape(let dst, let src), .sum(let dst, let src, _),
+            .transpose(let dst, let src, _), .poolsum(let dst, let src, _, _, _), .unpool(let dst, let src, _, _, _),
+            .map(let dst, let src, _), .reduce(let dst, let src, _, _):
+            w(dst); r(src)
+        case .trunc(let dst, let src): w(.public(dst)); r(.public(src))
+        case .select(let dst, let condition, let lhs, let rhs): w(dst); r(condition); r(lhs); r(rhs)
+        case .sharePublic(let dst, let src): w(.private(dst)); r(.public(src))
+        case .truncFinish(let dst, let masked, let high, let msb):
+            w(.private(dst)); r(.public(masked)); r(.private(high)); r(.private(msb))
+        case .print(_, _, let values): for value in values { r(value) }
+        case .store(_, let mask, let opened): r(.private(mask)); r(.public(opened))
+        case .load(let mask, let opened, _): w(.private(mask)); w(.public(opened))
+        case .input(let dst, _, _): w(dst)
+        case .output(_, _, let src): r(src)
+        case .open(let dst, let src): w(.public(dst)); r(.private(src))
+        case .reveal(let dst, let src, _): w(.local(dst)); r(.private(src))
+        case .share(let dst, let src): w(.private(dst)); r(.local(src))
+        case .triple(let a, let b, let c, _): w(.private(a)); w(.private(b)); w(.private(c))
+        case .mask(let a): w(.private(a))
+        case .product(let c, let a, let b, _): w(.private(c)); r(.private(a)); r(.private(b))
+        case .squarePair(let a, let square): w(.private(a)); w(.private(square))
+        case .truncPair(let r, let high, let msb), .msbPair(let r, let high, let msb):
+            w(.private(r)); w(.private(high)); w(.private(msb))
+        case .shareConvertMask(let dst, let mask, let flip, let src):
+            w(.private(dst)); w(.public(mask)); w(.public(flip)); r(.private(src))
+        case .shareConvertBits(let bits, let dst, let src): w(.private(bits)); w(.private(dst)); r(.private(src))
+        case .privateCompare(let dst, let bits, let threshold, let flip, _):
+            w(.private(dst)); r(.private(bits)); r(.public(threshold)); r(.public(flip))
+        case .shareConvertFinish(let dst, let partial, let compared, let flip):
+            w(.private(dst)); r(.private(partial)); r(.private(compared)); r(.public(flip))
+        case .msbOpen(let dst, let flip, let src, let mask):
+            w(.public(dst)); w(.public(flip)); r(.private(src)); r(.private(mask))
+        case .msbFinish(let gamma, let delta, let compared, let masked, let flip, let lsb):
+            w(.private(gamma)); w(.private(delta))
+            r(.private(compared)); r(.public(masked)); r(.public(flip)); r(.private(lsb))
         }
     }
 

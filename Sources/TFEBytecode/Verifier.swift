@@ -411,8 +411,30 @@ public struct Verifier {
 
     /// The placement rule of ordinary operations: local registers mix only with local registers of the same
     /// owner, and the destination is private exactly when an operand is.
-    private mutating func checkHolders(_ dst: Register, _ operands: [Register], maxPrivate: Int, at site: Site) {
-        let all = [dst] + operands
+    ///
+    /// The operands come one by one rather than as an array: this runs for most instructions.
+    private mutating func checkHolders(
+        _ dst: Register, _ first: Register, _ second: Register? = nil, _ third: Register? = nil, maxPrivate: Int,
+        at site: Site
+    ) {
+        func isLocal(_ register: Register?) -> Bool { if case .local = register { true } else { false } }
+        func isPrivate(_ register: Register?) -> Int { register?.isPrivate == true ? 1 : 0 }
+        if isLocal(dst) || isLocal(first) || isLocal(second) || isLocal(third) {
+            checkLocalHolders([dst, first] + [second, third].compactMap { $0 }, at: site)
+            return
+        }
+        let privateCount = isPrivate(first) + isPrivate(second) + isPrivate(third)
+        if privateCount > maxPrivate {
+            let limit = maxPrivate == 0 ? "no private operand" : "at most one private operand"
+            report(.registerKind, "'\(site.instruction.opcode.mnemonic)' takes \(limit)", at: site)
+        } else if dst.isPrivate != (privateCount > 0) {
+            let expected = privateCount > 0 ? "private" : "public"
+            report(.registerKind, "the destination \(describe(dst)) should be \(expected)", at: site)
+        }
+    }
+
+    /// `checkHolders` when a register is local: all must be local to one owner.
+    private mutating func checkLocalHolders(_ all: [Register], at site: Site) {
         if let local = all.first(where: { if case .local = $0 { return true } else { return false } }) {
             let owner = program.info(local).owner
             for register in all {
@@ -431,16 +453,12 @@ public struct Verifier {
                     return
                 }
             }
-            return
         }
-        let privateCount = operands.filter(\.isPrivate).count
-        if privateCount > maxPrivate {
-            let limit = maxPrivate == 0 ? "no private operand" : "at most one private operand"
-            report(.registerKind, "'\(site.instruction.opcode.mnemonic)' takes \(limit)", at: site)
-        } else if dst.isPrivate != (privateCount > 0) {
-            let expected = privateCount > 0 ? "private" : "public"
-            report(.registerKind, "the destination \(describe(dst)) should be \(expected)", at: site)
-        }
+    }
+
+    /// `ShapeRules.broadcast` of two shapes, without building an array when they are equal (most often).
+    private func broadcast(_ a: Shape, _ b: Shape) -> Result<Shape, ShapeMismatch> {
+        a == b ? .success(a) : ShapeRules.broadcast([a, b])
     }
 
     private mutating func checkOperands(_ site: Site) {
@@ -448,36 +466,36 @@ public struct Verifier {
         case .const(let dst, let constant):
             checkConstant(dst, constant, at: site)
         case .add(let dst, let lhs, let rhs), .sub(let dst, let lhs, let rhs):
-            checkHolders(dst, [lhs, rhs], maxPrivate: 2, at: site)
-            expect(dst, ShapeRules.broadcast([shape(lhs), shape(rhs)]), at: site)
+            checkHolders(dst, lhs, rhs, maxPrivate: 2, at: site)
+            expect(dst, broadcast(shape(lhs), shape(rhs)), at: site)
         case .mul(let dst, let lhs, let rhs):
-            checkHolders(dst, [lhs, rhs], maxPrivate: 1, at: site)
-            expect(dst, ShapeRules.broadcast([shape(lhs), shape(rhs)]), at: site)
+            checkHolders(dst, lhs, rhs, maxPrivate: 1, at: site)
+            expect(dst, broadcast(shape(lhs), shape(rhs)), at: site)
         case .matmul(let dst, let lhs, let rhs):
-            checkHolders(dst, [lhs, rhs], maxPrivate: 1, at: site)
+            checkHolders(dst, lhs, rhs, maxPrivate: 1, at: site)
             expect(dst, ShapeRules.matmul(shape(lhs), shape(rhs)), at: site)
         case .conv2d(let dst, let input, let kernel, let stride, let padding):
-            checkHolders(dst, [input, kernel], maxPrivate: 1, at: site)
+            checkHolders(dst, input, kernel, maxPrivate: 1, at: site)
             expect(dst, ShapeRules.conv2d(shape(input), shape(kernel), stride: stride, padding: padding), at: site)
         case .neg(let dst, let src):
-            checkHolders(dst, [src], maxPrivate: 1, at: site)
+            checkHolders(dst, src, maxPrivate: 1, at: site)
             expect(dst, shape: shape(src), at: site)
         case .sum(let dst, let src, let axis):
-            checkHolders(dst, [src], maxPrivate: 1, at: site)
+            checkHolders(dst, src, maxPrivate: 1, at: site)
             expect(dst, ShapeRules.reduced(shape(src), axis: axis), at: site)
         case .transpose(let dst, let src, let permutation):
-            checkHolders(dst, [src], maxPrivate: 1, at: site)
+            checkHolders(dst, src, maxPrivate: 1, at: site)
             expect(dst, ShapeRules.transposed(shape(src), permutation), at: site)
         case .reshape(let dst, let src):
-            checkHolders(dst, [src], maxPrivate: 1, at: site)
+            checkHolders(dst, src, maxPrivate: 1, at: site)
             if shape(dst).elementCount != shape(src).elementCount {
                 report(.shape, "cannot reshape \(shape(src)) to \(shape(dst)): element counts differ", at: site)
             }
         case .poolsum(let dst, let src, let size, let stride, let padding):
-            checkHolders(dst, [src], maxPrivate: 1, at: site)
+            checkHolders(dst, src, maxPrivate: 1, at: site)
             expect(dst, ShapeRules.poolsum(shape(src), size: size, stride: stride, padding: padding), at: site)
         case .unpool(let dst, let src, let size, let stride, let padding):
-            checkHolders(dst, [src], maxPrivate: 1, at: site)
+            checkHolders(dst, src, maxPrivate: 1, at: site)
             if let problem = ShapeRules.unpool(shape(src), into: shape(dst), size: size, stride: stride,
                                                padding: padding) {
                 report(problem.isOperand ? .operandValue : .shape, problem.message, at: site)
@@ -485,16 +503,16 @@ public struct Verifier {
         case .trunc(let dst, let src):
             expect(.public(dst), shape: shape(.public(src)), at: site)
         case .map(let dst, let src, _):
-            checkHolders(dst, [src], maxPrivate: 0, at: site)
+            checkHolders(dst, src, maxPrivate: 0, at: site)
             expect(dst, shape: shape(src), at: site)
         case .compare(let dst, let lhs, let rhs, _):
-            checkHolders(dst, [lhs, rhs], maxPrivate: 0, at: site)
-            expect(dst, ShapeRules.broadcast([shape(lhs), shape(rhs)]), at: site)
+            checkHolders(dst, lhs, rhs, maxPrivate: 0, at: site)
+            expect(dst, broadcast(shape(lhs), shape(rhs)), at: site)
         case .select(let dst, let condition, let lhs, let rhs):
-            checkHolders(dst, [condition, lhs, rhs], maxPrivate: 0, at: site)
+            checkHolders(dst, condition, lhs, rhs, maxPrivate: 0, at: site)
             expect(dst, ShapeRules.broadcast([shape(condition), shape(lhs), shape(rhs)]), at: site)
         case .reduce(let dst, let src, let reduction, let axis):
-            checkHolders(dst, [src], maxPrivate: 0, at: site)
+            checkHolders(dst, src, maxPrivate: 0, at: site)
             switch reduction {
             case .argmax:
                 expect(dst, ShapeRules.reduced(shape(src), axis: axis), at: site)
@@ -533,7 +551,7 @@ public struct Verifier {
         case .triple(let a, let b, let c, let kind):
             let (x, y) = (shape(.private(a)), shape(.private(b)))
             switch kind {
-            case .mul: expect(.private(c), ShapeRules.broadcast([x, y]), at: site)
+            case .mul: expect(.private(c), broadcast(x, y), at: site)
             case .matmul: expect(.private(c), ShapeRules.matmul(x, y), at: site)
             case .conv2d(let stride, let padding):
                 expect(.private(c), ShapeRules.conv2d(x, y, stride: stride, padding: padding), at: site)
@@ -541,7 +559,7 @@ public struct Verifier {
         case .product(let c, let a, let b, let kind):
             let (x, y) = (shape(.private(a)), shape(.private(b)))
             switch kind {
-            case .mul: expect(.private(c), ShapeRules.broadcast([x, y]), at: site)
+            case .mul: expect(.private(c), broadcast(x, y), at: site)
             case .matmul: expect(.private(c), ShapeRules.matmul(x, y), at: site)
             case .conv2d(let stride, let padding):
                 expect(.private(c), ShapeRules.conv2d(x, y, stride: stride, padding: padding), at: site)
