@@ -298,18 +298,7 @@ public struct Verifier {
         }
         instruction.forEachDestination(checkIndex)
         instruction.forEachSource(checkIndex)
-        instruction.forEachOperand { value in
-            switch value {
-            case .player(let player) where !playerInRange(player):
-                report(.indexOutOfRange, "player \(player.rawValue) is not in the player table", at: site)
-                indicesInRange = false
-            case .constant(let constant) where constant < 0 || constant >= program.constants.count:
-                report(.indexOutOfRange, "constant #\(constant) is not in the constant pool", at: site)
-                indicesInRange = false
-            default:
-                break
-            }
-        }
+        if !operandIndicesInRange(site) { indicesInRange = false }
 
         if site.phase == .offline && !opcode.isPreprocessing {
             report(.phase, "'\(opcode.mnemonic)' is not preprocessing and cannot run in an offline round", at: site)
@@ -362,6 +351,28 @@ public struct Verifier {
             default: break
             }
         }
+    }
+
+    /// Players and constants named by operands are in their tables (reported when not). Only opcodes with
+    /// such operands are walked: most instructions have only registers.
+    private mutating func operandIndicesInRange(_ site: Site) -> Bool {
+        guard site.instruction.opcode.operands.contains(where: { $0 == .player || $0 == .constant }) else {
+            return true
+        }
+        var inRange = true
+        site.instruction.forEachOperand { value in
+            switch value {
+            case .player(let player) where !playerInRange(player):
+                report(.indexOutOfRange, "player \(player.rawValue) is not in the player table", at: site)
+                inRange = false
+            case .constant(let constant) where constant < 0 || constant >= program.constants.count:
+                report(.indexOutOfRange, "constant #\(constant) is not in the constant pool", at: site)
+                inRange = false
+            default:
+                break
+            }
+        }
+        return inRange
     }
 
     /// Marks the declaration an input or output instruction uses, and returns its position in its table; nil

@@ -28,7 +28,7 @@ public struct Lowerer {
     /// Values that could not be lowered (reported once); what depends on them is skipped silently.
     var failed: [Bool]
     /// Private values already masked and opened, for reuse by later products.
-    var maskedForms: [PrivateRegister: (mask: PrivateRegister, opened: PublicRegister)] = [:]
+    var maskedForms = RegisterSlots<PrivateTag, (mask: PrivateRegister, opened: PublicRegister)>()
     /// Private registers known to hold 0 or 1 (comparison results), which `where` can use as they are.
     var knownBits: Set<PrivateRegister> = []
     /// MSB(x) = (x < 0) already computed for a private register, so `relu(x)`, `relu_deriv(x)`, `x >= 0` and
@@ -44,10 +44,16 @@ public struct Lowerer {
     /// Constants materialized per value and register kind (`p` or an owner's `l`), so each is emitted once.
     var constantRegisters: [ConstantKey: Register] = [:]
 
-    var offlineRounds: [Round] = []
+    // Instructions go into flat arrays, and rounds are cut from them once at the end (`makeRounds`): appending
+    // to the last of many small round arrays regrew each one several times, and left them scattered over
+    // the heap for the passes that read them next.
+    /// Preprocessing instructions; each is a round of its own.
+    var offlineInstructions: [Instruction] = []
     var offlineLocations: [SourceLocation] = []
-    var onlineRounds: [Round] = [Round()]
+    var onlineInstructions: [Instruction] = []
     var onlineLocations: [SourceLocation] = []
+    /// Where each closed online round ends in `onlineInstructions`; the last round runs to the end.
+    var onlineRoundEnds: [Int] = []
     /// Where the instructions being emitted come from.
     var location = SourceLocation(line: 0, column: 0)
 
@@ -92,10 +98,22 @@ public struct Lowerer {
             lower(operation, as: ValueID(index))
             if diagnostics.all.count > reported { failed[index] = true }
         }
-        if onlineRounds.last?.instructions.isEmpty == true { onlineRounds.removeLast() }
-        program.offline = offlineRounds
-        program.online = onlineRounds
+        makeRounds()
         program.locations = offlineLocations + onlineLocations
+    }
+
+    /// Cuts the program's rounds from the flat instruction arrays; an empty last online round is dropped.
+    mutating func makeRounds() {
+        program.offline = offlineInstructions.map { Round([$0]) }
+        var online: [Round] = []
+        online.reserveCapacity(onlineRoundEnds.count + 1)
+        var start = 0
+        for end in onlineRoundEnds + [onlineInstructions.count] {
+            online.append(Round(Array(onlineInstructions[start..<end])))
+            start = end
+        }
+        if online.last?.instructions.isEmpty == true { online.removeLast() }
+        program.online = online
     }
 
     // MARK: - Registers
@@ -179,7 +197,7 @@ public struct Lowerer {
 
     /// Appends a local instruction to the current online round.
     mutating func emit(_ instruction: Instruction) {
-        onlineRounds[onlineRounds.count - 1].instructions.append(instruction)
+        onlineInstructions.append(instruction)
         onlineLocations.append(location)
     }
 
@@ -187,12 +205,12 @@ public struct Lowerer {
     /// use their results.
     mutating func emitRound(_ instructions: [Instruction]) {
         for instruction in instructions { emit(instruction) }
-        onlineRounds.append(Round())
+        onlineRoundEnds.append(onlineInstructions.count)
     }
 
     /// Appends a preprocessing instruction in a round of its own.
     mutating func emitPreprocessing(_ instruction: Instruction) {
-        offlineRounds.append(Round([instruction]))
+        offlineInstructions.append(instruction)
         offlineLocations.append(location)
     }
 

@@ -28,46 +28,51 @@ public enum RoundBatcher {
         var rounds: [Int] = []
         rounds.reserveCapacity(program.locations.count - offlineCount)
         var lastPrintRound = 0
-        for instruction in program.online.lazy.flatMap({ $0.instructions }) {
-            var round = 0
-            instruction.forEachSource { round = max(round, readyRound[$0]) }
-            if instruction.opcode == .print {
-                round = max(round, lastPrintRound)
-                lastPrintRound = round
+        for unbatched in program.online {
+            for instruction in unbatched.instructions {
+                var round = 0
+                instruction.forEachSource { round = max(round, readyRound[$0]) }
+                if instruction.opcode == .print {
+                    round = max(round, lastPrintRound)
+                    lastPrintRound = round
+                }
+                let ready = instruction.communicates ? round + 1 : round
+                instruction.forEachDestination { readyRound[$0] = ready }
+                rounds.append(round)
             }
-            let ready = instruction.communicates ? round + 1 : round
-            instruction.forEachDestination { readyRound[$0] = ready }
-            rounds.append(round)
         }
 
         // Counting sort by round: sizes, then each round's first location, then the moves in program order.
+        // Rounds no instruction lands in are dropped on the way (`slot` numbers the others).
         var sizes: [Int] = []
         for round in rounds {
             while sizes.count <= round { sizes.append(0) }
             sizes[round] += 1
         }
-        var online = sizes.map { size in
-            var round = Round()
-            round.instructions.reserveCapacity(size)
-            return round
-        }
+        var slot = [Int](repeating: -1, count: sizes.count)
+        var online: [Round] = []
         var nextLocation: [Int] = []
-        nextLocation.reserveCapacity(sizes.count)
         var start = offlineCount
-        for size in sizes {
+        for (round, size) in sizes.enumerated() where size > 0 {
+            slot[round] = online.count
+            var batched = Round()
+            batched.instructions.reserveCapacity(size)
+            online.append(batched)
             nextLocation.append(start)
             start += size
         }
         var locations = Array(program.locations.prefix(start))
         var position = 0
-        for instruction in program.online.lazy.flatMap({ $0.instructions }) {
-            let round = rounds[position]
-            online[round].instructions.append(instruction)
-            locations[nextLocation[round]] = program.locations[offlineCount + position]
-            nextLocation[round] += 1
-            position += 1
+        for unbatched in program.online {
+            for instruction in unbatched.instructions {
+                let target = slot[rounds[position]]
+                online[target].instructions.append(instruction)
+                locations[nextLocation[target]] = program.locations[offlineCount + position]
+                nextLocation[target] += 1
+                position += 1
+            }
         }
-        result.online = online.filter { !$0.instructions.isEmpty }
+        result.online = online
         result.locations = locations
         return result
     }
