@@ -44,16 +44,15 @@ public struct Lowerer {
     /// Constants materialized per value and register kind (`p` or an owner's `l`), so each is emitted once.
     var constantRegisters: [ConstantKey: Register] = [:]
 
-    // Instructions go into flat arrays, and rounds are cut from them once at the end (`makeRounds`): appending
-    // to the last of many small round arrays regrew each one several times, and left them scattered over
-    // the heap for the passes that read them next.
-    /// Preprocessing instructions; each is a round of its own.
-    var offlineInstructions: [Instruction] = []
+    var offlineRounds: [Round] = []
     var offlineLocations: [SourceLocation] = []
-    var onlineInstructions: [Instruction] = []
+    /// The online rounds closed so far.
+    var onlineRounds: [Round] = []
+    /// The round being emitted. It is a scratch buffer, copied into an array of the exact size when the round
+    /// closes: appending to the round's own array regrew it several times, once per product of an unrolled
+    /// program.
+    var currentRound: [Instruction] = []
     var onlineLocations: [SourceLocation] = []
-    /// Where each closed online round ends in `onlineInstructions`; the last round runs to the end.
-    var onlineRoundEnds: [Int] = []
     /// Where the instructions being emitted come from.
     var location = SourceLocation(line: 0, column: 0)
 
@@ -98,22 +97,10 @@ public struct Lowerer {
             lower(operation, as: ValueID(index))
             if diagnostics.all.count > reported { failed[index] = true }
         }
-        makeRounds()
+        if !currentRound.isEmpty { closeRound() }  // an empty last round is dropped
+        program.offline = offlineRounds
+        program.online = onlineRounds
         program.locations = offlineLocations + onlineLocations
-    }
-
-    /// Cuts the program's rounds from the flat instruction arrays; an empty last online round is dropped.
-    mutating func makeRounds() {
-        program.offline = offlineInstructions.map { Round([$0]) }
-        var online: [Round] = []
-        online.reserveCapacity(onlineRoundEnds.count + 1)
-        var start = 0
-        for end in onlineRoundEnds + [onlineInstructions.count] {
-            online.append(Round(Array(onlineInstructions[start..<end])))
-            start = end
-        }
-        if online.last?.instructions.isEmpty == true { online.removeLast() }
-        program.online = online
     }
 
     // MARK: - Registers
@@ -197,7 +184,7 @@ public struct Lowerer {
 
     /// Appends a local instruction to the current online round.
     mutating func emit(_ instruction: Instruction) {
-        onlineInstructions.append(instruction)
+        currentRound.append(instruction)
         onlineLocations.append(location)
     }
 
@@ -205,12 +192,21 @@ public struct Lowerer {
     /// use their results.
     mutating func emitRound(_ instructions: [Instruction]) {
         for instruction in instructions { emit(instruction) }
-        onlineRoundEnds.append(onlineInstructions.count)
+        closeRound()
+    }
+
+    /// Ends the current online round: what follows goes into the next.
+    mutating func closeRound() {
+        var instructions: [Instruction] = []
+        instructions.reserveCapacity(currentRound.count)
+        instructions.append(contentsOf: currentRound)  // a copy, so that the scratch buffer stays unique
+        onlineRounds.append(Round(instructions))
+        currentRound.removeAll(keepingCapacity: true)
     }
 
     /// Appends a preprocessing instruction in a round of its own.
     mutating func emitPreprocessing(_ instruction: Instruction) {
-        offlineInstructions.append(instruction)
+        offlineRounds.append(Round([instruction]))
         offlineLocations.append(location)
     }
 
