@@ -75,8 +75,9 @@ extension Program {
     // MARK: - Writing
 
     private func writeContent(to out: inout BinaryWriter) {
-        // Most instructions take 4 to 16 bytes; a generous reserve avoids regrowing a large file.
-        out.reserveCapacity(out.bytes.count + 16 * instructionCount + 1024)
+        // An instruction and its location take about 20 bytes. Reserving more than needed costs nothing (pages
+        // are mapped on first write), while regrowing a file of tens of megabytes copies it.
+        out.reserveCapacity(out.bytes.count + 32 * instructionCount + 1024)
         out.section(.header) { w in
             w.string(name)
             w.byte(protocolKind == .pond ? 0 : 1)
