@@ -2,11 +2,10 @@ import TFECore
 
 /// The type of a register: element type, shape and, for a local register, its owner.
 public struct RegisterInfo: Hashable, Sendable {
-    // The one-byte element last: 24 bytes a register instead of 32, for tables of millions of registers.
+    public var element: ElementType
     public var shape: Shape
     /// The player holding a local register; nil for private and public registers.
     public var owner: PlayerID?
-    public var element: ElementType
 
     public init(_ element: ElementType, _ shape: Shape, owner: PlayerID? = nil) {
         self.element = element
