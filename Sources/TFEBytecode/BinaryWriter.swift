@@ -24,6 +24,15 @@ struct BinaryWriter {
         bytes.append(contentsOf: values)
     }
 
+    /// Replaces bytes already written (a hash or length filled in once what it covers is written).
+    mutating func overwrite(at offset: Int, with values: [UInt8]) {
+        bytes.replaceSubrange(offset..<offset + values.count, with: values)
+    }
+
+    mutating func reserveCapacity(_ count: Int) {
+        bytes.reserveCapacity(count)
+    }
+
     /// Unsigned LEB128: seven bits a byte, low bits first, the high bit set on all but the last byte.
     mutating func varint(_ value: UInt64) {
         var rest = value
@@ -53,12 +62,15 @@ struct BinaryWriter {
     }
 
     /// A section: its tag byte, its payload length as a UInt32, then the payload `body` writes.
+    /// The payload is written in place and its length filled in afterwards, so a large code section is
+    /// not copied.
     mutating func section(_ tag: SectionTag, _ body: (inout BinaryWriter) -> Void) {
-        var payload = BinaryWriter()
-        body(&payload)
         byte(tag.rawValue)
-        uint32(UInt32(truncatingIfNeeded: payload.bytes.count))
-        bytes.append(contentsOf: payload.bytes)
+        let lengthOffset = bytes.count
+        uint32(0)
+        body(&self)
+        let length = UInt32(truncatingIfNeeded: bytes.count - lengthOffset - 4)
+        for shift in 0..<4 { bytes[lengthOffset + shift] = UInt8(truncatingIfNeeded: length >> (8 * shift)) }
     }
 }
 

@@ -58,65 +58,139 @@ private func paddingCode(_ padding: Padding) -> UInt8 { padding == .same ? 1 : 0
 extension Instruction {
     /// The operand values in `opcode.operands` order.
     public var operands: [OperandValue] {
-        func r(_ register: Register) -> OperandValue { .register(register) }
-        func s(_ register: PrivateRegister) -> OperandValue { .register(.private(register)) }
-        func p(_ register: PublicRegister) -> OperandValue { .register(.public(register)) }
+        var values: [OperandValue] = []
+        values.reserveCapacity(6)
+        forEachOperand { values.append($0) }
+        return values
+    }
+
+    /// Calls `body` with each operand value in `opcode.operands` order. `operands` is built from it; the
+    /// compiler's hot loops (round batching, the verifier, the encoder) call it directly, because an array
+    /// per instruction costs more than everything else they do on programs of millions of instructions.
+    public func forEachOperand(_ body: (OperandValue) -> Void) {
+        func r(_ register: Register) { body(.register(register)) }
+        func s(_ register: PrivateRegister) { body(.register(.private(register))) }
+        func p(_ register: PublicRegister) { body(.register(.public(register))) }
+        /// A triple kind as three operands: the kind, then a convolution's stride and padding (zero otherwise).
+        func tripleKind(_ kind: TripleKind) {
+            switch kind {
+            case .mul: body(.selector(0)); body(.integer(0)); body(.selector(0))
+            case .matmul: body(.selector(1)); body(.integer(0)); body(.selector(0))
+            case .conv2d(let stride, let padding):
+                body(.selector(2)); body(.integer(stride)); body(.selector(paddingCode(padding)))
+            }
+        }
         switch self {
-        case .const(let dst, let constant): return [r(dst), .constant(constant)]
+        case .const(let dst, let constant): r(dst); body(.constant(constant))
         case .add(let dst, let lhs, let rhs), .sub(let dst, let lhs, let rhs), .mul(let dst, let lhs, let rhs),
             .matmul(let dst, let lhs, let rhs):
-            return [r(dst), r(lhs), r(rhs)]
-        case .neg(let dst, let src), .reshape(let dst, let src): return [r(dst), r(src)]
+            r(dst); r(lhs); r(rhs)
+        case .neg(let dst, let src), .reshape(let dst, let src): r(dst); r(src)
         case .conv2d(let dst, let input, let kernel, let stride, let padding):
-            return [r(dst), r(input), r(kernel), .integer(stride), .selector(paddingCode(padding))]
-        case .sum(let dst, let src, let axis): return [r(dst), r(src), encodeAxis(axis)]
-        case .transpose(let dst, let src, let permutation): return [r(dst), r(src), .integers(permutation)]
+            r(dst); r(input); r(kernel); body(.integer(stride)); body(.selector(paddingCode(padding)))
+        case .sum(let dst, let src, let axis): r(dst); r(src); body(encodeAxis(axis))
+        case .transpose(let dst, let src, let permutation): r(dst); r(src); body(.integers(permutation))
         case .poolsum(let dst, let src, let size, let stride, let padding),
             .unpool(let dst, let src, let size, let stride, let padding):
-            return [r(dst), r(src), .integer(size), .integer(stride), .selector(paddingCode(padding))]
-        case .trunc(let dst, let src): return [p(dst), p(src)]
-        case .map(let dst, let src, let function): return [r(dst), r(src), .selector(function.rawValue)]
+            r(dst); r(src); body(.integer(size)); body(.integer(stride)); body(.selector(paddingCode(padding)))
+        case .trunc(let dst, let src): p(dst); p(src)
+        case .map(let dst, let src, let function): r(dst); r(src); body(.selector(function.rawValue))
         case .compare(let dst, let lhs, let rhs, let comparison):
-            return [r(dst), r(lhs), r(rhs), .selector(comparison.rawValue)]
-        case .select(let dst, let condition, let lhs, let rhs): return [r(dst), r(condition), r(lhs), r(rhs)]
+            r(dst); r(lhs); r(rhs); body(.selector(comparison.rawValue))
+        case .select(let dst, let condition, let lhs, let rhs): r(dst); r(condition); r(lhs); r(rhs)
         case .reduce(let dst, let src, let reduction, let axis):
-            return [r(dst), r(src), .selector(reduction.rawValue), encodeAxis(axis)]
-        case .sharePublic(let dst, let src): return [s(dst), p(src)]
-        case .truncFinish(let dst, let masked, let high, let msb): return [s(dst), p(masked), s(high), s(msb)]
-        case .print(let player, let format, let values): return [.player(player), .string(format), .registers(values)]
-        case .store(let name, let mask, let opened): return [.string(name), s(mask), p(opened)]
-        case .load(let mask, let opened, let name): return [s(mask), p(opened), .string(name)]
-        case .input(let dst, let player, let name): return [r(dst), .player(player), .string(name)]
-        case .output(let player, let name, let src): return [.player(player), .string(name), r(src)]
-        case .open(let dst, let src): return [p(dst), s(src)]
-        case .reveal(let dst, let src, let player): return [r(.local(dst)), s(src), .player(player)]
-        case .share(let dst, let src): return [s(dst), r(.local(src))]
-        case .triple(let a, let b, let c, let kind):
-            return [s(a), s(b), s(c)] + tripleKindOperands(kind)
-        case .mask(let a): return [s(a)]
-        case .product(let c, let a, let b, let kind): return [s(c), s(a), s(b)] + tripleKindOperands(kind)
-        case .squarePair(let a, let square): return [s(a), s(square)]
-        case .truncPair(let r, let high, let msb): return [s(r), s(high), s(msb)]
-        case .msbPair(let r, let bits, let lsb): return [s(r), s(bits), s(lsb)]
-        case .shareConvertMask(let dst, let mask, let flip, let src): return [s(dst), p(mask), p(flip), s(src)]
-        case .shareConvertBits(let bits, let dst, let src): return [s(bits), s(dst), s(src)]
+            r(dst); r(src); body(.selector(reduction.rawValue)); body(encodeAxis(axis))
+        case .sharePublic(let dst, let src): s(dst); p(src)
+        case .truncFinish(let dst, let masked, let high, let msb): s(dst); p(masked); s(high); s(msb)
+        case .print(let player, let format, let values):
+            body(.player(player)); body(.string(format)); body(.registers(values))
+        case .store(let name, let mask, let opened): body(.string(name)); s(mask); p(opened)
+        case .load(let mask, let opened, let name): s(mask); p(opened); body(.string(name))
+        case .input(let dst, let player, let name): r(dst); body(.player(player)); body(.string(name))
+        case .output(let player, let name, let src): body(.player(player)); body(.string(name)); r(src)
+        case .open(let dst, let src): p(dst); s(src)
+        case .reveal(let dst, let src, let player): r(.local(dst)); s(src); body(.player(player))
+        case .share(let dst, let src): s(dst); r(.local(src))
+        case .triple(let a, let b, let c, let kind): s(a); s(b); s(c); tripleKind(kind)
+        case .mask(let a): s(a)
+        case .product(let c, let a, let b, let kind): s(c); s(a); s(b); tripleKind(kind)
+        case .squarePair(let a, let square): s(a); s(square)
+        case .truncPair(let r, let high, let msb): s(r); s(high); s(msb)
+        case .msbPair(let r, let bits, let lsb): s(r); s(bits); s(lsb)
+        case .shareConvertMask(let dst, let mask, let flip, let src): s(dst); p(mask); p(flip); s(src)
+        case .shareConvertBits(let bits, let dst, let src): s(bits); s(dst); s(src)
         case .privateCompare(let dst, let bits, let threshold, let flip, let comparison):
-            return [s(dst), s(bits), p(threshold), p(flip), .selector(comparison.rawValue)]
+            s(dst); s(bits); p(threshold); p(flip); body(.selector(comparison.rawValue))
         case .shareConvertFinish(let dst, let partial, let compared, let flip):
-            return [s(dst), s(partial), s(compared), p(flip)]
-        case .msbOpen(let dst, let flip, let src, let r): return [p(dst), p(flip), s(src), s(r)]
+            s(dst); s(partial); s(compared); p(flip)
+        case .msbOpen(let dst, let flip, let src, let r): p(dst); p(flip); s(src); s(r)
         case .msbFinish(let gamma, let delta, let compared, let masked, let flip, let lsb):
-            return [s(gamma), s(delta), s(compared), p(masked), p(flip), s(lsb)]
+            s(gamma); s(delta); s(compared); p(masked); p(flip); s(lsb)
         }
     }
 
-    /// A triple kind as three operands: the kind, then a convolution's stride and padding (zero otherwise).
-    private func tripleKindOperands(_ kind: TripleKind) -> [OperandValue] {
-        switch kind {
-        case .mul: return [.selector(0), .integer(0), .selector(0)]
-        case .matmul: return [.selector(1), .integer(0), .selector(0)]
-        case .conv2d(let stride, let padding): return [.selector(2), .integer(stride), .selector(paddingCode(padding))]
+    /// Calls `body` with each register operand and whether the instruction writes it (a `destination`) or
+    /// reads it (a `source` or one of `sources`), in operand order.
+    ///
+    /// This repeats the register part of `forEachOperand` as a switch of its own: round batching and the
+    /// verifier ask every instruction for its registers several times, and going through `OperandValue`
+    /// (an enum that can hold strings and arrays) cost more than the rest of those passes. A test checks it
+    /// against `operands` for every opcode, so the two cannot drift apart.
+    public func forEachRegister(_ body: (_ isDestination: Bool, _ register: Register) -> Void) {
+        func w(_ register: Register) { body(true, register) }
+        func r(_ register: Register) { body(false, register) }
+        switch self {
+        case .const(let dst, _): w(dst)
+        case .add(let dst, let lhs, let rhs), .sub(let dst, let lhs, let rhs), .mul(let dst, let lhs, let rhs),
+            .matmul(let dst, let lhs, let rhs), .conv2d(let dst, let lhs, let rhs, _, _),
+            .compare(let dst, let lhs, let rhs, _):
+            w(dst); r(lhs); r(rhs)
+        case .neg(let dst, let src), .reshape(let dst, let src), .sum(let dst, let src, _),
+            .transpose(let dst, let src, _), .poolsum(let dst, let src, _, _, _), .unpool(let dst, let src, _, _, _),
+            .map(let dst, let src, _), .reduce(let dst, let src, _, _):
+            w(dst); r(src)
+        case .trunc(let dst, let src): w(.public(dst)); r(.public(src))
+        case .select(let dst, let condition, let lhs, let rhs): w(dst); r(condition); r(lhs); r(rhs)
+        case .sharePublic(let dst, let src): w(.private(dst)); r(.public(src))
+        case .truncFinish(let dst, let masked, let high, let msb):
+            w(.private(dst)); r(.public(masked)); r(.private(high)); r(.private(msb))
+        case .print(_, _, let values): for value in values { r(value) }
+        case .store(_, let mask, let opened): r(.private(mask)); r(.public(opened))
+        case .load(let mask, let opened, _): w(.private(mask)); w(.public(opened))
+        case .input(let dst, _, _): w(dst)
+        case .output(_, _, let src): r(src)
+        case .open(let dst, let src): w(.public(dst)); r(.private(src))
+        case .reveal(let dst, let src, _): w(.local(dst)); r(.private(src))
+        case .share(let dst, let src): w(.private(dst)); r(.local(src))
+        case .triple(let a, let b, let c, _): w(.private(a)); w(.private(b)); w(.private(c))
+        case .mask(let a): w(.private(a))
+        case .product(let c, let a, let b, _): w(.private(c)); r(.private(a)); r(.private(b))
+        case .squarePair(let a, let square): w(.private(a)); w(.private(square))
+        case .truncPair(let r, let high, let msb), .msbPair(let r, let high, let msb):
+            w(.private(r)); w(.private(high)); w(.private(msb))
+        case .shareConvertMask(let dst, let mask, let flip, let src):
+            w(.private(dst)); w(.public(mask)); w(.public(flip)); r(.private(src))
+        case .shareConvertBits(let bits, let dst, let src): w(.private(bits)); w(.private(dst)); r(.private(src))
+        case .privateCompare(let dst, let bits, let threshold, let flip, _):
+            w(.private(dst)); r(.private(bits)); r(.public(threshold)); r(.public(flip))
+        case .shareConvertFinish(let dst, let partial, let compared, let flip):
+            w(.private(dst)); r(.private(partial)); r(.private(compared)); r(.public(flip))
+        case .msbOpen(let dst, let flip, let src, let mask):
+            w(.public(dst)); w(.public(flip)); r(.private(src)); r(.private(mask))
+        case .msbFinish(let gamma, let delta, let compared, let masked, let flip, let lsb):
+            w(.private(gamma)); w(.private(delta))
+            r(.private(compared)); r(.public(masked)); r(.public(flip)); r(.private(lsb))
         }
+    }
+
+    /// Calls `body` with each register written, in operand order (`destinations` without the array).
+    public func forEachDestination(_ body: (Register) -> Void) {
+        forEachRegister { isDestination, register in if isDestination { body(register) } }
+    }
+
+    /// Calls `body` with each register read, in operand order (`sources` without the array).
+    public func forEachSource(_ body: (Register) -> Void) {
+        forEachRegister { isDestination, register in if !isDestination { body(register) } }
     }
 
     /// Rebuilds an instruction from its operands; nil when they do not fit the opcode (wrong operand

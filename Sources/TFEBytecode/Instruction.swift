@@ -194,20 +194,15 @@ public enum Instruction: Hashable, Sendable {
 
     /// Registers written, in operand order.
     public var destinations: [Register] {
-        operands.enumerated().compactMap { index, value in
-            guard opcode.operands[index] == .destination, case .register(let register) = value else { return nil }
-            return register
-        }
+        var registers: [Register] = []
+        forEachDestination { registers.append($0) }
+        return registers
     }
 
     /// Registers read, in operand order.
     public var sources: [Register] {
-        operands.enumerated().flatMap { index, value -> [Register] in
-            switch (opcode.operands[index], value) {
-            case (.source, .register(let register)): return [register]
-            case (.sources, .registers(let registers)): return registers
-            default: return []
-            }
-        }
+        var registers: [Register] = []
+        forEachSource { registers.append($0) }
+        return registers
     }
 }

@@ -29,19 +29,26 @@ extension Program {
 
     /// The file's bytes; the same program always gives the same bytes.
     public func encoded() -> [UInt8] {
-        let content = encodedContent()
+        // The content is written in place after a zeroed hash, which is then filled in: no copy of a file
+        // that can be tens of megabytes.
         var file = BinaryWriter()
         file.raw(Program.magic)
         file.uint16(Program.formatVersion)
-        file.raw(SHA256.hash(content))
-        file.raw(content)
+        let hashOffset = file.bytes.count
+        file.raw([UInt8](repeating: 0, count: SHA256.digestSize))
+        writeContent(to: &file)
+        var hasher = SHA256()
+        hasher.update(file.bytes[(hashOffset + SHA256.digestSize)...])
+        file.overwrite(at: hashOffset, with: hasher.finalize())
         return file.bytes
     }
 
     /// The SHA-256 of the content (everything after the stored hash) in lowercase hex: the digest players
     /// compare before running together.
     public var contentHash: String {
-        SHA256.hex(SHA256.hash(encodedContent()))
+        var content = BinaryWriter()
+        writeContent(to: &content)
+        return SHA256.hex(SHA256.hash(content.bytes))
     }
 
     /// Reads a bytecode file, checking its magic, version, hash and every length, count, index and enum
@@ -67,8 +74,10 @@ extension Program {
 
     // MARK: - Writing
 
-    private func encodedContent() -> [UInt8] {
-        var out = BinaryWriter()
+    private func writeContent(to out: inout BinaryWriter) {
+        // An instruction and its location take about 20 bytes. Reserving more than needed costs nothing (pages
+        // are mapped on first write), while regrowing a file of tens of megabytes copies it.
+        out.reserveCapacity(out.bytes.count + 32 * instructionCount + 1024)
         out.section(.header) { w in
             w.string(name)
             w.byte(protocolKind == .pond ? 0 : 1)
@@ -123,7 +132,6 @@ extension Program {
                 w.unsigned(location.column)
             }
         }
-        return out.bytes
     }
 }
 
@@ -149,7 +157,7 @@ extension BinaryWriter {
 
     mutating func instruction(_ instruction: Instruction) {
         byte(instruction.opcode.rawValue)
-        for value in instruction.operands {
+        instruction.forEachOperand { value in
             switch value {
             case .register(let r): register(r)
             case .registers(let list):

@@ -111,17 +111,31 @@ public struct Program: Hashable, Sendable {
 
     /// Every instruction with its phase, round and index in the location table.
     public var allInstructions: [(phase: Phase, round: Int, index: Int, instruction: Instruction)] {
-        var result: [(Phase, Int, Int, Instruction)] = []
+        var result: [(phase: Phase, round: Int, index: Int, instruction: Instruction)] = []
+        result.reserveCapacity(instructionCount)
+        forEachInstruction { result.append(($0, $1, $2, $3)) }
+        return result
+    }
+
+    /// How many instructions the program has, offline and online (the length of the location table).
+    public var instructionCount: Int {
+        offline.reduce(0) { $0 + $1.instructions.count } + online.reduce(0) { $0 + $1.instructions.count }
+    }
+
+    /// Calls `body` for every instruction in execution order with its phase, round and index in the location
+    /// table: `allInstructions` without building an array, for passes over millions of instructions.
+    public func forEachInstruction(
+        _ body: (_ phase: Phase, _ round: Int, _ index: Int, _ instruction: Instruction) -> Void
+    ) {
         var index = 0
         for (phase, rounds) in [(Phase.offline, offline), (Phase.online, online)] {
             for (number, round) in rounds.enumerated() {
                 for instruction in round.instructions {
-                    result.append((phase, number, index, instruction))
+                    body(phase, number, index, instruction)
                     index += 1
                 }
             }
         }
-        return result
     }
 }
 

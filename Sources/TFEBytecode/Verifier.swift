@@ -9,7 +9,7 @@ import TFECore
 /// Element types are checked only where a value crosses the program's boundary (inputs and outputs against
 /// their declarations): inside, the lowering chooses how `fixed` and `int` values mix.
 public struct Verifier {
-    private let program: Program
+    let program: Program
     private var problems: [BytecodeError] = []
 
     /// The instruction that wrote each register, by kind.
@@ -25,10 +25,12 @@ public struct Verifier {
     private var inputUsers: [Int?]
     private var outputUsers: [Int?]
 
+    /// The integers first, then the one-byte fields: 24 bytes instead of 32 with the optional, which counts
+    /// with millions of registers.
     private struct Writer {
         var index: Int
-        var phase: Phase
         var round: Int
+        var phase: Phase
         var communicates: Bool
     }
 
@@ -38,7 +40,7 @@ public struct Verifier {
     }
 
     /// The instruction being checked.
-    private struct Site {
+    struct Site {
         var index: Int
         var phase: Phase
         var round: Int
@@ -71,8 +73,10 @@ public struct Verifier {
         checkRegisterTables()
         checkConstants()
         checkIOTables()
-        for entry in program.allInstructions {
-            check(Site(index: entry.index, phase: entry.phase, round: entry.round, instruction: entry.instruction))
+        // A copy (sharing storage) so that `check` may mutate `self` while the loop reads the program.
+        let program = self.program
+        program.forEachInstruction { phase, round, index, instruction in
+            check(Site(index: index, phase: phase, round: round, instruction: instruction))
         }
         checkSeeds()
         checkAllWritten()
@@ -86,12 +90,12 @@ public struct Verifier {
         problems.append(BytecodeError(kind, message))
     }
 
-    private mutating func report(_ kind: BytecodeError.Kind, _ message: String, at site: Site) {
+    mutating func report(_ kind: BytecodeError.Kind, _ message: String, at site: Site) {
         let text = "instruction \(Program.asmIndex(site.index)) (\(program.asm(of: site.instruction))): \(message)"
         problems.append(BytecodeError(kind, text, instruction: site.index))
     }
 
-    private func describe(_ register: Register) -> String {
+    func describe(_ register: Register) -> String {
         let info = program.info(register)
         switch register {
         case .private: return "'\(register)' (private)"
@@ -195,10 +199,14 @@ public struct Verifier {
 
     /// Online SecureNN instructions use the seeds exchanged in the first offline round: there must be one.
     private mutating func checkSeeds() {
-        guard program.offline.isEmpty,
-            let first = program.allInstructions.first(where: { $0.instruction.opcode.needsSeeds })
-        else { return }
-        let site = Site(index: first.index, phase: first.phase, round: first.round, instruction: first.instruction)
+        guard program.offline.isEmpty else { return }
+        var first: Site?
+        program.forEachInstruction { phase, round, index, instruction in
+            if first == nil && instruction.opcode.needsSeeds {
+                first = Site(index: index, phase: phase, round: round, instruction: instruction)
+            }
+        }
+        guard let site = first else { return }
         report(.phase, "needs the seeds of the first offline round, but the program has no offline round", at: site)
     }
 
@@ -228,9 +236,7 @@ public struct Verifier {
     }
 
     private mutating func checkLocations() {
-        let count =
-            program.offline.reduce(0) { $0 + $1.instructions.count }
-            + program.online.reduce(0) { $0 + $1.instructions.count }
+        let count = program.instructionCount
         if program.locations.count != count {
             report(
                 .locationTable, "the location table has \(program.locations.count) entries for \(count) instructions")
@@ -274,31 +280,27 @@ public struct Verifier {
         }
     }
 
+    private func inRange(_ register: Register) -> Bool {
+        index(register) >= 0 && index(register) < tableCount(register)
+    }
+
+    // The registers are visited with `forEachDestination` / `forEachSource` rather than collected into
+    // arrays: this runs once per instruction, millions of times for an unrolled program.
     private mutating func check(_ site: Site) {
         let instruction = site.instruction
         let opcode = instruction.opcode
-        let destinations = instruction.destinations
-        let sources = instruction.sources
 
         // Indices first: the later checks look registers up.
         var indicesInRange = true
-        for register in destinations + sources where index(register) < 0 || index(register) >= tableCount(register) {
+        func checkIndex(_ register: Register) {
+            guard !inRange(register) else { return }
             report(
                 .indexOutOfRange, "register '\(register)' is outside its table of \(tableCount(register))", at: site)
             indicesInRange = false
         }
-        for value in instruction.operands {
-            switch value {
-            case .player(let player) where !playerInRange(player):
-                report(.indexOutOfRange, "player \(player.rawValue) is not in the player table", at: site)
-                indicesInRange = false
-            case .constant(let constant) where constant < 0 || constant >= program.constants.count:
-                report(.indexOutOfRange, "constant #\(constant) is not in the constant pool", at: site)
-                indicesInRange = false
-            default:
-                break
-            }
-        }
+        instruction.forEachDestination(checkIndex)
+        instruction.forEachSource(checkIndex)
+        if !operandIndicesInRange(site) { indicesInRange = false }
 
         if site.phase == .offline && !opcode.isPreprocessing {
             report(.phase, "'\(opcode.mnemonic)' is not preprocessing and cannot run in an offline round", at: site)
@@ -307,10 +309,11 @@ public struct Verifier {
         }
 
         // Data flow, in execution order.
-        for register in sources where index(register) >= 0 && index(register) < tableCount(register) {
-            guard let writer = writer(register) else {
+        instruction.forEachSource { register in
+            guard inRange(register) else { return }
+            guard let writer = self.writer(register) else {
                 report(.readBeforeWrite, "register '\(register)' is read before it is written", at: site)
-                continue
+                return
             }
             // server2 deals in instruction order, so a product may use a mask dealt earlier in its round.
             let dealtInOrder = opcode == .product && writer.phase == .offline
@@ -322,8 +325,9 @@ public struct Verifier {
             }
         }
         let writer = Writer(
-            index: site.index, phase: site.phase, round: site.round, communicates: instruction.communicates)
-        for register in destinations where index(register) >= 0 && index(register) < tableCount(register) {
+            index: site.index, round: site.round, phase: site.phase, communicates: instruction.communicates)
+        instruction.forEachDestination { register in
+            guard inRange(register) else { return }
             if let earlier = self.writer(register) {
                 report(
                     .writtenTwice,
@@ -336,7 +340,11 @@ public struct Verifier {
 
         guard indicesInRange else { return }
         let declaration = useDeclaration(site)
-        guard (destinations + sources).allSatisfy({ !brokenRegisters.contains($0) }) else { return }
+        if !brokenRegisters.isEmpty {
+            var usesBroken = false
+            instruction.forEachRegister { _, register in usesBroken = usesBroken || brokenRegisters.contains(register) }
+            guard !usesBroken else { return }
+        }
         checkOperands(site)
         if let declaration {
             switch site.instruction {
@@ -345,6 +353,28 @@ public struct Verifier {
             default: break
             }
         }
+    }
+
+    /// Players and constants named by operands are in their tables (reported when not). Only opcodes with
+    /// such operands are walked: most instructions have only registers.
+    private mutating func operandIndicesInRange(_ site: Site) -> Bool {
+        guard site.instruction.opcode.operands.contains(where: { $0 == .player || $0 == .constant }) else {
+            return true
+        }
+        var inRange = true
+        site.instruction.forEachOperand { value in
+            switch value {
+            case .player(let player) where !playerInRange(player):
+                report(.indexOutOfRange, "player \(player.rawValue) is not in the player table", at: site)
+                inRange = false
+            case .constant(let constant) where constant < 0 || constant >= program.constants.count:
+                report(.indexOutOfRange, "constant #\(constant) is not in the constant pool", at: site)
+                inRange = false
+            default:
+                break
+            }
+        }
+        return inRange
     }
 
     /// Marks the declaration an input or output instruction uses, and returns its position in its table; nil
@@ -371,294 +401,5 @@ public struct Verifier {
         }
         if isInput { inputUsers[position] = site.index } else { outputUsers[position] = site.index }
         return position
-    }
-
-    private func shape(_ register: Register) -> Shape { program.info(register).shape }
-
-    private mutating func expect(_ register: Register, shape expected: Shape, at site: Site) {
-        let actual = shape(register)
-        if actual != expected {
-            report(.shape, "'\(register)' has shape \(actual) where \(expected) is expected", at: site)
-        }
-    }
-
-    /// Checks `result` against the destination's shape, or reports why there is no result.
-    private mutating func expect(
-        _ register: Register, _ result: Result<Shape, ShapeMismatch>, at site: Site
-    ) {
-        switch result {
-        case .success(let expected): expect(register, shape: expected, at: site)
-        case .failure(let mismatch): report(mismatch.isOperand ? .operandValue : .shape, mismatch.message, at: site)
-        }
-    }
-
-    /// The placement rule of ordinary operations: local registers mix only with local registers of the same
-    /// owner, and the destination is private exactly when an operand is.
-    private mutating func checkHolders(_ dst: Register, _ operands: [Register], maxPrivate: Int, at site: Site) {
-        let all = [dst] + operands
-        if let local = all.first(where: { if case .local = $0 { return true } else { return false } }) {
-            let owner = program.info(local).owner
-            for register in all {
-                if case .local = register {
-                    if program.info(register).owner != owner {
-                        report(
-                            .registerKind, "\(describe(local)) and \(describe(register)) have different owners",
-                            at: site)
-                        return
-                    }
-                } else {
-                    report(
-                        .registerKind,
-                        "\(describe(register)) cannot mix with \(describe(local)): local values mix only with "
-                            + "local values of the same player", at: site)
-                    return
-                }
-            }
-            return
-        }
-        let privateCount = operands.filter(\.isPrivate).count
-        if privateCount > maxPrivate {
-            let limit = maxPrivate == 0 ? "no private operand" : "at most one private operand"
-            report(.registerKind, "'\(site.instruction.opcode.mnemonic)' takes \(limit)", at: site)
-        } else if dst.isPrivate != (privateCount > 0) {
-            let expected = privateCount > 0 ? "private" : "public"
-            report(.registerKind, "the destination \(describe(dst)) should be \(expected)", at: site)
-        }
-    }
-
-    private mutating func checkOperands(_ site: Site) {
-        switch site.instruction {
-        case .const(let dst, let constant):
-            checkConstant(dst, constant, at: site)
-        case .add(let dst, let lhs, let rhs), .sub(let dst, let lhs, let rhs):
-            checkHolders(dst, [lhs, rhs], maxPrivate: 2, at: site)
-            expect(dst, ShapeRules.broadcast([shape(lhs), shape(rhs)]), at: site)
-        case .mul(let dst, let lhs, let rhs):
-            checkHolders(dst, [lhs, rhs], maxPrivate: 1, at: site)
-            expect(dst, ShapeRules.broadcast([shape(lhs), shape(rhs)]), at: site)
-        case .matmul(let dst, let lhs, let rhs):
-            checkHolders(dst, [lhs, rhs], maxPrivate: 1, at: site)
-            expect(dst, ShapeRules.matmul(shape(lhs), shape(rhs)), at: site)
-        case .conv2d(let dst, let input, let kernel, let stride, let padding):
-            checkHolders(dst, [input, kernel], maxPrivate: 1, at: site)
-            expect(dst, ShapeRules.conv2d(shape(input), shape(kernel), stride: stride, padding: padding), at: site)
-        case .neg(let dst, let src):
-            checkHolders(dst, [src], maxPrivate: 1, at: site)
-            expect(dst, shape: shape(src), at: site)
-        case .sum(let dst, let src, let axis):
-            checkHolders(dst, [src], maxPrivate: 1, at: site)
-            expect(dst, ShapeRules.reduced(shape(src), axis: axis), at: site)
-        case .transpose(let dst, let src, let permutation):
-            checkHolders(dst, [src], maxPrivate: 1, at: site)
-            expect(dst, ShapeRules.transposed(shape(src), permutation), at: site)
-        case .reshape(let dst, let src):
-            checkHolders(dst, [src], maxPrivate: 1, at: site)
-            if shape(dst).elementCount != shape(src).elementCount {
-                report(.shape, "cannot reshape \(shape(src)) to \(shape(dst)): element counts differ", at: site)
-            }
-        case .poolsum(let dst, let src, let size, let stride, let padding):
-            checkHolders(dst, [src], maxPrivate: 1, at: site)
-            expect(dst, ShapeRules.poolsum(shape(src), size: size, stride: stride, padding: padding), at: site)
-        case .unpool(let dst, let src, let size, let stride, let padding):
-            checkHolders(dst, [src], maxPrivate: 1, at: site)
-            if let problem = ShapeRules.unpool(shape(src), into: shape(dst), size: size, stride: stride,
-                                               padding: padding) {
-                report(problem.isOperand ? .operandValue : .shape, problem.message, at: site)
-            }
-        case .trunc(let dst, let src):
-            expect(.public(dst), shape: shape(.public(src)), at: site)
-        case .map(let dst, let src, _):
-            checkHolders(dst, [src], maxPrivate: 0, at: site)
-            expect(dst, shape: shape(src), at: site)
-        case .compare(let dst, let lhs, let rhs, _):
-            checkHolders(dst, [lhs, rhs], maxPrivate: 0, at: site)
-            expect(dst, ShapeRules.broadcast([shape(lhs), shape(rhs)]), at: site)
-        case .select(let dst, let condition, let lhs, let rhs):
-            checkHolders(dst, [condition, lhs, rhs], maxPrivate: 0, at: site)
-            expect(dst, ShapeRules.broadcast([shape(condition), shape(lhs), shape(rhs)]), at: site)
-        case .reduce(let dst, let src, let reduction, let axis):
-            checkHolders(dst, [src], maxPrivate: 0, at: site)
-            switch reduction {
-            case .argmax:
-                expect(dst, ShapeRules.reduced(shape(src), axis: axis), at: site)
-            case .softmax:
-                if let axis, axis >= 0, axis < shape(src).rank {
-                    expect(dst, shape: shape(src), at: site)
-                } else {
-                    report(.operandValue, "softmax needs an axis of \(shape(src))", at: site)
-                }
-            }
-        case .sharePublic(let dst, let src):
-            expect(.private(dst), shape: shape(.public(src)), at: site)
-        case .truncFinish(let dst, let masked, let high, let msb):
-            let expected = shape(.private(dst))
-            for register in [Register.public(masked), .private(high), .private(msb)] {
-                expect(register, shape: expected, at: site)
-            }
-        case .print(let player, let format, let values):
-            checkPrint(player, format, values, at: site)
-        case .input(let dst, let player, _):
-            checkInput(dst, player, at: site)
-        case .output(let player, _, let src):
-            checkOutput(src, player, at: site)
-        case .open(let dst, let src):
-            expect(.public(dst), shape: shape(.private(src)), at: site)
-        case .reveal(let dst, let src, let player):
-            if program.info(.local(dst)).owner != player {
-                report(
-                    .registerKind,
-                    "\(describe(.local(dst))) cannot hold a value revealed to @\(program.playerName(player))", at: site
-                )
-            }
-            expect(.local(dst), shape: shape(.private(src)), at: site)
-        case .share(let dst, let src):
-            expect(.private(dst), shape: shape(.local(src)), at: site)
-        case .triple(let a, let b, let c, let kind):
-            let (x, y) = (shape(.private(a)), shape(.private(b)))
-            switch kind {
-            case .mul: expect(.private(c), ShapeRules.broadcast([x, y]), at: site)
-            case .matmul: expect(.private(c), ShapeRules.matmul(x, y), at: site)
-            case .conv2d(let stride, let padding):
-                expect(.private(c), ShapeRules.conv2d(x, y, stride: stride, padding: padding), at: site)
-            }
-        case .product(let c, let a, let b, let kind):
-            let (x, y) = (shape(.private(a)), shape(.private(b)))
-            switch kind {
-            case .mul: expect(.private(c), ShapeRules.broadcast([x, y]), at: site)
-            case .matmul: expect(.private(c), ShapeRules.matmul(x, y), at: site)
-            case .conv2d(let stride, let padding):
-                expect(.private(c), ShapeRules.conv2d(x, y, stride: stride, padding: padding), at: site)
-            }
-        case .mask:
-            break
-        case .store(let name, let mask, let opened), .load(let mask, let opened, let name):
-            checkStoredName(name, at: site)
-            expect(.public(opened), shape: shape(.private(mask)), at: site)
-            if program.info(.public(opened)).element != program.info(.private(mask)).element {
-                report(.registerKind, "'\(Register.public(opened))' and '\(Register.private(mask))' differ in element type",
-                       at: site)
-            }
-        case .squarePair(let a, let square):
-            expect(.private(square), shape: shape(.private(a)), at: site)
-        case .truncPair(let r, let high, let msb):
-            expect(.private(high), shape: shape(.private(r)), at: site)
-            expect(.private(msb), shape: shape(.private(r)), at: site)
-        case .msbPair(let r, let bits, let lsb):
-            expectSecureNN(value: .private(r), bits: bits, others: [.private(lsb)], at: site)
-        case .shareConvertMask(let dst, let mask, let flip, let src):
-            expectSecureNN(value: .private(src), others: [.private(dst), .public(mask), .public(flip)], at: site)
-        case .shareConvertBits(let bits, let dst, let src):
-            expectSecureNN(value: .private(src), bits: bits, others: [.private(dst)], at: site)
-        case .privateCompare(let dst, let bits, let threshold, let flip, _):
-            expectSecureNN(value: .private(dst), bits: bits, others: [.public(threshold), .public(flip)], at: site)
-        case .shareConvertFinish(let dst, let partial, let compared, let flip):
-            let others: [Register] = [.private(partial), .private(compared), .public(flip)]
-            expectSecureNN(value: .private(dst), others: others, at: site)
-        case .msbOpen(let dst, let flip, let src, let r):
-            expectSecureNN(value: .private(src), others: [.public(dst), .public(flip), .private(r)], at: site)
-        case .msbFinish(let gamma, let delta, let compared, let masked, let flip, let lsb):
-            let others: [Register] = [
-                .private(delta), .private(compared), .public(masked), .public(flip), .private(lsb),
-            ]
-            expectSecureNN(value: .private(gamma), others: others, at: site)
-        }
-    }
-
-    /// SecureNN's shapes: every register has the value's shape, and a register of bit shares has it plus a
-    /// last axis of 8 (64 bytes).
-    private mutating func expectSecureNN(
-        value: Register, bits: PrivateRegister? = nil, others: [Register], at site: Site
-    ) {
-        let expected = shape(value)
-        for register in others { expect(register, shape: expected, at: site) }
-        if let bits { expect(.private(bits), shape: Shape(expected.dimensions + [8]), at: site) }
-    }
-
-    private mutating func checkConstant(_ dst: Register, _ constant: Int, at site: Site) {
-        if dst.isPrivate {
-            report(.registerKind, "a constant cannot be loaded into \(describe(dst)); share a public one", at: site)
-            return
-        }
-        let values = program.constants[constant]
-        let count = shape(dst).elementCount ?? 0
-        if values.count != 1 && values.count != count {
-            report(
-                .constantSize,
-                "constant #\(constant) has \(values.count) values but \(describe(dst)) holds \(count)", at: site)
-        }
-        // A public register encodes the value in the ring: it must fit 63 bits once scaled.
-        if case .public = dst {
-            let frac = (0...62).contains(program.fractionalBits) ? program.fractionalBits : 0
-            let scale = program.info(dst).element == .fixed ? Double(sign: .plus, exponent: frac, significand: 1) : 1
-            let limit = Double(sign: .plus, exponent: 63, significand: 1)
-            if let bad = values.first(where: { $0.isFinite && abs($0 * scale) >= limit }) {
-                report(.constantValue, "constant #\(constant) value \(bad) does not fit \(describe(dst))", at: site)
-            }
-        }
-    }
-
-    private mutating func checkStoredName(_ name: String, at site: Site) {
-        if !StoredName.isValid(name) {
-            report(.operandValue, "stored value name \"\(name)\" is not \(StoredName.rule)", at: site)
-        }
-    }
-
-    private mutating func checkPrint(_ player: PlayerID, _ format: String, _ values: [Register], at site: Site) {
-        let placeholders = format.split(separator: "{}", omittingEmptySubsequences: false).count - 1
-        if placeholders != values.count {
-            report(.operandValue, "the format has \(placeholders) '{}' for \(values.count) values", at: site)
-        }
-        for register in values {
-            switch register {
-            case .private:
-                report(.registerKind, "cannot print \(describe(register)); reveal it first", at: site)
-            case .public where player != .server0:
-                report(
-                    .registerKind, "public values are printed by server0, not @\(program.playerName(player))", at: site
-                )
-            case .local where program.info(register).owner != player:
-                report(.registerKind, "@\(program.playerName(player)) cannot print \(describe(register))", at: site)
-            default:
-                break
-            }
-        }
-    }
-
-    private func disclosure(of register: Register) -> IODeclaration.Disclosure {
-        switch register {
-        case .private: return .private
-        case .public: return .public
-        case .local: return .local
-        }
-    }
-
-    private mutating func checkDeclaration(
-        _ entry: IODeclaration, _ register: Register, _ direction: String, at site: Site
-    ) {
-        let info = program.info(register)
-        if entry.disclosure != disclosure(of: register) {
-            report(
-                .ioTable,
-                "the \(direction) table declares \(Program.asmString(entry.name)) \(entry.disclosure), but "
-                    + "\(describe(register)) is not", at: site)
-        }
-        if entry.element != info.element || entry.shape != info.shape {
-            report(
-                .ioTable,
-                "the \(direction) table declares \(entry.element.rawValue)\(entry.shape), but '\(register)' is "
-                    + "\(info.element.rawValue)\(info.shape)", at: site)
-        }
-    }
-
-    private mutating func checkInput(_ dst: Register, _ player: PlayerID, at site: Site) {
-        if case .local = dst, program.info(dst).owner != player {
-            report(.registerKind, "@\(program.playerName(player))'s input cannot go to \(describe(dst))", at: site)
-        }
-    }
-
-    private mutating func checkOutput(_ src: Register, _ player: PlayerID, at site: Site) {
-        if case .local = src, program.info(src).owner != player {
-            report(.registerKind, "\(describe(src)) cannot be output to @\(program.playerName(player))", at: site)
-        }
     }
 }

@@ -73,10 +73,10 @@ public enum CompileCommand {
             if let code = rejectUnusedOverrides(input, result.frontend, arguments, console) { return code }
             let code = report(result.diagnostics, input.source, console)
             guard code == .success, let program = result.program else { return code == .success ? .failure : code }
-            do {
-                try Verifier.verify(program)
-            } catch {
-                console.writeError("tfec: internal error in pass '\(optimize ? "batch-rounds" : "lower")': \(error)\n")
+            let (problem, bytes) = verifiedEncoding(of: program, encode: emit != "asm")
+            if let problem {
+                let pass = optimize ? "batch-rounds" : "lower"
+                console.writeError("tfec: internal error in pass '\(pass)': \(problem)\n")
                 return .internal
             }
             if arguments.isSet("--stats") {
@@ -92,8 +92,23 @@ public enum CompileCommand {
             }
             if emit == "asm" { return write(Data(program.asm.utf8), to: output, console: console) }
             let destination = output ?? defaultBytecodePath(for: input.path)
-            return write(Data(program.encoded()), to: destination, console: console)
+            return write(Data(bytes ?? program.encoded()), to: destination, console: console)
         }
+    }
+
+    /// The verifier's first problem with a program and, when `encode` is set, the program's bytes. The two
+    /// run side by side on two threads: both only read the program, and on a program of millions of
+    /// instructions each takes about a fifth of `tfec compile`.
+    static func verifiedEncoding(of program: Program, encode: Bool) -> (problem: BytecodeError?, bytes: [UInt8]?) {
+        let problem = ResultSlot<BytecodeError>(), bytes = ResultSlot<[UInt8]>()
+        DispatchQueue.concurrentPerform(iterations: encode ? 2 : 1) { task in
+            if task == 0 {
+                problem.value = Verifier.problems(in: program).first
+            } else {
+                bytes.value = program.encoded()
+            }
+        }
+        return (problem.value, bytes.value)
     }
 
     /// `prog.tfe` → `prog.tfeb`, next to the source.
@@ -190,6 +205,12 @@ public enum CompileCommand {
             return .failure
         }
     }
+}
+
+/// A value one task of `DispatchQueue.concurrentPerform` writes and the caller reads once they have all
+/// ended (which orders the accesses, hence `@unchecked`).
+private final class ResultSlot<Value>: @unchecked Sendable {
+    var value: Value?
 }
 
 /// The `--stats` table: rounds and bytes per phase and link, without and with optimisation.

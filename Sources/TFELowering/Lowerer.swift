@@ -28,7 +28,7 @@ public struct Lowerer {
     /// Values that could not be lowered (reported once); what depends on them is skipped silently.
     var failed: [Bool]
     /// Private values already masked and opened, for reuse by later products.
-    var maskedForms: [PrivateRegister: (mask: PrivateRegister, opened: PublicRegister)] = [:]
+    var maskedForms = RegisterSlots<PrivateTag, (mask: PrivateRegister, opened: PublicRegister)>()
     /// Private registers known to hold 0 or 1 (comparison results), which `where` can use as they are.
     var knownBits: Set<PrivateRegister> = []
     /// MSB(x) = (x < 0) already computed for a private register, so `relu(x)`, `relu_deriv(x)`, `x >= 0` and
@@ -46,7 +46,12 @@ public struct Lowerer {
 
     var offlineRounds: [Round] = []
     var offlineLocations: [SourceLocation] = []
-    var onlineRounds: [Round] = [Round()]
+    /// The online rounds closed so far.
+    var onlineRounds: [Round] = []
+    /// The round being emitted. It is a scratch buffer, copied into an array of the exact size when the round
+    /// closes: appending to the round's own array regrew it several times, once per product of an unrolled
+    /// program.
+    var currentRound: [Instruction] = []
     var onlineLocations: [SourceLocation] = []
     /// Where the instructions being emitted come from.
     var location = SourceLocation(line: 0, column: 0)
@@ -92,7 +97,7 @@ public struct Lowerer {
             lower(operation, as: ValueID(index))
             if diagnostics.all.count > reported { failed[index] = true }
         }
-        if onlineRounds.last?.instructions.isEmpty == true { onlineRounds.removeLast() }
+        if !currentRound.isEmpty { closeRound() }  // an empty last round is dropped
         program.offline = offlineRounds
         program.online = onlineRounds
         program.locations = offlineLocations + onlineLocations
@@ -179,7 +184,7 @@ public struct Lowerer {
 
     /// Appends a local instruction to the current online round.
     mutating func emit(_ instruction: Instruction) {
-        onlineRounds[onlineRounds.count - 1].instructions.append(instruction)
+        currentRound.append(instruction)
         onlineLocations.append(location)
     }
 
@@ -187,7 +192,16 @@ public struct Lowerer {
     /// use their results.
     mutating func emitRound(_ instructions: [Instruction]) {
         for instruction in instructions { emit(instruction) }
-        onlineRounds.append(Round())
+        closeRound()
+    }
+
+    /// Ends the current online round: what follows goes into the next.
+    mutating func closeRound() {
+        var instructions: [Instruction] = []
+        instructions.reserveCapacity(currentRound.count)
+        instructions.append(contentsOf: currentRound)  // a copy, so that the scratch buffer stays unique
+        onlineRounds.append(Round(instructions))
+        currentRound.removeAll(keepingCapacity: true)
     }
 
     /// Appends a preprocessing instruction in a round of its own.

@@ -7,43 +7,73 @@ import TFECore
 /// first round where each source is ready — a register written by a local instruction is ready in that
 /// instruction's round (after it), one received by a communicating instruction in the next round; within a
 /// round, program order is kept; `print`s keep their relative order.
+///
+/// It runs in time linear in the program: one pass assigns rounds, a counting sort by round (stable, so
+/// program order is kept within a round) moves instructions and their locations.
 public enum RoundBatcher {
     public static func run(_ program: Program) -> Program {
         var result = program
-        let instructions = program.allInstructions
         let offlineCount = program.offline.reduce(0) { $0 + $1.instructions.count }
 
         // Offline: server2's dealing has no inputs, so it all goes out at once.
         if offlineCount > 0 {
-            result.offline = [Round(program.offline.flatMap(\.instructions))]
+            var dealing: [Instruction] = []
+            dealing.reserveCapacity(offlineCount)
+            for round in program.offline { dealing.append(contentsOf: round.instructions) }
+            result.offline = [Round(dealing)]
         }
 
-        // Online: earliest round per instruction.
-        var readyRound: [Register: Int] = [:]
-        var placed: [(round: Int, index: Int, instruction: Instruction)] = []
+        // Online: earliest round per instruction. The lowering writes only registers of its own tables.
+        var readyRound = RegisterTable(for: program, initial: 0)
+        var rounds: [Int] = []
+        rounds.reserveCapacity(program.locations.count - offlineCount)
         var lastPrintRound = 0
-        for entry in instructions where entry.phase == .online {
-            var round = 0
-            for source in entry.instruction.sources { round = max(round, readyRound[source] ?? 0) }
-            if entry.instruction.opcode == .print {
-                round = max(round, lastPrintRound)
-                lastPrintRound = round
+        for unbatched in program.online {
+            for instruction in unbatched.instructions {
+                var round = 0
+                instruction.forEachSource { round = max(round, readyRound[$0]) }
+                if instruction.opcode == .print {
+                    round = max(round, lastPrintRound)
+                    lastPrintRound = round
+                }
+                let ready = instruction.communicates ? round + 1 : round
+                instruction.forEachDestination { readyRound[$0] = ready }
+                rounds.append(round)
             }
-            let communicates = entry.instruction.communicates
-            for destination in entry.instruction.destinations { readyRound[destination] = communicates ? round + 1 : round }
-            placed.append((round, entry.index, entry.instruction))
         }
-        placed.sort { ($0.round, $0.index) < ($1.round, $1.index) }
+
+        // Counting sort by round: sizes, then each round's first location, then the moves in program order.
+        // Rounds no instruction lands in are dropped on the way (`slot` numbers the others).
+        var sizes: [Int] = []
+        for round in rounds {
+            while sizes.count <= round { sizes.append(0) }
+            sizes[round] += 1
+        }
+        var slot = [Int](repeating: -1, count: sizes.count)
         var online: [Round] = []
-        var onlineLocations: [SourceLocation] = []
-        for item in placed {
-            while online.count <= item.round { online.append(Round()) }
-            online[item.round].instructions.append(item.instruction)
+        var nextLocation: [Int] = []
+        var start = offlineCount
+        for (round, size) in sizes.enumerated() where size > 0 {
+            slot[round] = online.count
+            var batched = Round()
+            batched.instructions.reserveCapacity(size)
+            online.append(batched)
+            nextLocation.append(start)
+            start += size
         }
-        // Locations follow the new order.
-        for item in placed { onlineLocations.append(program.locations[item.index]) }
-        result.online = online.filter { !$0.instructions.isEmpty }
-        result.locations = Array(program.locations.prefix(offlineCount)) + onlineLocations
+        var locations = Array(program.locations.prefix(start))
+        var position = 0
+        for unbatched in program.online {
+            for instruction in unbatched.instructions {
+                let target = slot[rounds[position]]
+                online[target].instructions.append(instruction)
+                locations[nextLocation[target]] = program.locations[offlineCount + position]
+                nextLocation[target] += 1
+                position += 1
+            }
+        }
+        result.online = online
+        result.locations = locations
         return result
     }
 }

@@ -12,6 +12,8 @@ let usage = """
     BENCHMARKS:
       cached     A cached private model (store once, load per prediction) against one re-shared every run:
                  bytes per server and prediction, and the simulated WAN (also printed by net).
+      compile    tfec compile on 20k and 200k unrolled products and a training program, per phase, against
+                 the 0.5 s aim (--baseline TFEC: also time another tfec build on the same files).
       frontend   Parse and check generated programs of 10k, 100k and 1M lines.
       net        MNIST Pond as five tfe-vm processes on loopback, and on a simulated LAN and WAN, against the
                  network's lower bound (needs the tfe-vm of the same build for the processes).
@@ -22,6 +24,15 @@ let usage = """
     """
 
 switch arguments.first {
+case "compile":
+    do {
+        let flag = arguments.firstIndex(of: "--baseline")
+        let baseline = flag.flatMap { arguments.indices.contains($0 + 1) ? arguments[$0 + 1] : nil }
+        try CompileBenchmark.run(root: FileManager.default.currentDirectoryPath, baseline: baseline)
+    } catch {
+        FileHandle.standardError.write(Data("tfe-bench: error: \(error)\n".utf8))
+        exit(1)
+    }
 case "frontend":
     FrontendBenchmark.run(sizes: arguments.dropFirst().compactMap { Int($0) })
 case "pond":

@@ -125,6 +125,25 @@ enum Samples {
         #expect(Instruction(opcode: instruction.opcode, operands: operands) == instruction)
     }
 
+    /// `forEachRegister` (a switch of its own, for speed) agrees with the generic operands and their kinds.
+    @Test(arguments: Samples.instructions)
+    func registersAgreeWithOperands(_ instruction: Instruction) {
+        var expected: [(Bool, Register)] = []
+        for (kind, value) in zip(instruction.opcode.operands, instruction.operands) {
+            switch value {
+            case .register(let register): expected.append((kind == .destination, register))
+            case .registers(let registers): expected += registers.map { (false, $0) }
+            default: break
+            }
+        }
+        var visited: [(Bool, Register)] = []
+        instruction.forEachRegister { visited.append(($0, $1)) }
+        #expect(visited.map(\.0) == expected.map(\.0))
+        #expect(visited.map(\.1) == expected.map(\.1))
+        #expect(instruction.destinations == expected.filter(\.0).map(\.1))
+        #expect(instruction.sources == expected.filter { !$0.0 }.map(\.1))
+    }
+
     /// Each operand replaced by a value of another kind makes the instruction unbuildable.
     @Test(arguments: Samples.instructions)
     func wrongOperandKindsAreRejected(_ instruction: Instruction) {

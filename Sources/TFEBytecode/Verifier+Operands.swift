@@ -1,0 +1,312 @@
+import TFECore
+
+// The per-opcode checks of `Verifier`: register kinds, shapes and operand values. They run once the indices
+// of an instruction are known to be in range.
+extension Verifier {
+    private func shape(_ register: Register) -> Shape { program.info(register).shape }
+
+    private mutating func expect(_ register: Register, shape expected: Shape, at site: Site) {
+        let actual = shape(register)
+        if actual != expected {
+            report(.shape, "'\(register)' has shape \(actual) where \(expected) is expected", at: site)
+        }
+    }
+
+    /// Checks `result` against the destination's shape, or reports why there is no result.
+    private mutating func expect(
+        _ register: Register, _ result: Result<Shape, ShapeMismatch>, at site: Site
+    ) {
+        switch result {
+        case .success(let expected): expect(register, shape: expected, at: site)
+        case .failure(let mismatch): report(mismatch.isOperand ? .operandValue : .shape, mismatch.message, at: site)
+        }
+    }
+
+    /// The placement rule of ordinary operations: local registers mix only with local registers of the same
+    /// owner, and the destination is private exactly when an operand is.
+    ///
+    /// The operands come one by one rather than as an array: this runs for most instructions.
+    private mutating func checkHolders(
+        _ dst: Register, _ first: Register, _ second: Register? = nil, _ third: Register? = nil, maxPrivate: Int,
+        at site: Site
+    ) {
+        func isLocal(_ register: Register?) -> Bool { if case .local = register { true } else { false } }
+        func isPrivate(_ register: Register?) -> Int { register?.isPrivate == true ? 1 : 0 }
+        if isLocal(dst) || isLocal(first) || isLocal(second) || isLocal(third) {
+            checkLocalHolders([dst, first] + [second, third].compactMap { $0 }, at: site)
+            return
+        }
+        let privateCount = isPrivate(first) + isPrivate(second) + isPrivate(third)
+        if privateCount > maxPrivate {
+            let limit = maxPrivate == 0 ? "no private operand" : "at most one private operand"
+            report(.registerKind, "'\(site.instruction.opcode.mnemonic)' takes \(limit)", at: site)
+        } else if dst.isPrivate != (privateCount > 0) {
+            let expected = privateCount > 0 ? "private" : "public"
+            report(.registerKind, "the destination \(describe(dst)) should be \(expected)", at: site)
+        }
+    }
+
+    /// `checkHolders` when a register is local: all must be local to one owner.
+    private mutating func checkLocalHolders(_ all: [Register], at site: Site) {
+        if let local = all.first(where: { if case .local = $0 { return true } else { return false } }) {
+            let owner = program.info(local).owner
+            for register in all {
+                if case .local = register {
+                    if program.info(register).owner != owner {
+                        report(
+                            .registerKind, "\(describe(local)) and \(describe(register)) have different owners",
+                            at: site)
+                        return
+                    }
+                } else {
+                    report(
+                        .registerKind,
+                        "\(describe(register)) cannot mix with \(describe(local)): local values mix only with "
+                            + "local values of the same player", at: site)
+                    return
+                }
+            }
+        }
+    }
+
+    /// `ShapeRules.broadcast` of two shapes, without building an array when they are equal (most often).
+    private func broadcast(_ a: Shape, _ b: Shape) -> Result<Shape, ShapeMismatch> {
+        a == b ? .success(a) : ShapeRules.broadcast([a, b])
+    }
+
+    mutating func checkOperands(_ site: Site) {
+        switch site.instruction {
+        case .const(let dst, let constant):
+            checkConstant(dst, constant, at: site)
+        case .add(let dst, let lhs, let rhs), .sub(let dst, let lhs, let rhs):
+            checkHolders(dst, lhs, rhs, maxPrivate: 2, at: site)
+            expect(dst, broadcast(shape(lhs), shape(rhs)), at: site)
+        case .mul(let dst, let lhs, let rhs):
+            checkHolders(dst, lhs, rhs, maxPrivate: 1, at: site)
+            expect(dst, broadcast(shape(lhs), shape(rhs)), at: site)
+        case .matmul(let dst, let lhs, let rhs):
+            checkHolders(dst, lhs, rhs, maxPrivate: 1, at: site)
+            expect(dst, ShapeRules.matmul(shape(lhs), shape(rhs)), at: site)
+        case .conv2d(let dst, let input, let kernel, let stride, let padding):
+            checkHolders(dst, input, kernel, maxPrivate: 1, at: site)
+            expect(dst, ShapeRules.conv2d(shape(input), shape(kernel), stride: stride, padding: padding), at: site)
+        case .neg(let dst, let src):
+            checkHolders(dst, src, maxPrivate: 1, at: site)
+            expect(dst, shape: shape(src), at: site)
+        case .sum(let dst, let src, let axis):
+            checkHolders(dst, src, maxPrivate: 1, at: site)
+            expect(dst, ShapeRules.reduced(shape(src), axis: axis), at: site)
+        case .transpose(let dst, let src, let permutation):
+            checkHolders(dst, src, maxPrivate: 1, at: site)
+            expect(dst, ShapeRules.transposed(shape(src), permutation), at: site)
+        case .reshape(let dst, let src):
+            checkHolders(dst, src, maxPrivate: 1, at: site)
+            if shape(dst).elementCount != shape(src).elementCount {
+                report(.shape, "cannot reshape \(shape(src)) to \(shape(dst)): element counts differ", at: site)
+            }
+        case .poolsum(let dst, let src, let size, let stride, let padding):
+            checkHolders(dst, src, maxPrivate: 1, at: site)
+            expect(dst, ShapeRules.poolsum(shape(src), size: size, stride: stride, padding: padding), at: site)
+        case .unpool(let dst, let src, let size, let stride, let padding):
+            checkHolders(dst, src, maxPrivate: 1, at: site)
+            if let problem = ShapeRules.unpool(shape(src), into: shape(dst), size: size, stride: stride,
+                                               padding: padding) {
+                report(problem.isOperand ? .operandValue : .shape, problem.message, at: site)
+            }
+        case .trunc(let dst, let src):
+            expect(.public(dst), shape: shape(.public(src)), at: site)
+        case .map(let dst, let src, _):
+            checkHolders(dst, src, maxPrivate: 0, at: site)
+            expect(dst, shape: shape(src), at: site)
+        case .compare(let dst, let lhs, let rhs, _):
+            checkHolders(dst, lhs, rhs, maxPrivate: 0, at: site)
+            expect(dst, broadcast(shape(lhs), shape(rhs)), at: site)
+        case .select(let dst, let condition, let lhs, let rhs):
+            checkHolders(dst, condition, lhs, rhs, maxPrivate: 0, at: site)
+            expect(dst, ShapeRules.broadcast([shape(condition), shape(lhs), shape(rhs)]), at: site)
+        case .reduce(let dst, let src, let reduction, let axis):
+            checkHolders(dst, src, maxPrivate: 0, at: site)
+            switch reduction {
+            case .argmax:
+                expect(dst, ShapeRules.reduced(shape(src), axis: axis), at: site)
+            case .softmax:
+                if let axis, axis >= 0, axis < shape(src).rank {
+                    expect(dst, shape: shape(src), at: site)
+                } else {
+                    report(.operandValue, "softmax needs an axis of \(shape(src))", at: site)
+                }
+            }
+        case .sharePublic(let dst, let src):
+            expect(.private(dst), shape: shape(.public(src)), at: site)
+        case .truncFinish(let dst, let masked, let high, let msb):
+            let expected = shape(.private(dst))
+            for register in [Register.public(masked), .private(high), .private(msb)] {
+                expect(register, shape: expected, at: site)
+            }
+        case .print(let player, let format, let values):
+            checkPrint(player, format, values, at: site)
+        case .input(let dst, let player, _):
+            checkInput(dst, player, at: site)
+        case .output(let player, _, let src):
+            checkOutput(src, player, at: site)
+        case .open(let dst, let src):
+            expect(.public(dst), shape: shape(.private(src)), at: site)
+        case .reveal(let dst, let src, let player):
+            if program.info(.local(dst)).owner != player {
+                report(
+                    .registerKind,
+                    "\(describe(.local(dst))) cannot hold a value revealed to @\(program.playerName(player))", at: site
+                )
+            }
+            expect(.local(dst), shape: shape(.private(src)), at: site)
+        case .share(let dst, let src):
+            expect(.private(dst), shape: shape(.local(src)), at: site)
+        case .triple(let a, let b, let c, let kind):
+            let (x, y) = (shape(.private(a)), shape(.private(b)))
+            switch kind {
+            case .mul: expect(.private(c), broadcast(x, y), at: site)
+            case .matmul: expect(.private(c), ShapeRules.matmul(x, y), at: site)
+            case .conv2d(let stride, let padding):
+                expect(.private(c), ShapeRules.conv2d(x, y, stride: stride, padding: padding), at: site)
+            }
+        case .product(let c, let a, let b, let kind):
+            let (x, y) = (shape(.private(a)), shape(.private(b)))
+            switch kind {
+            case .mul: expect(.private(c), broadcast(x, y), at: site)
+            case .matmul: expect(.private(c), ShapeRules.matmul(x, y), at: site)
+            case .conv2d(let stride, let padding):
+                expect(.private(c), ShapeRules.conv2d(x, y, stride: stride, padding: padding), at: site)
+            }
+        case .mask:
+            break
+        case .store(let name, let mask, let opened), .load(let mask, let opened, let name):
+            checkStoredName(name, at: site)
+            expect(.public(opened), shape: shape(.private(mask)), at: site)
+            if program.info(.public(opened)).element != program.info(.private(mask)).element {
+                report(.registerKind, "'\(Register.public(opened))' and '\(Register.private(mask))' differ in element type",
+                       at: site)
+            }
+        case .squarePair(let a, let square):
+            expect(.private(square), shape: shape(.private(a)), at: site)
+        case .truncPair(let r, let high, let msb):
+            expect(.private(high), shape: shape(.private(r)), at: site)
+            expect(.private(msb), shape: shape(.private(r)), at: site)
+        case .msbPair(let r, let bits, let lsb):
+            expectSecureNN(value: .private(r), bits: bits, others: [.private(lsb)], at: site)
+        case .shareConvertMask(let dst, let mask, let flip, let src):
+            expectSecureNN(value: .private(src), others: [.private(dst), .public(mask), .public(flip)], at: site)
+        case .shareConvertBits(let bits, let dst, let src):
+            expectSecureNN(value: .private(src), bits: bits, others: [.private(dst)], at: site)
+        case .privateCompare(let dst, let bits, let threshold, let flip, _):
+            expectSecureNN(value: .private(dst), bits: bits, others: [.public(threshold), .public(flip)], at: site)
+        case .shareConvertFinish(let dst, let partial, let compared, let flip):
+            let others: [Register] = [.private(partial), .private(compared), .public(flip)]
+            expectSecureNN(value: .private(dst), others: others, at: site)
+        case .msbOpen(let dst, let flip, let src, let r):
+            expectSecureNN(value: .private(src), others: [.public(dst), .public(flip), .private(r)], at: site)
+        case .msbFinish(let gamma, let delta, let compared, let masked, let flip, let lsb):
+            let others: [Register] = [
+                .private(delta), .private(compared), .public(masked), .public(flip), .private(lsb),
+            ]
+            expectSecureNN(value: .private(gamma), others: others, at: site)
+        }
+    }
+
+    /// SecureNN's shapes: every register has the value's shape, and a register of bit shares has it plus a
+    /// last axis of 8 (64 bytes).
+    private mutating func expectSecureNN(
+        value: Register, bits: PrivateRegister? = nil, others: [Register], at site: Site
+    ) {
+        let expected = shape(value)
+        for register in others { expect(register, shape: expected, at: site) }
+        if let bits { expect(.private(bits), shape: Shape(expected.dimensions + [8]), at: site) }
+    }
+
+    private mutating func checkConstant(_ dst: Register, _ constant: Int, at site: Site) {
+        if dst.isPrivate {
+            report(.registerKind, "a constant cannot be loaded into \(describe(dst)); share a public one", at: site)
+            return
+        }
+        let values = program.constants[constant]
+        let count = shape(dst).elementCount ?? 0
+        if values.count != 1 && values.count != count {
+            report(
+                .constantSize,
+                "constant #\(constant) has \(values.count) values but \(describe(dst)) holds \(count)", at: site)
+        }
+        // A public register encodes the value in the ring: it must fit 63 bits once scaled.
+        if case .public = dst {
+            let frac = (0...62).contains(program.fractionalBits) ? program.fractionalBits : 0
+            let scale = program.info(dst).element == .fixed ? Double(sign: .plus, exponent: frac, significand: 1) : 1
+            let limit = Double(sign: .plus, exponent: 63, significand: 1)
+            if let bad = values.first(where: { $0.isFinite && abs($0 * scale) >= limit }) {
+                report(.constantValue, "constant #\(constant) value \(bad) does not fit \(describe(dst))", at: site)
+            }
+        }
+    }
+
+    private mutating func checkStoredName(_ name: String, at site: Site) {
+        if !StoredName.isValid(name) {
+            report(.operandValue, "stored value name \"\(name)\" is not \(StoredName.rule)", at: site)
+        }
+    }
+
+    private mutating func checkPrint(_ player: PlayerID, _ format: String, _ values: [Register], at site: Site) {
+        let placeholders = format.split(separator: "{}", omittingEmptySubsequences: false).count - 1
+        if placeholders != values.count {
+            report(.operandValue, "the format has \(placeholders) '{}' for \(values.count) values", at: site)
+        }
+        for register in values {
+            switch register {
+            case .private:
+                report(.registerKind, "cannot print \(describe(register)); reveal it first", at: site)
+            case .public where player != .server0:
+                report(
+                    .registerKind, "public values are printed by server0, not @\(program.playerName(player))", at: site
+                )
+            case .local where program.info(register).owner != player:
+                report(.registerKind, "@\(program.playerName(player)) cannot print \(describe(register))", at: site)
+            default:
+                break
+            }
+        }
+    }
+
+    private func disclosure(of register: Register) -> IODeclaration.Disclosure {
+        switch register {
+        case .private: return .private
+        case .public: return .public
+        case .local: return .local
+        }
+    }
+
+    mutating func checkDeclaration(
+        _ entry: IODeclaration, _ register: Register, _ direction: String, at site: Site
+    ) {
+        let info = program.info(register)
+        if entry.disclosure != disclosure(of: register) {
+            report(
+                .ioTable,
+                "the \(direction) table declares \(Program.asmString(entry.name)) \(entry.disclosure), but "
+                    + "\(describe(register)) is not", at: site)
+        }
+        if entry.element != info.element || entry.shape != info.shape {
+            report(
+                .ioTable,
+                "the \(direction) table declares \(entry.element.rawValue)\(entry.shape), but '\(register)' is "
+                    + "\(info.element.rawValue)\(info.shape)", at: site)
+        }
+    }
+
+    private mutating func checkInput(_ dst: Register, _ player: PlayerID, at site: Site) {
+        if case .local = dst, program.info(dst).owner != player {
+            report(.registerKind, "@\(program.playerName(player))'s input cannot go to \(describe(dst))", at: site)
+        }
+    }
+
+    private mutating func checkOutput(_ src: Register, _ player: PlayerID, at site: Site) {
+        if case .local = src, program.info(src).owner != player {
+            report(.registerKind, "\(describe(src)) cannot be output to @\(program.playerName(player))", at: site)
+        }
+    }
+}

@@ -1,0 +1,164 @@
+import Foundation
+import TFEBytecode
+import TFECore
+import TFEFrontend
+import TFELowering
+
+/// `tfec compile` on huge unrolled programs, phase by phase, against the aim of 0.5 s for 200,000
+/// multiplications (MP-SPDZ's compiler needs 74 s for them). The phases are those `tfec compile` runs:
+/// parse + check, lower, batch-rounds, verify, encode (bytes and content hash). With `--baseline TFEC`,
+/// another `tfec` (say, an older build) compiles the same files as a process, next to the `tfec` of this
+/// build, so before and after are measured in one run.
+enum CompileBenchmark {
+    static let aim = 0.5
+    /// Best of this many runs in process; processes run best of two (the large ones take seconds).
+    static let repetitions = 3
+    static let processRepetitions = 2
+
+    struct Case {
+        var name: String
+        var source: String
+        var defines: [String] = []
+    }
+
+    static func run(root: String, baseline: String?) throws {
+        var cases = [20_000, 200_000].flatMap { n in
+            [
+                Case(name: "\(n / 1000)k dependent x = x * y", source: dependentProducts(n)),
+                Case(name: "\(n / 1000)k independent z + x * y * i", source: independentProducts(n)),
+            ]
+        }
+        let training = root + "/programs/securenn-training/securenn-training.tfe"
+        if let text = try? String(contentsOfFile: training, encoding: .utf8) {
+            cases.append(Case(name: "securenn-training, 1000 steps", source: text, defines: ["steps=1000"]))
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tfe-bench-compile-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let current = tfecExecutable()
+
+        print("compile: seconds per phase in process (best of \(repetitions)), and whole `tfec compile` processes")
+        var header = pad("program", 36) + pad("instructions", 13) + pad("MB", 7)
+        for phase in ["check", "lower", "batch", "verify", "encode", "total"] { header += pad(phase, 8) }
+        header += pad("x aim", 8) + pad("tfec", 8)
+        if baseline != nil { header += pad("baseline", 10) + "speedup" }
+        print(header)
+        for item in cases {
+            let path = directory.appendingPathComponent("program.tfe").path
+            try item.source.write(toFile: path, atomically: true, encoding: .utf8)
+            let overrides = Dictionary(uniqueKeysWithValues: item.defines.map { define in
+                let parts = define.split(separator: "=")
+                return (String(parts[0]), Int(parts[1])!)
+            })
+            let source = SourceFile(path: "program.tfe", text: item.source)
+            var best = [Double](repeating: .infinity, count: 5)
+            var instructions = 0
+            var bytes = 0
+            for _ in 0..<repetitions {
+                let times = try phases(source, overrides: overrides)
+                best = zip(best, times.seconds).map { min($0, $1) }
+                (instructions, bytes) = (times.instructions, times.bytes)
+            }
+            let total = best.reduce(0, +)
+            let megabytes = String(format: "%.1f", Double(bytes) / 1e6)
+            var line = pad(item.name, 36) + pad("\(instructions)", 13) + pad(megabytes, 7)
+            for seconds in best + [total] { line += pad(format(seconds), 8) }
+            line += pad(String(format: "%.1fx", total / aim), 8)
+            let arguments = ["compile", path, "-o", path + "b"] + item.defines.flatMap { ["-D", $0] }
+            let now = try current.map { try wallTime($0, arguments) }
+            line += pad(now.map(format) ?? "-", 8)
+            if let baseline {
+                let before = try wallTime(URL(fileURLWithPath: baseline), arguments)
+                line += pad(format(before), 10) + (now.map { String(format: "%.1fx", before / $0) } ?? "-")
+            }
+            print(line)
+        }
+        let other = baseline.map { "baseline: \($0)." } ?? "--baseline TFEC times another."
+        print("x aim: total in process / \(aim) s. tfec: one whole process of this build (read, compile, verify and "
+              + "encode side by side, write); " + other)
+    }
+
+    /// Seconds of each phase, and the program's size.
+    static func phases(_ source: SourceFile, overrides: [String: Int]) throws
+        -> (seconds: [Double], instructions: Int, bytes: Int)
+    {
+        let clock = ContinuousClock()
+        var seconds: [Double] = []
+        var checked: Frontend.Result?
+        seconds.append(clock.measure { checked = Frontend.check(source, options: CheckOptions(overrides: overrides)) }
+            .inSeconds)
+        guard let checked, !checked.diagnostics.hasErrors else {
+            throw PondBenchmark.BenchmarkError.message("the program does not check")
+        }
+        var lowered: Program?
+        seconds.append(clock.measure { lowered = Lowerer.lower(checked.program).program }.inSeconds)
+        var batched: Program?
+        seconds.append(clock.measure { batched = RoundBatcher.run(lowered!) }.inSeconds)
+        let program = batched!
+        try seconds.append(clock.measure { try Verifier.verify(program) }.inSeconds)
+        var encoded: [UInt8] = []
+        seconds.append(clock.measure { encoded = program.encoded() }.inSeconds)
+        return (seconds, program.instructionCount, encoded.count)
+    }
+
+    /// The best wall time of `processRepetitions` processes, which must succeed.
+    static func wallTime(_ executable: URL, _ arguments: [String]) throws -> Double {
+        var best = Double.infinity
+        for _ in 0..<processRepetitions { best = min(best, try wallTimeOfOne(executable, arguments)) }
+        return best
+    }
+
+    static func wallTimeOfOne(_ executable: URL, _ arguments: [String]) throws -> Double {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        let start = ContinuousClock.now
+        try process.run()
+        process.waitUntilExit()
+        let elapsed = (ContinuousClock.now - start).inSeconds
+        guard process.terminationStatus == 0 else {
+            let command = ([executable.path] + arguments).joined(separator: " ")
+            throw PondBenchmark.BenchmarkError.message("\(command) exited with \(process.terminationStatus)")
+        }
+        return elapsed
+    }
+
+    /// The release `tfec` in the folder of this `tfe-bench`, if it was built.
+    static func tfecExecutable() -> URL? {
+        let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+            ?? CommandLine.arguments[0]
+        let candidate = URL(fileURLWithPath: me).deletingLastPathComponent().appendingPathComponent("tfec")
+        return FileManager.default.isExecutableFile(atPath: candidate.path) ? candidate : nil
+    }
+
+    /// `n` products in a chain: one online round each.
+    static func dependentProducts(_ n: Int) -> String {
+        """
+        player alice
+        x = private_input(alice, [1])
+        y = private_input(alice, [1])
+        for i in 0..<\(n) { x = x * y }
+        output(alice, "x", x)
+
+        """
+    }
+
+    /// `n` products of the same two values scaled by the loop counter, summed: independent, one round in all.
+    static func independentProducts(_ n: Int) -> String {
+        """
+        player alice
+        x = private_input(alice, [1])
+        y = private_input(alice, [1])
+        z = private_input(alice, [1])
+        for i in 0..<\(n) { z = z + x * y * i }
+        output(alice, "z", z)
+
+        """
+    }
+
+    static func format(_ seconds: Double) -> String { String(format: "%.3f", seconds) }
+
+    static func pad(_ text: String, _ width: Int) -> String {
+        text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
+    }
+}
