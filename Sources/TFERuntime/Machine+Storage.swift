@@ -109,13 +109,12 @@ extension Machine {
                     + "store(\"\(storedName)\", ...) with this state directory first)")
         }
         let stored: StoredValue
-        do {
-            stored = try StoredValue(decoding: [UInt8](FileAccess.contents(of: url)))
-        } catch let error as StoredValueError {
-            guard case .corrupted(let reason) = error else { fatalError("unreachable") }
-            throw .storedValue("stored value file '\(url.path)' is unusable: \(reason)")
-        } catch {
-            throw .storedValue("cannot read stored value '\(storedName)': \(error)")
+        let stamp = StoredValueCache.stamp(of: url)
+        if let stamp, let cached = StoredValueCache.shared.value(at: url, stamp: stamp) {
+            stored = cached
+        } else {
+            stored = try Self.decodeStoredValue(storedName, at: url)
+            if let stamp { StoredValueCache.shared.insert(stored, at: url, stamp: stamp) }
         }
         let info = program.info(.private(mask))
         let expectedKeys = me == .server2 ? 2 : 1
@@ -143,6 +142,18 @@ extension Machine {
                 + "its shape \(stored.shape) has \(expectedOpened)")
         }
         return stored
+    }
+
+    /// Reads and checks a state file.
+    private static func decodeStoredValue(_ storedName: String, at url: URL) throws(MachineError) -> StoredValue {
+        do {
+            return try StoredValue(decoding: [UInt8](FileAccess.contents(of: url)))
+        } catch let error as StoredValueError {
+            guard case .corrupted(let reason) = error else { fatalError("unreachable") }
+            throw .storedValue("stored value file '\(url.path)' is unusable: \(reason)")
+        } catch {
+            throw .storedValue("cannot read stored value '\(storedName)': \(error)")
+        }
     }
 
     // MARK: - Instructions

@@ -115,3 +115,52 @@ struct StoredValue: Equatable {
 enum StoredValueError: Error {
     case corrupted(String)
 }
+
+/// Stored values this process has already read and checked, so a long-running server reads a cached model's
+/// file once rather than for every prediction. An entry is used only while its file keeps the size,
+/// modification time, inode and closing SHA-256 it had (a new `store` replaces the file with another inode
+/// and digest); a few dozen entries at most.
+final class StoredValueCache: @unchecked Sendable {
+    static let shared = StoredValueCache()
+    static let capacity = 32
+
+    struct Stamp: Hashable {
+        var size: UInt64
+        var modified: Date
+        var inode: UInt64
+        var digest: [UInt8]
+    }
+
+    private let lock = NSLock()
+    private var entries: [String: (stamp: Stamp, value: StoredValue)] = [:]
+    private var order: [String] = []
+
+    /// The file's size and modification time, nil when it cannot be read.
+    static func stamp(of url: URL) -> Stamp? {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: url.path),
+            let size = (attributes[.size] as? NSNumber)?.uint64Value, size >= UInt64(SHA256.digestSize),
+            let modified = attributes[.modificationDate] as? Date,
+            let inode = (attributes[.systemFileNumber] as? NSNumber)?.uint64Value,
+            let file = try? FileHandle(forReadingFrom: url)
+        else { return nil }
+        defer { try? file.close() }
+        guard (try? file.seek(toOffset: size - UInt64(SHA256.digestSize))) != nil,
+            let digest = try? file.read(upToCount: SHA256.digestSize), digest.count == SHA256.digestSize
+        else { return nil }
+        return Stamp(size: size, modified: modified, inode: inode, digest: [UInt8](digest))
+    }
+
+    func value(at url: URL, stamp: Stamp) -> StoredValue? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let entry = entries[url.path], entry.stamp == stamp else { return nil }
+        return entry.value
+    }
+
+    func insert(_ value: StoredValue, at url: URL, stamp: Stamp) {
+        lock.lock()
+        defer { lock.unlock() }
+        if entries.updateValue((stamp, value), forKey: url.path) == nil { order.append(url.path) }
+        while order.count > Self.capacity { entries[order.removeFirst()] = nil }
+    }
+}

@@ -55,6 +55,58 @@ enum CachedModelBenchmark {
         print("(MP-SPDZ re-sends the masked weight matrix for every inference: 3.3 MB per party for 784-512-10 "
               + "at batch 1)")
         for batch in [1, 100] { try simulatedWAN(root: root, batch: batch) }
+        print("\nSecureNN at batch 1, all parties in one process, no network (best of \(latencyRepetitions)):")
+        try latency(root: root, file: "mnist/mnist-securenn.tfe", model: "mnist/data/model-securenn.npz",
+                    label: "seed network 784-512-ReLU-10")
+        try latency(root: root, file: "network-a/network-a.tfe", model: "network-a/data/model.npz",
+                    label: "Network A 784-128-128-10")
+    }
+
+    static let latencyRepetitions = 7
+
+    /// The program that stores what `cachedSource` loads: the model owner's inputs of `source`, each stored.
+    static func setupSource(_ source: String) -> String {
+        var lines: [String] = [], stores: [String] = []
+        for line in source.split(separator: "\n") {
+            if line.hasPrefix("protocol ") || line == "player model_owner" { lines.append(String(line)) }
+            if let range = line.range(of: " = private_input(model_owner, ") {
+                let name = line[..<range.lowerBound]
+                lines.append(String(line))
+                stores.append("store(\"mnist_\(name)\", \(name))")
+            }
+        }
+        return (lines + stores).joined(separator: "\n")
+    }
+
+    /// One prediction's latency with the model re-shared by its owner, and loaded from the servers' state.
+    static func latency(root: String, file: String, model modelFile: String, label: String) throws {
+        let source = try String(contentsOfFile: root + "/programs/" + file, encoding: .utf8)
+        let fresh = try compile(source, name: file, batch: 1)
+        let cached = try compile(cachedSource(source), name: file, batch: 1)
+        let setup = try compile(setupSource(source), name: "setup.tfe", batch: 1)
+        var model: [String: NPYArray] = [:], client: [String: NPYArray] = [:]
+        for member in try NPZ.read(Data(contentsOf: URL(fileURLWithPath: root + "/programs/" + modelFile))) {
+            model[member.name] = member.array
+        }
+        let images = try NPZ.read(Data(contentsOf: URL(fileURLWithPath: root + "/programs/mnist/data/client.npz")))
+        client["x"] = try NPYArray(shape: [1, 784], storage: .float64(Array(images[0].array.asDoubles().prefix(784))))
+        let state = FileManager.default.temporaryDirectory.appendingPathComponent("tfe-bench-state-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: state) }
+        _ = try LocalRun.run(setup, inputs: [PlayerID(3): model], options: LocalRunOptions(stateDirectory: state.path))
+        let options = LocalRunOptions(stateDirectory: state.path)
+        var freshTime = Duration.seconds(1000), cachedTime = Duration.seconds(1000)
+        let clock = ContinuousClock()
+        for _ in 0..<latencyRepetitions {
+            freshTime = min(freshTime, try clock.measure {
+                _ = try LocalRun.run(fresh, inputs: [PlayerID(3): model, PlayerID(4): client], options: options)
+            })
+            cachedTime = min(cachedTime, try clock.measure {
+                _ = try LocalRun.run(cached, inputs: [PlayerID(3): client], options: options)
+            })
+        }
+        print("  " + PondBenchmark.pad(label, 30) + "re-shared model " + String(format: "%.1f ms", freshTime.inSeconds * 1e3)
+              + ", cached model " + String(format: "%.1f ms", cachedTime.inSeconds * 1e3)
+              + String(format: " (%.2fx)", freshTime.inSeconds / cachedTime.inSeconds))
     }
 
     /// The Pond network on the simulated WAN: the re-shared model against the cached one.

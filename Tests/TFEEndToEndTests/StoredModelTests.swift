@@ -221,6 +221,22 @@ struct StoredModelTests {
         }
     }
 
+    /// A process keeps what it read (a long-running server reads a model once), but a new `store` under the
+    /// same name, at once, is what the next `load` sees.
+    @Test func aNewStoreReplacesWhatTheProcessRemembers() throws {
+        let state = try StateFolder()
+        let reader = try Self.compile("player client\nw = load(\"w\", [4])\noutput(client, \"w\", w)", name: "r.tfe")
+        for round in 0..<3 {
+            let values = (0..<4).map { Double($0 + 10 * round) / 4 }
+            try Self.store(values, shape: [4], seed: nil, in: state)
+            for _ in 0..<2 {
+                let run = try LocalRun.run(
+                    reader.program, inputs: [:], options: LocalRunOptions(stateDirectory: state.path))
+                #expect(run.parties[3].outputs["w"]?.doubles == values, "store \(round)")
+            }
+        }
+    }
+
     // MARK: - Errors
 
     /// The error of a run that must fail: which server reports first varies (each finds the problem before
