@@ -102,21 +102,10 @@ extension Machine {
     /// random values themselves), added a chunk at a time as the other share is drawn.
     private func sumsOfSeededShares(_ shares: ArraySlice<[UInt64]>, seed: Seed, index: Int) -> [[UInt64]] {
         var prg = PRG(seed: seed, stream: UInt64(index))
-        let chunk = 2048
-        return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: chunk) { buffer in
-            shares.map { share in
-                var sum = share
-                sum.withUnsafeMutableBufferPointer { sum in
-                    var start = 0
-                    while start < sum.count {
-                        let words = UnsafeMutableBufferPointer(rebasing: buffer[0..<min(chunk, sum.count - start)])
-                        prg.fill(words)
-                        for i in words.indices { sum[start + i] &+= words[i] }
-                        start += words.count
-                    }
-                }
-                return sum
-            }
+        return shares.map { share in
+            var sum = share
+            prg.addWords(into: &sum)
+            return sum
         }
     }
 

@@ -58,18 +58,7 @@ extension Machine {
     static func mask(keys: [Seed], count: Int) -> [UInt64] {
         var sum = maskShare(key: keys[0], count: count)
         var prg = PRG(seed: keys[1], stream: 0)
-        let chunk = 2048
-        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: chunk) { buffer in
-            sum.withUnsafeMutableBufferPointer { sum in
-                var start = 0
-                while start < sum.count {
-                    let words = UnsafeMutableBufferPointer(rebasing: buffer[0..<min(chunk, sum.count - start)])
-                    prg.fill(words)
-                    for i in words.indices { sum[start + i] &+= words[i] }
-                    start += words.count
-                }
-            }
-        }
+        prg.addWords(into: &sum)
         return sum
     }
 

@@ -61,6 +61,23 @@ public struct PRG: Sendable {
         }
     }
 
+    /// Adds the next `values.count` words to `values` (wrapping), drawing a chunk at a time, so summing two
+    /// streams' shares costs no second array.
+    public mutating func addWords(into values: inout [UInt64]) {
+        let chunk = 2048
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: chunk) { buffer in
+            values.withUnsafeMutableBufferPointer { values in
+                var start = 0
+                while start < values.count {
+                    let words = UnsafeMutableBufferPointer(rebasing: buffer[0..<min(chunk, values.count - start)])
+                    fill(words)
+                    for i in words.indices { values[start + i] &+= words[i] }
+                    start += words.count
+                }
+            }
+        }
+    }
+
     /// Overwrites `words` with the next `words.count` words.
     ///
     /// Whole groups of four blocks are generated straight into `words`, so bulk draws (Beaver triples of
