@@ -25,7 +25,7 @@ import TFECore
 /// that dial them: a serving player that does not know the program of a hello answers it with a program
 /// request instead of its hello; the dialer sends the program and then reads the hello and verdict as
 /// usual, or a refusal (the program is not allowed there, or does not verify). The hello itself is
-/// unchanged (handshake version 1), so parties that never meet a serving player behave as before, and a
+/// unchanged by them, so parties that never meet a serving player behave as before, and a
 /// dialer too old to know kind 4 fails with "unknown handshake message kind 4". The serving protocol has
 /// its own version, `Handshake.servingVersion`, in both new messages.
 enum HandshakeMessage: Hashable, Sendable {
@@ -57,8 +57,11 @@ enum HandshakeReadError: Error {
 
 enum Handshake {
     static let magic: [UInt8] = Array("TFEN".utf8)
-    /// Bumped whenever the handshake changes.
-    static let version: UInt16 = 1
+    /// Bumped whenever the handshake changes, and whenever parties compute differently from the same bytecode
+    /// (which randomness a step draws, in what order), so that parties of different builds refuse each other
+    /// rather than compute garbage together. 2: masks expanded from keys of their own (`store`), and
+    /// PrivateCompare's shuffle applied in place.
+    static let version: UInt16 = 2
     static let runIDBytes = 16
     static let maxBodyBytes = 4096
     /// The version of program requests and programs (kinds 4 and 5).

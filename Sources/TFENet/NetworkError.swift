@@ -45,7 +45,8 @@ public enum NetworkError: Error, Hashable, Sendable, CustomStringConvertible {
         case .differentProgram(let peer, let theirs, let ours):
             return "\(peer) runs a different program (hash \(abbreviate(theirs)) ≠ \(abbreviate(ours)))"
         case .incompatibleVersion(let peer, let what, let theirs, let ours):
-            return "\(peer) uses \(what) version \(theirs), this tfe-vm uses \(ours)"
+            return "\(peer) uses \(what) version \(theirs), this tfe-vm uses \(ours): run the same tfe-vm version on "
+                + "every party"
         case .unknownParty(let name, let address):
             return "a party named '\(name)' connected from \(address), but the program has no such player"
         case .wrongParty(let address, let expected, let found):

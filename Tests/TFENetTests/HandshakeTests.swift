@@ -92,6 +92,23 @@ import Testing
         }
     }
 
+    /// A tfe-vm of an earlier handshake version (version 1 drew masks and shuffled differently): refused on both
+    /// ends, with a message saying what to do.
+    @Test func earlierBuildIsRefusedOnBothEnds() throws {
+        var old = hello()
+        old.handshakeVersion = 1
+        let (failure, answer) = try helloServer0(old)
+        // Another version may lay its hello out differently, so the peer is named by its address.
+        guard case .incompatibleVersion(let peer, "handshake", 1, 2) = failure else {
+            Issue.record("\(String(describing: failure))")
+            return
+        }
+        #expect(peer.hasPrefix("127.0.0.1:"))
+        #expect(answer.last == .refuse(reason: failure!.description))
+        #expect(failure?.description
+                    == "\(peer) uses handshake version 1, this tfe-vm uses 2: run the same tfe-vm version on every party")
+    }
+
     @Test func unknownPartyIsRefused() throws {
         let (failure, answer) = try helloServer0(hello(sender: "mallory"))
         guard case .unknownParty(let name, let address) = failure else {
