@@ -70,6 +70,9 @@ enum NetworkRun {
             return .failure
         }
         let me = PlayerID(index)
+        if let state = arguments.value("--state"), !RunCommand.checkStateDirectory(state, console: console) {
+            return .failure
+        }
         let addresses: [HostAddress]
         do {
             addresses = try HostMap.load(path: configPath).addresses(for: program.players)

@@ -84,7 +84,10 @@ public enum RunCommand {
             }
             options.receiveTimeout = .milliseconds(Int(seconds * 1000))
         }
-        options.stateDirectory = arguments.value("--state")
+        if let state = arguments.value("--state") {
+            guard checkStateDirectory(state, console: console) else { return .failure }
+            options.stateDirectory = state
+        }
         options.tracing = arguments.value("--trace") != nil
         switch SimulatedNetwork.model(arguments) {
         case .success(let model): options.network = model
@@ -132,6 +135,17 @@ public enum RunCommand {
             guard code == .success else { return code }
         }
         return .success
+    }
+
+    /// `--state DIR` must be a directory, or not exist yet (the servers create it when they store): checked
+    /// before anything runs, so a typo costs no run.
+    static func checkStateDirectory(_ path: String, console: Console) -> Bool {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue {
+            console.writeError("tfe-vm: error: --state \(path): not a directory\n")
+            return false
+        }
+        return true
     }
 
     // MARK: - Loading

@@ -24,7 +24,7 @@ enum FileAccess {
 
     /// The POSIX reason underneath a Foundation error ("no such file or directory"), which is what a
     /// user needs; Foundation's own sentence repeats the path and reads poorly after ours.
-    private static func reason(for error: any Error) -> String {
+    static func reason(for error: any Error) -> String {
         // On Linux the underlying error is a Swift `POSIXError`, which does not cast to `NSError`.
         let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? any Error
         for candidate in [error, underlying] {

@@ -24,7 +24,7 @@ public struct StateWrites: Sendable {
             try FileManager.default.createDirectory(
                 atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
-            throw .storedValue("cannot create the state directory '\(directory)': \(error.localizedDescription)")
+            throw .storedValue("cannot create the state directory '\(directory)': \(FileAccess.reason(for: error))")
         }
         for (name, bytes) in files {
             let url = StoredValue.url(of: name, in: directory)

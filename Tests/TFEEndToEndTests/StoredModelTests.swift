@@ -3,6 +3,7 @@
 import Foundation
 import Testing
 import TFEBytecode
+import TFECommands
 import TFECore
 import TFEFrontend
 import TFELowering
@@ -294,6 +295,21 @@ struct StoredModelTests {
             at: URL(fileURLWithPath: state.path).appendingPathComponent("server0/w.tfestate"), to: file)
         try Self.expectFailure(fitting, state: state) { _ in
             "stored value file '\(file.path)' belongs to server0, not server1"
+        }
+    }
+
+    /// `--state` naming a file is refused before anything runs, locally and for one networked party.
+    @Test func stateThatIsNotADirectoryIsRefusedAtOnce() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("tfe-state-file-\(UUID().uuidString)")
+        try Data("not a directory".utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let program = EndToEnd.path("programs/mnist/share-model-pond.tfe")
+        for extra in [[], ["--config", file.path, "--player", "server0"]] {
+            let result = CommandOutput.capture {
+                TfeVM.main(["run", program, "--state", file.path] + extra, console: $0)
+            }
+            #expect(result.exitCode == .failure)
+            #expect(result.error.hasSuffix("tfe-vm: error: --state \(file.path): not a directory\n"), "\(result.error)")
         }
     }
 
