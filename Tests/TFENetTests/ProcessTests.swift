@@ -9,18 +9,6 @@ import Testing
 
 @testable import TFENet
 
-/// The `tfe-vm` executable next to the test bundle, if it was built.
-let tfeVMExecutable: URL? = {
-    let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
-        .map { URL(fileURLWithPath: $0) } ?? Bundle.main.executableURL
-    guard let directory = executable?.deletingLastPathComponent() else { return nil }
-    for candidate in [directory, directory.deletingLastPathComponent()] {
-        let url = candidate.appendingPathComponent("tfe-vm")
-        if FileManager.default.isExecutableFile(atPath: url.path) { return url }
-    }
-    return nil
-}()
-
 @Suite(.enabled(if: tfeVMExecutable != nil, "tfe-vm is not built")) struct ProcessTests {
     /// A folder with the program, the inputs and a config.json on free loopback ports.
     struct Deployment {
@@ -48,41 +36,19 @@ let tfeVMExecutable: URL? = {
         func run(_ extra: (String) -> [String], limit: Duration = .seconds(60)) throws
             -> [String: (status: Int32?, error: String)]
         {
-            var processes: [(String, Process, URL)] = []
-            for player in program.players {
-                let process = Process()
-                process.executableURL = tfeVMExecutable
-                process.arguments = [
-                    "run", path("two.tfeb"), "--config", path("config.json"), "--player", player,
-                    "--out", path("out"), "--timeout", "5", "--connect-timeout", "20",
-                ] + extra(player)
-                var environment = ProcessInfo.processInfo.environment
-                environment["SWIFT_BACKTRACE"] = "enable=no"
-                process.environment = environment
-                let errorURL = folder.appendingPathComponent("\(player).err")
-                _ = FileManager.default.createFile(atPath: errorURL.path, contents: nil)
-                process.standardError = try FileHandle(forWritingTo: errorURL)
-                process.standardOutput = try FileHandle(
-                    forWritingTo: {
-                        let url = folder.appendingPathComponent("\(player).out")
-                        _ = FileManager.default.createFile(atPath: url.path, contents: nil)
-                        return url
-                    }())
-                try process.run()
-                processes.append((player, process, errorURL))
+            let processes = try program.players.map { player in
+                (player, try TfeVMProcess(
+                    ["run", path("two.tfeb"), "--config", path("config.json"), "--player", player,
+                     "--out", path("out"), "--timeout", "5", "--connect-timeout", "20"] + extra(player),
+                    errorLog: folder.appendingPathComponent("\(player).err"),
+                    outputLog: folder.appendingPathComponent("\(player).out")))
             }
             let deadline = ContinuousClock.now + limit
             var results: [String: (Int32?, String)] = [:]
-            for (player, process, errorURL) in processes {
-                while process.isRunning && ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.01) }
-                if process.isRunning {
-                    process.terminate()
-                    process.waitUntilExit()
-                    results[player] = (nil, "still running after \(limit)")
-                    continue
-                }
-                let error = (try? String(contentsOf: errorURL, encoding: .utf8)) ?? ""
-                results[player] = (process.terminationReason == .exit ? process.terminationStatus : nil, error)
+            for (player, process) in processes {
+                let status = process.wait(until: deadline)
+                let timedOut = status == nil && ContinuousClock.now >= deadline
+                results[player] = (status, timedOut ? "still running after \(limit)" : process.errorText)
             }
             return results
         }
@@ -155,45 +121,27 @@ let tfeVMExecutable: URL? = {
     @Test func longRunningPlayersServeConsecutiveRuns() throws {
         let deployment = try Deployment()
         defer { try? FileManager.default.removeItem(at: deployment.folder) }
-        func start(_ arguments: [String], log name: String) throws -> (Process, URL) {
-            let process = Process()
-            process.executableURL = tfeVMExecutable
-            process.arguments = arguments
-            var environment = ProcessInfo.processInfo.environment
-            environment["SWIFT_BACKTRACE"] = "enable=no"
-            process.environment = environment
-            let url = deployment.folder.appendingPathComponent(name)
-            _ = FileManager.default.createFile(atPath: url.path, contents: nil)
-            process.standardError = try FileHandle(forWritingTo: url)
-            process.standardOutput = FileHandle.nullDevice
-            try process.run()
-            return (process, url)
+        func start(_ arguments: [String], log name: String) throws -> TfeVMProcess {
+            try TfeVMProcess(arguments, errorLog: deployment.folder.appendingPathComponent(name))
         }
-        func wait(_ process: Process, limit: Duration = .seconds(60)) -> Int32? {
-            let deadline = ContinuousClock.now + limit
-            while process.isRunning && ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.01) }
-            if process.isRunning {
-                process.terminate()
-                process.waitUntilExit()
-                return nil
-            }
-            return process.terminationStatus
+        func wait(_ process: TfeVMProcess, limit: Duration = .seconds(60)) -> Int32? {
+            process.wait(until: ContinuousClock.now + limit)
         }
         let config = deployment.path("config.json")
-        var servers: [(Process, URL)] = []
+        var servers: [TfeVMProcess] = []
         for number in 0..<3 {
             servers.append(try start(
                 ["player", "server\(number)", "--config", config, "--allow", deployment.path("two.tfeb"),
                  "--runs", "2", "--timeout", "5", "--connect-timeout", "20"], log: "server\(number).log"))
         }
-        defer { for (process, _) in servers where process.isRunning { process.terminate() } }
+        defer { for server in servers where server.process.isRunning { server.process.terminate() } }
         func runParties(_ x: String) throws -> [Int32?] {
             let parties = try [("alice", "alice:x=" + x), ("bob", "bob:w=" + deployment.path("w.npy"))].map {
                 try start(["run", deployment.path("two.tfeb"), "--config", config, "--player", $0.0, "--input", $0.1,
                            "--out", deployment.path("out"), "--timeout", "5", "--connect-timeout", "20"],
                           log: "\($0.0).err")
             }
-            return parties.map { wait($0.0) }
+            return parties.map { wait($0) }
         }
         // A failed run: alice's input has the wrong shape.
         try NPY.encode(try NPYArray(shape: [3, 2], storage: .float64([1, 2, 3, 4, 5, 6])))
@@ -207,9 +155,9 @@ let tfeVMExecutable: URL? = {
         socket.close()
         #expect(try runParties(deployment.path("x.npy")) == [0, 0])
         #expect(FileManager.default.fileExists(atPath: deployment.path("out/alice/z.npy")))
-        for (number, (process, log)) in servers.enumerated() {
-            #expect(wait(process) == 0, "server\(number) did not end after two runs")
-            let lines = try String(contentsOf: log, encoding: .utf8).split(separator: "\n")
+        for (number, server) in servers.enumerated() {
+            #expect(wait(server) == 0, "server\(number) did not end after two runs")
+            let lines = server.errorText.split(separator: "\n")
             let prefix = "tfe-vm: server\(number): "
             // server2 deals in the offline phase only, so it may have finished run 1 before alice failed.
             let failed = lines.contains { $0.hasPrefix(prefix + "run 1: two.tfe") && $0.contains("failed") }
