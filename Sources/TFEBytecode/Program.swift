@@ -109,6 +109,13 @@ public struct Program: Hashable, Sendable {
         online.contains { $0.instructions.contains { $0.opcode.usesServerPairSeed } }
     }
 
+    /// Whether the program loads or stores values (`load` runs with the preprocessing, `store` online), so its
+    /// servers need a state directory.
+    public var usesStoredValues: Bool {
+        offline.contains { $0.instructions.contains { $0.opcode == .load } }
+            || online.contains { $0.instructions.contains { $0.opcode == .store } }
+    }
+
     /// Every instruction with its phase, round and index in the location table.
     public var allInstructions: [(phase: Phase, round: Int, index: Int, instruction: Instruction)] {
         var result: [(phase: Phase, round: Int, index: Int, instruction: Instruction)] = []

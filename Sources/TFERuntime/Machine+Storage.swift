@@ -64,27 +64,18 @@ extension Machine {
 
     // MARK: - Checks before the run
 
-    /// Whether the program stores or loads values, so that the servers need a state directory.
-    var usesState: Bool {
-        program.allInstructions.contains {
-            switch $0.instruction {
-            case .store, .load: return true
-            default: return false
-            }
-        }
-    }
-
     /// Reads every value the program loads before anything is sent, so a missing or mismatched file stops
     /// the run at once with a message naming it.
     mutating func readStoredValues() throws(MachineError) {
-        guard usesState, me == .server0 || me == .server1 || me == .server2 else { return }
+        guard program.usesStoredValues, me == .server0 || me == .server1 || me == .server2 else { return }
         guard let directory = configuration.stateDirectory else {
             throw .storedValue(
                 "this program stores or loads private values, so \(name(me)) needs a state directory (--state DIR)")
         }
-        for entry in program.allInstructions {
-            guard case .load(let mask, _, let storedName) = entry.instruction else { continue }
-            loadedValues[storedName] = try readStoredValue(storedName, like: mask, from: directory)
+        for round in program.offline {
+            for case .load(let mask, _, let storedName) in round.instructions {
+                loadedValues[storedName] = try readStoredValue(storedName, like: mask, from: directory)
+            }
         }
     }
 

@@ -149,16 +149,6 @@ enum EndToEnd {
     /// the whole parallel test suite can take long between rounds (a hang still ends).
     static let testReceiveTimeout = Duration.seconds(600)
 
-    /// Whether a program stores or loads values, so its servers need a state directory.
-    static func usesState(_ program: Program) -> Bool {
-        program.allInstructions.contains {
-            switch $0.instruction {
-            case .store, .load: return true
-            default: return false
-            }
-        }
-    }
-
     /// Every output every party received.
     static func outputs(of result: LocalRunResult) -> [OutputKey: OutputValue] {
         var outputs: [OutputKey: OutputValue] = [:]

@@ -122,7 +122,7 @@ struct EndToEndTests {
             return
         }
         let seed = program.seed
-        let state = EndToEnd.usesState(batched) ? try StateFolder() : nil
+        let state = batched.usesStoredValues ? try StateFolder() : nil
         var stored: [String: ReferenceTensor] = [:]
         if let state {
             try EndToEnd.storeValues(loadedBy: batched, seed: seed, state: state, stored: &stored,
