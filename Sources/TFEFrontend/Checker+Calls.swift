@@ -147,8 +147,8 @@ extension Checker {
             let name = arguments["name"].flatMap { expectString($0, what: "the stored value's name") }
             let shape = arguments["shape"].flatMap { expectShape($0) }
             let element = arguments["dtype"].map { expectElementType($0) } ?? .fixed
-            guard let name, let shape, let element, checkStoredName(name, at: arguments["name"].map { ast[$0].range } ?? range) else { return .error }
-            let loaded = ValueType(element, shape, .private)
+            let nameRange = arguments["name"].map { ast[$0].range } ?? range
+            guard let name, let shape, let element, checkStoredName(name, at: nameRange) else { return .error }
             if let stored = storeNames[name] {
                 // Loading what this program stores is that value: the file is written after the run.
                 let storedType = type(of: stored.value)
@@ -161,7 +161,7 @@ extension Checker {
                 }
                 return .value(stored.value)
             }
-            return emit(.load(name: name), type: loaded, at: range)
+            return emit(.load(name: name), type: ValueType(element, shape, .private), at: range)
         case .store:
             let name = arguments["name"].flatMap { expectString($0, what: "the stored value's name") }
             guard let valueExpression = arguments["value"], let value = tensor(valueExpression), let name,
