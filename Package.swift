@@ -14,8 +14,11 @@ let package = Package(
         .target(name: "TFEBytecode", dependencies: ["TFECore"]),
         .target(name: "TFELowering", dependencies: ["TFECore", "TFEFrontend", "TFEBytecode"]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .systemLibrary(
+            name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]
+        ),
         .target(name: "TFERuntime", dependencies: ["TFECore", "TFEBytecode", "CZlib"]),
-        .target(name: "TFENet", dependencies: ["TFECore", "TFEBytecode", "TFERuntime"]),
+        .target(name: "TFENet", dependencies: ["TFECore", "TFEBytecode", "TFERuntime", "COpenSSL"]),
         .target(
             name: "TFECommands",
             dependencies: ["TFECore", "TFEFrontend", "TFEBytecode", "TFELowering", "TFERuntime", "TFENet"]
