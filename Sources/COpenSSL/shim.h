@@ -66,3 +66,8 @@ static inline long tfe_BIO_mem_contents(BIO *bio, char **data) {
 static inline void tfe_X509V3_set_ctx_nodb(X509V3_CTX *ctx) {
     X509V3_set_ctx_nodb(ctx);
 }
+
+/// Reads whole TCP segments into OpenSSL's buffer instead of a record header and body apart.
+static inline void tfe_SSL_CTX_set_read_ahead(SSL_CTX *ctx) {
+    SSL_CTX_set_read_ahead(ctx, 1);
+}

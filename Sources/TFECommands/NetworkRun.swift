@@ -4,21 +4,28 @@ import TFECore
 import TFENet
 import TFERuntime
 
-/// `tfe-vm run FILE --config config.json --player NAME [--input ...] [--out DIR]`: this process plays one
-/// party of a networked run, as MP-SPDZ's parties do; the other parties run the same command elsewhere.
+/// `tfe-vm run FILE --config config.json --player NAME --certs DIR [--input ...] [--out DIR]`: this process
+/// plays one party of a networked run, as MP-SPDZ's parties do; the other parties run the same command elsewhere.
 ///
-/// It reads only its own inputs, connects to every other party (`TCPTransport`), runs its `Machine`,
-/// and writes only its own outputs, after the run succeeded. A failure ends the process with exit code 1
-/// and one message naming the party at fault; the others are told (an abort notice) and stop too.
+/// It reads and checks only its own inputs, connects to every other party over TLS (`TCPTransport`; plain TCP
+/// only with `--insecure`), runs its `Machine`, and writes only its own outputs, after the run succeeded. A
+/// failure ends the process with exit code 1 and one message naming the party at fault; the others are told (an
+/// abort notice) and stop too. A bad input is described only here: the others learn that this party's inputs
+/// did not pass their checks, never which input, where, or why.
 enum NetworkRun {
     /// Runs the networked mode when `--config` is given; usage error when `--player` or
     /// `--connect-timeout` come without it; nil for a local run.
     static func runIfRequested(_ arguments: ParsedArguments, console: Console) -> ExitCode? {
         guard arguments.value("--config") != nil else {
-            for option in ["--player", "--connect-timeout"] where arguments.value(option) != nil {
-                let label = option == "--player" ? "--player <name>" : "--connect-timeout <seconds>"
+            for option in ["--player", "--connect-timeout", "--certs"] where arguments.value(option) != nil {
+                let label = option == "--player" ? "--player <name>"
+                    : option == "--certs" ? "--certs <dir>" : "--connect-timeout <seconds>"
                 return usage(arguments, .malformedValue(
                     arguments.value(option)!, option: label, expected: "--config <config.json> as well"), console)
+            }
+            if arguments.isSet("--insecure") {
+                return usage(arguments, .requiresOption(
+                    "--insecure", required: "--config", reason: "a local run has no network to secure"), console)
             }
             return nil
         }
@@ -39,6 +46,7 @@ enum NetworkRun {
         guard let playerName = arguments.value("--player") else {
             return usage(arguments, .missingArgument("--player <name>"), console)
         }
+        if let problem = ChannelOptions.checkChoice(arguments) { return usage(arguments, problem, console) }
         var seconds: [String: Double] = [:]
         for option in ["--timeout", "--connect-timeout"] {
             guard let text = arguments.value(option) else { continue }
@@ -53,6 +61,11 @@ enum NetworkRun {
             guard let value = UInt64(text) else {
                 return usage(arguments, .malformedValue(text, option: "--seed <n>", expected: "an unsigned integer"),
                              console)
+            }
+            guard arguments.isSet("--insecure") else {
+                return usage(arguments, .requiresOption(
+                    "--seed", required: "--insecure", reason: "fixed randomness makes every share and mask "
+                        + "predictable, so a networked run with it is for tests on a trusted network only"), console)
             }
             seed = value
         }
@@ -95,6 +108,11 @@ enum NetworkRun {
         case .success(let read): inputs = read[me] ?? [:]
         case .failure(let code): return code
         }
+        let security: ChannelSecurity
+        switch ChannelOptions.security(arguments, party: playerName, console: console) {
+        case .success(let loaded): security = loaded
+        case .failure(let code): return code
+        }
         let randomness: PRG
         if let seed {
             randomness = PRG(seed: Seed(fixed: seed), stream: UInt64(me.rawValue))
@@ -107,8 +125,18 @@ enum NetworkRun {
             }
         }
 
+        // This party's inputs are checked before anything is sent. When they fail, the reason stays on this
+        // terminal; the others are told only that this party's inputs did not pass their checks.
+        var inputProblem: MachineError?
+        do throws(MachineError) {
+            try Machine.checkInputs(inputs, of: me, in: program)
+        } catch {
+            console.writeError("tfe-vm: error: \(playerName): \(error)\n")
+            inputProblem = error
+        }
+
         // Connecting.
-        var options = TCPTransportOptions()
+        var options = TCPTransportOptions(security: security)
         if let connect = seconds["--connect-timeout"] { options.connectTimeout = .milliseconds(Int(connect * 1000)) }
         let receiveTimeout = Duration.milliseconds(Int((seconds["--timeout"] ?? 30) * 1000))
         options.sendTimeout = receiveTimeout
@@ -125,6 +153,10 @@ enum NetworkRun {
             return .failure
         }
         defer { transport.close() }
+        if let inputProblem {
+            transport.stop(after: inputProblem)
+            return .failure
+        }
         console.writeError("tfe-vm: \(playerName): connected to the \(program.players.count - 1) other parties in "
                            + String(format: "%.3f s\n", (clock.now - start).inSeconds))
         for ignored in transport.ignoredConnections {

@@ -2,8 +2,8 @@ import Foundation
 import TFEBytecode
 import TFENet
 
-/// `tfe-vm player NAME --config config.json [--state DIR] [--allow HASH ...] [--allow-any]`: a long-running
-/// party, as TF Encrypted's servers are. It serves the runs other parties start with `tfe-vm run FILE
+/// `tfe-vm player NAME --config config.json --certs DIR [--state DIR] [--allow HASH ...] [--allow-any]`: a
+/// long-running party, as TF Encrypted's servers are. It serves the runs other parties start with `tfe-vm run FILE
 /// --config config.json --player THEIRS`, one after another, and keeps serving after a failed run; it runs
 /// only the programs it allows, and logs one line per run (program, the party that started it, rounds,
 /// bytes, time) on stderr. See `PlayerService` for the protocol.
@@ -22,13 +22,22 @@ public enum PlayerCommand {
             .option("--connect-timeout", value: "seconds", help: "How long a run may take to connect.",
                     defaultText: "30"),
             .option("--runs", value: "n", help: "Stop after this many runs (for tests).", hidden: true),
+            ChannelOptions.certs,
+            ChannelOptions.insecure,
         ])
 
     public static func run(_ arguments: ParsedArguments, console: Console) -> ExitCode {
         guard let name = arguments.argument("name"), let configPath = arguments.value("--config") else {
             return .usage
         }
-        var options = PlayerServiceOptions(allowAny: arguments.isSet("--allow-any"))
+        if let problem = ChannelOptions.checkChoice(arguments) { return usage(arguments, problem, console) }
+        if arguments.isSet("--allow-any"), arguments.value("--state") != nil {
+            return usage(arguments, .conflictingOptions(
+                "--allow-any", "--state", reason: "with stored models, any party allowed to start a run could have "
+                    + "a program send it a stored value; allow only your programs with --allow"), console)
+        }
+        var options = PlayerServiceOptions(
+            transport: TCPTransportOptions(security: .insecure), allowAny: arguments.isSet("--allow-any"))
         for option in ["--timeout", "--connect-timeout"] {
             guard let text = arguments.value(option) else { continue }
             guard let seconds = Double(text), seconds > 0, seconds <= 86_400 else {
@@ -73,6 +82,10 @@ public enum PlayerCommand {
                 return .failure
             }
             options.stateDirectory = state
+        }
+        switch ChannelOptions.security(arguments, party: name, console: console) {
+        case .success(let security): options.transport.security = security
+        case .failure(let code): return code
         }
 
         let service: PlayerService

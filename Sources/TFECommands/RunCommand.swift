@@ -9,7 +9,7 @@ import TFERuntime
 /// player on its own thread, and write each player's outputs.
 public enum RunCommand {
     public static let runSpec = CommandSpec(
-        tool: "tfe-vm", name: "run", overview: "Run a program: every player in this process, or with --config one party over TCP.",
+        tool: "tfe-vm", name: "run", overview: "Run a program: every player in this process, or with --config one party over TLS.",
         arguments: [ArgumentSpec("program", help: "A .tfeb bytecode file, or a .tfe source to compile first.")],
         options: [
             .option("--input", value: "player:name=file.npy", help: "An input file; PLAYER=FILE.npz gives several.",
@@ -28,11 +28,13 @@ public enum RunCommand {
             // Simulated network (SimulatedNetwork.swift): a local run costs what a deployment would.
             .option("--simulate-rtt", value: "duration", help: "Delay every message by half this round trip (40ms)."),
             .option("--simulate-bandwidth", value: "rate", help: "Limit every link to this rate (100mbit)."),
-            // Networked run (NetworkRun.swift): this process plays one party, over TCP.
-            .option("--config", value: "config.json", help: "Run one party over TCP, with this host map."),
+            // Networked run (NetworkRun.swift): this process plays one party, over TLS (or TCP with --insecure).
+            .option("--config", value: "config.json", help: "Run one party over the network, with this host map."),
             .option("--player", value: "name", help: "The party this process plays (with --config)."),
             .option("--connect-timeout", value: "seconds", help: "How long to wait for the other parties.",
                     defaultText: "30"),
+            ChannelOptions.certs,
+            ChannelOptions.insecure,
         ])
 
     public static let disSpec = CommandSpec(

@@ -19,6 +19,13 @@ public enum UsageError: Error, Hashable, Sendable {
     case invalidValue(String, option: String, allowed: [String], suggestion: String?)
     /// A value a command rejected after parsing, such as `-D N` without `=`; `expected` describes the form.
     case malformedValue(String, option: String, expected: String)
+    /// Two options that exclude each other, as `--certs` and `--insecure`; `reason` says why.
+    case conflictingOptions(String, String, reason: String)
+    /// A command that needs one of several options got none, as a networked run without `--certs` or
+    /// `--insecure`; `reason` says what each does.
+    case missingChoice([String], reason: String)
+    /// An option that is allowed only together with another, as `--seed` with `--config` only with `--insecure`.
+    case requiresOption(String, required: String, reason: String)
 
     /// The sentence after `Error: `, in swift-argument-parser's wording where it has one.
     public var message: String {
@@ -45,6 +52,12 @@ public enum UsageError: Error, Hashable, Sendable {
                 + Self.didYouMean(suggestion)
         case let .malformedValue(value, option, expected):
             return "The value '\(value)' is invalid for '\(option)': expected \(expected)"
+        case let .conflictingOptions(first, second, reason):
+            return "Options '\(first)' and '\(second)' cannot be used together: \(reason)"
+        case let .missingChoice(labels, reason):
+            return "Missing \(Self.list(labels)): \(reason)"
+        case let .requiresOption(option, required, reason):
+            return "Option '\(option)' requires '\(required)' here: \(reason)"
         }
     }
 

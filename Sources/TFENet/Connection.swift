@@ -1,4 +1,5 @@
-// One established TCP connection to a peer: serialised writes, and a reader thread feeding the mailbox.
+// One established connection to a peer (TLS, or plain TCP with --insecure): serialised writes, and a reader
+// thread feeding the mailbox.
 
 import Foundation
 import TFEBytecode
@@ -18,13 +19,13 @@ final class Connection: @unchecked Sendable {
     let peer: PlayerID
     /// `127.0.0.1:4441`, for messages.
     let address: String
-    let socket: Socket
+    let socket: any ByteStream
     /// Held while writing a frame, so frames from several threads never interleave, and while closing.
     private let writeLock = NSLock()
     private var isClosed = false
     private var reader: JoinableThread?
 
-    init(peer: PlayerID, address: String, socket: Socket) {
+    init(peer: PlayerID, address: String, socket: any ByteStream) {
         self.peer = peer
         self.address = address
         self.socket = socket

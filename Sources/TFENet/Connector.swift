@@ -9,7 +9,7 @@ import TFERuntime
 /// A connection accepted, and its hello read, before its party's `Connector` existed: how a serving player
 /// learns of a run (`PlayerService`).
 struct PendingHello {
-    let socket: Socket
+    let socket: any ByteStream
     let address: String
     let hello: Hello
 }
@@ -121,10 +121,13 @@ struct Connector {
             do {
                 let resolved = try SocketAddress.resolve(host: address.host, port: address.port)
                 let socket = try Socket.connect(to: resolved, deadline: deadline)
-                if let connection = try handshake(asDialer: socket, peer: peer, address: address.description) {
+                let security = options.security
+                if let stream = try security.dialed(socket, peer: name, address: address.description, until: deadline),
+                    let connection = try handshake(asDialer: stream, peer: peer, address: address.description)
+                {
                     return connection
                 }
-                lastReason = "the connection closed during the handshake"
+                lastReason = security.closedDuringHandshake
             } catch let error as SocketError {
                 lastReason = error.reason
             } catch let error as NetworkError {
@@ -143,7 +146,7 @@ struct Connector {
 
     /// The dialer's side: hello, the peer's hello and verdict, our verdict. Nil when the peer closed the
     /// connection before answering (it may be restarting: the caller retries).
-    private mutating func handshake(asDialer socket: Socket, peer: PlayerID, address: String)
+    private mutating func handshake(asDialer socket: any ByteStream, peer: PlayerID, address: String)
         throws(NetworkError) -> Connection?
     {
         let name = players[peer.rawValue]
@@ -174,17 +177,17 @@ struct Connector {
         } catch let error as NetworkError {
             throw error
         } catch let error as SocketError {
-            if error.kind == .timedOut { throw .handshakeFailed(peer: name, reason: "no answer in time") }
+            try Self.check(error, peer: name, address: address)
             return nil
         } catch HandshakeReadError.socket(let error) {
-            if error.kind == .timedOut { throw .handshakeFailed(peer: name, reason: "no answer in time") }
+            try Self.check(error, peer: name, address: address)
             return nil
         } catch HandshakeReadError.notHandshake(let reason) {
             throw .handshakeFailed(peer: name, reason: reason)
         } catch {
             throw .handshakeFailed(peer: name, reason: "\(error)")
         }
-        let problem = check(theirs, from: address, expected: peer)
+        let problem = check(theirs, from: address, expected: peer, over: socket)
         if let problem {
             if verdict == .accept {
                 try? socket.write(Handshake.encode(.refuse(reason: problem.description)), until: deadline)
@@ -208,6 +211,17 @@ struct Connector {
         }
         if peer == .server0 { runID = theirs.runID }
         return Connection(peer: peer, address: address, socket: socket)
+    }
+
+    /// A socket error during the dialer's handshake that ends the setup (a timeout, a certificate the peer
+    /// refused, broken TLS); any other is a closed connection the caller retries.
+    private static func check(_ error: SocketError, peer: String, address: String) throws(NetworkError) {
+        switch error.kind {
+        case .timedOut: throw .handshakeFailed(peer: peer, reason: "no answer in time")
+        case .certificateRefused: throw .certificateRefused(peer: peer, address: address, reason: error.reason)
+        case .tls: throw .tlsFailed(peer: peer, address: address, reason: error.reason)
+        case .closed, .system: return
+        }
     }
 
     // MARK: - Accepting
@@ -255,14 +269,29 @@ struct Connector {
                 throw .peersMissing(names, address: listener.address.description, seconds: seconds)
             }
             let handshakeDeadline = min(deadline, .now + options.handshakeTimeout)
-            switch try handshake(asListener: socket, address: address.description, until: handshakeDeadline,
-                                 connected: Set(connections.keys)) {
-            case .connected(let peer):
-                connections[peer] = Connection(peer: peer, address: address.description, socket: socket)
-                missing.remove(peer)
+            let stream: any ByteStream
+            switch options.security.accepted(socket, address: address.description, until: handshakeDeadline) {
+            case .stream(let secured):
+                stream = secured
             case .ignored(let reason):
                 ignored.append("\(address.description): \(reason)")
                 socket.close()
+                continue
+            case .refused(let error):
+                socket.close()
+                // A serving player's run goes on without a stranger; a party's own run fails with the problem.
+                guard serving else { throw error }
+                ignored.append("\(address.description): refused: \(error)")
+                continue
+            }
+            switch try handshake(asListener: stream, address: address.description, until: handshakeDeadline,
+                                 connected: Set(connections.keys)) {
+            case .connected(let peer):
+                connections[peer] = Connection(peer: peer, address: address.description, socket: stream)
+                missing.remove(peer)
+            case .ignored(let reason):
+                ignored.append("\(address.description): \(reason)")
+                stream.close()
             }
         }
     }
@@ -275,7 +304,7 @@ struct Connector {
     /// The listener's side: the dialer's hello (unless `hello` was read already), our hello and verdict,
     /// the dialer's verdict.
     private func handshake(
-        asListener socket: Socket, address: String, until handshakeDeadline: Deadline, connected: Set<PlayerID>,
+        asListener socket: any ByteStream, address: String, until handshakeDeadline: Deadline, connected: Set<PlayerID>,
         hello given: Hello? = nil
     ) throws(NetworkError) -> Accepted {
         let theirs: Hello
@@ -296,7 +325,7 @@ struct Connector {
                 return .ignored(reason)
             }
         }
-        var problem = check(theirs, from: address, expected: nil)
+        var problem = check(theirs, from: address, expected: nil, over: socket)
         if problem == nil, let peer = players.firstIndex(of: theirs.sender).map(PlayerID.init),
             connected.contains(peer)
         {
@@ -335,9 +364,12 @@ struct Connector {
 
     // MARK: - Checking
 
-    /// What is wrong with a peer's hello, if anything: versions, then the program, then names and run id.
-    /// `expected` is the peer we dialed; nil when it dialed us.
-    private func check(_ hello: Hello, from address: String, expected: PlayerID?) -> NetworkError? {
+    /// What is wrong with a peer's hello, if anything: versions, then whether its certificate names the party it
+    /// claims to be (over TLS), then the program, then names and run id. `expected` is the peer we dialed; nil
+    /// when it dialed us.
+    private func check(_ hello: Hello, from address: String, expected: PlayerID?, over stream: any ByteStream)
+        -> NetworkError?
+    {
         let claimed = hello.sender.isEmpty ? (expected.map { players[$0.rawValue] } ?? address) : hello.sender
         if hello.handshakeVersion != Handshake.version {
             return .incompatibleVersion(
@@ -347,6 +379,9 @@ struct Connector {
             return .incompatibleVersion(
                 peer: claimed, what: "bytecode format", theirs: Int(hello.formatVersion),
                 ours: Int(Program.formatVersion))
+        }
+        if stream.peerIdentity != nil, !stream.certifies(hello.sender) {
+            return .impersonation(claimed: hello.sender, certified: stream.peerIdentity, address: address)
         }
         if hello.programHash != programHash {
             return .differentProgram(

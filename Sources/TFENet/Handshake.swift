@@ -69,6 +69,8 @@ enum Handshake {
     /// The largest bytecode file a serving player accepts.
     static let maxProgramBytes = 64 << 20
     static let noRunID = [UInt8](repeating: 0, count: runIDBytes)
+    /// The first byte of a TLS connection (a handshake record): how a party without TLS recognises one with it.
+    static let tlsHandshakeRecord: UInt8 = 0x16
 
     // MARK: - Encoding
 
@@ -111,13 +113,20 @@ enum Handshake {
 
     /// Reads one message, waiting at most until `deadline`. A program (kind 5, up to `maxProgramBytes`) is
     /// read only when `program` says one may come: it is refused unread everywhere else.
-    static func read(from socket: Socket, until deadline: Deadline, program: Bool = false)
+    static func read(from socket: any ByteStream, until deadline: Deadline, program: Bool = false)
         throws(HandshakeReadError) -> HandshakeMessage
     {
         let head: [UInt8]
         do {
             let first = try socket.read(exactly: magic.count, until: deadline)
-            guard first == magic else { throw HandshakeReadError.notHandshake("not a tfe party (bad magic)") }
+            guard first == magic else {
+                if first[0] == tlsHandshakeRecord {
+                    throw HandshakeReadError.notHandshake(
+                        "it speaks TLS, and this party runs with --insecure: run every party with --certs, "
+                            + "or every party with --insecure")
+                }
+                throw HandshakeReadError.notHandshake("not a tfe party (bad magic)")
+            }
             let kind = try socket.read(exactly: 1, until: deadline)
             if kind[0] == 5 && !program { throw HandshakeReadError.notHandshake("a program that nobody asked for") }
             head = kind + (try socket.read(exactly: kind[0] == 5 ? 4 : 2, until: deadline))

@@ -25,6 +25,17 @@ public enum NetworkError: Error, Hashable, Sendable, CustomStringConvertible {
     case duplicateConnection(peer: String, address: String)
     /// The peer belongs to another run of the same program (its run id, chosen by server0, differs).
     case differentRun(peer: String, theirs: String, ours: String)
+    /// This party refused the certificate a peer presented (`party` when this party dialed it): not signed by the
+    /// deployment's CA, expired, or naming another party. `reason` is in words.
+    case untrustedCertificate(party: String?, address: String, presented: String?, reason: String)
+    /// The peer refused this party's certificate; `reason` is its TLS alert in OpenSSL's words.
+    case certificateRefused(peer: String, address: String, reason: String)
+    /// A party's certificate names another party than the one its hello claims to be.
+    case impersonation(claimed: String, certified: String?, address: String)
+    /// A party dialed without TLS (`--insecure`) while this one requires it.
+    case tlsRequired(address: String)
+    /// TLS with the peer failed for another reason (it broke the protocol, or offers no TLS 1.3).
+    case tlsFailed(peer: String, address: String, reason: String)
     /// The peer checked our hello and refused; `reason` is its own message.
     case refused(peer: String, reason: String)
     /// The operating system failed us (no thread, no randomness).
@@ -60,6 +71,21 @@ public enum NetworkError: Error, Hashable, Sendable, CustomStringConvertible {
         case .differentRun(let peer, let theirs, let ours):
             return "\(peer) belongs to another run (run id \(abbreviate(theirs)) ≠ \(abbreviate(ours))): "
                 + "was a party restarted?"
+        case .untrustedCertificate(let party, let address, let presented, let reason):
+            let who = party.map { "\($0) at \(address)" } ?? "a party at \(address)"
+            let what = presented.map { "a certificate for '\($0)'" } ?? "a certificate"
+            return "\(who) presented \(what) that this party does not accept: \(reason)"
+        case .certificateRefused(let peer, let address, let reason):
+            return "\(peer) at \(address) refused this party's certificate (\(reason)): "
+                + "are all parties' certificates made by the same 'tfe-vm certs'?"
+        case .impersonation(let claimed, let certified, let address):
+            let holder = certified.map { "'\($0)'" } ?? "another party"
+            return "a party at \(address) claims to be '\(claimed)', but its certificate is \(holder)'s"
+        case .tlsRequired(let address):
+            return "a party at \(address) connected without TLS (does it run with --insecure?): "
+                + "run every party with --certs, or every party with --insecure"
+        case .tlsFailed(let peer, let address, let reason):
+            return "TLS with \(peer) at \(address) failed: \(reason)"
         case .refused(let peer, let reason):
             return "\(peer) refused the connection: \(reason)"
         case .system(let reason):

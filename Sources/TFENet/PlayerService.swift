@@ -22,7 +22,7 @@ public struct PlayerServiceOptions: Sendable {
     public var stateDirectory: String?
 
     public init(
-        allowed: Set<String> = [], allowAny: Bool = false, transport: TCPTransportOptions = TCPTransportOptions(),
+        transport: TCPTransportOptions, allowed: Set<String> = [], allowAny: Bool = false,
         receiveTimeout: Duration = .seconds(30), maxRuns: Int? = nil, stateDirectory: String? = nil
     ) {
         self.allowed = Set(allowed.map { $0.lowercased() })
@@ -64,6 +64,8 @@ public enum Refusal: Hashable, Sendable, CustomStringConvertible {
     case hostMap(HostMapError)
     /// The dialer speaks another handshake or bytecode version.
     case incompatibleVersion(NetworkError)
+    /// The dialer's certificate names another party than the one its hello claims to be.
+    case impersonation(NetworkError)
 
     public var description: String {
         switch self {
@@ -77,7 +79,7 @@ public enum Refusal: Hashable, Sendable, CustomStringConvertible {
             return "\(program) has no player '\(requester)' numbered after this one"
         case .hostMap(let error):
             return "\(error)"
-        case .incompatibleVersion(let error):
+        case .incompatibleVersion(let error), .impersonation(let error):
             return "\(error)"
         }
     }
@@ -93,6 +95,8 @@ public enum PlayerEvent: Sendable, CustomStringConvertible {
     case refused(program: String?, hash: String, requester: String, address: String, reason: Refusal)
     /// A connection that was not a tfe party, or dropped before it said what it wanted.
     case ignored(address: String, reason: String)
+    /// A connection turned away during the TLS handshake: a certificate either side refused, or no TLS.
+    case rejected(address: String, reason: NetworkError)
 
     public var description: String {
         switch self {
@@ -112,6 +116,8 @@ public enum PlayerEvent: Sendable, CustomStringConvertible {
             return "refused \(what) from \(requester) at \(address): \(reason)"
         case .ignored(let address, let reason):
             return "ignored a connection from \(address): \(reason)"
+        case .rejected(let address, let reason):
+            return "refused a connection from \(address): \(reason)"
         }
     }
 
@@ -201,7 +207,21 @@ public final class PlayerService: @unchecked Sendable {
                 Thread.sleep(forTimeInterval: 0.1)
                 continue
             }
-            guard let (socket, address) = next else { continue }
+            guard let (accepted, address) = next else { continue }
+            let socket: any ByteStream
+            let handshakeDeadline = ContinuousClock.now + options.transport.handshakeTimeout
+            switch options.transport.security.accepted(accepted, address: address.description, until: handshakeDeadline) {
+            case .stream(let stream):
+                socket = stream
+            case .ignored(let reason):
+                accepted.close()
+                report(.ignored(address: address.description, reason: reason))
+                continue
+            case .refused(let error):
+                accepted.close()
+                report(.rejected(address: address.description, reason: error))
+                continue
+            }
             switch request(on: socket, from: address.description) {
             case .ignore(let reason):
                 socket.close()
@@ -229,7 +249,7 @@ public final class PlayerService: @unchecked Sendable {
     }
 
     /// Reads what a new connection wants: a hello for an allowed program, which it fetches if needed.
-    private func request(on socket: Socket, from address: String) -> Request {
+    private func request(on socket: any ByteStream, from address: String) -> Request {
         let deadline = ContinuousClock.now + options.transport.handshakeTimeout
         let hello: Hello
         do {
@@ -258,6 +278,10 @@ public final class PlayerService: @unchecked Sendable {
             return refuse(.incompatibleVersion(.incompatibleVersion(
                 peer: requester, what: "bytecode format", theirs: Int(hello.formatVersion),
                 ours: Int(Program.formatVersion))))
+        }
+        if socket.peerIdentity != nil, !socket.certifies(hello.sender) {
+            return refuse(.impersonation(.impersonation(
+                claimed: hello.sender, certified: socket.peerIdentity, address: address)))
         }
         // The allow list first: a program that may not run here is never read.
         guard options.allowAny || options.allowed.contains(hash) else {
@@ -289,7 +313,7 @@ public final class PlayerService: @unchecked Sendable {
     }
 
     /// Asks the dialer for the program and checks what it sends: it decodes, verifies, and has the hash.
-    private func fetchProgram(hash: [UInt8], from socket: Socket, requester: String, until deadline: Deadline)
+    private func fetchProgram(hash: [UInt8], from socket: any ByteStream, requester: String, until deadline: Deadline)
         -> Result<Program, RequestFailure>
     {
         let hex = Handshake.hex(hash)

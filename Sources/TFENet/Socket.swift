@@ -18,6 +18,11 @@ struct SocketError: Error, Hashable, Sendable, CustomStringConvertible {
         case timedOut
         /// The peer closed its end before the bytes we needed arrived.
         case closed
+        /// TLS failed (a bad record, an alert from the peer); the reason is OpenSSL's.
+        case tls
+        /// The peer refused this side's certificate after the TLS handshake seemed done (in TLS 1.3 the dialer
+        /// learns it at its first read); the reason is the peer's alert in OpenSSL's words.
+        case certificateRefused
     }
 
     let kind: Kind
@@ -43,6 +48,7 @@ struct SocketError: Error, Hashable, Sendable, CustomStringConvertible {
     var isTransient: Bool {
         switch kind {
         case .timedOut, .closed: return true
+        case .tls, .certificateRefused: return false
         case .system(let code):
             return [ECONNREFUSED, ECONNRESET, ECONNABORTED, ETIMEDOUT, EHOSTUNREACH, ENETUNREACH, EAGAIN, EINTR]
                 .contains(code)
@@ -122,22 +128,6 @@ struct SocketAddress: Sendable {
         return result
     }
 
-    /// The wildcard address of the same family, same port: what to listen on when the configured host is
-    /// not one of this machine's addresses (behind NAT, a published container port).
-    var wildcard: SocketAddress {
-        var copy = self
-        withUnsafeMutableBytes(of: &copy.storage) { bytes in
-            if family == AF_INET {
-                let port = bytes.load(fromByteOffset: 2, as: UInt16.self)
-                for k in 4..<8 { bytes[k] = 0 }
-                bytes.storeBytes(of: port, toByteOffset: 2, as: UInt16.self)
-            } else if family == AF_INET6 {
-                for k in 8..<24 { bytes[k] = 0 }
-            }
-        }
-        return copy
-    }
-
     /// `127.0.0.1:4440` or `[::1]:4440`.
     var description: String {
         var host = [CChar](repeating: 0, count: Int(NI_MAXHOST))
@@ -163,7 +153,7 @@ struct SocketAddress: Sendable {
 
 /// An open socket descriptor. Not thread-safe by itself: `Connection` serialises writers, and only its
 /// reader thread reads; `shutdown()` is the one call meant to come from another thread (to wake them).
-final class Socket: @unchecked Sendable {
+final class Socket: ByteStream, @unchecked Sendable {
     private(set) var descriptor: Int32
 
     init(descriptor: Int32) {
@@ -247,13 +237,15 @@ final class Socket: @unchecked Sendable {
         return socket
     }
 
-    /// A listening socket bound to `address`, or to its family's wildcard when `address` is not one of
-    /// this machine's own (`EADDRNOTAVAIL`).
+    /// A listening socket bound to `address`. An address that is not one of this machine's own is refused
+    /// (`EADDRNOTAVAIL`), rather than silently listening on every interface instead.
     static func listen(on address: SocketAddress) throws(SocketError) -> Socket {
         do {
             return try bindAndListen(address)
         } catch let error where error.kind == .system(EADDRNOTAVAIL) {
-            return try bindAndListen(address.wildcard)
+            throw SocketError(
+                error.kind, "\(address.description) is not an address of this host: give this party an address of "
+                    + "its own host in config.json (or 0.0.0.0 to listen on every interface)")
         }
     }
 
@@ -312,27 +304,51 @@ final class Socket: @unchecked Sendable {
 
     // MARK: Reading and writing
 
-    /// Waits until the socket is ready for `events` (or has an error or hang-up to report).
-    func wait(for events: Int16, until deadline: Deadline) throws(SocketError) {
+    /// Waits until the socket is ready for `events` (or has an error or hang-up to report); nil waits as long
+    /// as it takes (until the socket is shut down).
+    func wait(for events: Int16, until deadline: Deadline?) throws(SocketError) {
         var entry = pollfd(fd: descriptor, events: events, revents: 0)
         while true {
-            let ready = poll(&entry, 1, deadline.pollMilliseconds)
+            let ready = poll(&entry, 1, deadline?.pollMilliseconds ?? -1)
             if ready > 0 { return }
             if ready == 0 {
-                if ContinuousClock.now >= deadline { throw .timedOut }
+                if let deadline, ContinuousClock.now >= deadline { throw .timedOut }
                 continue
             }
             if errno != EINTR { throw .system("poll") }
         }
     }
 
-    /// Exactly `count` bytes, waiting at most until `deadline` (nil: as long as it takes, until the socket
-    /// is shut down).
-    func read(exactly count: Int, until deadline: Deadline?) throws(SocketError) -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: count)
-        try read(into: &bytes, from: 0, until: deadline)
-        return bytes
+    /// Makes reads and writes return at once when they would block (TLS drives the socket that way).
+    func setNonBlocking() {
+        let flags = fcntl(descriptor, F_GETFL)
+        _ = fcntl(descriptor, F_SETFL, flags | O_NONBLOCK)
     }
+
+    /// The first `count` bytes waiting on the socket, left there for the next read; fewer when the peer sent
+    /// fewer and closed.
+    func peek(count: Int, until deadline: Deadline) throws(SocketError) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        while true {
+            try wait(for: Int16(POLLIN), until: deadline)
+            let received = bytes.withUnsafeMutableBytes { buffer in
+                recv(descriptor, buffer.baseAddress!, count, Int32(MSG_PEEK) | SocketConstants.dontWait)
+            }
+            if received == count || received == 0 { return Array(bytes.prefix(max(received, 0))) }
+            if received > 0 {
+                // Part of it arrived: wait a little for the rest, as a handshake's first bytes come together.
+                if ContinuousClock.now >= deadline { return Array(bytes.prefix(received)) }
+                Thread.sleep(forTimeInterval: 0.001)
+                continue
+            }
+            if errno != EINTR && errno != EAGAIN { throw .system() }
+        }
+    }
+
+    /// A plain TCP connection authenticates nobody.
+    var peerIdentity: String? { nil }
+
+    func certifies(_ name: String) -> Bool { false }
 
     /// Fills `bytes[start...]` from the socket.
     func read(into bytes: inout [UInt8], from start: Int, until deadline: Deadline?) throws(SocketError) {
@@ -354,7 +370,7 @@ final class Socket: @unchecked Sendable {
 
     /// Writes all of `bytes`, waiting for buffer space at most until `deadline`. `more` tells the kernel
     /// that another write follows at once (Linux's `MSG_MORE`), so a header and its payload share a packet.
-    func write(_ bytes: [UInt8], more: Bool = false, until deadline: Deadline) throws(SocketError) {
+    func write(_ bytes: [UInt8], more: Bool, until deadline: Deadline) throws(SocketError) {
         var written = 0
         let flags = (more ? SocketConstants.sendMoreFlags : SocketConstants.sendFlags) | SocketConstants.dontWait
         while written < bytes.count {

@@ -5,8 +5,10 @@ import TFEBytecode
 import TFECore
 import TFERuntime
 
-/// Limits of a `TCPTransport`.
+/// How a `TCPTransport` protects its connections, and its limits.
 public struct TCPTransportOptions: Sendable {
+    /// TLS with the deployment's certificates, or plain TCP (`--insecure`).
+    public var security: ChannelSecurity
     /// How long `TCPTransport.connect` may take in all: dialing (with retries while a peer is not up yet),
     /// waiting for the higher-numbered peers, and every handshake.
     public var connectTimeout: Duration
@@ -18,9 +20,10 @@ public struct TCPTransportOptions: Sendable {
     public var maxFrameBytes: Int
 
     public init(
-        connectTimeout: Duration = .seconds(30), handshakeTimeout: Duration = .seconds(5),
+        security: ChannelSecurity, connectTimeout: Duration = .seconds(30), handshakeTimeout: Duration = .seconds(5),
         sendTimeout: Duration = .seconds(30), maxFrameBytes: Int = 1 << 30
     ) {
+        self.security = security
         self.connectTimeout = connectTimeout
         self.handshakeTimeout = handshakeTimeout
         self.sendTimeout = sendTimeout
@@ -66,7 +69,8 @@ public final class TCPListener: @unchecked Sendable {
     }
 }
 
-/// One party's endpoint of a networked run: a TCP connection to every other party.
+/// One party's endpoint of a networked run: a connection to every other party, TLS 1.3 with both ends'
+/// certificates checked (or plain TCP with `--insecure`).
 ///
 /// Connecting: every party but the highest-numbered listens on its address from the host map. Each party
 /// first dials every lower-numbered party, in ascending order (retrying with back-off while a peer is not
@@ -123,7 +127,7 @@ public final class TCPTransport: Transport, @unchecked Sendable {
     ///
     /// `listener`, when given, is used instead of listening on `addresses[player]`.
     public static func connect(
-        program: Program, player: PlayerID, addresses: [HostAddress], options: TCPTransportOptions = .init(),
+        program: Program, player: PlayerID, addresses: [HostAddress], options: TCPTransportOptions,
         listener: TCPListener? = nil
     ) throws(NetworkError) -> TCPTransport {
         var connector = try Connector(program: program, me: player, addresses: addresses, options: options)
@@ -197,12 +201,13 @@ public final class TCPTransport: Transport, @unchecked Sendable {
     /// went wrong (a bad input, a peer that disconnected, a broken frame), a plain close after a timeout.
     /// A timeout only says which peer this party waited for, not why: parties waiting on the same stuck
     /// peer each time out and name it, rather than all repeating the first timeout to fire (which may be
-    /// a party further downstream, waiting on a healthy peer that waits on the stuck one).
+    /// a party further downstream, waiting on a healthy peer that waits on the stuck one). A bad input is
+    /// told as such and no more (`MachineError.descriptionForPeers`): which input, where and why stays here.
     public func stop(after error: MachineError) {
         if case .transport(.timedOut) = error {
             close()
         } else {
-            abort(reason: error.description)
+            abort(reason: error.descriptionForPeers)
         }
     }
 

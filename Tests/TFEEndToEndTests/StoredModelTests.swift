@@ -304,7 +304,7 @@ struct StoredModelTests {
         try Data("not a directory".utf8).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
         let program = EndToEnd.path("programs/mnist/share-model-pond.tfe")
-        for extra in [[], ["--config", file.path, "--player", "server0"]] {
+        for extra in [[], ["--config", file.path, "--player", "server0", "--insecure"]] {
             let result = CommandOutput.capture {
                 TfeVM.main(["run", program, "--state", file.path] + extra, console: $0)
             }

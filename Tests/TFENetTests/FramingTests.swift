@@ -28,7 +28,7 @@ import Darwin
         let connection = Connection(peer: .server1, address: "pair", socket: Socket(descriptor: descriptors[0]))
         let transport = try TCPTransport(
             player: .server0, players: PlayerID.serverNames, runID: Handshake.noRunID,
-            options: TCPTransportOptions(maxFrameBytes: maxFrameBytes), connections: [.server1: connection],
+            options: .test(maxFrameBytes: maxFrameBytes), connections: [.server1: connection],
             ignoredConnections: [])
         return (transport, Socket(descriptor: descriptors[1]))
     }

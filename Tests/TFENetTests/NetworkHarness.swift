@@ -125,12 +125,12 @@ enum PartyOutcome: Sendable {
 }
 
 /// Runs every party of `program` on its own thread, each over its own `TCPTransport`, as separate
-/// processes would. `wrap` may replace a party's transport (to make it fail); `programs` may give a party
-/// another program.
+/// processes would: over TLS with the test deployment's certificates, or plain TCP when `secure` is false.
+/// `wrap` may replace a party's transport (to make it fail); `programs` may give a party another program.
 func runNetworked(
     _ program: Program, inputs: [PlayerID: [String: NPYArray]], seed: UInt64? = nil,
     receiveTimeout: Duration = .seconds(10),
-    options: TCPTransportOptions = TCPTransportOptions(connectTimeout: .seconds(10)),
+    options: TCPTransportOptions = .test(), secure: Bool = true,
     listeners prepared: [TCPListener]? = nil,
     programs: [PlayerID: Program] = [:],
     wrap: @escaping @Sendable (PlayerID, TCPTransport) -> any Transport = { $1 },
@@ -145,8 +145,10 @@ func runNetworked(
         let mine = programs[party] ?? program
         let transport: TCPTransport
         do throws(NetworkError) {
+            let name = mine.players[number]
             transport = try TCPTransport.connect(
-                program: mine, player: party, addresses: addresses, options: options, listener: box.take(number))
+                program: mine, player: party, addresses: addresses,
+                options: secure ? TestCertificates.options(name, options) : options, listener: box.take(number))
         } catch {
             return .cannotConnect(error)
         }

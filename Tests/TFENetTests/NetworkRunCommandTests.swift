@@ -38,6 +38,17 @@ import Testing
         #expect(noPlayer.error.contains("--player <name>"))
         #expect(run(["run", program, "--config", config, "--player", "alice", "--connect-timeout", "0"]).exitCode
             == .usage)
+        let plain = run(["run", program, "--config", config, "--player", "alice"])
+        #expect(plain.exitCode == .usage)
+        #expect(plain.error.hasPrefix("Error: Missing '--certs <dir>' or '--insecure'"), "\(plain.error)")
+        let local = run(["run", program, "--insecure"])
+        #expect(local.exitCode == .usage)
+        #expect(local.error.hasPrefix("Error: Option '--insecure' requires '--config' here"), "\(local.error)")
+        // Fixed randomness over a network gives every share away: only on a test network, said so.
+        let seeded = run(["run", program, "--config", config, "--player", "alice", "--seed", "7",
+                          "--certs", TestCertificates.directory])
+        #expect(seeded.exitCode == .usage)
+        #expect(seeded.error.hasPrefix("Error: Option '--seed' requires '--insecure' here"), "\(seeded.error)")
     }
 
     @Test func mistakesFoundBeforeConnecting() throws {
@@ -45,7 +56,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let program = dir.appendingPathComponent("two.tfe").path
         let config = dir.appendingPathComponent("config.json").path
-        let missing = run(["run", program, "--config", config, "--player", "alice"])
+        let missing = run(["run", program, "--config", config, "--player", "alice", "--insecure"])
         #expect(missing.exitCode == .failure)
         #expect(missing.error.hasSuffix("tfe-vm: error: config.json has no address for 'bob'\n"), "\(missing.error)")
 
@@ -53,14 +64,15 @@ import Testing
         defer { try? FileManager.default.removeItem(at: full) }
         let program2 = full.appendingPathComponent("two.tfe").path
         let config2 = full.appendingPathComponent("config.json").path
-        let unknown = run(["run", program2, "--config", config2, "--player", "alcie"])
+        let unknown = run(["run", program2, "--config", config2, "--player", "alcie", "--insecure"])
         #expect(unknown.exitCode == .failure)
         #expect(unknown.error.contains("has no player 'alcie'; did you mean 'alice'?"), "\(unknown.error)")
-        let foreign = run(["run", program2, "--config", config2, "--player", "alice", "--input", "bob:w=w.npy"])
+        let foreign = run(
+            ["run", program2, "--config", config2, "--player", "alice", "--input", "bob:w=w.npy", "--insecure"])
         #expect(foreign.exitCode == .failure)
         #expect(foreign.error.contains("this process plays 'alice'"), "\(foreign.error)")
         let nope = full.appendingPathComponent("nope.json").path
-        let noFile = run(["run", program2, "--config", nope, "--player", "alice"])
+        let noFile = run(["run", program2, "--config", nope, "--player", "alice", "--insecure"])
         #expect(noFile.exitCode == .failure)
         #expect(noFile.error.contains("no such file or directory"), "\(noFile.error)")
     }

@@ -40,7 +40,7 @@ import Testing
                 let player = index == 0 ? "alice" : "bob"
                 let input = index == 0 ? "alice:x=" + path("x.npy") : "bob:w=" + path("w.npy")
                 return PlayerCommandTests.run([
-                    "run", path(program), "--config", path("config.json"), "--player", player, "--input", input,
+                    "run", path(program), "--config", path("config.json"), "--certs", TestCertificates.directory, "--player", player, "--input", input,
                     "--out", path("out"), "--timeout", "10", "--connect-timeout", "10",
                 ])
             }
@@ -57,18 +57,56 @@ import Testing
     @Test func usageMistakes() throws {
         let deployment = try Deployment()
         defer { try? FileManager.default.removeItem(at: deployment.folder) }
-        let config = deployment.path("config.json")
-        let noAllow = Self.run(["player", "server0", "--config", config])
+        let server0 = ["player", "server0", "--config", deployment.path("config.json")]
+        let certs = ["--certs", TestCertificates.directory]
+        let noAllow = Self.run(server0 + certs)
         #expect(noAllow.exitCode == .usage)
         #expect(noAllow.error.contains("--allow"))
-        #expect(Self.run(["player", "server0", "--allow-any"]).exitCode == .usage)
-        #expect(Self.run(["player", "server0", "--config", config, "--allow", "12ab"]).exitCode == .usage)
-        #expect(Self.run(["player", "server0", "--config", config, "--allow-any", "--runs", "0"]).exitCode == .usage)
-        let stranger = Self.run(["player", "carol", "--config", config, "--allow-any"])
+        #expect(Self.run(["player", "server0", "--allow-any"] + certs).exitCode == .usage)
+        #expect(Self.run(server0 + certs + ["--allow", "12ab"]).exitCode == .usage)
+        #expect(Self.run(server0 + certs + ["--allow-any", "--runs", "0"]).exitCode == .usage)
+        let stranger = Self.run(["player", "carol", "--config", deployment.path("config.json"), "--allow-any"] + certs)
         #expect(stranger.exitCode == .failure)
         #expect(stranger.error == "tfe-vm: error: config.json has no address for 'carol'\n")
-        let notFile = Self.run(["player", "server0", "--config", config, "--allow-any", "--state", config])
+        let hash = deployment.program.contentHash
+        let notFile = Self.run(server0 + certs + ["--allow", hash, "--state", deployment.path("config.json")])
         #expect(notFile.exitCode == .failure)
+    }
+
+    /// Without --certs a player is refused before it listens, saying what to do; --certs with --insecure too;
+    /// --insecure warns; with stored state it runs allow-listed programs only.
+    @Test func securityMistakes() throws {
+        let deployment = try Deployment()
+        defer { try? FileManager.default.removeItem(at: deployment.folder) }
+        let server0 = ["player", "server0", "--config", deployment.path("config.json"), "--allow-any"]
+        let plain = Self.run(server0)
+        #expect(plain.exitCode == .usage)
+        #expect(plain.error.hasPrefix(
+            "Error: Missing '--certs <dir>' or '--insecure': a networked run needs TLS certificates (make them with "
+                + "'tfe-vm certs --config config.json --out DIR'); --insecure runs without encryption or "
+                + "authentication, on a trusted test network only\n"), "\(plain.error)")
+        let both = Self.run(server0 + ["--certs", TestCertificates.directory, "--insecure"])
+        #expect(both.exitCode == .usage)
+        #expect(both.error.hasPrefix("Error: Options '--certs' and '--insecure' cannot be used together"))
+        let anyWithState = Self.run(
+            server0 + ["--certs", TestCertificates.directory, "--state", deployment.path("state")])
+        #expect(anyWithState.exitCode == .usage)
+        #expect(anyWithState.error.hasPrefix("Error: Options '--allow-any' and '--state' cannot be used together"))
+        let missing = Self.run(server0 + ["--certs", deployment.path("nowhere"), "--runs", "1"])
+        #expect(missing.exitCode == .failure)
+        #expect(missing.error.hasPrefix("tfe-vm: error: server0: --certs \(deployment.path("nowhere")): '"),
+                "\(missing.error)")
+        #expect(missing.error.contains("does not exist: make the certificates with 'tfe-vm certs'"))
+        let foreignKey = FileManager.default.temporaryDirectory.appendingPathComponent("tfe-mixed-\(UUID())")
+        try FileManager.default.createDirectory(at: foreignKey, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: foreignKey) }
+        for (file, source) in [("ca.pem", TestCertificates.directory), ("server0.pem", TestCertificates.directory),
+                               ("server0.key", TestCertificates.foreignDirectory)] {
+            try FileManager.default.copyItem(atPath: source + "/" + file, toPath: foreignKey.appendingPathComponent(file).path)
+        }
+        let mismatch = Self.run(server0 + ["--certs", foreignKey.path, "--runs", "1"])
+        #expect(mismatch.exitCode == .failure)
+        #expect(mismatch.error.contains("server0.key' is not the key of the certificate"), "\(mismatch.error)")
     }
 
     @Test func servesRunsAfterRefusingAProgram() throws {
@@ -83,7 +121,7 @@ import Testing
             group.enter()
             Thread {
                 let output = Self.run(
-                    ["player", "server\(number)", "--config", deployment.path("config.json"), "--runs", "2",
+                    ["player", "server\(number)", "--config", deployment.path("config.json"), "--certs", TestCertificates.directory, "--runs", "2",
                      "--state", deployment.path("state\(number)")] + allows[number])
                 servers.update { $0[number] = output }
                 group.leave()
@@ -152,7 +190,7 @@ import Testing
                 group.enter()
                 Thread {
                     let output = Self.run(
-                        ["player", "server\(number)", "--config", path("config.json"), "--runs", "\(runs)",
+                        ["player", "server\(number)", "--config", path("config.json"), "--certs", TestCertificates.directory, "--runs", "\(runs)",
                          "--state", path("state/server\(number)"), "--allow", path("setup.tfeb"),
                          "--allow", path("predict.tfeb"), "--timeout", "20", "--connect-timeout", "20"])
                     logs.update { $0[number] = output }
@@ -164,7 +202,7 @@ import Testing
             return logs.current.map { $0?.error ?? "" }
         }
         func party(_ arguments: [String]) -> CommandOutput {
-            Self.run(["run"] + arguments + ["--config", path("config.json"), "--timeout", "20", "--connect-timeout", "20"])
+            Self.run(["run"] + arguments + ["--config", path("config.json"), "--certs", TestCertificates.directory, "--timeout", "20", "--connect-timeout", "20"])
         }
 
         let setupLogs = try servePlayers(runs: 1) {

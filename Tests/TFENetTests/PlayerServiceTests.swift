@@ -17,7 +17,10 @@ final class ServedDeployment: @unchecked Sendable {
     let events: [Locked<[PlayerEvent]>]
     private let finished = DispatchGroup()
 
-    init(allowed: Set<String>? = nil, options: PlayerServiceOptions = PlayerServiceOptions()) throws {
+    /// Servers and parties talk TLS with the test deployment's certificates.
+    init(allowed: Set<String>? = nil, options: PlayerServiceOptions = PlayerServiceOptions(transport: .test()))
+        throws
+    {
         program = try compile(twoPlayerSource)
         let (listeners, addresses) = try loopbackListeners(program.players.count)
         var map: [String: HostAddress] = [:]
@@ -31,8 +34,10 @@ final class ServedDeployment: @unchecked Sendable {
         options.receiveTimeout = .seconds(10)
         var services: [PlayerService] = []
         for (number, name) in PlayerID.serverNames.enumerated() {
+            var mine = options
+            mine.transport.security = TestCertificates.tls(name)
             services.append(
-                try PlayerService(name: name, hostMap: hostMap, options: options, listener: listeners[number]))
+                try PlayerService(name: name, hostMap: hostMap, options: mine, listener: listeners[number]))
         }
         self.services = services
         events = services.map { _ in Locked([]) }
@@ -63,7 +68,7 @@ final class ServedDeployment: @unchecked Sendable {
             do throws(NetworkError) {
                 transport = try TCPTransport.connect(
                     program: program, player: party, addresses: addresses,
-                    options: TCPTransportOptions(connectTimeout: .seconds(10)))
+                    options: TestCertificates.options(program.players[party.rawValue], .test()))
             } catch {
                 return .cannotConnect(error)
             }
@@ -218,7 +223,7 @@ extension PlayerEvent {
             runID: Handshake.noRunID, sender: "server1", receiver: "server0")
         try stranger.write(Handshake.encode(.hello(hello)), until: .now + .seconds(5))
         let box = ListenerBox(listeners)
-        let options = TCPTransportOptions(connectTimeout: .seconds(10))
+        let options = TCPTransportOptions.test()
         let outcomes = onThreads(3) { number -> String? in
             if number == 0 {
                 do throws(NetworkError) {

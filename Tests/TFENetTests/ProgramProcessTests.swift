@@ -84,7 +84,7 @@ import Testing
             var processes: [(String, TfeVMProcess)] = []
             for (number, player) in program.players.enumerated() {
                 var arguments = [
-                    "run", bytecode, "--config", config, "--player", player, "--seed", "\(seed)",
+                    "run", bytecode, "--config", config, "--player", player, "--seed", "\(seed)", "--insecure",
                     "--out", path("\(name)-out"), "--timeout", "\(timeout)", "--connect-timeout", "60",
                 ]
                 if number < 3 { arguments += ["--state", path("state/\(player)")] }
