@@ -56,6 +56,7 @@ extension ChannelSecurity {
             try? socket.write(
                 Handshake.encode(.refuse(reason: "this party requires TLS: run every party with --certs, or every "
                                          + "party with --insecure")), until: deadline)
+            socket.closeAfterRefusal()
             return .refused(refusal)
         }
         do {
@@ -66,6 +67,7 @@ extension ChannelSecurity {
                 let what = error.kind == .timedOut ? "said nothing in time" : error.reason
                 return .ignored("\(what) during the TLS handshake")
             case .rejectedPeer(let presented?, let reason):
+                socket.closeAfterRefusal()
                 return .refused(.untrustedCertificate(party: nil, address: address, presented: presented, reason: reason))
             case .rejectedPeer(nil, let reason):
                 return .ignored("refused during the TLS handshake: \(reason)")

@@ -345,6 +345,24 @@ final class Socket: ByteStream, @unchecked Sendable {
         }
     }
 
+    /// Closes after a refusal so that the peer reads it: stops sending (FIN, not the reset a close with unread
+    /// bytes would send, which can overtake the last message), and reads what the peer still sends for up to
+    /// `seconds` or until it closes.
+    func closeAfterRefusal(seconds: Double = 1) {
+        #if os(Linux)
+        _ = systemShutdown(descriptor, Int32(SHUT_WR))
+        #else
+        _ = systemShutdown(descriptor, SHUT_WR)
+        #endif
+        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+        var scratch = [UInt8](repeating: 0, count: 4096)
+        while (try? wait(for: Int16(POLLIN), until: deadline)) != nil {
+            let count = scratch.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+            if count <= 0 { break }
+        }
+        close()
+    }
+
     /// A plain TCP connection authenticates nobody.
     var peerIdentity: String? { nil }
 

@@ -176,6 +176,25 @@ final class TLSStream: ByteStream, @unchecked Sendable {
         ERR_GET_REASON(error) == SSL_R_UNEXPECTED_EOF_WHILE_READING
     }
 
+    /// Whether OpenSSL resumed an earlier session (never: `TLSContext` turns resumption off).
+    var wasResumed: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return !isClosed && SSL_session_reused(ssl) == 1
+    }
+
+    /// 32 bytes both ends derive from this session's secrets (RFC 8446 §7.5): equal on both ends of one
+    /// connection, unrelated between connections.
+    func exportedKey(label: String = "EXPORTER-tfe-channel") -> [UInt8] {
+        lock.lock()
+        defer { lock.unlock() }
+        var key = [UInt8](repeating: 0, count: 32)
+        guard !isClosed,
+            SSL_export_keying_material(ssl, &key, key.count, label, label.utf8.count, nil, 0, 0) == 1
+        else { return [] }
+        return key
+    }
+
     // MARK: - ByteStream
 
     func certifies(_ name: String) -> Bool {

@@ -19,6 +19,8 @@ enum NetBenchmark {
     static let repetitions = 3
 
     static func run(root: String) throws {
+        try TLSBenchmark.run(root: root)
+        print()
         let source = try String(contentsOfFile: root + "/programs/mnist/mnist-pond.tfe", encoding: .utf8)
         let modelPath = root + "/programs/mnist/data/model-pond.npz"
         let clientPath = root + "/programs/mnist/data/client.npz"
@@ -49,7 +51,7 @@ enum NetBenchmark {
         if let executable = tfeVMExecutable() {
             let (wall, detail) = try processes(executable, program: program, model: modelPath, client: clientPath,
                                                reference: reference)
-            print(PondBenchmark.pad("5 tfe-vm processes, TCP loopback", 34) + PondBenchmark.pad(format(wall), 9)
+            print(PondBenchmark.pad("5 tfe-vm processes, TLS loopback", 34) + PondBenchmark.pad(format(wall), 9)
                   + PondBenchmark.pad("~0", 9) + PondBenchmark.pad("-", 8)
                   + PondBenchmark.pad(ratio(wall, plain), 28)
                   + detail)
@@ -108,42 +110,15 @@ enum NetBenchmark {
         defer { try? FileManager.default.removeItem(at: folder) }
         let bytecode = folder.appendingPathComponent("mnist-pond.tfeb").path
         try Data(program.encoded()).write(to: URL(fileURLWithPath: bytecode))
+        let certificates = try TLSBenchmark.certificates(for: program.players, in: folder)
         var best = Duration.seconds(1_000_000), bestParty = 0.0
         for repetition in 0..<repetitions {
-            let config = folder.appendingPathComponent("config-\(repetition).json").path
-            try freeLoopbackMap(program.players).json.write(toFile: config, atomically: true, encoding: .utf8)
             let out = folder.appendingPathComponent("out-\(repetition)").path
-            var running: [(String, Process, Pipe)] = []
-            let start = ContinuousClock.now
-            for player in program.players {
-                var arguments = ["run", bytecode, "--config", config, "--player", player, "--timeout", "60"]
-                if player == "model_owner" { arguments += ["--input", "model_owner=" + model] }
-                if player == "client" { arguments += ["--input", "client=" + client, "--out", out] }
-                let process = Process()
-                process.executableURL = executable
-                process.arguments = arguments
-                let pipe = Pipe()
-                process.standardOutput = pipe
-                process.standardError = FileHandle.nullDevice
-                try process.run()
-                running.append((player, process, pipe))
-            }
-            var slowestParty = 0.0
-            for (player, process, pipe) in running {
-                let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-                process.waitUntilExit()
-                guard process.terminationStatus == 0 else {
-                    throw PondBenchmark.BenchmarkError.message(
-                        "tfe-vm \(player) exited with \(process.terminationStatus)")
-                }
-                // "ran mnist-pond.tfe as client: ..., 0.123 s": the party's own time, connecting included.
-                if let last = text.split(separator: "\n").first?.split(separator: " ").dropLast().last,
-                    let seconds = Double(last)
-                {
-                    slowestParty = max(slowestParty, seconds)
-                }
-            }
-            let wall = ContinuousClock.now - start
+            let (wall, slowestParty) = try runParties(
+                executable, bytecode: bytecode, players: program.players, folder: folder,
+                inputs: ["model_owner": ["--input", "model_owner=" + model],
+                         "client": ["--input", "client=" + client, "--out", out]],
+                extra: ["--certs", certificates])
             let logits = try NPY.read(contentsOf: URL(fileURLWithPath: out + "/client/logits.npy")).asDoubles()
             let expected = reference[PlayerID(4)].outputs["logits"]?.doubles ?? []
             let difference = zip(logits, expected).map { abs($0 - $1) }.max() ?? .infinity
@@ -158,6 +133,45 @@ enum NetBenchmark {
         return (best, String(format: "slowest party's own time %.3f s (the rest is starting processes)", bestParty))
     }
 
+    /// One networked run: every player of `players` as a `tfe-vm run --config` process with `inputs[player]` and
+    /// `extra` appended, on a fresh loopback host map in `folder`. Returns the wall time (starting the processes
+    /// to the last exit) and the slowest party's own time as it reports it (connecting included).
+    static func runParties(
+        _ executable: URL, bytecode: String, players: [String], folder: URL, inputs: [String: [String]],
+        extra: [String]
+    ) throws -> (wall: Duration, slowestParty: Double) {
+        let config = folder.appendingPathComponent("config-\(UUID().uuidString).json").path
+        try freeLoopbackMap(players).json.write(toFile: config, atomically: true, encoding: .utf8)
+        var running: [(String, Process, Pipe)] = []
+        let start = ContinuousClock.now
+        for player in players {
+            let process = Process()
+            process.executableURL = executable
+            process.arguments = ["run", bytecode, "--config", config, "--player", player, "--timeout", "60"]
+                + (inputs[player] ?? []) + extra
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            running.append((player, process, pipe))
+        }
+        var slowestParty = 0.0
+        for (player, process, pipe) in running {
+            let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            guard process.terminationStatus == 0 else {
+                throw PondBenchmark.BenchmarkError.message("tfe-vm \(player) exited with \(process.terminationStatus)")
+            }
+            // "ran mnist-pond.tfe as client: ..., 0.123 s": the party's own time, connecting included.
+            if let last = text.split(separator: "\n").first?.split(separator: " ").dropLast().last,
+                let seconds = Double(last)
+            {
+                slowestParty = max(slowestParty, seconds)
+            }
+        }
+        return (ContinuousClock.now - start, slowestParty)
+    }
+
     /// Starts server0..2 as long-running `tfe-vm player` processes, then the model owner and the client as
     /// `tfe-vm run` processes `repetitions` times; returns the best wall time of a run (starting the two
     /// processes to their exit).
@@ -170,13 +184,14 @@ enum NetBenchmark {
         try Data(program.encoded()).write(to: URL(fileURLWithPath: bytecode))
         let config = folder.appendingPathComponent("config.json").path
         try freeLoopbackMap(program.players).json.write(toFile: config, atomically: true, encoding: .utf8)
+        let certificates = try TLSBenchmark.certificates(for: program.players, in: folder)
         var servers: [Process] = []
         defer { for server in servers where server.isRunning { server.terminate() } }
         for number in 0..<3 {
             let process = Process()
             process.executableURL = executable
             process.arguments = ["player", "server\(number)", "--config", config, "--allow", bytecode,
-                                 "--runs", "\(repetitions)"]
+                                 "--runs", "\(repetitions)", "--certs", certificates]
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
@@ -189,7 +204,8 @@ enum NetBenchmark {
             for (player, input) in [("model_owner", "model_owner=" + model), ("client", "client=" + client)] {
                 let process = Process()
                 process.executableURL = executable
-                process.arguments = ["run", bytecode, "--config", config, "--player", player, "--input", input]
+                process.arguments = ["run", bytecode, "--config", config, "--player", player, "--input", input,
+                                     "--certs", certificates]
                 process.standardOutput = FileHandle.nullDevice
                 process.standardError = FileHandle.nullDevice
                 try process.run()

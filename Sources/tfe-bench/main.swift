@@ -15,8 +15,10 @@ let usage = """
       compile    tfec compile on 20k and 200k unrolled products and a training program, per phase, against
                  the 0.5 s aim (--baseline TFEC: also time another tfec build on the same files).
       frontend   Parse and check generated programs of 10k, 100k and 1M lines.
-      net        MNIST Pond as five tfe-vm processes on loopback, and on a simulated LAN and WAN, against the
-                 network's lower bound (needs the tfe-vm of the same build for the processes).
+      net        TLS against --insecure (tls, below); MNIST Pond as five tfe-vm processes on loopback, and on a
+                 simulated LAN and WAN, against the network's lower bound (needs the tfe-vm of the same build).
+      tls        MNIST Pond and the SecureNN seed network at batch 100 as five tfe-vm processes on loopback,
+                 TLS 1.3 against plain TCP (--insecure), min/median/max of each and their ratio.
       pond       The MNIST Pond network at batch 1, 100 and 1000 against float64; the ring matmul kernel.
       securenn   The seed network and Network A under SecureNN at batch 1 and 100; bytes per ReLU.
       rounds     Online and offline rounds and bytes of every program in programs/, with and without batching.
@@ -45,6 +47,13 @@ case "pond":
 case "net":
     do {
         try NetBenchmark.run(root: FileManager.default.currentDirectoryPath)
+    } catch {
+        FileHandle.standardError.write(Data("tfe-bench: error: \(error)\n".utf8))
+        exit(1)
+    }
+case "tls":
+    do {
+        try TLSBenchmark.run(root: FileManager.default.currentDirectoryPath)
     } catch {
         FileHandle.standardError.write(Data("tfe-bench: error: \(error)\n".utf8))
         exit(1)
