@@ -67,6 +67,8 @@ public struct BytecodeError: Error, Hashable, Sendable, CustomStringConvertible 
         case ioTable
         /// Two inputs (or two outputs) of one player with the same name.
         case duplicateName
+        /// An output or reveal to server0, server1 or server2: a server would learn a value in the clear.
+        case outputToServer
     }
 
     public var kind: Kind

@@ -152,6 +152,7 @@ extension Verifier {
         case .open(let dst, let src):
             expect(.public(dst), shape: shape(.private(src)), at: site)
         case .reveal(let dst, let src, let player):
+            checkReceiver(player, of: .private(src), "reveal", at: site)
             if program.info(.local(dst)).owner != player {
                 report(
                     .registerKind,
@@ -305,8 +306,21 @@ extension Verifier {
     }
 
     private mutating func checkOutput(_ src: Register, _ player: PlayerID, at site: Site) {
+        checkReceiver(player, of: src, "output", at: site)
         if case .local = src, program.info(src).owner != player {
             report(.registerKind, "\(describe(src)) cannot be output to @\(program.playerName(player))", at: site)
+        }
+    }
+
+    /// Outputs and reveals go to players other than the servers: a server receiving both shares would hold
+    /// the value in the clear. The checker refuses a server there; this keeps hand-made bytecode from it too.
+    private mutating func checkReceiver(_ player: PlayerID, of src: Register, _ verb: String, at site: Site) {
+        guard player.isServer else { return }
+        let name = program.playerName(player)
+        if src.isPrivate {
+            report(.outputToServer, "\(verb) to '\(name)' would give a server a private value in the clear", at: site)
+        } else {
+            report(.outputToServer, "\(verb) to '\(name)': the servers receive no outputs", at: site)
         }
     }
 }

@@ -21,4 +21,7 @@ extension PlayerID {
     public static let server2 = PlayerID(2)
     /// The three compute servers, always present and never declared.
     public static let serverNames = ["server0", "server1", "server2"]
+
+    /// Whether this is one of the three servers (the first entries of every player table).
+    public var isServer: Bool { rawValue >= 0 && rawValue < Self.serverNames.count }
 }

@@ -22,6 +22,88 @@ enum FileAccess {
         }
     }
 
+    // MARK: - Private files
+
+    /// Replaces the file at `url` with `bytes`, readable and writable by this user alone from the moment it
+    /// exists: the bytes go to a temporary created 0600 next to it (`makePrivateTemporary`), are synced to
+    /// disk, and the temporary is renamed over the file. A reader sees the old file or the new one, and no
+    /// other user can open either, whatever the umask. `beforeRename` sees the temporary's path once it is
+    /// written and synced (tests check its mode there).
+    static func writePrivately(
+        _ bytes: [UInt8], to url: URL, beforeRename: (String) -> Void = { _ in }
+    ) throws(NPYError) {
+        let (descriptor, temporary) = try makePrivateTemporary(for: url)
+        var failure: Int32?
+        bytes.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = systemWrite(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    failure = errno
+                    return
+                }
+                offset += written
+            }
+        }
+        if failure == nil && fsync(descriptor) != 0 { failure = errno }
+        if close(descriptor) != 0 && failure == nil { failure = errno }
+        if failure == nil { beforeRename(temporary) }
+        if failure == nil && rename(temporary, url.path) != 0 { failure = errno }
+        if let failure {
+            unlink(temporary)
+            throw .unwritableFile(path: url.path, reason: reason(errno: failure))
+        }
+        // The rename is durable once the directory is synced too; a failure here loses nothing written.
+        let directory = open(url.deletingLastPathComponent().path, O_RDONLY | O_CLOEXEC)
+        if directory >= 0 {
+            _ = fsync(directory)
+            _ = close(directory)
+        }
+    }
+
+    /// Creates a new, empty file next to `url` for `writePrivately`, open for writing and with mode 0600 from
+    /// its creation (`open` with `O_CREAT | O_EXCL`, so never an existing file or a planted link). The caller
+    /// closes the descriptor and renames or removes the file.
+    static func makePrivateTemporary(for url: URL) throws(NPYError) -> (descriptor: Int32, path: String) {
+        let directory = url.deletingLastPathComponent().path
+        for _ in 0..<16 {
+            let suffix = String(UInt64.random(in: .min ... .max), radix: 36)
+            let path = directory + "/." + url.lastPathComponent + "." + suffix
+            let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode_t(0o600))
+            if descriptor >= 0 { return (descriptor, path) }
+            let error = errno
+            if error != EEXIST { throw .unwritableFile(path: url.path, reason: reason(errno: error)) }
+        }
+        throw .unwritableFile(path: url.path, reason: "no unused temporary name next to it")
+    }
+
+    /// Creates the directory at `path` and any missing parents with mode 0700 from their creation (`mkdir`'s
+    /// mode, not a change afterwards). A directory that already exists is left as it is.
+    static func makePrivateDirectory(atPath path: String) throws(NPYError) {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else { throw .unwritableFile(path: path, reason: "not a directory") }
+            return
+        }
+        let parent = (path as NSString).deletingLastPathComponent
+        if !parent.isEmpty && parent != path { try makePrivateDirectory(atPath: parent) }
+        guard mkdir(path, mode_t(0o700)) != 0 else { return }
+        let error = errno
+        // Another process may have made it meanwhile.
+        if error == EEXIST, FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory),
+            isDirectory.boolValue
+        {
+            return
+        }
+        throw .unwritableFile(path: path, reason: reason(errno: error))
+    }
+
+    /// "permission denied" for `EACCES`.
+    static func reason(errno code: Int32) -> String {
+        String(cString: strerror(code)).lowercased()
+    }
+
     /// The POSIX reason underneath a Foundation error ("no such file or directory"), which is what a
     /// user needs; Foundation's own sentence repeats the path and reads poorly after ours.
     static func reason(for error: any Error) -> String {
@@ -29,9 +111,14 @@ enum FileAccess {
         let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? any Error
         for candidate in [error, underlying] {
             if let candidate, (candidate as NSError).domain == NSPOSIXErrorDomain {
-                return String(cString: strerror(Int32((candidate as NSError).code))).lowercased()
+                return reason(errno: Int32((candidate as NSError).code))
             }
         }
         return (error as NSError).localizedDescription
     }
+}
+
+/// POSIX `write`, which `FileAccess.write` hides inside the enum.
+private func systemWrite(_ descriptor: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
+    write(descriptor, bytes, count)
 }

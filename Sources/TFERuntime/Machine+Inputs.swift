@@ -13,14 +13,33 @@ struct ValidatedInput {
 extension Machine {
     // MARK: - Inputs
 
-    /// Checks every input the program declares for this player, and that it was given nothing else: the
-    /// name, shape, finiteness and range (or integrality for `int`), before the first frame goes out.
+    /// Checks one party's inputs against the program without a transport, before connecting to anyone: every
+    /// input the program declares for `party` is given, with its declared shape, finite and inside the
+    /// fixed-point range (or integral, for `int`), and nothing else is given. A `Machine` runs the same check
+    /// when it starts.
+    public static func checkInputs(
+        _ inputs: [String: NPYArray], of party: PlayerID, in program: Program
+    ) throws(MachineError) {
+        _ = try validatedInputs(inputs, of: party, in: program)
+    }
+
+    /// `checkInputs` for this machine's own inputs, keeping what it encoded.
     func validateInputs() throws(MachineError) -> [String: ValidatedInput] {
-        let player = name(me)
+        try Self.validatedInputs(configuration.inputs, of: me, in: program)
+    }
+
+    /// Checks every input the program declares for `party`, and that it was given nothing else: the name,
+    /// shape, finiteness and range (or integrality for `int`), before the first frame goes out.
+    private static func validatedInputs(
+        _ given: [String: NPYArray], of party: PlayerID, in program: Program
+    ) throws(MachineError) -> [String: ValidatedInput] {
+        try checkProgram(program, party: party)
+        let player = name(of: party, in: program)
+        let fixedPoint = FixedPoint(fractionalBits: program.fractionalBits)
         var validated: [String: ValidatedInput] = [:]
-        for declaration in program.inputs where declaration.player == me && validated[declaration.name] == nil {
+        for declaration in program.inputs where declaration.player == party && validated[declaration.name] == nil {
             let inputName = declaration.name
-            guard let array = configuration.inputs[inputName] else {
+            guard let array = given[inputName] else {
                 throw .missingInput(player: player, name: inputName)
             }
             guard array.shape == declaration.shape.dimensions else {
@@ -57,7 +76,7 @@ extension Machine {
                     encoded: integers.map { UInt64(bitPattern: $0) })
             }
         }
-        for inputName in configuration.inputs.keys.sorted() where validated[inputName] == nil {
+        for inputName in given.keys.sorted() where validated[inputName] == nil {
             throw .unexpectedInput(player: player, name: inputName)
         }
         return validated

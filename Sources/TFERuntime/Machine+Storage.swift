@@ -16,24 +16,37 @@ public struct StateWrites: Sendable {
     public var names: [String] { files.map(\.name) }
 
     /// Writes every file, each atomically (a reader sees the old file or the new one, never half of one), and
-    /// readable by this user only, as the directory it creates: a file holds no secret alone, but it is this
-    /// server's part of one.
+    /// readable by this user only from its creation, as the directory it creates: a file holds no secret
+    /// alone, but it is this server's part of one.
     public func commit() throws(MachineError) {
+        try commit(beforeRename: { _ in })
+    }
+
+    /// `commit()`, showing each temporary to `beforeRename` just before it replaces its file.
+    func commit(beforeRename: (String) -> Void) throws(MachineError) {
         guard !files.isEmpty else { return }
-        do {
-            try FileManager.default.createDirectory(
-                atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        } catch {
-            throw .storedValue("cannot create the state directory '\(directory)': \(FileAccess.reason(for: error))")
-        }
+        try Self.createDirectory(atPath: directory)
         for (name, bytes) in files {
-            let url = StoredValue.url(of: name, in: directory)
             do {
-                try FileAccess.write(Data(bytes), to: url)
+                try FileAccess.writePrivately(
+                    bytes, to: StoredValue.url(of: name, in: directory), beforeRename: beforeRename)
             } catch {
                 throw .storedValue("cannot store '\(name)': \(error)")
             }
-            try? FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: url.path)
+        }
+    }
+
+    /// Creates a state directory and its missing parents with mode 0700 from their creation; one that
+    /// exists is left as it is. For callers that prepare the directory before a run.
+    public static func createDirectory(atPath directory: String) throws(MachineError) {
+        do {
+            try FileAccess.makePrivateDirectory(atPath: directory)
+        } catch {
+            guard case .unwritableFile(let path, let reason) = error else {
+                throw .storedValue("cannot create the state directory '\(directory)': \(error)")
+            }
+            let place = path == directory ? "" : " ('\(path)')"
+            throw .storedValue("cannot create the state directory '\(directory)'\(place): \(reason)")
         }
     }
 }

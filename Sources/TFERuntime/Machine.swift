@@ -185,6 +185,10 @@ public struct Machine {
 
     /// The name of a player, for messages.
     func name(_ player: PlayerID) -> String {
+        Self.name(of: player, in: program)
+    }
+
+    static func name(of player: PlayerID, in program: Program) -> String {
         program.players.indices.contains(player.rawValue)
             ? program.players[player.rawValue] : "player \(player.rawValue)"
     }
@@ -193,8 +197,14 @@ public struct Machine {
 
     /// What the machine relies on before it starts.
     private func checkProgram() throws(MachineError) {
-        guard program.players.count >= 3, program.players.indices.contains(me.rawValue) else {
-            throw .invalidProgram(instruction: nil, reason: "party \(me.rawValue) is not in the player table")
+        try Self.checkProgram(program, party: me)
+    }
+
+    /// What the machine, and the static input check, rely on: `party` is in the player table and the
+    /// fractional bits fit the fixed-point encoding.
+    static func checkProgram(_ program: Program, party: PlayerID) throws(MachineError) {
+        guard program.players.count >= 3, program.players.indices.contains(party.rawValue) else {
+            throw .invalidProgram(instruction: nil, reason: "party \(party.rawValue) is not in the player table")
         }
         guard (0...30).contains(program.fractionalBits) else {
             throw .invalidProgram(

@@ -75,6 +75,23 @@ public enum MachineError: Error, Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// Whether the error is about this party's own inputs (missing, unexpected, or failing a check): such a
+    /// description names the input and may point at an element, which other parties must not learn.
+    public var isInputProblem: Bool {
+        switch self {
+        case .missingInput, .unexpectedInput, .inputShape, .inputNotFinite, .inputOutOfRange, .inputNotIntegral:
+            return true
+        case .transport, .payloadSize, .invalidProgram, .valueOutOfRange, .randomSource, .storedValue:
+            return false
+        }
+    }
+
+    /// What other parties may be told: for an input problem only that there was one (no input name, element,
+    /// value or kind of problem), otherwise `description`.
+    public var descriptionForPeers: String {
+        isInputProblem ? "its inputs did not pass their checks" : description
+    }
+
     /// An instruction index as the asm prints it: four zero-padded digits.
     static func offset(_ index: Int) -> String {
         let digits = String(index)

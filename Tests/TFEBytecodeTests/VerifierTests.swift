@@ -59,6 +59,18 @@ func dense(_ edit: (inout Program) -> Void) -> Program {
         #expect(problem?.description == "instruction 0005 (p1 = open s8): register 's8' is read before it is written")
     }
 
+    @Test func outputToServerNamesTheServer() {
+        var b = ProgramBuilder(players: ["client"])
+        let x = b.privateInput("x", [2])
+        b.declareOutput("server1", "y", [2], .private)
+        b.emit(.output(player: .server1, name: "y", src: .private(x)), round: 1)
+        let problems = Verifier.problems(in: b.build())
+        #expect(problems.map(\.instruction) == [1])
+        #expect(problems.first?.description
+            == "instruction 0001 (output @server1 \"y\" s0): output to 'server1' would give a server a private value "
+            + "in the clear")
+    }
+
     static let brokenPrograms: [VerifierCase] = [
         // MARK: Tables
         VerifierCase("fractional bits above 62", .fractionalBits, program: dense { $0.fractionalBits = 63 }),
@@ -442,6 +454,30 @@ func dense(_ edit: (inout Program) -> Void) -> Program {
             b.declareOutput("client", "y", [2], .private)
             b.declareOutput("client", "y", [2], .private)
             b.emit(.output(player: b.player("client"), name: "y", src: .private(x)), round: 1)
+        },
+        // MARK: Receivers
+        VerifierCase("output of a private value to server1", .outputToServer) { b in
+            let x = b.privateInput("x", [2])
+            b.declareOutput("server1", "y", [2], .private)
+            b.emit(.output(player: .server1, name: "y", src: .private(x)), round: 1)
+        },
+        VerifierCase("output of a private value to server2", .outputToServer) { b in
+            let x = b.privateInput("x", [2])
+            b.declareOutput("server2", "y", [2], .private)
+            b.emit(.output(player: .server2, name: "y", src: .private(x)), round: 1)
+        },
+        VerifierCase("output of a public value to server0", .outputToServer) { b in
+            let x = b.publicInput("x", [2])
+            b.declareOutput("server0", "y", [2], .public)
+            b.emit(.output(player: .server0, name: "y", src: .public(x)), round: 1)
+        },
+        VerifierCase("reveal to server0", .outputToServer) { b in
+            let x = b.privateInput("x", [2])
+            b.emit(.reveal(dst: b.l("server0", [2]), src: x, player: .server0), round: 1)
+        },
+        VerifierCase("reveal to server2", .outputToServer) { b in
+            let x = b.privateInput("x", [2])
+            b.emit(.reveal(dst: b.l("server2", [2]), src: x, player: .server2), round: 1)
         },
     ]
 }

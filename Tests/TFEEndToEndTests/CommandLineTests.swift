@@ -50,6 +50,39 @@ struct CommandLineTests {
         }
     }
 
+    // MARK: - Hand-made bytecode
+
+    /// A `.tfeb` edited to send the output to a server (which the checker would refuse in source) is refused
+    /// by `tfe-vm run` and `tfe-vm dis` before anything runs, naming the instruction.
+    @Test func outputToAServerIsRefused() throws {
+        let directory = try Self.makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let text = "player client\nx = private_input(client, [2])\noutput(client, \"y\", x * x)\n"
+        var program = try #require(EndToEnd.compile(text, path: "square.tfe", optimize: true).program)
+        try #require(Verifier.problems(in: program).isEmpty)
+        program.outputs[0].player = .server1
+        var edited = 0
+        for round in program.online.indices {
+            for index in program.online[round].instructions.indices {
+                if case .output(_, let name, let src) = program.online[round].instructions[index] {
+                    program.online[round].instructions[index] = .output(player: .server1, name: name, src: src)
+                    edited += 1
+                }
+            }
+        }
+        try #require(edited == 1)
+        let bytecode = directory.appendingPathComponent("square.tfeb").path
+        try Data(program.encoded()).write(to: URL(fileURLWithPath: bytecode))
+        for command in [["run", bytecode, "--seed", "1"], ["dis", bytecode]] {
+            let result = CommandOutput.capture { TfeVM.main(command, console: $0) }
+            #expect(result.exitCode == .failure, "\(command[0])")
+            #expect(result.output.isEmpty, "\(command[0])")
+            #expect(result.error.hasPrefix("tfe-vm: error: \(bytecode): instruction "), "\(result.error)")
+            #expect(result.error.contains(
+                "output to 'server1' would give a server a private value in the clear\n"), "\(result.error)")
+        }
+    }
+
     // MARK: - Committed data
 
     struct DataRun: CustomTestStringConvertible, Sendable {

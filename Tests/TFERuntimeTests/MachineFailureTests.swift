@@ -139,6 +139,72 @@ final class OutcomeBox: @unchecked Sendable {
         #expect(network.measuredCost == Cost())
     }
 
+    // MARK: - The check before connecting
+
+    /// Each bad input of `badInputs` (alice's) and of bob's `int` input, found by the static check alone.
+    static let staticCheckCases: [(String, PlayerID, [String: NPYArray], MachineError)] =
+        badInputs.map { ($0.0, B.alice, $0.1, $0.2) } + [
+            ("bob: fraction", B.bob, ["y": npy([1, 2.5], [2])], .inputNotIntegral(player: "bob", name: "y", index: 1)),
+            ("bob: NaN", B.bob, ["y": npy([.nan, 1], [2])], .inputNotFinite(player: "bob", name: "y", index: 0)),
+            (
+                "bob: beyond 64 bits", B.bob, ["y": try! NPYArray(shape: [2], storage: .uint64([1, .max]))],
+                .inputNotIntegral(player: "bob", name: "y", index: 1)
+            ),
+            ("bob: missing", B.bob, [:], .missingInput(player: "bob", name: "y")),
+            ("server0: given one", .server0, ["y": goodY], .unexpectedInput(player: "server0", name: "y")),
+        ]
+
+    @Test(arguments: 0..<staticCheckCases.count)
+    func staticCheckRefusesBadInputs(case number: Int) {
+        let (_, party, inputs, expected) = Self.staticCheckCases[number]
+        #expect(throws: expected) { try Machine.checkInputs(inputs, of: party, in: Self.program()) }
+    }
+
+    @Test func staticCheckAcceptsGoodInputs() throws {
+        let program = Self.program()
+        try Machine.checkInputs(["x": npy([1, 2, 3, 4, 5, 6], [2, 3])], of: B.alice, in: program)
+        try Machine.checkInputs(["y": Self.goodY], of: B.bob, in: program)
+        try Machine.checkInputs(["y": npy([1, -2], [2])], of: B.bob, in: program)
+        for server in [PlayerID.server0, .server1, .server2] {
+            try Machine.checkInputs([:], of: server, in: program)
+        }
+        #expect(throws: MachineError.invalidProgram(instruction: nil, reason: "party 9 is not in the player table")) {
+            try Machine.checkInputs([:], of: PlayerID(9), in: program)
+        }
+    }
+
+    /// Every input problem, with a name, index and limit that would stand out in a message.
+    static let inputProblems: [MachineError] = [
+        .missingInput(player: "alice", name: "salary"),
+        .unexpectedInput(player: "alice", name: "salary"),
+        .inputShape(player: "alice", name: "salary", expected: Shape([7, 9]), found: [9, 7]),
+        .inputNotFinite(player: "alice", name: "salary", index: 4711),
+        .inputOutOfRange(player: "alice", name: "salary", index: 4711, limit: 1_073_741_824),
+        .inputNotIntegral(player: "alice", name: "salary", index: 4711),
+    ]
+
+    @Test(arguments: inputProblems)
+    func peersLearnNothingOfAnInputProblem(_ error: MachineError) {
+        #expect(error.isInputProblem)
+        #expect(error.description.contains("salary"))
+        let told = error.descriptionForPeers
+        for secret in ["salary", "4711", "1073741824", "[7, 9]", "[9, 7]", "NaN", "range", "integer", "shape"] {
+            #expect(!told.contains(secret), "\(told)")
+        }
+        #expect(told == "its inputs did not pass their checks")
+    }
+
+    @Test(arguments: [
+        MachineError.storedValue("server1 has no stored value 'w'"),
+        .invalidProgram(instruction: 3, reason: "r"),
+        .payloadSize(peer: "server2", phase: .online, round: 1, expected: 8, found: 16),
+        .transport(.timedOut(peer: "alice", phase: .online, round: 0, seconds: 0.3)),
+    ])
+    func peersLearnOtherProblemsInFull(_ error: MachineError) {
+        #expect(!error.isInputProblem)
+        #expect(error.descriptionForPeers == error.description)
+    }
+
     @Test func intInputMustBeIntegral() {
         let program = Self.program()
         let inputs: [PlayerID: [String: NPYArray]] = [

@@ -57,3 +57,90 @@ struct StoredValueTests {
         }
     }
 }
+
+/// State files and their temporaries are this user's alone from their creation, whatever the umask: nothing is
+/// created with the default mode and narrowed afterwards.
+@Suite struct StateFileModeTests {
+    /// Runs `body` with the umask at 0, so that only the modes the code passes to `open` and `mkdir` count.
+    /// The umask is process-wide: the window is kept to the call.
+    static func withoutUmask<T>(_ body: () throws -> T) rethrows -> T {
+        let saved = umask(0)
+        defer { umask(saved) }
+        return try body()
+    }
+
+    static func mode(_ path: String) -> mode_t? {
+        var info = stat()
+        return stat(path, &info) == 0 ? info.st_mode & 0o777 : nil
+    }
+
+    static func makeFolder() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("tfe-mode-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// The temporary `writePrivately` writes into is created 0600 (checked before anything is written to it).
+    @Test func temporaryIsCreatedPrivate() throws {
+        let folder = try Self.makeFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let target = folder.appendingPathComponent("w.tfestate")
+        let (descriptor, path) = try Self.withoutUmask { try FileAccess.makePrivateTemporary(for: target) }
+        defer { close(descriptor); unlink(path) }
+        var info = stat()
+        #expect(fstat(descriptor, &info) == 0)
+        #expect(info.st_mode & 0o777 == 0o600)
+        #expect(Self.mode(path) == 0o600)
+        #expect(URL(fileURLWithPath: path).deletingLastPathComponent().path == folder.path)
+    }
+
+    /// A commit writes each file through a temporary that is already 0600 once written (before the rename
+    /// that a chmod-afterwards would have to precede), creates the state directory and its missing parents
+    /// 0700 and each file 0600, and leaves no temporary behind.
+    @Test func committedFilesAndDirectoriesArePrivate() throws {
+        let folder = try Self.makeFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let parent = folder.appendingPathComponent("state").path
+        let directory = parent + "/server0"
+        let writes = StateWrites(
+            directory: directory, files: [("w", StoredValueTests.server0.encoded), ("v", [1, 2, 3])])
+        var temporaries: [(path: String, mode: mode_t?)] = []
+        try Self.withoutUmask { try writes.commit { temporaries.append(($0, Self.mode($0))) } }
+        #expect(temporaries.count == 2)
+        for temporary in temporaries {
+            #expect(temporary.mode == 0o600, "\(temporary.path)")
+            #expect(URL(fileURLWithPath: temporary.path).deletingLastPathComponent().path == directory)
+        }
+        #expect(Self.mode(parent) == 0o700)
+        #expect(Self.mode(directory) == 0o700)
+        #expect(Self.mode(directory + "/w.tfestate") == 0o600)
+        #expect(Self.mode(directory + "/v.tfestate") == 0o600)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
+                    == ["v.tfestate", "w.tfestate"])
+        #expect(try StoredValue(decoding: [UInt8](Data(contentsOf: URL(fileURLWithPath: directory + "/w.tfestate"))))
+                    == StoredValueTests.server0)
+    }
+
+    /// Replacing a file keeps it 0600 and leaves no temporary.
+    @Test func replacedFileStaysPrivate() throws {
+        let folder = try Self.makeFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let writes = StateWrites(directory: folder.path, files: [("w", [1])])
+        try writes.commit()
+        try Self.withoutUmask { try StateWrites(directory: folder.path, files: [("w", [2, 3])]).commit() }
+        #expect(Self.mode(folder.path + "/w.tfestate") == 0o600)
+        #expect(try Data(contentsOf: folder.appendingPathComponent("w.tfestate")) == Data([2, 3]))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["w.tfestate"])
+    }
+
+    /// A state directory that cannot be made (a file is in the way) is reported, not written around.
+    @Test func fileInTheWayIsReported() throws {
+        let folder = try Self.makeFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let blocker = folder.appendingPathComponent("state")
+        try Data([0]).write(to: blocker)
+        #expect(throws: MachineError.self) {
+            try StateWrites(directory: blocker.path + "/server0", files: [("w", [1])]).commit()
+        }
+    }
+}
