@@ -9,7 +9,8 @@ import TFERuntime
 /// player on its own thread, and write each player's outputs.
 public enum RunCommand {
     public static let runSpec = CommandSpec(
-        tool: "tfe-vm", name: "run", overview: "Run a program: every player in this process, or with --config one party over TLS.",
+        tool: "tfe-vm", name: "run",
+        overview: "Run a program: every player in this process, or with --config one party over TLS.",
         arguments: [ArgumentSpec("program", help: "A .tfeb bytecode file, or a .tfe source to compile first.")],
         options: [
             .option("--input", value: "player:name=file.npy", help: "An input file; PLAYER=FILE.npz gives several.",

@@ -68,7 +68,8 @@ extension ChannelSecurity {
                 return .ignored("\(what) during the TLS handshake")
             case .rejectedPeer(let presented?, let reason):
                 socket.closeAfterRefusal()
-                return .refused(.untrustedCertificate(party: nil, address: address, presented: presented, reason: reason))
+                return .refused(
+                    .untrustedCertificate(party: nil, address: address, presented: presented, reason: reason))
             case .rejectedPeer(nil, let reason):
                 return .ignored("refused during the TLS handshake: \(reason)")
             case .rejectedByPeer(let reason):

@@ -210,7 +210,8 @@ public final class PlayerService: @unchecked Sendable {
             guard let (accepted, address) = next else { continue }
             let socket: any ByteStream
             let handshakeDeadline = ContinuousClock.now + options.transport.handshakeTimeout
-            switch options.transport.security.accepted(accepted, address: address.description, until: handshakeDeadline) {
+            let security = options.transport.security
+            switch security.accepted(accepted, address: address.description, until: handshakeDeadline) {
             case .stream(let stream):
                 socket = stream
             case .ignored(let reason):

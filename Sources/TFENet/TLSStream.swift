@@ -71,7 +71,9 @@ final class TLSStream: ByteStream, @unchecked Sendable {
 
     /// The listener's side: the peer must present a certificate of the CA; which party it names is checked
     /// against the peer's hello (`certifies(_:)`).
-    static func accept(_ socket: Socket, context: TLSContext, until deadline: Deadline) throws(TLSFailure) -> TLSStream {
+    static func accept(_ socket: Socket, context: TLSContext, until deadline: Deadline)
+        throws(TLSFailure) -> TLSStream
+    {
         try handshake(socket, context: context, until: deadline) { ssl in
             SSL_set_accept_state(ssl)
             return true

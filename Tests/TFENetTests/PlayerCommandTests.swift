@@ -40,7 +40,8 @@ import Testing
                 let player = index == 0 ? "alice" : "bob"
                 let input = index == 0 ? "alice:x=" + path("x.npy") : "bob:w=" + path("w.npy")
                 return PlayerCommandTests.run([
-                    "run", path(program), "--config", path("config.json"), "--certs", TestCertificates.directory, "--player", player, "--input", input,
+                    "run", path(program), "--config", path("config.json"),
+                    "--certs", TestCertificates.directory, "--player", player, "--input", input,
                     "--out", path("out"), "--timeout", "10", "--connect-timeout", "10",
                 ])
             }
@@ -102,7 +103,8 @@ import Testing
         defer { try? FileManager.default.removeItem(at: foreignKey) }
         for (file, source) in [("ca.pem", TestCertificates.directory), ("server0.pem", TestCertificates.directory),
                                ("server0.key", TestCertificates.foreignDirectory)] {
-            try FileManager.default.copyItem(atPath: source + "/" + file, toPath: foreignKey.appendingPathComponent(file).path)
+            try FileManager.default.copyItem(
+                atPath: source + "/" + file, toPath: foreignKey.appendingPathComponent(file).path)
         }
         let mismatch = Self.run(server0 + ["--certs", foreignKey.path, "--runs", "1"])
         #expect(mismatch.exitCode == .failure)
@@ -121,7 +123,8 @@ import Testing
             group.enter()
             Thread {
                 let output = Self.run(
-                    ["player", "server\(number)", "--config", deployment.path("config.json"), "--certs", TestCertificates.directory, "--runs", "2",
+                    ["player", "server\(number)", "--config", deployment.path("config.json"),
+                     "--certs", TestCertificates.directory, "--runs", "2",
                      "--state", deployment.path("state\(number)")] + allows[number])
                 servers.update { $0[number] = output }
                 group.leave()
@@ -190,7 +193,8 @@ import Testing
                 group.enter()
                 Thread {
                     let output = Self.run(
-                        ["player", "server\(number)", "--config", path("config.json"), "--certs", TestCertificates.directory, "--runs", "\(runs)",
+                        ["player", "server\(number)", "--config", path("config.json"),
+                         "--certs", TestCertificates.directory, "--runs", "\(runs)",
                          "--state", path("state/server\(number)"), "--allow", path("setup.tfeb"),
                          "--allow", path("predict.tfeb"), "--timeout", "20", "--connect-timeout", "20"])
                     logs.update { $0[number] = output }
@@ -202,7 +206,8 @@ import Testing
             return logs.current.map { $0?.error ?? "" }
         }
         func party(_ arguments: [String]) -> CommandOutput {
-            Self.run(["run"] + arguments + ["--config", path("config.json"), "--certs", TestCertificates.directory, "--timeout", "20", "--connect-timeout", "20"])
+            Self.run(["run"] + arguments + ["--config", path("config.json"),
+                      "--certs", TestCertificates.directory, "--timeout", "20", "--connect-timeout", "20"])
         }
 
         let setupLogs = try servePlayers(runs: 1) {

@@ -38,7 +38,8 @@ import Testing
         {
             let processes = try program.players.map { player in
                 (player, try TfeVMProcess(
-                    ["run", path("two.tfeb"), "--config", path("config.json"), "--certs", TestCertificates.directory, "--player", player,
+                    ["run", path("two.tfeb"), "--config", path("config.json"),
+                     "--certs", TestCertificates.directory, "--player", player,
                      "--out", path("out"), "--timeout", "5", "--connect-timeout", "20"] + extra(player),
                     errorLog: folder.appendingPathComponent("\(player).err"),
                     outputLog: folder.appendingPathComponent("\(player).out")))
@@ -131,13 +132,15 @@ import Testing
         var servers: [TfeVMProcess] = []
         for number in 0..<3 {
             servers.append(try start(
-                ["player", "server\(number)", "--config", config, "--certs", TestCertificates.directory, "--allow", deployment.path("two.tfeb"),
+                ["player", "server\(number)", "--config", config,
+                 "--certs", TestCertificates.directory, "--allow", deployment.path("two.tfeb"),
                  "--runs", "2", "--timeout", "5", "--connect-timeout", "20"], log: "server\(number).log"))
         }
         defer { for server in servers where server.process.isRunning { server.process.terminate() } }
         func runParties(_ x: String) throws -> [Int32?] {
             let parties = try [("alice", "alice:x=" + x), ("bob", "bob:w=" + deployment.path("w.npy"))].map {
-                try start(["run", deployment.path("two.tfeb"), "--config", config, "--certs", TestCertificates.directory, "--player", $0.0, "--input", $0.1,
+                try start(["run", deployment.path("two.tfeb"), "--config", config,
+                           "--certs", TestCertificates.directory, "--player", $0.0, "--input", $0.1,
                            "--out", deployment.path("out"), "--timeout", "5", "--connect-timeout", "20"],
                           log: "\($0.0).err")
             }

@@ -240,7 +240,8 @@ import Glibc
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         for file in ["ca.pem", "server0.pem"] {
-            try FileManager.default.copyItem(atPath: TestCertificates.directory + "/" + file, toPath: folder + "/" + file)
+            try FileManager.default.copyItem(
+                atPath: TestCertificates.directory + "/" + file, toPath: folder + "/" + file)
         }
         #expect(throws: TLSSetupError.missingFile(path: folder + "/server0.key", what: "the key of 'server0'")) {
             try TLSContext(directory: folder, party: "server0")
@@ -254,7 +255,8 @@ import Glibc
             path: TestCertificates.directory + "/server0.pem", party: "server1", names: "server0"))
         {
             try TLSContext(
-                caFile: TestCertificates.directory + "/ca.pem", certificateFile: TestCertificates.directory + "/server0.pem",
+                caFile: TestCertificates.directory + "/ca.pem",
+                certificateFile: TestCertificates.directory + "/server0.pem",
                 keyFile: TestCertificates.directory + "/server0.key", party: "server1")
         }
         // A certificate of another CA.
@@ -366,7 +368,8 @@ enum ExpiredCertificate {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tfe-expired-\(UUID())").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let now = Date()
-        let authority = try CertificateAuthority(validity: now.addingTimeInterval(-10 * 86_400)...now.addingTimeInterval(86_400))
+        let authority = try CertificateAuthority(
+            validity: now.addingTimeInterval(-10 * 86_400)...now.addingTimeInterval(86_400))
         let valid = try authority.issue(party: "server0", days: 1)
         let expired = try authority.issue(
             party: party, validity: now.addingTimeInterval(-3 * 86_400)...now.addingTimeInterval(-86_400))
