@@ -19,6 +19,8 @@ public enum UsageError: Error, Hashable, Sendable {
     case invalidValue(String, option: String, allowed: [String], suggestion: String?)
     /// A value a command rejected after parsing, such as `-D N` without `=`; `expected` describes the form.
     case malformedValue(String, option: String, expected: String)
+    /// Two options that exclude each other were both given, as `--config` and `--party` of `tfe-vm certs`.
+    case conflictingOptions(String, String)
 
     /// The sentence after `Error: `, in swift-argument-parser's wording where it has one.
     public var message: String {
@@ -45,6 +47,8 @@ public enum UsageError: Error, Hashable, Sendable {
                 + Self.didYouMean(suggestion)
         case let .malformedValue(value, option, expected):
             return "The value '\(value)' is invalid for '\(option)': expected \(expected)"
+        case let .conflictingOptions(first, second):
+            return "Options '\(first)' and '\(second)' cannot be given together"
         }
     }
 

@@ -102,6 +102,7 @@ func renderedUsageFailure(arguments: [String], expected: CommandOutput) {
      "The value 'x' is invalid for '--p <p>': expected 'a' or 'b'"),
     (.malformedValue("N", option: "-D <name=value>", expected: "NAME=VALUE"),
      "The value 'N' is invalid for '-D <name=value>': expected NAME=VALUE"),
+    (.conflictingOptions("--config", "--party"), "Options '--config' and '--party' cannot be given together"),
 ])
 func message(error: UsageError, text: String) {
     #expect(error.message == text)
