@@ -322,14 +322,15 @@ public enum TfeVM {
     public static let tool = ToolSpec(
         name: "tfe-vm", overview: "The tfe virtual machine: runs compiled programs over secret shares.",
         version: Tfec.version,
-        // Long-running parties (PlayerCommand.swift).
-        subcommands: [RunCommand.runSpec, PlayerCommand.spec, RunCommand.disSpec])
+        // Long-running parties (PlayerCommand.swift); their TLS certificates (CertsCommand.swift).
+        subcommands: [RunCommand.runSpec, PlayerCommand.spec, RunCommand.disSpec, CertsCommand.spec])
 
     public static func main(_ arguments: [String], console: Console) -> ExitCode {
         tool.run(arguments, console: console) { parsed, console in
             switch parsed.command.name {
             case "dis": return RunCommand.runDis(parsed, console: console)
             case "player": return PlayerCommand.run(parsed, console: console)
+            case "certs": return CertsCommand.run(parsed, console: console)
             default: return RunCommand.runRun(parsed, console: console)
             }
         }

@@ -102,6 +102,10 @@ func renderedUsageFailure(arguments: [String], expected: CommandOutput) {
      "The value 'x' is invalid for '--p <p>': expected 'a' or 'b'"),
     (.malformedValue("N", option: "-D <name=value>", expected: "NAME=VALUE"),
      "The value 'N' is invalid for '-D <name=value>': expected NAME=VALUE"),
+    (.conflictingOptions("--config", "--party", reason: "why"),
+     "Options '--config' and '--party' cannot be used together: why"),
+    (.missingChoice(["--certs <dir>", "--insecure"], reason: "why"), "Missing '--certs <dir>' or '--insecure': why"),
+    (.requiresOption("--seed", required: "--insecure", reason: "why"), "Option '--seed' requires '--insecure' here: why"),
 ])
 func message(error: UsageError, text: String) {
     #expect(error.message == text)

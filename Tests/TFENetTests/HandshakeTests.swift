@@ -184,7 +184,7 @@ import Testing
             if !bytes.isEmpty { try socket.write(bytes, until: .now + .seconds(5)) }
             strangers.append(socket)
         }
-        let options = .test(connectTimeout: .seconds(10), handshakeTimeout: .milliseconds(300))
+        let options = TCPTransportOptions.test(connectTimeout: .seconds(10), handshakeTimeout: .milliseconds(300))
         let programs: [PlayerID: Program] = [.server0: program, .server1: program, .server2: program]
         let outcomes = connect(
             [.server0, .server1, .server2], programs: programs, listeners: listeners, options: options, secure: false)
@@ -208,7 +208,7 @@ import Testing
     @Test func missingPeerEndsTheWait() throws {
         let program = Self.serversOnly()
         let (listeners, _) = try loopbackListeners(3)
-        let options = .test(connectTimeout: .milliseconds(500))
+        let options = TCPTransportOptions.test(connectTimeout: .milliseconds(500))
         let start = ContinuousClock.now
         let outcomes = connect(
             [.server0, .server1], programs: [.server0: program, .server1: program], listeners: listeners,
@@ -230,7 +230,7 @@ import Testing
         let program = Self.serversOnly()
         let (listeners, addresses) = try loopbackListeners(3)
         listeners[0].close()  // nobody listens at server0's address any more
-        let options = .test(connectTimeout: .milliseconds(500))
+        let options = TCPTransportOptions.test(connectTimeout: .milliseconds(500))
         let start = ContinuousClock.now
         let outcomes = connect([.server1], programs: [.server1: program], listeners: listeners, options: options)
         #expect(ContinuousClock.now - start < .seconds(20))
