@@ -44,6 +44,18 @@ static inline int tfe_verify_callback(int ok, X509_STORE_CTX *store) {
     return ok;
 }
 
+/// The dialer's verification: the same checks, but a failure is only kept (with the certificate), and the
+/// handshake goes on, so that the listener also sees the dialer's certificate and can name it. The caller
+/// looks at `tfe_SSL_take_rejected_certificate` before sending a byte, and closes on a failure.
+static inline int tfe_verify_callback_deferred(int ok, X509_STORE_CTX *store) {
+    tfe_verify_callback(ok, store);
+    return 1;
+}
+
+static inline void tfe_SSL_defer_verification(SSL *ssl) {
+    SSL_set_verify(ssl, SSL_VERIFY_PEER, tfe_verify_callback_deferred);
+}
+
 static inline void tfe_SSL_CTX_require_peer_certificate(SSL_CTX *ctx) {
     SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, tfe_verify_callback);
 }

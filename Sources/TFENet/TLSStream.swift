@@ -57,16 +57,26 @@ final class TLSStream: ByteStream, @unchecked Sendable {
 
     // MARK: - Handshakes
 
-    /// The dialer's side: the peer must present a certificate of the CA that names `peer`.
+    /// The dialer's side: the peer must present a certificate of the CA that names `peer`. The check is made
+    /// once the handshake is done, before any byte is sent: so the listener sees this party's certificate too
+    /// (and can name it in its own refusal) even when this party refuses the listener's.
     static func connect(_ socket: Socket, context: TLSContext, peer: String, until deadline: Deadline)
         throws(TLSFailure) -> TLSStream
     {
-        try handshake(socket, context: context, until: deadline) { ssl in
+        let stream = try handshake(socket, context: context, until: deadline) { ssl in
             guard SSL_set1_host(ssl, peer) == 1 else { return false }
             X509_VERIFY_PARAM_set_hostflags(SSL_get0_param(ssl), UInt32(X509_CHECK_FLAG_NO_WILDCARDS))
+            tfe_SSL_defer_verification(ssl)
             SSL_set_connect_state(ssl)
             return true
         }
+        if let rejected = tfe_SSL_take_rejected_certificate(stream.ssl) {
+            defer { X509_free(rejected) }
+            let verification = Int32(SSL_get_verify_result(stream.ssl))
+            stream.close()
+            throw .rejectedPeer(presented: Certificate.commonName(rejected), reason: rejection(verification, rejected))
+        }
+        return stream
     }
 
     /// The listener's side: the peer must present a certificate of the CA; which party it names is checked
