@@ -1,6 +1,7 @@
 import Foundation
 import TFEBytecode
 import TFENet
+import TFERuntime
 
 /// `tfe-vm player NAME --config config.json --certs DIR [--state DIR] [--allow HASH ...] [--allow-any]`: a
 /// long-running party, as TF Encrypted's servers are. It serves the runs other parties start with `tfe-vm run FILE
@@ -74,11 +75,11 @@ public enum PlayerCommand {
                 console.writeError("tfe-vm: error: --state \(state): not a directory\n")
                 return .failure
             }
-            do {
-                try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+            do throws(MachineError) {
+                // 0700 from the start, as the files in it are 0600.
+                try StateWrites.createDirectory(atPath: state)
             } catch {
-                console.writeError("tfe-vm: error: cannot create the state directory '\(state)': "
-                                   + "\(error.localizedDescription)\n")
+                console.writeError("tfe-vm: error: \(error)\n")
                 return .failure
             }
             options.stateDirectory = state

@@ -41,6 +41,7 @@ public final class TLSContext: @unchecked Sendable {
     init(caFile: String, certificateFile: String, keyFile: String, party: String, checkingOwnCertificate: Bool = true)
         throws(TLSSetupError)
     {
+        _ = Self.ignoreBrokenPipes
         self.party = party
         self.caFile = caFile
         self.certificateFile = certificateFile
@@ -81,6 +82,12 @@ public final class TLSContext: @unchecked Sendable {
     deinit {
         SSL_CTX_free(pointer)
     }
+
+    /// OpenSSL writes to its socket without `MSG_NOSIGNAL`, so a peer that closed first would end this process
+    /// with SIGPIPE; with the signal ignored the write fails with `EPIPE` instead, as plain sockets do here.
+    private static let ignoreBrokenPipes: Void = {
+        _ = signal(SIGPIPE, SIG_IGN)
+    }()
 
     /// Refuses this party's own certificate where a peer would: it must chain to the CA, be valid now, and name
     /// the party.

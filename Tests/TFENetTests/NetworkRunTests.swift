@@ -129,6 +129,7 @@ import Testing
         }
     }
 
+    /// The others learn who failed first; of a bad input, only that it did not pass its checks.
     @Test func abortNoticeNamesTheFirstFailure() throws {
         let program = try compile(twoPlayerSource)
         var named = twoPlayerInputs
@@ -139,7 +140,7 @@ import Testing
         for number in [0, 1, 3] {
             #expect(
                 outcomes[number]?.machineError
-                    == .transport(.closed(reason: "bob failed: missing input 'w' of player 'bob'")),
+                    == .transport(.closed(reason: "bob failed: its inputs did not pass their checks")),
                 "\(program.players[number]): \(String(describing: outcomes[number]))")
         }
     }
