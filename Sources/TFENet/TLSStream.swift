@@ -70,11 +70,16 @@ final class TLSStream: ByteStream, @unchecked Sendable {
             SSL_set_connect_state(ssl)
             return true
         }
+        let verification = Int32(SSL_get_verify_result(stream.ssl))
         if let rejected = tfe_SSL_take_rejected_certificate(stream.ssl) {
             defer { X509_free(rejected) }
-            let verification = Int32(SSL_get_verify_result(stream.ssl))
             stream.close()
             throw .rejectedPeer(presented: Certificate.commonName(rejected), reason: rejection(verification, rejected))
+        }
+        guard verification == X509_V_OK else {
+            let presented = stream.peerIdentity
+            stream.close()
+            throw .rejectedPeer(presented: presented, reason: Certificate.verificationText(verification))
         }
         return stream
     }
