@@ -45,24 +45,22 @@ public final class TLSContext: @unchecked Sendable {
         self.party = party
         self.caFile = caFile
         self.certificateFile = certificateFile
-        let authorities = try PEMFile.certificates(caFile, what: "the deployment's CA certificate")
-        defer { authorities.forEach { X509_free($0) } }
-        let certificate = try PEMFile.certificates(certificateFile, what: "the certificate of '\(party)'")
-        defer { certificate.forEach { X509_free($0) } }
+        let authority = try PEMFile.certificate(caFile, what: "the deployment's CA certificate")
+        defer { X509_free(authority) }
+        let certificate = try PEMFile.certificate(certificateFile, what: "the certificate of '\(party)'")
+        defer { X509_free(certificate) }
         let key = try PEMFile.privateKey(keyFile, what: "the key of '\(party)'")
         defer { EVP_PKEY_free(key) }
 
         guard let context = SSL_CTX_new(TLS_method()) else { throw .openSSL(OpenSSLError.text()) }
         pointer = context
         guard let store = SSL_CTX_get_cert_store(context) else { throw .openSSL(OpenSSLError.text()) }
-        for authority in authorities where X509_STORE_add_cert(store, authority) != 1 {
-            throw .openSSL(OpenSSLError.text())
-        }
+        guard X509_STORE_add_cert(store, authority) == 1 else { throw .openSSL(OpenSSLError.text()) }
         if checkingOwnCertificate {
-            try Self.check(certificate[0], file: certificateFile, party: party, against: store, caFile: caFile)
+            try Self.check(certificate, file: certificateFile, party: party, against: store, caFile: caFile)
         }
         ERR_clear_error()
-        guard SSL_CTX_use_certificate(context, certificate[0]) == 1 else {
+        guard SSL_CTX_use_certificate(context, certificate) == 1 else {
             throw .notUsable(path: certificateFile, reason: OpenSSLError.text())
         }
         guard SSL_CTX_use_PrivateKey(context, key) == 1, SSL_CTX_check_private_key(context) == 1 else {
@@ -158,30 +156,32 @@ public enum TLSSetupError: Error, Hashable, Sendable, CustomStringConvertible {
 
 // MARK: - Reading PEM files
 
-/// Certificates and keys from PEM files, with errors that name the file.
+/// Certificates and keys from PEM files (parsed as `tfe-vm certs` reads them: `CertificateOpenSSL`), with errors
+/// that name the file and what it should hold.
 enum PEMFile {
-    /// Every certificate in the file (at least one).
-    static func certificates(_ path: String, what: String) throws(TLSSetupError) -> [OpaquePointer] {
-        let bytes = try read(path, what: what)
-        let result: [OpaquePointer] = withBIO(bytes) { bio -> [OpaquePointer] in
-            var certificates: [OpaquePointer] = []
-            while let certificate = PEM_read_bio_X509(bio, nil, nil, nil) { certificates.append(certificate) }
-            return certificates
-        } ?? []
-        ERR_clear_error()
-        guard !result.isEmpty else { throw .notPEM(path: path, what: what) }
-        return result
+    /// The first certificate in the file.
+    static func certificate(_ path: String, what: String) throws(TLSSetupError) -> OpaquePointer {
+        let text = try read(path, what: what)
+        do {
+            return try CertificateOpenSSL.readCertificate(text, source: path)
+        } catch {
+            throw .notPEM(path: path, what: what)
+        }
     }
 
+    /// The private key in the file; an encrypted one is refused (no passphrase is ever asked for).
     static func privateKey(_ path: String, what: String) throws(TLSSetupError) -> OpaquePointer {
-        let bytes = try read(path, what: what)
-        let key = withBIO(bytes) { PEM_read_bio_PrivateKey($0, nil, nil, nil) }
-        ERR_clear_error()
-        guard let key = key ?? nil else { throw .notPEM(path: path, what: what) }
-        return key
+        let text = try read(path, what: what)
+        do {
+            return try CertificateOpenSSL.readPrivateKey(text, source: path)
+        } catch .encryptedPrivateKey {
+            throw .notUsable(path: path, reason: "it is encrypted; tfe-vm reads unencrypted keys (keep them 0600)")
+        } catch {
+            throw .notPEM(path: path, what: what)
+        }
     }
 
-    private static func read(_ path: String, what: String) throws(TLSSetupError) -> [UInt8] {
+    private static func read(_ path: String, what: String) throws(TLSSetupError) -> String {
         guard FileManager.default.fileExists(atPath: path) else { throw .missingFile(path: path, what: what) }
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
@@ -199,16 +199,8 @@ enum PEMFile {
             }
             bytes += chunk[0..<count]
         }
-        return bytes
-    }
-
-    /// `body`'s result on a memory BIO reading `bytes`; nil when OpenSSL cannot make one.
-    private static func withBIO<T>(_ bytes: [UInt8], _ body: (OpaquePointer) -> T) -> T? {
-        bytes.withUnsafeBytes { buffer in
-            guard let bio = BIO_new_mem_buf(buffer.baseAddress, Int32(buffer.count)) else { return nil }
-            defer { BIO_free(bio) }
-            return body(bio)
-        }
+        guard let text = String(validating: bytes, as: UTF8.self) else { throw .notPEM(path: path, what: what) }
+        return text
     }
 }
 

@@ -219,15 +219,9 @@ final class TLSStream: ByteStream, @unchecked Sendable {
     }
 
     func read(into bytes: inout [UInt8], from start: Int, until deadline: Deadline?) throws(SocketError) {
-        var filled = start
-        while filled < bytes.count {
-            let (count, code, systemError) = bytes.withUnsafeMutableBytes { buffer in
-                call { SSL_read(ssl, buffer.baseAddress! + filled, Int32(min(buffer.count - filled, 1 << 30))) }
-            }
-            if count > 0 {
-                filled += Int(count)
-            } else {
-                try waitOrFail(code, errno: systemError, until: deadline)
+        try transfer(from: start, to: bytes.count, until: deadline) { offset in
+            bytes.withUnsafeMutableBytes { buffer in
+                call { SSL_read(ssl, buffer.baseAddress! + offset, Int32(min(buffer.count - offset, 1 << 30))) }
             }
         }
     }
@@ -250,13 +244,23 @@ final class TLSStream: ByteStream, @unchecked Sendable {
     }
 
     private func writeAll(_ bytes: [UInt8], from start: Int = 0, until deadline: Deadline) throws(SocketError) {
-        var written = start
-        while written < bytes.count {
-            let (count, code, systemError) = bytes.withUnsafeBytes { buffer in
-                call { SSL_write(ssl, buffer.baseAddress! + written, Int32(min(buffer.count - written, 1 << 30))) }
+        try transfer(from: start, to: bytes.count, until: deadline) { offset in
+            bytes.withUnsafeBytes { buffer in
+                call { SSL_write(ssl, buffer.baseAddress! + offset, Int32(min(buffer.count - offset, 1 << 30))) }
             }
+        }
+    }
+
+    /// Repeats `step` (an `SSL_read` or `SSL_write` at an offset, through `call`) from `start` until `end`,
+    /// waiting for the socket whenever OpenSSL wants it.
+    private func transfer(
+        from start: Int, to end: Int, until deadline: Deadline?, _ step: (Int) -> (Int32, Int32, Int32)
+    ) throws(SocketError) {
+        var done = start
+        while done < end {
+            let (count, code, systemError) = step(done)
             if count > 0 {
-                written += Int(count)
+                done += Int(count)
             } else {
                 try waitOrFail(code, errno: systemError, until: deadline)
             }

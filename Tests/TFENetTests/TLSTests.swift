@@ -250,6 +250,14 @@ import Glibc
         #expect(throws: TLSSetupError.notPEM(path: folder + "/server0.key", what: "the key of 'server0'")) {
             try TLSContext(directory: folder, party: "server0")
         }
+        // An encrypted key is refused, never a passphrase prompt.
+        try Data("-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n".utf8)
+            .write(to: URL(fileURLWithPath: folder + "/server0.key"))
+        #expect(throws: TLSSetupError.notUsable(
+            path: folder + "/server0.key", reason: "it is encrypted; tfe-vm reads unencrypted keys (keep them 0600)"))
+        {
+            try TLSContext(directory: folder, party: "server0")
+        }
         // server0's files used as server1's: the certificate names another party.
         #expect(throws: TLSSetupError.wrongName(
             path: TestCertificates.directory + "/server0.pem", party: "server1", names: "server0"))
