@@ -2,6 +2,7 @@
 
 import Foundation
 import TFECommands
+import TFERuntime
 import Testing
 
 @testable import TFENet
@@ -49,6 +50,33 @@ import Testing
                           "--certs", TestCertificates.directory])
         #expect(seeded.exitCode == .usage)
         #expect(seeded.error.hasPrefix("Error: Option '--seed' requires '--insecure' here"), "\(seeded.error)")
+    }
+
+    /// With --insecure every party says, before it connects, that nothing is encrypted or authenticated.
+    @Test func insecureWarns() throws {
+        let dir = try folder(parties: Self.everyone)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let x = dir.appendingPathComponent("x.npy")
+        try NPY.encode(twoPlayerInputs["alice"]!["x"]!).write(to: x)
+        let result = run(["run", dir.appendingPathComponent("two.tfe").path, "--config",
+                          dir.appendingPathComponent("config.json").path, "--player", "alice", "--insecure",
+                          "--input", "alice:x=" + x.path, "--connect-timeout", "0.2"])
+        #expect(result.exitCode == .failure)
+        #expect(result.error.hasPrefix(
+            "tfe-vm: warning: alice: --insecure: connections are plain TCP, neither encrypted nor authenticated; "
+                + "anyone on the network can read the shares and outputs or pose as a party; use it on a trusted "
+                + "test network only\n"), "\(result.error)")
+    }
+
+    /// A listener whose configured address is not one of this host's says so, instead of listening elsewhere.
+    @Test func foreignListeningAddressIsRefused() throws {
+        // 192.0.2.1 is TEST-NET-1 (RFC 5737): no host of ours has it, and binding sends nothing.
+        #expect(throws: NetworkError.cannotListen(
+            address: "192.0.2.1:4440", reason: "192.0.2.1:4440 is not an address of this host: give this party an "
+                + "address of its own host in config.json (or 0.0.0.0 to listen on every interface)"))
+        {
+            try TCPListener.bind(HostAddress(host: "192.0.2.1", port: 4440))
+        }
     }
 
     @Test func mistakesFoundBeforeConnecting() throws {

@@ -32,15 +32,22 @@ import Testing
 
         func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
 
-        /// Starts every party with `arguments(party)` appended, and waits for all (at most `limit`).
-        func run(_ extra: (String) -> [String], limit: Duration = .seconds(60)) throws
-            -> [String: (status: Int32?, error: String)]
-        {
+        /// The address config.json gives `player`.
+        func address(_ player: String) -> String {
+            (try? HostMap.load(path: path("config.json")).addresses[player]?.description) ?? "?"
+        }
+
+        /// Starts every party with `arguments(party)` appended, each with the certificate directory
+        /// `certificates(party)`, and waits for all (at most `limit`).
+        func run(
+            _ extra: (String) -> [String], certificates: (String) -> String = { _ in TestCertificates.directory },
+            connectTimeout: Int = 20, limit: Duration = .seconds(60)
+        ) throws -> [String: (status: Int32?, error: String)] {
             let processes = try program.players.map { player in
                 (player, try TfeVMProcess(
-                    ["run", path("two.tfeb"), "--config", path("config.json"),
-                     "--certs", TestCertificates.directory, "--player", player,
-                     "--out", path("out"), "--timeout", "5", "--connect-timeout", "20"] + extra(player),
+                    ["run", path("two.tfeb"), "--config", path("config.json"), "--certs", certificates(player),
+                     "--player", player, "--out", path("out"), "--timeout", "5",
+                     "--connect-timeout", "\(connectTimeout)"] + extra(player),
                     errorLog: folder.appendingPathComponent("\(player).err"),
                     outputLog: folder.appendingPathComponent("\(player).out")))
             }
@@ -85,6 +92,34 @@ import Testing
         #expect(aliceSays.contains("alice received 'z' [2, 2]"))
         #expect(aliceSays.contains("equal to the compiler's prediction"))
         print("five tfe-vm processes: \(elapsed)")
+    }
+
+    /// bob's certificates come from another deployment's CA: server0, which bob dials first, refuses bob's
+    /// certificate and names it; bob refuses server0's; the others give up waiting for bob. Nobody writes outputs.
+    @Test func aPartyOfAnotherCAIsRefusedByName() throws {
+        let deployment = try Deployment()
+        defer { try? FileManager.default.removeItem(at: deployment.folder) }
+        let results = try deployment.run({ player in
+            switch player {
+            case "alice": return ["--input", "alice:x=\(deployment.path("x.npy"))"]
+            case "bob": return ["--input", "bob:w=\(deployment.path("w.npy"))"]
+            default: return []
+            }
+        }, certificates: { $0 == "bob" ? TestCertificates.foreignDirectory : TestCertificates.directory },
+            connectTimeout: 5)
+        for (player, result) in results {
+            #expect(result.status == 1, "\(player): \(result.error)")
+        }
+        #expect(results["server0"]!.error.contains(
+            "presented a certificate for 'bob' that this party does not accept: this deployment's CA did not sign it"),
+            "\(results["server0"]!.error)")
+        #expect(results["bob"]!.error.contains(
+            "server0 at \(deployment.address("server0")) presented a certificate for 'server0' that this party does "
+                + "not accept: this deployment's CA did not sign it"), "\(results["bob"]!.error)")
+        for player in ["server1", "server2", "alice"] {
+            #expect(results[player]!.error.contains("waiting for 'bob'"), "\(player): \(results[player]!.error)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: deployment.path("out")))
     }
 
     @Test func aFailingPartyStopsEveryoneAndNothingIsWritten() throws {
