@@ -214,8 +214,11 @@ final class TLSStream: ByteStream, @unchecked Sendable {
 
     // MARK: - ByteStream
 
+    /// The certificate's DNS name must match `name` as TLS checks host names, and its common name must be
+    /// `name` exactly (host names ignore case; player names do not).
     func certifies(_ name: String) -> Bool {
-        X509_check_host(certificate, name, 0, UInt32(X509_CHECK_FLAG_NO_WILDCARDS), nil) == 1
+        peerIdentity == name
+            && X509_check_host(certificate, name, 0, UInt32(X509_CHECK_FLAG_NO_WILDCARDS), nil) == 1
     }
 
     func read(into bytes: inout [UInt8], from start: Int, until deadline: Deadline?) throws(SocketError) {
