@@ -178,7 +178,7 @@ enum NetworkRun {
             console.writeError("tfe-vm: error: \(RunCommand.describe(failure, in: program))\n")
             return .failure
         }
-        transport.close()
+        transport.finish()
         let elapsed = clock.now - start
         let traffic = transport.traffic
         do throws(MachineError) {

@@ -8,12 +8,15 @@ import TFERuntime
 
 /// The link to one peer after a successful handshake.
 ///
-/// Frames travel exactly as `Frame.encoded()` writes them: the 16-byte header, then the payload. One more
-/// kind of header exists only on TCP: phase byte `0xFF` marks an *abort notice*, whose payload (at most
-/// `Connection.maxAbortBytes`, UTF-8) says why the run stops (`bob failed: missing input 'w' of player
-/// 'bob'`); it is sent only when a party fails, so it never counts towards a run's cost.
+/// Frames travel exactly as `Frame.encoded()` writes them: the 16-byte header, then the payload. Two more
+/// kinds of header exist only on the network, and never count towards a run's cost: phase byte `0xFF` marks
+/// an *abort notice*, whose payload (at most `Connection.maxAbortBytes`, UTF-8) says why the run stops (`bob
+/// failed: its inputs did not pass their checks`), sent when a party fails; phase byte `0xFE`, with no payload,
+/// a *finished notice*, sent by a party whose run succeeded before it closes. A link that ends without either
+/// (a process killed mid-run) raises the peer's stop signal at once.
 final class Connection: @unchecked Sendable {
     static let abortPhase: UInt8 = 0xFF
+    static let finishedPhase: UInt8 = 0xFE
     static let maxAbortBytes = 4096
 
     let peer: PlayerID
@@ -51,12 +54,22 @@ final class Connection: @unchecked Sendable {
     /// Best effort: tells the peer why the run stops (`server1 failed: ...`).
     func writeAbort(from me: PlayerID, reason: String, until deadline: Deadline) {
         let payload = Array(reason.utf8.prefix(Self.maxAbortBytes))
+        try? write(header: notice(Self.abortPhase, from: me, bytes: payload.count), payload: payload, until: deadline)
+    }
+
+    /// Best effort: tells the peer that this party's run succeeded, so that the link's end is no failure.
+    func writeFinished(from me: PlayerID, until deadline: Deadline) {
+        try? write(header: notice(Self.finishedPhase, from: me, bytes: 0), payload: [], until: deadline)
+    }
+
+    /// The header of a notice: a frame header with a phase byte no frame has.
+    private func notice(_ phase: UInt8, from me: PlayerID, bytes: Int) -> [UInt8] {
         var header: [UInt8] = []
-        Handshake.appendLittleEndian(UInt64(payload.count), width: 4, to: &header)
-        header += [Self.abortPhase, 0, 0, 0, 0, 0, 0, 0]
+        Handshake.appendLittleEndian(UInt64(bytes), width: 4, to: &header)
+        header += [phase, 0, 0, 0, 0, 0, 0, 0]
         Handshake.appendLittleEndian(UInt64(me.rawValue), width: 2, to: &header)
         Handshake.appendLittleEndian(UInt64(peer.rawValue), width: 2, to: &header)
-        try? write(header: header, payload: payload, until: deadline)
+        return header
     }
 
     // MARK: - Reading
@@ -72,13 +85,18 @@ final class Connection: @unchecked Sendable {
     /// (then the connection is shut down: nothing after a bad header can be trusted).
     private func readFrames(me: PlayerID, mailbox: Mailbox, maxFrameBytes: Int) {
         let peerName = mailbox.name(peer)
+        var finished = false
         while true {
             let headerBytes: [UInt8]
             do {
                 headerBytes = try socket.read(exactly: WireFormat.frameHeaderBytes, until: nil)
             } catch {
-                mailbox.fail(peer, .disconnected(peer: peerName))
+                mailbox.fail(peer, .disconnected(peer: peerName), stopping: !finished)
                 return
+            }
+            if headerBytes[4] == Self.finishedPhase, headerBytes[0..<4].allSatisfy({ $0 == 0 }) {
+                finished = true
+                continue
             }
             if headerBytes[4] == Self.abortPhase {
                 guard readAbort(headerBytes, mailbox: mailbox, peerName: peerName) else {

@@ -33,6 +33,12 @@ struct Connector {
     var runID: [UInt8]?
     /// Connections dropped without failing the setup, with the reason.
     var ignored: [String] = []
+    /// Where each connection's reader delivers from the moment the connection is made: frames of peers that
+    /// start the run early wait here, and a peer that stops during the setup (its abort notice, or its link
+    /// ending) ends this party's setup at once instead of at the connect timeout.
+    let mailbox: Mailbox
+    /// Called with each peer as its connection is made (tests use it to order parties).
+    var onConnected: (@Sendable (PlayerID) -> Void)?
 
     init(
         program: Program, me: PlayerID, addresses: [HostAddress], options: TCPTransportOptions, serving: Bool = false,
@@ -53,6 +59,7 @@ struct Connector {
         self.deadline = .now + options.connectTimeout
         self.serving = serving
         self.pending = pending
+        self.mailbox = Mailbox(players: program.players)
         if me == .server0 {
             do {
                 runID = Array(try Seed.random().bytes.prefix(Handshake.runIDBytes))
@@ -89,12 +96,21 @@ struct Connector {
         do {
             for number in 0..<me.rawValue {
                 let peer = PlayerID(number)
-                connections[peer] = try dial(peer)
+                try checkEstablished()
+                connections[peer] = try started(try dial(peer))
             }
             if let listener {
                 try accept(from: Set(higher.map(PlayerID.init)), on: listener, into: &connections)
             }
         } catch {
+            // The parties connected so far learn why, and stop their setup too (passed on as it came, when
+            // another party's notice is what stopped this one).
+            let notice = mailbox.closedReason ?? "\(myName) failed: \(error)"
+            let deadline = ContinuousClock.now + .seconds(1)
+            for connection in connections.values.sorted(by: { $0.peer < $1.peer }) {
+                connection.writeAbort(from: me, reason: notice, until: deadline)
+            }
+            mailbox.close(reason: notice)
             for connection in connections.values {
                 connection.shutdown()
                 connection.finish()
@@ -102,6 +118,25 @@ struct Connector {
             throw error
         }
         return (connections, runID ?? Handshake.noRunID)
+    }
+
+    /// `connection` with its reader started.
+    private func started(_ connection: Connection) throws(NetworkError) -> Connection {
+        do {
+            try connection.startReading(me: me, mailbox: mailbox, maxFrameBytes: options.maxFrameBytes)
+        } catch {
+            connection.shutdown()
+            connection.finish()
+            throw error
+        }
+        onConnected?(connection.peer)
+        return connection
+    }
+
+    /// Throws when a party connected so far has stopped: its abort notice came, or its link ended before it said
+    /// it had finished (a party may finish its whole run while others still connect, if it needs only them).
+    private func checkEstablished() throws(NetworkError) {
+        if let problem = mailbox.stopSignal.error { throw .peerStopped(problem) }
     }
 
     private func hello(to peer: String) -> Hello {
@@ -135,6 +170,7 @@ struct Connector {
             } catch {
                 lastReason = "\(error)"
             }
+            try checkEstablished()
             if ContinuousClock.now + delay >= deadline {
                 throw .cannotConnect(peer: name, address: address.description, reason: lastReason, seconds: seconds)
             }
@@ -250,7 +286,7 @@ struct Connector {
             }
             switch outcome {
             case .connected(let peer):
-                connections[peer] = Connection(peer: peer, address: dialer.address, socket: dialer.socket)
+                connections[peer] = try started(Connection(peer: peer, address: dialer.address, socket: dialer.socket))
                 missing.remove(peer)
             case .ignored(let reason):
                 ignored.append("\(dialer.address): \(reason)")
@@ -258,13 +294,16 @@ struct Connector {
             }
         }
         while !missing.isEmpty {
+            try checkEstablished()
             let next: (Socket, SocketAddress)?
             do {
-                next = try listener.socket.accept(until: deadline)
+                // In slices, to look at the parties connected so far in between.
+                next = try listener.socket.accept(until: min(deadline, .now + .milliseconds(100)))
             } catch {
                 throw .cannotListen(address: listener.address.description, reason: error.reason)
             }
             guard let (socket, address) = next else {
+                if ContinuousClock.now < deadline { continue }
                 let names = missing.sorted().map { players[$0.rawValue] }
                 throw .peersMissing(names, address: listener.address.description, seconds: seconds)
             }
@@ -287,7 +326,7 @@ struct Connector {
             switch try handshake(asListener: stream, address: address.description, until: handshakeDeadline,
                                  connected: Set(connections.keys)) {
             case .connected(let peer):
-                connections[peer] = Connection(peer: peer, address: address.description, socket: stream)
+                connections[peer] = try started(Connection(peer: peer, address: address.description, socket: stream))
                 missing.remove(peer)
             case .ignored(let reason):
                 ignored.append("\(address.description): \(reason)")

@@ -25,6 +25,9 @@ final class Mailbox: @unchecked Sendable {
     private var failures: [PlayerID: TransportError] = [:]
     private var closedBecause: String?
     private var traffic = Traffic()
+    /// Raised with the first failure that dooms the run: the transport closing, or a peer's link ending before
+    /// the peer said it had finished.
+    let stopSignal = StopSignal()
 
     init(players: [String]) {
         self.players = players
@@ -60,8 +63,10 @@ final class Mailbox: @unchecked Sendable {
     }
 
     /// The link from `peer` is gone; receives that still need a frame from it fail with `error`. The
-    /// first failure of a link is the one reported.
-    func fail(_ peer: PlayerID, _ error: TransportError) {
+    /// first failure of a link is the one reported. `stopping` (the peer did not finish its run) also raises
+    /// the stop signal, so that the machine stops before its next receive.
+    func fail(_ peer: PlayerID, _ error: TransportError, stopping: Bool = true) {
+        if stopping { stopSignal.raise(error) }
         condition.lock()
         defer { condition.unlock() }
         if failures[peer] == nil { failures[peer] = error }
@@ -70,6 +75,7 @@ final class Mailbox: @unchecked Sendable {
 
     /// Every pending and later receive and send fails with `.closed(reason:)`; the first reason stays.
     func close(reason: String) {
+        stopSignal.raise(.closed(reason: reason))
         condition.lock()
         defer { condition.unlock() }
         if closedBecause == nil { closedBecause = reason }

@@ -1,5 +1,7 @@
 // Why a networked run could not get all its parties connected.
 
+import TFERuntime
+
 /// A failure while setting up the connections of a networked run, before the first frame. Once running,
 /// failures are `TransportError`s (`.timedOut`, `.disconnected`, ...), as on the local network.
 public enum NetworkError: Error, Hashable, Sendable, CustomStringConvertible {
@@ -36,6 +38,9 @@ public enum NetworkError: Error, Hashable, Sendable, CustomStringConvertible {
     case tlsRequired(address: String)
     /// TLS with the peer failed for another reason (it broke the protocol, or offers no TLS 1.3).
     case tlsFailed(peer: String, address: String, reason: String)
+    /// A party connected during the setup stopped before the run began: its abort notice (`.closed`, with the
+    /// reason of the first party that failed) or its link ending (`.disconnected`).
+    case peerStopped(TransportError)
     /// The peer checked our hello and refused; `reason` is its own message.
     case refused(peer: String, reason: String)
     /// The operating system failed us (no thread, no randomness).
@@ -86,6 +91,12 @@ public enum NetworkError: Error, Hashable, Sendable, CustomStringConvertible {
                 + "run every party with --certs, or every party with --insecure"
         case .tlsFailed(let peer, let address, let reason):
             return "TLS with \(peer) at \(address) failed: \(reason)"
+        case .peerStopped(.closed(let reason)):
+            return "the setup was stopped: \(reason)"
+        case .peerStopped(.disconnected(let peer)):
+            return "\(peer) disconnected before the run began"
+        case .peerStopped(let error):
+            return "\(error), before the run began"
         case .refused(let peer, let reason):
             return "\(peer) refused the connection: \(reason)"
         case .system(let reason):

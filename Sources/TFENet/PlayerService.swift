@@ -385,7 +385,7 @@ public final class PlayerService: @unchecked Sendable {
             let (connections, runID) = try connector!.connectAll(listener: listener, keepListening: true)
             transport = try TCPTransport(
                 player: me, players: program.players, runID: runID, options: options.transport,
-                connections: connections, ignoredConnections: connector!.ignored)
+                connections: connections, ignoredConnections: connector!.ignored, mailbox: connector!.mailbox)
         } catch {
             pending.socket.close()
             record.elapsed = clock.now - start
@@ -401,7 +401,7 @@ public final class PlayerService: @unchecked Sendable {
                     stateDirectory: options.stateDirectory))
             record.result = try machine.run()
             try record.result?.stateWrites?.commit()
-            transport.close()
+            transport.finish()
             record.traffic = transport.traffic
             record.elapsed = clock.now - start
             report(.ran(record))

@@ -97,9 +97,11 @@ public final class TCPTransport: Transport, @unchecked Sendable {
     private let stateLock = NSLock()
     private var isClosed = false
 
+    /// A transport over `connections`. With `mailbox`, their readers already deliver there (a `Connector` starts
+    /// each as soon as its connection is made); without, they start now.
     init(
         player: PlayerID, players: [String], runID: [UInt8], options: TCPTransportOptions,
-        connections: [PlayerID: Connection], ignoredConnections: [String]
+        connections: [PlayerID: Connection], ignoredConnections: [String], mailbox: Mailbox? = nil
     ) throws(NetworkError) {
         self.player = player
         self.players = players
@@ -107,10 +109,10 @@ public final class TCPTransport: Transport, @unchecked Sendable {
         self.options = options
         self.connections = connections
         self.ignoredConnections = ignoredConnections
-        self.mailbox = Mailbox(players: players)
-        for connection in connections.values.sorted(by: { $0.peer < $1.peer }) {
+        self.mailbox = mailbox ?? Mailbox(players: players)
+        for connection in connections.values.sorted(by: { $0.peer < $1.peer }) where mailbox == nil {
             do {
-                try connection.startReading(me: player, mailbox: mailbox, maxFrameBytes: options.maxFrameBytes)
+                try connection.startReading(me: player, mailbox: self.mailbox, maxFrameBytes: options.maxFrameBytes)
             } catch {
                 close()
                 throw error
@@ -134,11 +136,14 @@ public final class TCPTransport: Transport, @unchecked Sendable {
         let (connections, runID) = try connector.connectAll(listener: listener)
         return try TCPTransport(
             player: player, players: program.players, runID: runID, options: options, connections: connections,
-            ignoredConnections: connector.ignored)
+            ignoredConnections: connector.ignored, mailbox: connector.mailbox)
     }
 
     /// What this transport carried so far.
     public var traffic: Traffic { mailbox.measured }
+
+    /// Raised when a peer's abort notice arrives or a peer's link ends before it said it had finished.
+    public var stopSignal: StopSignal? { mailbox.stopSignal }
 
     // MARK: - Transport
 
@@ -209,6 +214,16 @@ public final class TCPTransport: Transport, @unchecked Sendable {
         } else {
             abort(reason: error.descriptionForPeers)
         }
+    }
+
+    /// After a successful run: tells every peer this party finished (best effort, within a second), so that
+    /// the connections' end does not stop a peer still working, then closes.
+    public func finish() {
+        let deadline = ContinuousClock.now + .seconds(1)
+        for connection in connections.values.sorted(by: { $0.peer < $1.peer }) {
+            connection.writeFinished(from: player, until: deadline)
+        }
+        close()
     }
 
     /// Closes every connection and ends the reader threads before returning; pending receives fail with

@@ -149,6 +149,10 @@ public struct Machine {
 
     /// Runs the whole program: inputs are checked first, then the offline and the online phase.
     public mutating func run() throws(MachineError) -> PartyResult {
+        // Long kernels on this thread look at the transport's stop signal between blocks of work.
+        let stop = configuration.transport.stopSignal
+        StopSignal.current = stop
+        defer { StopSignal.current = nil }
         try checkProgram()
         inputs = try validateInputs()
         try readStoredValues()
@@ -231,7 +235,10 @@ public struct Machine {
         var pending: [(index: Int, step: PendingStep)] = []
         let tracing = configuration.tracing
         let clock = ContinuousClock()
+        let stop = configuration.transport.stopSignal
         for (offset, instruction) in round.instructions.enumerated() {
+            // A peer failed or left: stop now rather than at the next receive.
+            if let stop, let error = stop.error { throw .transport(error) }
             let index = firstIndex + offset
             let start = tracing ? clock.now : nil
             var acted = true

@@ -78,8 +78,10 @@ enum MatmulDriver<Kernel: PackedMicroKernel> {
         let threads = m * k * n >= parallelThreshold ? max(1, maxThreads) : 1
         let units = (n + Kernel.columns - 1) / Kernel.columns
         let parts = min(threads, units)
+        // A large product stops early (leaving C incomplete) once the run must stop: the machine then throws.
+        let stop = m * k * n >= parallelThreshold ? StopSignal.current : nil
         if parts <= 1 {
-            multiplySerially(a, b, into: c, m: m, k: k, n: n)
+            multiplySerially(a, b, into: c, m: m, k: k, n: n, stop: stop)
             return
         }
         DispatchQueue.concurrentPerform(iterations: parts) { part in
@@ -87,15 +89,15 @@ enum MatmulDriver<Kernel: PackedMicroKernel> {
             let end = min(n, units * (part + 1) / parts * Kernel.columns)
             if start < end {
                 multiplySerially(a, b.offset(row: 0, column: start), into: c.offset(row: 0, column: start),
-                                 m: m, k: k, n: end - start)
+                                 m: m, k: k, n: end - start, stop: stop)
             }
         }
     }
 
-    /// Adds `a · b` to `c` on the calling thread.
+    /// Adds `a · b` to `c` on the calling thread; returns early, with C incomplete, once `stop` is raised.
     static func multiplySerially(
         _ a: MatrixOperand<Element>, _ b: MatrixOperand<Element>, into c: MatrixTarget<Element>,
-        m: Int, k: Int, n: Int
+        m: Int, k: Int, n: Int, stop: StopSignal? = nil
     ) {
         if m < Kernel.rows {
             Kernel.multiplyAddThin(a, b, into: c, m: m, k: k, n: n)
@@ -119,6 +121,7 @@ enum MatmulDriver<Kernel: PackedMicroKernel> {
         for jc in stride(from: 0, to: n, by: columnBlock) {
             let nc = min(columnBlock, n - jc)
             for pc in stride(from: 0, to: k, by: depthBlock) {
+                if let stop, stop.isRaised { return }
                 let kc = min(depthBlock, k - pc)
                 Kernel.packB(b.offset(row: pc, column: jc), depth: kc, columnCount: nc, into: packedB)
                 for ic in stride(from: 0, to: m, by: rowBlock) {

@@ -125,6 +125,14 @@ public protocol Transport: Sendable {
     func send(_ frame: Frame, to receiver: PlayerID) throws(TransportError)
 
     func receive(from sender: PlayerID, phase: Phase, round: Int, timeout: Duration) throws(TransportError) -> Frame
+
+    /// Raised when the run can no longer succeed, before a receive would say so (nil: the transport never knows
+    /// earlier than its receives).
+    var stopSignal: StopSignal? { get }
+}
+
+extension Transport {
+    public var stopSignal: StopSignal? { nil }
 }
 
 /// Why a transport could not deliver or receive a frame. Peers are named as in the program's player table.

@@ -95,21 +95,21 @@ import Testing
         }
     }
 
-    /// A tfe-vm of an earlier handshake version (version 1 drew masks and shuffled differently): refused on both
-    /// ends, with a message saying what to do.
+    /// A tfe-vm of an earlier handshake version (version 2 had no finished notice): refused on both ends, with a
+    /// message saying what to do.
     @Test func earlierBuildIsRefusedOnBothEnds() throws {
         var old = hello()
-        old.handshakeVersion = 1
+        old.handshakeVersion = 2
         let (failure, answer) = try helloServer0(old)
         // Another version may lay its hello out differently, so the peer is named by its address.
-        guard case .incompatibleVersion(let peer, "handshake", 1, 2) = failure else {
+        guard case .incompatibleVersion(let peer, "handshake", 2, 3) = failure else {
             Issue.record("\(String(describing: failure))")
             return
         }
         #expect(peer.hasPrefix("127.0.0.1:"))
         #expect(answer.last == .refuse(reason: failure!.description))
         #expect(failure?.description
-                    == "\(peer) uses handshake version 1, this tfe-vm uses 2: run the same tfe-vm version on every party")
+                    == "\(peer) uses handshake version 2, this tfe-vm uses 3: run the same tfe-vm version on every party")
     }
 
     @Test func unknownPartyIsRefused() throws {
@@ -203,6 +203,42 @@ import Testing
         try transports[.server2]!.send(frame, to: .server1)
         let received = try transports[.server1]!.receive(from: .server2, phase: .online, round: 0, timeout: .seconds(5))
         #expect(received == frame)
+    }
+
+    /// server1 is connected to server0 when server2 arrives with another program: server0 refuses server2 and
+    /// tells server1, which stops its own setup at once instead of waiting for server2 until its connect timeout.
+    @Test func partiesAlreadyConnectedLearnOfAFailedSetup() throws {
+        let program = Self.serversOnly("p.tfe"), other = Self.serversOnly("other.tfe")
+        let (listeners, addresses) = try loopbackListeners(3)
+        let box = ListenerBox(listeners)
+        let server1Connected = DispatchSemaphore(value: 0)
+        // A connect timeout far beyond the threads' limit: only a prompt notice lets server1 finish in time.
+        let options = TCPTransportOptions.test(connectTimeout: .seconds(600))
+        let outcomes = onThreads(3, limit: .seconds(120)) { number -> NetworkError? in
+            let party = PlayerID(number)
+            if party == .server2 { server1Connected.wait() }
+            do throws(NetworkError) {
+                var connector = try Connector(
+                    program: party == .server2 ? other : program, me: party, addresses: addresses,
+                    options: TestCertificates.options(PlayerID.serverNames[number], options))
+                if party == .server1 { connector.onConnected = { _ in server1Connected.signal() } }
+                let (connections, _) = try connector.connectAll(listener: box.take(number))
+                for connection in connections.values {
+                    connection.shutdown()
+                    connection.finish()
+                }
+                return nil
+            } catch {
+                if party == .server0 { server1Connected.signal() }  // never leave server2 waiting
+                return error
+            }
+        }
+        let difference = NetworkError.differentProgram(
+            peer: "server2", theirs: other.contentHash, ours: program.contentHash)
+        #expect(outcomes[0] == difference)
+        #expect(outcomes[1] == .peerStopped(.closed(reason: "server0 failed: \(difference)")))
+        #expect(outcomes[2] == .differentProgram(peer: "server0", theirs: program.contentHash, ours: other.contentHash))
+        #expect(outcomes[1]??.description == "the setup was stopped: server0 failed: \(difference)")
     }
 
     @Test func missingPeerEndsTheWait() throws {

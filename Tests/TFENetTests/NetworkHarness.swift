@@ -166,7 +166,7 @@ func runNetworked(
         let start = ContinuousClock.now
         do throws(MachineError) {
             let result = try machine.run()
-            transport.close()
+            transport.finish()
             return .finished(result, transport.traffic)
         } catch {
             transport.stop(after: error)

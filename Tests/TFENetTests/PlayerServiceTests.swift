@@ -83,7 +83,7 @@ final class ServedDeployment: @unchecked Sendable {
             let start = ContinuousClock.now
             do throws(MachineError) {
                 let result = try machine.run()
-                transport.close()
+                transport.finish()
                 return .finished(result, transport.traffic)
             } catch {
                 transport.stop(after: error)
