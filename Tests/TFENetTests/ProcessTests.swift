@@ -95,7 +95,8 @@ import Testing
     }
 
     /// bob's certificates come from another deployment's CA: server0, which bob dials first, refuses bob's
-    /// certificate and names it; bob refuses server0's; the others give up waiting for bob. Nobody writes outputs.
+    /// certificate and names it; bob refuses server0's. The others stop too: those already connected to
+    /// server0 hear why from it, the rest find server0 gone or give up waiting for bob. Nobody writes outputs.
     @Test func aPartyOfAnotherCAIsRefusedByName() throws {
         let deployment = try Deployment()
         defer { try? FileManager.default.removeItem(at: deployment.folder) }
@@ -117,7 +118,9 @@ import Testing
             "server0 at \(deployment.address("server0")) presented a certificate for 'server0' that this party does "
                 + "not accept: this deployment's CA did not sign it"), "\(results["bob"]!.error)")
         for player in ["server1", "server2", "alice"] {
-            #expect(results[player]!.error.contains("waiting for 'bob'"), "\(player): \(results[player]!.error)")
+            let error = results[player]!.error
+            #expect(error.contains("presented a certificate for 'bob'") || error.contains("waiting for 'bob'")
+                        || error.contains("server0"), "\(player): \(error)")
         }
         #expect(!FileManager.default.fileExists(atPath: deployment.path("out")))
     }
