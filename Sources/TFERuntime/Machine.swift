@@ -216,6 +216,13 @@ public struct Machine {
         }
     }
 
+    /// Throws once the transport's stop signal is up (a peer failed or left): before every instruction, so that
+    /// the party stops now rather than at its next receive, and before every send, so that nothing computed by
+    /// a kernel the signal cut short ever leaves this party.
+    private func checkStopSignal() throws(MachineError) {
+        if let error = configuration.transport.stopSignal?.error { throw .transport(error) }
+    }
+
     // MARK: - Rounds
 
     /// Runs one round: local work and outgoing payloads in instruction order, then the exchange, then the
@@ -235,10 +242,8 @@ public struct Machine {
         var pending: [(index: Int, step: PendingStep)] = []
         let tracing = configuration.tracing
         let clock = ContinuousClock()
-        let stop = configuration.transport.stopSignal
         for (offset, instruction) in round.instructions.enumerated() {
-            // A peer failed or left: stop now rather than at the next receive.
-            if let stop, let error = stop.error { throw .transport(error) }
+            try checkStopSignal()
             let index = firstIndex + offset
             let start = tracing ? clock.now : nil
             var acted = true
@@ -291,6 +296,7 @@ public struct Machine {
     private func sendCompleteFrames(
         _ outbox: [PlayerID: [UInt8]], plan: RoundPlan, phase: Phase, number: Int, sent: inout Set<PlayerID>
     ) throws(MachineError) {
+        try checkStopSignal()
         // In receiver order, as `exchange` sends, so that the order of sends does not depend on hashing.
         for (receiver, payload) in outbox.sorted(by: { $0.key < $1.key }) where !sent.contains(receiver) {
             guard let expected = plan.bytes[RoundPlan.Link(from: me, to: receiver)], payload.count == expected else {
@@ -315,6 +321,7 @@ public struct Machine {
     private mutating func exchange(
         _ outbox: [PlayerID: [UInt8]], plan: RoundPlan, phase: Phase, number: Int, sent: Set<PlayerID>
     ) throws(MachineError) -> [PlayerID: PayloadReader] {
+        try checkStopSignal()
         let outgoing = plan.bytes.filter { $0.key.from == me }.sorted { $0.key.to < $1.key.to }
         let incoming = plan.bytes.filter { $0.key.to == me }.sorted { $0.key.from < $1.key.from }
         for receiver in outbox.keys where plan.bytes[RoundPlan.Link(from: me, to: receiver)] == nil {
