@@ -97,7 +97,7 @@ import Darwin
         let start = ContinuousClock.now
         #expect(try receive(transport, .online, 0) == frame(.online, 0))
         #expect(throws: TransportError.disconnected(peer: "server1")) { try receive(transport, .online, 1) }
-        #expect(ContinuousClock.now - start < .seconds(2))
+        #expect(ContinuousClock.now - start < .seconds(60))  // no waiting for a timeout: a hang guard only
     }
 
     @Test func receiveTimesOut() throws {
