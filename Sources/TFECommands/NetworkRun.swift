@@ -170,11 +170,16 @@ enum NetworkRun {
             program: program, party: me, inputs: inputs, transport: transport, randomness: randomness,
             receiveTimeout: receiveTimeout, stateDirectory: arguments.value("--state"))
         configuration.tracing = arguments.value("--trace") != nil
+        let progress = ProgressDisplay(console: console, names: [playerName])
+        configuration.progress = progress?.machines.first
         var machine = Machine(configuration)
         let result: PartyResult
+        progress?.start()
         do {
             result = try machine.run()
+            progress?.finish()
         } catch {
+            progress?.finish()
             transport.stop(after: error)
             let failure = LocalRunError(party: me, partyName: playerName, error: error)
             console.writeError("tfe-vm: error: \(RunCommand.describe(failure, in: program))\n")

@@ -107,9 +107,14 @@ public enum RunCommand {
         let result: LocalRunResult
         let clock = ContinuousClock()
         let start = clock.now
+        let progress = ProgressDisplay(console: console, names: program.players)
+        options.progress = progress?.machines ?? []
+        progress?.start()
         do {
             result = try LocalRun.run(program, inputs: inputs, options: options)
+            progress?.finish()
         } catch {
+            progress?.finish()
             console.writeError("tfe-vm: error: \(describe(error, in: program))\n")
             return .failure
         }

@@ -186,4 +186,32 @@ struct OutputFilesTests {
         let result = folder.run([], inputs: twice.inputs.map(expand))
         #expect(result == CommandOutput(exitCode: .failure, error: "tfe-vm: error: \(expand(twice.message))\n"))
     }
+
+    // MARK: - Progress
+
+    /// Off a terminal nothing but the usual lines reaches standard error: no progress, no escape codes.
+    @Test func noProgressOffATerminal() throws {
+        let folder = try Folder()
+        let result = folder.run([])
+        #expect(result.exitCode == .success, "\(result.error)")
+        #expect(result.error == "tfe-vm: running two.tfe (pond) with players server0, server1, server2, alice, bob\n")
+    }
+
+    /// Each machine reports its rounds and the bytes it sent: at the end every party is at the last online
+    /// round, and together they sent what the network measured.
+    @Test func machinesReportTheirProgress() throws {
+        let program = try #require(EndToEnd.compile(Self.source, path: "two.tfe", optimize: true).program)
+        var options = LocalRunOptions(seed: 1)
+        options.progress = program.players.map { _ in MachineProgress() }
+        let x = try NPYArray(shape: [2, 3], storage: .float64([0.5, -1.25, 2, 0.75, 3.5, -0.125]))
+        let w = try NPYArray(shape: [3, 2], storage: .float64([1, 0.5, -0.25, 2, 0.125, -1]))
+        let result = try LocalRun.run(program, inputs: [PlayerID(3): ["x": x], PlayerID(4): ["w": w]],
+                                      options: options)
+        let snapshots = options.progress.map(\.snapshot)
+        for snapshot in snapshots {
+            #expect(snapshot.phase == .online && snapshot.round == program.online.count
+                    && snapshot.rounds == program.online.count, "\(snapshot)")
+        }
+        #expect(snapshots.map(\.bytesSent).reduce(0, +) == result.cost.totalBytes)
+    }
 }
