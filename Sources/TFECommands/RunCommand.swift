@@ -272,7 +272,7 @@ public enum RunCommand {
 
     // MARK: - Results
 
-    /// The outputs of the parties `result` holds, as `DIR/PLAYER/NAME.npy`, added to `files`.
+    /// Each party's outputs, added to `files` as `DIR/PLAYER/NAME.npy`.
     static func addOutputs(
         _ outputs: [(party: PlayerID, outputs: [String: OutputValue])], program: Program, directory: String,
         to files: inout FileTransaction
@@ -296,7 +296,7 @@ public enum RunCommand {
         }
     }
 
-    /// The players whose outputs a run writes under `--out`, of those `parties`.
+    /// The players whose outputs a run writes under `--out` (only those among `parties`, when given).
     static func receivers(in program: Program, among parties: Set<PlayerID>? = nil) -> [String] {
         let players = Set(program.outputs.map(\.player)).filter { parties?.contains($0) ?? true }
         return players.sorted().map { program.players[$0.rawValue] }
