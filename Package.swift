@@ -48,7 +48,9 @@ let package = Package(
             name: "TFESecureNNTests",
             dependencies: ["TFECore", "TFEFrontend", "TFEBytecode", "TFELowering", "TFERuntime", "TFETestSupport"]
         ),
-        .testTarget(name: "TFECommandsTests", dependencies: ["TFECommands", "TFEFrontend", "TFETestSupport"]),
+        .testTarget(
+            name: "TFECommandsTests", dependencies: ["TFECommands", "TFEFrontend", "TFERuntime", "TFETestSupport"]
+        ),
         .testTarget(
             name: "TFENetTests",
             dependencies: [

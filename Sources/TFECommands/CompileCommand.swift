@@ -191,17 +191,19 @@ public enum CompileCommand {
         return diagnostics.hasErrors ? .failure : .success
     }
 
-    /// Writes to a file, or to standard output when no path is given.
-    static func write(_ data: Data, to path: String?, console: Console, tool: String = "tfec") -> ExitCode {
+    /// Writes to a file (whole, or not at all), or to standard output when no path is given.
+    static func write(_ data: Data, to path: String?, console: Console) -> ExitCode {
         guard let path else {
             console.write(String(decoding: data, as: UTF8.self))
             return .success
         }
-        do {
-            try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+        var file = FileTransaction()
+        file.add(data, at: path)
+        do throws(FileTransaction.Failure) {
+            try file.commit()
             return .success
         } catch {
-            console.writeError("\(tool): error: cannot write '\(path)': \(error.localizedDescription)\n")
+            console.writeError("tfec: error: \(error.message)\n")
             return .failure
         }
     }

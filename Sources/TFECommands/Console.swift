@@ -13,16 +13,20 @@ import Darwin
 public struct Console: Sendable {
     /// Whether text written to standard error may use ANSI colour.
     public let isColorEnabled: Bool
+    /// Whether a long run may show progress lines on standard error, redrawn in place: only on a terminal.
+    public let showsProgress: Bool
     private let output: @Sendable (String) -> Void
     private let error: @Sendable (String) -> Void
 
     /// A console that hands each piece of text, newlines included, to `output` or `error`.
     public init(
         isColorEnabled: Bool = false,
+        showsProgress: Bool = false,
         output: @escaping @Sendable (String) -> Void,
         error: @escaping @Sendable (String) -> Void
     ) {
         self.isColorEnabled = isColorEnabled
+        self.showsProgress = showsProgress
         self.output = output
         self.error = error
     }
@@ -38,13 +42,12 @@ public struct Console: Sendable {
     }
 
     /// The process's own standard output and standard error, with colour decided by
-    /// `isColorEnabled(environment:isTerminal:)`.
+    /// `isColorEnabled(environment:isTerminal:)` and progress by `showsProgress(environment:isTerminal:)`.
     public static var standard: Console {
-        Console(
-            isColorEnabled: isColorEnabled(
-                environment: ProcessInfo.processInfo.environment,
-                isTerminal: isatty(STDERR_FILENO) != 0
-            ),
+        let environment = ProcessInfo.processInfo.environment, isTerminal = isatty(STDERR_FILENO) != 0
+        return Console(
+            isColorEnabled: isColorEnabled(environment: environment, isTerminal: isTerminal),
+            showsProgress: showsProgress(environment: environment, isTerminal: isTerminal),
             output: { FileHandle.standardOutput.write(Data($0.utf8)) },
             error: { FileHandle.standardError.write(Data($0.utf8)) }
         )
@@ -56,5 +59,11 @@ public struct Console: Sendable {
         guard isTerminal else { return false }
         if let noColor = environment["NO_COLOR"], !noColor.isEmpty { return false }
         return environment["TERM"] != "dumb"
+    }
+
+    /// Whether a run may draw progress lines on standard error: only when it is a terminal that can move the
+    /// cursor (`TERM` is not `dumb`). Anywhere else (a file, a pipe, a test) a run writes what it always did.
+    public static func showsProgress(environment: [String: String], isTerminal: Bool) -> Bool {
+        isTerminal && environment["TERM"] != "dumb"
     }
 }

@@ -7,16 +7,19 @@ public final class ConsoleRecorder: @unchecked Sendable {  // `lock` guards both
     private var outputText = ""
     private var errorText = ""
     private let isColorEnabled: Bool
+    private let showsProgress: Bool
 
-    /// An empty recorder; its console reports `isColorEnabled` as given.
-    public init(isColorEnabled: Bool = false) {
+    /// An empty recorder; its console reports `isColorEnabled` and `showsProgress` as given.
+    public init(isColorEnabled: Bool = false, showsProgress: Bool = false) {
         self.isColorEnabled = isColorEnabled
+        self.showsProgress = showsProgress
     }
 
     /// The console to hand to the command under test.
     public var console: Console {
         Console(
             isColorEnabled: isColorEnabled,
+            showsProgress: showsProgress,
             output: { text in self.append(text, toError: false) },
             error: { text in self.append(text, toError: true) }
         )

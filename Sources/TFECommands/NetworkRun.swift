@@ -86,6 +86,8 @@ enum NetworkRun {
         if let state = arguments.value("--state"), !RunCommand.checkStateDirectory(state, console: console) {
             return .failure
         }
+        let receivers = RunCommand.receivers(in: program, among: [me])
+        guard OutputDestinations.check(arguments, players: receivers, console: console) else { return .failure }
         let addresses: [HostAddress]
         do {
             addresses = try HostMap.load(path: configPath).addresses(for: program.players)
@@ -168,11 +170,16 @@ enum NetworkRun {
             program: program, party: me, inputs: inputs, transport: transport, randomness: randomness,
             receiveTimeout: receiveTimeout, stateDirectory: arguments.value("--state"))
         configuration.tracing = arguments.value("--trace") != nil
+        let progress = ProgressDisplay(console: console, names: [playerName])
+        configuration.progress = progress?.machines.first
         var machine = Machine(configuration)
         let result: PartyResult
+        progress?.start()
         do {
             result = try machine.run()
+            progress?.finish()
         } catch {
+            progress?.finish()
             transport.stop(after: error)
             let failure = LocalRunError(party: me, partyName: playerName, error: error)
             console.writeError("tfe-vm: error: \(RunCommand.describe(failure, in: program))\n")
@@ -188,35 +195,25 @@ enum NetworkRun {
             return .failure
         }
 
-        // Results: printed lines, then outputs (written only now that the run succeeded), then the summary.
+        // Results: printed lines, then the files (written only now that the run succeeded, all or none), then the
+        // summary.
         for line in result.printed { console.write("[\(playerName)] \(line)\n") }
         let directory = arguments.value("--out")
+        var files = FileTransaction()
         if let directory {
-            let folder = URL(fileURLWithPath: directory).appendingPathComponent(playerName)
-            for (name, value) in result.outputs.sorted(by: { $0.key < $1.key }) {
-                do {
-                    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-                    try NPY.encode(value.array)
-                        .write(to: folder.appendingPathComponent(name + ".npy"), options: .atomic)
-                } catch {
-                    console.writeError("tfe-vm: error: cannot write \(folder.path)/\(name).npy: \(error)\n")
-                    return .failure
-                }
-            }
+            RunCommand.addOutputs([(me, result.outputs)], program: program, directory: directory, to: &files)
         }
+        if let statsPath = arguments.value("--stats-json") {
+            files.add(Data(traffic.cost.json(players: program.players).utf8), at: statsPath)
+        }
+        if let tracePath = arguments.value("--trace") {
+            files.add(Data(ChromeTrace.json([me: result.trace], program: program).utf8), at: tracePath)
+        }
+        let code = RunCommand.write(files, console: console)
+        guard code == .success else { return code }
         console.write(
             summary(result, traffic: traffic, program: program, outputDirectory: directory, wallTime: elapsed))
         if arguments.isSet("--stats") { console.write(stats(result, traffic: traffic, program: program)) }
-        if let statsPath = arguments.value("--stats-json") {
-            let code = CompileCommand.write(Data(traffic.cost.json(players: program.players).utf8), to: statsPath,
-                                            console: console, tool: "tfe-vm")
-            guard code == .success else { return code }
-        }
-        if let tracePath = arguments.value("--trace") {
-            let json = ChromeTrace.json([me: result.trace], program: program)
-            let code = CompileCommand.write(Data(json.utf8), to: tracePath, console: console, tool: "tfe-vm")
-            guard code == .success else { return code }
-        }
         return .success
     }
 

@@ -87,36 +87,56 @@ public enum RunCommand {
             }
             options.receiveTimeout = .milliseconds(Int(seconds * 1000))
         }
-        if let state = arguments.value("--state") {
-            guard checkStateDirectory(state, console: console) else { return .failure }
-            options.stateDirectory = state
-        }
-        options.tracing = arguments.value("--trace") != nil
         switch SimulatedNetwork.model(arguments) {
         case .success(let model): options.network = model
         case .failure(let error):
             console.writeError(arguments.command.failure(error).rendered)
             return .usage
         }
+        if let state = arguments.value("--state") {
+            guard checkStateDirectory(state, console: console) else { return .failure }
+            options.stateDirectory = state
+        }
+        guard OutputDestinations.check(arguments, players: receivers(in: program), console: console) else {
+            return .failure
+        }
+        options.tracing = arguments.value("--trace") != nil
         let players = program.players.enumerated().map { "\($0.element)" }.joined(separator: ", ")
         console.writeError("tfe-vm: running \(program.name) (\(program.protocolKind.rawValue)) with players \(players)\n")
         if let model = options.network { console.writeError("tfe-vm: simulating a network: \(model)\n") }
         let result: LocalRunResult
         let clock = ContinuousClock()
         let start = clock.now
+        let progress = ProgressDisplay(console: console, names: program.players)
+        options.progress = progress?.machines ?? []
+        progress?.start()
         do {
             result = try LocalRun.run(program, inputs: inputs, options: options)
+            progress?.finish()
         } catch {
+            progress?.finish()
             console.writeError("tfe-vm: error: \(describe(error, in: program))\n")
             return .failure
         }
         for party in result.parties {
             for line in party.printed { console.write("[\(program.players[party.party.rawValue])] \(line)\n") }
         }
+        // Outputs, --stats-json and --trace: all written, or none.
+        var files = FileTransaction()
         if let directory = arguments.value("--out") {
-            let code = writeOutputs(result, program: program, to: directory, console: console)
-            guard code == .success else { return code }
+            addOutputs(result.parties.map { ($0.party, $0.outputs) }, program: program, directory: directory,
+                       to: &files)
         }
+        if let statsPath = arguments.value("--stats-json") {
+            files.add(Data(result.cost.json(players: program.players).utf8), at: statsPath)
+        }
+        if let tracePath = arguments.value("--trace") {
+            var events: [PlayerID: [TraceEvent]] = [:]
+            for party in result.parties { events[party.party] = party.trace }
+            files.add(Data(ChromeTrace.json(events, program: program).utf8), at: tracePath)
+        }
+        let code = write(files, console: console)
+        guard code == .success else { return code }
         let elapsed = clock.now - start
         console.write(summary(result, program: program, outputDirectory: arguments.value("--out"),
                               stateDirectory: options.stateDirectory, wallTime: elapsed))
@@ -124,18 +144,6 @@ public enum RunCommand {
         if arguments.isSet("--stats"), let model = options.network {
             console.write(String(format: "  simulated network (\(model)): %.3f s at least, %.3f s measured\n",
                                  (model.criticalPath(of: program).duration).inSeconds, elapsed.inSeconds))
-        }
-        if let statsPath = arguments.value("--stats-json") {
-            let code = CompileCommand.write(Data(result.cost.json(players: program.players).utf8), to: statsPath,
-                                            console: console, tool: "tfe-vm")
-            guard code == .success else { return code }
-        }
-        if let tracePath = arguments.value("--trace") {
-            var events: [PlayerID: [TraceEvent]] = [:]
-            for party in result.parties { events[party.party] = party.trace }
-            let json = ChromeTrace.json(events, program: program)
-            let code = CompileCommand.write(Data(json.utf8), to: tracePath, console: console, tool: "tfe-vm")
-            guard code == .success else { return code }
         }
         return .success
     }
@@ -207,11 +215,14 @@ public enum RunCommand {
         }
     }
 
-    /// `--input client:x=x.npy` and `--input model_owner=weights.npz`, grouped by player.
+    /// `--input client:x=x.npy` and `--input model_owner=weights.npz`, grouped by player. An input given twice
+    /// (by two `--input`s, or by one and an archive's member) is refused, naming both files.
     static func readInputs(_ specs: [String], program: Program, arguments: ParsedArguments, console: Console)
         -> Loaded<[PlayerID: [String: NPYArray]]>
     {
         var inputs: [PlayerID: [String: NPYArray]] = [:]
+        /// The file each input came from.
+        var sources: [PlayerID: [String: String]] = [:]
         for spec in specs {
             guard let equal = spec.firstIndex(of: "="), equal != spec.startIndex else {
                 console.writeError(arguments.command.failure(.malformedValue(
@@ -227,43 +238,68 @@ public enum RunCommand {
                 return .failure(.failure)
             }
             let player = PlayerID(playerIndex)
+            if parts.count == 2, let earlier = sources[player]?[parts[1]] {
+                console.writeError(givenTwice(parts[1], of: parts[0], in: earlier, and: path))
+                return .failure(.failure)
+            }
             guard let bytes = CompileCommand.readFile(path, tool: "tfe-vm", console: console) else {
                 return .failure(.failure)
             }
+            let members: [(name: String, array: NPYArray)]
             do throws(NPYError) {
                 let data = Data(bytes)
-                if parts.count == 2 {
-                    inputs[player, default: [:]][parts[1]] = try NPY.read(data)
-                } else {
-                    for member in try NPZ.read(data) { inputs[player, default: [:]][member.name] = member.array }
-                }
+                members = parts.count == 2 ? [(parts[1], try NPY.read(data))] : try NPZ.read(data)
             } catch {
                 console.writeError("tfe-vm: error: \(path) (input of '\(parts[0])'): \(error)\n")
                 return .failure(.failure)
+            }
+            for member in members {
+                if let earlier = sources[player]?[member.name] {
+                    console.writeError(givenTwice(member.name, of: parts[0], in: earlier, and: path))
+                    return .failure(.failure)
+                }
+                inputs[player, default: [:]][member.name] = member.array
+                sources[player, default: [:]][member.name] = path
             }
         }
         return .success(inputs)
     }
 
+    /// `tfe-vm: error: input 'x' of 'client' is given twice, in a.npy and in b.npz`.
+    private static func givenTwice(_ name: String, of player: String, in first: String, and second: String) -> String {
+        "tfe-vm: error: input '\(name)' of '\(player)' is given twice, in \(first) and in \(second)\n"
+    }
+
     // MARK: - Results
 
-    static func writeOutputs(_ result: LocalRunResult, program: Program, to directory: String, console: Console)
-        -> ExitCode
-    {
-        let manager = FileManager.default
-        for party in result.parties {
-            for (name, value) in party.outputs.sorted(by: { $0.key < $1.key }) {
-                let folder = URL(fileURLWithPath: directory).appendingPathComponent(program.players[party.party.rawValue])
-                do {
-                    try manager.createDirectory(at: folder, withIntermediateDirectories: true)
-                    try NPY.encode(value.array).write(to: folder.appendingPathComponent(name + ".npy"), options: .atomic)
-                } catch {
-                    console.writeError("tfe-vm: error: cannot write \(folder.path)/\(name).npy: \(error)\n")
-                    return .failure
-                }
+    /// Each party's outputs, added to `files` as `DIR/PLAYER/NAME.npy`.
+    static func addOutputs(
+        _ outputs: [(party: PlayerID, outputs: [String: OutputValue])], program: Program, directory: String,
+        to files: inout FileTransaction
+    ) {
+        for (party, values) in outputs {
+            let player = program.players[party.rawValue]
+            for (name, value) in values.sorted(by: { $0.key < $1.key }) {
+                files.add(NPY.encode(value.array), at: "\(directory)/\(player)/\(name).npy", makingDirectories: true)
             }
         }
-        return .success
+    }
+
+    /// Writes a run's files all or none (`FileTransaction`), or prints why not.
+    static func write(_ files: FileTransaction, console: Console) -> ExitCode {
+        do throws(FileTransaction.Failure) {
+            try files.commit()
+            return .success
+        } catch {
+            console.writeError("tfe-vm: error: \(error.message)\n")
+            return .failure
+        }
+    }
+
+    /// The players whose outputs a run writes under `--out` (only those among `parties`, when given).
+    static func receivers(in program: Program, among parties: Set<PlayerID>? = nil) -> [String] {
+        let players = Set(program.outputs.map(\.player)).filter { parties?.contains($0) ?? true }
+        return players.sorted().map { program.players[$0.rawValue] }
     }
 
     static func summary(

@@ -17,6 +17,8 @@ public struct LocalRunOptions: Sendable {
     public var stateDirectory: String?
     /// Record every party's trace events (`PartyResult.trace`).
     public var tracing = false
+    /// Where each party reports how far it got, indexed by `PlayerID`; empty for no progress display.
+    public var progress: [MachineProgress] = []
 
     public init(
         seed: UInt64? = nil, receiveTimeout: Duration = .seconds(30), network: NetworkModel? = nil,
@@ -135,6 +137,9 @@ public enum LocalRun {
                 randomness: randomness, receiveTimeout: options.receiveTimeout,
                 stateDirectory: options.stateDirectory(of: program.players[party.rawValue]))
             configuration.tracing = options.tracing
+            if options.progress.indices.contains(party.rawValue) {
+                configuration.progress = options.progress[party.rawValue]
+            }
             var machine = Machine(configuration)
             return .success(try machine.run())
         } catch {

@@ -20,6 +20,8 @@ public struct MachineConfiguration: Sendable {
     public var stateDirectory: String?
     /// Record a `TraceEvent` for every instruction and exchange (`--trace`).
     public var tracing = false
+    /// Where the machine reports the round under way and the bytes it sent, for a progress display; nil for none.
+    public var progress: MachineProgress?
 
     public init(
         program: Program, party: PlayerID, inputs: [String: NPYArray] = [:], transport: any Transport,
@@ -162,6 +164,7 @@ public struct Machine {
             let start = clock.now
             let rounds = phase == .offline ? program.offline : program.online
             for (number, round) in rounds.enumerated() {
+                configuration.progress?.begin(phase, round: number, of: rounds.count)
                 try run(round, phase: phase, number: number, firstIndex: index)
                 index += round.instructions.count
             }
@@ -314,6 +317,7 @@ public struct Machine {
         } catch {
             throw .transport(error)
         }
+        configuration.progress?.sent(WireFormat.frameHeaderBytes + payload.count)
     }
 
     /// Sends this party's remaining frames of the round (`sent` went out early, complete) and receives the

@@ -99,6 +99,23 @@ import Testing
             ["run", program2, "--config", config2, "--player", "alice", "--input", "bob:w=w.npy", "--insecure"])
         #expect(foreign.exitCode == .failure)
         #expect(foreign.error.contains("this process plays 'alice'"), "\(foreign.error)")
+        // Destinations and inputs are checked before connecting: an error alone, without the "running" line.
+        let taken = full.appendingPathComponent("taken")
+        try Data().write(to: taken)
+        let x = full.appendingPathComponent("x.npy")
+        try NPY.encode(twoPlayerInputs["alice"]!["x"]!).write(to: x)
+        let common = ["run", program2, "--config", config2, "--player", "alice", "--insecure"]
+        for (extra, message) in [
+            (["--out", taken.path], "--out \(taken.path): not a directory"),
+            (["--out", taken.path + "/out"], "--out \(taken.path)/out: not a directory"),
+            (["--trace", full.path], "--trace \(full.path): is a directory"),
+            (["--stats-json", full.path + "/no/s.json"],
+             "--stats-json \(full.path)/no/s.json: no such file or directory"),
+            (["--input", "alice:x=" + x.path, "--input", "alice:x=" + x.path],
+             "input 'x' of 'alice' is given twice, in \(x.path) and in \(x.path)"),
+        ] {
+            #expect(run(common + extra) == CommandOutput(exitCode: .failure, error: "tfe-vm: error: \(message)\n"))
+        }
         let nope = full.appendingPathComponent("nope.json").path
         let noFile = run(["run", program2, "--config", nope, "--player", "alice", "--insecure"])
         #expect(noFile.exitCode == .failure)
