@@ -119,7 +119,7 @@ public enum CostModel {
             return [Message(from: s2, to: s1, elements: count(c))]
         case .squarePair(_, let square):
             return [Message(from: s2, to: s1, elements: count(square))]
-        case .truncPair(_, let high, let msb):
+        case .truncPair(_, let high, let msb), .divPair(_, let high, let msb, _):
             return [Message(from: s2, to: s1, elements: count(high) + count(msb))]
         case .product(let c, _, _, _):
             return [Message(from: s2, to: s1, elements: count(c))]

@@ -29,6 +29,8 @@ extension Opcode {
         case .select: return [.destination, .source, .source, .source]
         case .reduce: return [.destination, .source, .selector, .integer]
         case .truncFinish: return [.destination, .source, .source, .source]
+        case .divFinish: return [.destination, .source, .source, .source, .integer]
+        case .div: return [.destination, .source, .integer]
         case .print: return [.player, .string, .sources]
         case .store: return [.string, .source, .source]
         case .load: return [.destination, .destination, .string]
@@ -38,6 +40,7 @@ extension Opcode {
         case .triple: return [.destination, .destination, .destination, .selector, .integer, .selector]
         case .squarePair: return [.destination, .destination]
         case .truncPair: return [.destination, .destination, .destination]
+        case .divPair: return [.destination, .destination, .destination, .integer]
         case .mask: return [.destination]
         case .product: return [.destination, .source, .source, .selector, .integer, .selector]
         case .msbPair: return [.destination, .destination, .destination]
@@ -102,6 +105,9 @@ extension Instruction {
             r(dst); r(src); body(.selector(reduction.rawValue)); body(encodeAxis(axis))
         case .sharePublic(let dst, let src): s(dst); p(src)
         case .truncFinish(let dst, let masked, let high, let msb): s(dst); p(masked); s(high); s(msb)
+        case .divFinish(let dst, let masked, let quotient, let wrap, let divisor):
+            s(dst); p(masked); s(quotient); s(wrap); body(.integer(divisor))
+        case .div(let dst, let src, let divisor): p(dst); p(src); body(.integer(divisor))
         case .print(let player, let format, let values):
             body(.player(player)); body(.string(format)); body(.registers(values))
         case .store(let name, let mask, let opened): body(.string(name)); s(mask); p(opened)
@@ -116,6 +122,7 @@ extension Instruction {
         case .product(let c, let a, let b, let kind): s(c); s(a); s(b); tripleKind(kind)
         case .squarePair(let a, let square): s(a); s(square)
         case .truncPair(let r, let high, let msb): s(r); s(high); s(msb)
+        case .divPair(let r, let quotient, let wrap, let divisor): s(r); s(quotient); s(wrap); body(.integer(divisor))
         case .msbPair(let r, let bits, let lsb): s(r); s(bits); s(lsb)
         case .shareConvertMask(let dst, let mask, let flip, let src): s(dst); p(mask); p(flip); s(src)
         case .shareConvertBits(let bits, let dst, let src): s(bits); s(dst); s(src)
@@ -152,8 +159,10 @@ extension Instruction {
         case .trunc(let dst, let src): w(.public(dst)); r(.public(src))
         case .select(let dst, let condition, let lhs, let rhs): w(dst); r(condition); r(lhs); r(rhs)
         case .sharePublic(let dst, let src): w(.private(dst)); r(.public(src))
-        case .truncFinish(let dst, let masked, let high, let msb):
+        case .truncFinish(let dst, let masked, let high, let msb),
+            .divFinish(let dst, let masked, let high, let msb, _):
             w(.private(dst)); r(.public(masked)); r(.private(high)); r(.private(msb))
+        case .div(let dst, let src, _): w(.public(dst)); r(.public(src))
         case .print(_, _, let values): for value in values { r(value) }
         case .store(_, let mask, let opened): r(.private(mask)); r(.public(opened))
         case .load(let mask, let opened, _): w(.private(mask)); w(.public(opened))
@@ -166,7 +175,8 @@ extension Instruction {
         case .mask(let a): w(.private(a))
         case .product(let c, let a, let b, _): w(.private(c)); r(.private(a)); r(.private(b))
         case .squarePair(let a, let square): w(.private(a)); w(.private(square))
-        case .truncPair(let r, let high, let msb), .msbPair(let r, let high, let msb):
+        case .truncPair(let r, let high, let msb), .msbPair(let r, let high, let msb),
+            .divPair(let r, let high, let msb, _):
             w(.private(r)); w(.private(high)); w(.private(msb))
         case .shareConvertMask(let dst, let mask, let flip, let src):
             w(.private(dst)); w(.public(mask)); w(.public(flip)); r(.private(src))
@@ -313,6 +323,14 @@ extension Instruction {
             if let dst = s(0), let masked = p(1), let high = s(2), let msb = s(3) {
                 result = .truncFinish(dst: dst, masked: masked, high: high, msb: msb)
             }
+        case .divFinish:
+            if let dst = s(0), let masked = p(1), let quotient = s(2), let wrap = s(3), let divisor = int(4) {
+                result = .divFinish(dst: dst, masked: masked, quotient: quotient, wrap: wrap, divisor: divisor)
+            }
+        case .div:
+            if let dst = p(0), let src = p(1), let divisor = int(2) {
+                result = .div(dst: dst, src: src, divisor: divisor)
+            }
         case .print:
             if let who = player(0), let format = string(1), case .registers(let registers) = values[2] {
                 result = .print(player: who, format: format, values: registers)
@@ -349,6 +367,10 @@ extension Instruction {
             if let a = s(0), let square = s(1) { result = .squarePair(a: a, square: square) }
         case .truncPair:
             if let r = s(0), let high = s(1), let msb = s(2) { result = .truncPair(r: r, high: high, msb: msb) }
+        case .divPair:
+            if let r = s(0), let quotient = s(1), let wrap = s(2), let divisor = int(3) {
+                result = .divPair(r: r, quotient: quotient, wrap: wrap, divisor: divisor)
+            }
         case .msbPair:
             if let r = s(0), let bits = s(1), let lsb = s(2) { result = .msbPair(r: r, bits: bits, lsb: lsb) }
         case .shareConvertMask:

@@ -110,6 +110,10 @@ public enum Instruction: Hashable, Sendable {
     case print(player: PlayerID, format: String, values: [Register])
     /// `mask` and `opened` are the value's masked form.
     case store(name: String, mask: PrivateRegister, opened: PublicRegister)
+    /// `quotient` and `wrap` come from the `divPair` of the same divisor.
+    case divFinish(
+        dst: PrivateRegister, masked: PublicRegister, quotient: PrivateRegister, wrap: PrivateRegister, divisor: Int)
+    case div(dst: PublicRegister, src: PublicRegister, divisor: Int)
     case input(dst: Register, player: PlayerID, name: String)
     case output(player: PlayerID, name: String, src: Register)
     case open(dst: PublicRegister, src: PrivateRegister)
@@ -121,6 +125,7 @@ public enum Instruction: Hashable, Sendable {
     case mask(PrivateRegister)
     case product(c: PrivateRegister, a: PrivateRegister, b: PrivateRegister, kind: TripleKind)
     case load(mask: PrivateRegister, opened: PublicRegister, name: String)
+    case divPair(r: PrivateRegister, quotient: PrivateRegister, wrap: PrivateRegister, divisor: Int)
     case msbPair(r: PrivateRegister, bits: PrivateRegister, lsb: PrivateRegister)
     case shareConvertMask(dst: PrivateRegister, mask: PublicRegister, flip: PublicRegister, src: PrivateRegister)
     case shareConvertBits(bits: PrivateRegister, dst: PrivateRegister, src: PrivateRegister)
@@ -157,6 +162,8 @@ public enum Instruction: Hashable, Sendable {
         case .truncFinish: return .truncFinish
         case .print: return .print
         case .store: return .store
+        case .divFinish: return .divFinish
+        case .div: return .div
         case .input: return .input
         case .output: return .output
         case .open: return .open
@@ -168,6 +175,7 @@ public enum Instruction: Hashable, Sendable {
         case .mask: return .mask
         case .product: return .product
         case .load: return .load
+        case .divPair: return .divPair
         case .msbPair: return .msbPair
         case .shareConvertMask: return .shareConvertMask
         case .shareConvertBits: return .shareConvertBits

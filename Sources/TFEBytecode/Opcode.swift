@@ -74,6 +74,15 @@ public enum Opcode: UInt8, CaseIterable, Sendable {
     /// from; server2 writes both keys. No file holds the value or a share of it in the clear, and a later
     /// `load` never opens it again. Files are written when the run has finished. Cost: none.
     case store = 20
+    /// `s3 = divfinish p0, s1, s2 divisor=3`: the last, local step of exact division by a public integer D
+    /// (`ExactDivision`), the truncation protocol generalized from 2^frac to any D. With c the opened
+    /// `x + offset(D) + r`, and as shares q = ⌊r/D⌋ and w = msb(r)·(⌊r/D⌋ − ⌊(r − 2^64)/D⌋) (from `divpair`):
+    /// server0 computes `⌊c/D⌋ − q0 + (1 − msb(c))·w0 − offset(D)/D`, server1 `−q1 + (1 − msb(c))·w1`. The
+    /// result is ⌊x/D⌋ or ⌊x/D⌋ + 1, less than one unit from x/D, for every `−2^61 < x < 2^62`. Cost: none.
+    case divFinish = 21
+    /// `p1 = div p0 divisor=3`: a public ring value divided by the integer D, rounded to the nearest (halves
+    /// up). Cost: none.
+    case div = 22
 
     // MARK: - Interactive (online; the scheduler merges rounds)
 
@@ -120,6 +129,11 @@ public enum Opcode: UInt8, CaseIterable, Sendable {
     /// form every product reuses without opening anything. The machine checks the stored shape, element
     /// type and fractional bits against the instruction's registers. Cost: none.
     case load = 53
+    /// `s0, s1, s2 = divpair divisor=3`: `truncpair` for exact division by D: shares of a random r, of ⌊r/D⌋ and
+    /// of w = msb(r)·(⌊r/D⌋ − ⌊(r − 2^64)/D⌋), the correction when `x + offset(D) + r` wraps around 2^64 (it
+    /// is 2^(64-k)·msb(r) for D = 2^k). r's shares come from seeds, server2 sends server1 its shares of the
+    /// other two (2n elements).
+    case divPair = 54
 
     // MARK: - SecureNN (Wagh, Gupta, Chandran, PETS 2019; server2 is the paper's P2)
     //
@@ -228,6 +242,8 @@ extension Opcode {
         case .truncFinish: return "truncfinish"
         case .print: return "print"
         case .store: return "store"
+        case .divFinish: return "divfinish"
+        case .div: return "div"
         case .input: return "input"
         case .output: return "output"
         case .open: return "open"
@@ -239,6 +255,7 @@ extension Opcode {
         case .mask: return "mask"
         case .product: return "product"
         case .load: return "load"
+        case .divPair: return "divpair"
         case .msbPair: return "msbpair"
         case .shareConvertMask: return "scmask"
         case .shareConvertBits: return "scbits"

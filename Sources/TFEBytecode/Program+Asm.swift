@@ -2,7 +2,7 @@ import TFECore
 
 /// The text form of programs, as `tfec compile --emit asm`, `tfe-vm dis` and `--dump-after` print it:
 ///
-///     ; tfe asm 1 (mnist.tfe) protocol pond, frac 16
+///     ; tfe asm 2 (mnist.tfe) protocol pond, frac 16
 ///     ; players: server0 server1 server2 model_owner client
 ///     ; s0: fixed[100, 784]
 ///     ; p0: fixed[]
@@ -168,6 +168,7 @@ extension Program {
             switch (instruction, slot) {
             case (.sum, _), (.reduce, _): return number == -1 ? "axis=all" : "axis=\(number)"
             case (.poolsum, 2), (.unpool, 2): return "size=\(number)"
+            case (.divFinish, _), (.div, _), (.divPair, _): return "divisor=\(number)"
             case (.triple(_, _, _, .conv2d), _), (.product(_, _, _, .conv2d), _), (.conv2d, _), (.poolsum, _),
                 (.unpool, _):
                 return "stride=\(number)"

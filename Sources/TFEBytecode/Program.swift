@@ -64,8 +64,9 @@ public struct SourceLocation: Hashable, Sendable {
 /// A compiled program: everything every player needs to run it, and nothing about the source beyond
 /// its name and the location table. All players run the same `Program`.
 public struct Program: Hashable, Sendable {
-    /// Bumped whenever the binary layout or an instruction's meaning changes.
-    public static let formatVersion: UInt16 = 1
+    /// Bumped whenever the binary layout or an instruction's meaning changes, or instructions are added (2: exact
+    /// division by a public integer, `divpair`, `divfinish` and `div`).
+    public static let formatVersion: UInt16 = 2
 
     /// The source file's name (without directories).
     public var name: String

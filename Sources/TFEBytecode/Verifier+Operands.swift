@@ -115,6 +115,9 @@ extension Verifier {
             }
         case .trunc(let dst, let src):
             expect(.public(dst), shape: shape(.public(src)), at: site)
+        case .div(let dst, let src, let divisor):
+            expect(.public(dst), shape: shape(.public(src)), at: site)
+            checkDivisor(divisor, at: site)
         case .map(let dst, let src, _):
             checkHolders(dst, src, maxPrivate: 0, at: site)
             expect(dst, shape: shape(src), at: site)
@@ -143,6 +146,12 @@ extension Verifier {
             for register in [Register.public(masked), .private(high), .private(msb)] {
                 expect(register, shape: expected, at: site)
             }
+        case .divFinish(let dst, let masked, let quotient, let wrap, let divisor):
+            let expected = shape(.private(dst))
+            for register in [Register.public(masked), .private(quotient), .private(wrap)] {
+                expect(register, shape: expected, at: site)
+            }
+            checkDivisor(divisor, at: site)
         case .print(let player, let format, let values):
             checkPrint(player, format, values, at: site)
         case .input(let dst, let player, _):
@@ -192,6 +201,10 @@ extension Verifier {
         case .truncPair(let r, let high, let msb):
             expect(.private(high), shape: shape(.private(r)), at: site)
             expect(.private(msb), shape: shape(.private(r)), at: site)
+        case .divPair(let r, let quotient, let wrap, let divisor):
+            expect(.private(quotient), shape: shape(.private(r)), at: site)
+            expect(.private(wrap), shape: shape(.private(r)), at: site)
+            checkDivisor(divisor, at: site)
         case .msbPair(let r, let bits, let lsb):
             expectSecureNN(value: .private(r), bits: bits, others: [.private(lsb)], at: site)
         case .shareConvertMask(let dst, let mask, let flip, let src):
@@ -221,6 +234,12 @@ extension Verifier {
         let expected = shape(value)
         for register in others { expect(register, shape: expected, at: site) }
         if let bits { expect(.private(bits), shape: Shape(expected.dimensions + [8]), at: site) }
+    }
+
+    private mutating func checkDivisor(_ divisor: Int, at site: Site) {
+        if !ExactDivision.isValid(divisor: divisor) {
+            report(.operandValue, "divisor \(divisor) is outside 1...\(ExactDivision.divisorLimit)", at: site)
+        }
     }
 
     private mutating func checkConstant(_ dst: Register, _ constant: Int, at site: Site) {

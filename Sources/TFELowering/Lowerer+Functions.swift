@@ -63,8 +63,8 @@ extension Lowerer {
         return result
     }
 
-    /// Average pooling: window sums, then a product with the public tensor of 1 / (cells in each window),
-    /// which for SAME padding counts only cells inside the input, as TensorFlow does.
+    /// Average pooling: window sums, then a division by the cells in each window (`average`), which for SAME
+    /// padding counts only cells inside the input, as TensorFlow does.
     mutating func lowerAveragePool(_ input: ValueID, size: Int, stride: Int, padding: Padding, _ type: ValueType)
         -> Register
     {
@@ -82,20 +82,10 @@ extension Lowerer {
             }
         }
         let rows = counts(inputShape[1], height), columns = counts(inputShape[2], width)
-        var divisors: [Double] = []
-        for row in rows { for column in columns { divisors.append(1 / Double(row * column)) } }
-        let divisor: Register
-        if Set(divisors).count == 1 {
-            divisor = constant(divisors[0], .fixed, for: type.placement)
-        } else if case .local(let owner) = type.placement {
-            let register = makeRegister(.fixed, Shape([1, height, width, 1]), .local(owner))
-            program.constants.append(divisors)
-            emit(.const(dst: register, constant: program.constants.count - 1))
-            divisor = register
-        } else {
-            divisor = constantTensor(divisors, .fixed, Shape([1, height, width, 1]))
-        }
-        return product(.mul, sums, divisor, type)
+        var cells: [Int] = []
+        for row in rows { for column in columns { cells.append(row * column) } }
+        if Set(cells).count == 1 { cells = [cells[0]] }
+        return average(sums, counts: cells, countShape: Shape([1, height, width, 1]), type)
     }
 
     // MARK: - Polynomials on private values

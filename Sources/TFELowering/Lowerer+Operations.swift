@@ -62,8 +62,7 @@ extension Lowerer {
             let summed = makeRegister(info(register).element, type.shape, type.placement)
             emit(.sum(dst: summed, src: register, axis: axis))
             let count = (info(register).shape.elementCount ?? 1) / max(1, type.shape.elementCount ?? 1)
-            let divisor = constant(1 / Double(count), .fixed, for: type.placement)
-            result = product(.mul, summed, divisor, type)
+            result = average(summed, counts: [max(1, count)], countShape: .scalar, type)
         case .softmax(let source, let axis):
             result = lowerPlaintext(source, type, operation, "'softmax'") { dst, src in
                 .reduce(dst: dst, src: src, reduction: .softmax, axis: axis)
@@ -167,6 +166,9 @@ extension Lowerer {
 
     private mutating func lowerBinary(_ op: BinaryOperator, _ lhs: ValueID, _ rhs: ValueID, _ type: ValueType,
                                       _ operation: Operation) -> Register? {
+        if op == .divide, case .constant(let number) = checked[rhs].kind {
+            return divide(operand(lhs, for: type.placement), byConstant: number, type)  // the divisor is never loaded
+        }
         var a = operand(lhs, for: type.placement), b = operand(rhs, for: type.placement)
         switch op {
         case .add, .subtract:
@@ -190,13 +192,9 @@ extension Lowerer {
                 }
                 return .private(divide(scaledToFixed(a), by: divisorShares, type))
             }
-            let divisor: Register
-            if case .constant(let number) = checked[rhs].kind {
-                divisor = constant(1 / number, .fixed, for: type.placement)
-            } else {
-                divisor = makeRegister(.fixed, info(b).shape, placement(of: b))
-                emit(.map(dst: divisor, src: b, function: .reciprocal))
-            }
+            // A divisor known only at run time: the product with its reciprocal, rounded to fixed point.
+            let divisor = makeRegister(.fixed, info(b).shape, placement(of: b))
+            emit(.map(dst: divisor, src: b, function: .reciprocal))
             return product(.mul, a, divisor, type)
         case .less, .lessEqual, .greater, .greaterEqual, .equal, .notEqual:
             let comparison: Comparison = [.less: .less, .lessEqual: .lessEqual, .greater: .greater,

@@ -87,7 +87,7 @@ extension Machine {
             try executeLoad(mask, opened, name: storedName, index: index)
             return nil
 
-        case .triple, .squarePair, .truncPair, .mask, .product:
+        case .triple, .squarePair, .truncPair, .mask, .product, .divPair:
             if me == .server2 { try deal(instruction, index: index, outbox: &outbox) }
             return isComputeServer ? .deal(instruction) : nil
 

@@ -65,6 +65,12 @@ extension Machine {
             try storeCommon(ring(.public(src), at: index), into: .private(dst), at: index)
         case .truncFinish(let dst, let masked, let high, let msb):
             try executeTruncFinish(dst, masked: masked, high: high, msb: msb, index: index)
+        case .divFinish(let dst, let masked, let quotient, let wrap, let divisor):
+            try executeDivFinish(dst, masked: masked, quotient: quotient, wrap: wrap, divisor: divisor, index: index)
+        case .div(let dst, let src, let divisor):
+            let d = try divisorValue(divisor, at: index)
+            try store(ring(.public(src), at: index).map { ExactDivisionArithmetic.rounded($0, dividedBy: d) },
+                      into: .public(dst), at: index)
         case .map(let dst, let src, let function):
             try executeMap(dst, src, function, index: index)
         case .compare(let dst, let lhs, let rhs, let comparison):
@@ -82,7 +88,7 @@ extension Machine {
         case .output(_, let name, let src):
             try executeLocalOutput(name, src, index: index)
         case .open, .reveal, .share, .triple, .squarePair, .truncPair, .mask, .product, .msbPair, .shareConvertMask,
-            .shareConvertBits, .privateCompare, .shareConvertFinish, .msbOpen, .msbFinish, .load:
+            .shareConvertBits, .privateCompare, .shareConvertFinish, .msbOpen, .msbFinish, .load, .divPair:
             throw .invalidProgram(instruction: index, reason: "'\(instruction.opcode.mnemonic)' communicates")
         }
     }
@@ -255,5 +261,34 @@ extension Machine {
                 : 0 &- hi[i] &+ correction
         }
         try store(result, into: .private(dst), at: index)
+    }
+
+    /// The last step of exact division, as `Opcode.divFinish` documents it.
+    private mutating func executeDivFinish(
+        _ dst: PrivateRegister, masked: PublicRegister, quotient: PrivateRegister, wrap: PrivateRegister, divisor: Int,
+        index: Int
+    ) throws(MachineError) {
+        let d = try divisorValue(divisor, at: index)
+        let c = try ring(.public(masked), at: index)
+        let q = try ring(.private(quotient), at: index), w = try ring(.private(wrap), at: index)
+        guard c.count == q.count, c.count == w.count else {
+            throw .invalidProgram(instruction: index, reason: "division operands differ in size")
+        }
+        let offset = ExactDivision.offsetQuotient(divisor: divisor)
+        var result = [UInt64](repeating: 0, count: c.count)
+        for i in 0..<c.count {
+            let correction = (1 &- (c[i] >> 63)) &* w[i]
+            result[i] = me == .server0 ? c[i] / d &- q[i] &+ correction &- offset : 0 &- q[i] &+ correction
+        }
+        try store(result, into: .private(dst), at: index)
+    }
+
+    /// An instruction's divisor, which the verifier has checked; a program that skipped it gets an error.
+    func divisorValue(_ divisor: Int, at index: Int) throws(MachineError) -> UInt64 {
+        guard ExactDivision.isValid(divisor: divisor) else {
+            throw .invalidProgram(
+                instruction: index, reason: "divisor \(divisor) is outside 1...\(ExactDivision.divisorLimit)")
+        }
+        return UInt64(divisor)
     }
 }

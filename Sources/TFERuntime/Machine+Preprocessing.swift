@@ -1,4 +1,4 @@
-// server2's dealing of correlated randomness (Beaver triples, square pairs, truncation pairs).
+// server2's dealing of correlated randomness (Beaver triples, square pairs, truncation and division pairs).
 
 import TFEBytecode
 import TFECore
@@ -7,10 +7,10 @@ import TFECore
 /// instruction at index i (in `Program.locations` order), the stream i of each seed yields, in order:
 /// from the seed shared with server0, server0's shares of every register the instruction writes; from the
 /// seed shared with server1, server1's shares of the random registers (a and b of a triple, a of a square
-/// pair, r of a truncation pair). server2 expands both, computes the derived values (c = a ∘ b, a², or
-/// r >> frac and msb(r)) and sends server1 its shares of them: value minus server0's share. A `mask` is the
-/// exception: stream i yields a key, and each share is expanded from its key (`maskKey`), so that `store`
-/// can keep one mask's key without the seed of the whole run.
+/// pair, r of a truncation or division pair). server2 expands both, computes the derived values (c = a ∘ b,
+/// a², r >> frac and msb(r), or ⌊r/D⌋ and the wrap correction) and sends server1 its shares of them: value
+/// minus server0's share. A `mask` is the exception: stream i yields a key, and each share is expanded from
+/// its key (`maskKey`), so that `store` can keep one mask's key without the seed of the whole run.
 extension Machine {
     /// server2, first offline round: draws the two seeds and puts them at the front of the frames.
     mutating func dealSeeds(into outbox: inout [PlayerID: [UInt8]]) {
@@ -87,6 +87,7 @@ extension Machine {
         case .triple(let a, let b, let c, _): return ([a, b, c], 2)
         case .squarePair(let a, let square): return ([a, square], 1)
         case .truncPair(let r, let high, let msb): return ([r, high, msb], 1)
+        case .divPair(let r, let quotient, let wrap, _): return ([r, quotient, wrap], 1)
         case .product(let c, _, _, _): return ([c], 0)
         default: return ([], 0)
         }
@@ -139,6 +140,9 @@ extension Machine {
         case .truncPair:
             let shift = UInt64(program.fractionalBits)
             return [random[0].map { $0 >> shift }, random[0].map { $0 >> 63 }]
+        case .divPair(_, _, _, let divisor):
+            let d = try divisorValue(divisor, at: index)
+            return [random[0].map { $0 / d }, random[0].map { ExactDivisionArithmetic.wrap($0, dividedBy: d) }]
         default:
             throw .invalidProgram(
                 instruction: index, reason: "'\(instruction.opcode.mnemonic)' is not a dealer instruction")

@@ -25,7 +25,7 @@ import Testing
         program.constants = [[65_536], [0.5, -1, 2, 3.25, 4, 5]]
         #expect(
             program.asm == """
-                ; tfe asm 1 (tiny.tfe) protocol pond, frac 16
+                ; tfe asm 2 (tiny.tfe) protocol pond, frac 16
                 ; players: server0 server1 server2 client
                 ; s0: fixed[2, 3]
                 ; s1: fixed[3]
@@ -82,6 +82,7 @@ import Testing
             "s1 = unpool s0 size=3 stride=1 padding=SAME"
         ),
         (.trunc(dst: PublicRegister(1), src: PublicRegister(0)), "p1 = trunc p0"),
+        (.div(dst: PublicRegister(1), src: PublicRegister(0), divisor: 3), "p1 = div p0 divisor=3"),
         (.map(dst: l[1], src: l[0], function: .sigmoid), "l1 = map sigmoid l0"),
         (.map(dst: l[1], src: l[0], function: .reluApprox), "l1 = map relu_approx l0"),
         (.compare(dst: l[2], lhs: l[0], rhs: l[1], comparison: .less), "l2 = compare lt l0, l1"),
@@ -93,6 +94,12 @@ import Testing
             .truncFinish(
                 dst: PrivateRegister(3), masked: PublicRegister(0), high: PrivateRegister(1), msb: PrivateRegister(2)),
             "s3 = truncfinish p0, s1, s2"
+        ),
+        (
+            .divFinish(
+                dst: PrivateRegister(3), masked: PublicRegister(0), quotient: PrivateRegister(1),
+                wrap: PrivateRegister(2), divisor: 36),
+            "s3 = divfinish p0, s1, s2 divisor=36"
         ),
         (.print(player: client, format: "loss {}", values: [l[0]]), "print @client \"loss {}\" l0"),
         (
@@ -127,6 +134,10 @@ import Testing
         (
             .truncPair(r: PrivateRegister(0), high: PrivateRegister(1), msb: PrivateRegister(2)),
             "s0, s1, s2 = truncpair"
+        ),
+        (
+            .divPair(r: PrivateRegister(0), quotient: PrivateRegister(1), wrap: PrivateRegister(2), divisor: 7),
+            "s0, s1, s2 = divpair divisor=7"
         ),
         (.input(dst: s[0], player: PlayerID(9), name: "x"), "s0 = input @player#9 \"x\""),
         (.msbPair(r: PrivateRegister(0), bits: PrivateRegister(1), lsb: PrivateRegister(2)), "s0, s1, s2 = msbpair"),

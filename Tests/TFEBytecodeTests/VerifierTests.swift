@@ -334,6 +334,17 @@ func dense(_ edit: (inout Program) -> Void) -> Program {
             b.emit(.open(dst: masked, src: x), round: 1)
             b.emit(.truncFinish(dst: b.s([3]), masked: masked, high: high, msb: msb), round: 2)
         },
+        VerifierCase("division pair of two shapes", .shape) { b in
+            b.emitOffline(.divPair(r: b.s([2]), quotient: b.s([1]), wrap: b.s([2]), divisor: 3))
+        },
+        VerifierCase("divfinish of two shapes", .shape) { b in
+            let (r, quotient, wrap) = (b.s([2]), b.s([2]), b.s([2]))
+            b.emitOffline(.divPair(r: r, quotient: quotient, wrap: wrap, divisor: 3))
+            let x = b.privateInput("x", [3])
+            let masked = b.p([3])
+            b.emit(.open(dst: masked, src: x), round: 1)
+            b.emit(.divFinish(dst: b.s([3]), masked: masked, quotient: quotient, wrap: wrap, divisor: 3), round: 2)
+        },
         VerifierCase("msbpair bits without the axis of 8 words", .shape) { b in
             b.emitOffline(.msbPair(r: b.s([2]), bits: b.s([2, 64]), lsb: b.s([2])))
         },
@@ -363,6 +374,22 @@ func dense(_ edit: (inout Program) -> Void) -> Program {
             b.emit(
                 .poolsum(dst: .private(b.s([1, 4, 4, 1])), src: .private(x), size: 0, stride: 1, padding: .same),
                 round: 1)
+        },
+        VerifierCase("division pair by 0", .operandValue) { b in
+            b.emitOffline(.divPair(r: b.s([2]), quotient: b.s([2]), wrap: b.s([2]), divisor: 0))
+        },
+        VerifierCase("divfinish by a divisor beyond 2^32", .operandValue) { b in
+            let (r, quotient, wrap) = (b.s([2]), b.s([2]), b.s([2]))
+            b.emitOffline(.divPair(r: r, quotient: quotient, wrap: wrap, divisor: 3))
+            let x = b.privateInput("x", [2])
+            let masked = b.p([2])
+            b.emit(.open(dst: masked, src: x), round: 1)
+            b.emit(.divFinish(dst: b.s([2]), masked: masked, quotient: quotient, wrap: wrap, divisor: (1 << 32) + 1),
+                   round: 2)
+        },
+        VerifierCase("public division by a negative divisor", .operandValue) { b in
+            let x = b.publicInput("x", [2])
+            b.emit(.div(dst: b.p([2]), src: x, divisor: -3), round: 1)
         },
         VerifierCase("axis out of range", .operandValue) { b in
             let x = b.privateInput("x", [2, 3])

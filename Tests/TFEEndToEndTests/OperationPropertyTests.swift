@@ -84,7 +84,7 @@ enum OperationCase: String, CaseIterable, CustomTestStringConvertible, Sendable 
                 output(alice, "negative", a * -\(d))
                 """)
         case .divideByConstant:
-            let c = pick(["3", "7", "-0.5", "10", "1.5", "255", "-4", "0.3"])
+            let c = pick(["3", "7", "-0.5", "10", "1.5", "255", "-4", "0.3", "100", "1000", "2.75", "3.14159"])
             let n = Int.random(in: 1...12, using: &g)
             return GeneratedProgram(text: "param n = \(n)\n" + h + """
                 a = private_input(alice, \(shape(1...3).tfe))

@@ -4,6 +4,7 @@ import Foundation
 import TFEBytecode
 import TFECore
 import TFEFrontend
+import TFELowering
 
 /// A value of a reference run: float64 elements in row-major order and, for each, a bound on how far the
 /// machine's fixed-point result may lie from it (see `ReferenceInterpreter`).
@@ -35,9 +36,13 @@ struct OutputKey: Hashable, Comparable, Sendable, CustomStringConvertible {
 ///   value, the result of a plaintext function on public values) rounds to the nearest ulp: the exact
 ///   distance `|v - round(v * 2^frac) / 2^frac|`, or ulp/2 once the value is already approximate;
 /// - ring additions and int arithmetic are exact; local (plaintext) values are float64;
-/// - a product of two fixed ring values (element-wise, matmul, conv2d, and the products by 1/n and 1/cells of
-///   `mean`, `/` and `avgpool2d`) is truncated with an error of at most 1 ulp (DESIGN.md section 3), and
-///   errors propagate through a bilinear product exactly as `|a|·eb + ea·|b| + ea·eb` (per term, then summed);
+/// - a product of two fixed ring values (element-wise, matmul, conv2d) is truncated with an error of at most
+///   1 ulp (DESIGN.md section 3), and errors propagate through a bilinear product exactly as
+///   `|a|·eb + ea·|b| + ea·eb` (per term, then summed);
+/// - a division of a ring value by a divisor known at compile time (`/` by a constant, `mean`, `avgpool2d`)
+///   follows `ConstantDivision`: a product with the integer m, then an exact division by D, within 1 ulp of
+///   x·m/D (an input error e becomes e·m/D, and m/D may differ from 1/c by the plan's relative error); without
+///   a plan it is a truncated product with 1/c rounded to fixed point;
 /// - a smooth function propagates an input error e as `L·e`, with L the largest |f'| within e of the input
 ///   (sampled, times 1.25); the private polynomials add their own evaluation error, derived by running the
 ///   lowering's Horner scheme (`x/8`, square, Horner steps, each product truncated, each coefficient
@@ -200,9 +205,12 @@ struct ReferenceInterpreter {
             let n = Double(x.values.count / max(1, sums.count))
             let truncates = ring && self.type(source).element == .fixed
             let divisorError = ring ? encodingError(1 / n) : 0
+            let exact = ring
+                && ConstantDivision.averaging(counts: [Int(n)], fractionalBits: program.fractionalBits) != nil
             var bounds: [Double] = []
             for (s, e) in zip(sums, sumBounds) {
-                bounds.append(quotientBound(s, e, count: n, divisorError: divisorError, truncates: truncates))
+                bounds.append(exact ? e / n + ulp
+                              : quotientBound(s, e, count: n, divisorError: divisorError, truncates: truncates))
             }
             return ReferenceTensor(shape: shape, values: sums.map { $0 / n }, bounds: bounds)
 
@@ -259,6 +267,8 @@ struct ReferenceInterpreter {
             let x = operand(input, at: type.placement)
             let (windows, _) = ReferenceKernels.poolWindows(x.shape, size: size, stride: stride, padding: padding)
             let truncates = ring && self.type(input).element == .fixed
+            let exact = ring && ConstantDivision.averaging(
+                counts: Array(Set(windows.map(\.count))), fractionalBits: program.fractionalBits) != nil
             var values: [Double] = [], bounds: [Double] = []
             for cells in windows {
                 let n = Double(cells.count)
@@ -269,7 +279,8 @@ struct ReferenceInterpreter {
                 }
                 let divisorError = ring ? encodingError(1 / n) : 0
                 values.append(sum / n)
-                bounds.append(quotientBound(sum, error, count: n, divisorError: divisorError, truncates: truncates))
+                bounds.append(exact ? error / n + ulp
+                              : quotientBound(sum, error, count: n, divisorError: divisorError, truncates: truncates))
             }
             return ReferenceTensor(shape: shape, values: values, bounds: bounds)
 
@@ -376,7 +387,18 @@ struct ReferenceInterpreter {
         case .divide where self.type(rhs).placement == .private:
             return privateQuotient(a, b, shape: type.shape.dimensions)
         case .divide:
-            // Lowering multiplies by the reciprocal: a constant's rounded in the ring, a public value's
+            if ring, case .constant(let c) = program[rhs].kind,
+                let plan = ConstantDivision.dividing(by: c, fractionalBits: program.fractionalBits)
+            {
+                let factor = Double(plan.multipliers[0]) / Double(plan.divisor)
+                let quotients = elementwise(/)
+                return ReferenceTensor(
+                    shape: type.shape.dimensions, values: quotients,
+                    bounds: zip(quotients, a.bounds).map { q, e in
+                        e * abs(factor) + abs(q) * plan.relativeError(dividing: c) + ulp
+                    })
+            }
+            // Otherwise lowering multiplies by the reciprocal: a constant's rounded in the ring, a public value's
             // computed in float64 and rounded, a local value's exact.
             var divisor = ReferenceTensor(shape: b.shape, values: b.values.map { 1 / $0 }, bounds: [])
             if case .constant = program[rhs].kind {

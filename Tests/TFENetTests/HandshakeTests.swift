@@ -83,7 +83,8 @@ import Testing
 
     @Test func wrongFormatVersionIsRefusedOnBothEnds() throws {
         let (failure, answer) = try helloServer0(hello(format: 99))
-        let expected = NetworkError.incompatibleVersion(peer: "server1", what: "bytecode format", theirs: 99, ours: 1)
+        let expected = NetworkError.incompatibleVersion(
+            peer: "server1", what: "bytecode format", theirs: 99, ours: Int(Program.formatVersion))
         #expect(failure == expected)
         #expect(answer.count == 2)
         #expect(answer.last == .refuse(reason: expected.description))
