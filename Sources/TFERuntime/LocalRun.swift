@@ -17,6 +17,9 @@ public struct LocalRunOptions: Sendable {
     public var stateDirectory: String?
     /// Record every party's trace events (`PartyResult.trace`).
     public var tracing = false
+    /// Watches every party's instructions (`--check-ranges`): possible only here, where one process holds
+    /// every share.
+    public var observer: (any MachineObserver)?
 
     public init(
         seed: UInt64? = nil, receiveTimeout: Duration = .seconds(30), network: NetworkModel? = nil,
@@ -135,6 +138,7 @@ public enum LocalRun {
                 randomness: randomness, receiveTimeout: options.receiveTimeout,
                 stateDirectory: options.stateDirectory(of: program.players[party.rawValue]))
             configuration.tracing = options.tracing
+            configuration.observer = options.observer
             var machine = Machine(configuration)
             return .success(try machine.run())
         } catch {
