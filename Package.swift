@@ -60,7 +60,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TFEGoldenTests",
-            dependencies: ["TFECore", "TFEFrontend", "TFECommands", "TFETestSupport"],
+            dependencies: ["TFECore", "TFEFrontend", "TFECommands", "TFERuntime", "TFETestSupport"],
             exclude: ["Golden"]
         ),
         .testTarget(

@@ -29,6 +29,7 @@ enum NetworkRun {
             }
             return nil
         }
+        if arguments.isSet(CheckRanges.name) { return usage(arguments, CheckRanges.networkedRun, console) }
         for option in [SimulatedNetwork.rttOption, SimulatedNetwork.bandwidthOption] {
             guard let value = arguments.value(option) else { continue }
             let label =

@@ -26,6 +26,8 @@ public enum RunCommand {
             .option("--state", value: "dir",
                     help: "Where servers keep stored values (store/load): DIR/SERVER here, DIR with --config."),
             .option("--seed", value: "n", help: "Deterministic randomness (for tests only).", hidden: true),
+            // Debugging (CheckRanges.swift): reconstructs private values, so local runs only.
+            CheckRanges.option,
             // Simulated network (SimulatedNetwork.swift): a local run costs what a deployment would.
             .option("--simulate-rtt", value: "duration", help: "Delay every message by half this round trip (40ms)."),
             .option("--simulate-bandwidth", value: "rate", help: "Limit every link to this rate (100mbit)."),
@@ -59,9 +61,9 @@ public enum RunCommand {
         // Networked run (NetworkRun.swift): with --config, this process plays only the --player party.
         if let code = NetworkRun.runIfRequested(arguments, console: console) { return code }
         guard let path = arguments.argument("program") else { return .usage }
-        let program: Program
-        switch loadProgram(path, arguments, console: console) {
-        case .success(let loaded): program = loaded
+        let program: Program, source: SourceFile?
+        switch loadProgramAndSource(path, arguments, console: console) {
+        case .success(let loaded): (program, source) = loaded
         case .failure(let code): return code
         }
         let inputs: [PlayerID: [String: NPYArray]]
@@ -101,6 +103,12 @@ public enum RunCommand {
             return .failure
         }
         options.tracing = arguments.value("--trace") != nil
+        var rangeChecker: RangeChecker?
+        if arguments.isSet(CheckRanges.name) {
+            console.writeError(CheckRanges.notice)
+            rangeChecker = RangeChecker(program: program)
+            options.observer = rangeChecker
+        }
         let players = program.players.enumerated().map { "\($0.element)" }.joined(separator: ", ")
         console.writeError("tfe-vm: running \(program.name) (\(program.protocolKind.rawValue)) with players \(players)\n")
         if let model = options.network { console.writeError("tfe-vm: simulating a network: \(model)\n") }
@@ -115,9 +123,11 @@ public enum RunCommand {
             progress?.finish()
         } catch {
             progress?.finish()
-            console.writeError("tfe-vm: error: \(describe(error, in: program))\n")
+            let reported = CheckRanges.report(rangeChecker, error, program: program, source: source, console: console)
+            if !reported { console.writeError("tfe-vm: error: \(describe(error, in: program))\n") }
             return .failure
         }
+        _ = CheckRanges.report(rangeChecker, nil, program: program, source: source, console: console)
         for party in result.parties {
             for line in party.printed { console.write("[\(program.players[party.party.rawValue])] \(line)\n") }
         }
@@ -167,6 +177,17 @@ public enum RunCommand {
     }
 
     static func loadProgram(_ path: String, _ arguments: ParsedArguments, console: Console) -> Loaded<Program> {
+        switch loadProgramAndSource(path, arguments, console: console) {
+        case .success(let loaded): return .success(loaded.program)
+        case .failure(let code): return .failure(code)
+        }
+    }
+
+    /// `loadProgram`, with the source a `.tfe` program was compiled from (nil for bytecode), for diagnostics
+    /// that point into it.
+    static func loadProgramAndSource(_ path: String, _ arguments: ParsedArguments, console: Console)
+        -> Loaded<(program: Program, source: SourceFile?)>
+    {
         guard path.hasSuffix(".tfe") else {
             if !arguments.values("-D").isEmpty {
                 console.writeError(arguments.command.failure(.malformedValue(
@@ -174,7 +195,10 @@ public enum RunCommand {
                     expected: "a .tfe source to apply it to; '\(path)' is already compiled")).rendered)
                 return .failure(.usage)
             }
-            return loadBytecode(path, console: console)
+            switch loadBytecode(path, console: console) {
+            case .success(let program): return .success((program, nil))
+            case .failure(let code): return .failure(code)
+            }
         }
         guard let bytes = CompileCommand.readFile(path, tool: "tfe-vm", console: console) else {
             return .failure(.failure)
@@ -198,7 +222,7 @@ public enum RunCommand {
         if let code = CompileCommand.rejectUnusedOverrides(input, result.frontend, arguments, console) {
             return .failure(code)
         }
-        return .success(program)
+        return .success((program, source))
     }
 
     static func loadBytecode(_ path: String, console: Console) -> Loaded<Program> {

@@ -1,6 +1,10 @@
 /// Polynomial approximations of non-linear functions, shared by lowering (which evaluates them on private
 /// values with Beaver products) and the machine (which evaluates `map relu_approx` on plaintext the same way).
 public enum Approximations {
+    /// Both polynomials are fitted on [-interval, interval] and evaluated on `u = x / interval`; outside it they
+    /// diverge (`tfe-vm run --check-ranges` warns when a private input leaves it).
+    public static let interval = 8.0
+
     /// `sigmoid(x) ≈ 0.5 + u * P(u²)` with `u = x / 8` and `P(t) = c[0] + c[1] t + … + c[5] t^5`.
     /// A minimax fit (iteratively reweighted least squares) of degree 11 on [-8, 8]; maximum error
     /// 0.0041 there (measured on 200,001 points). Scaling by 1/8 keeps every coefficient and partial sum
@@ -17,7 +21,7 @@ public enum Approximations {
 
     /// The private sigmoid's polynomial, evaluated in float64 (for reference computations).
     public static func sigmoid(_ x: Double) -> Double {
-        let u = x / 8, t = u * u
+        let u = x / interval, t = u * u
         var p = 0.0
         for c in sigmoidCoefficients.reversed() { p = p * t + c }
         return 0.5 + u * p
@@ -25,7 +29,7 @@ public enum Approximations {
 
     /// `relu_approx` in float64.
     public static func reluApprox(_ x: Double) -> Double {
-        let u = x / 8, t = u * u
+        let u = x / interval, t = u * u
         let q = reluCoefficients[0] + reluCoefficients[1] * t + reluCoefficients[2] * t * t
         return x / 2 + q / 2
     }

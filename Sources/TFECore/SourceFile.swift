@@ -48,6 +48,23 @@ public struct SourceFile: Sendable {
         return (line + 1, column)
     }
 
+    /// The byte offset of a 1-based line and column, the inverse of `location(of:)` (a column counts Unicode
+    /// scalars); a column past the end of the line gives the line's end. Nil when the file has no such line.
+    /// The machine knows only lines and columns (`Program.locations`); this turns them back into a range.
+    public func offset(line: Int, column: Int) -> Int? {
+        guard line >= 1, line <= lineStarts.count, column >= 1 else { return nil }
+        let start = lineStarts[line - 1]
+        let end = start + lineBytes(line - 1).count
+        var index = start
+        if start == 0, bytes.starts(with: [0xEF, 0xBB, 0xBF]) { index = 3 }
+        var remaining = column - 1
+        while remaining > 0, index < end {
+            index += Self.scalarLength(at: index, in: bytes)
+            remaining -= 1
+        }
+        return min(index, end)
+    }
+
     /// The bytes of the 0-based line `index`, without its line terminator.
     public func lineBytes(_ index: Int) -> ArraySlice<UInt8> {
         let start = lineStarts[index]

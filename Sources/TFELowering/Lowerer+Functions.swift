@@ -90,11 +90,13 @@ extension Lowerer {
 
     // MARK: - Polynomials on private values
 
-    /// `u = x / 8`, the scaled variable both polynomials use.
+    /// `u = x / 8`, the scaled variable both polynomials use (`--check-ranges` finds their input by this product).
     private mutating func eighth(_ x: Register) -> PrivateRegister {
         let shape = info(x).shape
-        guard case .private(let u) = product(.mul, x, constant(0.125, .fixed, for: .private),
-                                             ValueType(.fixed, shape, .private)) else { fatalError("unreachable") }
+        let factor = constant(1 / Approximations.interval, .fixed, for: .private)
+        guard case .private(let u) = product(.mul, x, factor, ValueType(.fixed, shape, .private)) else {
+            fatalError("unreachable")
+        }
         return u
     }
 

@@ -13,11 +13,19 @@ struct FixedPoint: Sendable {
         self.scale = Double(sign: .plus, exponent: fractionalBits, significand: 1)
     }
 
-    /// The largest magnitude a fixed-point input may have: `|v| * 2^frac < 2^(62 - frac)`, so that the product
-    /// of two inputs (with `2 * frac` fractional bits) stays inside the range private truncation handles.
+    /// Private ring values must stay below 2^62 in magnitude: truncation opens `x + 2^62 + r` and is exact
+    /// only for `|x| < 2^62`, and SecureNN's comparisons are exact only for operands below it.
+    static let ringLimitExponent = 62
+
+    /// The largest magnitude a fixed-point value may have, 2^(62 - 2 frac): then `|v| * 2^frac < 2^(62 - frac)`,
+    /// so that its product with any value up to 1 (with `2 * frac` fractional bits) stays inside the range
+    /// private truncation handles. Inputs are checked against it, and `--check-ranges` every private value.
     var inputLimit: Double {
-        Double(sign: .plus, exponent: 62 - 2 * fractionalBits, significand: 1)
+        Double(sign: .plus, exponent: valueLimitExponent, significand: 1)
     }
+
+    /// The exponent of `inputLimit`: 30 at 16 fractional bits.
+    var valueLimitExponent: Int { Self.ringLimitExponent - 2 * fractionalBits }
 
     /// The ring element for `value`, or nil when it is NaN, infinite or outside the 64-bit range.
     ///

@@ -19,6 +19,9 @@ public struct LocalRunOptions: Sendable {
     public var tracing = false
     /// Where each party reports how far it got, indexed by `PlayerID`; empty for no progress display.
     public var progress: [MachineProgress] = []
+    /// Watches every party's instructions (`--check-ranges`): possible only here, where one process holds
+    /// every share.
+    public var observer: (any MachineObserver)?
 
     public init(
         seed: UInt64? = nil, receiveTimeout: Duration = .seconds(30), network: NetworkModel? = nil,
@@ -140,6 +143,7 @@ public enum LocalRun {
             if options.progress.indices.contains(party.rawValue) {
                 configuration.progress = options.progress[party.rawValue]
             }
+            configuration.observer = options.observer
             var machine = Machine(configuration)
             return .success(try machine.run())
         } catch {

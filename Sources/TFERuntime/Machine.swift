@@ -22,6 +22,9 @@ public struct MachineConfiguration: Sendable {
     public var tracing = false
     /// Where the machine reports the round under way and the bytes it sent, for a progress display; nil for none.
     public var progress: MachineProgress?
+    /// Called after every instruction this party completes (`--check-ranges`, local runs only); nil costs
+    /// one check per instruction.
+    public var observer: (any MachineObserver)?
 
     public init(
         program: Program, party: PlayerID, inputs: [String: NPYArray] = [:], transport: any Transport,
@@ -244,6 +247,7 @@ public struct Machine {
         try sendCompleteFrames(outbox, plan: plan, phase: phase, number: number, sent: &sent)
         var pending: [(index: Int, step: PendingStep)] = []
         let tracing = configuration.tracing
+        let observer = configuration.observer
         let clock = ContinuousClock()
         for (offset, instruction) in round.instructions.enumerated() {
             try checkStopSignal()
@@ -256,11 +260,13 @@ public struct Machine {
                     pending.append((index, step))
                 } else {
                     acted = tracing && outbox.values.reduce(0) { $0 + $1.count } > bytesBefore
+                    try observer?.machine(me, completed: index, registers: RegisterView(registers))
                     release(after: instruction, at: index)
                 }
                 try sendCompleteFrames(outbox, plan: plan, phase: phase, number: number, sent: &sent)
             } else if try executes(instruction, index: index) {
                 try execute(instruction, index: index)
+                try observer?.machine(me, completed: index, registers: RegisterView(registers))
                 release(after: instruction, at: index)
             } else {
                 acted = false
@@ -281,6 +287,7 @@ public struct Machine {
         for (index, step) in pending {
             let start = tracing ? clock.now : nil
             try finish(step, index: index, inbox: &inbox)
+            try observer?.machine(me, completed: index, registers: RegisterView(registers))
             release(after: round.instructions[index - firstIndex], at: index)
             if let start {
                 result.trace.append(TraceEvent(

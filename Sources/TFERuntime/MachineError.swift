@@ -36,12 +36,16 @@ public enum MachineError: Error, Hashable, Sendable, CustomStringConvertible {
     case randomSource(String)
     /// A stored value is missing, does not match the program, or cannot be read or written.
     case storedValue(String)
+    /// `--check-ranges` (local runs only): a private value left its safe range. Its message names a magnitude,
+    /// which only a debugging run that reconstructs every value can know.
+    case outOfRange(RangeViolation)
 
     /// The index of the instruction that failed, when the error belongs to one.
     public var instruction: Int? {
         switch self {
         case .invalidProgram(let instruction, _): return instruction
         case .valueOutOfRange(let instruction, _): return instruction
+        case .outOfRange(let violation): return violation.instruction
         default: return nil
         }
     }
@@ -72,6 +76,8 @@ public enum MachineError: Error, Hashable, Sendable, CustomStringConvertible {
             return "instruction \(Self.offset(instruction)): \(reason)"
         case .randomSource(let reason), .storedValue(let reason):
             return reason
+        case .outOfRange(let violation):
+            return "instruction \(Self.offset(violation.instruction)): \(violation.message)"
         }
     }
 
@@ -81,7 +87,7 @@ public enum MachineError: Error, Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .missingInput, .unexpectedInput, .inputShape, .inputNotFinite, .inputOutOfRange, .inputNotIntegral:
             return true
-        case .transport, .payloadSize, .invalidProgram, .valueOutOfRange, .randomSource, .storedValue:
+        case .transport, .payloadSize, .invalidProgram, .valueOutOfRange, .randomSource, .storedValue, .outOfRange:
             return false
         }
     }

@@ -18,6 +18,26 @@ func location(text: String, offset: Int, line: Int, column: Int) {
     #expect(location.line == line && location.column == column, "\(location)")
 }
 
+/// `offset(line:column:)` inverts `location(of:)` (the machine maps instructions back to source this way).
+@Test(arguments: [
+    ("ab\ncd", 0), ("ab\ncd", 2), ("ab\ncd", 3), ("ab\ncd", 5), ("\u{E9} = x", 3), ("\u{1F600}x", 4),
+    ("a\r\nb", 3), ("\n\n\nx", 3), ("", 0),
+])
+func offsetInvertsLocation(text: String, offset: Int) {
+    let file = SourceFile(path: "t.tfe", text: text)
+    let location = file.location(of: offset)
+    #expect(file.offset(line: location.line, column: location.column) == offset)
+}
+
+@Test func offsetPastTheLineOrFile() {
+    let file = SourceFile(path: "t.tfe", bytes: [0xEF, 0xBB, 0xBF] + Array("x = $\nyz".utf8))
+    #expect(file.offset(line: 1, column: 5) == 7)
+    #expect(file.offset(line: 1, column: 40) == 8)
+    #expect(file.offset(line: 2, column: 2) == 10)
+    #expect(file.offset(line: 3, column: 1) == nil)
+    #expect(file.offset(line: 0, column: 1) == nil)
+}
+
 @Test func invalidBytesCountOneColumnEach() {
     let file = SourceFile(path: "t.tfe", bytes: [0xFF, 0xC3, 0x61, 0x62])
     #expect(file.location(of: 3) == (1, 4))
