@@ -144,7 +144,8 @@ enum CachedModelBenchmark {
         let a = freshRun[PlayerID(4)].outputs["logits"]?.doubles ?? []
         let b = cachedRun[PlayerID(3)].outputs["logits"]?.doubles ?? []
         let difference = zip(a, b).map { abs($0 - $1) }.max() ?? .infinity
-        guard a.count == b.count, difference < 1e-3 else {
+        // Independent randomness: two runs differ by up to ~1.1e-3; DESIGN's bound for private logits is 1e-2.
+        guard a.count == b.count, difference < 1e-2 else {
             throw PondBenchmark.BenchmarkError.message("the cached model's logits differ from the re-shared one's")
         }
         print("simulated WAN (\(wan)), Pond batch \(batch): re-shared model "

@@ -122,7 +122,9 @@ enum NetBenchmark {
             let logits = try NPY.read(contentsOf: URL(fileURLWithPath: out + "/client/logits.npy")).asDoubles()
             let expected = reference[PlayerID(4)].outputs["logits"]?.doubles ?? []
             let difference = zip(logits, expected).map { abs($0 - $1) }.max() ?? .infinity
-            guard logits.count == expected.count, difference < 1e-3 else {
+            // Two runs with independent randomness differ by up to ~1.1e-3 (each is within ~5.4e-4 of the same
+            // network in float64); DESIGN's bound for private logits is 1e-2.
+            guard logits.count == expected.count, difference < 1e-2 else {
                 throw PondBenchmark.BenchmarkError.message("the processes' logits differ from the local run's")
             }
             if wall < best {
