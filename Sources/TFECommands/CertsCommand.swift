@@ -41,8 +41,8 @@ public enum CertsCommand {
                     + "adds one party from an existing CA"), console)
         case (let config?, nil):
             guard arguments.value("--ca") == nil else {
-                return usage(arguments, .conflictingOptions(
-                    "--config", "--ca", reason: "--config makes a new CA; --ca names an existing one, for --party"), console)
+                let reason = "--config makes a new CA; --ca names an existing one, for --party"
+                return usage(arguments, .conflictingOptions("--config", "--ca", reason: reason), console)
             }
             guard let directory = arguments.value("--out") else {
                 return usage(arguments, .missingArgument("--out <dir>"), console)

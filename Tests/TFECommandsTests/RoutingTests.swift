@@ -105,7 +105,8 @@ func renderedUsageFailure(arguments: [String], expected: CommandOutput) {
     (.conflictingOptions("--config", "--party", reason: "why"),
      "Options '--config' and '--party' cannot be used together: why"),
     (.missingChoice(["--certs <dir>", "--insecure"], reason: "why"), "Missing '--certs <dir>' or '--insecure': why"),
-    (.requiresOption("--seed", required: "--insecure", reason: "why"), "Option '--seed' requires '--insecure' here: why"),
+    (.requiresOption("--seed", required: "--insecure", reason: "why"),
+     "Option '--seed' requires '--insecure' here: why"),
 ])
 func message(error: UsageError, text: String) {
     #expect(error.message == text)
