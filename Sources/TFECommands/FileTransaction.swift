@@ -1,4 +1,5 @@
 import Foundation
+import TFERuntime
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -149,19 +150,7 @@ struct FileTransaction {
 
     /// Writes all of `data` and closes `descriptor`: 0, or the `errno` of the first failure.
     private static func write(_ data: Data, to descriptor: Int32) -> Int32 {
-        var error: Int32 = 0
-        data.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = systemWrite(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    error = errno
-                    return
-                }
-                offset += written
-            }
-        }
+        var error = data.withUnsafeBytes { FileAccess.writeAll($0, to: descriptor) } ?? 0
         if close(descriptor) != 0, error == 0 { error = errno }
         return error
     }
@@ -187,12 +176,6 @@ struct FileTransaction {
 
     /// "permission denied" for `EACCES`: `strerror`'s words, starting lowercase.
     static func reason(errno error: Int32) -> String {
-        let words = String(cString: strerror(error))
-        return words.prefix(1).lowercased() + words.dropFirst()
+        FileAccess.reason(errno: error)
     }
-}
-
-/// POSIX `write`, which `Data.write` hides inside `FileTransaction`.
-private func systemWrite(_ descriptor: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
-    write(descriptor, bytes, count)
 }

@@ -79,13 +79,7 @@ extension Lowerer {
         let shape = info(.private(x)).shape
         let r = makePrivate(.int, shape), quotient = makePrivate(.int, shape), wrap = makePrivate(.int, shape)
         emitPreprocessing(.divPair(r: r, quotient: quotient, wrap: wrap, divisor: divisor))
-        let offset = constant(Double(ExactDivision.offset(divisor: divisor)), .int, for: .public)
-        let shifted = makeRegister(.int, shape, .private)
-        emit(.add(dst: shifted, lhs: .private(x), rhs: offset))
-        let masked = makePrivate(.int, shape)
-        emit(.add(dst: .private(masked), lhs: shifted, rhs: .private(r)))
-        let opened = makePublic(.int, shape)
-        emitRound([.open(dst: opened, src: masked)])
+        let opened = openShifted(x, by: Int(ExactDivision.offset(divisor: divisor)), maskedWith: r)
         let result = makePrivate(.fixed, shape)
         emit(.divFinish(dst: result, masked: opened, quotient: quotient, wrap: wrap, divisor: divisor))
         return result

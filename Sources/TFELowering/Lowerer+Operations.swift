@@ -337,15 +337,23 @@ extension Lowerer {
         let shape = info(.private(x)).shape
         let r = makePrivate(.int, shape), high = makePrivate(.int, shape), msb = makePrivate(.int, shape)
         emitPreprocessing(.truncPair(r: r, high: high, msb: msb))
-        let offset = constant(Double(1 << 62), .int, for: .public)
+        let opened = openShifted(x, by: 1 << 62, maskedWith: r)
+        let result = makePrivate(.fixed, shape)
+        emit(.truncFinish(dst: result, masked: opened, high: high, msb: msb))
+        return result
+    }
+
+    /// Opens `x + offset + r` for a sharing `r` server2 dealt: what truncation and exact division finish from.
+    /// The offset makes the sum positive for every x in range, so that only r can make it wrap.
+    mutating func openShifted(_ x: PrivateRegister, by offset: Int, maskedWith r: PrivateRegister) -> PublicRegister {
+        let shape = info(.private(x)).shape
+        let constantOffset = constant(Double(offset), .int, for: .public)
         let shifted = makeRegister(.int, shape, .private)
-        emit(.add(dst: shifted, lhs: .private(x), rhs: offset))
+        emit(.add(dst: shifted, lhs: .private(x), rhs: constantOffset))
         let masked = makePrivate(.int, shape)
         emit(.add(dst: .private(masked), lhs: shifted, rhs: .private(r)))
         let opened = makePublic(.int, shape)
         emitRound([.open(dst: opened, src: masked)])
-        let result = makePrivate(.fixed, shape)
-        emit(.truncFinish(dst: result, masked: opened, high: high, msb: msb))
-        return result
+        return opened
     }
 }

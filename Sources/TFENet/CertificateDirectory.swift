@@ -2,6 +2,7 @@
 
 import COpenSSL
 import Foundation
+import TFERuntime
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -141,21 +142,8 @@ enum CertificateFile {
     /// Creates `path` and its missing parents with mode 0700 (before the umask); an existing directory is
     /// left as it is.
     static func makeDirectory(_ path: String) throws(CertificateError) {
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
-            guard isDirectory.boolValue else { throw .cannotCreateDirectory(path, reason: reason(ENOTDIR)) }
-            return
-        }
-        var prefix = path.hasPrefix("/") ? "/" : ""
-        for component in path.split(separator: "/") {
-            prefix += component
-            if mkdir(prefix, 0o700) != 0 {
-                let error = errno
-                guard error == EEXIST, FileManager.default.fileExists(atPath: prefix, isDirectory: &isDirectory),
-                    isDirectory.boolValue
-                else { throw .cannotCreateDirectory(path, reason: reason(error)) }
-            }
-            prefix += "/"
+        if let (_, error) = FileAccess.makePrivateDirectories(atPath: path) {
+            throw .cannotCreateDirectory(path, reason: reason(error))
         }
     }
 
@@ -184,17 +172,8 @@ enum CertificateFile {
         }
         var failure: Int32?
         if !isPrivate, fchmod(descriptor, 0o644) != 0 { failure = errno }
-        let bytes = Array(contents.utf8)
-        var offset = 0
-        while failure == nil, offset < bytes.count {
-            let count = bytes[offset...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-            if count > 0 {
-                offset += count
-            } else if count < 0, errno != EINTR {
-                failure = errno
-            } else if count == 0 {
-                failure = EIO
-            }
+        if failure == nil {
+            failure = Array(contents.utf8).withUnsafeBytes { FileAccess.writeAll($0, to: descriptor) }
         }
         if failure == nil, fsync(descriptor) != 0 { failure = errno }
         if close(descriptor) != 0, failure == nil { failure = errno }

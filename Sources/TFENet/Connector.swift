@@ -346,15 +346,12 @@ struct Connector {
         asListener socket: any ByteStream, address: String, until handshakeDeadline: Deadline, connected: Set<PlayerID>,
         hello given: Hello? = nil
     ) throws(NetworkError) -> Accepted {
-        let theirs: Hello
-        do {
+        let first: HandshakeMessage
+        do throws(HandshakeReadError) {
             if let given {
-                theirs = given
+                first = .hello(given)
             } else {
-                guard case .hello(let hello) = try Handshake.read(from: socket, until: handshakeDeadline) else {
-                    return .ignored("did not start with a hello")
-                }
-                theirs = hello
+                first = try Handshake.read(from: socket, until: handshakeDeadline)
             }
         } catch {
             switch error {
@@ -363,6 +360,18 @@ struct Connector {
             case .notHandshake(let reason):
                 return .ignored(reason)
             }
+        }
+        let theirs: Hello
+        switch first {
+        case .hello(let hello):
+            theirs = hello
+        case .refuse(let reason) where socket.peerIdentity != nil:
+            // The dialer refused this party's certificate (see `HandshakeMessage`).
+            let refusal = NetworkError.certificateRefused(peer: socket.peerIdentity!, address: address, reason: reason)
+            if serving { return .ignored("\(refusal)") }
+            throw refusal
+        case .refuse, .accept, .programRequest, .program:
+            return .ignored("did not start with a hello")
         }
         var problem = check(theirs, from: address, expected: nil, over: socket)
         if problem == nil, let peer = players.firstIndex(of: theirs.sender).map(PlayerID.init),

@@ -19,7 +19,9 @@ import TFECore
 ///
 /// The dialer sends its hello; the listener answers with its own hello and its verdict (accept, or refuse
 /// with the reason); the dialer answers with its verdict. Each side checks the other's hello (versions,
-/// then hash, then names and run id), so a mismatch is reported on both ends, each in its own words.
+/// then hash, then names and run id), so a mismatch is reported on both ends, each in its own words. Over
+/// TLS, a dialer that refuses the listener's certificate sends a refusal in place of its hello, with the
+/// reason, and closes: a refusal before any hello is only ever about the listener's certificate.
 ///
 /// Kinds 4 and 5 serve long-running players (`tfe-vm player`), which learn the program from the parties
 /// that dial them: a serving player that does not know the program of a hello answers it with a program

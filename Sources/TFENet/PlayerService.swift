@@ -254,10 +254,16 @@ public final class PlayerService: @unchecked Sendable {
         let deadline = ContinuousClock.now + options.transport.handshakeTimeout
         let hello: Hello
         do {
-            guard case .hello(let first) = try Handshake.read(from: socket, until: deadline) else {
+            switch try Handshake.read(from: socket, until: deadline) {
+            case .hello(let first):
+                hello = first
+            case .refuse(let reason) where socket.peerIdentity != nil:
+                // The dialer refused this player's certificate (see `HandshakeMessage`).
+                let peer = socket.peerIdentity!
+                return .ignore("\(NetworkError.certificateRefused(peer: peer, address: address, reason: reason))")
+            case .refuse, .accept, .programRequest, .program:
                 return .ignore("did not start with a hello")
             }
-            hello = first
         } catch {
             switch error {
             case .socket(let error):

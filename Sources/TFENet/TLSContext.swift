@@ -183,24 +183,13 @@ enum PEMFile {
 
     private static func read(_ path: String, what: String) throws(TLSSetupError) -> String {
         guard FileManager.default.fileExists(atPath: path) else { throw .missingFile(path: path, what: what) }
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else {
-            throw .unreadable(path: path, reason: String(cString: strerror(errno)).lowercased())
+        do {
+            return try CertificateFile.contents(of: path)
+        } catch .cannotRead(_, let reason) {
+            throw .unreadable(path: path, reason: reason)
+        } catch {
+            throw .unreadable(path: path, reason: "\(error)")
         }
-        defer { _ = Foundation.close(descriptor) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 16_384)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { Foundation.read(descriptor, $0.baseAddress, $0.count) }
-            if count == 0 { break }
-            guard count > 0, bytes.count + count <= 1 << 20 else {
-                let reason = count > 0 ? "larger than 1 MB" : String(cString: strerror(errno)).lowercased()
-                throw .unreadable(path: path, reason: reason)
-            }
-            bytes += chunk[0..<count]
-        }
-        guard let text = String(validating: bytes, as: UTF8.self) else { throw .notPEM(path: path, what: what) }
-        return text
     }
 }
 

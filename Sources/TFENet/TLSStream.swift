@@ -71,17 +71,20 @@ final class TLSStream: ByteStream, @unchecked Sendable {
             return true
         }
         let verification = Int32(SSL_get_verify_result(stream.ssl))
+        var refusal: (presented: String?, reason: String)?
         if let rejected = tfe_SSL_take_rejected_certificate(stream.ssl) {
-            defer { X509_free(rejected) }
-            stream.close()
-            throw .rejectedPeer(presented: Certificate.commonName(rejected), reason: rejection(verification, rejected))
+            refusal = (Certificate.commonName(rejected), rejection(verification, rejected))
+            X509_free(rejected)
+        } else if verification != X509_V_OK {
+            refusal = (stream.peerIdentity, Certificate.verificationText(verification))
         }
-        guard verification == X509_V_OK else {
-            let presented = stream.peerIdentity
-            stream.close()
-            throw .rejectedPeer(presented: presented, reason: Certificate.verificationText(verification))
-        }
-        return stream
+        guard let refusal else { return stream }
+        // The listener accepted this party's certificate and waits for a hello: tell it why none comes (a refusal
+        // before any hello is only ever about its certificate), and nothing else.
+        try? stream.write(Handshake.encode(.refuse(reason: refusal.reason)), until: deadline)
+        stream.shutdown()
+        stream.close()
+        throw .rejectedPeer(presented: refusal.presented, reason: refusal.reason)
     }
 
     /// The listener's side: the peer must present a certificate of the CA; which party it names is checked

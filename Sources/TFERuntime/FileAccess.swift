@@ -2,8 +2,10 @@
 
 import Foundation
 
-/// Reads and writes whole files, turning Foundation's errors into `NPYError`s with short reasons.
-enum FileAccess {
+/// Reads and writes whole files, turning Foundation's errors into `NPYError`s with short reasons; and the
+/// POSIX pieces every private or all-or-none file write of the project shares (state files, certificates, a
+/// run's outputs).
+public enum FileAccess {
     /// The bytes of the file at `url`, memory-mapped when that is safe (inputs can be large).
     static func contents(of url: URL) throws(NPYError) -> Data {
         do {
@@ -33,19 +35,7 @@ enum FileAccess {
         _ bytes: [UInt8], to url: URL, beforeRename: (String) -> Void = { _ in }
     ) throws(NPYError) {
         let (descriptor, temporary) = try makePrivateTemporary(for: url)
-        var failure: Int32?
-        bytes.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = systemWrite(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    failure = errno
-                    return
-                }
-                offset += written
-            }
-        }
+        var failure: Int32? = bytes.withUnsafeBytes { writeAll($0, to: descriptor) }
         if failure == nil && fsync(descriptor) != 0 { failure = errno }
         if close(descriptor) != 0 && failure == nil { failure = errno }
         if failure == nil { beforeRename(temporary) }
@@ -81,26 +71,50 @@ enum FileAccess {
     /// Creates the directory at `path` and any missing parents with mode 0700 from their creation (`mkdir`'s
     /// mode, not a change afterwards). A directory that already exists is left as it is.
     static func makePrivateDirectory(atPath path: String) throws(NPYError) {
+        if let (place, error) = makePrivateDirectories(atPath: path) {
+            throw .unwritableFile(path: place, reason: reason(errno: error))
+        }
+    }
+
+    /// `makePrivateDirectory` without an error type: nil, or the path that could not be made and the `errno`
+    /// (`ENOTDIR` when a file is in the way).
+    public static func makePrivateDirectories(atPath path: String) -> (path: String, errno: Int32)? {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
-            guard isDirectory.boolValue else { throw .unwritableFile(path: path, reason: "not a directory") }
-            return
+            return isDirectory.boolValue ? nil : (path, ENOTDIR)
         }
         let parent = (path as NSString).deletingLastPathComponent
-        if !parent.isEmpty && parent != path { try makePrivateDirectory(atPath: parent) }
-        guard mkdir(path, mode_t(0o700)) != 0 else { return }
+        if !parent.isEmpty && parent != path, let failure = makePrivateDirectories(atPath: parent) { return failure }
+        guard mkdir(path, mode_t(0o700)) != 0 else { return nil }
         let error = errno
         // Another process may have made it meanwhile.
         if error == EEXIST, FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory),
             isDirectory.boolValue
         {
-            return
+            return nil
         }
-        throw .unwritableFile(path: path, reason: reason(errno: error))
+        return (path, error)
+    }
+
+    /// Writes all of `bytes` to `descriptor`, retrying interrupted and short writes: nil, or the `errno` of
+    /// the failure.
+    public static func writeAll(_ bytes: UnsafeRawBufferPointer, to descriptor: Int32) -> Int32? {
+        var offset = 0
+        while offset < bytes.count {
+            let written = systemWrite(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+            if written > 0 {
+                offset += written
+            } else if written == 0 {
+                return EIO
+            } else if errno != EINTR {
+                return errno
+            }
+        }
+        return nil
     }
 
     /// "permission denied" for `EACCES`.
-    static func reason(errno code: Int32) -> String {
+    public static func reason(errno code: Int32) -> String {
         String(cString: strerror(code)).lowercased()
     }
 

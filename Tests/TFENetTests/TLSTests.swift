@@ -16,27 +16,22 @@ import Glibc
 
 @Suite struct TLSTests {
     static let program = HandshakeTests.serversOnly("tls.tfe")
+    /// Two parties only, so that a pair whose TLS succeeds completes its setup.
+    static let pairProgram = Program(name: "pair.tfe", protocolKind: .pond, fractionalBits: 16,
+                                     players: ["server0", "server1"])
 
     /// Connects server0 and server1 (each on its own thread) with the given security, and returns what each got.
-    func connectPair(_ security: [PlayerID: ChannelSecurity], listeners: [TCPListener]? = nil)
-        throws -> [PlayerID: Result<TCPTransport, NetworkError>]
-    {
-        let listeners = try listeners ?? loopbackListeners(3).0
-        let addresses = listeners.map(\.address)
+    func connectPair(_ security: [PlayerID: ChannelSecurity]) throws -> [PlayerID: Result<TCPTransport, NetworkError>] {
+        let (listeners, addresses) = try loopbackListeners(2)
         let box = ListenerBox(listeners)
         let outcomes = onThreads(2) { index -> Result<TCPTransport, NetworkError> in
             let party = PlayerID(index)
             var options = TCPTransportOptions.test(connectTimeout: .seconds(10))
             options.security = security[party]!
             do throws(NetworkError) {
-                // server0 waits for server1 only: a program of two servers' worth of links.
-                var connector = try Connector(
-                    program: Self.program, me: party, addresses: addresses, options: options)
-                let (connections, runID) = try connector.connectAll(listener: box.take(index))
-                let players = Array(Self.program.players)
-                return .success(try TCPTransport(
-                    player: party, players: players, runID: runID, options: options,
-                    connections: connections.filter { $0.key.rawValue < 2 }, ignoredConnections: connector.ignored))
+                return .success(try TCPTransport.connect(
+                    program: Self.pairProgram, player: party, addresses: addresses, options: options,
+                    listener: box.take(index)))
             } catch {
                 return .failure(error)
             }
@@ -129,6 +124,16 @@ import Glibc
 
     // MARK: - Refusals
 
+    /// The pair the refusal tests start from: with the deployment's certificates it connects, each end knowing
+    /// the other by its certificate.
+    @Test func aPairOfTheDeploymentConnects() throws {
+        let outcomes = try connectPair(
+            [.server0: TestCertificates.tls("server0"), .server1: TestCertificates.tls("server1")])
+        let transports = outcomes.compactMapValues { try? $0.get() }
+        try #require(transports.count == 2, "\(outcomes)")
+        for transport in transports.values { transport.close() }
+    }
+
     @Test func plainTCPPartyIsRefusedOnBothEnds() throws {
         let outcomes = try connectPair([.server0: TestCertificates.tls("server0"), .server1: .insecure])
         guard case .tlsRequired(let address) = error(outcomes[.server0]) else {
@@ -204,7 +209,12 @@ import Glibc
             return
         }
         #expect(reason == "it does not name the party this one dialed")
-        #expect(error(outcomes[.server0]) != nil)
+        // server1 says why in place of its hello, so server0 stops at once and names it.
+        guard case .certificateRefused("server1", _, let theirs) = error(outcomes[.server0]) else {
+            Issue.record("\(String(describing: outcomes[.server0]))")
+            return
+        }
+        #expect(theirs == reason)
     }
 
     @Test func expiredCertificateIsRefusedOnBothEnds() throws {
