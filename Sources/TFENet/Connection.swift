@@ -71,7 +71,8 @@ final class Connection: @unchecked Sendable {
         throws(SocketError)
     {
         let payload = [kind.rawValue] + body
-        try write(header: notice(Self.stateNoticePhase, from: me, bytes: payload.count), payload: payload, until: deadline)
+        let header = notice(Self.stateNoticePhase, from: me, bytes: payload.count)
+        try write(header: header, payload: payload, until: deadline)
     }
 
     /// The header of a notice: a frame header with a phase byte no frame has.
