@@ -360,7 +360,9 @@ struct StoredModelTests {
     /// refused before anything runs, with one message naming the server that differs and the stores each holds.
     @Test func mixedStateIsRefusedNamingTheServers() throws {
         let state = try StateFolder()
-        let file = { (server: String) in URL(fileURLWithPath: state.path).appendingPathComponent("\(server)/w.tfestate") }
+        let file = { (server: String) in
+            URL(fileURLWithPath: state.path).appendingPathComponent("\(server)/w.tfestate")
+        }
         try Self.store([1, 2, 3, 4], shape: [4], seed: nil, in: state)
         let older = try Data(contentsOf: file("server1"))
         let oldID = try Self.storeID(in: state, server: "server1")

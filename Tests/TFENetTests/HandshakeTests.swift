@@ -110,7 +110,8 @@ import Testing
         #expect(peer.hasPrefix("127.0.0.1:"))
         #expect(answer.last == .refuse(reason: failure!.description))
         #expect(failure?.description
-                    == "\(peer) uses handshake version 3, this tfe-vm uses 4: run the same tfe-vm version on every party")
+                    == "\(peer) uses handshake version 3, this tfe-vm uses 4: run the same tfe-vm version on "
+                        + "every party")
     }
 
     @Test func unknownPartyIsRefused() throws {
