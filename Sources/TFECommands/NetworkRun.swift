@@ -175,10 +175,15 @@ enum NetworkRun {
         configuration.progress = progress?.machines.first
         var machine = Machine(configuration)
         let result: PartyResult
-        progress?.start()
         do {
+            // Stored state first: the servers hold the same store of everything the program loads.
+            try transport.agreeOnLoads(
+                program: program, stateDirectory: arguments.value("--state"), timeout: receiveTimeout)
+            progress?.start()
             result = try machine.run()
             progress?.finish()
+            // Then a store is all or nothing: every server prepares, then commits.
+            try transport.agreeOnStores(program: program, writes: result.stateWrites, timeout: receiveTimeout)
         } catch {
             progress?.finish()
             transport.stop(after: error)
@@ -189,12 +194,6 @@ enum NetworkRun {
         transport.finish()
         let elapsed = clock.now - start
         let traffic = transport.traffic
-        do throws(MachineError) {
-            try result.stateWrites?.commit()
-        } catch {
-            console.writeError("tfe-vm: error: \(playerName): \(error)\n")
-            return .failure
-        }
 
         // Results: printed lines, then the files (written only now that the run succeeded, all or none), then the
         // summary.

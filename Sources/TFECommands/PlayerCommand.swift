@@ -70,18 +70,8 @@ public enum PlayerCommand {
             return usage(arguments, .missingArgument("--allow <hash>' or '--allow-any"), console)
         }
         if let state = arguments.value("--state") {
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: state, isDirectory: &isDirectory), !isDirectory.boolValue {
-                console.writeError("tfe-vm: error: --state \(state): not a directory\n")
-                return .failure
-            }
-            do throws(MachineError) {
-                // 0700 from the start, as the files in it are 0600.
-                try StateWrites.createDirectory(atPath: state)
-            } catch {
-                console.writeError("tfe-vm: error: \(error)\n")
-                return .failure
-            }
+            // It exists or is made now (0700, as the files in it are 0600), and this user can write in it.
+            guard RunCommand.checkStateDirectory(state, console: console) else { return .failure }
             options.stateDirectory = state
         }
         switch ChannelOptions.security(arguments, party: name, console: console) {

@@ -158,12 +158,19 @@ public enum RunCommand {
         return .success
     }
 
-    /// `--state DIR` must be a directory, or not exist yet (the servers create it when they store): checked
-    /// before anything runs, so a typo costs no run.
+    /// `--state DIR` must be a directory this user can write in, or one it can create (0700, as the servers
+    /// would when they store): checked before anything runs, so a typo or an unwritable place costs no run and
+    /// no failed store (`tfe-vm player` checks the same way).
     static func checkStateDirectory(_ path: String, console: Console) -> Bool {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue {
             console.writeError("tfe-vm: error: --state \(path): not a directory\n")
+            return false
+        }
+        do throws(MachineError) {
+            try StateWrites.checkDirectory(atPath: path)
+        } catch {
+            console.writeError("tfe-vm: error: \(error)\n")
             return false
         }
         return true

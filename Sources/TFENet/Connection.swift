@@ -13,11 +13,15 @@ import TFERuntime
 /// an *abort notice*, whose payload (at most `Connection.maxAbortBytes`, UTF-8) says why the run stops (`bob
 /// failed: its inputs did not pass their checks`), sent when a party fails; phase byte `0xFE`, with no payload,
 /// a *finished notice*, sent by a party whose run succeeded before it closes. A link that ends without either
-/// (a process killed mid-run) raises the peer's stop signal at once.
+/// (a process killed mid-run) raises the peer's stop signal at once. Phase byte `0xFD` marks a *state notice*
+/// (`StateNotice`: its payload is a kind byte and a body of at most `Connection.maxStateNoticeBytes`), which
+/// the servers exchange around cached models: before a run that loads, and after one that stores.
 final class Connection: @unchecked Sendable {
     static let abortPhase: UInt8 = 0xFF
     static let finishedPhase: UInt8 = 0xFE
+    static let stateNoticePhase: UInt8 = 0xFD
     static let maxAbortBytes = 4096
+    static let maxStateNoticeBytes = 1 << 20
 
     let peer: PlayerID
     /// `127.0.0.1:4441`, for messages.
@@ -62,6 +66,15 @@ final class Connection: @unchecked Sendable {
         try? write(header: notice(Self.finishedPhase, from: me, bytes: 0), payload: [], until: deadline)
     }
 
+    /// Sends a state notice: its kind, then its body.
+    func writeStateNotice(from me: PlayerID, _ kind: StateNotice, body: [UInt8], until deadline: Deadline)
+        throws(SocketError)
+    {
+        let payload = [kind.rawValue] + body
+        let header = notice(Self.stateNoticePhase, from: me, bytes: payload.count)
+        try write(header: header, payload: payload, until: deadline)
+    }
+
     /// The header of a notice: a frame header with a phase byte no frame has.
     private func notice(_ phase: UInt8, from me: PlayerID, bytes: Int) -> [UInt8] {
         var header: [UInt8] = []
@@ -96,6 +109,13 @@ final class Connection: @unchecked Sendable {
             }
             if headerBytes[4] == Self.finishedPhase, headerBytes[0..<4].allSatisfy({ $0 == 0 }) {
                 finished = true
+                continue
+            }
+            if headerBytes[4] == Self.stateNoticePhase {
+                guard readStateNotice(headerBytes, mailbox: mailbox, peerName: peerName) else {
+                    socket.shutdown()
+                    return
+                }
                 continue
             }
             if headerBytes[4] == Self.abortPhase {
@@ -150,6 +170,25 @@ final class Connection: @unchecked Sendable {
         mailbox.close(reason: reason)
         mailbox.fail(peer, .disconnected(peer: peerName))
         return readable
+    }
+
+    /// Reads a state notice into the mailbox; false, after failing the link, when it is malformed or cut short.
+    private func readStateNotice(_ header: [UInt8], mailbox: Mailbox, peerName: String) -> Bool {
+        let length = Int(header[0]) | Int(header[1]) << 8 | Int(header[2]) << 16 | Int(header[3]) << 24
+        guard length >= 1, length <= Self.maxStateNoticeBytes else {
+            mailbox.fail(peer, .malformedHeader("a state notice of \(length) bytes from \(peerName)"))
+            return false
+        }
+        guard let bytes = try? socket.read(exactly: length, until: nil) else {
+            mailbox.fail(peer, .disconnected(peer: peerName))
+            return false
+        }
+        guard let kind = StateNotice(rawValue: bytes[0]) else {
+            mailbox.fail(peer, .malformedHeader("a state notice of unknown kind \(bytes[0]) from \(peerName)"))
+            return false
+        }
+        mailbox.deliver(kind, from: peer, body: Array(bytes[1...]))
+        return true
     }
 
     // MARK: - Closing

@@ -63,8 +63,9 @@ enum Handshake {
     /// (which randomness a step draws, in what order), so that parties of different builds refuse each other
     /// rather than compute garbage together. 2: masks expanded from keys of their own (`store`), and
     /// PrivateCompare's shuffle applied in place. 3: TLS, and a party whose run succeeded sends a finished
-    /// notice before it closes (a link that ends without one stops the peer at once).
-    static let version: UInt16 = 3
+    /// notice before it closes (a link that ends without one stops the peer at once). 4: state notices (the
+    /// servers' stored-state summaries before a run that loads, their store votes after one that stores).
+    static let version: UInt16 = 4
     static let runIDBytes = 16
     static let maxBodyBytes = 4096
     /// The version of program requests and programs (kinds 4 and 5).

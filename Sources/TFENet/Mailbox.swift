@@ -23,6 +23,8 @@ final class Mailbox: @unchecked Sendable {
     private var frames: [PlayerID: [FrameKey: [Frame]]] = [:]
     /// Why a peer's link is gone (disconnected, malformed frame); frames buffered before still count.
     private var failures: [PlayerID: TransportError] = [:]
+    /// State notices that arrived, by sender and kind (one of each kind per run).
+    private var notices: [PlayerID: [StateNotice: [UInt8]]] = [:]
     private var closedBecause: String?
     private var traffic = Traffic()
     /// Raised with the first failure that dooms the run: the transport closing, or a peer's link ending before
@@ -62,6 +64,13 @@ final class Mailbox: @unchecked Sendable {
         condition.broadcast()
     }
 
+    func deliver(_ notice: StateNotice, from peer: PlayerID, body: [UInt8]) {
+        condition.lock()
+        defer { condition.unlock() }
+        notices[peer, default: [:]][notice] = body
+        condition.broadcast()
+    }
+
     /// The link from `peer` is gone; receives that still need a frame from it fail with `error`. The
     /// first failure of a link is the one reported. `stopping` (the peer did not finish its run) also raises
     /// the stop signal, so that the machine stops before its next receive.
@@ -98,6 +107,24 @@ final class Mailbox: @unchecked Sendable {
         traffic.sent[Cost.Link(from: frame.sender, to: frame.receiver, phase: frame.phase), default: 0] +=
             frame.wireByteCount
         traffic.roundsSent[frame.phase, default: []].insert(frame.round)
+    }
+
+    /// The body of the state notice of this kind from `sender`: arrived already, or the next to arrive. Fails
+    /// as `receive` does: the transport closed (a peer's abort notice says why), the link gone, or the timeout.
+    func receive(_ notice: StateNotice, from sender: PlayerID, timeout: Duration) throws(TransportError) -> [UInt8] {
+        let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
+        let deadline = Date(timeIntervalSinceNow: seconds)
+        condition.lock()
+        defer { condition.unlock() }
+        while true {
+            if let body = notices[sender]?[notice] { return body }
+            if let closedBecause { throw .closed(reason: closedBecause) }
+            if let failure = failures[sender] { throw failure }
+            if Date() >= deadline {
+                throw .timedOutWaiting(peer: name(sender), for: notice.description, seconds: seconds)
+            }
+            _ = condition.wait(until: deadline)
+        }
     }
 
     /// The frame `sender` sent for `phase` and `round`: buffered already, or the next to arrive.

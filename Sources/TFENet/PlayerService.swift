@@ -405,8 +405,11 @@ public final class PlayerService: @unchecked Sendable {
                     program: program, party: me, transport: transport,
                     randomness: try MachineConfiguration.freshRandomness(), receiveTimeout: options.receiveTimeout,
                     stateDirectory: options.stateDirectory))
+            try transport.agreeOnLoads(
+                program: program, stateDirectory: options.stateDirectory, timeout: options.receiveTimeout)
             record.result = try machine.run()
-            try record.result?.stateWrites?.commit()
+            try transport.agreeOnStores(
+                program: program, writes: record.result?.stateWrites, timeout: options.receiveTimeout)
             transport.finish()
             record.traffic = transport.traffic
             record.elapsed = clock.now - start

@@ -187,6 +187,29 @@ public final class TCPTransport: Transport, @unchecked Sendable {
         return try mailbox.receive(from: sender, phase: phase, round: round, timeout: timeout)
     }
 
+    // MARK: - State notices
+
+    /// Sends a state notice (`StoredStateExchange.swift`) to `receiver`.
+    func sendStateNotice(_ notice: StateNotice, body: [UInt8], to receiver: PlayerID, until deadline: Deadline)
+        throws(TransportError)
+    {
+        try mailbox.checkOpen(to: receiver)
+        guard let connection = connections[receiver] else { throw .unknownPlayer(receiver.rawValue) }
+        do {
+            try connection.writeStateNotice(from: player, notice, body: body, until: deadline)
+        } catch {
+            try mailbox.checkOpen(to: receiver)
+            throw .disconnected(peer: mailbox.name(receiver))
+        }
+    }
+
+    /// The body of `sender`'s state notice of this kind, waiting for it until `timeout`.
+    func receiveStateNotice(_ notice: StateNotice, from sender: PlayerID, timeout: Duration) throws(TransportError)
+        -> [UInt8]
+    {
+        try mailbox.receive(notice, from: sender, timeout: timeout)
+    }
+
     // MARK: - Closing
 
     /// Tells every peer that this party stops and why (best effort, within a second), then closes. The
@@ -209,9 +232,10 @@ public final class TCPTransport: Transport, @unchecked Sendable {
     /// a party further downstream, waiting on a healthy peer that waits on the stuck one). A bad input is
     /// told as such and no more (`MachineError.descriptionForPeers`): which input, where and why stays here.
     public func stop(after error: MachineError) {
-        if case .transport(.timedOut) = error {
+        switch error {
+        case .transport(.timedOut), .transport(.timedOutWaiting):
             close()
-        } else {
+        default:
             abort(reason: error.descriptionForPeers)
         }
     }

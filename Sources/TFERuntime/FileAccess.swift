@@ -27,20 +27,38 @@ public enum FileAccess {
     // MARK: - Private files
 
     /// Replaces the file at `url` with `bytes`, readable and writable by this user alone from the moment it
-    /// exists: the bytes go to a temporary created 0600 next to it (`makePrivateTemporary`), are synced to
-    /// disk, and the temporary is renamed over the file. A reader sees the old file or the new one, and no
-    /// other user can open either, whatever the umask. `beforeRename` sees the temporary's path once it is
-    /// written and synced (tests check its mode there).
+    /// exists: the bytes go to a temporary created 0600 next to it (`writePrivateTemporary`), and the temporary
+    /// is renamed over the file (`replace`). A reader sees the old file or the new one, and no other user can
+    /// open either, whatever the umask. `beforeRename` sees the temporary's path once it is written and synced
+    /// (tests check its mode there).
     static func writePrivately(
         _ bytes: [UInt8], to url: URL, beforeRename: (String) -> Void = { _ in }
     ) throws(NPYError) {
+        let temporary = try writePrivateTemporary(bytes, for: url)
+        beforeRename(temporary)
+        try replace(url, with: temporary)
+    }
+
+    /// Writes `bytes` to a new temporary next to `url`, 0600 from its creation (`makePrivateTemporary`), and
+    /// syncs it to disk; returns its path. Nothing is left behind when this fails. The first half of
+    /// `writePrivately`, for writes that commit later (a store commits only once every server has written).
+    static func writePrivateTemporary(_ bytes: [UInt8], for url: URL) throws(NPYError) -> String {
         let (descriptor, temporary) = try makePrivateTemporary(for: url)
         var failure: Int32? = bytes.withUnsafeBytes { writeAll($0, to: descriptor) }
         if failure == nil && fsync(descriptor) != 0 { failure = errno }
         if close(descriptor) != 0 && failure == nil { failure = errno }
-        if failure == nil { beforeRename(temporary) }
-        if failure == nil && rename(temporary, url.path) != 0 { failure = errno }
         if let failure {
+            unlink(temporary)
+            throw .unwritableFile(path: url.path, reason: reason(errno: failure))
+        }
+        return temporary
+    }
+
+    /// Renames `temporary` (from `writePrivateTemporary`) over the file at `url`, and syncs the directory so
+    /// that the rename survives a crash. On failure the temporary is removed and the old file stays.
+    static func replace(_ url: URL, with temporary: String) throws(NPYError) {
+        if rename(temporary, url.path) != 0 {
+            let failure = errno
             unlink(temporary)
             throw .unwritableFile(path: url.path, reason: reason(errno: failure))
         }

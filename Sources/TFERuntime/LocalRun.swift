@@ -84,6 +84,7 @@ public enum LocalRun {
                 party: player, partyName: "player \(player.rawValue)",
                 error: .unexpectedInput(player: "player \(player.rawValue)", name: name))
         }
+        try checkStoredState(program, options: options)
         let outcomes = Outcomes(count: players.count)
         let group = DispatchGroup()
         for number in players.indices {
@@ -110,19 +111,57 @@ public enum LocalRun {
         if let (number, error) = failures.first(where: { !isConsequence($0.1) }) ?? failures.first {
             throw LocalRunError(party: PlayerID(number), partyName: players[number], error: error)
         }
-        // Every party succeeded: only now do the servers keep what the run stored.
-        for result in results {
-            do throws(MachineError) {
-                try result.stateWrites?.commit()
-            } catch {
-                throw LocalRunError(party: result.party, partyName: players[result.party.rawValue], error: error)
-            }
-        }
+        // Every party succeeded: only now do the servers keep what the run stored, all of them or none.
+        try commitStores(results, players: players)
         var phaseTimes: [Phase: Duration] = [.offline: .zero, .online: .zero]
         for result in results {
             for (phase, time) in result.phaseTimes { phaseTimes[phase] = max(phaseTimes[phase] ?? .zero, time) }
         }
         return LocalRunResult(parties: results, cost: network.measuredCost, phaseTimes: phaseTimes)
+    }
+
+    /// Before anything runs: the three servers hold the same store of every value the program loads.
+    private static func checkStoredState(_ program: Program, options: LocalRunOptions) throws(LocalRunError) {
+        guard options.stateDirectory != nil, !StoredStateSummary.loadedNames(in: program).isEmpty else { return }
+        let players = program.players
+        var summaries: [PlayerID: StoredStateSummary] = [:]
+        for server in [PlayerID.server0, .server1, .server2] {
+            let name = players[server.rawValue]
+            do throws(MachineError) {
+                summaries[server] = try StoredStateSummary.read(
+                    program: program, directory: options.stateDirectory(of: name)!)
+            } catch {
+                throw LocalRunError(party: server, partyName: name, error: error)
+            }
+        }
+        if let (servers, error) = StoredStateSummary.mismatch(summaries, in: program) {
+            throw LocalRunError(party: servers[0], partyName: players[servers[0].rawValue], error: error)
+        }
+    }
+
+    /// The two steps of a store (`StateWrites`): every server prepares its files under one fresh store id;
+    /// only when all have, each commits. A server that cannot prepare fails the run, naming it, and the
+    /// others discard what they prepared.
+    private static func commitStores(_ results: [PartyResult], players: [String]) throws(LocalRunError) {
+        let storeID = StoreID.random()
+        var prepared: [(party: PlayerID, writes: PreparedStateWrites)] = []
+        for result in results {
+            guard let writes = result.stateWrites else { continue }
+            do throws(MachineError) {
+                prepared.append((result.party, try writes.prepare(storeID: storeID)))
+            } catch {
+                for done in prepared { done.writes.discard() }
+                throw LocalRunError(party: result.party, partyName: players[result.party.rawValue], error: error)
+            }
+        }
+        for (index, (party, writes)) in prepared.enumerated() {
+            do throws(MachineError) {
+                try writes.commit()
+            } catch {
+                for later in prepared[(index + 1)...] { later.writes.discard() }
+                throw LocalRunError(party: party, partyName: players[party.rawValue], error: error)
+            }
+        }
     }
 
     private static func runParty(

@@ -4,35 +4,69 @@ import Foundation
 import TFEBytecode
 import TFECore
 
-/// The state files a party's run wrote, kept back until the caller commits them: a local run commits every
-/// party's files only when all parties succeeded, a networked party when its own run did.
+/// The state files a server's run wrote, kept back until every server can commit them: as the user sees it, a
+/// store is all or nothing across the three servers (README, "Cached models").
+///
+/// Committing takes two steps. `prepare(storeID:)` writes every file, stamped with the run's store id, to a
+/// synced temporary next to it, and leaves the files a `load` reads untouched. Once every server has prepared,
+/// each commits (`PreparedStateWrites.commit()`), renaming its temporaries into place. When a server cannot
+/// prepare, the run fails for every party and every server that did prepare discards its temporaries, so the
+/// previous state stays loadable. A local run takes both steps in process; networked parties tell each other
+/// through notices (`TCPTransport.agreeOnStores`).
 public struct StateWrites: Sendable {
     /// The state directory.
     public let directory: String
-    /// Each file's name and bytes.
-    var files: [(name: String, bytes: [UInt8])] = []
+    /// Each stored value's name and file content (its store id still unassigned).
+    var files: [(name: String, value: StoredValue)] = []
 
     /// The stored names, in program order.
     public var names: [String] { files.map(\.name) }
 
-    /// Writes every file, each atomically (a reader sees the old file or the new one, never half of one), and
-    /// readable by this user only from its creation, as the directory it creates: a file holds no secret
-    /// alone, but it is this server's part of one.
-    public func commit() throws(MachineError) {
-        try commit(beforeRename: { _ in })
-    }
-
-    /// `commit()`, showing each temporary to `beforeRename` just before it replaces its file.
-    func commit(beforeRename: (String) -> Void) throws(MachineError) {
-        guard !files.isEmpty else { return }
+    /// Writes every file to a temporary next to it (0600 from its creation, synced), stamped with `storeID`,
+    /// creating the directory if needed. The files themselves are untouched until `commit()`; on failure,
+    /// nothing of this store is left behind.
+    public func prepare(storeID: StoreID) throws(MachineError) -> PreparedStateWrites {
         try Self.createDirectory(atPath: directory)
-        for (name, bytes) in files {
+        var prepared = PreparedStateWrites(directory: directory, storeID: storeID)
+        for (name, value) in files {
+            let url = StoredValue.url(of: name, in: directory)
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
+                // Its rename would fail: found now, before any server commits.
+                prepared.discard()
+                throw .storedValue("cannot store '\(name)': '\(url.path)' is a directory")
+            }
+            var stamped = value
+            stamped.storeID = storeID
             do {
-                try FileAccess.writePrivately(
-                    bytes, to: StoredValue.url(of: name, in: directory), beforeRename: beforeRename)
+                prepared.temporaries.append((name, try FileAccess.writePrivateTemporary(stamped.encoded, for: url)))
             } catch {
+                prepared.discard()
                 throw .storedValue("cannot store '\(name)': \(error)")
             }
+        }
+        return prepared
+    }
+
+    /// Whether `program` stores values (then every party takes part in the store's commit).
+    public static func stores(in program: Program) -> Bool {
+        program.online.contains { $0.instructions.contains { $0.opcode == .store } }
+    }
+
+    /// Checks at start that a server can keep state in `directory`: it exists or can be made (0700), and a
+    /// file can be created in it (tried, not inferred from mode bits, which do not stop root).
+    public static func checkDirectory(atPath directory: String) throws(MachineError) {
+        try createDirectory(atPath: directory)
+        let probe = URL(fileURLWithPath: directory, isDirectory: true).appendingPathComponent("probe")
+        do {
+            let (descriptor, path) = try FileAccess.makePrivateTemporary(for: probe)
+            close(descriptor)
+            unlink(path)
+        } catch {
+            guard case .unwritableFile(_, let reason) = error else {
+                throw .storedValue("cannot write to the state directory '\(directory)': \(error)")
+            }
+            throw .storedValue("cannot write to the state directory '\(directory)': \(reason)")
         }
     }
 
@@ -48,6 +82,38 @@ public struct StateWrites: Sendable {
             let place = path == directory ? "" : " ('\(path)')"
             throw .storedValue("cannot create the state directory '\(directory)'\(place): \(reason)")
         }
+    }
+}
+
+/// One server's prepared store (`StateWrites.prepare(storeID:)`): temporaries waiting to replace their files.
+public struct PreparedStateWrites: Sendable {
+    /// The state directory.
+    public let directory: String
+    /// The id every file of this store carries.
+    public let storeID: StoreID
+    /// Each stored value's name and the temporary holding its new file.
+    var temporaries: [(name: String, path: String)] = []
+
+    /// The stored names, in program order.
+    public var names: [String] { temporaries.map(\.name) }
+
+    /// Renames every temporary over its file, each atomically (a reader sees the old file or the new one).
+    /// Called once every server has prepared; a failure here (rare: the temporaries are written and synced)
+    /// removes the temporaries not yet renamed, and a later `load` finds the servers' ids differ.
+    public func commit() throws(MachineError) {
+        for (index, (name, temporary)) in temporaries.enumerated() {
+            do {
+                try FileAccess.replace(StoredValue.url(of: name, in: directory), with: temporary)
+            } catch {
+                for later in temporaries[(index + 1)...] { unlink(later.path) }
+                throw .storedValue("cannot store '\(name)': \(error)")
+            }
+        }
+    }
+
+    /// Removes every temporary: another server could not prepare, so this store does not happen.
+    public func discard() {
+        for temporary in temporaries { unlink(temporary.path) }
     }
 }
 
@@ -77,14 +143,16 @@ extension Machine {
 
     // MARK: - Checks before the run
 
+    /// The error of a server without a state directory running a program that stores or loads.
+    public static func missingStateDirectory(_ server: String) -> MachineError {
+        .storedValue("this program stores or loads private values, so \(server) needs a state directory (--state DIR)")
+    }
+
     /// Reads every value the program loads before anything is sent, so a missing or mismatched file stops
     /// the run at once with a message naming it.
     mutating func readStoredValues() throws(MachineError) {
         guard program.usesStoredValues, me == .server0 || me == .server1 || me == .server2 else { return }
-        guard let directory = configuration.stateDirectory else {
-            throw .storedValue(
-                "this program stores or loads private values, so \(name(me)) needs a state directory (--state DIR)")
-        }
+        guard let directory = configuration.stateDirectory else { throw Self.missingStateDirectory(name(me)) }
         for round in program.offline {
             for case .load(let mask, _, let storedName) in round.instructions {
                 loadedValues[storedName] = try readStoredValue(storedName, like: mask, from: directory)
@@ -101,14 +169,7 @@ extension Machine {
                 "\(name(me)) has no stored value '\(storedName)' in '\(directory)' (run a program that calls "
                     + "store(\"\(storedName)\", ...) with this state directory first)")
         }
-        let stored: StoredValue
-        let stamp = StoredValueCache.stamp(of: url)
-        if let stamp, let cached = StoredValueCache.shared.value(at: url, stamp: stamp) {
-            stored = cached
-        } else {
-            stored = try Self.decodeStoredValue(storedName, at: url)
-            if let stamp { StoredValueCache.shared.insert(stored, at: url, stamp: stamp) }
-        }
+        let stored = try Self.cachedStoredValue(storedName, at: url)
         let info = program.info(.private(mask))
         let expectedKeys = me == .server2 ? 2 : 1
         let expectedOpened = me == .server2 ? 0 : info.shape.elementCount ?? 0
@@ -134,6 +195,15 @@ extension Machine {
             throw .storedValue("stored value file '\(url.path)' holds \(stored.opened.count) elements, "
                 + "its shape \(stored.shape) has \(expectedOpened)")
         }
+        return stored
+    }
+
+    /// A state file's value, from `StoredValueCache` while the file is unchanged.
+    static func cachedStoredValue(_ storedName: String, at url: URL) throws(MachineError) -> StoredValue {
+        let stamp = StoredValueCache.stamp(of: url)
+        if let stamp, let cached = StoredValueCache.shared.value(at: url, stamp: stamp) { return cached }
+        let stored = try decodeStoredValue(storedName, at: url)
+        if let stamp { StoredValueCache.shared.insert(stored, at: url, stamp: stamp) }
         return stored
     }
 
@@ -186,6 +256,6 @@ extension Machine {
             party: me, element: info.element, fractionalBits: program.fractionalBits, shape: info.shape, keys: keys,
             opened: values)
         if result.stateWrites == nil { result.stateWrites = StateWrites(directory: directory) }
-        result.stateWrites?.files.append((storedName, stored.encoded))
+        result.stateWrites?.files.append((storedName, stored))
     }
 }

@@ -9,15 +9,22 @@ import TFECore
 /// to anyone who lacks the mask) and the key that expands their share of the mask; server2 keeps both keys,
 /// so it can deal products with the mask, and no difference.
 ///
-/// File layout, little-endian: the magic `TFESTATE`, the format version (u16), the party (u8), the element
+/// Every file also carries the id of the store that wrote it (`StoreID`), the same on the three servers, so
+/// that `load` can tell a consistent model from one whose files come from different stores.
+///
+/// File layout, little-endian: the magic `TFESTATE`, the format version (u16), the store id (16 bytes), the
+/// party (u8), the element
 /// type (u8: 0 fixed, 1 int), the fractional bits (u8), the rank (u8) and dimensions (u64 each), the key
 /// count (u8) and keys (32 bytes each), the difference's element count (u64) and elements (u64 each), and
 /// last the SHA-256 of everything before it, so a truncated or altered file is rejected.
 struct StoredValue: Equatable {
     static let magic = Array("TFESTATE".utf8)
-    static let version: UInt16 = 1
+    /// 2: the store id.
+    static let version: UInt16 = 2
     static let fileExtension = "tfestate"
 
+    /// The store that wrote the file; `StoreID.unassigned` until the store prepares its files.
+    var storeID: StoreID
     var party: PlayerID
     var element: ElementType
     var fractionalBits: Int
@@ -38,6 +45,7 @@ struct StoredValue: Equatable {
             withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
         }
         append(Self.version)
+        bytes.append(contentsOf: storeID.bytes)
         append(UInt8(party.rawValue))
         append(UInt8(element == .fixed ? 0 : 1))
         append(UInt8(fractionalBits))
@@ -68,8 +76,12 @@ struct StoredValue: Equatable {
         }
         let version = try integer(UInt16.self)
         guard version == Self.version else {
-            throw .corrupted("it has state format version \(version), this tfe-vm reads version \(Self.version)")
+            throw .corrupted(
+                "it has state format version \(version), this tfe-vm reads version \(Self.version) (run the program "
+                    + "that stores it again)")
         }
+        guard let id = reader.readBytes(StoreID.byteCount) else { throw .corrupted("it ends early") }
+        storeID = StoreID(validBytes: id)
         party = PlayerID(Int(try integer(UInt8.self)))
         switch try integer(UInt8.self) {
         case 0: element = .fixed
@@ -101,13 +113,51 @@ struct StoredValue: Equatable {
         guard reader.isAtEnd else { throw .corrupted("\(reader.remaining) bytes follow the value") }
     }
 
-    init(party: PlayerID, element: ElementType, fractionalBits: Int, shape: Shape, keys: [Seed], opened: [UInt64]) {
+    init(
+        storeID: StoreID = .unassigned, party: PlayerID, element: ElementType, fractionalBits: Int, shape: Shape,
+        keys: [Seed], opened: [UInt64]
+    ) {
+        self.storeID = storeID
         self.party = party
         self.element = element
         self.fractionalBits = fractionalBits
         self.shape = shape
         self.keys = keys
         self.opened = opened
+    }
+}
+
+/// The id every file of one store carries, on every server: 16 random bytes, drawn once per run (in a networked
+/// run, the run id server0 drew and every party learned in its handshakes; in a local run, fresh bytes from the
+/// operating system). A `load` goes ahead only when the three servers' files of every loaded value carry the
+/// same id, so a store that committed on some servers and not others is refused rather than computed on.
+public struct StoreID: Hashable, Sendable, CustomStringConvertible {
+    public static let byteCount = 16
+    /// The placeholder a stored value carries until its store prepares the files.
+    static let unassigned = StoreID(validBytes: [UInt8](repeating: 0, count: byteCount))
+
+    public let bytes: [UInt8]
+
+    /// Nil unless `bytes` has `byteCount` bytes.
+    public init?(bytes: [UInt8]) {
+        guard bytes.count == Self.byteCount else { return nil }
+        self.bytes = bytes
+    }
+
+    init(validBytes: [UInt8]) {
+        bytes = validBytes
+    }
+
+    /// Fresh bytes from the system's generator (a local run's store).
+    public static func random() -> StoreID {
+        var generator = SystemRandomNumberGenerator()
+        return StoreID(validBytes: (0..<byteCount).map { _ in UInt8.random(in: 0...255, using: &generator) })
+    }
+
+    /// The first 12 hex digits, as messages show program hashes: `3fa2c19e07b4…`.
+    public var description: String {
+        let digits = Array("0123456789abcdef")
+        return String(bytes.prefix(6).flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 15)]] }) + "…"
     }
 }
 

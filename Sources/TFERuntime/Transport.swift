@@ -139,6 +139,8 @@ extension Transport {
 public enum TransportError: Error, Hashable, Sendable, CustomStringConvertible {
     /// Nothing arrived from `peer` in time.
     case timedOut(peer: String, phase: Phase, round: Int, seconds: Double)
+    /// Nothing arrived from `peer` in time outside the program's rounds (`what`: a networked notice).
+    case timedOutWaiting(peer: String, for: String, seconds: Double)
     /// The peer went away (its process ended, or its connection closed) with the frame still owed.
     case disconnected(peer: String)
     /// The network was shut down, because another party failed (`reason` says which).
@@ -155,6 +157,8 @@ public enum TransportError: Error, Hashable, Sendable, CustomStringConvertible {
         case .timedOut(let peer, let phase, let round, let seconds):
             return "timed out after \(Self.formatSeconds(seconds)) s waiting for \(peer) "
                 + "in \(phase.rawValue) round \(round)"
+        case .timedOutWaiting(let peer, let what, let seconds):
+            return "timed out after \(Self.formatSeconds(seconds)) s waiting for \(peer)'s \(what)"
         case .disconnected(let peer):
             return "\(peer) disconnected"
         case .closed(let reason):

@@ -189,8 +189,11 @@ struct StoredModelTests {
         try Self.store([Double](repeating: 0, count: count), shape: [count], seed: 5, in: zerosState)
         try Self.store(pattern, shape: [count], seed: 5, in: patternState)
         let zeros = try Self.files(in: zerosState, name: "w"), patterned = try Self.files(in: patternState, name: "w")
-        #expect(zeros["server2"] == patterned["server2"], "server2's file depends on the value")
-        #expect(zeros["server2"]!.count == 8 + 2 + 4 + 8 + 1 + 64 + 8 + 32)  // no difference, two keys
+        // Apart from the store id (bytes 10..<26, fresh for every store), server2's file is the same.
+        func withoutID(_ bytes: [UInt8]) -> [UInt8] { Array(bytes[..<10] + bytes[26...].dropLast(32)) }
+        #expect(withoutID(zeros["server2"]!) == withoutID(patterned["server2"]!),
+                "server2's file depends on the value")
+        #expect(zeros["server2"]!.count == 8 + 2 + 16 + 4 + 8 + 1 + 64 + 8 + 32)  // no difference, two keys
 
         for server in ["server0", "server1"] {
             let bytes = zeros[server]!
@@ -334,6 +337,94 @@ struct StoredModelTests {
         for server in ["server0", "server1", "server2"] {
             let file = URL(fileURLWithPath: state.path).appendingPathComponent("\(server)/w.tfestate")
             #expect(!FileManager.default.fileExists(atPath: file.path), "\(server) kept a value of a failed run")
+        }
+    }
+
+    // MARK: - Consistency across servers
+
+    static let readerSource = "player client\nw = load(\"w\", [4])\noutput(client, \"w\", w)"
+
+    /// The store id in a server's state file of `name` (bytes 10..<26 of the file).
+    static func storeID(in state: StateFolder, server: String, name: String = "w") throws -> String {
+        let bytes = try Self.files(in: state, name: name)[server]!
+        return StoreID(bytes: Array(bytes[10..<26]))!.description
+    }
+
+    static func load(_ state: StateFolder) throws -> [Double]? {
+        let program = try compile(readerSource, name: "read.tfe").program
+        let run = try LocalRun.run(program, inputs: [:], options: LocalRunOptions(stateDirectory: state.path))
+        return run.parties[3].outputs["w"]?.doubles
+    }
+
+    /// One server's file of an older store among the others' newer ones, or a server without the file, is
+    /// refused before anything runs, with one message naming the server that differs and the stores each holds.
+    @Test func mixedStateIsRefusedNamingTheServers() throws {
+        let state = try StateFolder()
+        let file = { (server: String) in
+            URL(fileURLWithPath: state.path).appendingPathComponent("\(server)/w.tfestate")
+        }
+        try Self.store([1, 2, 3, 4], shape: [4], seed: nil, in: state)
+        let older = try Data(contentsOf: file("server1"))
+        let oldID = try Self.storeID(in: state, server: "server1")
+        try Self.store([5, 6, 7, 8], shape: [4], seed: nil, in: state)
+        let newID = try Self.storeID(in: state, server: "server0")
+        #expect(try Self.storeID(in: state, server: "server2") == newID)
+        #expect(oldID != newID)
+        #expect(try Self.load(state) == [5, 6, 7, 8])
+
+        let newer = try Data(contentsOf: file("server1"))
+        try older.write(to: file("server1"))
+        let advice = ": a store that did not complete on every server, or state directories of different "
+            + "deployments; run the program that stores 'w' again"
+        try Self.expectFailure(Self.readerSource, state: state) {
+            #expect($0 == "server1")
+            return "the servers do not hold the same stored value 'w' (server1: store \(oldID); server0 and server2: "
+                + "store \(newID))" + advice
+        }
+        try newer.write(to: file("server1"))
+        try FileManager.default.removeItem(at: file("server2"))
+        try Self.expectFailure(Self.readerSource, state: state) {
+            #expect($0 == "server2")
+            return "the servers do not hold the same stored value 'w' (server2: none; server0 and server1: store "
+                + "\(newID))" + advice
+        }
+    }
+
+    /// A store that cannot be written on one server (a directory where its file of 'v' goes, which stops root
+    /// too) fails the run naming that server, and no server keeps any of it: every server's old 'w' stays, byte
+    /// for byte, and loads. Once the obstacle is gone, the same store succeeds everywhere.
+    @Test func aStoreThatFailsOnOneServerKeepsTheOldStateEverywhere() throws {
+        let state = try StateFolder()
+        try Self.store([1, 2, 3, 4], shape: [4], seed: nil, in: state)
+        let before = try Self.files(in: state, name: "w")
+        let obstacle = URL(fileURLWithPath: state.path).appendingPathComponent("server1/v.tfestate")
+        try FileManager.default.createDirectory(at: obstacle, withIntermediateDirectories: true)
+
+        let program = try Self.compile(
+            "player owner\nw = private_input(owner, [4])\nv = private_input(owner, [2])\nstore(\"w\", w)\n"
+                + "store(\"v\", v)", name: "two.tfe").program
+        var inputs = ProgramInputs()
+        inputs.set(PlayerID(3), "w", shape: [4], values: [9, 8, 7, 6], element: .fixed)
+        inputs.set(PlayerID(3), "v", shape: [2], values: [0.5, -0.5], element: .fixed)
+        let error = #expect(throws: LocalRunError.self) {
+            _ = try LocalRun.run(program, inputs: inputs.arrays, options: LocalRunOptions(stateDirectory: state.path))
+        }
+        #expect(error?.partyName == "server1")
+        #expect(error?.error == .storedValue("cannot store 'v': '\(obstacle.path)' is a directory"))
+        #expect(try Self.files(in: state, name: "w") == before)
+        for server in ["server0", "server1", "server2"] {
+            let listing = try FileManager.default.contentsOfDirectory(atPath: state.path + "/" + server).sorted()
+            #expect(listing == (server == "server1" ? ["v.tfestate", "w.tfestate"] : ["w.tfestate"]), "\(server)")
+        }
+        #expect(try Self.load(state) == [1, 2, 3, 4])
+
+        try FileManager.default.removeItem(at: obstacle)
+        _ = try LocalRun.run(program, inputs: inputs.arrays, options: LocalRunOptions(stateDirectory: state.path))
+        #expect(try Self.load(state) == [9, 8, 7, 6])
+        let id = try Self.storeID(in: state, server: "server0")
+        for server in ["server0", "server1", "server2"] {
+            #expect(try Self.storeID(in: state, server: server) == id)
+            #expect(try Self.storeID(in: state, server: server, name: "v") == id)
         }
     }
 }

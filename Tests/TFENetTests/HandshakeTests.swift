@@ -96,21 +96,22 @@ import Testing
         }
     }
 
-    /// A tfe-vm of an earlier handshake version (version 2 had no finished notice): refused on both ends, with a
+    /// A tfe-vm of an earlier handshake version (version 3 had no state notices): refused on both ends, with a
     /// message saying what to do.
     @Test func earlierBuildIsRefusedOnBothEnds() throws {
         var old = hello()
-        old.handshakeVersion = 2
+        old.handshakeVersion = 3
         let (failure, answer) = try helloServer0(old)
         // Another version may lay its hello out differently, so the peer is named by its address.
-        guard case .incompatibleVersion(let peer, "handshake", 2, 3) = failure else {
+        guard case .incompatibleVersion(let peer, "handshake", 3, 4) = failure else {
             Issue.record("\(String(describing: failure))")
             return
         }
         #expect(peer.hasPrefix("127.0.0.1:"))
         #expect(answer.last == .refuse(reason: failure!.description))
         #expect(failure?.description
-                    == "\(peer) uses handshake version 2, this tfe-vm uses 3: run the same tfe-vm version on every party")
+                    == "\(peer) uses handshake version 3, this tfe-vm uses 4: run the same tfe-vm version on "
+                        + "every party")
     }
 
     @Test func unknownPartyIsRefused() throws {

@@ -72,6 +72,14 @@ import Testing
         let hash = deployment.program.contentHash
         let notFile = Self.run(server0 + certs + ["--allow", hash, "--state", deployment.path("config.json")])
         #expect(notFile.exitCode == .failure)
+        // A state directory that cannot be made (under a regular file: root cannot write there either) stops
+        // the player at start, before it listens, not at its first store.
+        let underFile = deployment.path("config.json") + "/state"
+        let unusable = Self.run(server0 + certs + ["--allow", hash, "--state", underFile])
+        #expect(unusable.exitCode == .failure)
+        #expect(unusable.error.hasPrefix("tfe-vm: error: cannot create the state directory '\(underFile)'"),
+                "\(unusable.error)")
+        #expect(!unusable.output.contains("serving"))
     }
 
     /// Without --certs a player is refused before it listens, saying what to do; --certs with --insecure too;

@@ -10,6 +10,7 @@ import Testing
 
 struct StoredValueTests {
     static let server0 = StoredValue(
+        storeID: StoreID(bytes: Array(1...16))!,
         party: .server0, element: .fixed, fractionalBits: 16, shape: Shape([3, 2]), keys: [Seed(fixed: 7)],
         opened: [1, 2, 3, UInt64.max, 1 << 63, 0])
     static let server2 = StoredValue(
@@ -24,8 +25,10 @@ struct StoredValueTests {
     @Test func layoutIsAsDocumented() {
         let bytes = Self.server0.encoded
         #expect(Array(bytes.prefix(8)) == Array("TFESTATE".utf8))
-        // magic, version, party, element, frac, rank, 2 dimensions, key count, key, count, 6 elements, SHA-256
-        #expect(bytes.count == 8 + 2 + 1 + 1 + 1 + 1 + 2 * 8 + 1 + 32 + 8 + 6 * 8 + 32)
+        // magic, version, store id, party, element, frac, rank, 2 dimensions, key count, key, count, 6 elements,
+        // SHA-256
+        #expect(bytes.count == 8 + 2 + 16 + 1 + 1 + 1 + 1 + 2 * 8 + 1 + 32 + 8 + 6 * 8 + 32)
+        #expect(Array(bytes[10..<26]) == Array(1...16))
     }
 
     /// Every truncation and 20,000 random bit flips and byte changes: each is refused with a reason, or (for
@@ -94,53 +97,81 @@ struct StoredValueTests {
         #expect(URL(fileURLWithPath: path).deletingLastPathComponent().path == folder.path)
     }
 
-    /// A commit writes each file through a temporary that is already 0600 once written (before the rename
-    /// that a chmod-afterwards would have to precede), creates the state directory and its missing parents
-    /// 0700 and each file 0600, and leaves no temporary behind.
+    /// A store prepares each file as a temporary that is already 0600 once written (before the rename that a
+    /// chmod-afterwards would have to precede) and stamped with the store id, creates the state directory and
+    /// its missing parents 0700 and each file 0600, and leaves no temporary behind once committed.
     @Test func committedFilesAndDirectoriesArePrivate() throws {
         let folder = try Self.makeFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let parent = folder.appendingPathComponent("state").path
         let directory = parent + "/server0"
         let writes = StateWrites(
-            directory: directory, files: [("w", StoredValueTests.server0.encoded), ("v", [1, 2, 3])])
-        var temporaries: [(path: String, mode: mode_t?)] = []
-        try Self.withoutUmask { try writes.commit { temporaries.append(($0, Self.mode($0))) } }
-        #expect(temporaries.count == 2)
-        for temporary in temporaries {
-            #expect(temporary.mode == 0o600, "\(temporary.path)")
+            directory: directory, files: [("w", StoredValueTests.server0), ("v", StoredValueTests.server2)])
+        let storeID = StoreID.random()
+        let prepared = try Self.withoutUmask { try writes.prepare(storeID: storeID) }
+        #expect(prepared.temporaries.count == 2)
+        for temporary in prepared.temporaries {
+            #expect(Self.mode(temporary.path) == 0o600, "\(temporary.path)")
             #expect(URL(fileURLWithPath: temporary.path).deletingLastPathComponent().path == directory)
         }
+        // Prepared, not committed: the files a load reads are not there yet.
+        #expect(!FileManager.default.fileExists(atPath: directory + "/w.tfestate"))
+        try prepared.commit()
         #expect(Self.mode(parent) == 0o700)
         #expect(Self.mode(directory) == 0o700)
         #expect(Self.mode(directory + "/w.tfestate") == 0o600)
         #expect(Self.mode(directory + "/v.tfestate") == 0o600)
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
                     == ["v.tfestate", "w.tfestate"])
+        var expected = StoredValueTests.server0
+        expected.storeID = storeID
         #expect(try StoredValue(decoding: [UInt8](Data(contentsOf: URL(fileURLWithPath: directory + "/w.tfestate"))))
-                    == StoredValueTests.server0)
+                    == expected)
     }
 
-    /// Replacing a file keeps it 0600 and leaves no temporary.
+    /// Replacing a file keeps it 0600 and leaves no temporary; a discarded store leaves the old file as it was.
     @Test func replacedFileStaysPrivate() throws {
         let folder = try Self.makeFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let writes = StateWrites(directory: folder.path, files: [("w", [1])])
-        try writes.commit()
-        try Self.withoutUmask { try StateWrites(directory: folder.path, files: [("w", [2, 3])]).commit() }
-        #expect(Self.mode(folder.path + "/w.tfestate") == 0o600)
-        #expect(try Data(contentsOf: folder.appendingPathComponent("w.tfestate")) == Data([2, 3]))
+        let file = folder.appendingPathComponent("w.tfestate")
+        try StateWrites(directory: folder.path, files: [("w", StoredValueTests.server2)])
+            .prepare(storeID: .random()).commit()
+        let old = try Data(contentsOf: file)
+        let discarded = try StateWrites(directory: folder.path, files: [("w", StoredValueTests.server0)])
+            .prepare(storeID: .random())
+        discarded.discard()
+        #expect(try Data(contentsOf: file) == old)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["w.tfestate"])
+        try Self.withoutUmask {
+            try StateWrites(directory: folder.path, files: [("w", StoredValueTests.server0)])
+                .prepare(storeID: .random()).commit()
+        }
+        #expect(Self.mode(file.path) == 0o600)
+        #expect(try StoredValue(decoding: [UInt8](Data(contentsOf: file))).party == .server0)
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["w.tfestate"])
     }
 
-    /// A state directory that cannot be made (a file is in the way) is reported, not written around.
+    /// A state directory that cannot be made (a file is in the way) is reported, not written around; so is a
+    /// file that cannot be replaced (a directory in its place), before anything is written.
     @Test func fileInTheWayIsReported() throws {
         let folder = try Self.makeFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let blocker = folder.appendingPathComponent("state")
         try Data([0]).write(to: blocker)
         #expect(throws: MachineError.self) {
-            try StateWrites(directory: blocker.path + "/server0", files: [("w", [1])]).commit()
+            try StateWrites(directory: blocker.path + "/server0", files: [("w", StoredValueTests.server0)])
+                .prepare(storeID: .random())
         }
+        #expect(throws: MachineError.self) { try StateWrites.checkDirectory(atPath: blocker.path + "/server0") }
+        try FileManager.default.createDirectory(
+            at: folder.appendingPathComponent("other/v.tfestate"), withIntermediateDirectories: true)
+        let writes = StateWrites(
+            directory: folder.path + "/other",
+            files: [("w", StoredValueTests.server0), ("v", StoredValueTests.server2)])
+        let refusal = MachineError.storedValue("cannot store 'v': '\(folder.path)/other/v.tfestate' is a directory")
+        #expect(throws: refusal) {
+            try writes.prepare(storeID: .random())
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path + "/other") == ["v.tfestate"])
     }
 }
