@@ -73,11 +73,12 @@ public enum CompileCommand {
             let optimize = !arguments.isSet("-O0")
             let options = CompilerOptions(check: CheckOptions(overrides: input.overrides), optimize: optimize)
             let dumps = Set(arguments.values("--dump-after"))
-            for name in Compiler.passes.filter({ dumps.contains($0.name) && !$0.runs(optimize: optimize) }).map(\.name) {
-                console.writeError("tfec: note: pass '\(name)' does not run with -O0; there is nothing to print after it\n")
+            for pass in Compiler.passes where dumps.contains(pass.name) && !pass.runs(optimize: optimize) {
+                console.writeError(
+                    "tfec: note: pass '\(pass.name)' does not run with -O0; there is nothing to print after it\n")
             }
-            let result = Compiler.compile(input.source, options: options, keepUnoptimized: arguments.isSet("--stats")) {
-                pass, state in
+            let keep = arguments.isSet("--stats")
+            let result = Compiler.compile(input.source, options: options, keepUnoptimized: keep) { pass, state in
                 guard dumps.contains(pass.name), let text = dumpText(state) else { return }
                 console.write("; after pass '\(pass.name)'\n" + text)
             }

@@ -54,8 +54,11 @@ public struct Pond: SecretSharingProtocol {
     public var displayName: String { "Pond" }
 
     public var roles: [ServerRole] {
-        [ServerRole(.server0, holdsShares: true, isOnline: true), ServerRole(.server1, holdsShares: true, isOnline: true),
-         ServerRole(.server2, holdsShares: false, isOnline: false)]
+        [
+            ServerRole(.server0, holdsShares: true, isOnline: true),
+            ServerRole(.server1, holdsShares: true, isOnline: true),
+            ServerRole(.server2, holdsShares: false, isOnline: false),
+        ]
     }
 
     public func computesPrivately(_ operation: PrivateOperation) -> Bool {
@@ -75,8 +78,11 @@ public struct SecureNN: SecretSharingProtocol {
     public var displayName: String { "SecureNN" }
 
     public var roles: [ServerRole] {
-        [ServerRole(.server0, holdsShares: true, isOnline: true), ServerRole(.server1, holdsShares: true, isOnline: true),
-         ServerRole(.server2, holdsShares: false, isOnline: true)]
+        [
+            ServerRole(.server0, holdsShares: true, isOnline: true),
+            ServerRole(.server1, holdsShares: true, isOnline: true),
+            ServerRole(.server2, holdsShares: false, isOnline: true),
+        ]
     }
 
     public func computesPrivately(_ operation: PrivateOperation) -> Bool {

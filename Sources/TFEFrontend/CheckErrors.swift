@@ -177,7 +177,8 @@ public enum PlacementError: DiagnosticKind, Hashable {
         case .storeNeedsPrivate(let placement):
             return "'store' keeps private values only, but this value is \(placement)"
         case .divisionByPrivate(let capable, let current):
-            return "division by a private value needs 'protocol \(capable)'; under '\(current)' divide by a public value or a constant"
+            return "division by a private value needs 'protocol \(capable)'; "
+                + "under '\(current)' divide by a public value or a constant"
         case .constantOutput:
             return "an output must be a value computed by the program, not a compile-time constant"
         case .printMixesPlacements(let a, let b):

@@ -82,7 +82,8 @@ extension Checker {
         var given = Set<String>()
         for argument in arguments {
             guard let label = argument.label else {
-                report(NameError.unknownSetting(ast.source.text(ast[argument.value].range)), at: ast[argument.value].range,
+                let range = ast[argument.value].range
+                report(NameError.unknownSetting(ast.source.text(range)), at: range,
                        notes: [.init("settings are written as 'fixedpoint(frac: 16)'")])
                 continue
             }
@@ -165,7 +166,8 @@ extension Checker {
                 let example = "\(text) = \(ast.source.text(ast[value].range))"
                 note = "params are integers; a decimal constant can be an ordinary variable: '\(example)'"
             }
-            report(NameError.expectedConstantInteger(what: "a param's value"), at: ast[value].range, notes: [.init(note)])
+            report(NameError.expectedConstantInteger(what: "a param's value"), at: ast[value].range,
+                   notes: [.init(note)])
         default:
             failedParams.insert(name.symbol)
             report(NameError.expectedConstantInteger(what: "a param's value"), at: ast[value].range)

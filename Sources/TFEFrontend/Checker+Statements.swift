@@ -151,7 +151,8 @@ extension Checker {
             value = .error
         }
         if case .effect(let builtin) = value {
-            report(NameError.expectedTensor(found: "the result of '\(builtin.rawValue)', which has none"), at: valueRange)
+            report(NameError.expectedTensor(found: "the result of '\(builtin.rawValue)', which has none"),
+                   at: valueRange)
             value = .error
         }
         // A loop variable is a constant of its loop.

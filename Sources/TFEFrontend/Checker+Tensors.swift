@@ -47,7 +47,9 @@ extension Checker {
             report(NameError.constantOutOfDomain(function: function.name, argument: x), at: range)
             return .error
         }
-        if isInteger, function == .square || function == .relu, let integer = Int(exactly: value) { return .integer(integer) }
+        if isInteger, function == .square || function == .relu, let integer = Int(exactly: value) {
+            return .integer(integer)
+        }
         return .decimal(value)
     }
 

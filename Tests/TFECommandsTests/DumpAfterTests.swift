@@ -63,7 +63,8 @@ struct DumpAfterTests {
     @Test func severalPassesPrintInPipelineOrder() throws {
         try Self.withSource { path, directory in
             let output = directory.appendingPathComponent("out.tfeb").path
-            let result = Self.tfec(["compile", path, "-o", output, "--dump-after", "batch-rounds", "--dump-after", "parse"])
+            let result = Self.tfec(
+                ["compile", path, "-o", output, "--dump-after", "batch-rounds", "--dump-after", "parse"])
             #expect(result.exitCode == .success)
             let headers = result.output.split(separator: "\n").filter { $0.hasPrefix("; after pass") }
             #expect(headers == ["; after pass 'parse'", "; after pass 'batch-rounds'"])
@@ -74,7 +75,8 @@ struct DumpAfterTests {
         try Self.withSource { path, _ in
             let result = Self.tfec(["compile", path, "--emit", "asm", "-O0", "--dump-after", "batch-rounds"])
             #expect(result.exitCode == .success)
-            #expect(result.error == "tfec: note: pass 'batch-rounds' does not run with -O0; there is nothing to print after it\n")
+            #expect(result.error
+                    == "tfec: note: pass 'batch-rounds' does not run with -O0; there is nothing to print after it\n")
             #expect(result.output == Self.tfec(["compile", path, "--emit", "asm", "-O0"]).output)
         }
     }

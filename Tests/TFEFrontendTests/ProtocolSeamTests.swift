@@ -61,7 +61,8 @@ struct ProtocolSeamTests {
     @Test(arguments: [-3.5, -1.0, 0.25, 2.0, 7.0])
     func foldedConstantsMatchTheSharedDefinition(x: Double) {
         for function in [ElementwiseFunction.sigmoid, .exp, .reluApprox, .square] {
-            let source = "player alice\np = public_input(alice, [1])\noutput(alice, \"y\", p + \(function.name)(\(x)))\n"
+            let source = "player alice\np = public_input(alice, [1])\n"
+                + "output(alice, \"y\", p + \(function.name)(\(x)))\n"
             let result = Frontend.check(SourceFile(path: "t.tfe", text: source))
             let constant = result.program.operations.compactMap { operation -> Double? in
                 if case .constant(let value) = operation.kind { return value }

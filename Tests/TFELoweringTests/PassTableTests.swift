@@ -53,9 +53,11 @@ struct PassTableTests {
     @Test(arguments: [true, false])
     func compileWalksTheTableAndOptimisationOffSkipsOnlyOptionalPasses(optimize: Bool) {
         var ran: [String] = []
-        let result = Compiler.compile(SourceFile(path: "t.tfe", text: "player a\nx = private_input(a, [2])\n"
-                                                    + "output(a, \"y\", x * x + x * x)\n"),
-                                      options: CompilerOptions(optimize: optimize)) { pass, _ in ran.append(pass.name) }
+        let text = "player a\nx = private_input(a, [2])\noutput(a, \"y\", x * x + x * x)\n"
+        let source = SourceFile(path: "t.tfe", text: text)
+        let result = Compiler.compile(source, options: CompilerOptions(optimize: optimize)) { pass, _ in
+            ran.append(pass.name)
+        }
         #expect(!result.diagnostics.hasErrors)
         #expect(ran == Compiler.passes.filter { $0.required || optimize }.map(\.name))
     }
@@ -65,8 +67,8 @@ struct PassTableTests {
         _ = Compiler.compile(SourceFile(path: "t.tfe", text: "x = (\n")) { pass, _ in ran.append(pass.name) }
         #expect(ran == ["parse"])
         ran = []
-        let result = Compiler.compile(SourceFile(path: "t.tfe", text: "player a\ny = nowhere + private_input(a, [2])\n"))
-        { pass, _ in ran.append(pass.name) }
+        let source = SourceFile(path: "t.tfe", text: "player a\ny = nowhere + private_input(a, [2])\n")
+        let result = Compiler.compile(source) { pass, _ in ran.append(pass.name) }
         #expect(ran == ["parse", "resolve-names", "check"])
         #expect(result.program == nil)
     }
@@ -80,7 +82,8 @@ struct PassTableTests {
                 pass, state in
                 guard let program = state.program else { return }
                 let problems = Verifier.problems(in: program)
-                #expect(problems.isEmpty, "\(path) after '\(pass.name)': \(problems.first.map(String.init(describing:)) ?? "")")
+                let first = problems.first.map(String.init(describing:)) ?? ""
+                #expect(problems.isEmpty, "\(path) after '\(pass.name)': \(first)")
                 verified.append(pass.name)
             }
             #expect(!result.diagnostics.hasErrors, "\(path): \(result.diagnostics.sorted.map(\.message))")
@@ -90,7 +93,8 @@ struct PassTableTests {
 
     @Test func statsGetTheUnoptimizedProgramFromTheSameWalk() {
         let path = "programs/network-a/network-a.tfe"
-        let once = Compiler.compile(Self.source(path), options: Self.options(path, optimize: true), keepUnoptimized: true)
+        let once = Compiler.compile(Self.source(path), options: Self.options(path, optimize: true),
+                                    keepUnoptimized: true)
         let separate = Compiler.compile(Self.source(path), options: Self.options(path, optimize: false))
         #expect(once.unoptimized != nil)
         #expect(once.unoptimized?.asm == separate.program?.asm)

@@ -15,7 +15,8 @@ struct ProtocolLoweringTests {
         ("maxpool2d(x, 2)", "'maxpool2d' on private values (it needs SecureNN) is not supported yet"),
     ])
     func pondLowersNoneOfSecureNNsOperations(use: String, message: String) throws {
-        let source = "protocol securenn\nplayer alice\nx = private_input(alice, [1, 4, 4, 2])\noutput(alice, \"y\", \(use))\n"
+        let source = "protocol securenn\nplayer alice\nx = private_input(alice, [1, 4, 4, 2])\n"
+            + "output(alice, \"y\", \(use))\n"
         var checked = try Frontend.compile(SourceFile(path: "t.tfe", text: source))
         #expect(Lowerer.lower(checked).diagnostics.all.isEmpty)
         checked.protocolKind = .pond
