@@ -30,6 +30,16 @@ public struct ServerRole: Hashable, Sendable {
         self.holdsShares = holdsShares
         self.isOnline = isOnline
     }
+
+    /// server0 and server1 hold two additive shares and are online; server2 holds none and is online or
+    /// only deals ahead of time.
+    public static func twoSharesAndThirdServer(online: Bool) -> [ServerRole] {
+        [
+            ServerRole(.server0, holdsShares: true, isOnline: true),
+            ServerRole(.server1, holdsShares: true, isOnline: true),
+            ServerRole(.server2, holdsShares: false, isOnline: online),
+        ]
+    }
 }
 
 /// A secret-sharing protocol's one home for what the compiler asks about it: its servers' roles and which
@@ -53,13 +63,7 @@ public struct Pond: SecretSharingProtocol {
 
     public var displayName: String { "Pond" }
 
-    public var roles: [ServerRole] {
-        [
-            ServerRole(.server0, holdsShares: true, isOnline: true),
-            ServerRole(.server1, holdsShares: true, isOnline: true),
-            ServerRole(.server2, holdsShares: false, isOnline: false),
-        ]
-    }
+    public var roles: [ServerRole] { ServerRole.twoSharesAndThirdServer(online: false) }
 
     public func computesPrivately(_ operation: PrivateOperation) -> Bool {
         switch operation {
@@ -77,13 +81,7 @@ public struct SecureNN: SecretSharingProtocol {
 
     public var displayName: String { "SecureNN" }
 
-    public var roles: [ServerRole] {
-        [
-            ServerRole(.server0, holdsShares: true, isOnline: true),
-            ServerRole(.server1, holdsShares: true, isOnline: true),
-            ServerRole(.server2, holdsShares: false, isOnline: true),
-        ]
-    }
+    public var roles: [ServerRole] { ServerRole.twoSharesAndThirdServer(online: true) }
 
     public func computesPrivately(_ operation: PrivateOperation) -> Bool {
         switch operation {
