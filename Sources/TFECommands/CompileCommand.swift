@@ -53,6 +53,15 @@ public enum CompileCommand {
         }
         let emit = arguments.value("--emit") ?? "bytecode"
         let output = arguments.value("--output")
+        let dumps = Set(arguments.values("--dump-after"))
+        // The front end's passes run for `--emit ast`, every pass for the other forms but tokens.
+        let walked: Set<String> = emit == "tokens" ? [] : emit == "ast" ? Set(Frontend.passes.map(\.name))
+            : Set(Compiler.passes.filter { $0.runs(optimize: !arguments.isSet("-O0")) }.map(\.name))
+        for pass in Compiler.passes where dumps.contains(pass.name) && !walked.contains(pass.name) {
+            let reason = emit == "tokens" || emit == "ast" ? "--emit \(emit)" : "-O0"
+            console.writeError(
+                "tfec: note: pass '\(pass.name)' does not run with \(reason); there is nothing to print after it\n")
+        }
         switch emit {
         case "tokens":
             var diagnostics = Diagnostics()
@@ -64,7 +73,11 @@ public enum CompileCommand {
             }.joined(separator: "\n") + "\n"
             return write(Data(text.utf8), to: output, console: console)
         case "ast":
-            let result = Frontend.check(input.source, options: CheckOptions(overrides: input.overrides))
+            let result = Frontend.check(input.source, options: CheckOptions(overrides: input.overrides)) {
+                pass, state in
+                guard dumps.contains(pass.name), let text = dumpText(Compilation(frontend: state)) else { return }
+                console.write("; after pass '\(pass.name)'\n" + text)
+            }
             if let code = rejectUnusedOverrides(input, result, arguments, console) { return code }
             let code = report(result.diagnostics, input.source, console)
             guard code == .success else { return code }
@@ -72,11 +85,6 @@ public enum CompileCommand {
         default:
             let optimize = !arguments.isSet("-O0")
             let options = CompilerOptions(check: CheckOptions(overrides: input.overrides), optimize: optimize)
-            let dumps = Set(arguments.values("--dump-after"))
-            for pass in Compiler.passes where dumps.contains(pass.name) && !pass.runs(optimize: optimize) {
-                console.writeError(
-                    "tfec: note: pass '\(pass.name)' does not run with -O0; there is nothing to print after it\n")
-            }
             let keep = arguments.isSet("--stats")
             let result = Compiler.compile(input.source, options: options, keepUnoptimized: keep) { pass, state in
                 guard dumps.contains(pass.name), let text = dumpText(state) else { return }

@@ -64,10 +64,13 @@ public enum Frontend {
         }
     }
 
-    public static func check(_ source: SourceFile, options: CheckOptions = CheckOptions()) -> Result {
+    /// Walks `passes` over `source`; `afterPass` sees the state after each pass that ran.
+    public static func check(_ source: SourceFile, options: CheckOptions = CheckOptions(),
+                             afterPass: ((Pass<State>, State) -> Void)? = nil) -> Result {
         var state = State(source: source, options: options)
         for pass in passes {
             pass.run(&state)
+            afterPass?(pass, state)
             if pass.stopsOnError, state.diagnostics.hasErrors { break }
         }
         return Result(state)

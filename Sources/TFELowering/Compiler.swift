@@ -24,6 +24,11 @@ public struct Compilation: Sendable {
         frontend = Frontend.State(source: source, options: options.check)
     }
 
+    /// The compilation as the front end left it, before lowering.
+    public init(frontend: Frontend.State) {
+        self.frontend = frontend
+    }
+
     public var diagnostics: Diagnostics {
         get { frontend.diagnostics }
         set { frontend.diagnostics = newValue }

@@ -81,6 +81,22 @@ struct DumpAfterTests {
         }
     }
 
+    @Test func emitAstRunsTheFrontEndsPassesOnly() throws {
+        try Self.withSource { path, _ in
+            let plain = Self.tfec(["compile", path, "--emit", "ast"]).output
+            let result = Self.tfec(
+                ["compile", path, "--emit", "ast", "--dump-after", "parse", "--dump-after", "lower"])
+            #expect(result.exitCode == .success)
+            #expect(result.error
+                    == "tfec: note: pass 'lower' does not run with --emit ast; there is nothing to print after it\n")
+            #expect(result.output.hasPrefix("; after pass 'parse'\n; tfe syntax tree (dump.tfe)\n"))
+            #expect(result.output.hasSuffix(plain))
+            let tokens = Self.tfec(["compile", path, "--emit", "tokens", "--dump-after", "parse"])
+            #expect(tokens.exitCode == .success)
+            #expect(tokens.error.hasPrefix("tfec: note: pass 'parse' does not run with --emit tokens"))
+        }
+    }
+
     @Test func anUnknownPassIsAUsageErrorListingThePasses() {
         let result = Self.tfec(["compile", "a.tfe", "--dump-after", "lowr"])
         #expect(result.exitCode == .usage)
