@@ -31,24 +31,9 @@ public enum Register: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
-/// Functions `map` applies element-wise to plaintext values.
-public enum MapFunction: UInt8, CaseIterable, Sendable {
-    case sigmoid = 0, exp, log, relu, reluApprox, square
-    /// `1 / x`, for division by a public or local value.
-    case reciprocal
-
-    public var name: String {
-        switch self {
-        case .sigmoid: return "sigmoid"
-        case .exp: return "exp"
-        case .log: return "log"
-        case .relu: return "relu"
-        case .reluApprox: return "relu_approx"
-        case .square: return "square"
-        case .reciprocal: return "reciprocal"
-        }
-    }
-}
+/// The functions `map` applies to plaintext, element-wise: `TFECore.ElementwiseFunction`, whose raw value is
+/// the operand's encoding.
+public typealias MapFunction = ElementwiseFunction
 
 /// Element-wise comparisons of plaintext values.
 public enum Comparison: UInt8, CaseIterable, Sendable {

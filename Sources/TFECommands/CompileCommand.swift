@@ -27,6 +27,8 @@ public enum CompileCommand {
             .flag("-O0", help: "Skip optional passes such as round batching."),
             .flag("--stats", help: "Print rounds and bytes before and after optimisation."),
             .option("--stats-json", value: "file", help: "Write the predicted rounds and bytes as JSON."),
+            .option("--dump-after", value: "pass", help: "Print the program as it stands after a pass.",
+                    allowedValues: Compiler.passNames, repeatable: true, hidden: true),
         ])
 
     /// `tfec check FILE`: diagnostics only; exit 1 when there is an error.
@@ -41,7 +43,8 @@ public enum CompileCommand {
         return report(result.diagnostics, input.source, console)
     }
 
-    /// `tfec compile FILE [--emit bytecode|asm|ast|tokens] [-o FILE] [-O0] [--stats] [--stats-json FILE]`.
+    /// `tfec compile FILE [--emit bytecode|asm|ast|tokens] [-o FILE] [-O0] [--stats] [--stats-json FILE]`, and
+    /// the developer option `--dump-after PASS` (repeatable, left out of help).
     public static func runCompile(_ arguments: ParsedArguments, console: Console) -> ExitCode {
         let input: Input
         switch readInput(arguments, console: console) {
@@ -50,6 +53,15 @@ public enum CompileCommand {
         }
         let emit = arguments.value("--emit") ?? "bytecode"
         let output = arguments.value("--output")
+        let dumps = Set(arguments.values("--dump-after"))
+        // The front end's passes run for `--emit ast`, every pass for the other forms but tokens.
+        let walked: Set<String> = emit == "tokens" ? [] : emit == "ast" ? Set(Frontend.passes.map(\.name))
+            : Set(Compiler.passes.filter { $0.runs(optimize: !arguments.isSet("-O0")) }.map(\.name))
+        for pass in Compiler.passes where dumps.contains(pass.name) && !walked.contains(pass.name) {
+            let reason = emit == "tokens" || emit == "ast" ? "--emit \(emit)" : "-O0"
+            console.writeError(
+                "tfec: note: pass '\(pass.name)' does not run with \(reason); there is nothing to print after it\n")
+        }
         switch emit {
         case "tokens":
             var diagnostics = Diagnostics()
@@ -61,28 +73,37 @@ public enum CompileCommand {
             }.joined(separator: "\n") + "\n"
             return write(Data(text.utf8), to: output, console: console)
         case "ast":
-            let result = Frontend.check(input.source, options: CheckOptions(overrides: input.overrides))
+            let result = Frontend.check(input.source, options: CheckOptions(overrides: input.overrides)) {
+                pass, state in
+                guard dumps.contains(pass.name), let text = dumpText(Compilation(frontend: state)) else { return }
+                console.write("; after pass '\(pass.name)'\n" + text)
+            }
             if let code = rejectUnusedOverrides(input, result, arguments, console) { return code }
             let code = report(result.diagnostics, input.source, console)
             guard code == .success else { return code }
             return write(Data(result.program.listing.utf8), to: output, console: console)
         default:
             let optimize = !arguments.isSet("-O0")
-            var options = CompilerOptions(check: CheckOptions(overrides: input.overrides), optimize: optimize)
-            let result = Compiler.compile(input.source, options: options)
+            let options = CompilerOptions(check: CheckOptions(overrides: input.overrides), optimize: optimize)
+            let keep = arguments.isSet("--stats")
+            let result = Compiler.compile(input.source, options: options, keepUnoptimized: keep) { pass, state in
+                guard dumps.contains(pass.name), let text = dumpText(state) else { return }
+                console.write("; after pass '\(pass.name)'\n" + text)
+            }
             if let code = rejectUnusedOverrides(input, result.frontend, arguments, console) { return code }
             let code = report(result.diagnostics, input.source, console)
             guard code == .success, let program = result.program else { return code == .success ? .failure : code }
             let (problem, bytes) = verifiedEncoding(of: program, encode: emit != "asm")
             if let problem {
-                let pass = optimize ? "batch-rounds" : "lower"
-                console.writeError("tfec: internal error in pass '\(pass)': \(problem)\n")
+                // Which pass broke the program: verify after each, on this failure path only.
+                let failure = Compiler.firstFailingPass(input.source, options: options)
+                let pass = failure?.pass ?? Compiler.passes.last { $0.runs(optimize: optimize) }!.name
+                console.writeError("tfec: internal error in pass '\(pass)': \(failure?.problem ?? problem)\n")
                 return .internal
             }
             if arguments.isSet("--stats") {
-                options.optimize = false
-                let unoptimized = optimize ? Compiler.compile(input.source, options: options).program : program
-                console.write(StatsTable.render(before: unoptimized.map(CostModel.cost(of:)),
+                let before = optimize ? result.unoptimized : program
+                console.write(StatsTable.render(before: before.map(CostModel.cost(of:)),
                                                 after: CostModel.cost(of: program), players: program.players))
             }
             if let path = arguments.value("--stats-json") {
@@ -109,6 +130,14 @@ public enum CompileCommand {
             }
         }
         return (problem.value, bytes.value)
+    }
+
+    /// The program as it stands after a pass, for `--dump-after`: the asm once it is lowered, the checked
+    /// program's listing once it is checked, the syntax tree before; nil when the pass built nothing.
+    static func dumpText(_ state: Compilation) -> String? {
+        if let program = state.program { return program.asm }
+        if let checked = state.frontend.program { return checked.listing }
+        return state.frontend.ast?.listing
     }
 
     /// `prog.tfe` → `prog.tfeb`, next to the source.

@@ -1,12 +1,60 @@
+import TFECore
+
 /// The built-in functions of the language: the checker's single table. `Grammar/tfe.ebnf` lists the
-/// same names (a test keeps the two in step).
-public enum Builtin: String, CaseIterable, Sendable {
-    case privateInput = "private_input", publicInput = "public_input", input
+/// same names (a test keeps the two in step). The element-wise functions are `ElementwiseFunction`'s list.
+public enum Builtin: Hashable, CaseIterable, Sendable {
+    case privateInput, publicInput, input
     case share, reveal, output, store, load, print
-    case matmul, square, sigmoid, relu, reluApprox = "relu_approx", reluDeriv = "relu_deriv", exp, log
+    case matmul
+    case elementwise(ElementwiseFunction)
     case transpose, reshape, flatten, sum, mean, softmax, argmax
-    case conv2d, avgpool2d, maxpool2d, maxpool2dGrad = "maxpool2d_grad"
+    case conv2d, avgpool2d, maxpool2d, maxpool2dGrad
     case `where`
+
+    /// Every built-in, in the language's order (suggestions prefer earlier names on ties).
+    public static let allCases: [Builtin] = [
+        .privateInput, .publicInput, .input, .share, .reveal, .output, .store, .load, .print, .matmul,
+    ] + ElementwiseFunction.allCases.filter(\.isBuiltin).map(Builtin.elementwise) + [
+        .transpose, .reshape, .flatten, .sum, .mean, .softmax, .argmax,
+        .conv2d, .avgpool2d, .maxpool2d, .maxpool2dGrad, .where,
+    ]
+
+    /// The name a program calls it by.
+    public var rawValue: String {
+        switch self {
+        case .privateInput: return "private_input"
+        case .publicInput: return "public_input"
+        case .input: return "input"
+        case .share: return "share"
+        case .reveal: return "reveal"
+        case .output: return "output"
+        case .store: return "store"
+        case .load: return "load"
+        case .print: return "print"
+        case .matmul: return "matmul"
+        case .elementwise(let function): return function.name
+        case .transpose: return "transpose"
+        case .reshape: return "reshape"
+        case .flatten: return "flatten"
+        case .sum: return "sum"
+        case .mean: return "mean"
+        case .softmax: return "softmax"
+        case .argmax: return "argmax"
+        case .conv2d: return "conv2d"
+        case .avgpool2d: return "avgpool2d"
+        case .maxpool2d: return "maxpool2d"
+        case .maxpool2dGrad: return "maxpool2d_grad"
+        case .where: return "where"
+        }
+    }
+
+    /// The built-in a program's name calls, if any.
+    public init?(rawValue: String) {
+        guard let builtin = Builtin.byName[rawValue] else { return nil }
+        self = builtin
+    }
+
+    private static let byName: [String: Builtin] = Dictionary(uniqueKeysWithValues: allCases.map { ($0.rawValue, $0) })
 
     /// Parameter names in order, for positional and labelled arguments. Optional ones end in `?`.
     /// Inputs and `output` may leave out their optional name: `private_input(P, SHAPE)`, `output(P, v)`.
@@ -20,7 +68,7 @@ public enum Builtin: String, CaseIterable, Sendable {
         case .store: return ["name", "value"]
         case .load: return ["name", "shape", "dtype?"]
         case .matmul: return ["a", "b"]
-        case .square, .sigmoid, .relu, .reluApprox, .reluDeriv, .exp, .log, .flatten: return ["x"]
+        case .elementwise, .flatten: return ["x"]
         case .transpose: return ["x", "axes?"]
         case .reshape: return ["x", "shape"]
         case .sum, .mean, .softmax, .argmax: return ["x", "axis?"]

@@ -157,7 +157,8 @@ public enum PlacementError: DiagnosticKind, Hashable {
     case shareNeedsPlaintext(String)
     case revealNeedsPrivate(String)
     case storeNeedsPrivate(String)
-    case divisionByPrivate
+    /// `capable` is the first protocol that divides by a private value, `current` the program's.
+    case divisionByPrivate(capable: String, current: String)
     case constantOutput
     case printMixesPlacements(String, String)
 
@@ -175,8 +176,9 @@ public enum PlacementError: DiagnosticKind, Hashable {
             return "'reveal' takes a private value, but this value is \(placement)"
         case .storeNeedsPrivate(let placement):
             return "'store' keeps private values only, but this value is \(placement)"
-        case .divisionByPrivate:
-            return "division by a private value needs 'protocol securenn'; under 'pond' divide by a public value or a constant"
+        case .divisionByPrivate(let capable, let current):
+            return "division by a private value needs 'protocol \(capable)'; "
+                + "under '\(current)' divide by a public value or a constant"
         case .constantOutput:
             return "an output must be a value computed by the program, not a compile-time constant"
         case .printMixesPlacements(let a, let b):
@@ -187,13 +189,15 @@ public enum PlacementError: DiagnosticKind, Hashable {
 
 /// Operations the declared protocol cannot perform on private values.
 public enum ProtocolError: DiagnosticKind, Hashable {
-    case needsSecureNN(operation: String)
+    /// The program's protocol (`current`) cannot compute the operation on private values; `capable` is the
+    /// first protocol that can (`SecretSharingProtocol` says which).
+    case needsProtocol(operation: String, capable: String, current: String)
     case plaintextOnly(operation: String)
 
     public var message: String {
         switch self {
-        case .needsSecureNN(let operation):
-            return "\(operation) on private values needs 'protocol securenn'; 'pond' cannot compute it exactly"
+        case .needsProtocol(let operation, let capable, let current):
+            return "\(operation) on private values needs 'protocol \(capable)'; '\(current)' cannot compute it exactly"
         case .plaintextOnly(let operation):
             return "\(operation) cannot be computed on private values; reveal the value to a player first with 'reveal(v, PLAYER)'"
         }

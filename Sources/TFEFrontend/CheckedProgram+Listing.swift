@@ -48,7 +48,7 @@ extension CheckedProgram {
         case .reveal(let value, let player): return "reveal \(v(value))" + (player.map { " " + p($0) } ?? "")
         case .negate(let value): return "neg \(v(value))"
         case .binary(let op, let a, let b): return "\(op.mnemonic) \(v(a)), \(v(b))"
-        case .elementwise(let function, let value): return "\(function.rawValue) \(v(value))"
+        case .elementwise(let function, let value): return "\(function.name) \(v(value))"
         case .sum(let value, let a): return "sum \(v(value))" + axis(a)
         case .mean(let value, let a): return "mean \(v(value))" + axis(a)
         case .softmax(let value, let a): return "softmax \(v(value))" + axis(a)

@@ -46,13 +46,6 @@ public enum InputKind: String, Hashable, Sendable {
     case local = "input"
 }
 
-/// Element-wise functions of one operand. `relu_deriv` is SecureNN's DReLU, the derivative of `relu` used
-/// in training: the `int` 1 where x ≥ 0 and 0 where x < 0. That is the paper's convention (1 at 0);
-/// TensorFlow's ReLU gradient is 0 at 0, so the two differ only on inputs exactly 0.
-public enum ElementwiseFunction: String, Hashable, Sendable, CaseIterable {
-    case square, sigmoid, relu, reluApprox = "relu_approx", reluDeriv = "relu_deriv", exp, log
-}
-
 /// One step of a checked program.
 public struct Operation: Hashable, Sendable {
     public enum Kind: Hashable, Sendable {

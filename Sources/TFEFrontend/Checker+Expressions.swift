@@ -88,14 +88,16 @@ extension Checker {
             }
             shape = broadcast
         }
-        if op.isComparison, placement == .private, program.protocolKind != .securenn {
-            report(ProtocolError.needsSecureNN(operation: "comparison '\(op.rawValue)'"), at: operatorRange,
-                   related: operands)
+        if op.isComparison, placement == .private,
+            !computesPrivately(.comparison, "comparison '\(op.rawValue)'", at: operatorRange, related: operands)
+        {
             return .error
         }
         if op == .divide {
-            if tb.placement == .private, program.protocolKind != .securenn {
-                report(PlacementError.divisionByPrivate, at: ast[rhs].range)
+            if tb.placement == .private, !secretSharing.computesPrivately(.divisionByPrivate) {
+                let capable = ProtocolKind.firstComputing(.divisionByPrivate)?.rawValue ?? "of another kind"
+                report(PlacementError.divisionByPrivate(capable: capable, current: program.protocolKind.rawValue),
+                       at: ast[rhs].range)
                 return .error
             }
             if case .constant(0) = program[b].kind {

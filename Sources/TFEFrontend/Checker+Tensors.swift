@@ -4,56 +4,52 @@ import TFECore
 extension Checker {
     // MARK: - Tensor built-ins
 
-    mutating func checkElementwise(_ builtin: Builtin, _ arguments: BoundArguments, range: SourceRange) -> Evaluated {
+    mutating func checkElementwise(_ function: ElementwiseFunction, _ arguments: BoundArguments, range: SourceRange)
+        -> Evaluated
+    {
         guard let expression = arguments["x"] else { return .error }
         let evaluated = evaluate(expression)
         // A function of a compile-time constant is a compile-time constant, computed exactly.
         switch evaluated {
-        case .integer(let number): return fold(builtin, Double(number), isInteger: true, range: range)
-        case .decimal(let number): return fold(builtin, number, isInteger: false, range: range)
+        case .integer(let number): return fold(function, Double(number), isInteger: true, range: range)
+        case .decimal(let number): return fold(function, number, isInteger: false, range: range)
         default: break
         }
         guard let value = tensorOperand(evaluated, at: ast[expression].range) else { return .error }
         let operand = type(of: value)
         if operand.placement == .private {
-            switch builtin {
-            case .relu where program.protocolKind != .securenn:
-                report(ProtocolError.needsSecureNN(operation: "'relu'"), at: range,
-                       notes: [.init("'relu_approx' is a polynomial approximation that 'pond' can compute")])
-                return .error
-            case .reluDeriv where program.protocolKind != .securenn:
-                report(ProtocolError.needsSecureNN(operation: "'relu_deriv'"), at: range)
-                return .error
+            let current = program.protocolKind.rawValue
+            switch function {
+            case .relu:
+                let note = Diagnostic.Note("'relu_approx' is a polynomial approximation that '\(current)' can compute")
+                guard computesPrivately(.relu, "'relu'", at: range, notes: [note]) else { return .error }
+            case .reluDeriv:
+                guard computesPrivately(.reluDerivative, "'relu_deriv'", at: range) else { return .error }
             case .exp, .log:
-                report(ProtocolError.plaintextOnly(operation: "'\(builtin.rawValue)'"), at: range)
+                report(ProtocolError.plaintextOnly(operation: "'\(function.name)'"), at: range)
                 return .error
-            default:
+            case .square, .sigmoid, .reluApprox, .reciprocal:
                 break
             }
         }
-        let function = ElementwiseFunction(rawValue: builtin.rawValue) ?? .square
-        let keepsElement = builtin == .square || builtin == .relu
-        let element = builtin == .reluDeriv ? .int : keepsElement ? operand.element : .fixed
+        let keepsElement = function == .square || function == .relu
+        let element = function == .reluDeriv ? .int : keepsElement ? operand.element : .fixed
         return emit(.elementwise(function, value), type: ValueType(element, operand.shape, operand.placement), at: range)
     }
 
     /// `sigmoid(2.0)`, `square(3)`: the exact value (`relu_approx` gives its polynomial, as everywhere).
-    private mutating func fold(_ builtin: Builtin, _ x: Double, isInteger: Bool, range: SourceRange) -> Evaluated {
-        let value: Double
-        switch builtin {
-        case .square: value = x * x
-        case .relu: value = max(0, x)
-        case .sigmoid: value = 1 / (1 + Foundation.exp(-x))
-        case .reluApprox: value = Approximations.reluApprox(x)
-        case .reluDeriv: return .integer(x >= 0 ? 1 : 0)
-        case .exp: value = Foundation.exp(x)
-        default: value = x > 0 ? Foundation.log(x) : .nan  // log
-        }
+    private mutating func fold(_ function: ElementwiseFunction, _ x: Double, isInteger: Bool, range: SourceRange)
+        -> Evaluated
+    {
+        if function == .reluDeriv { return .integer(x >= 0 ? 1 : 0) }
+        let value = function.evaluate(x)
         guard value.isFinite else {
-            report(NameError.constantOutOfDomain(function: builtin.rawValue, argument: x), at: range)
+            report(NameError.constantOutOfDomain(function: function.name, argument: x), at: range)
             return .error
         }
-        if isInteger, builtin == .square || builtin == .relu, let integer = Int(exactly: value) { return .integer(integer) }
+        if isInteger, function == .square || function == .relu, let integer = Int(exactly: value) {
+            return .integer(integer)
+        }
         return .decimal(value)
     }
 
@@ -153,10 +149,7 @@ extension Checker {
                 report(ProtocolError.plaintextOnly(operation: "'softmax'"), at: range)
                 return .error
             }
-            if builtin == .argmax, program.protocolKind != .securenn {
-                report(ProtocolError.needsSecureNN(operation: "'argmax'"), at: range)
-                return .error
-            }
+            if builtin == .argmax, !computesPrivately(.argmax, "'argmax'", at: range) { return .error }
         }
         switch builtin {
         case .sum:
@@ -239,10 +232,9 @@ extension Checker {
                    at: ast[inputExpression].range)
             return .error
         }
-        if builtin == .maxpool2d, x.placement == .private, program.protocolKind != .securenn {
-            report(ProtocolError.needsSecureNN(operation: "'maxpool2d'"), at: range,
-                   notes: [.init("'avgpool2d' is linear and works under 'pond'")])
-            return .error
+        if builtin == .maxpool2d, x.placement == .private {
+            let note = Diagnostic.Note("'avgpool2d' is linear and works under '\(program.protocolKind.rawValue)'")
+            guard computesPrivately(.maxPool, "'maxpool2d'", at: range, notes: [note]) else { return .error }
         }
         let height = windowOutput(x.shape.dimensions[1], window: size, stride: stride, padding: padding)
         let width = windowOutput(x.shape.dimensions[2], window: size, stride: stride, padding: padding)
@@ -290,10 +282,7 @@ extension Checker {
         guard let placement = combine(x.placement, dy.placement, at: range,
                                       related: [ast[inputExpression].range, ast[gradientExpression].range])
         else { return .error }
-        if placement == .private, program.protocolKind != .securenn {
-            report(ProtocolError.needsSecureNN(operation: "'\(function)'"), at: range)
-            return .error
-        }
+        if placement == .private, !computesPrivately(.maxPoolGradient, "'\(function)'", at: range) { return .error }
         return emit(.maxpool2dGrad(input, gradient, size: size, stride: stride, padding: padding),
                     type: ValueType(dy.element, x.shape, placement), at: range)
     }
@@ -314,10 +303,7 @@ extension Checker {
                     ? types[2].shape : types[1].shape), at: range, related: ranges)
             return .error
         }
-        if placement == .private, program.protocolKind != .securenn {
-            report(ProtocolError.needsSecureNN(operation: "'where'"), at: range)
-            return .error
-        }
+        if placement == .private, !computesPrivately(.select, "'where'", at: range) { return .error }
         let element: ElementType = types[1].element == .int && types[2].element == .int ? .int : .fixed
         return emit(.where(condition, left, right), type: ValueType(element, shape, placement), at: range)
     }

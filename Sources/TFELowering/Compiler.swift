@@ -14,27 +14,51 @@ public struct CompilerOptions: Sendable {
     }
 }
 
-/// One step of the pipeline. `required` passes run even with `-O0`.
-public struct Pass: Sendable {
-    public var name: String
-    public var required: Bool
+/// What the compiler's passes read and write: the front end's state, then the machine program.
+public struct Compilation: Sendable {
+    public var frontend: Frontend.State
+    /// Present once `lower` has run.
+    public var program: Program?
 
-    public init(_ name: String, required: Bool) {
-        self.name = name
-        self.required = required
+    public init(source: SourceFile, options: CompilerOptions) {
+        frontend = Frontend.State(source: source, options: options.check)
+    }
+
+    /// The compilation as the front end left it, before lowering.
+    public init(frontend: Frontend.State) {
+        self.frontend = frontend
+    }
+
+    public var diagnostics: Diagnostics {
+        get { frontend.diagnostics }
+        set { frontend.diagnostics = newValue }
     }
 }
 
 /// The whole compiler: source in, program and diagnostics out.
 public enum Compiler {
-    /// The pipeline, as data (STYLE.md section 3).
-    public static let passes: [Pass] = [
-        Pass("parse", required: true),
-        Pass("resolve-names", required: true),
-        Pass("check", required: true),
-        Pass("lower", required: true),
-        Pass("batch-rounds", required: false),
+    /// The pipeline, as data (STYLE.md section 3): `compile` walks it in order, `-O0` skips the passes that
+    /// are not required, and `tfec compile --dump-after NAME` prints the program after any of them.
+    public static let passes: [Pass<Compilation>] = Frontend.passes.map { pass in
+        Pass(pass.name, required: pass.required, stopsOnError: pass.stopsOnError) { pass.run(&$0.frontend) }
+    } + [
+        /// Once it has run: `program` holds machine instructions, one round per communicating step in
+        /// program order, and every private operation the protocol cannot run is reported.
+        Pass("lower", required: true) { state in
+            guard let checked = state.frontend.program else { return }
+            let (program, diagnostics) = Lowerer.lower(checked)
+            for diagnostic in diagnostics.all { state.diagnostics.append(diagnostic) }
+            state.program = program
+        },
+        /// Once it has run: see `RoundBatcher`.
+        Pass("batch-rounds", required: false) { state in
+            guard let program = state.program else { return }
+            state.program = RoundBatcher.run(program)
+        },
     ]
+
+    /// The names of `passes`, in order, as `--dump-after` accepts them.
+    public static var passNames: [String] { passes.map(\.name) }
 
     /// Ordering assumptions between passes, each with its reason; a test checks them against `passes`.
     public static let orderings: [(first: String, before: String, reason: String)] = [
@@ -51,16 +75,47 @@ public enum Compiler {
         public var program: Program?
         /// Front end and lowering diagnostics together.
         public var diagnostics: Diagnostics
+        /// With `keepUnoptimized`, the program `-O0` would have produced: the state before the first optional
+        /// pass, taken on through the required passes after it. Nil when no optional pass ran.
+        public var unoptimized: Program?
     }
 
-    public static func compile(_ source: SourceFile, options: CompilerOptions = CompilerOptions()) -> Result {
-        let frontend = Frontend.check(source, options: options.check)
-        var diagnostics = frontend.diagnostics
-        guard !diagnostics.hasErrors else { return Result(frontend: frontend, program: nil, diagnostics: diagnostics) }
-        var (program, lowering) = Lowerer.lower(frontend.program)
-        for diagnostic in lowering.all { diagnostics.append(diagnostic) }
-        guard !diagnostics.hasErrors else { return Result(frontend: frontend, program: nil, diagnostics: diagnostics) }
-        if options.optimize { program = RoundBatcher.run(program) }
-        return Result(frontend: frontend, program: program, diagnostics: diagnostics)
+    /// Walks `passes` over `source`. `afterPass` sees the state after each pass that ran (tests verify the
+    /// program there; `--dump-after` prints it). With `keepUnoptimized`, the walk also keeps what `-O0` would
+    /// have produced (for `--stats`) without parsing, checking and lowering the source twice. Tests pass their
+    /// own `passes` (the table with a deliberately broken pass) to check how failures are attributed.
+    public static func compile(_ source: SourceFile, options: CompilerOptions = CompilerOptions(),
+                               keepUnoptimized: Bool = false, passes: [Pass<Compilation>] = Compiler.passes,
+                               afterPass: ((Pass<Compilation>, Compilation) -> Void)? = nil) -> Result {
+        var state = Compilation(source: source, options: options)
+        var unoptimized: Compilation?
+        for pass in passes {
+            if !pass.runs(optimize: options.optimize) { continue }
+            if !pass.required, keepUnoptimized, unoptimized == nil { unoptimized = state }
+            if pass.required, unoptimized != nil { pass.run(&unoptimized!) }
+            pass.run(&state)
+            afterPass?(pass, state)
+            if pass.stopsOnError, state.diagnostics.hasErrors { break }
+        }
+        let failed = state.diagnostics.hasErrors
+        return Result(frontend: Frontend.Result(state.frontend), program: failed ? nil : state.program,
+                      diagnostics: state.diagnostics, unoptimized: failed ? nil : unoptimized?.program)
+    }
+
+    /// The first pass after which `Verifier` finds a problem in the program, with the problem: the pass an
+    /// internal error is in. Runs the pipeline again with the verifier after every pass, so callers use it
+    /// only once the final program was found wrong.
+    public static func firstFailingPass(_ source: SourceFile, options: CompilerOptions = CompilerOptions(),
+                                        passes: [Pass<Compilation>] = Compiler.passes)
+        -> (pass: String, problem: BytecodeError)?
+    {
+        var failure: (pass: String, problem: BytecodeError)?
+        _ = compile(source, options: options, passes: passes) { pass, state in
+            guard failure == nil, let program = state.program,
+                let problem = Verifier.problems(in: program).first
+            else { return }
+            failure = (pass.name, problem)
+        }
+        return failure
     }
 }

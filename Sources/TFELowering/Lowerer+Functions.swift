@@ -14,19 +14,19 @@ extension Lowerer {
             case .sigmoid: return .private(sigmoid(scaledToFixed(.private(x))))
             case .reluApprox: return .private(reluApprox(scaledToFixed(.private(x))))
             case .relu:
-                guard checked.protocolKind == .securenn else {
-                    unsupported("'relu' on private values (it needs SecureNN)", operation)
+                guard let relu = lowering.relu else {
+                    unavailable(.relu, "'relu' on private values", operation)
                     return nil
                 }
-                return .private(relu(x, type))
+                return .private(relu(&self, x, type))
             case .reluDeriv:
-                guard checked.protocolKind == .securenn else {
-                    unsupported("'relu_deriv' on private values (it needs SecureNN)", operation)
+                guard let reluDerivative = lowering.reluDerivative else {
+                    unavailable(.reluDerivative, "'relu_deriv' on private values", operation)
                     return nil
                 }
-                return .private(reluDerivative(x))
-            case .exp, .log:
-                return nil  // the checker rejects these on private values
+                return .private(reluDerivative(&self, x))
+            case .exp, .log, .reciprocal:
+                return nil  // the checker rejects these on private values (and never makes a reciprocal)
             }
         }
         if function == .square { return product(.mul, register, register, type) }
@@ -36,17 +36,8 @@ extension Lowerer {
             emit(.compare(dst: result, lhs: register, rhs: zero, comparison: .greaterEqual))
             return result
         }
-        let mapped: MapFunction
-        switch function {
-        case .sigmoid: mapped = .sigmoid
-        case .relu: mapped = .relu
-        case .reluApprox: mapped = .reluApprox
-        case .exp: mapped = .exp
-        case .log: mapped = .log
-        case .square, .reluDeriv: mapped = .square  // handled above
-        }
         let result = makeRegister(type.element, type.shape, type.placement)
-        emit(.map(dst: result, src: register, function: mapped))
+        emit(.map(dst: result, src: register, function: function))
         return result
     }
 

@@ -69,12 +69,12 @@ extension Lowerer {
             }
         case .argmax(let source, let axis):
             if type.placement == .private {
-                guard checked.protocolKind == .securenn else {
-                    unsupported("'argmax' on private values (it needs SecureNN)", operation)
+                guard let argmax = lowering.argmax else {
+                    unavailable(.argmax, "'argmax' on private values", operation)
                     result = nil
                     break
                 }
-                result = lowerArgmax(source, axis: axis, type)
+                result = argmax(&self, source, axis, type)
                 break
             }
             result = lowerPlaintext(source, type, operation, "'argmax' on private values (SecureNN)") { dst, src in
@@ -94,20 +94,37 @@ extension Lowerer {
         case .avgpool2d(let input, let size, let stride, let padding):
             result = lowerAveragePool(input, size: size, stride: stride, padding: padding, type)
         case .maxpool2d(let input, let size, let stride, let padding):
-            if type.placement == .private && checked.protocolKind != .securenn {
-                unsupported("'maxpool2d' on private values (it needs SecureNN)", operation)
-                result = nil
+            if type.placement == .private {
+                guard let maxPool = lowering.maxPool else {
+                    unavailable(.maxPool, "'maxpool2d' on private values", operation)
+                    result = nil
+                    break
+                }
+                result = maxPool(&self, input, size, stride, padding, type)
                 break
             }
             result = lowerMaxPool(input, size: size, stride: stride, padding: padding, type)
         case .maxpool2dGrad(let input, let gradient, let size, let stride, let padding):
-            if type.placement == .private && checked.protocolKind != .securenn {
-                unsupported("'maxpool2d_grad' on private values (it needs SecureNN)", operation)
-                result = nil
+            if type.placement == .private {
+                guard let maxPoolGradient = lowering.maxPoolGradient else {
+                    unavailable(.maxPoolGradient, "'maxpool2d_grad' on private values", operation)
+                    result = nil
+                    break
+                }
+                result = maxPoolGradient(&self, input, gradient, size, stride, padding, type)
                 break
             }
             result = lowerMaxPoolGradient(input, gradient, size: size, stride: stride, padding: padding, type)
         case .where(let condition, let lhs, let rhs):
+            if type.placement == .private {
+                guard let select = lowering.select else {
+                    unavailable(.select, "'where' on private values", operation)
+                    result = nil
+                    break
+                }
+                result = select(&self, condition, lhs, rhs, type)
+                break
+            }
             result = lowerWhere(condition, lhs, rhs, type)
         case .output, .store, .print:
             result = nil
@@ -186,11 +203,11 @@ extension Lowerer {
             return product(.matmul, a, b, type)
         case .divide:
             if case .private(let divisorShares) = b {
-                guard checked.protocolKind == .securenn else {
-                    unsupported("division by a private value (it needs SecureNN)", operation)
+                guard let divide = lowering.divisionByPrivate else {
+                    unavailable(.divisionByPrivate, "division by a private value", operation)
                     return nil
                 }
-                return .private(divide(scaledToFixed(a), by: divisorShares, type))
+                return .private(divide(&self, scaledToFixed(a), divisorShares, type))
             }
             // A divisor known only at run time: the product with its reciprocal, rounded to fixed point.
             let divisor = makeRegister(.fixed, info(b).shape, placement(of: b))
@@ -204,11 +221,11 @@ extension Lowerer {
                 b = scaledToFixed(b)
             }
             if type.placement == .private {
-                guard checked.protocolKind == .securenn else {
-                    unsupported("comparison '\(op.rawValue)' on private values (it needs SecureNN)", operation)
+                guard let compare = lowering.comparison else {
+                    unavailable(.comparison, "comparison '\(op.rawValue)' on private values", operation)
                     return nil
                 }
-                return .private(comparePrivately(op, a, b, type.shape))
+                return .private(compare(&self, op, a, b, type.shape))
             }
             let result = makeRegister(.int, type.shape, type.placement)
             emit(.compare(dst: result, lhs: a, rhs: b, comparison: comparison))

@@ -20,6 +20,8 @@ public enum LoweringError: DiagnosticKind, Hashable {
 /// merges them afterwards.
 public struct Lowerer {
     let checked: CheckedProgram
+    /// How the program's protocol lowers what protocols differ in.
+    let lowering: ProtocolLowering
     var program: Program
     var diagnostics = Diagnostics()
 
@@ -71,6 +73,7 @@ public struct Lowerer {
 
     init(checked: CheckedProgram) {
         self.checked = checked
+        self.lowering = checked.protocolKind.lowering
         let file = checked.source.path.split(separator: "/").last.map(String.init) ?? checked.source.path
         self.program = Program(name: file, protocolKind: checked.protocolKind, fractionalBits: checked.fractionalBits,
                                players: checked.players)

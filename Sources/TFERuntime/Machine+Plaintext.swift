@@ -105,17 +105,9 @@ extension Machine {
 
 /// The float64 functions of plaintext instructions.
 enum PlaintextFunctions {
+    /// `ElementwiseFunction.evaluate`: the one definition the checker's constant folding shares.
     static func function(_ function: MapFunction) -> @Sendable (Double) -> Double {
-        switch function {
-        case .sigmoid: return { 1 / (1 + Foundation.exp(-$0)) }
-        case .exp: return { Foundation.exp($0) }
-        case .log: return { Foundation.log($0) }
-        case .relu: return { $0 > 0 ? $0 : 0 }
-        // The polynomial private `relu_approx` evaluates, so that plaintext and private values agree.
-        case .reluApprox: return { Approximations.reluApprox($0) }
-        case .square: return { $0 * $0 }
-        case .reciprocal: return { 1 / $0 }
-        }
+        { function.evaluate($0) }
     }
 
     static func comparison(_ comparison: Comparison) -> @Sendable (Double, Double) -> Bool {

@@ -478,6 +478,8 @@ struct ReferenceInterpreter {
             return ReferenceTensor(
                 shape: shape, values: x.values.map { Foundation.log($0) },
                 bounds: zip(x.values, x.bounds).map { v, e in v > e ? -Foundation.log1p(-e / v) + slack : .infinity })
+        case .reciprocal:  // an instruction's function only: no checked program holds it
+            return smooth { 1 / $0 }
         }
     }
 

@@ -117,8 +117,8 @@ private let mnist = """
 }
 
 @Test func designExampleUnderPondNeedsSecureNNForRelu() {
-    expectDiagnostic(mnist.replacingOccurrences(of: "protocol securenn", with: "protocol pond"), "needsSecureNN")
-    expectDiagnostic(mnist.replacingOccurrences(of: "protocol securenn\n", with: ""), "needsSecureNN")
+    expectDiagnostic(mnist.replacingOccurrences(of: "protocol securenn", with: "protocol pond"), "needsProtocol")
+    expectDiagnostic(mnist.replacingOccurrences(of: "protocol securenn\n", with: ""), "needsProtocol")
 }
 
 @Test func failedValueSilencesFollowOnErrors() {
@@ -458,14 +458,14 @@ func outputRule(statement: String, kind: String?) {
 /// Operations on `x`, with the error each gives on a private `x` under pond and under securenn. On public and
 /// local values every one of them is fine under both protocols.
 private let protocolTable: [(String, String?, String?)] = [
-    ("relu(x)", "needsSecureNN", nil),
-    ("maxpool2d(x, 2)", "needsSecureNN", nil),
-    ("x < x", "needsSecureNN", nil),
-    ("x >= 1", "needsSecureNN", nil),
-    ("x == x", "needsSecureNN", nil),
-    ("x != 0.5", "needsSecureNN", nil),
-    ("argmax(x, 3)", "needsSecureNN", nil),
-    ("where(x, x, x)", "needsSecureNN", nil),
+    ("relu(x)", "needsProtocol", nil),
+    ("maxpool2d(x, 2)", "needsProtocol", nil),
+    ("x < x", "needsProtocol", nil),
+    ("x >= 1", "needsProtocol", nil),
+    ("x == x", "needsProtocol", nil),
+    ("x != 0.5", "needsProtocol", nil),
+    ("argmax(x, 3)", "needsProtocol", nil),
+    ("where(x, x, x)", "needsProtocol", nil),
     ("softmax(x)", "plaintextOnly", "plaintextOnly"),
     ("exp(x)", "plaintextOnly", "plaintextOnly"),
     ("log(x)", "plaintextOnly", "plaintextOnly"),

@@ -15,14 +15,6 @@ struct LoweringTests {
 
     static let header = "player alice, bob\n"
 
-    @Test func orderingsHoldInThePassTable() {
-        let names = Compiler.passes.map(\.name)
-        for ordering in Compiler.orderings {
-            let first = names.firstIndex(of: ordering.first), second = names.firstIndex(of: ordering.before)
-            #expect(first != nil && second != nil && first! < second!, "\(ordering.first) before \(ordering.before)")
-        }
-    }
-
     @Test func privateProductCostsOneOnlineRoundOfMaskedOperandsPlusTruncation() {
         let program = Self.lower(Self.header + """
             x = private_input(alice, [4, 3])

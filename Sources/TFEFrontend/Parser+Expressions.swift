@@ -1,0 +1,170 @@
+import TFECore
+
+extension Parser {
+    // MARK: - Expressions
+
+    mutating func parseExpression() throws(Failure) -> ExprID {
+        try parseComparison()
+    }
+
+    mutating func parseComparison() throws(Failure) -> ExprID {
+        let lhs = try parseArithmetic()
+        guard let op = comparisonOperator(peek.kind) else { return lhs }
+        let opRange = advance().range
+        let rhs = try parseArithmetic()
+        if comparisonOperator(peek.kind) != nil {
+            report(.chainedComparison, at: peek.range)
+            throw Failure()
+        }
+        return try addExpr(.binary(op, lhs, rhs), ast[lhs].range.union(ast[rhs].range), operatorRange: opRange)
+    }
+
+    mutating func parseArithmetic() throws(Failure) -> ExprID {
+        var lhs = try parseTerm()
+        while true {
+            let op: BinaryOperator
+            switch peek.kind {
+            case .plus: op = .add
+            case .minus: op = .subtract
+            default: return lhs
+            }
+            let opRange = advance().range
+            let rhs = try parseTerm()
+            lhs = try addExpr(.binary(op, lhs, rhs), ast[lhs].range.union(ast[rhs].range), operatorRange: opRange)
+        }
+    }
+
+    mutating func parseTerm() throws(Failure) -> ExprID {
+        var lhs = try parseFactor()
+        while true {
+            let op: BinaryOperator
+            switch peek.kind {
+            case .star: op = .multiply
+            case .slash: op = .divide
+            case .at: op = .matmul
+            default: return lhs
+            }
+            let opRange = advance().range
+            let rhs = try parseFactor()
+            lhs = try addExpr(.binary(op, lhs, rhs), ast[lhs].range.union(ast[rhs].range), operatorRange: opRange)
+        }
+    }
+
+    mutating func parseFactor() throws(Failure) -> ExprID {
+        let op: UnaryOperator
+        switch peek.kind {
+        case .minus: op = .negate
+        case .plus: op = .plus
+        default: return try parsePrimary()
+        }
+        let opRange = advance().range
+        try enter(opRange)
+        defer { depth -= 1 }
+        let operand = try parseFactor()
+        return try addExpr(.unary(op, operand), opRange.union(ast[operand].range), operatorRange: opRange)
+    }
+
+    mutating func parsePrimary() throws(Failure) -> ExprID {
+        let token = peek
+        switch token.kind {
+        case .integer:
+            advance()
+            let value = integerValue(token.range)
+            return try addExpr(.integer(value), token.range)
+        case .decimal:
+            advance()
+            let value = Double(text(token.range).replacingUnderscores()) ?? .nan
+            return try addExpr(.decimal(value), token.range)
+        case .string:
+            advance()
+            return try addExpr(.string(unquote(token.range)), token.range)
+        case .identifier:
+            if peekKind(1) == .leftParen { return try parseCall() }
+            advance()
+            return try addExpr(.name(intern(token.range)), token.range)
+        case .leftParen:
+            advance()
+            try enter(token.range)
+            bracketDepth += 1
+            defer {
+                depth -= 1
+                bracketDepth -= 1
+            }
+            let inner = try parseExpression()
+            guard peek.kind == .rightParen else { try failUnclosed(open: token.range, "(", ")") }
+            let close = advance().range
+            var expr = ast[inner]
+            expr.range = token.range.union(close)
+            return try addExpr(expr.kind, expr.range, operatorRange: expr.operatorRange)
+        case .leftBracket:
+            return try parseList()
+        case .invalid:
+            throw Failure()  // the lexer reported it
+        default:
+            if token.kind.isKeyword {
+                report(.keywordAsName(text(token.range)), at: token.range)
+            } else {
+                report(.expectedExpression(found: describe(token)), at: token.range)
+            }
+            throw Failure()
+        }
+    }
+
+    mutating func parseCall() throws(Failure) -> ExprID {
+        let nameToken = advance()
+        let open = advance().range
+        try enter(open)
+        defer { depth -= 1 }
+        let (arguments, close) = try parseArgumentList(open: open)
+        let callee = Name(symbol: intern(nameToken.range), range: nameToken.range)
+        return try addExpr(.call(callee, arguments), nameToken.range.union(close))
+    }
+
+    /// Arguments after an opening parenthesis, through the closing one (whose range is returned).
+    mutating func parseArgumentList(open: SourceRange) throws(Failure) -> ([Argument], SourceRange) {
+        bracketDepth += 1
+        defer { bracketDepth -= 1 }
+        var arguments: [Argument] = []
+        while peek.kind != .rightParen {
+            arguments.append(try parseArgument())
+            if peek.kind == .comma {
+                advance()
+                continue
+            }
+            if peek.kind != .rightParen { try failUnclosed(open: open, "(", ")") }
+        }
+        return (arguments, advance().range)
+    }
+
+    mutating func parseArgument() throws(Failure) -> Argument {
+        // A label may be spelt like a keyword (`player: alice`): before ':' it cannot be one.
+        if peek.kind == .identifier || peek.kind.isKeyword, peekKind(1) == .colon {
+            let label = Name(symbol: intern(peek.range), range: peek.range)
+            advance()
+            advance()
+            return Argument(label: label, value: try parseExpression())
+        }
+        return Argument(label: nil, value: try parseExpression())
+    }
+
+    mutating func parseList() throws(Failure) -> ExprID {
+        let open = advance().range
+        try enter(open)
+        bracketDepth += 1
+        defer {
+            depth -= 1
+            bracketDepth -= 1
+        }
+        var elements: [ExprID] = []
+        while peek.kind != .rightBracket {
+            elements.append(try parseExpression())
+            if peek.kind == .comma {
+                advance()
+                continue
+            }
+            if peek.kind != .rightBracket { try failUnclosed(open: open, "[", "]") }
+        }
+        let close = advance().range
+        return try addExpr(.list(elements), open.union(close))
+    }
+}
