@@ -227,7 +227,7 @@ public struct Checker {
                 continue
             }
             switch evaluate(argument.value) {
-            case .integer(let bits) where (1...30).contains(bits):
+            case .integer(let bits) where FractionalBits.range.contains(bits):
                 program.fractionalBits = bits
             case .integer(let bits):
                 report(NameError.fractionalBitsOutOfRange(bits), at: ast[argument.value].range)
