@@ -116,8 +116,8 @@ public enum CostModel {
         var messages: [Message] = []
         for flow in flows where flow.when.holds(for: values) {
             let elements = flow.factor * flow.elementsOf.reduce(0) { $0 + count($1) }
-            messages.append(
-                Message(from: party(flow.from), to: party(flow.to), elements: elements, elementBytes: flow.elementBytes))
+            let (from, to) = (party(flow.from), party(flow.to))
+            messages.append(Message(from: from, to: to, elements: elements, elementBytes: flow.elementBytes))
         }
         return messages
     }
@@ -156,7 +156,9 @@ public enum CostModel {
 
     /// The frames one round sends: bytes on the wire (header and payload) per directed link. Round
     /// `number` of `phase` is `round`; the first preprocessing round also carries the seeds.
-    public static func frameBytes(of round: Round, phase: Phase, number: Int, in program: Program) -> [Cost.Link: Int] {
+    public static func frameBytes(
+        of round: Round, phase: Phase, number: Int, in program: Program
+    ) -> [Cost.Link: Int] {
         var payload: [Cost.Link: Int] = [:]
         if carriesSeeds(phase: phase, number: number) {  // (`usesServerPairSeed` walks the whole program)
             let seeds = seedMessages(phase: phase, number: number, usesServerPairSeed: program.usesServerPairSeed)

@@ -191,7 +191,8 @@ extension Instruction {
         guard Instruction.mismatch(opcode: opcode, operands: values) == nil else { return nil }
         // The values fit the slots: the accessors below cannot miss, and return placeholders rather than trap.
         let operands = CheckedOperands(values)
-        let (r, s, p, l) = (operands.register, operands.privateRegister, operands.publicRegister, operands.localRegister)
+        let (r, s) = (operands.register, operands.privateRegister)
+        let (p, l) = (operands.publicRegister, operands.localRegister)
         let (int, string, player) = (operands.integer, operands.string, operands.player)
         switch opcode {
         case .invalid: return nil

@@ -242,7 +242,10 @@ extension Opcode {
         case .reduce:
             return OpcodeSpec(
                 "reduce", .local,
-                [.dst("dst"), .src("src"), .selector("reduction", .reduction, .afterMnemonic), .integer("axis", .axis)])
+                [
+                    .dst("dst"), .src("src"), .selector("reduction", .reduction, .afterMnemonic),
+                    .integer("axis", .axis),
+                ])
         case .sharePublic: return OpcodeSpec("sharepublic", .local, [.dst("dst", .private), .src("src", .public)])
         case .truncFinish:
             return OpcodeSpec(

@@ -193,7 +193,8 @@ extension Verifier {
             checkStoredName(name, at: site)
             expect(.public(opened), shape: shape(.private(mask)), at: site)
             if program.info(.public(opened)).element != program.info(.private(mask)).element {
-                report(.registerKind, "'\(Register.public(opened))' and '\(Register.private(mask))' differ in element type",
+                let (opened, mask) = (Register.public(opened), Register.private(mask))
+                report(.registerKind, "'\(opened)' and '\(mask)' differ in element type",
                        at: site)
             }
         case .squarePair(let a, let square):

@@ -342,7 +342,9 @@ public struct Verifier {
         let declaration = useDeclaration(site)
         if !brokenRegisters.isEmpty {
             var usesBroken = false
-            instruction.forEachRegister { _, register in usesBroken = usesBroken || brokenRegisters.contains(register) }
+            instruction.forEachRegister { _, register in
+                usesBroken = usesBroken || brokenRegisters.contains(register)
+            }
             guard !usesBroken else { return }
         }
         checkOperands(site)
