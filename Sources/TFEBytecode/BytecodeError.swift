@@ -30,7 +30,7 @@ public struct BytecodeError: Error, Hashable, Sendable, CustomStringConvertible 
         case invalidOperands
 
         // MARK: - Verifier: tables
-        /// Fractional bits outside 0...62.
+        /// Fractional bits outside `FractionalBits.range`.
         case fractionalBits
         /// The player table does not start with server0, server1, server2, or has empty or repeated names.
         case playerTable

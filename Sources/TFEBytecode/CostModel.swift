@@ -90,68 +90,58 @@ public struct Cost: Hashable, Sendable {
 
 /// What every instruction costs, from the shapes alone. The machine's measured traffic must equal it.
 public enum CostModel {
-    /// The messages an instruction sends when it runs.
+    /// The messages an instruction sends when it runs: its opcode's flows (`OpcodeSpec.flows`), evaluated on
+    /// its operands.
     public static func messages(of instruction: Instruction, in program: Program) -> [Message] {
-        func count(_ register: Register) -> Int { program.info(register).shape.elementCount ?? 0 }
-        func count(_ register: PrivateRegister) -> Int { count(.private(register)) }
-        let (s0, s1, s2) = (PlayerID.server0, PlayerID.server1, PlayerID.server2)
-        switch instruction {
-        case .input(let dst, let player, _):
-            if case .local = dst { return [] }
-            return [Message(from: player, to: s0, elements: count(dst)), Message(from: player, to: s1, elements: count(dst))]
-        case .output(let player, _, let src):
-            switch src {
-            case .private:
-                return [Message(from: s0, to: player, elements: count(src)), Message(from: s1, to: player, elements: count(src))]
-            case .public: return [Message(from: s0, to: player, elements: count(src))]
-            case .local: return []
-            }
-        case .open(_, let src):
-            return [
-                Message(from: s0, to: s1, elements: count(src)), Message(from: s1, to: s0, elements: count(src)),
-            ]
-        case .reveal(_, let src, let player):
-            return [Message(from: s0, to: player, elements: count(src)), Message(from: s1, to: player, elements: count(src))]
-        case .share(let dst, let src):
-            let owner = program.info(.local(src)).owner ?? s0
-            return [Message(from: owner, to: s0, elements: count(dst)), Message(from: owner, to: s1, elements: count(dst))]
-        case .triple(_, _, let c, _):
-            return [Message(from: s2, to: s1, elements: count(c))]
-        case .squarePair(_, let square):
-            return [Message(from: s2, to: s1, elements: count(square))]
-        case .truncPair(_, let high, let msb), .divPair(_, let high, let msb, _):
-            return [Message(from: s2, to: s1, elements: count(high) + count(msb))]
-        case .product(let c, _, _, _):
-            return [Message(from: s2, to: s1, elements: count(c))]
-        case .msbPair(let r, _, _), .shareConvertBits(_, let r, _):
-            return [
-                Message(from: s2, to: s1, elements: 64 * count(r), elementBytes: WireFormat.fieldElementBytes),
-                Message(from: s2, to: s1, elements: count(r)),
-            ]
-        case .shareConvertMask(_, _, _, let src):
-            return [
-                Message(from: s0, to: s2, elements: count(src)), Message(from: s1, to: s2, elements: count(src)),
-            ]
-        case .privateCompare(let dst, _, _, _, _):
-            let field = WireFormat.fieldElementBytes
-            return [
-                Message(from: s0, to: s2, elements: 64 * count(dst), elementBytes: field),
-                Message(from: s1, to: s2, elements: 64 * count(dst), elementBytes: field),
-            ]
-        case .shareConvertFinish(let dst, _, _, _), .msbFinish(let dst, _, _, _, _, _):
-            return [Message(from: s2, to: s1, elements: count(dst))]
-        case .msbOpen(_, _, let src, _):
-            return [
-                Message(from: s0, to: s1, elements: count(src)), Message(from: s1, to: s0, elements: count(src)),
-            ]
-        default:
-            return []
+        let flows = instruction.opcode.spec.flows
+        if flows.isEmpty { return [] }
+        let values = instruction.operands
+        func count(_ slot: Int) -> Int {
+            guard slot < values.count, case .register(let register) = values[slot] else { return 0 }
+            return program.info(register).shape.elementCount ?? 0
         }
+        func party(_ party: Flow.Party) -> PlayerID {
+            switch party {
+            case .server0: return .server0
+            case .server1: return .server1
+            case .server2: return .server2
+            case .player(let slot):
+                guard slot < values.count, case .player(let player) = values[slot] else { return .server0 }
+                return player
+            case .owner(let slot):
+                guard slot < values.count, case .register(.local(let register)) = values[slot] else { return .server0 }
+                return program.info(.local(register)).owner ?? .server0
+            }
+        }
+        var messages: [Message] = []
+        for flow in flows where flow.when.holds(for: values) {
+            let elements = flow.factor * flow.elementsOf.reduce(0) { $0 + count($1) }
+            let (from, to) = (party(flow.from), party(flow.to))
+            messages.append(Message(from: from, to: to, elements: elements, elementBytes: flow.elementBytes))
+        }
+        return messages
+    }
+
+    /// Whether round `number` of `phase` carries the seeds: the first preprocessing round does.
+    public static func carriesSeeds(phase: Phase, number: Int) -> Bool { phase == .offline && number == 0 }
+
+    /// The seeds a round carries ahead of its instructions' messages: in the first preprocessing round,
+    /// server2's seeds to server0 and server1, and server0's seed to server1 when the program uses SecureNN's
+    /// common randomness (`usesServerPairSeed`).
+    public static func seedMessages(phase: Phase, number: Int, usesServerPairSeed: Bool) -> [Message] {
+        guard carriesSeeds(phase: phase, number: number) else { return [] }
+        var messages = [
+            Message(from: .server2, to: .server0, elements: 1, elementBytes: WireFormat.seedBytes),
+            Message(from: .server2, to: .server1, elements: 1, elementBytes: WireFormat.seedBytes),
+        ]
+        if usesServerPairSeed {
+            messages.append(Message(from: .server0, to: .server1, elements: 1, elementBytes: WireFormat.seedBytes))
+        }
+        return messages
     }
 
     /// Rounds and bytes of the whole program: each round sends one frame per directed link that carries
-    /// a message; the first preprocessing round also carries server2's seeds to server0 and server1, and
-    /// server0's seed to server1 when the program uses SecureNN's common randomness.
+    /// a message; the first preprocessing round also carries the seeds (`seedMessages`).
     public static func cost(of program: Program) -> Cost {
         var cost = Cost()
         for (phase, rounds) in [(Phase.offline, program.offline), (Phase.online, program.online)] {
@@ -165,14 +155,15 @@ public enum CostModel {
     }
 
     /// The frames one round sends: bytes on the wire (header and payload) per directed link. Round
-    /// `number` of `phase` is `round`; the first preprocessing round also carries server2's seeds.
-    public static func frameBytes(of round: Round, phase: Phase, number: Int, in program: Program) -> [Cost.Link: Int] {
+    /// `number` of `phase` is `round`; the first preprocessing round also carries the seeds.
+    public static func frameBytes(
+        of round: Round, phase: Phase, number: Int, in program: Program
+    ) -> [Cost.Link: Int] {
         var payload: [Cost.Link: Int] = [:]
-        if phase == .offline && number == 0 {
-            payload[Cost.Link(from: .server2, to: .server0, phase: phase), default: 0] += WireFormat.seedBytes
-            payload[Cost.Link(from: .server2, to: .server1, phase: phase), default: 0] += WireFormat.seedBytes
-            if program.usesServerPairSeed {
-                payload[Cost.Link(from: .server0, to: .server1, phase: phase), default: 0] += WireFormat.seedBytes
+        if carriesSeeds(phase: phase, number: number) {  // (`usesServerPairSeed` walks the whole program)
+            let seeds = seedMessages(phase: phase, number: number, usesServerPairSeed: program.usesServerPairSeed)
+            for message in seeds {
+                payload[Cost.Link(from: message.from, to: message.to, phase: phase), default: 0] += message.bytes
             }
         }
         for instruction in round.instructions {
@@ -182,5 +173,22 @@ public enum CostModel {
             }
         }
         return payload.mapValues { $0 + WireFormat.frameHeaderBytes }
+    }
+}
+
+extension Flow.Condition {
+    /// Whether a message with this condition is sent, given the instruction's operand values.
+    public func holds(for operands: [OperandValue]) -> Bool {
+        switch self {
+        case .always:
+            return true
+        case .notLocal(let slot):
+            guard slot < operands.count, case .register(let register) = operands[slot] else { return false }
+            if case .local = register { return false }
+            return true
+        case .isPrivate(let slot):
+            guard slot < operands.count, case .register(let register) = operands[slot] else { return false }
+            return register.isPrivate
+        }
     }
 }

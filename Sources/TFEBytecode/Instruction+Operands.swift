@@ -12,51 +12,8 @@ public enum OperandValue: Hashable, Sendable {
     case selector(UInt8)
 }
 
-extension Opcode {
-    /// The operand layout of each opcode: the single table everything else derives from.
-    public var operands: [OperandKind] {
-        switch self {
-        case .invalid: return []
-        case .const: return [.destination, .constant]
-        case .add, .sub, .mul, .matmul: return [.destination, .source, .source]
-        case .neg, .reshape, .trunc, .sharePublic, .open, .share: return [.destination, .source]
-        case .conv2d: return [.destination, .source, .source, .integer, .selector]
-        case .sum: return [.destination, .source, .integer]
-        case .transpose: return [.destination, .source, .integers]
-        case .poolsum, .unpool: return [.destination, .source, .integer, .integer, .selector]
-        case .map: return [.destination, .source, .selector]
-        case .compare: return [.destination, .source, .source, .selector]
-        case .select: return [.destination, .source, .source, .source]
-        case .reduce: return [.destination, .source, .selector, .integer]
-        case .truncFinish: return [.destination, .source, .source, .source]
-        case .divFinish: return [.destination, .source, .source, .source, .integer]
-        case .div: return [.destination, .source, .integer]
-        case .print: return [.player, .string, .sources]
-        case .store: return [.string, .source, .source]
-        case .load: return [.destination, .destination, .string]
-        case .input: return [.destination, .player, .string]
-        case .output: return [.player, .string, .source]
-        case .reveal: return [.destination, .source, .player]
-        case .triple: return [.destination, .destination, .destination, .selector, .integer, .selector]
-        case .squarePair: return [.destination, .destination]
-        case .truncPair: return [.destination, .destination, .destination]
-        case .divPair: return [.destination, .destination, .destination, .integer]
-        case .mask: return [.destination]
-        case .product: return [.destination, .source, .source, .selector, .integer, .selector]
-        case .msbPair: return [.destination, .destination, .destination]
-        case .shareConvertMask: return [.destination, .destination, .destination, .source]
-        case .shareConvertBits: return [.destination, .destination, .source]
-        case .privateCompare: return [.destination, .source, .source, .source, .selector]
-        case .shareConvertFinish: return [.destination, .source, .source, .source]
-        case .msbOpen: return [.destination, .destination, .source, .source]
-        case .msbFinish: return [.destination, .destination, .source, .source, .source, .source]
-        }
-    }
-}
-
 /// `axis` operands: nil (all axes) is encoded as -1.
 private func encodeAxis(_ axis: Int?) -> OperandValue { .integer(axis ?? -1) }
-private func paddingCode(_ padding: Padding) -> UInt8 { padding == .same ? 1 : 0 }
 
 extension Instruction {
     /// The operand values in `opcode.operands` order.
@@ -76,11 +33,10 @@ extension Instruction {
         func p(_ register: PublicRegister) { body(.register(.public(register))) }
         /// A triple kind as three operands: the kind, then a convolution's stride and padding (zero otherwise).
         func tripleKind(_ kind: TripleKind) {
+            body(.selector(kind.code.rawValue))
             switch kind {
-            case .mul: body(.selector(0)); body(.integer(0)); body(.selector(0))
-            case .matmul: body(.selector(1)); body(.integer(0)); body(.selector(0))
-            case .conv2d(let stride, let padding):
-                body(.selector(2)); body(.integer(stride)); body(.selector(paddingCode(padding)))
+            case .mul, .matmul: body(.integer(0)); body(.selector(0))
+            case .conv2d(let stride, let padding): body(.integer(stride)); body(.selector(padding.code))
             }
         }
         switch self {
@@ -90,12 +46,12 @@ extension Instruction {
             r(dst); r(lhs); r(rhs)
         case .neg(let dst, let src), .reshape(let dst, let src): r(dst); r(src)
         case .conv2d(let dst, let input, let kernel, let stride, let padding):
-            r(dst); r(input); r(kernel); body(.integer(stride)); body(.selector(paddingCode(padding)))
+            r(dst); r(input); r(kernel); body(.integer(stride)); body(.selector(padding.code))
         case .sum(let dst, let src, let axis): r(dst); r(src); body(encodeAxis(axis))
         case .transpose(let dst, let src, let permutation): r(dst); r(src); body(.integers(permutation))
         case .poolsum(let dst, let src, let size, let stride, let padding),
             .unpool(let dst, let src, let size, let stride, let padding):
-            r(dst); r(src); body(.integer(size)); body(.integer(stride)); body(.selector(paddingCode(padding)))
+            r(dst); r(src); body(.integer(size)); body(.integer(stride)); body(.selector(padding.code))
         case .trunc(let dst, let src): p(dst); p(src)
         case .map(let dst, let src, let function): r(dst); r(src); body(.selector(function.rawValue))
         case .compare(let dst, let lhs, let rhs, let comparison):
@@ -203,208 +159,180 @@ extension Instruction {
         forEachRegister { isDestination, register in if !isDestination { body(register) } }
     }
 
-    /// Rebuilds an instruction from its operands; nil when they do not fit the opcode (wrong operand
-    /// kinds, register kinds, or selector values). The decoder reports nil as a malformed instruction.
+    /// Why operand values do not fit an opcode's slots in the table (their count, kinds, register kinds and
+    /// selector codes), or nil when they do. The decoder reports it; `init(opcode:operands:)` refuses them.
+    public static func mismatch(opcode: Opcode, operands values: [OperandValue]) -> String? {
+        let slots = opcode.spec.operands
+        if opcode == .invalid { return "'invalid' is no instruction" }
+        guard values.count == slots.count else { return "it takes \(slots.count) operands, not \(values.count)" }
+        for (position, (slot, value)) in zip(slots, values).enumerated() {
+            let label = "operand \(position + 1) ('\(slot.name)')"
+            switch (slot.kind, value) {
+            case (.destination, .register(let register)), (.source, .register(let register)):
+                if !slot.registers.accepts(register) { return "\(label) must be \(slot.registers.described)" }
+            case (.selector, .selector(let code)):
+                if let selector = slot.selector, Int(code) >= selector.names.count {
+                    return "\(label) has no meaning \(code)"
+                }
+            case (.sources, .registers), (.player, .player), (.string, .string), (.constant, .constant),
+                (.integer, .integer), (.integers, .integers):
+                break
+            case (.destination, _), (.source, _), (.sources, _), (.player, _), (.string, _), (.constant, _),
+                (.integer, _), (.integers, _), (.selector, _):
+                return "\(label) is not of kind '\(slot.kind)'"
+            }
+        }
+        return nil
+    }
+
+    /// Rebuilds an instruction from its operands; nil when they do not fit the opcode's slots (`mismatch`), or
+    /// a mul or matmul triple kind has a stride or padding (its canonical encoding has zeros there).
     public init?(opcode: Opcode, operands values: [OperandValue]) {
-        guard values.count == opcode.operands.count else { return nil }
-        func r(_ i: Int) -> Register? {
-            if case .register(let register) = values[i] { return register }
-            return nil
-        }
-        func s(_ i: Int) -> PrivateRegister? {
-            if case .register(.private(let register)) = values[i] { return register }
-            return nil
-        }
-        func p(_ i: Int) -> PublicRegister? {
-            if case .register(.public(let register)) = values[i] { return register }
-            return nil
-        }
-        func l(_ i: Int) -> LocalRegister? {
-            if case .register(.local(let register)) = values[i] { return register }
-            return nil
-        }
-        func int(_ i: Int) -> Int? {
-            if case .integer(let value) = values[i] { return value }
-            return nil
-        }
-        func axis(_ i: Int) -> Int?? {
-            guard let value = int(i) else { return nil }
-            return .some(value == -1 ? nil : value)
-        }
-        func selector(_ i: Int) -> UInt8? {
-            if case .selector(let value) = values[i] { return value }
-            return nil
-        }
-        func padding(_ i: Int) -> Padding? {
-            switch selector(i) {
-            case 0: return .valid
-            case 1: return .same
-            default: return nil
-            }
-        }
-        func player(_ i: Int) -> PlayerID? {
-            if case .player(let value) = values[i] { return value }
-            return nil
-        }
-        func string(_ i: Int) -> String? {
-            if case .string(let value) = values[i] { return value }
-            return nil
-        }
-        /// A triple kind from three operands; element-wise and matrix kinds leave the window slots zero.
-        func tripleKind(_ i: Int) -> TripleKind? {
-            guard let code = selector(i), let stride = int(i + 1) else { return nil }
-            switch code {
-            case 0 where stride == 0 && selector(i + 2) == 0: return .mul
-            case 1 where stride == 0 && selector(i + 2) == 0: return .matmul
-            case 2: return padding(i + 2).map { .conv2d(stride: stride, padding: $0) }
-            default: return nil
-            }
-        }
-        var result: Instruction?
+        guard Instruction.mismatch(opcode: opcode, operands: values) == nil else { return nil }
+        // The values fit the slots: the accessors below cannot miss, and return placeholders rather than trap.
+        let operands = CheckedOperands(values)
+        let (r, s) = (operands.register, operands.privateRegister)
+        let (p, l) = (operands.publicRegister, operands.localRegister)
+        let (int, string, player) = (operands.integer, operands.string, operands.player)
         switch opcode {
         case .invalid: return nil
-        case .const:
-            if let dst = r(0), case .constant(let index) = values[1] { result = .const(dst: dst, constant: index) }
-        case .add, .sub, .mul, .matmul:
-            guard let dst = r(0), let lhs = r(1), let rhs = r(2) else { return nil }
-            switch opcode {
-            case .add: result = .add(dst: dst, lhs: lhs, rhs: rhs)
-            case .sub: result = .sub(dst: dst, lhs: lhs, rhs: rhs)
-            case .mul: result = .mul(dst: dst, lhs: lhs, rhs: rhs)
-            default: result = .matmul(dst: dst, lhs: lhs, rhs: rhs)
-            }
-        case .neg:
-            if let dst = r(0), let src = r(1) { result = .neg(dst: dst, src: src) }
-        case .reshape:
-            if let dst = r(0), let src = r(1) { result = .reshape(dst: dst, src: src) }
+        case .const: self = .const(dst: r(0), constant: operands.constant(1))
+        case .add: self = .add(dst: r(0), lhs: r(1), rhs: r(2))
+        case .sub: self = .sub(dst: r(0), lhs: r(1), rhs: r(2))
+        case .neg: self = .neg(dst: r(0), src: r(1))
+        case .mul: self = .mul(dst: r(0), lhs: r(1), rhs: r(2))
+        case .matmul: self = .matmul(dst: r(0), lhs: r(1), rhs: r(2))
         case .conv2d:
-            if let dst = r(0), let input = r(1), let kernel = r(2), let stride = int(3), let pad = padding(4) {
-                result = .conv2d(dst: dst, input: input, kernel: kernel, stride: stride, padding: pad)
-            }
-        case .sum:
-            if let dst = r(0), let src = r(1), let axis = axis(2) { result = .sum(dst: dst, src: src, axis: axis) }
-        case .transpose:
-            if let dst = r(0), let src = r(1), case .integers(let permutation) = values[2] {
-                result = .transpose(dst: dst, src: src, permutation: permutation)
-            }
+            self = .conv2d(dst: r(0), input: r(1), kernel: r(2), stride: int(3), padding: operands.padding(4))
+        case .sum: self = .sum(dst: r(0), src: r(1), axis: operands.axis(2))
+        case .transpose: self = .transpose(dst: r(0), src: r(1), permutation: operands.integers(2))
+        case .reshape: self = .reshape(dst: r(0), src: r(1))
         case .poolsum:
-            if let dst = r(0), let src = r(1), let size = int(2), let stride = int(3), let pad = padding(4) {
-                result = .poolsum(dst: dst, src: src, size: size, stride: stride, padding: pad)
-            }
+            self = .poolsum(dst: r(0), src: r(1), size: int(2), stride: int(3), padding: operands.padding(4))
         case .unpool:
-            if let dst = r(0), let src = r(1), let size = int(2), let stride = int(3), let pad = padding(4) {
-                result = .unpool(dst: dst, src: src, size: size, stride: stride, padding: pad)
-            }
-        case .trunc:
-            if let dst = p(0), let src = p(1) { result = .trunc(dst: dst, src: src) }
-        case .map:
-            if let dst = r(0), let src = r(1), let code = selector(2), let function = MapFunction(rawValue: code) {
-                result = .map(dst: dst, src: src, function: function)
-            }
+            self = .unpool(dst: r(0), src: r(1), size: int(2), stride: int(3), padding: operands.padding(4))
+        case .trunc: self = .trunc(dst: p(0), src: p(1))
+        case .map: self = .map(dst: r(0), src: r(1), function: MapFunction(rawValue: operands.code(2)) ?? .sigmoid)
         case .compare:
-            if let dst = r(0), let lhs = r(1), let rhs = r(2), let code = selector(3),
-                let comparison = Comparison(rawValue: code)
-            {
-                result = .compare(dst: dst, lhs: lhs, rhs: rhs, comparison: comparison)
-            }
-        case .select:
-            if let dst = r(0), let c = r(1), let lhs = r(2), let rhs = r(3) {
-                result = .select(dst: dst, condition: c, lhs: lhs, rhs: rhs)
-            }
+            let comparison = Comparison(rawValue: operands.code(3)) ?? .less
+            self = .compare(dst: r(0), lhs: r(1), rhs: r(2), comparison: comparison)
+        case .select: self = .select(dst: r(0), condition: r(1), lhs: r(2), rhs: r(3))
         case .reduce:
-            if let dst = r(0), let src = r(1), let code = selector(2), let reduction = Reduction(rawValue: code),
-                let axis = axis(3)
-            {
-                result = .reduce(dst: dst, src: src, reduction: reduction, axis: axis)
-            }
-        case .sharePublic:
-            if let dst = s(0), let src = p(1) { result = .sharePublic(dst: dst, src: src) }
-        case .truncFinish:
-            if let dst = s(0), let masked = p(1), let high = s(2), let msb = s(3) {
-                result = .truncFinish(dst: dst, masked: masked, high: high, msb: msb)
-            }
-        case .divFinish:
-            if let dst = s(0), let masked = p(1), let quotient = s(2), let wrap = s(3), let divisor = int(4) {
-                result = .divFinish(dst: dst, masked: masked, quotient: quotient, wrap: wrap, divisor: divisor)
-            }
-        case .div:
-            if let dst = p(0), let src = p(1), let divisor = int(2) {
-                result = .div(dst: dst, src: src, divisor: divisor)
-            }
-        case .print:
-            if let who = player(0), let format = string(1), case .registers(let registers) = values[2] {
-                result = .print(player: who, format: format, values: registers)
-            }
-        case .input:
-            if let dst = r(0), let who = player(1), let name = string(2) { result = .input(dst: dst, player: who, name: name) }
-        case .output:
-            if let who = player(0), let name = string(1), let src = r(2) { result = .output(player: who, name: name, src: src) }
-        case .open:
-            if let dst = p(0), let src = s(1) { result = .open(dst: dst, src: src) }
-        case .reveal:
-            if let dst = l(0), let src = s(1), let who = player(2) { result = .reveal(dst: dst, src: src, player: who) }
-        case .share:
-            if let dst = s(0), let src = l(1) { result = .share(dst: dst, src: src) }
+            let reduction = Reduction(rawValue: operands.code(2)) ?? .argmax
+            self = .reduce(dst: r(0), src: r(1), reduction: reduction, axis: operands.axis(3))
+        case .sharePublic: self = .sharePublic(dst: s(0), src: p(1))
+        case .truncFinish: self = .truncFinish(dst: s(0), masked: p(1), high: s(2), msb: s(3))
+        case .print: self = .print(player: player(0), format: string(1), values: operands.registers(2))
+        case .store: self = .store(name: string(0), mask: s(1), opened: p(2))
+        case .divFinish: self = .divFinish(dst: s(0), masked: p(1), quotient: s(2), wrap: s(3), divisor: int(4))
+        case .div: self = .div(dst: p(0), src: p(1), divisor: int(2))
+        case .input: self = .input(dst: r(0), player: player(1), name: string(2))
+        case .output: self = .output(player: player(0), name: string(1), src: r(2))
+        case .open: self = .open(dst: p(0), src: s(1))
+        case .reveal: self = .reveal(dst: l(0), src: s(1), player: player(2))
+        case .share: self = .share(dst: s(0), src: l(1))
         case .triple:
-            if let a = s(0), let b = s(1), let c = s(2), let kind = tripleKind(3) {
-                result = .triple(a: a, b: b, c: c, kind: kind)
-            }
-        case .mask:
-            if let a = s(0) { result = .mask(a) }
-        case .store:
-            if let name = string(0), let mask = s(1), let opened = p(2) {
-                result = .store(name: name, mask: mask, opened: opened)
-            }
-        case .load:
-            if let mask = s(0), let opened = p(1), let name = string(2) {
-                result = .load(mask: mask, opened: opened, name: name)
-            }
+            guard let kind = operands.tripleKind(3) else { return nil }
+            self = .triple(a: s(0), b: s(1), c: s(2), kind: kind)
+        case .squarePair: self = .squarePair(a: s(0), square: s(1))
+        case .truncPair: self = .truncPair(r: s(0), high: s(1), msb: s(2))
+        case .mask: self = .mask(s(0))
         case .product:
-            if let c = s(0), let a = s(1), let b = s(2), let kind = tripleKind(3) {
-                result = .product(c: c, a: a, b: b, kind: kind)
-            }
-        case .squarePair:
-            if let a = s(0), let square = s(1) { result = .squarePair(a: a, square: square) }
-        case .truncPair:
-            if let r = s(0), let high = s(1), let msb = s(2) { result = .truncPair(r: r, high: high, msb: msb) }
-        case .divPair:
-            if let r = s(0), let quotient = s(1), let wrap = s(2), let divisor = int(3) {
-                result = .divPair(r: r, quotient: quotient, wrap: wrap, divisor: divisor)
-            }
-        case .msbPair:
-            if let r = s(0), let bits = s(1), let lsb = s(2) { result = .msbPair(r: r, bits: bits, lsb: lsb) }
-        case .shareConvertMask:
-            if let dst = s(0), let mask = p(1), let flip = p(2), let src = s(3) {
-                result = .shareConvertMask(dst: dst, mask: mask, flip: flip, src: src)
-            }
-        case .shareConvertBits:
-            if let bits = s(0), let dst = s(1), let src = s(2) {
-                result = .shareConvertBits(bits: bits, dst: dst, src: src)
-            }
+            guard let kind = operands.tripleKind(3) else { return nil }
+            self = .product(c: s(0), a: s(1), b: s(2), kind: kind)
+        case .load: self = .load(mask: s(0), opened: p(1), name: string(2))
+        case .divPair: self = .divPair(r: s(0), quotient: s(1), wrap: s(2), divisor: int(3))
+        case .msbPair: self = .msbPair(r: s(0), bits: s(1), lsb: s(2))
+        case .shareConvertMask: self = .shareConvertMask(dst: s(0), mask: p(1), flip: p(2), src: s(3))
+        case .shareConvertBits: self = .shareConvertBits(bits: s(0), dst: s(1), src: s(2))
         case .privateCompare:
-            if let dst = s(0), let bits = s(1), let threshold = p(2), let flip = p(3), let code = selector(4),
-                let comparison = PrivateComparison(rawValue: code)
-            {
-                result = .privateCompare(
-                    dst: dst, bits: bits, threshold: threshold, flip: flip, comparison: comparison)
-            }
+            let comparison = PrivateComparison(rawValue: operands.code(4)) ?? .greater
+            self = .privateCompare(dst: s(0), bits: s(1), threshold: p(2), flip: p(3), comparison: comparison)
         case .shareConvertFinish:
-            if let dst = s(0), let partial = s(1), let compared = s(2), let flip = p(3) {
-                result = .shareConvertFinish(dst: dst, partial: partial, compared: compared, flip: flip)
-            }
-        case .msbOpen:
-            if let dst = p(0), let flip = p(1), let src = s(2), let r = s(3) {
-                result = .msbOpen(dst: dst, flip: flip, src: src, r: r)
-            }
+            self = .shareConvertFinish(dst: s(0), partial: s(1), compared: s(2), flip: p(3))
+        case .msbOpen: self = .msbOpen(dst: p(0), flip: p(1), src: s(2), r: s(3))
         case .msbFinish:
-            if let gamma = s(0), let delta = s(1), let compared = s(2), let masked = p(3), let flip = p(4),
-                let lsb = s(5)
-            {
-                result = .msbFinish(
-                    gamma: gamma, delta: delta, compared: compared, masked: masked, flip: flip, lsb: lsb)
-            }
+            self = .msbFinish(gamma: s(0), delta: s(1), compared: s(2), masked: p(3), flip: p(4), lsb: s(5))
         }
-        guard let result else { return nil }
-        self = result
+    }
+}
+
+/// Operand values already checked against their opcode's slots (`Instruction.mismatch`), read by position.
+/// A value of another kind cannot occur; the accessors return a placeholder for it rather than trap.
+private struct CheckedOperands {
+    let values: [OperandValue]
+
+    init(_ values: [OperandValue]) { self.values = values }
+
+    func register(_ i: Int) -> Register {
+        if case .register(let register) = values[i] { return register }
+        return .private(PrivateRegister(0))
+    }
+
+    func privateRegister(_ i: Int) -> PrivateRegister {
+        if case .register(.private(let register)) = values[i] { return register }
+        return PrivateRegister(0)
+    }
+
+    func publicRegister(_ i: Int) -> PublicRegister {
+        if case .register(.public(let register)) = values[i] { return register }
+        return PublicRegister(0)
+    }
+
+    func localRegister(_ i: Int) -> LocalRegister {
+        if case .register(.local(let register)) = values[i] { return register }
+        return LocalRegister(0)
+    }
+
+    func registers(_ i: Int) -> [Register] {
+        if case .registers(let registers) = values[i] { return registers }
+        return []
+    }
+
+    func integer(_ i: Int) -> Int {
+        if case .integer(let value) = values[i] { return value }
+        return 0
+    }
+
+    /// An `axis` operand: -1 (every axis) is nil.
+    func axis(_ i: Int) -> Int? {
+        let value = integer(i)
+        return value == -1 ? nil : value
+    }
+
+    func integers(_ i: Int) -> [Int] {
+        if case .integers(let list) = values[i] { return list }
+        return []
+    }
+
+    func constant(_ i: Int) -> Int {
+        if case .constant(let index) = values[i] { return index }
+        return 0
+    }
+
+    func code(_ i: Int) -> UInt8 {
+        if case .selector(let code) = values[i] { return code }
+        return 0
+    }
+
+    func padding(_ i: Int) -> Padding { Padding(code: code(i)) ?? .valid }
+
+    func player(_ i: Int) -> PlayerID {
+        if case .player(let player) = values[i] { return player }
+        return PlayerID(0)
+    }
+
+    func string(_ i: Int) -> String {
+        if case .string(let text) = values[i] { return text }
+        return ""
+    }
+
+    /// A triple kind from three operands; nil when a mul or matmul kind has a nonzero stride or padding.
+    func tripleKind(_ i: Int) -> TripleKind? {
+        switch TripleKind.Code(rawValue: code(i)) ?? .mul {
+        case .mul: return integer(i + 1) == 0 && code(i + 2) == 0 ? .mul : nil
+        case .matmul: return integer(i + 1) == 0 && code(i + 2) == 0 ? .matmul : nil
+        case .conv2d: return .conv2d(stride: integer(i + 1), padding: padding(i + 2))
+        }
     }
 }

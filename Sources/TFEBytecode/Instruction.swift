@@ -64,6 +64,27 @@ public enum TripleKind: Hashable, Sendable {
     case mul
     case matmul
     case conv2d(stride: Int, padding: Padding)
+
+    /// The kind's selector code, without the convolution's window.
+    public enum Code: UInt8, CaseIterable, Sendable {
+        case mul = 0, matmul, conv2d
+
+        public var name: String {
+            switch self {
+            case .mul: return "mul"
+            case .matmul: return "matmul"
+            case .conv2d: return "conv2d"
+            }
+        }
+    }
+
+    public var code: Code {
+        switch self {
+        case .mul: return .mul
+        case .matmul: return .matmul
+        case .conv2d: return .conv2d
+        }
+    }
 }
 
 /// One machine instruction. The encoder, decoder, verifier, cost model and printer all go through
@@ -171,17 +192,15 @@ public enum Instruction: Hashable, Sendable {
         }
     }
 
-    /// Whether executing it sends anything: an input or output of a local value does not.
+    /// Whether executing it sends anything, by the opcode table's flows: an input or output of a local value
+    /// does not.
     public var communicates: Bool {
-        switch self {
-        case .input(let dst, _, _):
-            if case .local = dst { return false }
-            return true
-        case .output(_, _, let src):
-            if case .local = src { return false }
-            return true
-        default:
-            return opcode.isInteractive
+        switch OpcodeTable.communication[Int(opcode.rawValue)] {
+        case .never: return false
+        case .always: return true
+        case .byRegisterKinds:
+            let values = operands
+            return opcode.spec.flows.contains { $0.when.holds(for: values) }
         }
     }
 

@@ -198,87 +198,236 @@ public enum Opcode: UInt8, CaseIterable, Sendable {
     case unpool = 80
 }
 
-/// What an operand slot of an instruction holds; the encoder, decoder, verifier and printer walk these.
-public enum OperandKind: Sendable, Hashable {
-    /// A destination register (any kind).
-    case destination
-    /// A source register (any kind).
-    case source
-    /// A list of source registers.
-    case sources
-    case player
-    case string
-    /// A constant-pool index.
-    case constant
-    case integer
-    /// A list of small integers (an axis permutation).
-    case integers
-    /// A small enum: map function, comparison, reduction, padding, triple kind.
-    case selector
-}
-
 extension Opcode {
-    /// The asm spelling.
-    public var mnemonic: String {
+    /// The opcode table: one entry per opcode with its mnemonic, phase, operand slots (names as in the
+    /// `Instruction` case, register kinds, asm keywords), the messages it sends, and the seeds it draws from.
+    /// Everything below and the encoder, decoder, printer, cost model and the verifier's generic checks derive
+    /// from it. (`Sources/TFEBytecode/README.md` lists the steps to add an opcode.)
+    public var spec: OpcodeSpec { OpcodeTable.specs[Int(rawValue)] }
+
+    /// The entries, built once into `OpcodeTable.specs`.
+    fileprivate var entry: OpcodeSpec {
+        let (s0, s1, s2) = (Flow.Party.server0, Flow.Party.server1, Flow.Party.server2)
+        let field = WireFormat.fieldElementBytes
         switch self {
-        case .invalid: return "invalid"
-        case .const: return "const"
-        case .add: return "add"
-        case .sub: return "sub"
-        case .neg: return "neg"
-        case .mul: return "mul"
-        case .matmul: return "matmul"
-        case .conv2d: return "conv2d"
-        case .sum: return "sum"
-        case .transpose: return "transpose"
-        case .reshape: return "reshape"
-        case .poolsum: return "poolsum"
-        case .trunc: return "trunc"
-        case .map: return "map"
-        case .compare: return "compare"
-        case .select: return "select"
-        case .reduce: return "reduce"
-        case .sharePublic: return "sharepublic"
-        case .truncFinish: return "truncfinish"
-        case .print: return "print"
-        case .store: return "store"
-        case .divFinish: return "divfinish"
-        case .div: return "div"
-        case .input: return "input"
-        case .output: return "output"
-        case .open: return "open"
-        case .reveal: return "reveal"
-        case .share: return "share"
-        case .triple: return "triple"
-        case .squarePair: return "squarepair"
-        case .truncPair: return "truncpair"
-        case .mask: return "mask"
-        case .product: return "product"
-        case .load: return "load"
-        case .divPair: return "divpair"
-        case .msbPair: return "msbpair"
-        case .shareConvertMask: return "scmask"
-        case .shareConvertBits: return "scbits"
-        case .privateCompare: return "privatecompare"
-        case .shareConvertFinish: return "scfinish"
-        case .msbOpen: return "msbopen"
-        case .msbFinish: return "msbfinish"
-        case .unpool: return "unpool"
+        case .invalid: return OpcodeSpec("invalid", .local, [])
+        case .const: return OpcodeSpec("const", .local, [.dst("dst"), .constant("constant")])
+        case .add: return OpcodeSpec("add", .local, [.dst("dst"), .src("lhs"), .src("rhs")])
+        case .sub: return OpcodeSpec("sub", .local, [.dst("dst"), .src("lhs"), .src("rhs")])
+        case .neg: return OpcodeSpec("neg", .local, [.dst("dst"), .src("src")])
+        case .mul: return OpcodeSpec("mul", .local, [.dst("dst"), .src("lhs"), .src("rhs")])
+        case .matmul: return OpcodeSpec("matmul", .local, [.dst("dst"), .src("lhs"), .src("rhs")])
+        case .conv2d:
+            return OpcodeSpec(
+                "conv2d", .local,
+                [
+                    .dst("dst"), .src("input"), .src("kernel"), .integer("stride", .keyword("stride")),
+                    .selector("padding", .padding, .keyword("padding")),
+                ])
+        case .sum: return OpcodeSpec("sum", .local, [.dst("dst"), .src("src"), .integer("axis", .axis)])
+        case .transpose: return OpcodeSpec("transpose", .local, [.dst("dst"), .src("src"), .integers("permutation")])
+        case .reshape: return OpcodeSpec("reshape", .local, [.dst("dst"), .src("src")])
+        case .poolsum: return OpcodeSpec("poolsum", .local, Opcode.windowSlots)
+        case .unpool: return OpcodeSpec("unpool", .local, Opcode.windowSlots)
+        case .trunc: return OpcodeSpec("trunc", .local, [.dst("dst", .public), .src("src", .public)])
+        case .map:
+            return OpcodeSpec(
+                "map", .local, [.dst("dst"), .src("src"), .selector("function", .mapFunction, .afterMnemonic)])
+        case .compare:
+            return OpcodeSpec(
+                "compare", .local,
+                [.dst("dst"), .src("lhs"), .src("rhs"), .selector("comparison", .comparison, .afterMnemonic)])
+        case .select:
+            return OpcodeSpec("select", .local, [.dst("dst"), .src("condition"), .src("lhs"), .src("rhs")])
+        case .reduce:
+            return OpcodeSpec(
+                "reduce", .local,
+                [
+                    .dst("dst"), .src("src"), .selector("reduction", .reduction, .afterMnemonic),
+                    .integer("axis", .axis),
+                ])
+        case .sharePublic: return OpcodeSpec("sharepublic", .local, [.dst("dst", .private), .src("src", .public)])
+        case .truncFinish:
+            return OpcodeSpec(
+                "truncfinish", .local,
+                [.dst("dst", .private), .src("masked", .public), .src("high", .private), .src("msb", .private)])
+        case .print: return OpcodeSpec("print", .local, [.player("player"), .string("format"), .srcs("values")])
+        case .store:
+            return OpcodeSpec("store", .local, [.string("name"), .src("mask", .private), .src("opened", .public)])
+        case .divFinish:
+            return OpcodeSpec(
+                "divfinish", .local,
+                [
+                    .dst("dst", .private), .src("masked", .public), .src("quotient", .private),
+                    .src("wrap", .private), .integer("divisor", .keyword("divisor")),
+                ])
+        case .div:
+            return OpcodeSpec(
+                "div", .local, [.dst("dst", .public), .src("src", .public), .integer("divisor", .keyword("divisor"))])
+        case .input:
+            return OpcodeSpec(
+                "input", .online, [.dst("dst"), .player("player"), .string("name")],
+                sends: [
+                    Flow(.player(slot: 1), s0, elementsOf: [0], when: .notLocal(slot: 0)),
+                    Flow(.player(slot: 1), s1, elementsOf: [0], when: .notLocal(slot: 0)),
+                ])
+        case .output:
+            return OpcodeSpec(
+                "output", .online, [.player("player"), .string("name"), .src("src")],
+                sends: [
+                    Flow(s0, .player(slot: 0), elementsOf: [2], when: .notLocal(slot: 2)),
+                    Flow(s1, .player(slot: 0), elementsOf: [2], when: .isPrivate(slot: 2)),
+                ])
+        case .open:
+            return OpcodeSpec(
+                "open", .online, [.dst("dst", .public), .src("src", .private)],
+                sends: [Flow(s0, s1, elementsOf: [1]), Flow(s1, s0, elementsOf: [1])])
+        case .reveal:
+            return OpcodeSpec(
+                "reveal", .online, [.dst("dst", .local), .src("src", .private), .player("player")],
+                sends: [Flow(s0, .player(slot: 2), elementsOf: [1]), Flow(s1, .player(slot: 2), elementsOf: [1])])
+        case .share:
+            return OpcodeSpec(
+                "share", .online, [.dst("dst", .private), .src("src", .local)],
+                sends: [Flow(.owner(slot: 1), s0, elementsOf: [0]), Flow(.owner(slot: 1), s1, elementsOf: [0])])
+        case .triple:
+            return OpcodeSpec(
+                "triple", .preprocessing,
+                [.dst("a", .private), .dst("b", .private), .dst("c", .private)] + Opcode.tripleKindSlots(at: 3),
+                sends: [Flow(s2, s1, elementsOf: [2])], seeds: .dealer)
+        case .squarePair:
+            return OpcodeSpec(
+                "squarepair", .preprocessing, [.dst("a", .private), .dst("square", .private)],
+                sends: [Flow(s2, s1, elementsOf: [1])], seeds: .dealer)
+        case .truncPair:
+            return OpcodeSpec(
+                "truncpair", .preprocessing, [.dst("r", .private), .dst("high", .private), .dst("msb", .private)],
+                sends: [Flow(s2, s1, elementsOf: [1, 2])], seeds: .dealer)
+        case .mask: return OpcodeSpec("mask", .preprocessing, [.dst("a", .private)], seeds: .dealer)
+        case .product:
+            return OpcodeSpec(
+                "product", .preprocessing,
+                [.dst("c", .private), .src("a", .private), .src("b", .private)] + Opcode.tripleKindSlots(at: 3),
+                sends: [Flow(s2, s1, elementsOf: [0])], seeds: .dealer)
+        case .load:
+            return OpcodeSpec(
+                "load", .preprocessing, [.dst("mask", .private), .dst("opened", .public), .string("name")])
+        case .divPair:
+            return OpcodeSpec(
+                "divpair", .preprocessing,
+                [
+                    .dst("r", .private), .dst("quotient", .private), .dst("wrap", .private),
+                    .integer("divisor", .keyword("divisor")),
+                ],
+                sends: [Flow(s2, s1, elementsOf: [1, 2])], seeds: .dealer)
+        case .msbPair:
+            return OpcodeSpec(
+                "msbpair", .preprocessing, [.dst("r", .private), .dst("bits", .private), .dst("lsb", .private)],
+                sends: [Flow(s2, s1, elementsOf: [0], factor: 64, elementBytes: field), Flow(s2, s1, elementsOf: [0])],
+                seeds: .dealer)
+        case .shareConvertMask:
+            return OpcodeSpec(
+                "scmask", .online,
+                [.dst("dst", .private), .dst("mask", .public), .dst("flip", .public), .src("src", .private)],
+                sends: [Flow(s0, s2, elementsOf: [3]), Flow(s1, s2, elementsOf: [3])], seeds: .serverPair)
+        case .shareConvertBits:
+            return OpcodeSpec(
+                "scbits", .online, [.dst("bits", .private), .dst("dst", .private), .src("src", .private)],
+                sends: [Flow(s2, s1, elementsOf: [1], factor: 64, elementBytes: field), Flow(s2, s1, elementsOf: [1])],
+                seeds: .dealer)
+        case .privateCompare:
+            return OpcodeSpec(
+                "privatecompare", .online,
+                [
+                    .dst("dst", .private), .src("bits", .private), .src("threshold", .public),
+                    .src("flip", .public), .selector("comparison", .privateComparison, .afterMnemonic),
+                ],
+                sends: [
+                    Flow(s0, s2, elementsOf: [0], factor: 64, elementBytes: field),
+                    Flow(s1, s2, elementsOf: [0], factor: 64, elementBytes: field),
+                ],
+                seeds: .serverPair)
+        case .shareConvertFinish:
+            return OpcodeSpec(
+                "scfinish", .online,
+                [.dst("dst", .private), .src("partial", .private), .src("compared", .private), .src("flip", .public)],
+                sends: [Flow(s2, s1, elementsOf: [0])], seeds: .dealer)
+        case .msbOpen:
+            return OpcodeSpec(
+                "msbopen", .online,
+                [.dst("dst", .public), .dst("flip", .public), .src("src", .private), .src("r", .private)],
+                sends: [Flow(s0, s1, elementsOf: [2]), Flow(s1, s0, elementsOf: [2])], seeds: .serverPair)
+        case .msbFinish:
+            return OpcodeSpec(
+                "msbfinish", .online,
+                [
+                    .dst("gamma", .private), .dst("delta", .private), .src("compared", .private),
+                    .src("masked", .public), .src("flip", .public), .src("lsb", .private),
+                ],
+                sends: [Flow(s2, s1, elementsOf: [0])], seeds: .dealer)
         }
     }
 
-    /// Whether the operation sends messages (online or offline).
-    public var isInteractive: Bool { (32..<80).contains(rawValue) }
+    /// `poolsum` and `unpool`: `s1 = poolsum s0 size=2 stride=2 padding=VALID`.
+    private static let windowSlots: [OperandSlot] = [
+        .dst("dst"), .src("src"), .integer("size", .keyword("size")), .integer("stride", .keyword("stride")),
+        .selector("padding", .padding, .keyword("padding")),
+    ]
 
-    /// Whether the operation belongs to the preprocessing phase (server2's dealing).
-    public var isPreprocessing: Bool { (48..<64).contains(rawValue) || self == .msbPair }
+    /// A `TripleKind` as three slots from `first`: the kind, then a convolution's stride and padding (zero and
+    /// not printed for the other kinds).
+    private static func tripleKindSlots(at first: Int) -> [OperandSlot] {
+        let convolution = (slot: first, code: TripleKind.Code.conv2d.rawValue)
+        return [
+            .selector("kind", .tripleKind, .afterMnemonic),
+            .integer("stride", .keyword("stride"), shownWhen: convolution),
+            .selector("padding", .padding, .keyword("padding"), shownWhen: convolution),
+        ]
+    }
+
+    // MARK: - Facts derived from the table
+
+    /// The asm spelling.
+    public var mnemonic: String { spec.mnemonic }
+
+    /// The operand kinds, in order.
+    public var operands: [OperandKind] { OpcodeTable.operandKinds[Int(rawValue)] }
+
+    /// Whether the operation can send messages (online or offline); `Instruction.communicates` says whether
+    /// one instruction does.
+    public var isInteractive: Bool { OpcodeTable.communication[Int(rawValue)] != .never }
+
+    /// Whether the operation belongs to the preprocessing phase (offline rounds).
+    public var isPreprocessing: Bool { spec.phase == .preprocessing }
 
     /// Whether the operation draws from the seed server0 and server1 share (SecureNN's common randomness).
-    public var usesServerPairSeed: Bool {
-        self == .shareConvertMask || self == .privateCompare || self == .msbOpen
-    }
+    public var usesServerPairSeed: Bool { spec.seeds.contains(.serverPair) }
 
     /// Whether the operation runs online but needs the seeds of the first offline round (server2 shares a
     /// value it learned, or the servers draw common randomness).
-    public var needsSeeds: Bool { (65..<80).contains(rawValue) }
+    public var needsSeeds: Bool { spec.phase != .preprocessing && !spec.seeds.isEmpty }
+
+    /// Whether server0's and server1's part expands shares from the seeds server2 deals in the first offline
+    /// round: in that round they can run it only once the round's frames (carrying the seeds) have arrived.
+    public var expandsDealerSeeds: Bool { spec.seeds.contains(.dealer) }
+
+    /// Whether some operand names a player or a constant (whose indices the verifier checks).
+    public var hasTableOperands: Bool { OpcodeTable.hasTableOperands[Int(rawValue)] }
+}
+
+/// The opcode table, built once from `Opcode.entry`, and the facts hot loops read, as flat arrays by raw value.
+enum OpcodeTable {
+    static let specs: [OpcodeSpec] = {
+        var table = Array(repeating: Opcode.invalid.entry, count: Int(UInt8.max) + 1)
+        for opcode in Opcode.allCases { table[Int(opcode.rawValue)] = opcode.entry }
+        return table
+    }()
+
+    static let operandKinds: [[OperandKind]] = specs.map { $0.operands.map(\.kind) }
+
+    static let communication: [Communication] = specs.map(\.communication)
+
+    static let hasTableOperands: [Bool] = specs.map { spec in
+        spec.operands.contains { $0.kind == .player || $0.kind == .constant }
+    }
 }

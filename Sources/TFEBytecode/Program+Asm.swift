@@ -64,10 +64,12 @@ extension Program {
         // What the servers keep from earlier runs and for later ones, in masked form (`load`, `store`).
         for entry in allInstructions {
             let (direction, name, mask): (String, String, PrivateRegister)
-            switch entry.instruction {
-            case .load(let register, _, let stored): (direction, name, mask) = ("; load ", stored, register)
-            case .store(let stored, let register, _): (direction, name, mask) = ("; store ", stored, register)
-            default: continue
+            if case .load(let register, _, let stored) = entry.instruction {
+                (direction, name, mask) = ("; load ", stored, register)
+            } else if case .store(let stored, let register, _) = entry.instruction {
+                (direction, name, mask) = ("; store ", stored, register)
+            } else {
+                continue
             }
             let info = privateRegisters[mask.rawValue]
             out += direction + Program.asmString(name) + " private " + info.element.rawValue
@@ -105,20 +107,23 @@ extension Program {
         out += "]"
     }
 
-    /// One instruction without index or location: `s2 = mul p0, s1`.
+    /// One instruction without index or location: `s2 = mul p0, s1`. Walks the opcode's slots in the table:
+    /// destinations before `=`, selectors spelled `afterMnemonic` next, then the other operands in order.
     public func asm(of instruction: Instruction) -> String {
-        let kinds = instruction.opcode.operands
+        let slots = instruction.opcode.spec.operands
         let values = instruction.operands
         var destinations: [String] = []
         var words: [String] = [instruction.opcode.mnemonic]
-        if let name = namedSelector(of: instruction) { words.append(name) }
+        for (slot, value) in zip(slots, values) where slot.spelling == .afterMnemonic {
+            if case .selector(let code) = value { words.append(Program.asmSelector(code, slot)) }
+        }
         var registerRun: [String] = []
         func flushRun() {
             if !registerRun.isEmpty { words.append(registerRun.joined(separator: ", ")) }
             registerRun = []
         }
-        for (slot, value) in values.enumerated() where slot < kinds.count {
-            switch (kinds[slot], value) {
+        for (slot, value) in zip(slots, values) {
+            switch (slot.kind, value) {
             case (.destination, .register(let register)):
                 destinations.append(register.description)
             case (.source, .register(let register)):
@@ -127,7 +132,7 @@ extension Program {
                 registerRun.append(contentsOf: registers.map(\.description))
             default:
                 flushRun()
-                if let word = asmOperand(value, of: instruction, slot: slot) { words.append(word) }
+                if let word = asmOperand(value, slot, of: values) { words.append(word) }
             }
         }
         flushRun()
@@ -137,55 +142,35 @@ extension Program {
 
     // MARK: - Operands
 
-    /// The selector printed right after the mnemonic, for opcodes whose selector names the operation.
-    private func namedSelector(of instruction: Instruction) -> String? {
-        switch instruction {
-        case .map(_, _, let function): return function.name
-        case .compare(_, _, _, let comparison): return comparison.name
-        case .reduce(_, _, let reduction, _): return reduction.name
-        case .privateCompare(_, _, _, _, let comparison): return comparison.name
-        case .triple(_, _, _, let kind), .product(_, _, _, let kind):
-            switch kind {
-            case .mul: return "mul"
-            case .matmul: return "matmul"
-            case .conv2d: return "conv2d"
-            }
-        default: return nil
+    /// A non-register operand as its slot spells it, or nil when it is printed elsewhere (selectors after the
+    /// mnemonic) or not at all (the unused stride and padding of a mul or matmul triple).
+    private func asmOperand(_ value: OperandValue, _ slot: OperandSlot, of values: [OperandValue]) -> String? {
+        if slot.spelling == .afterMnemonic { return nil }
+        if let shown = slot.shownWhen {
+            guard shown.slot < values.count, values[shown.slot] == .selector(shown.code) else { return nil }
+        }
+        let word: String
+        switch value {
+        case .register(let register): word = register.description
+        case .registers(let registers): word = registers.map(\.description).joined(separator: ", ")
+        case .player(let player): word = "@" + playerName(player)
+        case .string(let text): word = Program.asmString(text)
+        case .constant(let index): word = "#\(index)"
+        case .integers(let list): word = "[" + list.map(String.init).joined(separator: ", ") + "]"
+        case .integer(let number): word = slot.spelling == .axis && number == -1 ? "all" : String(number)
+        case .selector(let code): word = Program.asmSelector(code, slot)
+        }
+        switch slot.spelling {
+        case .plain, .afterMnemonic: return word
+        case .keyword(let keyword): return keyword + "=" + word
+        case .axis: return "axis=" + word
         }
     }
 
-    /// A non-register operand, or nil when it is printed elsewhere (named selectors) or not at all (the unused
-    /// stride and padding of a mul or matmul triple).
-    private func asmOperand(_ value: OperandValue, of instruction: Instruction, slot: Int) -> String? {
-        switch value {
-        case .register(let register): return register.description
-        case .registers(let registers): return registers.map(\.description).joined(separator: ", ")
-        case .player(let player): return "@" + playerName(player)
-        case .string(let text): return Program.asmString(text)
-        case .constant(let index): return "#\(index)"
-        case .integers(let list): return "[" + list.map(String.init).joined(separator: ", ") + "]"
-        case .integer(let number):
-            switch (instruction, slot) {
-            case (.sum, _), (.reduce, _): return number == -1 ? "axis=all" : "axis=\(number)"
-            case (.poolsum, 2), (.unpool, 2): return "size=\(number)"
-            case (.divFinish, _), (.div, _), (.divPair, _): return "divisor=\(number)"
-            case (.triple(_, _, _, .conv2d), _), (.product(_, _, _, .conv2d), _), (.conv2d, _), (.poolsum, _),
-                (.unpool, _):
-                return "stride=\(number)"
-            case (.triple, _), (.product, _): return nil
-            default: return String(number)
-            }
-        case .selector(let code):
-            switch instruction {
-            case .map, .compare, .reduce, .privateCompare: return nil
-            case .triple(_, _, _, let kind), .product(_, _, _, let kind):
-                if case .conv2d(_, let padding) = kind, slot == 5 { return "padding=\(padding.rawValue)" }
-                return nil
-            case .conv2d(_, _, _, _, let padding), .poolsum(_, _, _, _, let padding), .unpool(_, _, _, _, let padding):
-                return "padding=\(padding.rawValue)"
-            default: return "\(code)"
-            }
-        }
+    /// A selector's name in its enum's table (`sigmoid`, `SAME`), or its number when the code is unknown.
+    private static func asmSelector(_ code: UInt8, _ slot: OperandSlot) -> String {
+        let names = slot.selector?.names ?? []
+        return Int(code) < names.count ? names[Int(code)] : String(code)
     }
 
     /// `client`, or `player#7` for an index outside the player table.

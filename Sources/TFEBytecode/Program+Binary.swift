@@ -6,18 +6,20 @@ import TFECore
 //
 //     "TFEB"  format version (UInt16)  SHA-256 of every byte after it (32 bytes)
 //     sections, each: tag (UInt8), payload length (UInt32), payload; all seven, once each, in this order:
-//     1 header     name (string), protocol (byte: 0 pond, 1 securenn), fractional bits (varint)
+//     1 header     name (string), protocol (byte, `ProtocolKind.binaryCode`: 0 pond, 1 securenn),
+//                  fractional bits (varint)
 //     2 players    count, names (strings)
-//     3 registers  private, public and local tables, each a count and per register: element (byte: 0 fixed,
-//                  1 int), shape, owner (varint: 0 none, k + 1 player k)
+//     3 registers  private, public and local tables, each a count and per register: element (byte,
+//                  `ElementType.binaryCode`: 0 fixed, 1 int), shape, owner (varint: 0 none, k + 1 player k)
 //     4 constants  count, per constant: value count, values (Float64 bit patterns as UInt64)
 //     5 I/O        inputs then outputs, each a count and per entry: player (varint), name (string),
-//                  element (byte), shape, disclosure (byte: 0 private, 1 public, 2 local)
+//                  element (byte), shape, disclosure (byte, `Disclosure.binaryCode`: 0 private, 1 public,
+//                  2 local)
 //     6 code       offline rounds then online rounds, each a round count and per round an instruction count
-//                  and per instruction its opcode byte and operands, walked by `opcode.operands`:
+//                  and per instruction its opcode byte and operands, walked by `Opcode.spec`'s slots:
 //                  register: kind byte (0 s, 1 p, 2 l) and varint index; registers: count and registers;
 //                  player, constant: varint index; string; integer: zigzag; integers: count and zigzags;
-//                  selector: byte
+//                  selector: byte (its code in the enum's table, `SelectorKind.names`)
 //     7 locations  count, per entry: line (varint), column (varint)
 //
 // The reader rejects anything else, including bytes after the last section and non-canonical encodings,
@@ -80,7 +82,7 @@ extension Program {
         out.reserveCapacity(out.bytes.count + 32 * instructionCount + 1024)
         out.section(.header) { w in
             w.string(name)
-            w.byte(protocolKind == .pond ? 0 : 1)
+            w.byte(protocolKind.binaryCode)
             w.unsigned(fractionalBits)
         }
         out.section(.players) { w in
@@ -91,7 +93,7 @@ extension Program {
             for table in [privateRegisters, publicRegisters, localRegisters] {
                 w.unsigned(table.count)
                 for info in table {
-                    w.byte(info.element == .fixed ? 0 : 1)
+                    w.byte(info.element.binaryCode)
                     w.shape(info.shape)
                     w.unsigned(info.owner.map { $0.rawValue + 1 } ?? 0)
                 }
@@ -110,9 +112,9 @@ extension Program {
                 for entry in table {
                     w.unsigned(entry.player.rawValue)
                     w.string(entry.name)
-                    w.byte(entry.element == .fixed ? 0 : 1)
+                    w.byte(entry.element.binaryCode)
                     w.shape(entry.shape)
-                    w.byte(entry.disclosure.rawValue)
+                    w.byte(entry.disclosure.binaryCode)
                 }
             }
         }
@@ -131,6 +133,39 @@ extension Program {
                 w.unsigned(location.line)
                 w.unsigned(location.column)
             }
+        }
+    }
+}
+
+// MARK: - Enum codes
+
+// The byte each enum of the header and tables is stored as: one exhaustive switch per enum, so a new case
+// must be given its code here; the reader inverts it over `allCases`.
+
+extension ProtocolKind {
+    public var binaryCode: UInt8 {
+        switch self {
+        case .pond: return 0
+        case .securenn: return 1
+        }
+    }
+}
+
+extension ElementType {
+    public var binaryCode: UInt8 {
+        switch self {
+        case .fixed: return 0
+        case .int: return 1
+        }
+    }
+}
+
+extension IODeclaration.Disclosure {
+    public var binaryCode: UInt8 {
+        switch self {
+        case .private: return 0
+        case .public: return 1
+        case .local: return 2
         }
     }
 }
@@ -187,11 +222,11 @@ private struct ProgramDecoder {
         var outer = try reader.beginSection(.header)
         program.name = try reader.string("program name")
         let start = reader.position
-        switch try reader.byte() {
-        case 0: program.protocolKind = .pond
-        case 1: program.protocolKind = .securenn
-        case let other: throw reader.error(.unknownEnumValue, "unknown protocol \(other)", at: start)
+        let protocolCode = try reader.byte()
+        guard let protocolKind = ProtocolKind.allCases.first(where: { $0.binaryCode == protocolCode }) else {
+            throw reader.error(.unknownEnumValue, "unknown protocol \(protocolCode)", at: start)
         }
+        program.protocolKind = protocolKind
         program.fractionalBits = try reader.unsigned(max: 255, "fractional bits")
         try reader.endSection(restoring: outer)
 
@@ -241,7 +276,8 @@ private struct ProgramDecoder {
                 let element = try readElement()
                 let shape = try readShape()
                 let start = reader.position
-                guard let disclosure = IODeclaration.Disclosure(rawValue: try reader.byte()) else {
+                let code = try reader.byte()
+                guard let disclosure = IODeclaration.Disclosure.allCases.first(where: { $0.binaryCode == code }) else {
                     throw reader.error(.unknownEnumValue, "unknown disclosure", at: start)
                 }
                 entries.append(
@@ -283,11 +319,11 @@ private struct ProgramDecoder {
 
     mutating func readElement() throws(BytecodeError) -> ElementType {
         let start = reader.position
-        switch try reader.byte() {
-        case 0: return .fixed
-        case 1: return .int
-        case let other: throw reader.error(.unknownEnumValue, "unknown element type \(other)", at: start)
+        let code = try reader.byte()
+        guard let element = ElementType.allCases.first(where: { $0.binaryCode == code }) else {
+            throw reader.error(.unknownEnumValue, "unknown element type \(code)", at: start)
         }
+        return element
     }
 
     mutating func readShape() throws(BytecodeError) -> Shape {
@@ -344,7 +380,9 @@ private struct ProgramDecoder {
             }
         }
         guard let instruction = Instruction(opcode: opcode, operands: values) else {
-            throw reader.error(.invalidOperands, "operands do not fit '\(opcode.mnemonic)'", at: start)
+            let reason = Instruction.mismatch(opcode: opcode, operands: values)
+                ?? "a mul or matmul kind has no stride or padding"
+            throw reader.error(.invalidOperands, "operands do not fit '\(opcode.mnemonic)': \(reason)", at: start)
         }
         // Only the canonical encoding is accepted (a mul triple's unused stride and padding are 0), so that
         // decoding and encoding again gives the same bytes.

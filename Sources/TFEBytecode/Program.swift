@@ -17,13 +17,13 @@ public struct RegisterInfo: Hashable, Sendable {
 /// An input or output of the program, with who learns it.
 public struct IODeclaration: Hashable, Sendable {
     /// How the value is disclosed: shared among the servers, public to the servers, or kept local.
-    public enum Disclosure: UInt8, Hashable, Sendable {
+    public enum Disclosure: Hashable, Sendable, CaseIterable {
         /// Input: secret-shared among server0 and server1; output: reconstructed by the receiver only.
-        case `private` = 0
+        case `private`
         /// Known to server0 and server1 in the clear (and, for an output, to the receiver).
-        case `public` = 1
+        case `public`
         /// Held by the player alone.
-        case local = 2
+        case local
     }
 
     public var player: PlayerID

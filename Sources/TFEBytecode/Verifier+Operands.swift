@@ -193,7 +193,8 @@ extension Verifier {
             checkStoredName(name, at: site)
             expect(.public(opened), shape: shape(.private(mask)), at: site)
             if program.info(.public(opened)).element != program.info(.private(mask)).element {
-                report(.registerKind, "'\(Register.public(opened))' and '\(Register.private(mask))' differ in element type",
+                let (opened, mask) = (Register.public(opened), Register.private(mask))
+                report(.registerKind, "'\(opened)' and '\(mask)' differ in element type",
                        at: site)
             }
         case .squarePair(let a, let square):
@@ -256,7 +257,7 @@ extension Verifier {
         }
         // A public register encodes the value in the ring: it must fit 63 bits once scaled.
         if case .public = dst {
-            let frac = (0...62).contains(program.fractionalBits) ? program.fractionalBits : 0
+            let frac = FractionalBits.range.contains(program.fractionalBits) ? program.fractionalBits : 0
             let scale = program.info(dst).element == .fixed ? Double(sign: .plus, exponent: frac, significand: 1) : 1
             let limit = Double(sign: .plus, exponent: 63, significand: 1)
             if let bad = values.first(where: { $0.isFinite && abs($0 * scale) >= limit }) {

@@ -107,8 +107,8 @@ public struct Verifier {
     // MARK: - Tables
 
     private mutating func checkHeader() {
-        if !(0...62).contains(program.fractionalBits) {
-            report(.fractionalBits, "fractional bits \(program.fractionalBits) outside 0...62")
+        if !FractionalBits.range.contains(program.fractionalBits) {
+            report(.fractionalBits, "fractional bits \(program.fractionalBits) outside \(FractionalBits.range)")
         }
         let players = program.players
         if players.count < 3 || Array(players.prefix(3)) != PlayerID.serverNames {
@@ -342,15 +342,17 @@ public struct Verifier {
         let declaration = useDeclaration(site)
         if !brokenRegisters.isEmpty {
             var usesBroken = false
-            instruction.forEachRegister { _, register in usesBroken = usesBroken || brokenRegisters.contains(register) }
+            instruction.forEachRegister { _, register in
+                usesBroken = usesBroken || brokenRegisters.contains(register)
+            }
             guard !usesBroken else { return }
         }
         checkOperands(site)
         if let declaration {
-            switch site.instruction {
-            case .input(let dst, _, _): checkDeclaration(program.inputs[declaration], dst, "input", at: site)
-            case .output(_, _, let src): checkDeclaration(program.outputs[declaration], src, "output", at: site)
-            default: break
+            if case .input(let dst, _, _) = site.instruction {
+                checkDeclaration(program.inputs[declaration], dst, "input", at: site)
+            } else if case .output(_, _, let src) = site.instruction {
+                checkDeclaration(program.outputs[declaration], src, "output", at: site)
             }
         }
     }
@@ -358,7 +360,7 @@ public struct Verifier {
     /// Players and constants named by operands are in their tables (reported when not). Only opcodes with
     /// such operands are walked: most instructions have only registers.
     private mutating func operandIndicesInRange(_ site: Site) -> Bool {
-        guard site.instruction.opcode.operands.contains(where: { $0 == .player || $0 == .constant }) else {
+        guard site.instruction.opcode.hasTableOperands else {
             return true
         }
         var inRange = true
@@ -383,10 +385,12 @@ public struct Verifier {
         let direction: String
         let player: PlayerID
         let name: String
-        switch site.instruction {
-        case .input(_, let who, let text): (direction, player, name) = ("input", who, text)
-        case .output(let who, let text, _): (direction, player, name) = ("output", who, text)
-        default: return nil
+        if case .input(_, let who, let text) = site.instruction {
+            (direction, player, name) = ("input", who, text)
+        } else if case .output(let who, let text, _) = site.instruction {
+            (direction, player, name) = ("output", who, text)
+        } else {
+            return nil
         }
         let isInput = direction == "input"
         let label = "\(direction) @\(program.playerName(player)) \(Program.asmString(name))"

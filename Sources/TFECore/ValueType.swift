@@ -1,5 +1,5 @@
 /// The element type of a value: fixed-point (the default) or integer.
-public enum ElementType: String, Hashable, Sendable {
+public enum ElementType: String, Hashable, Sendable, CaseIterable {
     case fixed
     case int
 }

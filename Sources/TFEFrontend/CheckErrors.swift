@@ -63,7 +63,9 @@ public enum NameError: DiagnosticKind, Hashable {
         case .duplicateDeclaration(let what): return "'\(what)' is declared twice"
         case .unknownSetting(let name): return "'fixedpoint' has no setting '\(name)'"
         case .fractionalBitsOutOfRange(let bits):
-            return "'frac: \(bits)' is out of range: fractional bits must be between 1 and 30 in the 64-bit ring"
+            let range = FractionalBits.range
+            return "'frac: \(bits)' is out of range: fractional bits must be between \(range.lowerBound) and "
+                + "\(range.upperBound) in the 64-bit ring"
         case .notAPlayer(let name): return "'\(name)' is not a player"
         case .serverAsPlayer(let name, let role):
             return "'\(name)' is a compute server and cannot \(role); use a declared player"

@@ -97,7 +97,7 @@ extension Checker {
                 continue
             }
             switch evaluate(argument.value) {
-            case .integer(let bits) where (1...30).contains(bits):
+            case .integer(let bits) where FractionalBits.range.contains(bits):
                 program.fractionalBits = bits
             case .integer(let bits):
                 report(NameError.fractionalBitsOutOfRange(bits), at: ast[argument.value].range)

@@ -77,12 +77,7 @@ final class Connection: @unchecked Sendable {
 
     /// The header of a notice: a frame header with a phase byte no frame has.
     private func notice(_ phase: UInt8, from me: PlayerID, bytes: Int) -> [UInt8] {
-        var header: [UInt8] = []
-        Handshake.appendLittleEndian(UInt64(bytes), width: 4, to: &header)
-        header += [phase, 0, 0, 0, 0, 0, 0, 0]
-        Handshake.appendLittleEndian(UInt64(me.rawValue), width: 2, to: &header)
-        Handshake.appendLittleEndian(UInt64(peer.rawValue), width: 2, to: &header)
-        return header
+        FrameHeader.layout(payloadLength: bytes, phaseCode: phase, round: 0, sender: me, receiver: peer)
     }
 
     // MARK: - Reading
@@ -107,18 +102,19 @@ final class Connection: @unchecked Sendable {
                 mailbox.fail(peer, .disconnected(peer: peerName), stopping: !finished)
                 return
             }
-            if headerBytes[4] == Self.finishedPhase, headerBytes[0..<4].allSatisfy({ $0 == 0 }) {
+            let phaseCode = FrameHeader.phaseCode(of: headerBytes)
+            if phaseCode == Self.finishedPhase, FrameHeader.payloadLength(of: headerBytes) == 0 {
                 finished = true
                 continue
             }
-            if headerBytes[4] == Self.stateNoticePhase {
+            if phaseCode == Self.stateNoticePhase {
                 guard readStateNotice(headerBytes, mailbox: mailbox, peerName: peerName) else {
                     socket.shutdown()
                     return
                 }
                 continue
             }
-            if headerBytes[4] == Self.abortPhase {
+            if phaseCode == Self.abortPhase {
                 guard readAbort(headerBytes, mailbox: mailbox, peerName: peerName) else {
                     socket.shutdown()
                     return
@@ -160,7 +156,7 @@ final class Connection: @unchecked Sendable {
     /// Reads an abort notice and closes the mailbox with its reason; false when the rest of the stream
     /// cannot be read (an oversized or truncated notice).
     private func readAbort(_ header: [UInt8], mailbox: Mailbox, peerName: String) -> Bool {
-        let length = Int(header[0]) | Int(header[1]) << 8 | Int(header[2]) << 16 | Int(header[3]) << 24
+        let length = FrameHeader.payloadLength(of: header)
         var reason = "\(peerName) stopped"
         var readable = false
         if length <= Self.maxAbortBytes, let bytes = try? socket.read(exactly: length, until: nil) {
@@ -174,7 +170,7 @@ final class Connection: @unchecked Sendable {
 
     /// Reads a state notice into the mailbox; false, after failing the link, when it is malformed or cut short.
     private func readStateNotice(_ header: [UInt8], mailbox: Mailbox, peerName: String) -> Bool {
-        let length = Int(header[0]) | Int(header[1]) << 8 | Int(header[2]) << 16 | Int(header[3]) << 24
+        let length = FrameHeader.payloadLength(of: header)
         guard length >= 1, length <= Self.maxStateNoticeBytes else {
             mailbox.fail(peer, .malformedHeader("a state notice of \(length) bytes from \(peerName)"))
             return false

@@ -20,8 +20,8 @@ enum PendingStep {
 }
 
 extension Machine {
-    /// Does this party's part of a communicating instruction before the exchange: appends what it sends to
-    /// the round's frames, and returns what is left for after the exchange.
+    /// Does this party's part of a communicating or dealt instruction before the exchange: appends what it sends
+    /// to the round's frames, and returns what is left for after the exchange.
     mutating func begin(
         _ instruction: Instruction, index: Int, outbox: inout [PlayerID: [UInt8]]
     ) throws(MachineError) -> PendingStep? {
@@ -83,10 +83,6 @@ extension Machine {
             guard isComputeServer, let owner else { return nil }
             return .receive(dst: .private(dst), from: owner)
 
-        case .load(let mask, let opened, let storedName):
-            try executeLoad(mask, opened, name: storedName, index: index)
-            return nil
-
         case .triple, .squarePair, .truncPair, .mask, .product, .divPair:
             if me == .server2 { try deal(instruction, index: index, outbox: &outbox) }
             return isComputeServer ? .deal(instruction) : nil
@@ -94,7 +90,9 @@ extension Machine {
         case .msbPair, .shareConvertMask, .shareConvertBits, .privateCompare, .shareConvertFinish, .msbOpen, .msbFinish:
             return try beginSecureNN(instruction, index: index, outbox: &outbox)
 
-        default:
+        case .const, .add, .sub, .neg, .mul, .matmul, .conv2d, .sum, .transpose, .reshape, .poolsum, .unpool,
+            .trunc, .map, .compare, .select, .reduce, .sharePublic, .truncFinish, .print, .store, .divFinish, .div,
+            .load:
             throw .invalidProgram(instruction: index, reason: "'\(instruction.opcode.mnemonic)' does not communicate")
         }
     }

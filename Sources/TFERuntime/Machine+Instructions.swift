@@ -87,9 +87,12 @@ extension Machine {
             try executeLocalInput(dst, player: player, name: name, index: index)
         case .output(_, let name, let src):
             try executeLocalOutput(name, src, index: index)
+        case .load(let mask, let opened, let storedName):
+            try executeLoad(mask, opened, name: storedName, index: index)
         case .open, .reveal, .share, .triple, .squarePair, .truncPair, .mask, .product, .msbPair, .shareConvertMask,
-            .shareConvertBits, .privateCompare, .shareConvertFinish, .msbOpen, .msbFinish, .load, .divPair:
-            throw .invalidProgram(instruction: index, reason: "'\(instruction.opcode.mnemonic)' communicates")
+            .shareConvertBits, .privateCompare, .shareConvertFinish, .msbOpen, .msbFinish, .divPair:
+            throw .invalidProgram(
+                instruction: index, reason: "'\(instruction.opcode.mnemonic)' runs around the round's exchange")
         }
     }
 

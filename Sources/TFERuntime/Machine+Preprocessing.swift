@@ -89,7 +89,10 @@ extension Machine {
         case .truncPair(let r, let high, let msb): return ([r, high, msb], 1)
         case .divPair(let r, let quotient, let wrap, _): return ([r, quotient, wrap], 1)
         case .product(let c, _, _, _): return ([c], 0)
-        default: return ([], 0)
+        case .const, .add, .sub, .neg, .mul, .matmul, .conv2d, .sum, .transpose, .reshape, .poolsum, .unpool,
+            .trunc, .map, .compare, .select, .reduce, .sharePublic, .truncFinish, .print, .store, .divFinish, .div,
+            .input, .output, .open, .reveal, .share, .mask, .load, .msbPair, .shareConvertMask, .shareConvertBits,
+            .privateCompare, .shareConvertFinish, .msbOpen, .msbFinish: return ([], 0)
         }
     }
 
@@ -143,7 +146,10 @@ extension Machine {
         case .divPair(_, _, _, let divisor):
             let d = try divisorValue(divisor, at: index)
             return [random[0].map { $0 / d }, random[0].map { ExactDivisionArithmetic.wrap($0, dividedBy: d) }]
-        default:
+        case .const, .add, .sub, .neg, .mul, .matmul, .conv2d, .sum, .transpose, .reshape, .poolsum, .unpool,
+            .trunc, .map, .compare, .select, .reduce, .sharePublic, .truncFinish, .print, .store, .divFinish, .div,
+            .input, .output, .open, .reveal, .share, .mask, .load, .msbPair, .shareConvertMask, .shareConvertBits,
+            .privateCompare, .shareConvertFinish, .msbOpen, .msbFinish:
             throw .invalidProgram(
                 instruction: index, reason: "'\(instruction.opcode.mnemonic)' is not a dealer instruction")
         }

@@ -140,9 +140,12 @@ extension Machine {
                 return me == .server0
             }
             return me == player
-        case .store:
+        case .store, .load:
             return isComputeServer || me == .server2
-        default:
+        case .const, .add, .sub, .neg, .mul, .matmul, .conv2d, .sum, .transpose, .reshape, .poolsum, .unpool,
+            .trunc, .map, .compare, .select, .reduce, .sharePublic, .truncFinish, .divFinish, .div, .open, .reveal,
+            .share, .triple, .squarePair, .truncPair, .mask, .product, .divPair, .msbPair, .shareConvertMask,
+            .shareConvertBits, .privateCompare, .shareConvertFinish, .msbOpen, .msbFinish:
             break
         }
         let registers = instruction.destinations + instruction.sources

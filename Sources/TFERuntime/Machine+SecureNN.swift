@@ -58,7 +58,10 @@ extension Machine {
             let flips = common.nextUInt64s(count: y.count).map { $0 & 1 }
             return .secureNN(instruction, carried: [share, flips])
 
-        default:
+        case .const, .add, .sub, .neg, .mul, .matmul, .conv2d, .sum, .transpose, .reshape, .poolsum, .unpool,
+            .trunc, .map, .compare, .select, .reduce, .sharePublic, .truncFinish, .print, .store, .divFinish, .div,
+            .input, .output, .open, .reveal, .share, .triple, .squarePair, .truncPair, .mask, .product, .load,
+            .divPair:
             throw .invalidProgram(instruction: index, reason: "'\(instruction.opcode.mnemonic)' is not a SecureNN step")
         }
     }
@@ -155,7 +158,10 @@ extension Machine {
             try store(gammas, into: .private(gamma), at: index)
             try store(deltas, into: .private(delta), at: index)
 
-        default:
+        case .const, .add, .sub, .neg, .mul, .matmul, .conv2d, .sum, .transpose, .reshape, .poolsum, .unpool,
+            .trunc, .map, .compare, .select, .reduce, .sharePublic, .truncFinish, .print, .store, .divFinish, .div,
+            .input, .output, .open, .reveal, .share, .triple, .squarePair, .truncPair, .mask, .product, .load,
+            .divPair:
             throw .invalidProgram(instruction: index, reason: "'\(instruction.opcode.mnemonic)' is not a SecureNN step")
         }
     }

@@ -216,9 +216,10 @@ public struct Machine {
         guard program.players.count >= 3, program.players.indices.contains(party.rawValue) else {
             throw .invalidProgram(instruction: nil, reason: "party \(party.rawValue) is not in the player table")
         }
-        guard (0...30).contains(program.fractionalBits) else {
+        guard FractionalBits.range.contains(program.fractionalBits) else {
             throw .invalidProgram(
-                instruction: nil, reason: "\(program.fractionalBits) fractional bits is outside 0...30")
+                instruction: nil,
+                reason: "\(program.fractionalBits) fractional bits is outside \(FractionalBits.range)")
         }
     }
 
@@ -254,7 +255,9 @@ public struct Machine {
             let index = firstIndex + offset
             let start = tracing ? clock.now : nil
             var acted = true
-            if instruction.communicates {
+            // Communicating instructions, and dealt ones (whose shares come from the seeds this round may carry),
+            // run in two steps around the round's exchange.
+            if instruction.communicates || instruction.opcode.expandsDealerSeeds {
                 let bytesBefore = tracing ? outbox.values.reduce(0) { $0 + $1.count } : 0
                 if let step = try begin(instruction, index: index, outbox: &outbox) {
                     pending.append((index, step))
@@ -385,13 +388,10 @@ struct RoundPlan {
     let carriesPairSeed: Bool
 
     init(program: Program, round: Round, phase: Phase, number: Int, firstIndex: Int) throws(MachineError) {
-        carriesSeeds = phase == .offline && number == 0
+        carriesSeeds = CostModel.carriesSeeds(phase: phase, number: number)
         carriesPairSeed = carriesSeeds && program.usesServerPairSeed
-        if carriesSeeds {
-            bytes[Link(from: .server2, to: .server0)] = WireFormat.seedBytes
-            bytes[Link(from: .server2, to: .server1)] = WireFormat.seedBytes
-        }
-        if carriesPairSeed { bytes[Link(from: .server0, to: .server1)] = WireFormat.seedBytes }
+        let seeds = CostModel.seedMessages(phase: phase, number: number, usesServerPairSeed: carriesPairSeed)
+        for seed in seeds { bytes[Link(from: seed.from, to: seed.to), default: 0] += seed.bytes }
         for (offset, instruction) in round.instructions.enumerated() {
             try RegisterFile.checkOperands(of: instruction, in: program, index: firstIndex + offset)
             for message in CostModel.messages(of: instruction, in: program) {

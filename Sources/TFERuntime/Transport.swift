@@ -34,18 +34,41 @@ public struct FrameHeader: Hashable, Sendable {
         guard sender.rawValue >= 0, sender.rawValue <= Int(UInt16.max), receiver.rawValue >= 0,
             receiver.rawValue <= Int(UInt16.max)
         else { throw .malformedHeader("player number does not fit") }
+        let phaseCode: UInt8
+        switch phase {
+        case .offline: phaseCode = 0
+        case .online: phaseCode = 1
+        }
+        return Self.layout(
+            payloadLength: payloadLength, phaseCode: phaseCode, round: round, sender: sender, receiver: receiver)
+    }
+
+    /// The header layout, the one place it is written: payload length (4 bytes), a phase byte (frames use 0
+    /// and 1; the network's notices have codes of their own), three reserved zero bytes, round (4), sender (2),
+    /// receiver (2), little-endian. Fields are truncated to their widths: `encoded()` checks them first.
+    public static func layout(
+        payloadLength: Int, phaseCode: UInt8, round: Int, sender: PlayerID, receiver: PlayerID
+    ) -> [UInt8] {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(WireFormat.frameHeaderBytes)
         func append(_ value: UInt64, width: Int) {
             for k in 0..<width { bytes.append(UInt8(truncatingIfNeeded: value >> (8 * UInt64(k)))) }
         }
         append(UInt64(payloadLength), width: 4)
-        append(phase == .offline ? 0 : 1, width: 1)
+        append(UInt64(phaseCode), width: 1)
         append(0, width: 3)
         append(UInt64(round), width: 4)
         append(UInt64(sender.rawValue), width: 2)
         append(UInt64(receiver.rawValue), width: 2)
         return bytes
+    }
+
+    /// The phase byte of header bytes laid out by `layout`.
+    public static func phaseCode(of bytes: [UInt8]) -> UInt8 { bytes[4] }
+
+    /// The payload length field of header bytes laid out by `layout`.
+    public static func payloadLength(of bytes: [UInt8]) -> Int {
+        (0..<4).reduce(0) { $0 | Int(bytes[$1]) << (8 * $1) }
     }
 
     /// Reads a header from exactly `WireFormat.frameHeaderBytes` bytes, rejecting unknown phases and
@@ -60,13 +83,13 @@ public struct FrameHeader: Hashable, Sendable {
             for k in 0..<width { value |= Int(bytes[offset + k]) << (8 * k) }
             return value
         }
-        switch bytes[4] {
+        switch Self.phaseCode(of: bytes) {
         case 0: phase = .offline
         case 1: phase = .online
-        default: throw .malformedHeader("unknown phase \(bytes[4])")
+        case let other: throw .malformedHeader("unknown phase \(other)")
         }
         guard bytes[5] == 0, bytes[6] == 0, bytes[7] == 0 else { throw .malformedHeader("reserved bytes are not zero") }
-        payloadLength = read(0, width: 4)
+        payloadLength = Self.payloadLength(of: bytes)
         round = read(8, width: 4)
         sender = PlayerID(read(12, width: 2))
         receiver = PlayerID(read(14, width: 2))

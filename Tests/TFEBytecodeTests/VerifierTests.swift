@@ -73,7 +73,8 @@ func dense(_ edit: (inout Program) -> Void) -> Program {
 
     static let brokenPrograms: [VerifierCase] = [
         // MARK: Tables
-        VerifierCase("fractional bits above 62", .fractionalBits, program: dense { $0.fractionalBits = 63 }),
+        VerifierCase("fractional bits above 30", .fractionalBits, program: dense { $0.fractionalBits = 31 }),
+        VerifierCase("no fractional bits", .fractionalBits, program: dense { $0.fractionalBits = 0 }),
         VerifierCase("servers missing", .playerTable, program: dense { $0.players[1] = "alice" }),
         VerifierCase("player named twice", .playerTable, program: dense { $0.players.append("client") }),
         VerifierCase("local register without owner", .registerTable) { b in

@@ -23,6 +23,22 @@ import Testing
         #expect(try FrameHeader(decoding: offline.encoded()) == offline)
     }
 
+    /// The network's notices (TFENet's `Connection`) use the same layout with a phase byte of their own, which
+    /// `FrameHeader(decoding:)` refuses.
+    @Test func noticeHeadersShareTheLayout() throws {
+        let notice = FrameHeader.layout(
+            payloadLength: 5, phaseCode: 0xFF, round: 0, sender: .server1, receiver: .server0)
+        #expect(notice == [5, 0, 0, 0, 0xFF, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0])
+        #expect(FrameHeader.phaseCode(of: notice) == 0xFF && FrameHeader.payloadLength(of: notice) == 5)
+        #expect(throws: TransportError.self) { try FrameHeader(decoding: notice) }
+        let frame = FrameHeader(payloadLength: 70_000, phase: .online, round: 3, sender: .server0, receiver: .server2)
+        let bytes = try frame.encoded()
+        let laidOut = FrameHeader.layout(
+            payloadLength: 70_000, phaseCode: 1, round: 3, sender: .server0, receiver: .server2)
+        #expect(bytes == laidOut)
+        #expect(FrameHeader.payloadLength(of: bytes) == 70_000)
+    }
+
     @Test func malformedHeadersAreRejected() throws {
         let good = try FrameHeader(payloadLength: 8, phase: .online, round: 1, sender: .server0, receiver: .server1)
             .encoded()
