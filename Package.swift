@@ -17,7 +17,7 @@ let package = Package(
         .systemLibrary(
             name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]
         ),
-        .target(name: "TFERuntime", dependencies: ["TFECore", "TFEBytecode", "CZlib"]),
+        .target(name: "TFERuntime", dependencies: ["TFECore", "TFEBytecode", "CZlib", "COpenSSL"]),
         .target(name: "TFENet", dependencies: ["TFECore", "TFEBytecode", "TFERuntime", "COpenSSL"]),
         .target(
             name: "TFECommands",
