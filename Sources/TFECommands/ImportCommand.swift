@@ -71,7 +71,9 @@ public enum ImportCommand {
     {
         var options = ImportOptions()
         options.modelName = URL(fileURLWithPath: modelPath).lastPathComponent
-        if let choice = arguments.value("--protocol") { options.protocolChoice = ImportOptions.ProtocolChoice(rawValue: choice) }
+        if let choice = arguments.value("--protocol") {
+            options.protocolChoice = ImportOptions.ProtocolChoice(rawValue: choice)
+        }
         options.publicWeights = arguments.isSet("--public-weights")
         for (option, keyPath) in [("--owner", \ImportOptions.owner), ("--client", \ImportOptions.client)] {
             guard let name = arguments.value(option) else { continue }

@@ -25,6 +25,17 @@ struct ConstantTensor {
     /// The elements as integers (for shapes and axes).
     var integers: [Int] { values.map { Int(exactly: $0.rounded()) ?? 0 } }
 
+    /// The product of `sizes`, or nil when it overflows an Int.
+    static func product(_ sizes: [Int]) -> Int? {
+        var result = 1
+        for size in sizes {
+            let (next, overflow) = result.multipliedReportingOverflow(by: size)
+            if overflow { return nil }
+            result = next
+        }
+        return result
+    }
+
     /// Row-major strides of `shape`.
     static func strides(_ shape: [Int]) -> [Int] {
         var strides = [Int](repeating: 1, count: shape.count)
@@ -98,7 +109,8 @@ struct ConstantTensor {
     /// NumPy's broadcast of two shapes, or nil when they do not broadcast.
     static func broadcastShape(_ a: [Int], _ b: [Int]) -> [Int]? {
         let rank = max(a.count, b.count)
-        let left = [Int](repeating: 1, count: rank - a.count) + a, right = [Int](repeating: 1, count: rank - b.count) + b
+        let left = [Int](repeating: 1, count: rank - a.count) + a
+        let right = [Int](repeating: 1, count: rank - b.count) + b
         var shape: [Int] = []
         for (x, y) in zip(left, right) {
             guard x == y || x == 1 || y == 1 else { return nil }

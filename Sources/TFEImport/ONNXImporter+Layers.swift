@@ -7,7 +7,8 @@ extension ONNXImporter {
     mutating func importDense(_ node: ONNXNode, index: Int) throws(ImportError) {
         let isGemm = node.opType == "Gemm"
         guard let b = try constant(node.inputs[1], of: node) else {
-            let x = try value(node.inputs[0], of: node, nhwc: false), y = try value(node.inputs[1], of: node, nhwc: false)
+            let x = try value(node.inputs[0], of: node, nhwc: false)
+            let y = try value(node.inputs[1], of: node, nhwc: false)
             guard !isGemm || (int(node, "transA", default: 0) == 0 && int(node, "transB", default: 0) == 0),
                   x.shape.count == 2, y.shape.count == 2, x.shape[1] == y.shape[0] else {
                 throw .unsupportedAttribute(op: node.opType, node: node.name,
@@ -32,6 +33,7 @@ extension ONNXImporter {
                                  "cannot multiply \(shapeText(x.shape)) by \(shapeText(w.shape))")
         }
         let outputs = w.shape[1]
+        guard outputs > 0 else { throw .shapeMismatch(op: node.opType, node: node.name, "the weight has no columns") }
         let alpha = isGemm ? float(node, "alpha", default: 1) : 1
         var bias: [Double]?
         if isGemm, node.inputs.count > 2, !node.inputs[2].isEmpty {
@@ -52,8 +54,10 @@ extension ONNXImporter {
         }
         if alpha != 1 { w.values = w.values.map { $0 * alpha } }
         let transposed = isGemm && int(node, "transB", default: 0) == 1
+        var notes = transposed ? ["[out, in] in the model: transposed to [in, out]"] : []
+        if !folded.isEmpty { notes.append("scaled by the folded BatchNormalization") }
         let weightName = weight(w, hint: node.inputs[1], layout: layout,
-                                comment: transposed ? "[out, in] in the model: transposed to [in, out]" : nil)
+                                comment: notes.isEmpty ? nil : notes.joined(separator: ", "))
         var expression = "\(xText) @ \(weightName)"
         if let bias {
             let biasName = weight(ConstantTensor(shape: [outputs], values: bias),
@@ -71,7 +75,8 @@ extension ONNXImporter {
         let x = try value(node.inputs[0], of: node, nhwc: true)
         let w = try requireConstant(node.inputs[1], of: node, what: "the kernel of Conv")
         guard x.shape.count == 4, w.shape.count == 4 else {
-            throw .unsupportedAttribute(op: "Conv", node: node.name, "only 2-D convolutions of NCHW images are supported")
+            throw .unsupportedAttribute(op: "Conv", node: node.name,
+                                        "only 2-D convolutions of NCHW images are supported")
         }
         guard int(node, "group", default: 1) == 1 else {
             throw .unsupportedAttribute(op: "Conv", node: node.name,
@@ -85,6 +90,7 @@ extension ONNXImporter {
                                  "the kernel \(shapeText(w.shape)) expects \(w.shape[1]) channels, not \(x.shape[1])")
         }
         let channels = w.shape[0]
+        guard channels > 0 else { throw .shapeMismatch(op: "Conv", node: node.name, "the kernel has no channels") }
         let window = try spatialWindow(node, input: Array(x.shape[2...]), kernel: Array(w.shape[2...]))
         var kernel = w.transposed([2, 3, 1, 0])
         var bias: [Double]?
@@ -100,7 +106,8 @@ extension ONNXImporter {
             folded = [bn]
         }
         let kernelName = weight(kernel, hint: node.inputs[1], layout: layout,
-                                comment: "OIHW in the model: transposed to HWIO")
+                                comment: "OIHW in the model: transposed to HWIO"
+                                    + (folded.isEmpty ? "" : ", scaled by the folded BatchNormalization"))
         var expression = "conv2d(\(x.name), \(kernelName), stride: \(window.stride), padding: \"\(window.padding)\")"
         if let bias, bias.count == channels {
             let biasName = weight(ConstantTensor(shape: [channels], values: bias),
@@ -122,6 +129,11 @@ extension ONNXImporter {
                                         "strides \(strides): only equal strides over two axes are supported")
         }
         let stride = strides[0]
+        let limit = 1 << 20
+        guard stride <= limit, kernel.allSatisfy({ (1...limit).contains($0) }),
+              (ints(node, "pads") ?? []).allSatisfy({ (0...limit).contains($0) }) else {
+            throw .unsupportedAttribute(op: node.opType, node: node.name, "a window, stride or pad is out of range")
+        }
         let same = (0..<2).map { axis in
             let total = max(((input[axis] + stride - 1) / stride - 1) * stride + kernel[axis] - input[axis], 0)
             return (total / 2, total - total / 2)

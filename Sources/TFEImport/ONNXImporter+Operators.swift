@@ -3,7 +3,12 @@ import Foundation
 /// One method per family of ONNX operators: what each node becomes in the program.
 extension ONNXImporter {
     mutating func importNode(_ node: ONNXNode, index: Int) throws(ImportError) {
-        guard !node.outputs.isEmpty else { return }
+        guard !node.outputs.isEmpty, !node.outputs[0].isEmpty else { return }
+        let arity = Self.requiredInputs[node.opType] ?? 1
+        guard node.inputs.count >= arity, !node.inputs.prefix(arity).contains("") else {
+            throw .shapeMismatch(op: node.opType, node: node.name,
+                                 "expects \(arity) input\(arity == 1 ? "" : "s"), not \(node.inputs.count)")
+        }
         // A node whose inputs are all constants is folded at import time when its operator allows it.
         switch node.opType {
         case "Identity", "Dropout":
@@ -30,6 +35,12 @@ extension ONNXImporter {
             throw .unsupportedOperator(op: node.opType, node: node.name, opset: model.opset)
         }
     }
+
+    /// Inputs each operator must have (1 when not listed).
+    static let requiredInputs = [
+        "Constant": 0, "Gather": 2, "Add": 2, "Sub": 2, "Mul": 2, "Div": 2, "Gemm": 2, "MatMul": 2, "Conv": 2,
+        "Reshape": 2, "BatchNormalization": 5,
+    ]
 
     // MARK: - Attributes
 
@@ -76,7 +87,8 @@ extension ONNXImporter {
         case .ints(let values)?:
             tensor = ConstantTensor(shape: [values.count], values: values.map(Double.init), isInteger: true)
         default:
-            throw .unsupportedAttribute(op: "Constant", node: node.name, "only tensor, float and int values are supported")
+            throw .unsupportedAttribute(op: "Constant", node: node.name,
+                                        "only tensor, float and int values are supported")
         }
         operands[node.outputs[0]] = .constant(tensor)
     }
@@ -115,8 +127,10 @@ extension ONNXImporter {
             parts.append(part)
         }
         let rank = parts.first?.shape.count ?? 0
-        guard let result = ConstantTensor.concatenated(parts, axis: try axis(int(node, "axis", default: 0), rank: rank, node))
-        else { throw .shapeMismatch(op: "Concat", node: node.name, "the inputs' shapes differ off the axis") }
+        let joined = try axis(int(node, "axis", default: 0), rank: rank, node)
+        guard let result = ConstantTensor.concatenated(parts, axis: joined) else {
+            throw .shapeMismatch(op: "Concat", node: node.name, "the inputs' shapes differ off the axis")
+        }
         operands[node.outputs[0]] = .constant(result)
     }
 
@@ -159,10 +173,10 @@ extension ONNXImporter {
                 size == 0 && !allowZero && axis < shape.count ? shape[axis] : size
             }
             let inferred = target.indices.filter { target[$0] == -1 }
-            let known = target.filter { $0 != -1 }.reduce(1, *)
+            let known = ConstantTensor.product(target.filter { $0 != -1 }) ?? 0
             let count = shape.reduce(1, *)
-            guard inferred.count <= 1, target.allSatisfy({ $0 >= -1 }), known > 0 || count == 0,
-                  inferred.isEmpty ? known == count : count % known == 0
+            guard inferred.count <= 1, target.allSatisfy({ (-1...Self.maximumElements).contains($0) }),
+                  target.count <= 8, known > 0, inferred.isEmpty ? known == count : count % known == 0
             else {
                 throw .shapeMismatch(op: "Reshape", node: node.name,
                                      "cannot reshape \(shapeText(shape)) to \(shapeText(requested))")
@@ -250,7 +264,9 @@ extension ONNXImporter {
             case "*": combine = (*)
             default: combine = { a.isInteger && b.isInteger ? ($0 / $1).rounded(.towardZero) : $0 / $1 }
             }
-            guard let result = ConstantTensor.broadcast(a, b, combine) else {
+            let shape = ConstantTensor.broadcastShape(a.shape, b.shape)
+            guard let shape, let count = ConstantTensor.product(shape), count <= Self.maximumElements,
+                  let result = ConstantTensor.broadcast(a, b, combine) else {
                 throw .shapeMismatch(op: node.opType, node: node.name,
                                      "\(shapeText(a.shape)) and \(shapeText(b.shape)) do not broadcast")
             }
@@ -285,7 +301,8 @@ extension ONNXImporter {
                 }
                 if !c.isScalar {
                     c.values = c.values.map { 1 / $0 }
-                    return try defineWithConstant(node, x, "*", c, valueOnLeft: true, shape: shape)
+                    return try defineWithConstant(node, x, "*", c, valueOnLeft: true, shape: shape,
+                                                  hint: node.inputs[1] + "_reciprocal")
                 }
             }
             try defineWithConstant(node, x, symbol, c, valueOnLeft: valueOnLeft, shape: shape)
@@ -294,9 +311,10 @@ extension ONNXImporter {
 
     /// `x OP c` (or `c OP x`): a scalar constant is a literal, any other a weight laid out like `x`.
     private mutating func defineWithConstant(_ node: ONNXNode, _ x: Value, _ symbol: String, _ c: ConstantTensor,
-                                             valueOnLeft: Bool, shape: [Int]) throws(ImportError) {
+                                             valueOnLeft: Bool, shape: [Int], hint: String? = nil) throws(ImportError) {
         let text = c.isScalar ? literal(c.values[0])
-            : weight(layOut(c, like: x), hint: node.inputs[valueOnLeft ? 1 : 0], layout: x.isNHWC ? "nhwc" : "")
+            : weight(layOut(c, like: x), hint: hint ?? node.inputs[valueOnLeft ? 1 : 0],
+                     layout: x.isNHWC ? "nhwc" : "")
         let expression = valueOnLeft ? "\(x.name) \(symbol) \(text)" : "\(text) \(symbol) \(x.name)"
         define(node, expression, shape: shape, nhwc: x.isNHWC)
     }
@@ -315,7 +333,7 @@ extension ONNXImporter {
             // alpha·x + (1 − alpha)·relu(x): exact, with one ReLU.
             try requireSecureNN(node)
             let alpha = float(node, "alpha", default: 0.01)
-            define(node, "\(x.name) * \(literal(alpha)) + relu(\(x.name)) * \(literal(1 - alpha))",
+            define(node, "\(x.name) * \(literal(alpha)) + relu(\(x.name)) * \(literal(Double(1 - Float(alpha))))",
                    shape: x.shape, nhwc: x.isNHWC)
         default:  // Clip
             try requireSecureNN(node)
@@ -331,7 +349,10 @@ extension ONNXImporter {
             if low.isFinite {
                 text = low == 0 ? "relu(\(text))" : "\(literal(low)) + relu(\(text) - \(literal(low)))"
             }
-            if high.isFinite { text = "\(literal(high)) - relu(\(literal(high)) - (\(text)))" }
+            if high.isFinite {
+                let operand = text.contains(" ") ? "(\(text))" : text
+                text = "\(literal(high)) - relu(\(literal(high)) - \(operand))"
+            }
             define(node, text, shape: x.shape, nhwc: x.isNHWC)
         }
     }

@@ -47,6 +47,8 @@ public struct ONNXImporter {
     /// The batch size while importing: a prime no real dimension is a multiple of, so a folded shape says
     /// which dimensions are the batch (`batchMarker * 3` prints as `batch * 3`).
     static let batchMarker = 1_000_003
+    /// The most elements a value or folded constant may have (per batch item, for values).
+    static let maximumElements = 1 << 28
 
     /// The operators the importer knows, for the note after an unsupported one.
     public static let supportedOperators = [
@@ -175,6 +177,11 @@ public struct ONNXImporter {
                 shape.append(size)
             }
         }
+        // Bounded so that every shape product below fits an Int, whatever the file says.
+        let count = ConstantTensor.product(Array(shape.dropFirst())) ?? 0
+        guard shape.count <= 8, count > 0, count <= Self.maximumElements, batch <= 1 << 20 else {
+            throw .shapeMismatch(op: "input", node: input.name, "the shape \(dimensions) is too large for tfe")
+        }
         let name = makeName(input.name)
         declarations.append("\(name) = private_input(\(options.client), \"\(ioName(input.name))\", "
                             + "\(shapeText(shape)))")
@@ -279,6 +286,10 @@ public struct ONNXImporter {
                                         + "the client at the end of the graph only")
         }
         guard let nhwc, nhwc != value.isNHWC else { return value }
+        guard value.shape.count == 4 else {
+            throw .shapeMismatch(op: node.opType, node: node.name,
+                                 "expects an NCHW image of rank 4, not \(shapeText(value.shape))")
+        }
         return relayout(value, toNHWC: nhwc, node: node)
     }
 

@@ -258,13 +258,13 @@ extension ONNXTensor {
         switch type {
         case 1: return .floats(offsets.map { Double(Float(bitPattern: load32(bytes, $0))) })
         case 11: return .floats(offsets.map { Double(bitPattern: load64(bytes, $0)) })
-        case 10: return .floats(offsets.map { Double(Float16(bitPattern: UInt16(bytes[$0]) | UInt16(bytes[$0 + 1]) << 8)) })
+        case 10: return .floats(offsets.map { Double(Float16(bitPattern: load16(bytes, $0))) })
         case 6: return .integers(offsets.map { Int64(Int32(bitPattern: load32(bytes, $0))) })
         case 12: return .integers(offsets.map { Int64(load32(bytes, $0)) })
         case 7, 13: return .integers(offsets.map { Int64(bitPattern: load64(bytes, $0)) })
         case 3: return .integers(offsets.map { Int64(Int8(bitPattern: bytes[$0])) })
-        case 4: return .integers(offsets.map { Int64(UInt16(bytes[$0]) | UInt16(bytes[$0 + 1]) << 8) })
-        case 5: return .integers(offsets.map { Int64(Int16(bitPattern: UInt16(bytes[$0]) | UInt16(bytes[$0 + 1]) << 8)) })
+        case 4: return .integers(offsets.map { Int64(load16(bytes, $0)) })
+        case 5: return .integers(offsets.map { Int64(Int16(bitPattern: load16(bytes, $0))) })
         default: return .integers(offsets.map { Int64(bytes[$0]) })  // uint8, bool
         }
     }

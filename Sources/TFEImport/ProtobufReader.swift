@@ -135,8 +135,12 @@ extension ProtobufReader.Field {
         switch value {
         case .fixed32(let raw): return [Float(bitPattern: raw)]
         case .bytes(let range):
-            guard range.count % 4 == 0 else { throw .malformed(offset: offset, "packed floats of \(range.count) bytes") }
-            return stride(from: range.lowerBound, to: range.upperBound, by: 4).map { Float(bitPattern: load32(bytes, $0)) }
+            guard range.count % 4 == 0 else {
+                throw .malformed(offset: offset, "packed floats of \(range.count) bytes")
+            }
+            return stride(from: range.lowerBound, to: range.upperBound, by: 4).map {
+                Float(bitPattern: load32(bytes, $0))
+            }
         default: throw wrongType("floats")
         }
     }
@@ -146,8 +150,12 @@ extension ProtobufReader.Field {
         switch value {
         case .fixed64(let raw): return [Double(bitPattern: raw)]
         case .bytes(let range):
-            guard range.count % 8 == 0 else { throw .malformed(offset: offset, "packed doubles of \(range.count) bytes") }
-            return stride(from: range.lowerBound, to: range.upperBound, by: 8).map { Double(bitPattern: load64(bytes, $0)) }
+            guard range.count % 8 == 0 else {
+                throw .malformed(offset: offset, "packed doubles of \(range.count) bytes")
+            }
+            return stride(from: range.lowerBound, to: range.upperBound, by: 8).map {
+                Double(bitPattern: load64(bytes, $0))
+            }
         default: throw wrongType("doubles")
         }
     }
@@ -158,6 +166,10 @@ extension ProtobufReader.Field {
 }
 
 /// Little-endian loads from a byte array; callers have checked the bounds.
+func load16(_ bytes: [UInt8], _ at: Int) -> UInt16 {
+    UInt16(bytes[at]) | UInt16(bytes[at + 1]) << 8
+}
+
 func load32(_ bytes: [UInt8], _ at: Int) -> UInt32 {
     UInt32(bytes[at]) | UInt32(bytes[at + 1]) << 8 | UInt32(bytes[at + 2]) << 16 | UInt32(bytes[at + 3]) << 24
 }
