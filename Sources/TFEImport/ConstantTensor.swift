@@ -43,6 +43,17 @@ struct ConstantTensor {
         return strides
     }
 
+    /// Moves a multi-index to the next element of `shape` in row-major order.
+    private static func advance(_ index: inout [Int], in shape: [Int]) {
+        var axis = shape.count - 1
+        while axis >= 0 {
+            index[axis] += 1
+            if index[axis] < shape[axis] { return }
+            index[axis] = 0
+            axis -= 1
+        }
+    }
+
     /// The tensor with its axes permuted as NumPy's `transpose(perm)`.
     func transposed(_ permutation: [Int]) -> ConstantTensor {
         let newShape = permutation.map { shape[$0] }
@@ -53,13 +64,7 @@ struct ConstantTensor {
             var source = 0
             for axis in index.indices { source += index[axis] * oldStrides[permutation[axis]] }
             result[position] = values[source]
-            var axis = newShape.count - 1
-            while axis >= 0 {
-                index[axis] += 1
-                if index[axis] < newShape[axis] { break }
-                index[axis] = 0
-                axis -= 1
-            }
+            Self.advance(&index, in: newShape)
         }
         return ConstantTensor(shape: newShape, values: result, isInteger: isInteger)
     }
@@ -140,13 +145,7 @@ struct ConstantTensor {
             var source = 0
             for axis in index.indices where padded[axis] != 1 { source += index[axis] * sourceStrides[axis] }
             result[position] = values[source]
-            var axis = target.count - 1
-            while axis >= 0 {
-                index[axis] += 1
-                if index[axis] < target[axis] { break }
-                index[axis] = 0
-                axis -= 1
-            }
+            Self.advance(&index, in: target)
         }
         return result
     }

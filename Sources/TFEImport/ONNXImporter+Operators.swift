@@ -244,6 +244,9 @@ extension ONNXImporter {
             let onVariable = permutation.map { stored.firstIndex(of: $0)! }
             if onVariable == Array(0..<rank) {
                 operands[node.outputs[0]] = .value(Value(name: x.name, shape: shape))
+            } else if !x.isNHWC, permutation == [0, 3, 1, 2] {
+                // NHWC to NCHW, as tf2onnx writes before a Conv: the variable already holds the NHWC layout.
+                operands[node.outputs[0]] = .value(Value(name: x.name, shape: shape, isNHWC: true))
             } else {
                 define(node, "transpose(\(x.name), \(onVariable))", shape: shape)
             }

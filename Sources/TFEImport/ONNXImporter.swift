@@ -83,6 +83,8 @@ public struct ONNXImporter {
     var statements: [String] = []
     var weights: [ImportedWeight] = []
     var usedNames: Set<String> = []
+    /// Keywords, built-ins, players and `batch`: never a variable's name.
+    let reserved: Set<String>
     /// Weights already declared, by initializer name and layout, so a reused weight is read once.
     var declaredWeights: [String: String] = [:]
     /// Variables holding another layout of a value: NHWC ⇄ NCHW, made once.
@@ -105,8 +107,9 @@ public struct ONNXImporter {
     init(model: ONNXModel, options: ImportOptions) {
         self.model = model
         self.options = options
-        usedNames = Set(Token.Kind.keywords.keys).union(Builtin.allCases.map(\.rawValue))
+        reserved = Set(Token.Kind.keywords.keys).union(Builtin.allCases.map(\.rawValue))
             .union(["batch", options.owner, options.client, "server0", "server1", "server2", "fixed", "int"])
+        usedNames = reserved
     }
 
     mutating func run() throws(ImportError) -> ImportedProgram {
@@ -222,6 +225,8 @@ public struct ONNXImporter {
         while name.hasSuffix("_") { name.removeLast() }
         if name.isEmpty || name.first!.isNumber { name = "v" + (name.isEmpty ? "" : "_") + name }
         if name.count > 60 { name = String(name.suffix(60)).trimmingLeadingUnderscores() }
+        // A name the language reserves (`input`, `sum`, `for`) reads better as `input_tensor` than `input_2`.
+        if reserved.contains(name) { name += "_tensor" }
         var candidate = name, suffix = 2
         while usedNames.contains(candidate) {
             candidate = "\(name)_\(suffix)"

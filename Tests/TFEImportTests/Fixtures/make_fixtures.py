@@ -190,6 +190,25 @@ def ops():
         [tensor_in("x", [4])], [helper.make_tensor_value_info("y", TensorProto.INT64, None)],
         [init("w", w(4, 3))], 13), rng.uniform(-1, 1, (2, 4)).astype(np.float32))
 
+    # tf2onnx's CNN: an NHWC input transposed to NCHW for the Conv, and back before the dense layer; opset 15.
+    save_case("tf2onnx-cnn-softmax", model(
+        [helper.make_node("Transpose", ["x"], ["nchw"], name="conv2d__6", perm=[0, 3, 1, 2]),
+         helper.make_node("Conv", ["nchw", "conv2d/kernel", "conv2d/bias"], ["c"], name="model/conv2d/BiasAdd",
+                          kernel_shape=[3, 3], strides=[1, 1], auto_pad="SAME_UPPER"),
+         helper.make_node("Relu", ["c"], ["r"], name="model/conv2d/Relu"),
+         helper.make_node("AveragePool", ["r"], ["p"], name="model/average_pooling2d/AvgPool",
+                          kernel_shape=[2, 2], strides=[2, 2]),
+         helper.make_node("Transpose", ["p"], ["nhwc"], name="model/average_pooling2d/AvgPool__10",
+                          perm=[0, 2, 3, 1]),
+         helper.make_node("Reshape", ["nhwc", "const_shape"], ["flat"], name="model/flatten/Reshape"),
+         helper.make_node("MatMul", ["flat", "dense/kernel"], ["m"], name="model/dense/MatMul"),
+         helper.make_node("Add", ["m", "dense/bias"], ["logits"], name="model/dense/BiasAdd"),
+         helper.make_node("Softmax", ["logits"], ["y"], name="model/dense/Softmax", axis=1)],
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["unk__12", 6, 6, 1])], [tensor_out("y")],
+        [init("conv2d/kernel", w(2, 1, 3, 3)), init("conv2d/bias", w(2)),
+         init("const_shape", np.array([-1, 18], np.int64)), init("dense/kernel", w(18, 3)),
+         init("dense/bias", w(3))], 15, producer="tf2onnx"), rng.uniform(0, 1, (2, 6, 6, 1)).astype(np.float32))
+
 
 def errors():
     os.makedirs(os.path.join(HERE, "errors"), exist_ok=True)
