@@ -4,7 +4,7 @@ extension ONNXImporter {
 
     /// Gemm and MatMul. PyTorch stores dense weights as [out, in] (`transB = 1`); tfe's matmul takes [in, out],
     /// so the weight is transposed here, once, and alpha, beta and a following BatchNormalization folded in.
-    mutating func importDense(_ node: ONNXNode, index: Int) throws(ImportError) {
+    mutating func importDense(_ node: ONNXNode) throws(ImportError) {
         let isGemm = node.opType == "Gemm"
         guard let b = try constant(node.inputs[1], of: node) else {
             let x = try value(node.inputs[0], of: node, nhwc: false)
@@ -71,7 +71,7 @@ extension ONNXImporter {
 
     /// Conv with one group: the kernel goes from ONNX's OIHW to tfe's HWIO, the padding must be what
     /// TensorFlow calls VALID or SAME, and a BatchNormalization that only this Conv feeds is folded in.
-    mutating func importConv(_ node: ONNXNode, index: Int) throws(ImportError) {
+    mutating func importConv(_ node: ONNXNode) throws(ImportError) {
         let x = try value(node.inputs[0], of: node, nhwc: true)
         let w = try requireConstant(node.inputs[1], of: node, what: "the kernel of Conv")
         guard x.shape.count == 4, w.shape.count == 4 else {

@@ -2,7 +2,7 @@ import Foundation
 
 /// One method per family of ONNX operators: what each node becomes in the program.
 extension ONNXImporter {
-    mutating func importNode(_ node: ONNXNode, index: Int) throws(ImportError) {
+    mutating func importNode(_ node: ONNXNode) throws(ImportError) {
         guard !node.outputs.isEmpty, !node.outputs[0].isEmpty else { return }
         let arity = Self.requiredInputs[node.opType] ?? 1
         guard node.inputs.count >= arity, !node.inputs.prefix(arity).contains("") else {
@@ -25,8 +25,8 @@ extension ONNXImporter {
             let x = try value(node.inputs[0], of: node)
             define(node, "-\(x.name)", shape: x.shape, nhwc: x.isNHWC)
         case "Relu", "Sigmoid", "LeakyRelu", "Clip": try importActivation(node)
-        case "Gemm", "MatMul": try importDense(node, index: index)
-        case "Conv": try importConv(node, index: index)
+        case "Gemm", "MatMul": try importDense(node)
+        case "Conv": try importConv(node)
         case "BatchNormalization": try importBatchNormalization(node)
         case "MaxPool", "AveragePool": try importPool(node)
         case "GlobalAveragePool", "GlobalMaxPool": try importGlobalPool(node)

@@ -129,7 +129,7 @@ public struct ONNXImporter {
             guard node.domain.isEmpty || node.domain == "ai.onnx" else {
                 throw .unsupportedOperator(op: node.opType, node: node.name, opset: model.opsets[node.domain] ?? 1)
             }
-            try importNode(node, index: index)
+            try importNode(node)
         }
         var outputs: [String] = []
         for output in model.graph.outputs {
