@@ -108,6 +108,13 @@ public enum ImportCommand {
     static func importModel(_ path: String, options: ImportOptions, tool: String, console: Console)
         -> ImportedProgram?
     {
+        if path.hasSuffix(".pb") {
+            // TODO: remove once TFEImport reads GraphDef (issue 12, item 5).
+            console.writeError("\(path): error: TensorFlow GraphDef files are not supported yet\n"
+                               + "\(path): note: convert the model to ONNX first: python3 -m tf2onnx.convert "
+                               + "--graphdef \(path) --inputs NAME:0 --outputs NAME:0 --output model.onnx\n")
+            return nil
+        }
         guard let bytes = CompileCommand.readFile(path, tool: tool, console: console) else { return nil }
         do throws(ImportError) {
             let model = try ONNXModel.decode(bytes)

@@ -45,6 +45,12 @@ import TFERuntime
         #expect(result.exitCode == .usage, "\(result.error)")
     }
 
+    @Test func graphDefIsRefusedWithAConversionHint() {
+        let result = ImportFixtures.tfec(["import", "mnist_model.pb"])
+        #expect(result.exitCode == .failure)
+        #expect(result.error.hasPrefix("mnist_model.pb: error: TensorFlow GraphDef files are not supported yet\n"))
+    }
+
     @Test func aMissingModelIsOneError() {
         let result = ImportFixtures.tfec(["import", "/nonexistent/model.onnx"])
         #expect(result.exitCode == .failure)
