@@ -13,6 +13,7 @@ let package = Package(
         .target(name: "TFEFrontend", dependencies: ["TFECore"]),
         .target(name: "TFEBytecode", dependencies: ["TFECore"], exclude: ["README.md"]),
         .target(name: "TFELowering", dependencies: ["TFECore", "TFEFrontend", "TFEBytecode"]),
+        .target(name: "TFEImport", dependencies: ["TFEFrontend"]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .systemLibrary(
             name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]
@@ -21,7 +22,9 @@ let package = Package(
         .target(name: "TFENet", dependencies: ["TFECore", "TFEBytecode", "TFERuntime", "COpenSSL"]),
         .target(
             name: "TFECommands",
-            dependencies: ["TFECore", "TFEFrontend", "TFEBytecode", "TFELowering", "TFERuntime", "TFENet"]
+            dependencies: [
+                "TFECore", "TFEFrontend", "TFEBytecode", "TFELowering", "TFERuntime", "TFENet", "TFEImport",
+            ]
         ),
         .target(name: "TFETestSupport", dependencies: ["TFECore"]),
 
@@ -36,6 +39,11 @@ let package = Package(
         // MARK: - Tests
         .testTarget(name: "TFECoreTests", dependencies: ["TFECore", "TFETestSupport"]),
         .testTarget(name: "TFEFrontendTests", dependencies: ["TFECore", "TFEFrontend", "TFETestSupport"]),
+        .testTarget(
+            name: "TFEImportTests",
+            dependencies: ["TFEImport", "TFEFrontend", "TFECommands", "TFERuntime", "TFETestSupport"],
+            exclude: ["Fixtures"]
+        ),
         .testTarget(name: "TFEBytecodeTests", dependencies: ["TFECore", "TFEBytecode", "TFETestSupport"]),
         .testTarget(
             name: "TFELoweringTests", dependencies: ["TFECore", "TFEFrontend", "TFEBytecode", "TFELowering", "TFETestSupport"]
