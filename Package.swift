@@ -13,17 +13,19 @@ let package = Package(
         .target(name: "TFEFrontend", dependencies: ["TFECore"]),
         .target(name: "TFEBytecode", dependencies: ["TFECore"], exclude: ["README.md"]),
         .target(name: "TFELowering", dependencies: ["TFECore", "TFEFrontend", "TFEBytecode"]),
+        .target(name: "TFEImport", dependencies: ["TFEFrontend"]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .systemLibrary(
             name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]
         ),
         .target(name: "TFENumPy", dependencies: ["CZlib"]),
-        .target(name: "TFERuntime", dependencies: ["TFECore", "TFEBytecode", "TFENumPy"]),
+        .target(name: "TFERuntime", dependencies: ["TFECore", "TFEBytecode", "TFENumPy", "COpenSSL"]),
         .target(name: "TFENet", dependencies: ["TFECore", "TFEBytecode", "TFENumPy", "TFERuntime", "COpenSSL"]),
         .target(
             name: "TFECommands",
             dependencies: [
-                "TFECore", "TFEFrontend", "TFEBytecode", "TFELowering", "TFENumPy", "TFERuntime", "TFENet",
+                "TFECore", "TFEFrontend", "TFEBytecode", "TFELowering", "TFEImport", "TFENumPy", "TFERuntime",
+                "TFENet",
             ]
         ),
         .target(name: "TFETestSupport", dependencies: ["TFECore"]),
@@ -41,6 +43,11 @@ let package = Package(
         // MARK: - Tests
         .testTarget(name: "TFECoreTests", dependencies: ["TFECore", "TFETestSupport"]),
         .testTarget(name: "TFEFrontendTests", dependencies: ["TFECore", "TFEFrontend", "TFETestSupport"]),
+        .testTarget(
+            name: "TFEImportTests",
+            dependencies: ["TFEImport", "TFEFrontend", "TFECommands", "TFENumPy", "TFERuntime", "TFETestSupport"],
+            exclude: ["Fixtures"]
+        ),
         .testTarget(name: "TFEBytecodeTests", dependencies: ["TFECore", "TFEBytecode", "TFETestSupport"]),
         .testTarget(
             name: "TFELoweringTests", dependencies: ["TFECore", "TFEFrontend", "TFEBytecode", "TFELowering", "TFETestSupport"]

@@ -1,6 +1,7 @@
-// The system OpenSSL (libssl, libcrypto) for TFENet's TLS channels and certificates. Swift imports OpenSSL's
-// functions directly; what it cannot import (function-like macros, variadic calls, bit-flag macros, a C
-// callback) is wrapped here, one line each, and nothing else.
+// The system OpenSSL (libssl, libcrypto) for TFENet's TLS channels and certificates, and for TFERuntime's bulk
+// ChaCha20 keystream (`ChaCha20.blocks`). Swift imports OpenSSL's functions directly; what it cannot import
+// (function-like macros, variadic calls, bit-flag macros, a C callback) is wrapped here, one line each, and
+// nothing else.
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>

@@ -274,13 +274,14 @@ public enum Tfec {
 
     public static let tool = ToolSpec(
         name: "tfec", overview: "The tfe compiler: checks and compiles .tfe programs for encrypted machine learning.",
-        version: version, subcommands: [CompileCommand.checkSpec, CompileCommand.compileSpec])
+        version: version, subcommands: [CompileCommand.checkSpec, CompileCommand.compileSpec, ImportCommand.spec])
 
     /// Runs `tfec` with the words after the program name.
     public static func main(_ arguments: [String], console: Console) -> ExitCode {
         tool.run(arguments, console: console) { parsed, console in
             switch parsed.command.name {
             case "check": return CompileCommand.runCheck(parsed, console: console)
+            case "import": return ImportCommand.run(parsed, console: console)
             default: return CompileCommand.runCompile(parsed, console: console)
             }
         }

@@ -63,14 +63,27 @@ public enum RunCommand {
         if let code = NetworkRun.runIfRequested(arguments, console: console) { return code }
         guard let path = arguments.argument("program") else { return .usage }
         let program: Program, source: SourceFile?
-        switch loadProgramAndSource(path, arguments, console: console) {
-        case .success(let loaded): (program, source) = loaded
+        // An ONNX model (ImportCommand.swift) is imported in memory and brings the owner's weights.
+        var weights: (owner: String, inputs: [String: NPYArray])?
+        let loaded = path.hasSuffix(".onnx") ? ImportCommand.loadModel(path, arguments, console: console)
+            : loadProgramAndSource(path, arguments, console: console).map { ($0.program, $0.source, nil) }
+        switch loaded {
+        case .success(let loaded): (program, source, weights) = loaded
         case .failure(let code): return code
         }
-        let inputs: [PlayerID: [String: NPYArray]]
+        var inputs: [PlayerID: [String: NPYArray]]
         switch readInputs(arguments.values("--input"), program: program, arguments: arguments, console: console) {
         case .success(let read): inputs = read
         case .failure(let code): return code
+        }
+        if let weights, let owner = program.players.firstIndex(of: weights.owner) {
+            for (name, array) in weights.inputs.sorted(by: { $0.key < $1.key }) {
+                guard inputs[PlayerID(owner)]?[name] == nil else {
+                    console.writeError(givenTwice(name, of: weights.owner, in: path, and: "an --input"))
+                    return .failure
+                }
+                inputs[PlayerID(owner), default: [:]][name] = array
+            }
         }
         var options = LocalRunOptions()
         if let seed = arguments.value("--seed") {
@@ -182,6 +195,13 @@ public enum RunCommand {
     enum Loaded<Value> {
         case success(Value)
         case failure(ExitCode)
+
+        func map<Other>(_ transform: (Value) -> Other) -> Loaded<Other> {
+            switch self {
+            case .success(let value): return .success(transform(value))
+            case .failure(let code): return .failure(code)
+            }
+        }
     }
 
     static func loadProgram(_ path: String, _ arguments: ParsedArguments, console: Console) -> Loaded<Program> {
@@ -211,6 +231,14 @@ public enum RunCommand {
         guard let bytes = CompileCommand.readFile(path, tool: "tfe-vm", console: console) else {
             return .failure(.failure)
         }
+        return compileSource(SourceFile(path: path, bytes: bytes), arguments, console: console)
+    }
+
+    /// Compiles a `.tfe` source with the run's `-D` and `-O0`, printing its diagnostics.
+    static func compileSource(_ source: SourceFile, _ arguments: ParsedArguments, console: Console)
+        -> Loaded<(program: Program, source: SourceFile?)>
+    {
+        let path = source.path
         var overrides: [String: Int] = [:]
         for define in arguments.values("-D") {
             let parts = define.split(separator: "=", maxSplits: 1).map(String.init)
@@ -221,7 +249,6 @@ public enum RunCommand {
             }
             overrides[parts[0]] = value
         }
-        let source = SourceFile(path: path, bytes: bytes)
         let options = CompilerOptions(check: CheckOptions(overrides: overrides), optimize: !arguments.isSet("-O0"))
         let result = Compiler.compile(source, options: options)
         let code = CompileCommand.report(result.diagnostics, source, console)
@@ -298,7 +325,7 @@ public enum RunCommand {
     }
 
     /// `tfe-vm: error: input 'x' of 'client' is given twice, in a.npy and in b.npz`.
-    private static func givenTwice(_ name: String, of player: String, in first: String, and second: String) -> String {
+    static func givenTwice(_ name: String, of player: String, in first: String, and second: String) -> String {
         "tfe-vm: error: input '\(name)' of '\(player)' is given twice, in \(first) and in \(second)\n"
     }
 

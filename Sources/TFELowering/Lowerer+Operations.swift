@@ -52,7 +52,8 @@ extension Lowerer {
         case .binary(let op, let lhs, let rhs):
             result = lowerBinary(op, lhs, rhs, type, operation)
         case .elementwise(let function, let source):
-            result = lowerElementwise(function, source, type, operation)
+            // A ReLU whose only reader is a pool runs after it (`lowerMaxPool`).
+            result = reluAfterPool.contains(value) ? nil : lowerElementwise(function, source, type, operation)
         case .sum(let source, let axis):
             let register = operand(source, for: type.placement)
             result = makeRegister(info(register).element, type.shape, type.placement)

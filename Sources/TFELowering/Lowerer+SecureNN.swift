@@ -160,11 +160,20 @@ extension Lowerer {
 
 extension Lowerer {
     /// `maxpool2d`: the maximum of the window tree (`poolTree`), which a `maxpool2d_grad` of the same input
-    /// shares.
+    /// shares. The pool of a `relu(y)` read by nothing else is `relu(maxpool2d(y))`: the same values (ReLU is
+    /// monotone, and SAME padding's floor never wins a window), with the ReLU on the pooled elements only.
     mutating func lowerMaxPool(_ input: ValueID, size: Int, stride: Int, padding: Padding, _ type: ValueType)
         -> Register
     {
-        poolTree(PoolKey(input: input, size: size, stride: stride, padding: padding), placement: type.placement).value
+        guard reluAfterPool.contains(input), case .elementwise(.relu, let source) = checked[input].kind else {
+            return poolTree(PoolKey(input: input, size: size, stride: stride, padding: padding),
+                            placement: type.placement).value
+        }
+        let key = PoolKey(input: source, size: size, stride: stride, padding: padding)
+        guard case .private(let pooled) = poolTree(key, placement: type.placement).value else {
+            fatalError("internal error in pass 'lower': the pool of a private value is not private")
+        }
+        return .private(relu(pooled, type))
     }
 
     /// `argmax(x, axis)` of a private value: the slices along the axis (products with one-hot public vectors,

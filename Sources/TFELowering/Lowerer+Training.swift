@@ -29,9 +29,10 @@ extension Lowerer {
         return bit
     }
 
-    /// Whether a register holds the materialized constant 0.
+    /// Whether a register holds the materialized scalar constant 0 (a set lookup: the scan of every constant
+    /// this replaced made lowering quadratic in the number of constants).
     func isZero(_ register: Register) -> Bool {
-        constantRegisters.contains { $0.key.value == 0 && $0.value == register }
+        zeroRegisters.contains(register)
     }
 
     /// The tree of maxima over the windows of a pool (built once per key). Every window offset's cells are

@@ -43,8 +43,14 @@ public struct Lowerer {
     var poolTrees: [PoolKey: PoolTree] = [:]
     /// Pools whose gradient the program takes: their tree carries positions from the start.
     var pooledWithPositions: Set<PoolKey> = []
+    /// Private `relu(y)` values read only by one `maxpool2d`: the ReLU is not lowered where it stands, and the
+    /// pool lowers as `relu(maxpool2d(y))` (equal, as ReLU is monotone), which compares a quarter of the elements
+    /// for 2×2 windows.
+    var reluAfterPool: Set<ValueID> = []
     /// Constants materialized per value and register kind (`p` or an owner's `l`), so each is emitted once.
     var constantRegisters: [ConstantKey: Register] = [:]
+    /// The registers among `constantRegisters` that hold 0, for `isZero`.
+    var zeroRegisters: Set<Register> = []
 
     var offlineRounds: [Round] = []
     var offlineLocations: [SourceLocation] = []
@@ -84,10 +90,27 @@ public struct Lowerer {
     var frac: Int { checked.fractionalBits }
 
     mutating func run() {
+        // Readers of each value, and how many of them take its sign (ReLUs, DReLUs, comparisons share one).
+        var uses = [Int](repeating: 0, count: checked.operations.count)
+        var signReaders = [Int](repeating: 0, count: checked.operations.count)
         for operation in checked.operations {
-            if case .maxpool2dGrad(let input, _, let size, let stride, let padding) = operation.kind {
+            switch operation.kind {
+            case .maxpool2dGrad(let input, _, let size, let stride, let padding):
                 pooledWithPositions.insert(PoolKey(input: input, size: size, stride: stride, padding: padding))
+            case .elementwise(.reluDeriv, let v), .elementwise(.relu, let v): signReaders[v.rawValue] += 1
+            case .binary(let op, let a, let b) where op.isComparison:
+                signReaders[a.rawValue] += 1
+                signReaders[b.rawValue] += 1
+            default: break
             }
+            for operand in operation.kind.operands { uses[operand.rawValue] += 1 }
+        }
+        for operation in checked.operations {
+            guard case .maxpool2d(let input, _, _, _) = operation.kind, uses[input.rawValue] == 1,
+                case .elementwise(.relu, let source) = checked[input].kind, checked[input].type?.placement == .private,
+                signReaders[source.rawValue] == 1  // otherwise the unpooled sign is computed anyway
+            else { continue }
+            reluAfterPool.insert(input)
         }
         for (index, operation) in checked.operations.enumerated() {
             let (line, column) = checked.source.location(of: operation.range.start)
@@ -152,6 +175,7 @@ public struct Lowerer {
         program.constants.append([value])
         emit(.const(dst: register, constant: program.constants.count - 1))
         constantRegisters[key] = register
+        if value == 0 { zeroRegisters.insert(register) }
         return register
     }
 

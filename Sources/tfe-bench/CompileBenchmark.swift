@@ -22,6 +22,7 @@ enum CompileBenchmark {
     }
 
     static func run(root: String, baseline: String?) throws {
+        try linearity()
         var cases = [20_000, 200_000].flatMap { n in
             [
                 Case(name: "\(n / 1000)k dependent x = x * y", source: dependentProducts(n)),
@@ -76,6 +77,44 @@ enum CompileBenchmark {
         let other = baseline.map { "baseline: \($0)." } ?? "--baseline TFEC times another."
         print("x aim: total in process / \(aim) s. tfec: one whole process of this build (read, compile, verify and "
               + "encode side by side, write); " + other)
+    }
+
+    /// The issue's program of 3n lines (n products of shared values plus a constant, n products of those, and
+    /// their sum, one statement a line) at n and 4n: seconds in process (best of `repetitions`), lines per second
+    /// of the front end, and the ratio of the two totals, which a linear compiler keeps near 4 (quadratic: 16).
+    /// The aims: 300k lines in at most 1 s, the front end at 1M lines/s or more.
+    static func linearity() throws {
+        print("compile: the 3n-line program c{i} = x * y + i, d{i} = c{i} * x, s = s + d{i} at n and 4n (best of "
+              + "\(repetitions))")
+        print(pad("lines", 10) + pad("check", 8) + pad("lower", 8) + pad("batch", 8) + pad("verify", 8)
+              + pad("encode", 8) + pad("total", 8) + pad("front end lines/s", 19) + "x aim (1 s at 300k)")
+        var totals: [Double] = []
+        for n in [25_000, 100_000] {
+            let source = SourceFile(path: "program.tfe", text: threeLinesPerProduct(n))
+            var best = [Double](repeating: .infinity, count: 5)
+            for _ in 0..<repetitions {
+                best = zip(best, try phases(source, overrides: [:]).seconds).map { min($0, $1) }
+            }
+            let total = best.reduce(0, +)
+            totals.append(total)
+            var line = pad("\(3 * n)", 10)
+            for seconds in best + [total] { line += pad(format(seconds), 8) }
+            line += pad(String(format: "%.0f", Double(3 * n) / best[0]), 19)
+            print(line + String(format: "%.2fx", total / (Double(3 * n) / 300_000)))
+        }
+        print(String(format: "4n/n time ratio: %.2f (linear: 4; a growth above 5 fails issue 15's bound)\n",
+                     totals[1] / totals[0]))
+    }
+
+    /// Issue 15's program: `c{i} = x * y + i`, `d{i} = c{i} * x` and `s = s + d{i}` for i below n, a line each.
+    static func threeLinesPerProduct(_ n: Int) -> String {
+        var text = "player alice\nx = private_input(alice, [1])\ny = private_input(alice, [1])\n"
+        text.reserveCapacity(n * 48)
+        for i in 0..<n { text += "c\(i) = x * y + \(i)\n" }
+        for i in 0..<n { text += "d\(i) = c\(i) * x\n" }
+        text += "s = d0\n"
+        for i in 1..<n { text += "s = s + d\(i)\n" }
+        return text + "output(alice, \"s\", s)\n"
     }
 
     /// Seconds of each phase, and the program's size.

@@ -19,6 +19,9 @@ let usage = """
                  simulated LAN and WAN, against the network's lower bound (needs the tfe-vm of the same build).
       tls        MNIST Pond and the SecureNN seed network at batch 100 as five tfe-vm processes on loopback,
                  TLS 1.3 against plain TCP (--insecure), min/median/max of each and their ratio.
+      paper      SecureNN's Networks A-D at batch 1 and 128 against the paper's Table 7 LAN figures, and the
+                 seed network against TF Encrypted's SecureNN (--batch 1,128, --runs N, --quick: batch 1 only,
+                 --wan: also the paper's WAN, simulated).
       pond       The MNIST Pond network at batch 1, 100 and 1000 against float64; the ring matmul kernel.
       securenn   The seed network and Network A under SecureNN at batch 1 and 100; bytes per ReLU.
       rounds     Online and offline rounds and bytes of every program in programs/, with and without batching.
@@ -68,6 +71,13 @@ case "cached":
 case "securenn":
     do {
         try SecureNNBenchmark.run(root: FileManager.default.currentDirectoryPath)
+    } catch {
+        FileHandle.standardError.write(Data("tfe-bench: error: \(error)\n".utf8))
+        exit(1)
+    }
+case "paper":
+    do {
+        try PaperBenchmark.run(root: FileManager.default.currentDirectoryPath, arguments: Array(arguments.dropFirst()))
     } catch {
         FileHandle.standardError.write(Data("tfe-bench: error: \(error)\n".utf8))
         exit(1)

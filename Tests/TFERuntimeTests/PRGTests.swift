@@ -76,6 +76,23 @@ import Testing
         #expect(Array(words[32..<64]) == referenceWords(seed: seed, stream: 6, blockHigh: 1, count: 32))
     }
 
+    /// Large fills take OpenSSL's vectorised ChaCha20 (`ChaCha20.blocks`): they give exactly the words that
+    /// drawing one group at a time with this file's ChaCha20 gives, from any position, across the 32-bit block
+    /// counter's wrap (which both carry into the nonce), and leave the generator where the draws would.
+    @Test(arguments: [
+        (0, 70_000), (5, 4096 + 33), (31, 100_000), (1 << 35 - 4096, 20_000), (1 << 35 - 2048 - 7, 5000),
+    ] as [(UInt64, Int)])
+    func bulkFillsMatchGroupByGroupDraws(offset: UInt64, count: Int) {
+        #expect(count >= 64 * 32 * 2)  // enough whole groups for the bulk path
+        var bulk = PRG(seed: Seed(fixed: 91), stream: 3, skippingWords: offset)
+        var words = [UInt64](repeating: 0, count: count)
+        words.withUnsafeMutableBufferPointer { bulk.fill($0) }
+        var single = PRG(seed: Seed(fixed: 91), stream: 3, skippingWords: offset)
+        let drawn = (0..<count).map { _ in single.next() }
+        #expect(words == drawn)
+        #expect(bulk.nextUInt64s(count: 40) == single.nextUInt64s(count: 40))
+    }
+
     func littleEndianWords(_ bytes: [UInt8]) -> [UInt64] {
         (0..<(bytes.count / 8)).map { word in
             (0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[8 * word + $1]) << (8 * $1) }

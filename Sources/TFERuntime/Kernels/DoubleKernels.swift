@@ -21,21 +21,13 @@ extension DoubleKernels {
     ///
     /// Transposed operands are read in place (packing reads them in a different order), so `A·Bᵀ` and
     /// `Aᵀ·B` cost the same as `A·B`. Products of at least 2^20 multiply-adds use up to `maxThreads`
-    /// threads.
+    /// threads. The implementation is `MatmulDriver`'s, shared with the other element type.
     public static func matmul(
         _ a: [Double], _ b: [Double], m: Int, k: Int, n: Int,
         transposeA: Bool = false, transposeB: Bool = false, maxThreads: Int = defaultThreadCount
     ) -> [Double] {
-        precondition(m >= 0 && k >= 0 && n >= 0, "matmul dimensions must not be negative")
-        return [Double](unsafeUninitializedCapacity: m * n) { c, initialized in
-            a.withUnsafeBufferPointer { a in
-                b.withUnsafeBufferPointer { b in
-                    matmul(a, b, into: c, m: m, k: k, n: n, transposeA: transposeA, transposeB: transposeB,
-                           accumulate: false, maxThreads: maxThreads)
-                }
-            }
-            initialized = m * n
-        }
+        MatmulDriver<SelectedDoubleKernel>.product(
+            a, b, m: m, k: k, n: n, transposeA: transposeA, transposeB: transposeB, maxThreads: maxThreads)
     }
 
     /// Writes `A · B` into `c` (m×n, row-major), or adds it to `c` when `accumulate`.
@@ -48,17 +40,9 @@ extension DoubleKernels {
         m: Int, k: Int, n: Int, transposeA: Bool = false, transposeB: Bool = false,
         accumulate: Bool = false, maxThreads: Int = defaultThreadCount
     ) {
-        precondition(m >= 0 && k >= 0 && n >= 0, "matmul dimensions must not be negative")
-        precondition(a.count == m * k && b.count == k * n && c.count == m * n, "matmul buffer sizes must match m, k, n")
-        if m == 0 || n == 0 {
-            return
-        }
-        let empty = UnsafePointer<Double>(bitPattern: 8)!
-        let left = MatrixOperand(rowMajor: a.baseAddress ?? empty, rows: m, columns: k, transposed: transposeA)
-        let right = MatrixOperand(rowMajor: b.baseAddress ?? empty, rows: k, columns: n, transposed: transposeB)
-        MatmulDriver<SelectedDoubleKernel>.multiply(
-            left, right, into: MatrixTarget(base: c.baseAddress!, rowStride: n), m: m, k: k, n: n,
-            accumulate: accumulate, maxThreads: maxThreads)
+        MatmulDriver<SelectedDoubleKernel>.product(
+            a, b, into: c, m: m, k: k, n: n, transposeA: transposeA, transposeB: transposeB, accumulate: accumulate,
+            maxThreads: maxThreads)
     }
 
     // MARK: - Batched products
@@ -74,23 +58,8 @@ extension DoubleKernels {
         _ a: [Double], _ b: [Double], batch: Int, m: Int, k: Int, n: Int, sharedB: Bool = false,
         transposeA: Bool = false, transposeB: Bool = false, maxThreads: Int = defaultThreadCount
     ) -> [Double] {
-        precondition(batch >= 0 && m >= 0 && k >= 0 && n >= 0, "batchMatmul dimensions must not be negative")
-        precondition(a.count == batch * m * k, "batchMatmul: a must hold batch × m × k values")
-        precondition(b.count == (sharedB ? 1 : batch) * k * n, "batchMatmul: b must hold (1 or batch) × k × n values")
-        if sharedB && !transposeA {
-            return matmul(a, b, m: batch * m, k: k, n: n, transposeB: transposeB, maxThreads: maxThreads)
-        }
-        return [Double](unsafeUninitializedCapacity: batch * m * n) { c, initialized in
-            a.withUnsafeBufferPointer { a in
-                b.withUnsafeBufferPointer { b in
-                    let job = BatchJob(a: a, b: b, c: c, m: m, k: k, n: n, sharedB: sharedB)
-                    forEachInBatch(batch, work: m * k * n, maxThreads: maxThreads) { item, threads in
-                        matmul(job.a(item), job.b(item), into: job.c(item), m: m, k: k, n: n,
-                               transposeA: transposeA, transposeB: transposeB, maxThreads: threads)
-                    }
-                }
-            }
-            initialized = batch * m * n
-        }
+        MatmulDriver<SelectedDoubleKernel>.batchProduct(
+            a, b, batch: batch, m: m, k: k, n: n, sharedB: sharedB, transposeA: transposeA, transposeB: transposeB,
+            maxThreads: maxThreads)
     }
 }

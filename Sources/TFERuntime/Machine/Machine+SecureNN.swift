@@ -209,7 +209,10 @@ extension Machine {
         let common = try commonStream(index)
         var d = [UInt8](repeating: 0, count: 64 * n)
         let isServer0 = me == .server0
-        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 256) { words in
+        // About 25 words of keystream per element; from 2,048 words a refill takes OpenSSL's ChaCha20 (`PRG.fill`).
+        // The bytes read are the same whatever the buffer's size: only the unread tail of the last refill changes.
+        let bufferWords = min(32 * PRG.bulkGroups, max(256, 32 * n))
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: bufferWords) { words in
             var stream = KeystreamBytes(common, buffer: words)
             withUnsafeTemporaryAllocation(of: UInt8.self, capacity: PrivateCompareStep.Randomness.byteCount) { r in
                 let randomness = r.baseAddress!

@@ -11,6 +11,8 @@
 public struct PRG: Sendable {
     /// Words generated per refill: four ChaCha20 blocks, one per SIMD lane.
     private static let groupWordCount = 32
+    /// Whole groups from which a draw goes to OpenSSL's ChaCha20 (16 KB: below it the call's set-up counts).
+    static let bulkGroups = 64
 
     private let key: SIMD8<UInt32>
     /// Lane 0 is the high half of the block counter, lanes 1 and 2 the stream number.
@@ -90,6 +92,17 @@ public struct PRG: Sendable {
             position += 1
             target += 1
             remaining -= 1
+        }
+        // Large draws take OpenSSL's vectorised ChaCha20, the same keystream (`ChaCha20.blocks`).
+        let groups = remaining / Self.groupWordCount
+        if groups >= Self.bulkGroups,
+            ChaCha20.blocks(key: key, counter: counter, nonce: nonce, count: 4 * groups,
+                            into: UnsafeMutableRawPointer(target))
+        {
+            Self.fixEndianness(target, count: groups * Self.groupWordCount)
+            advanceCounter(groups: groups)
+            target += groups * Self.groupWordCount
+            remaining -= groups * Self.groupWordCount
         }
         while remaining >= Self.groupWordCount {
             ChaCha20.fourBlocks(key: key, counter: counter, nonce: nonce, into: UnsafeMutableRawPointer(target))
@@ -194,6 +207,14 @@ public struct PRG: Sendable {
         }
         advanceCounter()
         position = 0
+    }
+
+    /// Moves `groups` groups of four blocks on, carrying into the nonce's first word.
+    private mutating func advanceCounter(groups: Int) {
+        let (sum, overflow) = counter.addingReportingOverflow(UInt32(truncatingIfNeeded: 4 * groups))
+        let wraps = UInt32(truncatingIfNeeded: (4 * groups) >> 32) &+ (overflow ? 1 : 0)
+        counter = sum
+        nonce[0] &+= wraps
     }
 
     /// Moves to the next group of four blocks, carrying into the nonce's first word.

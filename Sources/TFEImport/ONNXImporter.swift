@@ -1,0 +1,350 @@
+import TFEFrontend
+
+/// How `tfec import` writes a program.
+public struct ImportOptions: Sendable {
+    public enum ProtocolChoice: String, Sendable, CaseIterable {
+        case pond, securenn
+    }
+
+    /// The protocol; nil picks the cheapest that computes every operator (pond, unless one needs SecureNN).
+    public var protocolChoice: ProtocolChoice?
+    public var owner = "model_owner"
+    public var client = "client"
+    /// Weights as `public_input`s: a plaintext model on private data.
+    public var publicWeights = false
+    /// The model's file name, for the program's first comment.
+    public var modelName = "model.onnx"
+
+    public init() {}
+}
+
+/// One weight of an imported program: the model owner's input `name`, already in tfe's layout.
+public struct ImportedWeight: Sendable, Equatable {
+    public var name: String
+    public var shape: [Int]
+    public var values: [Double]
+}
+
+/// What `ONNXImporter` makes of a model: the `.tfe` text and the weights it reads.
+public struct ImportedProgram: Sendable {
+    public var source: String
+    public var weights: [ImportedWeight]
+    public var protocolChoice: ImportOptions.ProtocolChoice
+    /// The player that provides the weights.
+    public var owner: String
+}
+
+/// Turns an ONNX graph into a readable `.tfe` program: one statement per node (or fused group, such as a
+/// Conv with the BatchNormalization folded into it) with a comment naming the ONNX nodes, the weights as the
+/// model owner's inputs in tfe's layout (dense weights [in, out], kernels HWIO), the graph inputs as the
+/// client's private inputs and the outputs sent to the client. Images are NCHW at the boundary, as the
+/// client feeds onnxruntime, and NHWC inside, where convolutions and pools want them; the transposes between
+/// the two are local to each server and cost nothing. A leading batch dimension becomes `param batch`.
+///
+/// Shape arithmetic that exporters write (Shape → Gather → Unsqueeze → Concat feeding a Reshape) is folded at
+/// import time, with the batch size carried as `batchMarker`, so the program stays valid for `-D batch=N`.
+public struct ONNXImporter {
+    /// The batch size while importing: a prime no real dimension is a multiple of, so a folded shape says
+    /// which dimensions are the batch (`batchMarker * 3` prints as `batch * 3`).
+    static let batchMarker = 1_000_003
+    /// The most elements a value or folded constant may have (per batch item, for values).
+    static let maximumElements = 1 << 28
+
+    /// The operators the importer knows, for the note after an unsupported one.
+    public static let supportedOperators = [
+        "Add", "ArgMax", "AveragePool", "BatchNormalization", "Cast", "Clip", "Concat (of constants)", "Constant",
+        "Conv", "Div", "Dropout", "Flatten", "Gather (of constants)", "Gemm", "GlobalAveragePool", "GlobalMaxPool",
+        "Identity", "LeakyRelu", "LogSoftmax", "MatMul", "MaxPool", "Mul", "Neg", "Relu", "Reshape", "Shape",
+        "Sigmoid", "Softmax", "Squeeze", "Sub", "Transpose", "Unsqueeze",
+    ]
+
+    /// A value the servers compute (or, after a final Softmax, the client holds).
+    struct Value {
+        /// The tfe variable.
+        var name: String
+        /// The ONNX shape (NCHW for images), with the batch as `batchMarker`.
+        var shape: [Int]
+        /// True when the variable holds the value as NHWC (ONNX rank-4 values that feed convolutions).
+        var isNHWC = false
+        /// True for a value revealed to the client (Softmax, LogSoftmax, ArgMax at the end of the graph).
+        var isLocal = false
+    }
+
+    enum Operand {
+        case value(Value)
+        case constant(ConstantTensor)
+    }
+
+    let model: ONNXModel
+    let options: ImportOptions
+    var operands: [String: Operand] = [:]
+    var initializerNames: Set<String> = []
+    var declarations: [String] = []
+    var statements: [String] = []
+    var weights: [ImportedWeight] = []
+    var usedNames: Set<String> = []
+    /// Keywords, built-ins, players and `batch`: never a variable's name.
+    let reserved: Set<String>
+    /// Weights already declared, by initializer name and layout, so a reused weight is read once.
+    var declaredWeights: [String: String] = [:]
+    /// Variables holding another layout of a value: NHWC ⇄ NCHW, made once.
+    var relayouts: [String: Value] = [:]
+    var needsSecureNN = false
+    var batch = 1
+    /// Nodes consumed by an earlier fused statement (BatchNormalization folded into a Conv or Gemm).
+    var fused: Set<Int> = []
+    /// How many nodes read each value.
+    var consumers: [String: [Int]] = [:]
+
+    /// Imports `model` as a `.tfe` program and its weights.
+    public static func importModel(_ model: ONNXModel, options: ImportOptions = ImportOptions())
+        throws(ImportError) -> ImportedProgram
+    {
+        var importer = ONNXImporter(model: model, options: options)
+        return try importer.run()
+    }
+
+    init(model: ONNXModel, options: ImportOptions) {
+        self.model = model
+        self.options = options
+        reserved = Set(Token.Kind.keywords.keys).union(Builtin.allCases.map(\.rawValue))
+            .union(["batch", options.owner, options.client, "server0", "server1", "server2", "fixed", "int"])
+        usedNames = reserved
+    }
+
+    mutating func run() throws(ImportError) -> ImportedProgram {
+        let opset = model.opset
+        guard (7...22).contains(opset) else { throw .unsupportedOpset(domain: "", version: opset) }
+        for tensor in model.graph.initializers {
+            operands[tensor.name] = .constant(ConstantTensor(tensor))
+            initializerNames.insert(tensor.name)
+        }
+        for (index, node) in model.graph.nodes.enumerated() {
+            for input in node.inputs where !input.isEmpty { consumers[input, default: []].append(index) }
+        }
+        for input in model.graph.inputs where !initializerNames.contains(input.name) {
+            try declareInput(input)
+        }
+        for (index, node) in model.graph.nodes.enumerated() where !fused.contains(index) {
+            guard node.domain.isEmpty || node.domain == "ai.onnx" else {
+                throw .unsupportedOperator(op: node.opType, node: node.name, opset: model.opsets[node.domain] ?? 1)
+            }
+            try importNode(node)
+        }
+        var outputs: [String] = []
+        for output in model.graph.outputs {
+            guard case .value(var value)? = operands[output.name] else {
+                throw .undefinedValue(name: output.name, node: "graph output")
+            }
+            if value.isNHWC { value = relayout(value, toNHWC: false, node: nil) }
+            outputs.append("output(\(options.client), \"\(ioName(output.name))\", \(value.name))")
+        }
+        let chosen = options.protocolChoice ?? (needsSecureNN ? .securenn : .pond)
+        var lines = [
+            "# Imported from \(options.modelName) (\(describeProducer()), opset \(opset)) by tfec import",
+            "protocol \(chosen.rawValue)",
+            "",
+            "player \(options.owner)",
+            "player \(options.client)",
+            "",
+            "param batch = \(batch)",
+            "",
+        ]
+        lines += declarations + [""] + statements + [""] + outputs
+        return ImportedProgram(source: lines.joined(separator: "\n") + "\n", weights: weights,
+                               protocolChoice: chosen, owner: options.owner)
+    }
+
+    private func describeProducer() -> String {
+        model.producer.isEmpty ? "unknown producer" : model.producer
+    }
+
+    // MARK: - Inputs and weights
+
+    private mutating func declareInput(_ input: ONNXValueInfo) throws(ImportError) {
+        guard input.elementType == 1 || input.elementType == 11 || input.elementType == 10 else {
+            throw .nonFloatTensor(tensor: input.name, dataType: input.elementType)
+        }
+        guard let dimensions = input.dimensions else { throw .dynamicShape(input: input.name, dimension: 0) }
+        var shape: [Int] = []
+        for (axis, dimension) in dimensions.enumerated() {
+            switch dimension {
+            case .value(let size) where axis == 0:
+                batch = size > 0 ? size : 1
+                shape.append(Self.batchMarker)
+            case .parameter, .unknown:
+                guard axis == 0 else { throw .dynamicShape(input: input.name, dimension: axis) }
+                shape.append(Self.batchMarker)
+            case .value(let size):
+                guard size > 0 else { throw .dynamicShape(input: input.name, dimension: axis) }
+                shape.append(size)
+            }
+        }
+        // Bounded so that every shape product below fits an Int, whatever the file says.
+        let count = ConstantTensor.product(Array(shape.dropFirst())) ?? 0
+        guard shape.count <= 8, count > 0, count <= Self.maximumElements, batch <= 1 << 20 else {
+            throw .shapeMismatch(op: "input", node: input.name, "the shape \(dimensions) is too large for tfe")
+        }
+        let name = makeName(input.name)
+        declarations.append("\(name) = private_input(\(options.client), \"\(ioName(input.name))\", "
+                            + "\(shapeText(shape)))")
+        operands[input.name] = .value(Value(name: name, shape: shape))
+    }
+
+    /// A weight as the model owner's input, declared once per initializer and layout. `hint` names it;
+    /// `layout` tells apart two layouts of one initializer.
+    mutating func weight(_ tensor: ConstantTensor, hint: String, layout: String = "", comment: String? = nil)
+        -> String
+    {
+        let key = hint + "\u{0}" + layout
+        if let name = declaredWeights[key] { return name }
+        let name = makeName(hint)
+        declaredWeights[key] = name
+        let kind = options.publicWeights ? "public_input" : "private_input"
+        let tail = comment.map { "  # \($0)" } ?? ""
+        declarations.append("\(name) = \(kind)(\(options.owner), \(shapeText(tensor.shape)))\(tail)")
+        weights.append(ImportedWeight(name: name, shape: tensor.shape, values: tensor.values))
+        return name
+    }
+
+    // MARK: - Names and text
+
+    /// A fresh tfe identifier made from an ONNX name: `/conv1/Conv_output_0` → `conv1_Conv`.
+    mutating func makeName(_ onnxName: String) -> String {
+        var base = onnxName.hasSuffix("_output_0") ? String(onnxName.dropLast(9)) : onnxName
+        if base.hasPrefix("onnx::") { base = String(base.dropFirst(6)) }
+        var name = ""
+        for scalar in base.unicodeScalars {
+            let isWord = scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar))
+            if isWord {
+                name.unicodeScalars.append(scalar)
+            } else if !name.isEmpty, name.last != "_" {
+                name += "_"
+            }
+        }
+        while name.hasSuffix("_") { name.removeLast() }
+        if name.isEmpty || name.first!.isNumber { name = "v" + (name.isEmpty ? "" : "_") + name }
+        if name.count > 60 { name = String(name.suffix(60)).trimmingLeadingUnderscores() }
+        // A name the language reserves (`input`, `sum`, `for`) reads better as `input_tensor` than `input_2`.
+        if reserved.contains(name) { name += "_tensor" }
+        var candidate = name, suffix = 2
+        while usedNames.contains(candidate) {
+            candidate = "\(name)_\(suffix)"
+            suffix += 1
+        }
+        usedNames.insert(candidate)
+        return candidate
+    }
+
+    /// An input's or output's name in the program's I/O table (and the client's file names): the ONNX name
+    /// when it is a plain file name, otherwise with every other character made `_`.
+    func ioName(_ onnxName: String) -> String {
+        let allowed = onnxName.unicodeScalars.map { scalar -> Character in
+            let ok = scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar)
+                                        || scalar == "_" || scalar == "-" || scalar == ".")
+            return ok ? Character(scalar) : "_"
+        }
+        var name = String(allowed)
+        if name.isEmpty || name.first == "." || name.first == "-" { name = "v" + name }
+        return String(name.prefix(100))
+    }
+
+    /// `[batch, 1, 28, 28]`.
+    func shapeText(_ shape: [Int]) -> String {
+        "[" + shape.map(dimensionText).joined(separator: ", ") + "]"
+    }
+
+    func dimensionText(_ size: Int) -> String {
+        guard size != 0, size % Self.batchMarker == 0 else { return "\(size)" }
+        let factor = size / Self.batchMarker
+        return factor == 1 ? "batch" : "batch * \(factor)"
+    }
+
+    /// A constant as a literal: float32 values print as float32 does (`0.1`, not `0.10000000149011612`).
+    func literal(_ value: Double) -> String {
+        let text: String
+        if value == value.rounded(), abs(value) < 1e15 {
+            text = "\(Int(value))"
+        } else {
+            let float = Float(value)
+            text = Double(float) == value ? "\(float)" : "\(value)"
+        }
+        return value < 0 ? "(\(text))" : text
+    }
+
+    // MARK: - Values
+
+    func operand(_ name: String, of node: ONNXNode) throws(ImportError) -> Operand {
+        guard let operand = operands[name] else { throw .undefinedValue(name: name, node: node.name) }
+        return operand
+    }
+
+    /// A computed value (not a constant), in the layout `nhwc` asks for when given.
+    mutating func value(_ name: String, of node: ONNXNode, nhwc: Bool? = nil) throws(ImportError) -> Value {
+        guard case .value(let value) = try operand(name, of: node) else {
+            throw .unsupportedAttribute(op: node.opType, node: node.name,
+                                        "input '\(name)' is a constant where tfe needs a computed value")
+        }
+        guard !value.isLocal else {
+            throw .unsupportedAttribute(op: node.opType, node: node.name,
+                                        "'\(name)' comes from a Softmax, LogSoftmax or ArgMax, which tfe runs on "
+                                        + "the client at the end of the graph only")
+        }
+        guard let nhwc, nhwc != value.isNHWC else { return value }
+        guard value.shape.count == 4 else {
+            throw .shapeMismatch(op: node.opType, node: node.name,
+                                 "expects an NCHW image of rank 4, not \(shapeText(value.shape))")
+        }
+        return relayout(value, toNHWC: nhwc, node: node)
+    }
+
+    /// The constant `name`, or nil when it is computed.
+    func constant(_ name: String, of node: ONNXNode) throws(ImportError) -> ConstantTensor? {
+        if case .constant(let tensor) = try operand(name, of: node) { return tensor }
+        return nil
+    }
+
+    /// The constant `name`; an error naming the node when it is computed.
+    func requireConstant(_ name: String, of node: ONNXNode, what: String) throws(ImportError) -> ConstantTensor {
+        guard let tensor = try constant(name, of: node) else {
+            throw .unsupportedAttribute(op: node.opType, node: node.name, "\(what) must be a constant")
+        }
+        return tensor
+    }
+
+    /// The same value in the other layout, made once: NCHW → NHWC is `transpose(x, [0, 2, 3, 1])`.
+    mutating func relayout(_ value: Value, toNHWC: Bool, node: ONNXNode?) -> Value {
+        if let done = relayouts[value.name] { return done }
+        let name = makeName(value.name + (toNHWC ? "_nhwc" : "_nchw"))
+        let permutation = toNHWC ? "[0, 2, 3, 1]" : "[0, 3, 1, 2]"
+        statements.append("\(name) = transpose(\(value.name), \(permutation))  # "
+                          + (toNHWC ? "NCHW to NHWC" : "NHWC to NCHW"))
+        let result = Value(name: name, shape: value.shape, isNHWC: toNHWC)
+        relayouts[value.name] = result
+        relayouts[name] = value
+        return result
+    }
+
+    /// Appends `name = expression  # Op 'node'` for the node's first output.
+    mutating func define(_ node: ONNXNode, _ expression: String, shape: [Int], nhwc: Bool = false,
+                         local: Bool = false, also: [ONNXNode] = []) {
+        let name = makeName(node.outputs[0])
+        let names = ([node] + also).map { "\($0.opType) '\($0.name)'" }.joined(separator: " + ")
+        statements.append("\(name) = \(expression)  # \(names)")
+        let value = Value(name: name, shape: shape, isNHWC: nhwc, isLocal: local)
+        operands[node.outputs[0]] = .value(value)
+        for other in also { operands[other.outputs[0]] = .value(value) }
+    }
+
+    /// Marks the protocol SecureNN, or refuses when pond was asked for.
+    mutating func requireSecureNN(_ node: ONNXNode) throws(ImportError) {
+        if options.protocolChoice == .pond { throw .needsSecureNN(op: node.opType, node: node.name) }
+        needsSecureNN = true
+    }
+}
+
+extension String {
+    fileprivate func trimmingLeadingUnderscores() -> String {
+        String(drop { $0 == "_" })
+    }
+}

@@ -1,0 +1,68 @@
+// `tfec import`'s command line: options, defaults, and what it refuses.
+
+import Foundation
+import Testing
+import TFECommands
+import TFENumPy
+import TFERuntime
+
+@Suite struct ImportCommandTests {
+    @Test func writesTheProgramAndWeightsBesideIt() throws {
+        let directory = ImportFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let result = ImportFixtures.tfec([
+            "import", ImportFixtures.path("ops/gemm-relu-mlp.onnx"), "-o", "\(directory)/mlp.tfe",
+            "--owner", "hospital", "--client", "patient", "--public-weights",
+        ])
+        #expect(result.exitCode == .success, "\(result.error)")
+        let contents = FileManager.default.contents(atPath: "\(directory)/mlp.tfe") ?? Data()
+        let text = String(decoding: contents, as: UTF8.self)
+        #expect(text.contains("player hospital\nplayer patient\n"))
+        #expect(text.contains("fc1_weight = public_input(hospital, [8, 16])"))
+        #expect(text.contains("x = private_input(patient, \"x\", [batch, 8])"))
+        let weights = try NPZ.read(contentsOf: URL(fileURLWithPath: "\(directory)/mlp.npz"))
+        #expect(weights.map(\.name) == ["fc1_weight", "fc1_bias", "fc2_weight", "fc2_bias"])
+        #expect(weights[0].array.shape == [8, 16])
+    }
+
+    @Test func pondIsTheDefaultWhenNoOperatorNeedsSecureNN() {
+        let directory = ImportFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let pond = ImportFixtures.tfec(["import", ImportFixtures.path("ops/matmul-sigmoid-arithmetic.onnx"),
+                                        "-o", "\(directory)/a.tfe"])
+        #expect(pond.output.contains("(protocol pond)"))
+        let secureNN = ImportFixtures.tfec(["import", ImportFixtures.path("ops/gemm-relu-mlp.onnx"),
+                                            "-o", "\(directory)/b.tfe"])
+        #expect(secureNN.output.contains("(protocol securenn)"))
+    }
+
+    @Test(arguments: [
+        ["--owner", "server0"], ["--client", "relu"], ["--owner", "a b"], ["--owner", "x", "--client", "x"],
+        ["--protocol", "aby3"],
+    ])
+    func badOptionsAreUsageErrors(_ options: [String]) {
+        let model = ImportFixtures.path("ops/argmax.onnx")
+        let result = ImportFixtures.tfec(["import", model, "-o", "/dev/null"] + options)
+        #expect(result.exitCode == .usage, "\(result.error)")
+    }
+
+    @Test func graphDefIsRefusedWithAConversionHint() {
+        let result = ImportFixtures.tfec(["import", "mnist_model.pb"])
+        #expect(result.exitCode == .failure)
+        #expect(result.error.hasPrefix("mnist_model.pb: error: TensorFlow GraphDef files are not supported yet\n"))
+    }
+
+    @Test func aMissingModelIsOneError() {
+        let result = ImportFixtures.tfec(["import", "/nonexistent/model.onnx"])
+        #expect(result.exitCode == .failure)
+        #expect(result.error == "tfec: error: cannot read '/nonexistent/model.onnx': no such file\n")
+    }
+
+    @Test func oneStepRunRefusesAnUnsupportedModel() {
+        let result = ImportFixtures.tfeVM(["run", ImportFixtures.path("errors/unsupported-erf.onnx"),
+                                           "--input", "client:x=/dev/null"])
+        #expect(result.exitCode == .failure)
+        #expect(result.error.contains(
+            "error: operator 'Erf' (node '/act/Erf', opset 13) has no private implementation"))
+    }
+}

@@ -1,0 +1,67 @@
+// End to end: each fixture model is imported with `tfec import`, run with `tfe-vm run` on the stored input,
+// and its output compared with onnxruntime's (stored by make_fixtures.py) within 1e-2, with the same argmax.
+
+import Foundation
+import Testing
+import TFECommands
+import TFENumPy
+import TFERuntime
+
+@Suite struct ImportEndToEndTests {
+    /// The largest |tfe − onnxruntime| the design allows.
+    static let tolerance = 1e-2
+
+    @Test("agrees with onnxruntime", arguments: ImportFixtures.models(in: "ops"))
+    func agreesWithONNXRuntime(_ name: String) throws {
+        let directory = ImportFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let program = "\(directory)/\(name).tfe"
+        let imported = ImportFixtures.tfec(["import", ImportFixtures.path("ops/\(name).onnx"), "-o", program])
+        try #require(imported.exitCode == .success, "\(imported.error)")
+        let run = ImportFixtures.tfeVM([
+            "run", program, "-D", "batch=2", "--input", "model_owner=\(directory)/\(name).npz",
+            "--input", "client:x=\(ImportFixtures.path("ops/\(name).x.npy"))", "--out", "\(directory)/out",
+            "--timeout", "600",
+        ])
+        try #require(run.exitCode == .success, "\(run.error)")
+        let actual = try NPY.read(contentsOf: URL(fileURLWithPath: "\(directory)/out/client/y.npy"))
+        let expected = try NPY.read(contentsOf: URL(fileURLWithPath: ImportFixtures.path("ops/\(name).y.npy")))
+        #expect(actual.shape == expected.shape)
+        try Self.expectClose(actual.asDoubles(), expected.asDoubles(), rowLength: expected.shape.last ?? 1, name)
+    }
+
+    /// `tfe-vm run MODEL.onnx` imports, compiles and runs in one step, with the weights from the model.
+    @Test func oneStepRunOfTheMNISTModel() throws {
+        let directory = ImportFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // Debug builds run SecureNN's max-pooling slowly: 4 images here, 1,000 in Fixtures/check_mnist.sh.
+        let count = 4
+        let heldout = try NPZ.read(contentsOf: URL(fileURLWithPath: ImportFixtures.path("mnist/heldout.npz")))
+        let images = try #require(heldout.first { $0.name == "images" }?.array).asDoubles()
+        let pixels = images.prefix(count * 784).map { Float($0 / 255) }
+        let x = try NPYArray(shape: [count, 1, 28, 28], storage: .float32(pixels))
+        try NPY.write(x, to: URL(fileURLWithPath: "\(directory)/x.npy"))
+        let run = ImportFixtures.tfeVM([
+            "run", ImportFixtures.path("mnist/mnist-cnn.onnx"), "-D", "batch=\(count)",
+            "--input", "client:input=\(directory)/x.npy", "--out", "\(directory)/out", "--timeout", "600",
+        ])
+        try #require(run.exitCode == .success, "\(run.error)")
+        let logits = try NPY.read(contentsOf: URL(fileURLWithPath: "\(directory)/out/client/logits.npy")).asDoubles()
+        let expected = try NPY.read(contentsOf: URL(fileURLWithPath: ImportFixtures.path("mnist/heldout-logits.npy")))
+            .asDoubles()
+        try Self.expectClose(logits, Array(expected.prefix(count * 10)), rowLength: 10, "mnist-cnn")
+    }
+
+    /// Within `tolerance` everywhere, and the same argmax in every row (for float outputs).
+    static func expectClose(_ actual: [Double], _ expected: [Double], rowLength: Int, _ name: String) throws {
+        try #require(actual.count == expected.count, "\(name): \(actual.count) values, expected \(expected.count)")
+        let error = zip(actual, expected).map { abs($0 - $1) }.max() ?? 0
+        #expect(error <= tolerance, "\(name): largest difference \(error)")
+        guard rowLength > 1 else { return }
+        for row in 0..<(actual.count / rowLength) {
+            let range = row * rowLength..<(row + 1) * rowLength
+            let a = range.max { actual[$0] < actual[$1] }, b = range.max { expected[$0] < expected[$1] }
+            #expect(a == b, "\(name): row \(row) argmax \(a ?? -1), onnxruntime \(b ?? -1)")
+        }
+    }
+}

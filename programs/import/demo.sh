@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Private prediction of a pre-trained ONNX model, from a fresh clone: import programs/import/mnist-cnn.onnx (a
+# small MNIST CNN exported in PyTorch's ONNX layout, opset 17), show the program, run it on 20 held-out images,
+# and compare the client's logits with onnxruntime's (stored in data/onnxruntime-logits.npy).
+#
+#   bash programs/import/demo.sh           # the two-step form: tfec import, then tfe-vm run
+#   bash programs/import/demo.sh --one-step  # tfe-vm run MODEL.onnx: import, compile and run at once
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+swift build -c release --product tfec >&2
+swift build -c release --product tfe-vm >&2
+BIN=.build/release
+OUT=out/import
+mkdir -p "$OUT"
+if [ "${1:-}" = "--one-step" ]; then
+    "$BIN/tfe-vm" run programs/import/mnist-cnn.onnx -D batch=20 \
+        --input client:input=programs/import/data/x.npy --out "$OUT/run"
+else
+    "$BIN/tfec" import programs/import/mnist-cnn.onnx -o "$OUT/mnist-cnn.tfe"
+    cat "$OUT/mnist-cnn.tfe"
+    "$BIN/tfe-vm" run "$OUT/mnist-cnn.tfe" -D batch=20 --input model_owner="$OUT/mnist-cnn.npz" \
+        --input client:input=programs/import/data/x.npy --out "$OUT/run"
+fi
+python3 programs/import/compare.py "$OUT/run/client/logits.npy" programs/import/data/onnxruntime-logits.npy \
+    --labels programs/import/data/labels.npy
