@@ -18,22 +18,26 @@ let package = Package(
         .systemLibrary(
             name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]
         ),
-        .target(name: "TFERuntime", dependencies: ["TFECore", "TFEBytecode", "CZlib", "COpenSSL"]),
-        .target(name: "TFENet", dependencies: ["TFECore", "TFEBytecode", "TFERuntime", "COpenSSL"]),
+        .target(name: "TFENumPy", dependencies: ["CZlib"]),
+        .target(name: "TFERuntime", dependencies: ["TFECore", "TFEBytecode", "TFENumPy", "COpenSSL"]),
+        .target(name: "TFENet", dependencies: ["TFECore", "TFEBytecode", "TFENumPy", "TFERuntime", "COpenSSL"]),
         .target(
             name: "TFECommands",
             dependencies: [
-                "TFECore", "TFEFrontend", "TFEBytecode", "TFELowering", "TFERuntime", "TFENet", "TFEImport",
+                "TFECore", "TFEFrontend", "TFEBytecode", "TFELowering", "TFEImport", "TFENumPy", "TFERuntime",
+                "TFENet",
             ]
         ),
         .target(name: "TFETestSupport", dependencies: ["TFECore"]),
 
         // MARK: - Executables
         .executableTarget(name: "tfec", dependencies: ["TFECommands"]),
-        .executableTarget(name: "tfe-vm", dependencies: ["TFECommands", "TFERuntime"]),
+        .executableTarget(name: "tfe-vm", dependencies: ["TFECommands"]),
         .executableTarget(
             name: "tfe-bench",
-            dependencies: ["TFECore", "TFEFrontend", "TFEBytecode", "TFELowering", "TFERuntime", "TFENet"]
+            dependencies: [
+                "TFECore", "TFEFrontend", "TFEBytecode", "TFELowering", "TFENumPy", "TFERuntime", "TFENet",
+            ]
         ),
 
         // MARK: - Tests
@@ -41,20 +45,23 @@ let package = Package(
         .testTarget(name: "TFEFrontendTests", dependencies: ["TFECore", "TFEFrontend", "TFETestSupport"]),
         .testTarget(
             name: "TFEImportTests",
-            dependencies: ["TFEImport", "TFEFrontend", "TFECommands", "TFERuntime", "TFETestSupport"],
+            dependencies: ["TFEImport", "TFEFrontend", "TFECommands", "TFENumPy", "TFERuntime", "TFETestSupport"],
             exclude: ["Fixtures"]
         ),
         .testTarget(name: "TFEBytecodeTests", dependencies: ["TFECore", "TFEBytecode", "TFETestSupport"]),
         .testTarget(
             name: "TFELoweringTests", dependencies: ["TFECore", "TFEFrontend", "TFEBytecode", "TFELowering", "TFETestSupport"]
         ),
+        .testTarget(name: "TFENumPyTests", dependencies: ["TFENumPy", "TFERuntime"], exclude: ["Fixtures"]),
         .testTarget(
-            name: "TFERuntimeTests", dependencies: ["TFECore", "TFEBytecode", "TFERuntime", "TFETestSupport"],
-            exclude: ["Fixtures"]
+            name: "TFERuntimeTests",
+            dependencies: ["TFECore", "TFEBytecode", "TFENumPy", "TFERuntime", "TFETestSupport"]
         ),
         .testTarget(
             name: "TFESecureNNTests",
-            dependencies: ["TFECore", "TFEFrontend", "TFEBytecode", "TFELowering", "TFERuntime", "TFETestSupport"]
+            dependencies: [
+                "TFECore", "TFEFrontend", "TFEBytecode", "TFELowering", "TFENumPy", "TFERuntime", "TFETestSupport",
+            ]
         ),
         .testTarget(
             name: "TFECommandsTests", dependencies: ["TFECommands", "TFEFrontend", "TFERuntime", "TFETestSupport"]
@@ -62,19 +69,20 @@ let package = Package(
         .testTarget(
             name: "TFENetTests",
             dependencies: [
-                "TFECore", "TFEFrontend", "TFEBytecode", "TFELowering", "TFERuntime", "TFENet", "TFECommands",
-                "TFETestSupport",
+                "TFECore", "TFEFrontend", "TFEBytecode", "TFELowering", "TFENumPy", "TFERuntime", "TFENet",
+                "TFECommands", "TFETestSupport",
             ]
         ),
         .testTarget(
             name: "TFEGoldenTests",
-            dependencies: ["TFECore", "TFEFrontend", "TFECommands", "TFERuntime", "TFETestSupport"],
+            dependencies: ["TFECore", "TFEFrontend", "TFECommands", "TFENumPy", "TFERuntime", "TFETestSupport"],
             exclude: ["Golden"]
         ),
         .testTarget(
             name: "TFEEndToEndTests",
             dependencies: [
-                "TFECore", "TFEFrontend", "TFEBytecode", "TFELowering", "TFERuntime", "TFECommands", "TFETestSupport",
+                "TFECore", "TFEFrontend", "TFEBytecode", "TFELowering", "TFENumPy", "TFERuntime", "TFECommands",
+                "TFETestSupport",
             ]
         ),
     ],

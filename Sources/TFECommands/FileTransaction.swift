@@ -1,4 +1,5 @@
 import Foundation
+import TFENumPy
 import TFERuntime
 #if canImport(Glibc)
 import Glibc

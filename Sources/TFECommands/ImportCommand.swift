@@ -3,6 +3,7 @@ import TFEBytecode
 import TFECore
 import TFEFrontend
 import TFEImport
+import TFENumPy
 import TFERuntime
 
 /// `tfec import`: an ONNX model as a readable `.tfe` program and an `.npz` of its weights, and the same

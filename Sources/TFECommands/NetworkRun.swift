@@ -2,6 +2,7 @@ import Foundation
 import TFEBytecode
 import TFECore
 import TFENet
+import TFENumPy
 import TFERuntime
 
 /// `tfe-vm run FILE --config config.json --player NAME --certs DIR [--input ...] [--out DIR]`: this process

@@ -3,6 +3,7 @@ import TFEBytecode
 import TFECore
 import TFEFrontend
 import TFELowering
+import TFENumPy
 import TFERuntime
 
 /// `tfe-vm run` and `tfe-vm dis`: load a program (bytecode, or a `.tfe` compiled on the fly), run every

@@ -2,6 +2,7 @@
 
 import COpenSSL
 import Foundation
+import TFENumPy
 import TFERuntime
 #if canImport(Glibc)
 import Glibc

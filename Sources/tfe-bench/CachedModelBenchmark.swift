@@ -3,6 +3,7 @@ import TFEBytecode
 import TFECore
 import TFEFrontend
 import TFELowering
+import TFENumPy
 import TFERuntime
 
 /// The cached private model of `store`/`load` against a model re-shared in every run: online bytes per

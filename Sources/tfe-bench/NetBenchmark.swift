@@ -4,6 +4,7 @@ import TFECore
 import TFEFrontend
 import TFELowering
 import TFENet
+import TFENumPy
 import TFERuntime
 
 /// The MNIST Pond network at batch 100 as five `tfe-vm` processes over TCP on loopback, and in one process

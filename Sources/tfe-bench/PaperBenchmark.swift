@@ -3,6 +3,7 @@ import TFEBytecode
 import TFECore
 import TFEFrontend
 import TFELowering
+import TFENumPy
 import TFERuntime
 
 /// SecureNN's Networks A–D (`programs/securenn-paper`) at batch 1 and 128, all five parties in this process,

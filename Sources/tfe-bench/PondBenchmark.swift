@@ -3,6 +3,7 @@ import TFEBytecode
 import TFECore
 import TFEFrontend
 import TFELowering
+import TFENumPy
 import TFERuntime
 
 /// The MNIST Pond network (784 → 128 → sigmoid → 10) privately at batch 1, 100 and 1000, against the same

@@ -3,6 +3,7 @@ import TFEBytecode
 import TFECore
 import TFEFrontend
 import TFELowering
+import TFENumPy
 import TFERuntime
 
 /// The seed network (784-512-ReLU-10) and Network A (784-128-ReLU-128-ReLU-10) under SecureNN at batch 1

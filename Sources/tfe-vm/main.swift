@@ -1,8 +1,7 @@
 import Foundation
 import TFECommands
-import TFERuntime
 
-MemoryPolicy.keepFreedMemory()
+TfeVM.configureProcess()
 
 let code = TfeVM.main(Array(CommandLine.arguments.dropFirst()), console: .standard)
 exit(code.rawValue)

@@ -5,6 +5,7 @@ import TFECommands
 import TFECore
 import TFEFrontend
 
+import TFENumPy
 @testable import TFERuntime
 
 /// `tfe-vm run --check-ranges` (issue #13): values whose products leave the fixed-point range give garbage with

@@ -4,6 +4,7 @@ import TFEBytecode
 import TFECommands
 import TFECore
 import TFEFrontend
+import TFENumPy
 import TFERuntime
 import TFETestSupport
 

@@ -1,5 +1,6 @@
 // Shared steps of the end-to-end tests: compiling, generating inputs, running, comparing with the reference.
 
+import TFENumPy
 import TFETestSupport
 import Foundation
 import Testing

@@ -4,6 +4,7 @@ import TFEBytecode
 import TFECore
 import TFEFrontend
 import TFELowering
+import TFENumPy
 import TFERuntime
 
 /// A program run end to end: a `.tfe` under `programs/` or a valid golden program, named by its path from the

@@ -3,6 +3,7 @@ import Testing
 import TFEBytecode
 import TFECommands
 import TFECore
+import TFENumPy
 import TFERuntime
 
 /// `tfe-vm run --out/--stats-json/--trace`: destinations checked before the run, files written all or none,

@@ -3,6 +3,7 @@ import Testing
 import TFEBytecode
 import TFECommands
 import TFECore
+import TFENumPy
 import TFERuntime
 
 /// Local runs on a simulated network take at least the program's critical path, and not much more when

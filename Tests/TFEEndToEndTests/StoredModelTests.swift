@@ -7,6 +7,7 @@ import TFECommands
 import TFECore
 import TFEFrontend
 import TFELowering
+import TFENumPy
 import TFERuntime
 
 struct StoredModelTests {

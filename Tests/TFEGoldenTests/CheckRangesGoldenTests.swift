@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TFECommands
+import TFENumPy
 import TFERuntime
 import TFETestSupport
 

@@ -3,6 +3,7 @@
 import Foundation
 import Testing
 import TFECommands
+import TFENumPy
 import TFERuntime
 
 @Suite struct ImportCommandTests {

@@ -4,6 +4,7 @@
 import Foundation
 import Testing
 import TFECommands
+import TFENumPy
 import TFERuntime
 
 @Suite struct ImportEndToEndTests {

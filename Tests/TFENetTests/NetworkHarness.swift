@@ -5,6 +5,7 @@ import Foundation
 import TFEBytecode
 import TFECore
 import TFELowering
+import TFENumPy
 import TFERuntime
 import Testing
 

@@ -2,6 +2,7 @@
 
 import Foundation
 import TFECommands
+import TFENumPy
 import TFERuntime
 import Testing
 

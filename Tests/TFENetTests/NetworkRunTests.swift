@@ -4,6 +4,7 @@
 import Foundation
 import TFEBytecode
 import TFECore
+import TFENumPy
 import TFERuntime
 import Testing
 

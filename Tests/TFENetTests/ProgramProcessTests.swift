@@ -1,6 +1,7 @@
 // Every program of `programs/` as separate `tfe-vm` processes on loopback, one per party, against the local
 // run of the same bytecode with the same seed: the outputs must be identical, bit for bit.
 
+import TFENumPy
 import TFETestSupport
 import Foundation
 import TFEBytecode

@@ -4,6 +4,7 @@ import Dispatch
 import Foundation
 import TFEBytecode
 import TFECore
+import TFENumPy
 import Testing
 
 @testable import TFERuntime

@@ -2,6 +2,7 @@
 
 import TFEBytecode
 import TFECore
+import TFENumPy
 import Testing
 
 @testable import TFERuntime

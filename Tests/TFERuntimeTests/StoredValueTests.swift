@@ -3,6 +3,7 @@
 import Foundation
 import TFEBytecode
 import TFECore
+import TFENumPy
 import TFETestSupport
 import Testing
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the .npy/.npz fixtures that TFERuntimeTests read. Run from anywhere:
 
-    python3 Tests/TFERuntimeTests/Fixtures/make_fixtures.py
+    python3 Tests/TFENumPyTests/Fixtures/make_fixtures.py
 
 The tests hard-code the values below, so change both together. Keep the files small (< 50 KB in all).
 """

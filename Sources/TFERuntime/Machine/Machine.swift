@@ -2,6 +2,7 @@
 
 import TFEBytecode
 import TFECore
+import TFENumPy
 
 /// Everything one party needs to run a program.
 public struct MachineConfiguration: Sendable {

@@ -2,7 +2,8 @@
 
 import Foundation
 import Testing
-@testable import TFERuntime
+@testable import TFENumPy
+import TFERuntime  // its seeded PRG
 
 @Suite struct NPYFuzzTests {
     /// Fixed so that runs are reproducible; set TFE_FUZZ_SEED to explore other mutations.

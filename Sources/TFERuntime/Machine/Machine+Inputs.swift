@@ -2,6 +2,7 @@
 
 import TFEBytecode
 import TFECore
+import TFENumPy
 
 /// One input of this player, checked against its declaration: the plaintext and its ring encoding.
 struct ValidatedInput {

@@ -3,6 +3,7 @@
 import Foundation
 import TFEBytecode
 import TFECore
+import TFENumPy
 
 /// The state files a server's run wrote, kept back until every server can commit them: as the user sees it, a
 /// store is all or nothing across the three servers (README, "Cached models").

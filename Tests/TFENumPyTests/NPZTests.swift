@@ -2,7 +2,7 @@
 
 import Foundation
 import Testing
-@testable import TFERuntime
+@testable import TFENumPy
 
 @Suite struct NPZTests {
     /// The members make_fixtures.py puts in stored.npz and compressed.npz.

@@ -7,7 +7,7 @@ import Foundation
 /// run's outputs).
 public enum FileAccess {
     /// The bytes of the file at `url`, memory-mapped when that is safe (inputs can be large).
-    static func contents(of url: URL) throws(NPYError) -> Data {
+    public static func contents(of url: URL) throws(NPYError) -> Data {
         do {
             return try Data(contentsOf: url, options: .mappedIfSafe)
         } catch {
@@ -42,7 +42,7 @@ public enum FileAccess {
     /// Writes `bytes` to a new temporary next to `url`, 0600 from its creation (`makePrivateTemporary`), and
     /// syncs it to disk; returns its path. Nothing is left behind when this fails. The first half of
     /// `writePrivately`, for writes that commit later (a store commits only once every server has written).
-    static func writePrivateTemporary(_ bytes: [UInt8], for url: URL) throws(NPYError) -> String {
+    public static func writePrivateTemporary(_ bytes: [UInt8], for url: URL) throws(NPYError) -> String {
         let (descriptor, temporary) = try makePrivateTemporary(for: url)
         var failure: Int32? = bytes.withUnsafeBytes { writeAll($0, to: descriptor) }
         if failure == nil && fsync(descriptor) != 0 { failure = errno }
@@ -56,7 +56,7 @@ public enum FileAccess {
 
     /// Renames `temporary` (from `writePrivateTemporary`) over the file at `url`, and syncs the directory so
     /// that the rename survives a crash. On failure the temporary is removed and the old file stays.
-    static func replace(_ url: URL, with temporary: String) throws(NPYError) {
+    public static func replace(_ url: URL, with temporary: String) throws(NPYError) {
         if rename(temporary, url.path) != 0 {
             let failure = errno
             unlink(temporary)
@@ -73,7 +73,7 @@ public enum FileAccess {
     /// Creates a new, empty file next to `url` for `writePrivately`, open for writing and with mode 0600 from
     /// its creation (`open` with `O_CREAT | O_EXCL`, so never an existing file or a planted link). The caller
     /// closes the descriptor and renames or removes the file.
-    static func makePrivateTemporary(for url: URL) throws(NPYError) -> (descriptor: Int32, path: String) {
+    public static func makePrivateTemporary(for url: URL) throws(NPYError) -> (descriptor: Int32, path: String) {
         let directory = url.deletingLastPathComponent().path
         for _ in 0..<16 {
             let suffix = String(UInt64.random(in: .min ... .max), radix: 36)
@@ -88,7 +88,7 @@ public enum FileAccess {
 
     /// Creates the directory at `path` and any missing parents with mode 0700 from their creation (`mkdir`'s
     /// mode, not a change afterwards). A directory that already exists is left as it is.
-    static func makePrivateDirectory(atPath path: String) throws(NPYError) {
+    public static func makePrivateDirectory(atPath path: String) throws(NPYError) {
         if let (place, error) = makePrivateDirectories(atPath: path) {
             throw .unwritableFile(path: place, reason: reason(errno: error))
         }

@@ -2,7 +2,7 @@
 
 import Foundation
 import Testing
-import TFERuntime
+import TFENumPy
 
 @Suite struct NPZWritingTests {
     @Test func roundTripsMembersInOrder() throws {

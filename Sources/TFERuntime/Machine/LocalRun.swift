@@ -3,6 +3,7 @@
 import Foundation
 import TFEBytecode
 import TFECore
+import TFENumPy
 
 /// Settings of a local run.
 public struct LocalRunOptions: Sendable {

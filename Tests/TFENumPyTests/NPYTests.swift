@@ -2,7 +2,7 @@
 
 import Foundation
 import Testing
-@testable import TFERuntime
+@testable import TFENumPy
 
 struct DTypeFixture: Sendable, CustomTestStringConvertible {
     let file: String

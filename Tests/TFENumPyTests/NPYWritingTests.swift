@@ -2,7 +2,8 @@
 
 import Foundation
 import Testing
-@testable import TFERuntime
+@testable import TFENumPy
+import TFERuntime  // its seeded PRG
 
 @Suite struct NPYWritingTests {
     @Test func writesFloat64sAsNumpyDoes() throws {

@@ -114,7 +114,7 @@ public struct NPYArray: Equatable, Sendable {
     }
 
     /// Checked elsewhere: `shape`'s element count is `storage.count`.
-    init(validatedShape shape: [Int], storage: Storage) {
+    public init(validatedShape shape: [Int], storage: Storage) {
         self.shape = shape
         self.storage = storage
     }
