@@ -72,8 +72,8 @@ extension Machine {
             try executeUnary(.poolsum(size: size, stride: stride, padding: padding), dst, src, index: index)
             return nil
         case .unpool(let dst, let src, let size, let stride, let padding):
-            let output = shape(dst)
-            try executeUnary(.unpool(size: size, stride: stride, padding: padding, output: output), dst, src, index: index)
+            let operation = UnaryOperation.unpool(size: size, stride: stride, padding: padding, output: shape(dst))
+            try executeUnary(operation, dst, src, index: index)
             return nil
         case .trunc(let dst, let src):
             let shift = UInt64(program.fractionalBits)
