@@ -122,6 +122,43 @@ extension Verifier {
     /// The rules of opcodes whose table entry says `.own`: true when the opcode has one here. (A chain of
     /// `if case` rather than a switch: a switch would have to list the opcodes the table's rules check.)
     private mutating func checkOwnRule(_ site: Site) -> Bool {
+        // The most frequent first: products and truncations make up most of a large program.
+        if case .open(let dst, let src) = site.instruction {
+            expect(.public(dst), shape: shape(.private(src)), at: site)
+            return true
+        }
+        if case .truncFinish(let dst, let masked, let high, let msb) = site.instruction {
+            let expected = shape(.private(dst))
+            for register in [Register.public(masked), .private(high), .private(msb)] {
+                expect(register, shape: expected, at: site)
+            }
+            return true
+        }
+        if case .product(let c, let a, let b, let kind) = site.instruction {
+            let (x, y) = (shape(.private(a)), shape(.private(b)))
+            switch kind {
+            case .mul: expect(.private(c), broadcast(x, y), at: site)
+            case .matmul: expect(.private(c), ShapeRules.matmul(x, y), at: site)
+            case .conv2d(let stride, let padding):
+                expect(.private(c), ShapeRules.conv2d(x, y, stride: stride, padding: padding), at: site)
+            }
+            return true
+        }
+        if case .truncPair(let r, let high, let msb) = site.instruction {
+            expect(.private(high), shape: shape(.private(r)), at: site)
+            expect(.private(msb), shape: shape(.private(r)), at: site)
+            return true
+        }
+        if case .triple(let a, let b, let c, let kind) = site.instruction {
+            let (x, y) = (shape(.private(a)), shape(.private(b)))
+            switch kind {
+            case .mul: expect(.private(c), broadcast(x, y), at: site)
+            case .matmul: expect(.private(c), ShapeRules.matmul(x, y), at: site)
+            case .conv2d(let stride, let padding):
+                expect(.private(c), ShapeRules.conv2d(x, y, stride: stride, padding: padding), at: site)
+            }
+            return true
+        }
         if case .const(let dst, let constant) = site.instruction {
             checkConstant(dst, constant, at: site)
             return true
@@ -193,13 +230,6 @@ extension Verifier {
             expect(.private(dst), shape: shape(.public(src)), at: site)
             return true
         }
-        if case .truncFinish(let dst, let masked, let high, let msb) = site.instruction {
-            let expected = shape(.private(dst))
-            for register in [Register.public(masked), .private(high), .private(msb)] {
-                expect(register, shape: expected, at: site)
-            }
-            return true
-        }
         if case .divFinish(let dst, let masked, let quotient, let wrap, let divisor) = site.instruction {
             let expected = shape(.private(dst))
             for register in [Register.public(masked), .private(quotient), .private(wrap)] {
@@ -220,10 +250,6 @@ extension Verifier {
             checkOutput(src, player, at: site)
             return true
         }
-        if case .open(let dst, let src) = site.instruction {
-            expect(.public(dst), shape: shape(.private(src)), at: site)
-            return true
-        }
         if case .reveal(let dst, let src, let player) = site.instruction {
             checkReceiver(player, of: .private(src), "reveal", at: site)
             if program.info(.local(dst)).owner != player {
@@ -239,26 +265,6 @@ extension Verifier {
             expect(.private(dst), shape: shape(.local(src)), at: site)
             return true
         }
-        if case .triple(let a, let b, let c, let kind) = site.instruction {
-            let (x, y) = (shape(.private(a)), shape(.private(b)))
-            switch kind {
-            case .mul: expect(.private(c), broadcast(x, y), at: site)
-            case .matmul: expect(.private(c), ShapeRules.matmul(x, y), at: site)
-            case .conv2d(let stride, let padding):
-                expect(.private(c), ShapeRules.conv2d(x, y, stride: stride, padding: padding), at: site)
-            }
-            return true
-        }
-        if case .product(let c, let a, let b, let kind) = site.instruction {
-            let (x, y) = (shape(.private(a)), shape(.private(b)))
-            switch kind {
-            case .mul: expect(.private(c), broadcast(x, y), at: site)
-            case .matmul: expect(.private(c), ShapeRules.matmul(x, y), at: site)
-            case .conv2d(let stride, let padding):
-                expect(.private(c), ShapeRules.conv2d(x, y, stride: stride, padding: padding), at: site)
-            }
-            return true
-        }
         if case .mask = site.instruction {
             return true
         }
@@ -272,11 +278,6 @@ extension Verifier {
         }
         if case .squarePair(let a, let square) = site.instruction {
             expect(.private(square), shape: shape(.private(a)), at: site)
-            return true
-        }
-        if case .truncPair(let r, let high, let msb) = site.instruction {
-            expect(.private(high), shape: shape(.private(r)), at: site)
-            expect(.private(msb), shape: shape(.private(r)), at: site)
             return true
         }
         if case .divPair(let r, let quotient, let wrap, let divisor) = site.instruction {
