@@ -211,46 +211,66 @@ extension Opcode {
         let field = WireFormat.fieldElementBytes
         switch self {
         case .invalid: return OpcodeSpec("invalid", .local, [])
-        case .const: return OpcodeSpec("const", .local, [.dst("dst"), .constant("constant")])
-        case .add: return OpcodeSpec("add", .local, [.dst("dst"), .src("lhs"), .src("rhs")])
-        case .sub: return OpcodeSpec("sub", .local, [.dst("dst"), .src("lhs"), .src("rhs")])
-        case .neg: return OpcodeSpec("neg", .local, [.dst("dst"), .src("src")])
-        case .mul: return OpcodeSpec("mul", .local, [.dst("dst"), .src("lhs"), .src("rhs")])
-        case .matmul: return OpcodeSpec("matmul", .local, [.dst("dst"), .src("lhs"), .src("rhs")])
+        case .const: return OpcodeSpec("const", .local, [.dst("dst"), .constant("constant")], ranges: .own)
+        case .add:
+            return OpcodeSpec(
+                "add", .local, [.dst("dst"), .src("lhs"), .src("rhs")], shapes: .elementwise(maxPrivate: 2),
+                ranges: .own)
+        case .sub:
+            return OpcodeSpec(
+                "sub", .local, [.dst("dst"), .src("lhs"), .src("rhs")], shapes: .elementwise(maxPrivate: 2),
+                ranges: .own)
+        case .neg:
+            return OpcodeSpec(
+                "neg", .local, [.dst("dst"), .src("src")], shapes: .elementwise(maxPrivate: 1), ranges: .sourceKind)
+        case .mul:
+            return OpcodeSpec(
+                "mul", .local, [.dst("dst"), .src("lhs"), .src("rhs")], shapes: .elementwise(maxPrivate: 1),
+                ranges: .own)
+        case .matmul: return OpcodeSpec("matmul", .local, [.dst("dst"), .src("lhs"), .src("rhs")], ranges: .own)
         case .conv2d:
             return OpcodeSpec(
                 "conv2d", .local,
                 [
                     .dst("dst"), .src("input"), .src("kernel"), .integer("stride", .keyword("stride")),
                     .selector("padding", .padding, .keyword("padding")),
-                ])
-        case .sum: return OpcodeSpec("sum", .local, [.dst("dst"), .src("src"), .integer("axis", .axis)])
-        case .transpose: return OpcodeSpec("transpose", .local, [.dst("dst"), .src("src"), .integers("permutation")])
-        case .reshape: return OpcodeSpec("reshape", .local, [.dst("dst"), .src("src")])
-        case .poolsum: return OpcodeSpec("poolsum", .local, Opcode.windowSlots)
-        case .unpool: return OpcodeSpec("unpool", .local, Opcode.windowSlots)
-        case .trunc: return OpcodeSpec("trunc", .local, [.dst("dst", .public), .src("src", .public)])
+                ], ranges: .own)
+        case .sum:
+            return OpcodeSpec("sum", .local, [.dst("dst"), .src("src"), .integer("axis", .axis)], ranges: .sourceKind)
+        case .transpose:
+            return OpcodeSpec(
+                "transpose", .local, [.dst("dst"), .src("src"), .integers("permutation")], ranges: .sourceKind)
+        case .reshape: return OpcodeSpec("reshape", .local, [.dst("dst"), .src("src")], ranges: .sourceKind)
+        case .poolsum: return OpcodeSpec("poolsum", .local, Opcode.windowSlots, ranges: .sourceKind)
+        case .unpool: return OpcodeSpec("unpool", .local, Opcode.windowSlots, ranges: .sourceKind)
+        case .trunc: return OpcodeSpec("trunc", .local, [.dst("dst", .public), .src("src", .public)], ranges: .own)
         case .map:
             return OpcodeSpec(
-                "map", .local, [.dst("dst"), .src("src"), .selector("function", .mapFunction, .afterMnemonic)])
+                "map", .local, [.dst("dst"), .src("src"), .selector("function", .mapFunction, .afterMnemonic)],
+                shapes: .elementwise(maxPrivate: 0), ranges: .plaintext)
         case .compare:
             return OpcodeSpec(
                 "compare", .local,
-                [.dst("dst"), .src("lhs"), .src("rhs"), .selector("comparison", .comparison, .afterMnemonic)])
+                [.dst("dst"), .src("lhs"), .src("rhs"), .selector("comparison", .comparison, .afterMnemonic)],
+                shapes: .elementwise(maxPrivate: 0), ranges: .plaintext)
         case .select:
-            return OpcodeSpec("select", .local, [.dst("dst"), .src("condition"), .src("lhs"), .src("rhs")])
+            return OpcodeSpec(
+                "select", .local, [.dst("dst"), .src("condition"), .src("lhs"), .src("rhs")],
+                shapes: .elementwise(maxPrivate: 0), ranges: .plaintext)
         case .reduce:
             return OpcodeSpec(
                 "reduce", .local,
                 [
                     .dst("dst"), .src("src"), .selector("reduction", .reduction, .afterMnemonic),
                     .integer("axis", .axis),
-                ])
-        case .sharePublic: return OpcodeSpec("sharepublic", .local, [.dst("dst", .private), .src("src", .public)])
+                ], ranges: .plaintext)
+        case .sharePublic:
+            return OpcodeSpec("sharepublic", .local, [.dst("dst", .private), .src("src", .public)], ranges: .own)
         case .truncFinish:
             return OpcodeSpec(
                 "truncfinish", .local,
-                [.dst("dst", .private), .src("masked", .public), .src("high", .private), .src("msb", .private)])
+                [.dst("dst", .private), .src("masked", .public), .src("high", .private), .src("msb", .private)],
+                ranges: .own)
         case .print: return OpcodeSpec("print", .local, [.player("player"), .string("format"), .srcs("values")])
         case .store:
             return OpcodeSpec("store", .local, [.string("name"), .src("mask", .private), .src("opened", .public)])
@@ -260,17 +280,18 @@ extension Opcode {
                 [
                     .dst("dst", .private), .src("masked", .public), .src("quotient", .private),
                     .src("wrap", .private), .integer("divisor", .keyword("divisor")),
-                ])
+                ], ranges: .own)
         case .div:
             return OpcodeSpec(
-                "div", .local, [.dst("dst", .public), .src("src", .public), .integer("divisor", .keyword("divisor"))])
+                "div", .local, [.dst("dst", .public), .src("src", .public), .integer("divisor", .keyword("divisor"))],
+                ranges: .own)
         case .input:
             return OpcodeSpec(
                 "input", .online, [.dst("dst"), .player("player"), .string("name")],
                 sends: [
                     Flow(.player(slot: 1), s0, elementsOf: [0], when: .notLocal(slot: 0)),
                     Flow(.player(slot: 1), s1, elementsOf: [0], when: .notLocal(slot: 0)),
-                ])
+                ], ranges: .own)
         case .output:
             return OpcodeSpec(
                 "output", .online, [.player("player"), .string("name"), .src("src")],
@@ -281,7 +302,7 @@ extension Opcode {
         case .open:
             return OpcodeSpec(
                 "open", .online, [.dst("dst", .public), .src("src", .private)],
-                sends: [Flow(s0, s1, elementsOf: [1]), Flow(s1, s0, elementsOf: [1])])
+                sends: [Flow(s0, s1, elementsOf: [1]), Flow(s1, s0, elementsOf: [1])], ranges: .own)
         case .reveal:
             return OpcodeSpec(
                 "reveal", .online, [.dst("dst", .local), .src("src", .private), .player("player")],
@@ -289,7 +310,8 @@ extension Opcode {
         case .share:
             return OpcodeSpec(
                 "share", .online, [.dst("dst", .private), .src("src", .local)],
-                sends: [Flow(.owner(slot: 1), s0, elementsOf: [0]), Flow(.owner(slot: 1), s1, elementsOf: [0])])
+                sends: [Flow(.owner(slot: 1), s0, elementsOf: [0]), Flow(.owner(slot: 1), s1, elementsOf: [0])],
+                ranges: .own)
         case .triple:
             return OpcodeSpec(
                 "triple", .preprocessing,
@@ -303,15 +325,16 @@ extension Opcode {
             return OpcodeSpec(
                 "truncpair", .preprocessing, [.dst("r", .private), .dst("high", .private), .dst("msb", .private)],
                 sends: [Flow(s2, s1, elementsOf: [1, 2])], seeds: .dealer)
-        case .mask: return OpcodeSpec("mask", .preprocessing, [.dst("a", .private)], seeds: .dealer)
+        case .mask: return OpcodeSpec("mask", .preprocessing, [.dst("a", .private)], seeds: .dealer, ranges: .own)
         case .product:
             return OpcodeSpec(
                 "product", .preprocessing,
                 [.dst("c", .private), .src("a", .private), .src("b", .private)] + Opcode.tripleKindSlots(at: 3),
-                sends: [Flow(s2, s1, elementsOf: [0])], seeds: .dealer)
+                sends: [Flow(s2, s1, elementsOf: [0])], seeds: .dealer, ranges: .own)
         case .load:
             return OpcodeSpec(
-                "load", .preprocessing, [.dst("mask", .private), .dst("opened", .public), .string("name")])
+                "load", .preprocessing, [.dst("mask", .private), .dst("opened", .public), .string("name")],
+                ranges: .own)
         case .divPair:
             return OpcodeSpec(
                 "divpair", .preprocessing,
@@ -364,7 +387,7 @@ extension Opcode {
                     .dst("gamma", .private), .dst("delta", .private), .src("compared", .private),
                     .src("masked", .public), .src("flip", .public), .src("lsb", .private),
                 ],
-                sends: [Flow(s2, s1, elementsOf: [0])], seeds: .dealer)
+                sends: [Flow(s2, s1, elementsOf: [0])], seeds: .dealer, ranges: .own)
         }
     }
 
@@ -411,6 +434,12 @@ extension Opcode {
     /// round: in that round they can run it only once the round's frames (carrying the seeds) have arrived.
     public var expandsDealerSeeds: Bool { spec.seeds.contains(.dealer) }
 
+    /// How the verifier checks the register kinds and shapes (`OpcodeSpec.shapes`), read once per instruction.
+    public var shapeRule: ShapeRule { OpcodeTable.shapeRules[Int(rawValue)] }
+
+    /// What the range checker makes of the results (`OpcodeSpec.ranges`), read once per instruction.
+    public var rangeRule: RangeRule { OpcodeTable.rangeRules[Int(rawValue)] }
+
     /// Whether some operand names a player or a constant (whose indices the verifier checks).
     public var hasTableOperands: Bool { OpcodeTable.hasTableOperands[Int(rawValue)] }
 }
@@ -426,6 +455,10 @@ enum OpcodeTable {
     static let operandKinds: [[OperandKind]] = specs.map { $0.operands.map(\.kind) }
 
     static let communication: [Communication] = specs.map(\.communication)
+
+    static let shapeRules: [ShapeRule] = specs.map(\.shapes)
+
+    static let rangeRules: [RangeRule] = specs.map(\.ranges)
 
     static let hasTableOperands: [Bool] = specs.map { spec in
         spec.operands.contains { $0.kind == .player || $0.kind == .constant }

@@ -261,6 +261,32 @@ public enum Communication: Sendable, Hashable {
     case byRegisterKinds
 }
 
+/// The verifier's rule for an instruction's register kinds and shapes, when the table can state it.
+public enum ShapeRule: Sendable, Hashable {
+    /// The opcode's own check in `Verifier.checkOwnRule`.
+    case own
+    /// Element-wise over the register sources with NumPy broadcasting (`add`, `neg`, `map`, `select`): the one
+    /// destination has the broadcast shape of the sources (the source's shape when there is one); at most
+    /// `maxPrivate` sources are private and the destination is private exactly when one is; a local register
+    /// mixes only with local registers of the same owner.
+    case elementwise(maxPrivate: Int)
+}
+
+/// What the range checker (`tfe-vm run --check-ranges`) can tell of a private result from the sources alone.
+public enum RangeRule: Sendable, Hashable {
+    /// The results are not values of the program the checker can bound (randomness, a protocol's internals),
+    /// or the opcode writes no ring register: each destination is left unchecked.
+    case unchecked
+    /// A linear map of the one source that moves, negates or adds up its elements (`neg`, `reshape`, `sum`,
+    /// `poolsum`): the result is a value of the source's kind when the source is a value.
+    case sourceKind
+    /// Plaintext work on public or local values (`map`, `compare`): a public result is a value of its
+    /// register's element type.
+    case plaintext
+    /// The opcode's own step in `RangePlan.visitOwn` (constants, sums, products, truncation, masks).
+    case own
+}
+
 /// One opcode's entry in the table: everything the generic code needs to know about it.
 public struct OpcodeSpec: Sendable, Hashable {
     /// The asm spelling.
@@ -271,16 +297,22 @@ public struct OpcodeSpec: Sendable, Hashable {
     /// What it sends (its cost): nothing for local and most preprocessing opcodes.
     public var flows: [Flow]
     public var seeds: SeedUse
+    /// How the verifier checks its register kinds and shapes.
+    public var shapes: ShapeRule
+    /// What the range checker makes of its results.
+    public var ranges: RangeRule
 
     public init(
         _ mnemonic: String, _ phase: OpcodePhase, _ operands: [OperandSlot], sends flows: [Flow] = [],
-        seeds: SeedUse = []
+        seeds: SeedUse = [], shapes: ShapeRule = .own, ranges: RangeRule = .unchecked
     ) {
         self.mnemonic = mnemonic
         self.phase = phase
         self.operands = operands
         self.flows = flows
         self.seeds = seeds
+        self.shapes = shapes
+        self.ranges = ranges
     }
 
     public var communication: Communication {

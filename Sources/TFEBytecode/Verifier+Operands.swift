@@ -74,60 +74,145 @@ extension Verifier {
         a == b ? .success(a) : ShapeRules.broadcast([a, b])
     }
 
+    /// Checks an instruction's register kinds, shapes and operand values: by the table's rule, or by the
+    /// opcode's own.
     mutating func checkOperands(_ site: Site) {
-        switch site.instruction {
-        case .const(let dst, let constant):
+        switch site.instruction.opcode.shapeRule {
+        case .elementwise(let maxPrivate):
+            checkElementwise(site, maxPrivate: maxPrivate)
+        case .own:
+            if !checkOwnRule(site) {
+                let mnemonic = site.instruction.opcode.mnemonic
+                report(.invalidOperands, "'\(mnemonic)' has no rule of its own in the verifier", at: site)
+            }
+        }
+    }
+
+    /// The table's `.elementwise` rule: the destination has the broadcast shape of the register sources, and
+    /// `checkHolders`' placement rule with `maxPrivate`. The registers are visited, not collected: this runs
+    /// for most instructions.
+    private mutating func checkElementwise(_ site: Site, maxPrivate: Int) {
+        var dst: Register?
+        var sources: (Register?, Register?, Register?) = (nil, nil, nil)
+        var sourceCount = 0
+        site.instruction.forEachRegister { isDestination, register in
+            if isDestination {
+                dst = register
+                return
+            }
+            switch sourceCount {
+            case 0: sources.0 = register
+            case 1: sources.1 = register
+            default: sources.2 = register
+            }
+            sourceCount += 1
+        }
+        guard let dst, let first = sources.0, sourceCount <= 3 else {
+            let mnemonic = site.instruction.opcode.mnemonic
+            report(.invalidOperands, "'\(mnemonic)' is not element-wise over one to three sources", at: site)
+            return
+        }
+        checkHolders(dst, first, sources.1, sources.2, maxPrivate: maxPrivate, at: site)
+        var result: Result<Shape, ShapeMismatch> = .success(shape(first))
+        if let second = sources.1 { result = result.flatMap { broadcast($0, shape(second)) } }
+        if let third = sources.2 { result = result.flatMap { broadcast($0, shape(third)) } }
+        expect(dst, result, at: site)
+    }
+
+    /// The rules of opcodes whose table entry says `.own`: true when the opcode has one here. (A chain of
+    /// `if case` rather than a switch: a switch would have to list the opcodes the table's rules check.)
+    private mutating func checkOwnRule(_ site: Site) -> Bool {
+        // The most frequent first: products and truncations make up most of a large program.
+        if case .open(let dst, let src) = site.instruction {
+            expect(.public(dst), shape: shape(.private(src)), at: site)
+            return true
+        }
+        if case .truncFinish(let dst, let masked, let high, let msb) = site.instruction {
+            let expected = shape(.private(dst))
+            for register in [Register.public(masked), .private(high), .private(msb)] {
+                expect(register, shape: expected, at: site)
+            }
+            return true
+        }
+        if case .product(let c, let a, let b, let kind) = site.instruction {
+            let (x, y) = (shape(.private(a)), shape(.private(b)))
+            switch kind {
+            case .mul: expect(.private(c), broadcast(x, y), at: site)
+            case .matmul: expect(.private(c), ShapeRules.matmul(x, y), at: site)
+            case .conv2d(let stride, let padding):
+                expect(.private(c), ShapeRules.conv2d(x, y, stride: stride, padding: padding), at: site)
+            }
+            return true
+        }
+        if case .truncPair(let r, let high, let msb) = site.instruction {
+            expect(.private(high), shape: shape(.private(r)), at: site)
+            expect(.private(msb), shape: shape(.private(r)), at: site)
+            return true
+        }
+        if case .triple(let a, let b, let c, let kind) = site.instruction {
+            let (x, y) = (shape(.private(a)), shape(.private(b)))
+            switch kind {
+            case .mul: expect(.private(c), broadcast(x, y), at: site)
+            case .matmul: expect(.private(c), ShapeRules.matmul(x, y), at: site)
+            case .conv2d(let stride, let padding):
+                expect(.private(c), ShapeRules.conv2d(x, y, stride: stride, padding: padding), at: site)
+            }
+            return true
+        }
+        if case .const(let dst, let constant) = site.instruction {
             checkConstant(dst, constant, at: site)
-        case .add(let dst, let lhs, let rhs), .sub(let dst, let lhs, let rhs):
-            checkHolders(dst, lhs, rhs, maxPrivate: 2, at: site)
-            expect(dst, broadcast(shape(lhs), shape(rhs)), at: site)
-        case .mul(let dst, let lhs, let rhs):
-            checkHolders(dst, lhs, rhs, maxPrivate: 1, at: site)
-            expect(dst, broadcast(shape(lhs), shape(rhs)), at: site)
-        case .matmul(let dst, let lhs, let rhs):
+            return true
+        }
+        if case .matmul(let dst, let lhs, let rhs) = site.instruction {
             checkHolders(dst, lhs, rhs, maxPrivate: 1, at: site)
             expect(dst, ShapeRules.matmul(shape(lhs), shape(rhs)), at: site)
-        case .conv2d(let dst, let input, let kernel, let stride, let padding):
+            return true
+        }
+        if case .conv2d(let dst, let input, let kernel, let stride, let padding) = site.instruction {
             checkHolders(dst, input, kernel, maxPrivate: 1, at: site)
             expect(dst, ShapeRules.conv2d(shape(input), shape(kernel), stride: stride, padding: padding), at: site)
-        case .neg(let dst, let src):
-            checkHolders(dst, src, maxPrivate: 1, at: site)
-            expect(dst, shape: shape(src), at: site)
-        case .sum(let dst, let src, let axis):
+            return true
+        }
+        if case .sum(let dst, let src, let axis) = site.instruction {
             checkHolders(dst, src, maxPrivate: 1, at: site)
             expect(dst, ShapeRules.reduced(shape(src), axis: axis), at: site)
-        case .transpose(let dst, let src, let permutation):
+            return true
+        }
+        if case .transpose(let dst, let src, let permutation) = site.instruction {
             checkHolders(dst, src, maxPrivate: 1, at: site)
             expect(dst, ShapeRules.transposed(shape(src), permutation), at: site)
-        case .reshape(let dst, let src):
+            return true
+        }
+        if case .reshape(let dst, let src) = site.instruction {
             checkHolders(dst, src, maxPrivate: 1, at: site)
             if shape(dst).elementCount != shape(src).elementCount {
                 report(.shape, "cannot reshape \(shape(src)) to \(shape(dst)): element counts differ", at: site)
             }
-        case .poolsum(let dst, let src, let size, let stride, let padding):
+            return true
+        }
+        if case .poolsum(let dst, let src, let size, let stride, let padding) = site.instruction {
             checkHolders(dst, src, maxPrivate: 1, at: site)
             expect(dst, ShapeRules.poolsum(shape(src), size: size, stride: stride, padding: padding), at: site)
-        case .unpool(let dst, let src, let size, let stride, let padding):
+            return true
+        }
+        if case .unpool(let dst, let src, let size, let stride, let padding) = site.instruction {
             checkHolders(dst, src, maxPrivate: 1, at: site)
             if let problem = ShapeRules.unpool(shape(src), into: shape(dst), size: size, stride: stride,
                                                padding: padding) {
                 report(problem.isOperand ? .operandValue : .shape, problem.message, at: site)
             }
-        case .trunc(let dst, let src):
+            return true
+        }
+        if case .trunc(let dst, let src) = site.instruction {
             expect(.public(dst), shape: shape(.public(src)), at: site)
-        case .div(let dst, let src, let divisor):
+            return true
+        }
+        if case .div(let dst, let src, let divisor) = site.instruction {
             expect(.public(dst), shape: shape(.public(src)), at: site)
             checkDivisor(divisor, at: site)
-        case .map(let dst, let src, _):
-            checkHolders(dst, src, maxPrivate: 0, at: site)
-            expect(dst, shape: shape(src), at: site)
-        case .compare(let dst, let lhs, let rhs, _):
-            checkHolders(dst, lhs, rhs, maxPrivate: 0, at: site)
-            expect(dst, broadcast(shape(lhs), shape(rhs)), at: site)
-        case .select(let dst, let condition, let lhs, let rhs):
-            checkHolders(dst, condition, lhs, rhs, maxPrivate: 0, at: site)
-            expect(dst, ShapeRules.broadcast([shape(condition), shape(lhs), shape(rhs)]), at: site)
-        case .reduce(let dst, let src, let reduction, let axis):
+            return true
+        }
+        if case .reduce(let dst, let src, let reduction, let axis) = site.instruction {
             checkHolders(dst, src, maxPrivate: 0, at: site)
             switch reduction {
             case .argmax:
@@ -139,28 +224,33 @@ extension Verifier {
                     report(.operandValue, "softmax needs an axis of \(shape(src))", at: site)
                 }
             }
-        case .sharePublic(let dst, let src):
+            return true
+        }
+        if case .sharePublic(let dst, let src) = site.instruction {
             expect(.private(dst), shape: shape(.public(src)), at: site)
-        case .truncFinish(let dst, let masked, let high, let msb):
-            let expected = shape(.private(dst))
-            for register in [Register.public(masked), .private(high), .private(msb)] {
-                expect(register, shape: expected, at: site)
-            }
-        case .divFinish(let dst, let masked, let quotient, let wrap, let divisor):
+            return true
+        }
+        if case .divFinish(let dst, let masked, let quotient, let wrap, let divisor) = site.instruction {
             let expected = shape(.private(dst))
             for register in [Register.public(masked), .private(quotient), .private(wrap)] {
                 expect(register, shape: expected, at: site)
             }
             checkDivisor(divisor, at: site)
-        case .print(let player, let format, let values):
+            return true
+        }
+        if case .print(let player, let format, let values) = site.instruction {
             checkPrint(player, format, values, at: site)
-        case .input(let dst, let player, _):
+            return true
+        }
+        if case .input(let dst, let player, _) = site.instruction {
             checkInput(dst, player, at: site)
-        case .output(let player, _, let src):
+            return true
+        }
+        if case .output(let player, _, let src) = site.instruction {
             checkOutput(src, player, at: site)
-        case .open(let dst, let src):
-            expect(.public(dst), shape: shape(.private(src)), at: site)
-        case .reveal(let dst, let src, let player):
+            return true
+        }
+        if case .reveal(let dst, let src, let player) = site.instruction {
             checkReceiver(player, of: .private(src), "reveal", at: site)
             if program.info(.local(dst)).owner != player {
                 report(
@@ -169,61 +259,78 @@ extension Verifier {
                 )
             }
             expect(.local(dst), shape: shape(.private(src)), at: site)
-        case .share(let dst, let src):
+            return true
+        }
+        if case .share(let dst, let src) = site.instruction {
             expect(.private(dst), shape: shape(.local(src)), at: site)
-        case .triple(let a, let b, let c, let kind):
-            let (x, y) = (shape(.private(a)), shape(.private(b)))
-            switch kind {
-            case .mul: expect(.private(c), broadcast(x, y), at: site)
-            case .matmul: expect(.private(c), ShapeRules.matmul(x, y), at: site)
-            case .conv2d(let stride, let padding):
-                expect(.private(c), ShapeRules.conv2d(x, y, stride: stride, padding: padding), at: site)
-            }
-        case .product(let c, let a, let b, let kind):
-            let (x, y) = (shape(.private(a)), shape(.private(b)))
-            switch kind {
-            case .mul: expect(.private(c), broadcast(x, y), at: site)
-            case .matmul: expect(.private(c), ShapeRules.matmul(x, y), at: site)
-            case .conv2d(let stride, let padding):
-                expect(.private(c), ShapeRules.conv2d(x, y, stride: stride, padding: padding), at: site)
-            }
-        case .mask:
-            break
-        case .store(let name, let mask, let opened), .load(let mask, let opened, let name):
-            checkStoredName(name, at: site)
-            expect(.public(opened), shape: shape(.private(mask)), at: site)
-            if program.info(.public(opened)).element != program.info(.private(mask)).element {
-                let (opened, mask) = (Register.public(opened), Register.private(mask))
-                report(.registerKind, "'\(opened)' and '\(mask)' differ in element type",
-                       at: site)
-            }
-        case .squarePair(let a, let square):
+            return true
+        }
+        if case .mask = site.instruction {
+            return true
+        }
+        if case .store(let name, let mask, let opened) = site.instruction {
+            checkStored(name, mask, opened, at: site)
+            return true
+        }
+        if case .load(let mask, let opened, let name) = site.instruction {
+            checkStored(name, mask, opened, at: site)
+            return true
+        }
+        if case .squarePair(let a, let square) = site.instruction {
             expect(.private(square), shape: shape(.private(a)), at: site)
-        case .truncPair(let r, let high, let msb):
-            expect(.private(high), shape: shape(.private(r)), at: site)
-            expect(.private(msb), shape: shape(.private(r)), at: site)
-        case .divPair(let r, let quotient, let wrap, let divisor):
+            return true
+        }
+        if case .divPair(let r, let quotient, let wrap, let divisor) = site.instruction {
             expect(.private(quotient), shape: shape(.private(r)), at: site)
             expect(.private(wrap), shape: shape(.private(r)), at: site)
             checkDivisor(divisor, at: site)
-        case .msbPair(let r, let bits, let lsb):
+            return true
+        }
+        if case .msbPair(let r, let bits, let lsb) = site.instruction {
             expectSecureNN(value: .private(r), bits: bits, others: [.private(lsb)], at: site)
-        case .shareConvertMask(let dst, let mask, let flip, let src):
+            return true
+        }
+        if case .shareConvertMask(let dst, let mask, let flip, let src) = site.instruction {
             expectSecureNN(value: .private(src), others: [.private(dst), .public(mask), .public(flip)], at: site)
-        case .shareConvertBits(let bits, let dst, let src):
+            return true
+        }
+        if case .shareConvertBits(let bits, let dst, let src) = site.instruction {
             expectSecureNN(value: .private(src), bits: bits, others: [.private(dst)], at: site)
-        case .privateCompare(let dst, let bits, let threshold, let flip, _):
+            return true
+        }
+        if case .privateCompare(let dst, let bits, let threshold, let flip, _) = site.instruction {
             expectSecureNN(value: .private(dst), bits: bits, others: [.public(threshold), .public(flip)], at: site)
-        case .shareConvertFinish(let dst, let partial, let compared, let flip):
+            return true
+        }
+        if case .shareConvertFinish(let dst, let partial, let compared, let flip) = site.instruction {
             let others: [Register] = [.private(partial), .private(compared), .public(flip)]
             expectSecureNN(value: .private(dst), others: others, at: site)
-        case .msbOpen(let dst, let flip, let src, let r):
+            return true
+        }
+        if case .msbOpen(let dst, let flip, let src, let r) = site.instruction {
             expectSecureNN(value: .private(src), others: [.public(dst), .public(flip), .private(r)], at: site)
-        case .msbFinish(let gamma, let delta, let compared, let masked, let flip, let lsb):
+            return true
+        }
+        if case .msbFinish(let gamma, let delta, let compared, let masked, let flip, let lsb) = site.instruction {
             let others: [Register] = [
                 .private(delta), .private(compared), .public(masked), .public(flip), .private(lsb),
             ]
             expectSecureNN(value: .private(gamma), others: others, at: site)
+            return true
+        }
+        return false
+    }
+
+    /// `store` and `load`: a valid name, and the opened value has the mask's shape and element type.
+    private mutating func checkStored(
+        _ name: String, _ mask: PrivateRegister, _ opened: PublicRegister, at site: Site
+    ) {
+        checkStoredName(name, at: site)
+        expect(.public(opened), shape: shape(.private(mask)), at: site)
+        if program.info(.public(opened)).element != program.info(.private(mask)).element {
+            let (opened, mask) = (Register.public(opened), Register.private(mask))
+            report(.registerKind, "'\(opened)' and '\(mask)' differ in element type",
+                   at: site)
         }
     }
 

@@ -35,6 +35,41 @@ import Testing
         }
     }
 
+    /// The table's generic rules fit the slots they read: an element-wise opcode has one destination and one to
+    /// three source registers (`Verifier.checkElementwise`), a `.sourceKind` one has one of each
+    /// (`RangePlan.visit`).
+    @Test(arguments: opcodes)
+    func rulesFitTheSlots(_ opcode: Opcode) {
+        let kinds = opcode.spec.operands.map(\.kind)
+        let destinations = kinds.filter { $0 == .destination }.count
+        let sources = kinds.filter { $0 == .source }.count
+        if case .elementwise(let maxPrivate) = opcode.shapeRule {
+            #expect(destinations == 1 && (1...3).contains(sources) && !kinds.contains(.sources))
+            #expect((0...sources).contains(maxPrivate))
+        }
+        if opcode.rangeRule == .sourceKind {
+            #expect(destinations == 1 && sources == 1 && !kinds.contains(.sources))
+        }
+    }
+
+    /// Every opcode reaches a rule in the verifier: the table's, or its own in `checkOwnRule` (a chain of
+    /// `if case`, which the compiler does not check for completeness). Each sample runs alone in a program
+    /// whose register tables are sound, so the verifier gets as far as the operand rules.
+    @Test(arguments: Samples.instructions)
+    func verifierHasARuleForEveryOpcode(_ instruction: Instruction) {
+        var program = Samples.program
+        program.publicRegisters = Array(repeating: RegisterInfo(.int, .scalar), count: Samples.big + 1)
+        let isPreprocessing = instruction.opcode.isPreprocessing
+        program.offline = [Round(isPreprocessing ? [instruction] : [])]
+        program.online = isPreprocessing ? [] : [Round([instruction])]
+        program.locations = [SourceLocation(line: 1, column: 1)]
+        let problems = Verifier.problems(in: program)
+        #expect(!problems.contains { $0.kind == .invalidOperands }, "\(problems.map(\.message))")
+        // The operand rules ran: a program of one instruction reads registers nobody wrote or leaves some unread,
+        // but no register table or index problem stopped the verifier before them.
+        #expect(!problems.contains { $0.kind == .registerTable || $0.kind == .indexOutOfRange })
+    }
+
     /// Every flow counts register slots, names a player slot or a local register's slot, and conditions on a
     /// register slot; the phase agrees with the flows.
     @Test(arguments: opcodes)

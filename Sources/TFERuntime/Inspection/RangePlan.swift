@@ -160,80 +160,122 @@ private struct RangePlanner {
     // MARK: - Instructions
 
     mutating func visit(_ instruction: Instruction, at index: Int) {
-        switch instruction {
-        case .const(let dst, let constant):
+        switch instruction.opcode.rangeRule {
+        case .sourceKind:
+            // A linear map of one source: one destination and one source.
+            var dst: Register?
+            var source: Register?
+            instruction.forEachRegister { isDestination, register in
+                if isDestination { dst = register } else { source = register }
+            }
+            guard let dst else { return }
+            if let source, case .value(let kind) = contents[source] { define(dst, kind, at: index) } else {
+                forget(dst)
+            }
+        case .plaintext:
+            // Plaintext work: public (or local) values.
+            instruction.forEachDestination { dst in
+                if case .public = dst { contents[dst] = .value(kind(of: dst)) } else { forget(dst) }
+            }
+        case .unchecked:
+            instruction.forEachDestination { forget($0) }
+        case .own:
+            if !visitOwn(instruction, at: index) { instruction.forEachDestination { forget($0) } }
+        }
+    }
+
+    /// The steps of opcodes whose table entry says `.own`: true when the opcode has one here. (A chain of
+    /// `if case` rather than a switch: a switch would have to list the opcodes the table's rules cover.)
+    mutating func visitOwn(_ instruction: Instruction, at index: Int) -> Bool {
+        if case .const(let dst, let constant) = instruction {
             defineConstant(dst, constant)
-        case .add(let dst, let lhs, let rhs):
+            return true
+        }
+        if case .add(let dst, let lhs, let rhs) = instruction {
             add(dst, lhs, rhs, at: index)
-        case .sub(let dst, let lhs, let rhs):
+            return true
+        }
+        if case .sub(let dst, let lhs, let rhs) = instruction {
             subtract(dst, lhs, rhs, at: index)
-        case .neg(let dst, let src), .reshape(let dst, let src), .sum(let dst, let src, _),
-            .transpose(let dst, let src, _), .poolsum(let dst, let src, _, _, _), .unpool(let dst, let src, _, _, _):
-            if case .value(let kind) = contents[src] { define(dst, kind, at: index) } else { forget(dst) }
-        case .mul(let dst, let lhs, let rhs):
+            return true
+        }
+        if case .mul(let dst, let lhs, let rhs) = instruction {
             product(.mul, dst, lhs, rhs, at: index)
-        case .matmul(let dst, let lhs, let rhs):
+            return true
+        }
+        if case .matmul(let dst, let lhs, let rhs) = instruction {
             product(.matmul, dst, lhs, rhs, at: index)
-        case .conv2d(let dst, let input, let kernel, let stride, let padding):
+            return true
+        }
+        if case .conv2d(let dst, let input, let kernel, let stride, let padding) = instruction {
             product(.conv2d(stride: stride, padding: padding), dst, input, kernel, at: index)
-        case .trunc(let dst, let src), .div(let dst, let src, _):
+            return true
+        }
+        if case .trunc(let dst, let src) = instruction {
             if case .value = contents[.public(src)] { contents[.public(dst)] = .value(.fixed) } else {
                 forget(.public(dst))
             }
-        case .map(let dst, _, _), .compare(let dst, _, _, _), .select(let dst, _, _, _), .reduce(let dst, _, _, _):
-            // Plaintext work: public (or local) values.
-            if case .public = dst { contents[dst] = .value(kind(of: dst)) } else { forget(dst) }
-        case .sharePublic(let dst, let src):
+            return true
+        }
+        if case .div(let dst, let src, _) = instruction {
+            if case .value = contents[.public(src)] { contents[.public(dst)] = .value(.fixed) } else {
+                forget(.public(dst))
+            }
+            return true
+        }
+        if case .sharePublic(let dst, let src) = instruction {
             if case .value(let kind) = contents[.public(src)] { define(.private(dst), kind, at: index) } else {
                 forget(.private(dst))
             }
-        case .truncFinish(let dst, _, _, _), .divFinish(let dst, _, _, _, _):
+            return true
+        }
+        if case .truncFinish(let dst, _, _, _) = instruction {
             define(.private(dst), .fixed, at: index)
-        case .input(let dst, _, _):
+            return true
+        }
+        if case .divFinish(let dst, _, _, _, _) = instruction {
+            define(.private(dst), .fixed, at: index)
+            return true
+        }
+        if case .input(let dst, _, _) = instruction {
             define(dst, kind(of: dst), at: index)
-        case .share(let dst, _):
+            return true
+        }
+        if case .share(let dst, _) = instruction {
             define(.private(dst), kind(of: .private(dst)), at: index)
-        case .open(let dst, let src):
+            return true
+        }
+        if case .open(let dst, let src) = instruction {
             switch contents[.private(src)] {
             case .masked(let mask): contents[.public(dst)] = .masked(by: mask)
             case .value(let kind): contents[.public(dst)] = .value(kind)
             case .unknown, .mask, .partial, .term: forget(.public(dst))
             }
-        case .print, .store, .output, .reveal:
-            break
-        case .mask(let mask):
+            return true
+        }
+        if case .mask(let mask) = instruction {
             contents[.private(mask)] = .mask
-        case .load(let mask, let opened, _):
+            return true
+        }
+        if case .load(let mask, let opened, _) = instruction {
             contents[.private(mask)] = .mask
             contents[.public(opened)] = .masked(by: mask)
-        case .product(let c, let a, let b, let kind):
+            return true
+        }
+        if case .product(let c, let a, let b, let kind) = instruction {
             let masks = Masks(a: a, b: b, kind: kind)
             products[index] = masks
             productsByMasks[masks] = index
             contents[.private(c)] = .partial(product: index, terms: 1)
-        case .triple(let a, let b, let c, _), .truncPair(let a, let b, let c), .msbPair(let a, let b, let c),
-            .divPair(let a, let b, let c, _):
-            for register in [a, b, c] { forget(.private(register)) }
-        case .squarePair(let a, let square):
-            forget(.private(a))
-            forget(.private(square))
-        case .shareConvertMask(let dst, let mask, let flip, _):
-            forget(.private(dst))
-            forget(.public(mask))
-            forget(.public(flip))
-        case .shareConvertBits(let bits, let dst, _):
-            forget(.private(bits))
-            forget(.private(dst))
-        case .privateCompare(let dst, _, _, _, _), .shareConvertFinish(let dst, _, _, _):
-            forget(.private(dst))
-        case .msbOpen(let dst, let flip, _, _):
-            forget(.public(dst))
-            forget(.public(flip))
-        case .msbFinish(let gamma, let delta, _, _, _, _):
+            return true
+        }
+        if case .msbFinish(let gamma, let delta, _, _, _, _) = instruction {
             // Shares over Z_L of the bits γ and δ: values again.
             define(.private(gamma), .int, at: index)
             define(.private(delta), .int, at: index)
+            return true
         }
+        return false
     }
 
     mutating func add(_ dst: Register, _ lhs: Register, _ rhs: Register, at index: Int) {

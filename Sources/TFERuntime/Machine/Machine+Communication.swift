@@ -14,87 +14,95 @@ enum PendingStep {
     /// server0 or server1 of `open`: add the peer's share to its own.
     case open(dst: PublicRegister, own: [UInt64], peer: PlayerID)
     /// server0 or server1 of a dealer instruction: expand its shares (and, server1, take the correction).
-    case deal(Instruction)
+    case deal(Dealing)
     /// A SecureNN step, with the values this party computed before the exchange.
-    case secureNN(Instruction, carried: [[UInt64]])
+    case secureNN(SecureNNStep, carried: [[UInt64]])
 }
 
 extension Machine {
-    /// Does this party's part of a communicating or dealt instruction before the exchange: appends what it sends
-    /// to the round's frames, and returns what is left for after the exchange.
-    mutating func begin(
-        _ instruction: Instruction, index: Int, outbox: inout [PlayerID: [UInt8]]
+    // This party's part of each communicating instruction before the exchange (`execute` dispatches): each
+    // appends what it sends to the round's frames, and returns what is left for after the exchange.
+
+    mutating func beginInput(
+        _ dst: Register, player: PlayerID, name inputName: String, index: Int, outbox: inout [PlayerID: [UInt8]]
     ) throws(MachineError) -> PendingStep? {
         let (s0, s1) = (PlayerID.server0, PlayerID.server1)
-        switch instruction {
-        case .input(let dst, let player, let inputName):
-            if me == player {
-                let encoded = try input(inputName, for: dst, index: index).encoded
-                switch dst {
-                case .private: sendShares(of: encoded, to: &outbox)
-                case .public:
-                    appendRingElements(encoded, to: &outbox[s0, default: []])
-                    appendRingElements(encoded, to: &outbox[s1, default: []])
-                case .local:
-                    throw .invalidProgram(instruction: index, reason: "a local input does not communicate")
-                }
+        if me == player {
+            let encoded = try input(inputName, for: dst, index: index).encoded
+            switch dst {
+            case .private: sendShares(of: encoded, to: &outbox)
+            case .public:
+                appendRingElements(encoded, to: &outbox[s0, default: []])
+                appendRingElements(encoded, to: &outbox[s1, default: []])
+            case .local:
+                throw .invalidProgram(instruction: index, reason: "a local input does not communicate")
             }
-            return isComputeServer ? .receive(dst: dst, from: player) : nil
-
-        case .output(let player, let outputName, let src):
-            let senders: [PlayerID]
-            switch src {
-            case .private: senders = [s0, s1]
-            case .public: senders = [s0]
-            case .local: throw .invalidProgram(instruction: index, reason: "a local output does not communicate")
-            }
-            if senders.contains(me) { appendRingElements(try ring(src, at: index), to: &outbox[player, default: []]) }
-            guard me == player else { return nil }
-            return .output(name: outputName, element: element(src), shape: program.info(src).shape, senders: senders)
-
-        case .open(let dst, let src):
-            guard isComputeServer else { return nil }
-            let own = try ring(.private(src), at: index)
-            let peer = me == s0 ? s1 : s0
-            appendRingElements(own, to: &outbox[peer, default: []])
-            return .open(dst: dst, own: own, peer: peer)
-
-        case .reveal(let dst, let src, let player):
-            if isComputeServer {
-                appendRingElements(try ring(.private(src), at: index), to: &outbox[player, default: []])
-            }
-            guard me == player else { return nil }
-            return .reveal(dst: dst, element: element(.private(src)))
-
-        case .share(let dst, let src):
-            let owner = program.localRegisters[src.rawValue].owner
-            if me == owner {
-                let values = try local(src, at: index)
-                let target = element(.private(dst))
-                switch fixedPoint.encode(values, as: target) {
-                case .success(let encoded): sendShares(of: encoded, to: &outbox)
-                case .failure(let failure):
-                    throw .valueOutOfRange(
-                        instruction: index,
-                        reason: "element \(failure.index) of \(Register.local(src)) is NaN, infinite "
-                            + "or too large for '\(target.rawValue)'")
-                }
-            }
-            guard isComputeServer, let owner else { return nil }
-            return .receive(dst: .private(dst), from: owner)
-
-        case .triple, .squarePair, .truncPair, .mask, .product, .divPair:
-            if me == .server2 { try deal(instruction, index: index, outbox: &outbox) }
-            return isComputeServer ? .deal(instruction) : nil
-
-        case .msbPair, .shareConvertMask, .shareConvertBits, .privateCompare, .shareConvertFinish, .msbOpen, .msbFinish:
-            return try beginSecureNN(instruction, index: index, outbox: &outbox)
-
-        case .const, .add, .sub, .neg, .mul, .matmul, .conv2d, .sum, .transpose, .reshape, .poolsum, .unpool,
-            .trunc, .map, .compare, .select, .reduce, .sharePublic, .truncFinish, .print, .store, .divFinish, .div,
-            .load:
-            throw .invalidProgram(instruction: index, reason: "'\(instruction.opcode.mnemonic)' does not communicate")
         }
+        return isComputeServer ? .receive(dst: dst, from: player) : nil
+    }
+
+    mutating func beginOutput(
+        _ player: PlayerID, name outputName: String, _ src: Register, index: Int, outbox: inout [PlayerID: [UInt8]]
+    ) throws(MachineError) -> PendingStep? {
+        let (s0, s1) = (PlayerID.server0, PlayerID.server1)
+        let senders: [PlayerID]
+        switch src {
+        case .private: senders = [s0, s1]
+        case .public: senders = [s0]
+        case .local: throw .invalidProgram(instruction: index, reason: "a local output does not communicate")
+        }
+        if senders.contains(me) { appendRingElements(try ring(src, at: index), to: &outbox[player, default: []]) }
+        guard me == player else { return nil }
+        return .output(name: outputName, element: element(src), shape: program.info(src).shape, senders: senders)
+    }
+
+    mutating func beginOpen(
+        _ dst: PublicRegister, _ src: PrivateRegister, index: Int, outbox: inout [PlayerID: [UInt8]]
+    ) throws(MachineError) -> PendingStep? {
+        guard isComputeServer else { return nil }
+        let own = try ring(.private(src), at: index)
+        let peer = me == .server0 ? PlayerID.server1 : .server0
+        appendRingElements(own, to: &outbox[peer, default: []])
+        return .open(dst: dst, own: own, peer: peer)
+    }
+
+    mutating func beginReveal(
+        _ dst: LocalRegister, _ src: PrivateRegister, to player: PlayerID, index: Int,
+        outbox: inout [PlayerID: [UInt8]]
+    ) throws(MachineError) -> PendingStep? {
+        if isComputeServer {
+            appendRingElements(try ring(.private(src), at: index), to: &outbox[player, default: []])
+        }
+        guard me == player else { return nil }
+        return .reveal(dst: dst, element: element(.private(src)))
+    }
+
+    mutating func beginShare(
+        _ dst: PrivateRegister, _ src: LocalRegister, index: Int, outbox: inout [PlayerID: [UInt8]]
+    ) throws(MachineError) -> PendingStep? {
+        let owner = program.localRegisters[src.rawValue].owner
+        if me == owner {
+            let values = try local(src, at: index)
+            let target = element(.private(dst))
+            switch fixedPoint.encode(values, as: target) {
+            case .success(let encoded): sendShares(of: encoded, to: &outbox)
+            case .failure(let failure):
+                throw .valueOutOfRange(
+                    instruction: index,
+                    reason: "element \(failure.index) of \(Register.local(src)) is NaN, infinite "
+                        + "or too large for '\(target.rawValue)'")
+            }
+        }
+        guard isComputeServer, let owner else { return nil }
+        return .receive(dst: .private(dst), from: owner)
+    }
+
+    /// server2 deals; server0 and server1 expand their shares once the round's frames (with the seeds) are in.
+    mutating func beginDeal(
+        _ dealing: Dealing, index: Int, outbox: inout [PlayerID: [UInt8]]
+    ) throws(MachineError) -> PendingStep? {
+        if me == .server2 { try deal(dealing, index: index, outbox: &outbox) }
+        return isComputeServer ? .deal(dealing) : nil
     }
 
     /// Splits a ring value into a uniformly random share for server0 and the difference for server1.
@@ -139,11 +147,11 @@ extension Machine {
             for i in total.indices { total[i] &+= own[i] }
             try store(total, into: .public(dst), at: index)
 
-        case .deal(let instruction):
-            try receiveDeal(instruction, index: index, inbox: &inbox)
+        case .deal(let dealing):
+            try receiveDeal(dealing, index: index, inbox: &inbox)
 
-        case .secureNN(let instruction, let carried):
-            try finishSecureNN(instruction, carried: carried, index: index, inbox: &inbox)
+        case .secureNN(let step, let carried):
+            try finishSecureNN(step, carried: carried, index: index, inbox: &inbox)
         }
     }
 

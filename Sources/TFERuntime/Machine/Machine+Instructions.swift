@@ -29,70 +29,143 @@ enum UnaryOperation {
 }
 
 extension Machine {
-    /// Executes a non-communicating instruction on this party (which `executes(_:index:)` selected).
-    mutating func execute(_ instruction: Instruction, index: Int) throws(MachineError) {
+    /// The machine's one dispatch over instructions: runs a local instruction on this party (which
+    /// `executes(_:index:)` selected) and returns nil, or does this party's part of a communicating or dealt
+    /// instruction before the round's exchange (appending what it sends to `outbox`) and returns what is left
+    /// for after it. Every other decision (who runs what, which step a dealt value needs) reads the opcode
+    /// table or the handler's own arguments, so a new opcode is one case here.
+    mutating func execute(
+        _ instruction: Instruction, index: Int, outbox: inout [PlayerID: [UInt8]]
+    ) throws(MachineError) -> PendingStep? {
         switch instruction {
         case .const(let dst, let constant):
             try executeConst(dst, constant: constant, index: index)
+            return nil
         case .add(let dst, let lhs, let rhs):
             try executeBinary(.add, dst, lhs, rhs, index: index)
+            return nil
         case .sub(let dst, let lhs, let rhs):
             try executeBinary(.subtract, dst, lhs, rhs, index: index)
+            return nil
         case .mul(let dst, let lhs, let rhs):
             try executeBinary(.multiply, dst, lhs, rhs, index: index)
+            return nil
         case .matmul(let dst, let lhs, let rhs):
             try executeBinary(.matmul, dst, lhs, rhs, index: index)
+            return nil
         case .conv2d(let dst, let input, let kernel, let stride, let padding):
             try executeBinary(.conv2d(stride: stride, padding: padding), dst, input, kernel, index: index)
+            return nil
         case .neg(let dst, let src):
             try executeUnary(.negate, dst, src, index: index)
+            return nil
         case .reshape(let dst, let src):
             try executeUnary(.reshape, dst, src, index: index)
+            return nil
         case .sum(let dst, let src, let axis):
             try executeUnary(.sum(axis: axis), dst, src, index: index)
+            return nil
         case .transpose(let dst, let src, let permutation):
             try executeUnary(.transpose(permutation), dst, src, index: index)
+            return nil
         case .poolsum(let dst, let src, let size, let stride, let padding):
             try executeUnary(.poolsum(size: size, stride: stride, padding: padding), dst, src, index: index)
+            return nil
         case .unpool(let dst, let src, let size, let stride, let padding):
-            let output = shape(dst)
-            try executeUnary(.unpool(size: size, stride: stride, padding: padding, output: output), dst, src, index: index)
+            let operation = UnaryOperation.unpool(size: size, stride: stride, padding: padding, output: shape(dst))
+            try executeUnary(operation, dst, src, index: index)
+            return nil
         case .trunc(let dst, let src):
             let shift = UInt64(program.fractionalBits)
             let values = try ring(.public(src), at: index).map { UInt64(bitPattern: Int64(bitPattern: $0) >> shift) }
             try store(values, into: .public(dst), at: index)
+            return nil
         case .sharePublic(let dst, let src):
             try storeCommon(ring(.public(src), at: index), into: .private(dst), at: index)
+            return nil
         case .truncFinish(let dst, let masked, let high, let msb):
             try executeTruncFinish(dst, masked: masked, high: high, msb: msb, index: index)
+            return nil
         case .divFinish(let dst, let masked, let quotient, let wrap, let divisor):
             try executeDivFinish(dst, masked: masked, quotient: quotient, wrap: wrap, divisor: divisor, index: index)
+            return nil
         case .div(let dst, let src, let divisor):
             let d = try divisorValue(divisor, at: index)
             try store(ring(.public(src), at: index).map { ExactDivisionArithmetic.rounded($0, dividedBy: d) },
                       into: .public(dst), at: index)
+            return nil
         case .map(let dst, let src, let function):
             try executeMap(dst, src, function, index: index)
+            return nil
         case .compare(let dst, let lhs, let rhs, let comparison):
             try executeCompare(dst, lhs, rhs, comparison, index: index)
+            return nil
         case .select(let dst, let condition, let lhs, let rhs):
             try executeSelect(dst, condition, lhs, rhs, index: index)
+            return nil
         case .reduce(let dst, let src, let reduction, let axis):
             try executeReduce(dst, src, reduction, axis: axis, index: index)
+            return nil
         case .print(_, let format, let values):
             try executePrint(format, values, index: index)
+            return nil
         case .store(let storedName, let mask, let opened):
             try executeStore(name: storedName, mask, opened, index: index)
+            return nil
         case .input(let dst, let player, let name):
+            guard case .local = dst else { return try beginInput(dst, player: player, name: name, index: index,
+                                                                  outbox: &outbox) }
             try executeLocalInput(dst, player: player, name: name, index: index)
-        case .output(_, let name, let src):
+            return nil
+        case .output(let player, let name, let src):
+            guard case .local = src else { return try beginOutput(player, name: name, src, index: index,
+                                                                  outbox: &outbox) }
             try executeLocalOutput(name, src, index: index)
+            return nil
         case .load(let mask, let opened, let storedName):
             try executeLoad(mask, opened, name: storedName, index: index)
-        case .open, .reveal, .share, .triple, .squarePair, .truncPair, .mask, .product, .msbPair, .shareConvertMask,
-            .shareConvertBits, .privateCompare, .shareConvertFinish, .msbOpen, .msbFinish, .divPair:
-            throw .invalidProgram(
-                instruction: index, reason: "'\(instruction.opcode.mnemonic)' runs around the round's exchange")
+            return nil
+        case .open(let dst, let src):
+            return try beginOpen(dst, src, index: index, outbox: &outbox)
+        case .reveal(let dst, let src, let player):
+            return try beginReveal(dst, src, to: player, index: index, outbox: &outbox)
+        case .share(let dst, let src):
+            return try beginShare(dst, src, index: index, outbox: &outbox)
+        case .triple(let a, let b, let c, let kind):
+            return try beginDeal(Dealing([a, b, c], random: 2, .product(a, b, kind, ofMasks: false)), index: index,
+                                 outbox: &outbox)
+        case .product(let c, let a, let b, let kind):
+            return try beginDeal(Dealing([c], random: 0, .product(a, b, kind, ofMasks: true)), index: index,
+                                 outbox: &outbox)
+        case .squarePair(let a, let square):
+            return try beginDeal(Dealing([a, square], random: 1, .square), index: index, outbox: &outbox)
+        case .truncPair(let r, let high, let msb):
+            return try beginDeal(Dealing([r, high, msb], random: 1, .truncation), index: index, outbox: &outbox)
+        case .divPair(let r, let quotient, let wrap, let divisor):
+            return try beginDeal(Dealing([r, quotient, wrap], random: 1, .division(divisor)), index: index,
+                                 outbox: &outbox)
+        case .mask(let a):
+            return try beginDeal(Dealing([a], random: 1, .mask), index: index, outbox: &outbox)
+        case .msbPair(let r, let bits, let lsb):
+            return try beginSecureNN(.msbPair(r: r, bits: bits, lsb: lsb), index: index, outbox: &outbox)
+        case .shareConvertMask(let dst, let mask, let flip, let src):
+            let step = SecureNNStep.shareConvertMask(dst: dst, mask: mask, flip: flip, src: src)
+            return try beginSecureNN(step, index: index, outbox: &outbox)
+        case .shareConvertBits(let bits, let dst, let src):
+            return try beginSecureNN(.shareConvertBits(bits: bits, dst: dst, src: src), index: index, outbox: &outbox)
+        case .privateCompare(let dst, let bits, let threshold, let flip, let comparison):
+            let step = SecureNNStep.privateCompare(
+                dst: dst, bits: bits, threshold: threshold, flip: flip, comparison: comparison)
+            return try beginSecureNN(step, index: index, outbox: &outbox)
+        case .shareConvertFinish(let dst, let partial, let compared, let flip):
+            let step = SecureNNStep.shareConvertFinish(dst: dst, partial: partial, compared: compared, flip: flip)
+            return try beginSecureNN(step, index: index, outbox: &outbox)
+        case .msbOpen(let dst, let flip, let src, let r):
+            return try beginSecureNN(.msbOpen(dst: dst, flip: flip, src: src, r: r), index: index, outbox: &outbox)
+        case .msbFinish(let gamma, let delta, let compared, let masked, let flip, let lsb):
+            let step = SecureNNStep.msbFinish(
+                gamma: gamma, delta: delta, compared: compared, masked: masked, flip: flip, lsb: lsb)
+            return try beginSecureNN(step, index: index, outbox: &outbox)
         }
     }
 

@@ -11,6 +11,33 @@ import TFECore
 /// a², r >> frac and msb(r), or ⌊r/D⌋ and the wrap correction) and sends server1 its shares of them: value
 /// minus server0's share. A `mask` is the exception: stream i yields a key, and each share is expanded from
 /// its key (`maskKey`), so that `store` can keep one mask's key without the seed of the whole run.
+/// What a dealer instruction deals, as its `execute` case describes it: the registers it writes, random ones
+/// first, how many are random, and how server2 derives the others from them.
+struct Dealing {
+    enum Derivation {
+        /// A `mask`: one random register, expanded from its own key.
+        case mask
+        /// c = a ∘ b: of the triple's random a and b, or (`ofMasks`) of two masks dealt earlier (`product`).
+        case product(PrivateRegister, PrivateRegister, TripleKind, ofMasks: Bool)
+        /// a².
+        case square
+        /// r >> frac and msb(r).
+        case truncation
+        /// ⌊r/D⌋ and the wrap correction.
+        case division(Int)
+    }
+
+    var registers: [PrivateRegister]
+    var randomCount: Int
+    var derivation: Derivation
+
+    init(_ registers: [PrivateRegister], random randomCount: Int, _ derivation: Derivation) {
+        self.registers = registers
+        self.randomCount = randomCount
+        self.derivation = derivation
+    }
+}
+
 extension Machine {
     /// server2, first offline round: draws the two seeds and puts them at the front of the frames.
     mutating func dealSeeds(into outbox: inout [PlayerID: [UInt8]]) {
@@ -30,20 +57,20 @@ extension Machine {
     }
 
     /// server2: expands both servers' shares, computes the derived values and sends server1 its shares.
-    mutating func deal(_ instruction: Instruction, index: Int, outbox: inout [PlayerID: [UInt8]]) throws(MachineError) {
+    mutating func deal(_ dealing: Dealing, index: Int, outbox: inout [PlayerID: [UInt8]]) throws(MachineError) {
         guard let seed0 = dealerSeeds[.server0], let seed1 = dealerSeeds[.server1] else {
             throw .invalidProgram(instruction: index, reason: "dealer instruction before the first offline round")
         }
-        if case .mask(let a) = instruction {
+        if case .mask = dealing.derivation, let a = dealing.registers.first {
             let keys = [Self.maskKey(seed: seed0, index: index), Self.maskKey(seed: seed1, index: index)]
             maskKeys[a] = keys
             dealtMasks[a] = Self.mask(keys: keys, count: count(.private(a)))
             return
         }
-        let (registers, randomCount) = Self.dealtRegisters(instruction)
+        let (registers, randomCount) = (dealing.registers, dealing.randomCount)
         let shares0 = seededShares(registers, count: registers.count, seed: seed0, index: index)
         let random = sumsOfSeededShares(shares0.prefix(randomCount), seed: seed1, index: index)
-        let derived = try derivedValues(instruction, random: random, index: index)
+        let derived = try derivedValues(dealing.derivation, random: random, index: index)
         for (k, values) in derived.enumerated() {
             let register = registers[randomCount + k]
             guard values.count == count(.private(register)) else {
@@ -59,18 +86,18 @@ extension Machine {
 
     /// server0 or server1: expands its shares from its seed; server1 also takes the corrections.
     mutating func receiveDeal(
-        _ instruction: Instruction, index: Int, inbox: inout [PlayerID: PayloadReader]
+        _ dealing: Dealing, index: Int, inbox: inout [PlayerID: PayloadReader]
     ) throws(MachineError) {
         guard let seed = dealerSeeds[.server2] else {
             throw .invalidProgram(instruction: index, reason: "dealer instruction before the first offline round")
         }
-        if case .mask(let a) = instruction {
+        if case .mask = dealing.derivation, let a = dealing.registers.first {
             let key = Self.maskKey(seed: seed, index: index)
             maskKeys[a] = [key]
             try store(Self.maskShare(key: key, count: count(.private(a))), into: .private(a), at: index)
             return
         }
-        let (registers, randomCount) = Self.dealtRegisters(instruction)
+        let (registers, randomCount) = (dealing.registers, dealing.randomCount)
         var shares = seededShares(
             registers, count: me == .server0 ? registers.count : randomCount, seed: seed, index: index)
         for register in registers.dropFirst(shares.count) {
@@ -78,21 +105,6 @@ extension Machine {
         }
         for (register, values) in zip(registers, shares) {
             try store(values, into: .private(register), at: index)
-        }
-    }
-
-    /// The registers a dealer instruction writes, random ones first, and how many are random.
-    static func dealtRegisters(_ instruction: Instruction) -> (registers: [PrivateRegister], randomCount: Int) {
-        switch instruction {
-        case .triple(let a, let b, let c, _): return ([a, b, c], 2)
-        case .squarePair(let a, let square): return ([a, square], 1)
-        case .truncPair(let r, let high, let msb): return ([r, high, msb], 1)
-        case .divPair(let r, let quotient, let wrap, _): return ([r, quotient, wrap], 1)
-        case .product(let c, _, _, _): return ([c], 0)
-        case .const, .add, .sub, .neg, .mul, .matmul, .conv2d, .sum, .transpose, .reshape, .poolsum, .unpool,
-            .trunc, .map, .compare, .select, .reduce, .sharePublic, .truncFinish, .print, .store, .divFinish, .div,
-            .input, .output, .open, .reveal, .share, .mask, .load, .msbPair, .shareConvertMask, .shareConvertBits,
-            .privateCompare, .shareConvertFinish, .msbOpen, .msbFinish: return ([], 0)
         }
     }
 
@@ -115,12 +127,12 @@ extension Machine {
 
     /// server2: the values derived from the random ones.
     private func derivedValues(
-        _ instruction: Instruction, random: [[UInt64]], index: Int
+        _ derivation: Dealing.Derivation, random: [[UInt64]], index: Int
     ) throws(MachineError) -> [[UInt64]] {
-        switch instruction {
-        case .triple(let a, let b, _, let kind), .product(_, let a, let b, let kind):
+        switch derivation {
+        case .product(let a, let b, let kind, let ofMasks):
             let (x, y): ([UInt64], [UInt64])
-            if case .product = instruction {
+            if ofMasks {
                 guard let first = dealtMasks[a], let second = dealtMasks[b] else {
                     throw .invalidProgram(instruction: index, reason: "'product' of a register that is not a mask")
                 }
@@ -138,20 +150,16 @@ extension Machine {
                 }
             }
             return [product]
-        case .squarePair:
+        case .square:
             return [random[0].map { $0 &* $0 }]
-        case .truncPair:
+        case .truncation:
             let shift = UInt64(program.fractionalBits)
             return [random[0].map { $0 >> shift }, random[0].map { $0 >> 63 }]
-        case .divPair(_, _, _, let divisor):
+        case .division(let divisor):
             let d = try divisorValue(divisor, at: index)
             return [random[0].map { $0 / d }, random[0].map { ExactDivisionArithmetic.wrap($0, dividedBy: d) }]
-        case .const, .add, .sub, .neg, .mul, .matmul, .conv2d, .sum, .transpose, .reshape, .poolsum, .unpool,
-            .trunc, .map, .compare, .select, .reduce, .sharePublic, .truncFinish, .print, .store, .divFinish, .div,
-            .input, .output, .open, .reveal, .share, .mask, .load, .msbPair, .shareConvertMask, .shareConvertBits,
-            .privateCompare, .shareConvertFinish, .msbOpen, .msbFinish:
-            throw .invalidProgram(
-                instruction: index, reason: "'\(instruction.opcode.mnemonic)' is not a dealer instruction")
+        case .mask:
+            throw .invalidProgram(instruction: index, reason: "a mask has no derived values")
         }
     }
 }

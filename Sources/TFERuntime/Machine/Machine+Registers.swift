@@ -132,22 +132,16 @@ extension Machine {
     /// that touches a private or public register (only server0 prints public values); the owner runs what
     /// touches only its local registers.
     func executes(_ instruction: Instruction, index: Int) throws(MachineError) -> Bool {
-        switch instruction {
-        case .input(_, let player, _), .output(let player, _, _):
-            return me == player
-        case .print(let player, _, let values):
+        // The few opcodes whose runner is named by an operand; every other one follows its registers.
+        if case .input(_, let player, _) = instruction { return me == player }
+        if case .output(let player, _, _) = instruction { return me == player }
+        if case .print(let player, _, let values) = instruction {
             if values.contains(where: { if case .public = $0 { return true } else { return false } }) {
                 return me == .server0
             }
             return me == player
-        case .store, .load:
-            return isComputeServer || me == .server2
-        case .const, .add, .sub, .neg, .mul, .matmul, .conv2d, .sum, .transpose, .reshape, .poolsum, .unpool,
-            .trunc, .map, .compare, .select, .reduce, .sharePublic, .truncFinish, .divFinish, .div, .open, .reveal,
-            .share, .triple, .squarePair, .truncPair, .mask, .product, .divPair, .msbPair, .shareConvertMask,
-            .shareConvertBits, .privateCompare, .shareConvertFinish, .msbOpen, .msbFinish:
-            break
         }
+        if instruction.opcode == .store || instruction.opcode == .load { return isComputeServer || me == .server2 }
         let registers = instruction.destinations + instruction.sources
         if registers.contains(where: { if case .local = $0 { return false } else { return true } }) {
             if let local = registers.first(where: { if case .local = $0 { return true } else { return false } }) {

@@ -4,13 +4,29 @@
 import TFEBytecode
 import TFECore
 
+/// A SecureNN instruction, as `Machine.execute` hands it to the SecureNN steps: their switches list only these.
+enum SecureNNStep {
+    case msbPair(r: PrivateRegister, bits: PrivateRegister, lsb: PrivateRegister)
+    case shareConvertMask(dst: PrivateRegister, mask: PublicRegister, flip: PublicRegister, src: PrivateRegister)
+    case shareConvertBits(bits: PrivateRegister, dst: PrivateRegister, src: PrivateRegister)
+    case privateCompare(
+        dst: PrivateRegister, bits: PrivateRegister, threshold: PublicRegister, flip: PublicRegister,
+        comparison: PrivateComparison)
+    case shareConvertFinish(
+        dst: PrivateRegister, partial: PrivateRegister, compared: PrivateRegister, flip: PublicRegister)
+    case msbOpen(dst: PublicRegister, flip: PublicRegister, src: PrivateRegister, r: PrivateRegister)
+    case msbFinish(
+        gamma: PrivateRegister, delta: PrivateRegister, compared: PrivateRegister, masked: PublicRegister,
+        flip: PublicRegister, lsb: PrivateRegister)
+}
+
 extension Machine {
     /// This party's part of a SecureNN instruction before the exchange.
     mutating func beginSecureNN(
-        _ instruction: Instruction, index: Int, outbox: inout [PlayerID: [UInt8]]
+        _ step: SecureNNStep, index: Int, outbox: inout [PlayerID: [UInt8]]
     ) throws(MachineError) -> PendingStep? {
-        let pending = PendingStep.secureNN(instruction, carried: [])
-        switch instruction {
+        let pending = PendingStep.secureNN(step, carried: [])
+        switch step {
         case .msbPair(let r, _, _):
             if me == .server2 {
                 try dealMSBPair(r, index: index, outbox: &outbox)
@@ -20,7 +36,7 @@ extension Machine {
 
         case .shareConvertMask(_, _, _, let src):
             guard isComputeServer else { return me == .server2 ? pending : nil }
-            return .secureNN(instruction, carried: try maskForShareConvert(src, index: index, outbox: &outbox))
+            return .secureNN(step, carried: try maskForShareConvert(src, index: index, outbox: &outbox))
 
         case .shareConvertBits(_, _, let src):
             guard me == .server2 else { return isComputeServer ? pending : nil }
@@ -41,7 +57,7 @@ extension Machine {
         case .shareConvertFinish(_, _, let compared, _), .msbFinish(_, _, let compared, _, _, _):
             guard me == .server2 else { return isComputeServer ? pending : nil }
             let bit = try helperView(compared, count: count(.private(compared)), index: index)
-            let domain: ShareDomain = instruction.opcode == .shareConvertFinish ? .odd : .ring
+            let domain: ShareDomain = if case .shareConvertFinish = step { .odd } else { .ring }
             try shareFromHelper([(bit, domain)], index: index, outbox: &outbox)
             return nil
 
@@ -56,21 +72,15 @@ extension Machine {
             appendRingElements(share, to: &outbox[me == .server0 ? .server1 : .server0, default: []])
             var common = try commonStream(index)
             let flips = common.nextUInt64s(count: y.count).map { $0 & 1 }
-            return .secureNN(instruction, carried: [share, flips])
-
-        case .const, .add, .sub, .neg, .mul, .matmul, .conv2d, .sum, .transpose, .reshape, .poolsum, .unpool,
-            .trunc, .map, .compare, .select, .reduce, .sharePublic, .truncFinish, .print, .store, .divFinish, .div,
-            .input, .output, .open, .reveal, .share, .triple, .squarePair, .truncPair, .mask, .product, .load,
-            .divPair:
-            throw .invalidProgram(instruction: index, reason: "'\(instruction.opcode.mnemonic)' is not a SecureNN step")
+            return .secureNN(step, carried: [share, flips])
         }
     }
 
     /// Completes a SecureNN instruction after the exchange.
     mutating func finishSecureNN(
-        _ instruction: Instruction, carried: [[UInt64]], index: Int, inbox: inout [PlayerID: PayloadReader]
+        _ step: SecureNNStep, carried: [[UInt64]], index: Int, inbox: inout [PlayerID: PayloadReader]
     ) throws(MachineError) {
-        switch instruction {
+        switch step {
         case .msbPair(let r, let bits, let lsb):
             try receiveMSBPair(r: r, bits: bits, lsb: lsb, index: index, inbox: &inbox)
 
@@ -157,12 +167,6 @@ extension Machine {
             }
             try store(gammas, into: .private(gamma), at: index)
             try store(deltas, into: .private(delta), at: index)
-
-        case .const, .add, .sub, .neg, .mul, .matmul, .conv2d, .sum, .transpose, .reshape, .poolsum, .unpool,
-            .trunc, .map, .compare, .select, .reduce, .sharePublic, .truncFinish, .print, .store, .divFinish, .div,
-            .input, .output, .open, .reveal, .share, .triple, .squarePair, .truncPair, .mask, .product, .load,
-            .divPair:
-            throw .invalidProgram(instruction: index, reason: "'\(instruction.opcode.mnemonic)' is not a SecureNN step")
         }
     }
 

@@ -260,7 +260,7 @@ public struct Machine {
             // run in two steps around the round's exchange.
             if instruction.communicates || instruction.opcode.expandsDealerSeeds {
                 let bytesBefore = tracing ? outbox.values.reduce(0) { $0 + $1.count } : 0
-                if let step = try begin(instruction, index: index, outbox: &outbox) {
+                if let step = try execute(instruction, index: index, outbox: &outbox) {
                     pending.append((index, step))
                 } else {
                     acted = tracing && outbox.values.reduce(0) { $0 + $1.count } > bytesBefore
@@ -269,7 +269,8 @@ public struct Machine {
                 }
                 try sendCompleteFrames(outbox, plan: plan, phase: phase, number: number, sent: &sent)
             } else if try executes(instruction, index: index) {
-                try execute(instruction, index: index)
+                // A local instruction: its handler sends nothing and leaves nothing for after the exchange.
+                _ = try execute(instruction, index: index, outbox: &outbox)
                 try observer?.machine(me, completed: index, registers: RegisterView(registers))
                 release(after: instruction, at: index)
             } else {
