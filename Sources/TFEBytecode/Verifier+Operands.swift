@@ -135,13 +135,7 @@ extension Verifier {
             return true
         }
         if case .product(let c, let a, let b, let kind) = site.instruction {
-            let (x, y) = (shape(.private(a)), shape(.private(b)))
-            switch kind {
-            case .mul: expect(.private(c), broadcast(x, y), at: site)
-            case .matmul: expect(.private(c), ShapeRules.matmul(x, y), at: site)
-            case .conv2d(let stride, let padding):
-                expect(.private(c), ShapeRules.conv2d(x, y, stride: stride, padding: padding), at: site)
-            }
+            expectProduct(c, of: a, b, kind, at: site)
             return true
         }
         if case .truncPair(let r, let high, let msb) = site.instruction {
@@ -150,13 +144,7 @@ extension Verifier {
             return true
         }
         if case .triple(let a, let b, let c, let kind) = site.instruction {
-            let (x, y) = (shape(.private(a)), shape(.private(b)))
-            switch kind {
-            case .mul: expect(.private(c), broadcast(x, y), at: site)
-            case .matmul: expect(.private(c), ShapeRules.matmul(x, y), at: site)
-            case .conv2d(let stride, let padding):
-                expect(.private(c), ShapeRules.conv2d(x, y, stride: stride, padding: padding), at: site)
-            }
+            expectProduct(c, of: a, b, kind, at: site)
             return true
         }
         if case .const(let dst, let constant) = site.instruction {
@@ -448,6 +436,21 @@ extension Verifier {
             report(.outputToServer, "\(verb) to '\(name)' would give a server a private value in the clear", at: site)
         } else {
             report(.outputToServer, "\(verb) to '\(name)': the servers receive no outputs", at: site)
+        }
+    }
+}
+
+extension Verifier {
+    /// A Beaver triple's or a product's result shape: what `kind` makes of its operands' shapes.
+    mutating func expectProduct(
+        _ c: PrivateRegister, of a: PrivateRegister, _ b: PrivateRegister, _ kind: TripleKind, at site: Site
+    ) {
+        let (x, y) = (shape(.private(a)), shape(.private(b)))
+        switch kind {
+        case .mul: expect(.private(c), broadcast(x, y), at: site)
+        case .matmul: expect(.private(c), ShapeRules.matmul(x, y), at: site)
+        case .conv2d(let stride, let padding):
+            expect(.private(c), ShapeRules.conv2d(x, y, stride: stride, padding: padding), at: site)
         }
     }
 }

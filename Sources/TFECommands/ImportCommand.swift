@@ -4,7 +4,6 @@ import TFECore
 import TFEFrontend
 import TFEImport
 import TFENumPy
-import TFERuntime
 
 /// `tfec import`: an ONNX model as a readable `.tfe` program and an `.npz` of its weights, and the same
 /// import in memory for `tfe-vm run MODEL.onnx`.
