@@ -37,11 +37,12 @@ extension GraphDefImporter {
         if tail.scale != nil { notes.append("scaled by the folded batch normalization") }
         let layout = tail.nodes.map(\.name).joined(separator: "+")
         let weightName = writer.weight(w, hint: inputs[1].node, layout: layout,
-                                       comment: notes.isEmpty ? nil : notes.joined(separator: ", "))
+                                       comment: notes.isEmpty ? nil : notes.joined(separator: ", "),
+                                       displayName: Self.layerName(node) + "/kernel")
         var expression = "\(xText) @ \(weightName)"
         if let bias = tail.bias {
             let biasName = writer.weight(ConstantTensor(shape: [outputs], values: bias), hint: tail.biasHint,
-                                         layout: layout)
+                                         layout: layout, displayName: Self.layerName(node) + "/bias")
             expression += " + \(biasName)"
         }
         define(node, expression, shape: [rows, outputs], also: tail.nodes)
@@ -87,11 +88,12 @@ extension GraphDefImporter {
         }
         let layout = tail.nodes.map(\.name).joined(separator: "+")
         let kernelName = writer.weight(kernel, hint: inputs[1].node, layout: layout,
-                                       comment: tail.scale == nil ? nil : "scaled by the folded batch normalization")
+                                       comment: tail.scale == nil ? nil : "scaled by the folded batch normalization",
+                                       displayName: Self.layerName(node) + "/kernel")
         var expression = "conv2d(\(x.name), \(kernelName), stride: \(window.stride), padding: \"\(window.padding)\")"
         if let bias = tail.bias {
             let biasName = writer.weight(ConstantTensor(shape: [channels], values: bias), hint: tail.biasHint,
-                                         layout: layout)
+                                         layout: layout, displayName: Self.layerName(node) + "/bias")
             expression += " + \(biasName)"
         }
         let shape = [x.shape[0]] + window.output + [channels]
@@ -235,8 +237,10 @@ extension GraphDefImporter {
             throw .shapeMismatch(op: node.op, node: node.name,
                                  "\(scale.count) channels for an input of shape \(writer.shapeText(x.shape))")
         }
-        let scaleName = writer.weight(ConstantTensor(shape: [scale.count], values: scale), hint: node.name + "_scale")
-        let shiftName = writer.weight(ConstantTensor(shape: [shift.count], values: shift), hint: node.name + "_shift")
+        let scaleName = writer.weight(ConstantTensor(shape: [scale.count], values: scale), hint: node.name + "/scale",
+                                      displayName: Self.shortName(node.name) + "/scale")
+        let shiftName = writer.weight(ConstantTensor(shape: [shift.count], values: shift), hint: node.name + "/shift",
+                                      displayName: Self.shortName(node.name) + "/shift")
         define(node, "\(x.name) * \(scaleName) + \(shiftName)", shape: x.shape)
     }
 

@@ -207,12 +207,25 @@ public struct GraphDefImporter {
     /// ones before it in the comment, `also` after).
     mutating func define(_ node: GraphDefNode, _ expression: String, shape: [Int], local: Bool = false,
                          preceding: [GraphDefNode] = [], also: [GraphDefNode] = []) {
-        let name = writer.makeName(node.name)
+        let name = writer.makeName(Self.shortName(node.name))
         let names = (preceding + [node] + also).map { "\($0.op) '\($0.name)'" }.joined(separator: " + ")
         writer.statements.append("\(name) = \(expression)  # \(names)")
         let value = Operand.value(Value(name: name, shape: shape, isLocal: local))
         operands[node.name] = value
         for other in also { operands[other.name] = value }
+    }
+
+    /// The last two parts of a scoped name (`model/dense_1/MatMul` → `dense_1/MatMul`): the layer and the
+    /// operation, which name a variable well enough without the model's scope.
+    static func shortName(_ name: String) -> String {
+        let parts = name.split(separator: "/", omittingEmptySubsequences: true)
+        return parts.count <= 2 ? name : parts.suffix(2).joined(separator: "/")
+    }
+
+    /// The scope of a layer's node (`model/dense_1/MatMul` → `dense_1`), or the node's name when it has none.
+    static func layerName(_ node: GraphDefNode) -> String {
+        let parts = node.name.split(separator: "/", omittingEmptySubsequences: true)
+        return parts.count < 2 ? node.name : String(parts[parts.count - 2])
     }
 
     /// Marks the protocol SecureNN, or refuses when pond was asked for.

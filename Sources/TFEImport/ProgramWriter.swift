@@ -42,14 +42,14 @@ struct ProgramWriter {
         return name
     }
 
-    /// A weight as the model owner's input, declared once per hint and layout. `hint` names it; `layout`
-    /// tells apart two layouts of one tensor.
-    mutating func weight(_ tensor: ConstantTensor, hint: String, layout: String = "", comment: String? = nil)
-        -> String
+    /// A weight as the model owner's input, declared once per hint and layout. `hint` (the model's name of
+    /// the tensor) names it unless `displayName` is given; `layout` tells apart two layouts of one tensor.
+    mutating func weight(_ tensor: ConstantTensor, hint: String, layout: String = "", comment: String? = nil,
+                         displayName: String? = nil) -> String
     {
         let key = hint + "\u{0}" + layout
         if let name = declaredWeights[key] { return name }
-        let name = makeName(hint)
+        let name = makeName(displayName ?? hint)
         declaredWeights[key] = name
         let kind = options.publicWeights ? "public_input" : "private_input"
         let tail = comment.map { "  # \($0)" } ?? ""
