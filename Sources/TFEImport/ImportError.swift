@@ -9,6 +9,14 @@ public enum ModelFormat: Sendable, CaseIterable {
         case .graphDef: return "TensorFlow GraphDef"
         }
     }
+
+    /// What a node's kind is called: ONNX has operators, TensorFlow operations.
+    public var operatorWord: String {
+        switch self {
+        case .onnx: return "operator"
+        case .graphDef: return "operation"
+        }
+    }
 }
 
 /// Why a model cannot be imported. `tfec import` prints `MODEL: error: MESSAGE` and, for some, notes.
@@ -65,9 +73,10 @@ public enum ImportError: Error, Equatable, Sendable {
         case .unsupportedOperation(let op, let node):
             return "operation '\(op)' (node '\(node)') has no private implementation"
         case .unsupportedAttribute(let op, let node, let detail):
-            return "operator '\(op)' (node '\(node)'): \(detail)"
+            return "\(format.operatorWord) '\(op)' (node '\(node)'): \(detail)"
         case .needsSecureNN(let op, let node):
-            return "operator '\(op)' (node '\(node)') needs protocol 'securenn'; pond cannot compute it privately"
+            return "\(format.operatorWord) '\(op)' (node '\(node)') needs protocol 'securenn'; pond cannot compute it "
+                + "privately"
         case .dynamicShape(let input, let dimension):
             return "input '\(input)' has a dynamic dimension \(dimension); only the leading batch dimension may be "
                 + "symbolic"
@@ -82,7 +91,7 @@ public enum ImportError: Error, Equatable, Sendable {
         case .undefinedValue(let name, let node):
             return "node '\(node)' reads '\(name)', which no node, input or initializer defines"
         case .shapeMismatch(let op, let node, let detail):
-            return "operator '\(op)' (node '\(node)'): \(detail)"
+            return "\(format.operatorWord) '\(op)' (node '\(node)'): \(detail)"
         case .unsupportedOpset(let domain, let version):
             return "opset \(version) of '\(domain.isEmpty ? "ai.onnx" : domain)' is not supported (opsets 7 to 22 of "
                 + "'ai.onnx' are)"

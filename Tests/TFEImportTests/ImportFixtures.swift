@@ -9,10 +9,10 @@ enum ImportFixtures {
 
     static func path(_ relative: String) -> String { directory.appendingPathComponent(relative).path }
 
-    /// The base names of the `.onnx` files in a fixture folder, sorted.
-    static func models(in folder: String) -> [String] {
+    /// The base names of the `.onnx` (or other `suffix`) files in a fixture folder, sorted.
+    static func models(in folder: String, suffix: String = ".onnx") -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: path(folder))) ?? []
-        return names.filter { $0.hasSuffix(".onnx") }.map { String($0.dropLast(5)) }.sorted()
+        return names.filter { $0.hasSuffix(suffix) }.map { String($0.dropLast(suffix.count)) }.sorted()
     }
 
     static func bytes(_ relative: String) -> [UInt8] {
