@@ -17,7 +17,7 @@ parser.add_argument("--labels")
 args = parser.parse_args()
 tfe, reference = np.load(args.tfe), np.load(args.reference)
 if tfe.shape != reference.shape:
-    sys.exit(f"shapes differ: tfe {tfe.shape}, onnxruntime {reference.shape}")
+    sys.exit(f"shapes differ: tfe {tfe.shape}, reference {reference.shape}")
 difference = float(np.abs(tfe - reference).max())
 agreement = float(np.mean(tfe.argmax(axis=1) == reference.argmax(axis=1)))
 print(f"{len(tfe)} images: largest logit difference {difference:.2e}, argmax agreement {agreement:.1%}")
