@@ -219,14 +219,10 @@ extension GraphDefImporter {
             parameters.append(tensor.values)
         }
         let epsilon = float(node, "epsilon", default: 1e-4)
-        let count = parameters[0].count
-        guard parameters.allSatisfy({ $0.count == count }) else {
+        guard let affine = ConstantTensor.batchNormalizationAffine(parameters, epsilon: epsilon) else {
             throw .shapeMismatch(op: node.op, node: node.name, "its parameters have different sizes")
         }
-        let (gamma, beta, mean, variance) = (parameters[0], parameters[1], parameters[2], parameters[3])
-        let scale = (0..<count).map { gamma[$0] / (variance[$0] + epsilon).squareRoot() }
-        let shift = (0..<count).map { beta[$0] - mean[$0] * scale[$0] }
-        return (scale, shift)
+        return affine
     }
 
     /// A FusedBatchNorm that could not be folded: `x * scale + shift` with per-channel weights.

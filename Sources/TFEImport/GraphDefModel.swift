@@ -278,21 +278,13 @@ extension GraphDefTensor {
         }
     }
 
+    /// `types.proto`'s numbers for onnx.proto's, for the element types both have.
+    static let onnxDataType = [1: 1, 2: 11, 19: 10, 3: 6, 22: 12, 9: 7, 23: 13, 6: 3, 5: 5, 17: 4, 4: 2, 10: 9]
+
+    /// `tensor_content`: the elements little-endian, decoded as ONNX's `raw_data` is.
     private static func decodeContent(_ bytes: [UInt8], _ raw: Range<Int>, type: Int, width: Int)
         -> ONNXTensor.Data
     {
-        let offsets = stride(from: raw.lowerBound, to: raw.upperBound, by: width)
-        switch type {
-        case 1: return .floats(offsets.map { Double(Float(bitPattern: load32(bytes, $0))) })
-        case 2: return .floats(offsets.map { Double(bitPattern: load64(bytes, $0)) })
-        case 19: return .floats(offsets.map { Double(Float16(bitPattern: load16(bytes, $0))) })
-        case 3: return .integers(offsets.map { Int64(Int32(bitPattern: load32(bytes, $0))) })
-        case 22: return .integers(offsets.map { Int64(load32(bytes, $0)) })
-        case 9, 23: return .integers(offsets.map { Int64(bitPattern: load64(bytes, $0)) })
-        case 6: return .integers(offsets.map { Int64(Int8(bitPattern: bytes[$0])) })
-        case 5: return .integers(offsets.map { Int64(Int16(bitPattern: load16(bytes, $0))) })
-        case 17: return .integers(offsets.map { Int64(load16(bytes, $0)) })
-        default: return .integers(offsets.map { Int64(bytes[$0]) })  // uint8, bool
-        }
+        ONNXTensor.decodeRaw(bytes, raw, type: onnxDataType[type] ?? 2, width: width)
     }
 }

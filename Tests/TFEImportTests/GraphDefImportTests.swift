@@ -77,11 +77,7 @@ import TFETestSupport
         // Debug builds run SecureNN's max-pooling slowly: 4 images here; programs/import/agreement-1000.sh
         // runs the 1,000.
         let count = 4
-        let heldout = try NPZ.read(contentsOf: URL(fileURLWithPath: ImportFixtures.path("mnist/heldout.npz")))
-        let images = try #require(heldout.first { $0.name == "images" }?.array).asDoubles()
-        let pixels = images.prefix(count * 784).map { Float($0 / 255) }
-        let x = try NPYArray(shape: [count, 28, 28, 1], storage: .float32(pixels))
-        try NPY.write(x, to: URL(fileURLWithPath: "\(directory)/x.npy"))
+        try ImportFixtures.writeHeldoutImages(count: count, shape: [count, 28, 28, 1], to: "\(directory)/x.npy")
         let run = ImportFixtures.tfeVM([
             "run", ImportFixtures.path("mnist/mnist-cnn.pb"), "-D", "batch=\(count)",
             "--input", "client:x=\(directory)/x.npy", "--out", "\(directory)/out", "--timeout", "600",
