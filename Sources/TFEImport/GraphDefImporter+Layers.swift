@@ -36,7 +36,7 @@ extension GraphDefImporter {
         var notes = transposeB ? ["[out, in] in the model (transpose_b): transposed to [in, out]"] : []
         if tail.scale != nil { notes.append("scaled by the folded batch normalization") }
         let layout = tail.nodes.map(\.name).joined(separator: "+")
-        let weightName = writer.weight(w, hint: inputs[1].node, layout: layout,
+        let weightName = writer.weight(w, hint: inputs[1].valueKey, layout: layout,
                                        comment: notes.isEmpty ? nil : notes.joined(separator: ", "),
                                        displayName: Self.layerName(node) + "/kernel")
         var expression = "\(xText) @ \(weightName)"
@@ -72,22 +72,26 @@ extension GraphDefImporter {
         let channels = kernel.shape[3]
         guard channels > 0 else { throw .shapeMismatch(op: "Conv2D", node: node.name, "the kernel has no channels") }
         let spatial = [x.shape[1], x.shape[2]], extent = [kernel.shape[0], kernel.shape[1]]
-        var window = try spatialWindow(node, input: spatial, kernel: extent)
+        var window: (stride: Int, padding: String, output: [Int])
         var preceding: [GraphDefNode] = []
         if let pads = x.pendingPads {
             // Zero padding by exactly what SAME would add, then a VALID convolution, is a SAME convolution.
+            let padded = (0..<2).map { spatial[$0] + pads[$0 + 1].0 + pads[$0 + 1].1 }
+            window = try spatialWindow(node, input: padded, kernel: extent)
             let same = sameOutput(input: spatial, kernel: extent, stride: window.stride)
             guard window.padding == "VALID", pads[0] == (0, 0), pads[3] == (0, 0), pads[1] == same.pads[0],
                   pads[2] == same.pads[1] else { throw padError(node) }
             window = (window.stride, "SAME", same.output)
             if let pad = padNode(feeding: inputs[0]) { preceding = [pad] }
+        } else {
+            window = try spatialWindow(node, input: spatial, kernel: extent)
         }
         let tail = try foldableTail(after: node, channels: channels)
         if let scale = tail.scale {
             kernel.values = kernel.values.indices.map { kernel.values[$0] * scale[$0 % channels] }
         }
         let layout = tail.nodes.map(\.name).joined(separator: "+")
-        let kernelName = writer.weight(kernel, hint: inputs[1].node, layout: layout,
+        let kernelName = writer.weight(kernel, hint: inputs[1].valueKey, layout: layout,
                                        comment: tail.scale == nil ? nil : "scaled by the folded batch normalization",
                                        displayName: Self.layerName(node) + "/kernel")
         var expression = "conv2d(\(x.name), \(kernelName), stride: \(window.stride), padding: \"\(window.padding)\")"
@@ -171,10 +175,10 @@ extension GraphDefImporter {
             let inputs = next.inputs.filter { !$0.isControl }
             if tail.bias == nil, tail.scale == nil, ["BiasAdd", "Add", "AddV2"].contains(next.op), inputs.count == 2,
                inputs[0].valueKey == current.name, (string(next, "data_format") ?? "NHWC") == "NHWC",
-               let bias = try constant(inputs[1], of: next),
+               case .constant(let bias)? = operands[inputs[1].valueKey],
                bias.values.count == channels, bias.shape.last == channels {
                 tail.bias = bias.values
-                tail.biasHint = inputs[1].node
+                tail.biasHint = inputs[1].valueKey
             } else if ["FusedBatchNorm", "FusedBatchNormV3"].contains(next.op), inputs.count == 5,
                       inputs[0].valueKey == current.name,
                       let affine = try batchNormalizationAffine(next, folding: true),
@@ -212,7 +216,9 @@ extension GraphDefImporter {
         let inputs = try dataInputs(node, count: 5)
         var parameters: [[Double]] = []
         for input in inputs[1..<5] {
-            guard let tensor = try constant(input, of: node) else {
+            // While folding, a parameter not (yet) known to be constant only means "do not fold".
+            let known: Operand? = folding ? operands[input.valueKey] : try operand(input, of: node)
+            guard case .constant(let tensor)? = known else {
                 if folding { return nil }
                 throw .unsupportedAttribute(op: node.op, node: node.name, "'\(input.node)' must be a constant")
             }

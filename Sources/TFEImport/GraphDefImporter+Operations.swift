@@ -295,7 +295,7 @@ extension GraphDefImporter {
             var laidOut = c
             while laidOut.shape.count > 1, laidOut.shape[0] == 1 { laidOut.shape.removeFirst() }
             let text = c.isScalar ? writer.literal(c.values[0])
-                : writer.weight(laidOut, hint: inputs[valueOnLeft ? 1 : 0].node,
+                : writer.weight(laidOut, hint: inputs[valueOnLeft ? 1 : 0].valueKey,
                                 displayName: Self.shortName(inputs[valueOnLeft ? 1 : 0].node))
             define(node, valueOnLeft ? "\(x.name) \(symbol) \(text)" : "\(text) \(symbol) \(x.name)", shape: shape)
         }

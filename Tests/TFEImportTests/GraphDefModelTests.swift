@@ -125,6 +125,20 @@ private enum Wire {
                                                     values: [Double](repeating: 0.5, count: 6))])
     }
 
+    /// A MatMul followed by an Add of a value computed later is not a bias to fold: the lookahead must not mistake
+    /// a value it has not met yet for an error.
+    @Test func anAddOfAComputedValueIsNotFoldedIntoAMatMul() throws {
+        let weight = Wire.int(1, 1) + Wire.bytes(2, Wire.shape([2, 2])) + Wire.floats(5, [1, 2, 3, 4])
+        let bytes = Wire.node("x", "Placeholder", attributes: [("shape", Wire.bytes(7, Wire.shape([-1, 2])))])
+            + Wire.node("w", "Const", attributes: [("value", Wire.bytes(8, weight))])
+            + Wire.node("m", "MatMul", inputs: ["x", "w"])
+            + Wire.node("s", "Sigmoid", inputs: ["x"])
+            + Wire.node("y", "AddV2", inputs: ["m", "s"])
+        let imported = try GraphDefImporter.importModel(try GraphDefModel.decode(bytes))
+        #expect(imported.source.contains("m = x @ m_kernel  # MatMul 'm'\n"))
+        #expect(imported.source.contains("y = m + s  # AddV2 'y'\n"))
+    }
+
     @Test func aCycleAndAnUndefinedInputAreErrors() {
         let placeholder = Wire.node("x", "Placeholder", attributes: [("shape", Wire.bytes(7, Wire.shape([-1, 2])))])
         let cycle = placeholder + Wire.node("a", "Add", inputs: ["x", "b"]) + Wire.node("b", "Relu", inputs: ["a"])
