@@ -5,13 +5,13 @@ import TFEFrontend
 import TFEImport
 import TFENumPy
 
-/// `tfec import`: an ONNX model as a readable `.tfe` program and an `.npz` of its weights, and the same
-/// import in memory for `tfe-vm run MODEL.onnx`.
+/// `tfec import`: an ONNX model or a frozen TensorFlow GraphDef as a readable `.tfe` program and an `.npz` of
+/// its weights, and the same import in memory for `tfe-vm run MODEL.onnx` (or `MODEL.pb`).
 public enum ImportCommand {
     public static let spec = CommandSpec(
         tool: "tfec", name: "import",
-        overview: "Import an ONNX model as a .tfe program and an .npz of its weights.",
-        arguments: [ArgumentSpec("model", help: "The .onnx model file.")],
+        overview: "Import an ONNX model or a frozen TensorFlow GraphDef as a .tfe program and an .npz of its weights.",
+        arguments: [ArgumentSpec("model", help: "The .onnx model, or the .pb frozen TensorFlow GraphDef.")],
         options: [
             .option("--output", short: "o", value: "program",
                     help: "Where to write the program; the weights go beside it, as PROGRAM.npz.",
@@ -26,7 +26,8 @@ public enum ImportCommand {
             .flag("--public-weights", help: "Make the weights public inputs: a plaintext model on private data."),
         ])
 
-    /// `tfec import MODEL.onnx [-o PROGRAM.tfe] [--protocol P] [--owner NAME] [--client NAME] [--public-weights]`.
+    /// `tfec import MODEL.onnx|MODEL.pb [-o PROGRAM.tfe] [--protocol P] [--owner NAME] [--client NAME]
+    /// [--public-weights]`.
     public static func run(_ arguments: ParsedArguments, console: Console) -> ExitCode {
         guard let path = arguments.argument("model") else { return .usage }
         let options: ImportOptions
@@ -60,9 +61,22 @@ public enum ImportCommand {
         return .success
     }
 
-    /// `model.onnx` → `model.tfe`, in the working directory's terms the user typed.
+    /// `model.onnx` (or `model.pb`) → `model.tfe`, in the working directory's terms the user typed.
     static func defaultProgramPath(for path: String) -> String {
-        (path.hasSuffix(".onnx") ? String(path.dropLast(5)) : path) + ".tfe"
+        let base = path.hasSuffix(".onnx") ? String(path.dropLast(5))
+            : path.hasSuffix(".pb") ? String(path.dropLast(3)) : path
+        return base + ".tfe"
+    }
+
+    /// Whether `tfe-vm run` should import `path` as a model: an `.onnx` or `.pb` file, or any file but a `.tfe`
+    /// source or `.tfeb` bytecode whose contents read as one.
+    static func isModel(_ path: String) -> Bool {
+        if path.hasSuffix(".onnx") || path.hasSuffix(".pb") { return true }
+        if path.hasSuffix(".tfe") || path.hasSuffix(".tfeb") { return false }
+        guard let data = FileManager.default.contents(atPath: path), !data.starts(with: Array("TFEB".utf8)) else {
+            return false
+        }
+        return ModelFormat.of([UInt8](data.prefix(1 << 16)), fileName: path) != nil
     }
 
     /// The options of `tfec import` (and of `tfe-vm run MODEL.onnx`, which has none of its own).
@@ -104,24 +118,25 @@ public enum ImportCommand {
         return word && !reserved.contains(name)
     }
 
-    /// Reads and imports a model, or prints why not (`model.onnx: error: ...` and its notes) and returns nil.
+    /// Reads and imports a model, ONNX or GraphDef as its contents (or else its extension) say, or prints why
+    /// not (`model.onnx: error: ...` and its notes) and returns nil.
     static func importModel(_ path: String, options: ImportOptions, tool: String, console: Console)
         -> ImportedProgram?
     {
-        if path.hasSuffix(".pb") {
-            // TODO: remove once TFEImport reads GraphDef (issue 12, item 5).
-            console.writeError("\(path): error: TensorFlow GraphDef files are not supported yet\n"
-                               + "\(path): note: convert the model to ONNX first: python3 -m tf2onnx.convert "
-                               + "--graphdef \(path) --inputs NAME:0 --outputs NAME:0 --output model.onnx\n")
+        guard let bytes = CompileCommand.readFile(path, tool: tool, console: console) else { return nil }
+        guard let format = ModelFormat.of(bytes, fileName: path) else {
+            console.writeError("\(path): error: cannot tell whether this is an ONNX model or a TensorFlow GraphDef\n"
+                               + "\(path): note: name an ONNX model '.onnx' and a frozen GraphDef '.pb'\n")
             return nil
         }
-        guard let bytes = CompileCommand.readFile(path, tool: tool, console: console) else { return nil }
         do throws(ImportError) {
-            let model = try ONNXModel.decode(bytes)
-            return try ONNXImporter.importModel(model, options: options)
+            switch format {
+            case .onnx: return try ONNXImporter.importModel(try ONNXModel.decode(bytes), options: options)
+            case .graphDef: return try GraphDefImporter.importModel(try GraphDefModel.decode(bytes), options: options)
+            }
         } catch {
-            var text = "\(path): error: \(error.message)\n"
-            for note in error.notes { text += "\(path): note: \(note)\n" }
+            var text = "\(path): error: \(error.message(for: format))\n"
+            for note in error.notes(for: format) { text += "\(path): note: \(note)\n" }
             console.writeError(text)
             return nil
         }
@@ -145,8 +160,8 @@ public enum ImportCommand {
         return inputs
     }
 
-    /// `tfe-vm run MODEL.onnx`: the model imported with the default options, compiled, and its weights as the
-    /// owner's inputs.
+    /// `tfe-vm run MODEL.onnx` (or `MODEL.pb`): the model imported with the default options, compiled, and its
+    /// weights as the owner's inputs.
     static func loadModel(_ path: String, _ arguments: ParsedArguments, console: Console)
         -> RunCommand.Loaded<(Program, SourceFile?, (owner: String, inputs: [String: NPYArray])?)>
     {

@@ -12,7 +12,8 @@ public enum RunCommand {
     public static let runSpec = CommandSpec(
         tool: "tfe-vm", name: "run",
         overview: "Run a program: every player in this process, or with --config one party over TLS.",
-        arguments: [ArgumentSpec("program", help: "A .tfeb bytecode file, or a .tfe source to compile first.")],
+        arguments: [ArgumentSpec("program", help: "A .tfeb bytecode file, a .tfe source to compile first, or an "
+                                 + ".onnx or .pb model to import first.")],
         options: [
             .option("--input", value: "player:name=file.npy", help: "An input file; PLAYER=FILE.npz gives several.",
                     repeatable: true),
@@ -63,9 +64,9 @@ public enum RunCommand {
         if let code = NetworkRun.runIfRequested(arguments, console: console) { return code }
         guard let path = arguments.argument("program") else { return .usage }
         let program: Program, source: SourceFile?
-        // An ONNX model (ImportCommand.swift) is imported in memory and brings the owner's weights.
+        // A model, ONNX or GraphDef (ImportCommand.swift), is imported in memory and brings the owner's weights.
         var weights: (owner: String, inputs: [String: NPYArray])?
-        let loaded = path.hasSuffix(".onnx") ? ImportCommand.loadModel(path, arguments, console: console)
+        let loaded = ImportCommand.isModel(path) ? ImportCommand.loadModel(path, arguments, console: console)
             : loadProgramAndSource(path, arguments, console: console).map { ($0.program, $0.source, nil) }
         switch loaded {
         case .success(let loaded): (program, source, weights) = loaded

@@ -149,4 +149,16 @@ struct ConstantTensor {
         }
         return result
     }
+
+    /// Inference-mode batch normalization as `y = x·scale + shift` per channel, from its parameters (gamma,
+    /// beta, mean, variance, each one value per channel); nil when their sizes differ.
+    static func batchNormalizationAffine(_ parameters: [[Double]], epsilon: Double)
+        -> (scale: [Double], shift: [Double])?
+    {
+        guard parameters.count == 4, parameters.allSatisfy({ $0.count == parameters[0].count }) else { return nil }
+        let (gamma, beta, mean, variance) = (parameters[0], parameters[1], parameters[2], parameters[3])
+        let scale = gamma.indices.map { gamma[$0] / (variance[$0] + epsilon).squareRoot() }
+        let shift = gamma.indices.map { beta[$0] - mean[$0] * scale[$0] }
+        return (scale, shift)
+    }
 }

@@ -30,7 +30,7 @@ extension ONNXImporter {
         var w = isGemm && int(node, "transB", default: 0) == 1 ? b.transposed([1, 0]) : b
         guard w.shape[0] == inner else {
             throw .shapeMismatch(op: node.opType, node: node.name,
-                                 "cannot multiply \(shapeText(x.shape)) by \(shapeText(w.shape))")
+                                 "cannot multiply \(writer.shapeText(x.shape)) by \(writer.shapeText(w.shape))")
         }
         let outputs = w.shape[1]
         guard outputs > 0 else { throw .shapeMismatch(op: node.opType, node: node.name, "the weight has no columns") }
@@ -56,12 +56,12 @@ extension ONNXImporter {
         let transposed = isGemm && int(node, "transB", default: 0) == 1
         var notes = transposed ? ["[out, in] in the model: transposed to [in, out]"] : []
         if !folded.isEmpty { notes.append("scaled by the folded BatchNormalization") }
-        let weightName = weight(w, hint: node.inputs[1], layout: layout,
-                                comment: notes.isEmpty ? nil : notes.joined(separator: ", "))
+        let weightName = writer.weight(w, hint: node.inputs[1], layout: layout,
+                                       comment: notes.isEmpty ? nil : notes.joined(separator: ", "))
         var expression = "\(xText) @ \(weightName)"
         if let bias {
-            let biasName = weight(ConstantTensor(shape: [outputs], values: bias),
-                                  hint: isGemm ? node.inputs[2] : node.outputs[0] + "_bias", layout: layout)
+            let biasName = writer.weight(ConstantTensor(shape: [outputs], values: bias),
+                                         hint: isGemm ? node.inputs[2] : node.outputs[0] + "_bias", layout: layout)
             expression += " + \(biasName)"
         }
         define(node, expression, shape: Array(x.shape.dropLast()) + [outputs], also: folded)
@@ -86,8 +86,8 @@ extension ONNXImporter {
             throw .unsupportedAttribute(op: "Conv", node: node.name, "dilations other than 1 are not supported")
         }
         guard w.shape[1] == x.shape[1] else {
-            throw .shapeMismatch(op: "Conv", node: node.name,
-                                 "the kernel \(shapeText(w.shape)) expects \(w.shape[1]) channels, not \(x.shape[1])")
+            throw .shapeMismatch(op: "Conv", node: node.name, "the kernel \(writer.shapeText(w.shape)) expects "
+                                 + "\(w.shape[1]) channels, not \(x.shape[1])")
         }
         let channels = w.shape[0]
         guard channels > 0 else { throw .shapeMismatch(op: "Conv", node: node.name, "the kernel has no channels") }
@@ -105,14 +105,14 @@ extension ONNXImporter {
             layout += "+" + bn.name
             folded = [bn]
         }
-        let kernelName = weight(kernel, hint: node.inputs[1], layout: layout,
-                                comment: "OIHW in the model: transposed to HWIO"
-                                    + (folded.isEmpty ? "" : ", scaled by the folded BatchNormalization"))
+        let kernelName = writer.weight(kernel, hint: node.inputs[1], layout: layout,
+                                       comment: "OIHW in the model: transposed to HWIO"
+                                           + (folded.isEmpty ? "" : ", scaled by the folded BatchNormalization"))
         var expression = "conv2d(\(x.name), \(kernelName), stride: \(window.stride), padding: \"\(window.padding)\")"
         if let bias, bias.count == channels {
-            let biasName = weight(ConstantTensor(shape: [channels], values: bias),
-                                  hint: node.inputs.count > 2 && !node.inputs[2].isEmpty
-                                      ? node.inputs[2] : node.outputs[0] + "_bias", layout: layout)
+            let biasName = writer.weight(ConstantTensor(shape: [channels], values: bias),
+                                         hint: node.inputs.count > 2 && !node.inputs[2].isEmpty
+                                             ? node.inputs[2] : node.outputs[0] + "_bias", layout: layout)
             expression += " + \(biasName)"
         }
         define(node, expression, shape: [x.shape[0], channels] + window.output, nhwc: true, also: folded)
@@ -182,14 +182,10 @@ extension ONNXImporter {
             parameters.append(try requireConstant(input, of: node, what: "'\(input)'").values)
         }
         let epsilon = float(node, "epsilon", default: 1e-5)
-        let count = parameters[0].count
-        guard parameters.allSatisfy({ $0.count == count }) else {
+        guard let affine = ConstantTensor.batchNormalizationAffine(parameters, epsilon: epsilon) else {
             throw .shapeMismatch(op: node.opType, node: node.name, "its parameters have different sizes")
         }
-        let (gamma, beta, mean, variance) = (parameters[0], parameters[1], parameters[2], parameters[3])
-        let scale = (0..<count).map { gamma[$0] / (variance[$0] + epsilon).squareRoot() }
-        let shift = (0..<count).map { beta[$0] - mean[$0] * scale[$0] }
-        return (scale, shift)
+        return affine
     }
 
     /// The BatchNormalization that alone reads `node`'s output, when it can be folded into its weights.
@@ -214,13 +210,13 @@ extension ONNXImporter {
         let (scale, shift) = try batchNormalizationAffine(node)
         guard x.shape.count >= 2, x.shape[1] == scale.count else {
             throw .shapeMismatch(op: node.opType, node: node.name,
-                                 "\(scale.count) channels for an input of shape \(shapeText(x.shape))")
+                                 "\(scale.count) channels for an input of shape \(writer.shapeText(x.shape))")
         }
         let perChannel = [scale.count] + [Int](repeating: 1, count: x.shape.count - 2)
-        let scaleName = weight(layOut(ConstantTensor(shape: perChannel, values: scale), like: x),
-                               hint: node.name + "_scale")
-        let shiftName = weight(layOut(ConstantTensor(shape: perChannel, values: shift), like: x),
-                               hint: node.name + "_shift")
+        let scaleName = writer.weight(layOut(ConstantTensor(shape: perChannel, values: scale), like: x),
+                                      hint: node.name + "_scale")
+        let shiftName = writer.weight(layOut(ConstantTensor(shape: perChannel, values: shift), like: x),
+                                      hint: node.name + "_shift")
         define(node, "\(x.name) * \(scaleName) + \(shiftName)", shape: x.shape, nhwc: x.isNHWC)
     }
 
@@ -279,8 +275,8 @@ extension ONNXImporter {
             try requireSecureNN(node)
             define(node, "maxpool2d(\(x.name), \(h))", shape: shape, nhwc: true)
         } else {
-            let cells = shapeText([n, h * w, c])
-            define(node, "reshape(mean(reshape(\(x.name), \(cells)), axis: 1), \(shapeText([n, 1, 1, c])))",
+            let cells = writer.shapeText([n, h * w, c])
+            define(node, "reshape(mean(reshape(\(x.name), \(cells)), axis: 1), \(writer.shapeText([n, 1, 1, c])))",
                    shape: shape, nhwc: true)
         }
     }

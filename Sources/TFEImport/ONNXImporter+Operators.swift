@@ -179,7 +179,7 @@ extension ONNXImporter {
                   target.count <= 8, known > 0, inferred.isEmpty ? known == count : count % known == 0
             else {
                 throw .shapeMismatch(op: "Reshape", node: node.name,
-                                     "cannot reshape \(shapeText(shape)) to \(shapeText(requested))")
+                                     "cannot reshape \(writer.shapeText(shape)) to \(writer.shapeText(requested))")
             }
             if let axis = inferred.first { target[axis] = count / known }
         case "Squeeze":
@@ -217,7 +217,7 @@ extension ONNXImporter {
             } else if node.opType == "Flatten", target.count == 2, target[0] == x.shape.first {
                 define(node, "flatten(\(x.name))", shape: target)
             } else {
-                define(node, "reshape(\(x.name), \(shapeText(target)))", shape: target)
+                define(node, "reshape(\(x.name), \(writer.shapeText(target)))", shape: target)
             }
         }
     }
@@ -271,7 +271,7 @@ extension ONNXImporter {
             guard let shape, let count = ConstantTensor.product(shape), count <= Self.maximumElements,
                   let result = ConstantTensor.broadcast(a, b, combine) else {
                 throw .shapeMismatch(op: node.opType, node: node.name,
-                                     "\(shapeText(a.shape)) and \(shapeText(b.shape)) do not broadcast")
+                                     "\(writer.shapeText(a.shape)) and \(writer.shapeText(b.shape)) do not broadcast")
             }
             operands[node.outputs[0]] = .constant(result)
         case (.value, .value):
@@ -287,7 +287,7 @@ extension ONNXImporter {
             }
             guard let shape = ConstantTensor.broadcastShape(a.shape, b.shape) else {
                 throw .shapeMismatch(op: node.opType, node: node.name,
-                                     "\(shapeText(a.shape)) and \(shapeText(b.shape)) do not broadcast")
+                                     "\(writer.shapeText(a.shape)) and \(writer.shapeText(b.shape)) do not broadcast")
             }
             define(node, "\(a.name) \(symbol) \(b.name)", shape: shape, nhwc: a.isNHWC)
         case (.value, .constant(var c)), (.constant(var c), .value):
@@ -296,7 +296,7 @@ extension ONNXImporter {
             let x = try value(node.inputs[valueOnLeft ? 0 : 1], of: node)
             guard let shape = ConstantTensor.broadcastShape(x.shape, c.shape) else {
                 throw .shapeMismatch(op: node.opType, node: node.name,
-                                     "\(shapeText(x.shape)) and \(shapeText(c.shape)) do not broadcast")
+                                     "\(writer.shapeText(x.shape)) and \(writer.shapeText(c.shape)) do not broadcast")
             }
             if symbol == "/" {
                 guard valueOnLeft else {
@@ -315,9 +315,9 @@ extension ONNXImporter {
     /// `x OP c` (or `c OP x`): a scalar constant is a literal, any other a weight laid out like `x`.
     private mutating func defineWithConstant(_ node: ONNXNode, _ x: Value, _ symbol: String, _ c: ConstantTensor,
                                              valueOnLeft: Bool, shape: [Int], hint: String? = nil) throws(ImportError) {
-        let text = c.isScalar ? literal(c.values[0])
-            : weight(layOut(c, like: x), hint: hint ?? node.inputs[valueOnLeft ? 1 : 0],
-                     layout: x.isNHWC ? "nhwc" : "")
+        let text = c.isScalar ? writer.literal(c.values[0])
+            : writer.weight(layOut(c, like: x), hint: hint ?? node.inputs[valueOnLeft ? 1 : 0],
+                            layout: x.isNHWC ? "nhwc" : "")
         let expression = valueOnLeft ? "\(x.name) \(symbol) \(text)" : "\(text) \(symbol) \(x.name)"
         define(node, expression, shape: shape, nhwc: x.isNHWC)
     }
@@ -336,7 +336,8 @@ extension ONNXImporter {
             // alpha·x + (1 − alpha)·relu(x): exact, with one ReLU.
             try requireSecureNN(node)
             let alpha = float(node, "alpha", default: 0.01)
-            define(node, "\(x.name) * \(literal(alpha)) + relu(\(x.name)) * \(literal(Double(1 - Float(alpha))))",
+            let keep = writer.literal(Double(1 - Float(alpha)))
+            define(node, "\(x.name) * \(writer.literal(alpha)) + relu(\(x.name)) * \(keep)",
                    shape: x.shape, nhwc: x.isNHWC)
         default:  // Clip
             try requireSecureNN(node)
@@ -347,15 +348,7 @@ extension ONNXImporter {
             if node.inputs.count > 2, !node.inputs[2].isEmpty {
                 high = try requireConstant(node.inputs[2], of: node, what: "the maximum of Clip").values.first ?? high
             }
-            // max(x, low) = low + relu(x − low); min(y, high) = high − relu(high − y).
-            var text = x.name
-            if low.isFinite {
-                text = low == 0 ? "relu(\(text))" : "\(literal(low)) + relu(\(text) - \(literal(low)))"
-            }
-            if high.isFinite {
-                let operand = text.contains(" ") ? "(\(text))" : text
-                text = "\(literal(high)) - relu(\(literal(high)) - \(operand))"
-            }
+            let text = writer.clipExpression(x.name, low: low, high: high)
             define(node, text, shape: x.shape, nhwc: x.isNHWC)
         }
     }
@@ -379,7 +372,7 @@ extension ONNXImporter {
             let keep = int(node, "keepdims", default: 1) == 1
             if keep { shape[axis] = 1 } else { shape.remove(at: axis) }
             let call = "argmax(\(revealed), axis: \(axis))"
-            define(node, keep ? "reshape(\(call), \(shapeText(shape)))" : call, shape: shape, local: true)
+            define(node, keep ? "reshape(\(call), \(writer.shapeText(shape)))" : call, shape: shape, local: true)
         default:
             let axis = try axis(int(node, "axis", default: opset < 13 ? 1 : -1), rank: rank, node)
             guard axis == rank - 1 else {

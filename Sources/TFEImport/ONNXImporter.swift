@@ -44,11 +44,10 @@ public struct ImportedProgram: Sendable {
 /// Shape arithmetic that exporters write (Shape → Gather → Unsqueeze → Concat feeding a Reshape) is folded at
 /// import time, with the batch size carried as `batchMarker`, so the program stays valid for `-D batch=N`.
 public struct ONNXImporter {
-    /// The batch size while importing: a prime no real dimension is a multiple of, so a folded shape says
-    /// which dimensions are the batch (`batchMarker * 3` prints as `batch * 3`).
-    static let batchMarker = 1_000_003
+    /// The batch size while importing (`ProgramWriter.batchMarker`).
+    static let batchMarker = ProgramWriter.batchMarker
     /// The most elements a value or folded constant may have (per batch item, for values).
-    static let maximumElements = 1 << 28
+    static let maximumElements = ProgramWriter.maximumElements
 
     /// The operators the importer knows, for the note after an unsupported one.
     public static let supportedOperators = [
@@ -79,18 +78,10 @@ public struct ONNXImporter {
     let options: ImportOptions
     var operands: [String: Operand] = [:]
     var initializerNames: Set<String> = []
-    var declarations: [String] = []
-    var statements: [String] = []
-    var weights: [ImportedWeight] = []
-    var usedNames: Set<String> = []
-    /// Keywords, built-ins, players and `batch`: never a variable's name.
-    let reserved: Set<String>
-    /// Weights already declared, by initializer name and layout, so a reused weight is read once.
-    var declaredWeights: [String: String] = [:]
+    /// The program's text and weights.
+    var writer: ProgramWriter
     /// Variables holding another layout of a value: NHWC ⇄ NCHW, made once.
     var relayouts: [String: Value] = [:]
-    var needsSecureNN = false
-    var batch = 1
     /// Nodes consumed by an earlier fused statement (BatchNormalization folded into a Conv or Gemm).
     var fused: Set<Int> = []
     /// How many nodes read each value.
@@ -107,9 +98,7 @@ public struct ONNXImporter {
     init(model: ONNXModel, options: ImportOptions) {
         self.model = model
         self.options = options
-        reserved = Set(Token.Kind.keywords.keys).union(Builtin.allCases.map(\.rawValue))
-            .union(["batch", options.owner, options.client, "server0", "server1", "server2", "fixed", "int"])
-        usedNames = reserved
+        writer = ProgramWriter(options: options)
     }
 
     mutating func run() throws(ImportError) -> ImportedProgram {
@@ -131,28 +120,15 @@ public struct ONNXImporter {
             }
             try importNode(node)
         }
-        var outputs: [String] = []
         for output in model.graph.outputs {
             guard case .value(var value)? = operands[output.name] else {
                 throw .undefinedValue(name: output.name, node: "graph output")
             }
             if value.isNHWC { value = relayout(value, toNHWC: false, node: nil) }
-            outputs.append("output(\(options.client), \"\(ioName(output.name))\", \(value.name))")
+            writer.declareOutput(output.name, variable: value.name)
         }
-        let chosen = options.protocolChoice ?? (needsSecureNN ? .securenn : .pond)
-        var lines = [
-            "# Imported from \(options.modelName) (\(describeProducer()), opset \(opset)) by tfec import",
-            "protocol \(chosen.rawValue)",
-            "",
-            "player \(options.owner)",
-            "player \(options.client)",
-            "",
-            "param batch = \(batch)",
-            "",
-        ]
-        lines += declarations + [""] + statements + [""] + outputs
-        return ImportedProgram(source: lines.joined(separator: "\n") + "\n", weights: weights,
-                               protocolChoice: chosen, owner: options.owner)
+        return writer.program(headline: "Imported from \(options.modelName) (\(describeProducer()), opset \(opset)) "
+                              + "by tfec import")
     }
 
     private func describeProducer() -> String {
@@ -170,7 +146,7 @@ public struct ONNXImporter {
         for (axis, dimension) in dimensions.enumerated() {
             switch dimension {
             case .value(let size) where axis == 0:
-                batch = size > 0 ? size : 1
+                writer.batch = size > 0 ? size : 1
                 shape.append(Self.batchMarker)
             case .parameter, .unknown:
                 guard axis == 0 else { throw .dynamicShape(input: input.name, dimension: axis) }
@@ -181,95 +157,11 @@ public struct ONNXImporter {
             }
         }
         // Bounded so that every shape product below fits an Int, whatever the file says.
-        let count = ConstantTensor.product(Array(shape.dropFirst())) ?? 0
-        guard shape.count <= 8, count > 0, count <= Self.maximumElements, batch <= 1 << 20 else {
+        guard ProgramWriter.isImportableInputShape(shape, batch: writer.batch) else {
             throw .shapeMismatch(op: "input", node: input.name, "the shape \(dimensions) is too large for tfe")
         }
-        let name = makeName(input.name)
-        declarations.append("\(name) = private_input(\(options.client), \"\(ioName(input.name))\", "
-                            + "\(shapeText(shape)))")
+        let name = writer.declareInput(input.name, shape: shape)
         operands[input.name] = .value(Value(name: name, shape: shape))
-    }
-
-    /// A weight as the model owner's input, declared once per initializer and layout. `hint` names it;
-    /// `layout` tells apart two layouts of one initializer.
-    mutating func weight(_ tensor: ConstantTensor, hint: String, layout: String = "", comment: String? = nil)
-        -> String
-    {
-        let key = hint + "\u{0}" + layout
-        if let name = declaredWeights[key] { return name }
-        let name = makeName(hint)
-        declaredWeights[key] = name
-        let kind = options.publicWeights ? "public_input" : "private_input"
-        let tail = comment.map { "  # \($0)" } ?? ""
-        declarations.append("\(name) = \(kind)(\(options.owner), \(shapeText(tensor.shape)))\(tail)")
-        weights.append(ImportedWeight(name: name, shape: tensor.shape, values: tensor.values))
-        return name
-    }
-
-    // MARK: - Names and text
-
-    /// A fresh tfe identifier made from an ONNX name: `/conv1/Conv_output_0` → `conv1_Conv`.
-    mutating func makeName(_ onnxName: String) -> String {
-        var base = onnxName.hasSuffix("_output_0") ? String(onnxName.dropLast(9)) : onnxName
-        if base.hasPrefix("onnx::") { base = String(base.dropFirst(6)) }
-        var name = ""
-        for scalar in base.unicodeScalars {
-            let isWord = scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar))
-            if isWord {
-                name.unicodeScalars.append(scalar)
-            } else if !name.isEmpty, name.last != "_" {
-                name += "_"
-            }
-        }
-        while name.hasSuffix("_") { name.removeLast() }
-        if name.isEmpty || name.first!.isNumber { name = "v" + (name.isEmpty ? "" : "_") + name }
-        if name.count > 60 { name = String(name.suffix(60)).trimmingLeadingUnderscores() }
-        // A name the language reserves (`input`, `sum`, `for`) reads better as `input_tensor` than `input_2`.
-        if reserved.contains(name) { name += "_tensor" }
-        var candidate = name, suffix = 2
-        while usedNames.contains(candidate) {
-            candidate = "\(name)_\(suffix)"
-            suffix += 1
-        }
-        usedNames.insert(candidate)
-        return candidate
-    }
-
-    /// An input's or output's name in the program's I/O table (and the client's file names): the ONNX name
-    /// when it is a plain file name, otherwise with every other character made `_`.
-    func ioName(_ onnxName: String) -> String {
-        let allowed = onnxName.unicodeScalars.map { scalar -> Character in
-            let ok = scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar)
-                                        || scalar == "_" || scalar == "-" || scalar == ".")
-            return ok ? Character(scalar) : "_"
-        }
-        var name = String(allowed)
-        if name.isEmpty || name.first == "." || name.first == "-" { name = "v" + name }
-        return String(name.prefix(100))
-    }
-
-    /// `[batch, 1, 28, 28]`.
-    func shapeText(_ shape: [Int]) -> String {
-        "[" + shape.map(dimensionText).joined(separator: ", ") + "]"
-    }
-
-    func dimensionText(_ size: Int) -> String {
-        guard size != 0, size % Self.batchMarker == 0 else { return "\(size)" }
-        let factor = size / Self.batchMarker
-        return factor == 1 ? "batch" : "batch * \(factor)"
-    }
-
-    /// A constant as a literal: float32 values print as float32 does (`0.1`, not `0.10000000149011612`).
-    func literal(_ value: Double) -> String {
-        let text: String
-        if value == value.rounded(), abs(value) < 1e15 {
-            text = "\(Int(value))"
-        } else {
-            let float = Float(value)
-            text = Double(float) == value ? "\(float)" : "\(value)"
-        }
-        return value < 0 ? "(\(text))" : text
     }
 
     // MARK: - Values
@@ -293,7 +185,7 @@ public struct ONNXImporter {
         guard let nhwc, nhwc != value.isNHWC else { return value }
         guard value.shape.count == 4 else {
             throw .shapeMismatch(op: node.opType, node: node.name,
-                                 "expects an NCHW image of rank 4, not \(shapeText(value.shape))")
+                                 "expects an NCHW image of rank 4, not \(writer.shapeText(value.shape))")
         }
         return relayout(value, toNHWC: nhwc, node: node)
     }
@@ -315,9 +207,9 @@ public struct ONNXImporter {
     /// The same value in the other layout, made once: NCHW → NHWC is `transpose(x, [0, 2, 3, 1])`.
     mutating func relayout(_ value: Value, toNHWC: Bool, node: ONNXNode?) -> Value {
         if let done = relayouts[value.name] { return done }
-        let name = makeName(value.name + (toNHWC ? "_nhwc" : "_nchw"))
+        let name = writer.makeName(value.name + (toNHWC ? "_nhwc" : "_nchw"))
         let permutation = toNHWC ? "[0, 2, 3, 1]" : "[0, 3, 1, 2]"
-        statements.append("\(name) = transpose(\(value.name), \(permutation))  # "
+        writer.statements.append("\(name) = transpose(\(value.name), \(permutation))  # "
                           + (toNHWC ? "NCHW to NHWC" : "NHWC to NCHW"))
         let result = Value(name: name, shape: value.shape, isNHWC: toNHWC)
         relayouts[value.name] = result
@@ -328,9 +220,9 @@ public struct ONNXImporter {
     /// Appends `name = expression  # Op 'node'` for the node's first output.
     mutating func define(_ node: ONNXNode, _ expression: String, shape: [Int], nhwc: Bool = false,
                          local: Bool = false, also: [ONNXNode] = []) {
-        let name = makeName(node.outputs[0])
+        let name = writer.makeName(node.outputs[0])
         let names = ([node] + also).map { "\($0.opType) '\($0.name)'" }.joined(separator: " + ")
-        statements.append("\(name) = \(expression)  # \(names)")
+        writer.statements.append("\(name) = \(expression)  # \(names)")
         let value = Value(name: name, shape: shape, isNHWC: nhwc, isLocal: local)
         operands[node.outputs[0]] = .value(value)
         for other in also { operands[other.outputs[0]] = .value(value) }
@@ -339,12 +231,6 @@ public struct ONNXImporter {
     /// Marks the protocol SecureNN, or refuses when pond was asked for.
     mutating func requireSecureNN(_ node: ONNXNode) throws(ImportError) {
         if options.protocolChoice == .pond { throw .needsSecureNN(op: node.opType, node: node.name) }
-        needsSecureNN = true
-    }
-}
-
-extension String {
-    fileprivate func trimmingLeadingUnderscores() -> String {
-        String(drop { $0 == "_" })
+        writer.needsSecureNN = true
     }
 }

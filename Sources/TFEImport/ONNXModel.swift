@@ -253,7 +253,8 @@ extension ONNXTensor {
         return tensor
     }
 
-    private static func decodeRaw(_ bytes: [UInt8], _ raw: Range<Int>, type: Int, width: Int) -> Data {
+    /// Little-endian elements of ONNX data type `type`, each `width` bytes; the caller has checked the bounds.
+    static func decodeRaw(_ bytes: [UInt8], _ raw: Range<Int>, type: Int, width: Int) -> Data {
         let offsets = stride(from: raw.lowerBound, to: raw.upperBound, by: width)
         switch type {
         case 1: return .floats(offsets.map { Double(Float(bitPattern: load32(bytes, $0))) })

@@ -46,10 +46,27 @@ import TFERuntime
         #expect(result.exitCode == .usage, "\(result.error)")
     }
 
-    @Test func graphDefIsRefusedWithAConversionHint() {
-        let result = ImportFixtures.tfec(["import", "mnist_model.pb"])
+    @Test func aFileOfNeitherFormatIsOneError() {
+        let directory = ImportFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        FileManager.default.createFile(atPath: "\(directory)/model.bin", contents: Data("hello".utf8))
+        let result = ImportFixtures.tfec(["import", "\(directory)/model.bin"])
         #expect(result.exitCode == .failure)
-        #expect(result.error.hasPrefix("mnist_model.pb: error: TensorFlow GraphDef files are not supported yet\n"))
+        #expect(result.error.contains("model.bin: error: cannot tell whether this is an ONNX model or a TensorFlow "
+                                      + "GraphDef\n"))
+    }
+
+    /// The format comes from the contents: a GraphDef named `.onnx` still imports as a GraphDef.
+    @Test func theContentsDecideTheFormat() throws {
+        let directory = ImportFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let bytes = ImportFixtures.bytes("graphdef-ops/keras-mlp-relu.pb")
+        FileManager.default.createFile(atPath: "\(directory)/misnamed.onnx", contents: Data(bytes))
+        let result = ImportFixtures.tfec(["import", "\(directory)/misnamed.onnx", "-o", "\(directory)/p.tfe"])
+        #expect(result.exitCode == .success, "\(result.error)")
+        let contents = FileManager.default.contents(atPath: "\(directory)/p.tfe") ?? Data()
+        let text = String(decoding: contents, as: UTF8.self)
+        #expect(text.hasPrefix("# Imported from misnamed.onnx (TensorFlow GraphDef"))
     }
 
     @Test func aMissingModelIsOneError() {

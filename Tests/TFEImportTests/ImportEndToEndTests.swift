@@ -36,11 +36,7 @@ import TFERuntime
         defer { try? FileManager.default.removeItem(atPath: directory) }
         // Debug builds run SecureNN's max-pooling slowly: 4 images here, 1,000 in Fixtures/check_mnist.sh.
         let count = 4
-        let heldout = try NPZ.read(contentsOf: URL(fileURLWithPath: ImportFixtures.path("mnist/heldout.npz")))
-        let images = try #require(heldout.first { $0.name == "images" }?.array).asDoubles()
-        let pixels = images.prefix(count * 784).map { Float($0 / 255) }
-        let x = try NPYArray(shape: [count, 1, 28, 28], storage: .float32(pixels))
-        try NPY.write(x, to: URL(fileURLWithPath: "\(directory)/x.npy"))
+        try ImportFixtures.writeHeldoutImages(count: count, shape: [count, 1, 28, 28], to: "\(directory)/x.npy")
         let run = ImportFixtures.tfeVM([
             "run", ImportFixtures.path("mnist/mnist-cnn.onnx"), "-D", "batch=\(count)",
             "--input", "client:input=\(directory)/x.npy", "--out", "\(directory)/out", "--timeout", "600",

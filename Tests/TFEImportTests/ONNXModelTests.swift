@@ -47,20 +47,8 @@ import TFETestSupport
         var random = SplitMix64(seed: seed)
         var imported = 0, rejected = 0
         for iteration in 0..<400 {
-            var bytes = originals[Int(random.next() % UInt64(originals.count))]
-            switch iteration % 3 {
-            case 0:
-                bytes = Array(bytes.prefix(Int(random.next() % UInt64(bytes.count))))
-            case 1:
-                for _ in 0..<(1 + random.next() % 4) {
-                    let index = Int(random.next() % UInt64(bytes.count))
-                    bytes[index] ^= UInt8(1) << (random.next() % 8)
-                }
-            default:
-                for _ in 0..<(1 + random.next() % 3) {
-                    bytes[Int(random.next() % UInt64(bytes.count))] = UInt8(truncatingIfNeeded: random.next())
-                }
-            }
+            let original = originals[Int(random.next() % UInt64(originals.count))]
+            let bytes = ImportFixtures.mangle(original, iteration: iteration, random: &random)
             do {
                 let model = try ONNXModel.decode(bytes)
                 _ = try ONNXImporter.importModel(model)

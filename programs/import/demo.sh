@@ -5,6 +5,8 @@
 #
 #   bash programs/import/demo.sh           # the two-step form: tfec import, then tfe-vm run
 #   bash programs/import/demo.sh --one-step  # tfe-vm run MODEL.onnx: import, compile and run at once
+#   bash programs/import/demo.sh --graphdef  # the same CNN trained in Keras and frozen as a TensorFlow GraphDef
+#                                            # (mnist-cnn.pb, NHWC input), run in one step against TensorFlow
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 swift build -c release --product tfec >&2
@@ -12,7 +14,15 @@ swift build -c release --product tfe-vm >&2
 BIN=.build/release
 OUT=out/import
 mkdir -p "$OUT"
-if [ "${1:-}" = "--one-step" ]; then
+if [ "${1:-}" = "--graphdef" ]; then
+    "$BIN/tfec" import programs/import/mnist-cnn.pb -o "$OUT/mnist-cnn-tf.tfe"
+    cat "$OUT/mnist-cnn-tf.tfe"
+    "$BIN/tfe-vm" run programs/import/mnist-cnn.pb -D batch=20 \
+        --input client:x=programs/import/data/x-nhwc.npy --out "$OUT/run-tf"
+    python3 programs/import/compare.py "$OUT/run-tf/client/Identity.npy" programs/import/data/tensorflow-logits.npy \
+        --labels programs/import/data/labels.npy
+    exit
+elif [ "${1:-}" = "--one-step" ]; then
     "$BIN/tfe-vm" run programs/import/mnist-cnn.onnx -D batch=20 \
         --input client:input=programs/import/data/x.npy --out "$OUT/run"
 else
