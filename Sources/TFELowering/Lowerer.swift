@@ -112,16 +112,21 @@ public struct Lowerer {
             else { continue }
             reluAfterPool.insert(input)
         }
+        // Until a value fails, no operand can have failed: the operands are not collected for the check.
+        var anyFailed = false
         for (index, operation) in checked.operations.enumerated() {
             let (line, column) = checked.source.location(of: operation.range.start)
             location = SourceLocation(line: line, column: column)
-            if operation.kind.operands.contains(where: { failed[$0.rawValue] }) {
+            if anyFailed, operation.kind.operands.contains(where: { failed[$0.rawValue] }) {
                 failed[index] = true
                 continue
             }
             let reported = diagnostics.all.count
             lower(operation, as: ValueID(index))
-            if diagnostics.all.count > reported { failed[index] = true }
+            if diagnostics.all.count > reported {
+                failed[index] = true
+                anyFailed = true
+            }
         }
         if !currentRound.isEmpty { closeRound() }  // an empty last round is dropped
         program.offline = offlineRounds
