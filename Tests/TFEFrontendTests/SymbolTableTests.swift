@@ -32,10 +32,11 @@ struct SymbolTableTests {
     @Test func probesGrowLinearlyWithTheNames() {
         let small = Self.probes(forProducts: 5_000), large = Self.probes(forProducts: 20_000)
         #expect(large.lookups == 4 * small.lookups)
-        // Linear probing at a load of at most one half inspects about one occupied slot per lookup (1.2 here),
-        // however large the table: 4n names cost about 4 times the probes of n (quadratic: 16), as issue 15
-        // bounds the compile time (5 times).
-        #expect(Double(large.probes) <= 1.5 * Double(large.lookups), "\(large.probes) probes for \(large.lookups)")
+        // Linear probing at a load of at most one half inspects about one occupied slot per lookup (1.21 here;
+        // 1.44 before the hash folded its high bits into the slot), however large the table: 4n names cost about
+        // 4 times the probes of n (quadratic: 16), as issue 15 bounds the compile time (5 times). The hash has no
+        // random seed, so these counts are the same on every run.
+        #expect(Double(large.probes) <= 1.3 * Double(large.lookups), "\(large.probes) probes for \(large.lookups)")
         #expect(large.probes <= 5 * small.probes, "\(small.probes) probes at n, \(large.probes) at 4n")
     }
 }
