@@ -11,7 +11,7 @@ let package = Package(
         // MARK: - Libraries (dependencies only point down STYLE.md's table)
         .target(name: "TFECore"),
         .target(name: "TFEFrontend", dependencies: ["TFECore"]),
-        .target(name: "TFEBytecode", dependencies: ["TFECore"], exclude: ["README.md"]),
+        .target(name: "TFEBytecode", dependencies: ["TFECore", "COpenSSL"], exclude: ["README.md"]),
         .target(name: "TFELowering", dependencies: ["TFECore", "TFEFrontend", "TFEBytecode"]),
         .target(name: "TFEImport", dependencies: ["TFEFrontend"]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),

@@ -39,9 +39,7 @@ extension Program {
         let hashOffset = file.bytes.count
         file.raw([UInt8](repeating: 0, count: SHA256.digestSize))
         writeContent(to: &file)
-        var hasher = SHA256()
-        hasher.update(file.bytes[(hashOffset + SHA256.digestSize)...])
-        file.overwrite(at: hashOffset, with: hasher.finalize())
+        file.overwrite(at: hashOffset, with: SHA256.hash(file.bytes[(hashOffset + SHA256.digestSize)...]))
         return file.bytes
     }
 
@@ -67,7 +65,7 @@ extension Program {
                 "unsupported format version \(version) (this tfe-vm reads version \(formatVersion))")
         }
         let stored = Array(try reader.bytes(SHA256.digestSize))
-        guard SHA256.hash(Array(bytes[reader.position...])) == stored else {
+        guard SHA256.hash(bytes[reader.position...]) == stored else {
             throw BytecodeError(.hashMismatch, "content hash mismatch: the file is corrupted")
         }
         var decoder = ProgramDecoder(reader: reader)

@@ -1,5 +1,9 @@
+import COpenSSL
+
 /// SHA-256 (FIPS 180-4), for the bytecode's content hash. Incremental: `update` any number of times, then
-/// `finalize`. Tested against the NIST example vectors.
+/// `finalize`. The one-shot `hash` is libcrypto's (SHA-NI where the CPU has it: about 2 GB/s here against
+/// 300 MB/s for the rounds below, which hashed a tenth of a large compile); the test compares the two and
+/// both against the NIST example vectors.
 public struct SHA256: Sendable {
     /// The digest size in bytes.
     public static let digestSize = 32
@@ -28,9 +32,24 @@ public struct SHA256: Sendable {
 
     /// The digest of `bytes` in one call.
     public static func hash(_ bytes: [UInt8]) -> [UInt8] {
-        var hasher = SHA256()
-        hasher.update(bytes)
-        return hasher.finalize()
+        hash(bytes[...])
+    }
+
+    /// The digest of `bytes` in one call, by libcrypto.
+    public static func hash(_ bytes: ArraySlice<UInt8>) -> [UInt8] {
+        var digest = [UInt8](repeating: 0, count: digestSize)
+        let succeeded = bytes.withUnsafeBytes { input in
+            digest.withUnsafeMutableBufferPointer { output in
+                EVP_Digest(input.baseAddress, input.count, output.baseAddress, nil, EVP_sha256(), nil) == 1
+            }
+        }
+        guard succeeded else {
+            // Only an allocation failure inside libcrypto gets here; the rounds below give the same digest.
+            var hasher = SHA256()
+            hasher.update(bytes)
+            return hasher.finalize()
+        }
+        return digest
     }
 
     /// Lowercase hex, as players print and compare digests.

@@ -70,8 +70,12 @@ extension Verifier {
     }
 
     /// `ShapeRules.broadcast` of two shapes, without building an array when they are equal (most often).
+    /// Equal shapes and a scalar against anything (a constant's shape) answer without building an array: this
+    /// runs for most instructions.
     private func broadcast(_ a: Shape, _ b: Shape) -> Result<Shape, ShapeMismatch> {
-        a == b ? .success(a) : ShapeRules.broadcast([a, b])
+        if b.rank == 0 || a == b { return .success(a) }
+        if a.rank == 0 { return .success(b) }
+        return ShapeRules.broadcast([a, b])
     }
 
     /// Checks an instruction's register kinds, shapes and operand values: by the table's rule, or by the
@@ -129,9 +133,9 @@ extension Verifier {
         }
         if case .truncFinish(let dst, let masked, let high, let msb) = site.instruction {
             let expected = shape(.private(dst))
-            for register in [Register.public(masked), .private(high), .private(msb)] {
-                expect(register, shape: expected, at: site)
-            }
+            expect(.public(masked), shape: expected, at: site)
+            expect(.private(high), shape: expected, at: site)
+            expect(.private(msb), shape: expected, at: site)
             return true
         }
         if case .product(let c, let a, let b, let kind) = site.instruction {

@@ -36,10 +36,15 @@ extension Verifier {
             ("p", program.publicRegisters, { .public(PublicRegister($0)) }),
             ("l", program.localRegisters, { .local(LocalRegister($0)) }),
         ]
+        // Registers of a lowered program mostly share a few shapes: one found good is not checked again (comparing
+        // equal shapes is cheap, usually the same storage). This runs once per register, millions of times.
+        var goodShape: Shape?
         for (prefix, table, make) in tables {
+            let isLocal = prefix == "l"
             for (index, info) in table.enumerated() {
-                var problem = shapeProblem(info.shape)
-                if prefix == "l" {
+                var problem = info.shape == goodShape ? nil : shapeProblem(info.shape)
+                if problem == nil { goodShape = info.shape }
+                if isLocal {
                     if let owner = info.owner {
                         if !playerInRange(owner) { problem = "owner \(owner.rawValue) is not a player" }
                     } else {

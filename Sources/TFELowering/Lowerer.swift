@@ -93,7 +93,12 @@ public struct Lowerer {
         // Readers of each value, and how many of them take its sign (ReLUs, DReLUs, comparisons share one).
         var uses = [Int](repeating: 0, count: checked.operations.count)
         var signReaders = [Int](repeating: 0, count: checked.operations.count)
+        // Each constant value is materialized once per kind of register: at most one entry per constant operation
+        // and kind, usually one. Reserving the table spares it rehashing as it grows (100,000 distinct constants in
+        // issue 15's program of 300,000 lines).
+        var constantOperations = 0
         for operation in checked.operations {
+            if case .constant = operation.kind { constantOperations += 1 }
             switch operation.kind {
             case .maxpool2dGrad(let input, _, let size, let stride, let padding):
                 pooledWithPositions.insert(PoolKey(input: input, size: size, stride: stride, padding: padding))
@@ -105,6 +110,7 @@ public struct Lowerer {
             }
             for operand in operation.kind.operands { uses[operand.rawValue] += 1 }
         }
+        constantRegisters.reserveCapacity(min(constantOperations, 1 << 18))  // a bound on what a guess may map
         for operation in checked.operations {
             guard case .maxpool2d(let input, _, _, _) = operation.kind, uses[input.rawValue] == 1,
                 case .elementwise(.relu, let source) = checked[input].kind, checked[input].type?.placement == .private,
@@ -112,16 +118,21 @@ public struct Lowerer {
             else { continue }
             reluAfterPool.insert(input)
         }
+        // Until a value fails, no operand can have failed: the operands are not collected for the check.
+        var anyFailed = false
         for (index, operation) in checked.operations.enumerated() {
             let (line, column) = checked.source.location(of: operation.range.start)
             location = SourceLocation(line: line, column: column)
-            if operation.kind.operands.contains(where: { failed[$0.rawValue] }) {
+            if anyFailed, operation.kind.operands.contains(where: { failed[$0.rawValue] }) {
                 failed[index] = true
                 continue
             }
             let reported = diagnostics.all.count
             lower(operation, as: ValueID(index))
-            if diagnostics.all.count > reported { failed[index] = true }
+            if diagnostics.all.count > reported {
+                failed[index] = true
+                anyFailed = true
+            }
         }
         if !currentRound.isEmpty { closeRound() }  // an empty last round is dropped
         program.offline = offlineRounds
