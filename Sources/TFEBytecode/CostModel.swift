@@ -189,6 +189,9 @@ extension Flow.Condition {
         case .isPrivate(let slot):
             guard slot < operands.count, case .register(let register) = operands[slot] else { return false }
             return register.isPrivate
+        case .isPublic(let slot):
+            guard slot < operands.count, case .register(.public) = operands[slot] else { return false }
+            return true
         }
     }
 }

@@ -229,6 +229,8 @@ public struct Flow: Sendable, Hashable {
         case notLocal(slot: Int)
         /// Only when the register in the slot is private (a public output comes from server0 alone).
         case isPrivate(slot: Int)
+        /// Only when the register in the slot is public (`rinput` sends a public value once to each server).
+        case isPublic(slot: Int)
     }
 
     public var from: Party

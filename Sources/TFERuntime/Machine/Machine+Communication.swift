@@ -17,6 +17,8 @@ enum PendingStep {
     case deal(Dealing)
     /// A SecureNN step, with the values this party computed before the exchange.
     case secureNN(SecureNNStep, carried: [[UInt64]])
+    /// An ABY3 step, with what this party computed before the exchange.
+    case replicated(ReplicatedStep)
 }
 
 extension Machine {
@@ -51,7 +53,7 @@ extension Machine {
         case .public: senders = [s0]
         case .local: throw .invalidProgram(instruction: index, reason: "a local output does not communicate")
         }
-        if senders.contains(me) { appendRingElements(try ring(src, at: index), to: &outbox[player, default: []]) }
+        if senders.contains(me) { appendRingElements(try additiveView(src, at: index), to: &outbox[player, default: []]) }
         guard me == player else { return nil }
         return .output(name: outputName, element: element(src), shape: program.info(src).shape, senders: senders)
     }
@@ -71,7 +73,7 @@ extension Machine {
         outbox: inout [PlayerID: [UInt8]]
     ) throws(MachineError) -> PendingStep? {
         if isComputeServer {
-            appendRingElements(try ring(.private(src), at: index), to: &outbox[player, default: []])
+            appendRingElements(try additiveView(.private(src), at: index), to: &outbox[player, default: []])
         }
         guard me == player else { return nil }
         return .reveal(dst: dst, element: element(.private(src)))
@@ -152,6 +154,9 @@ extension Machine {
 
         case .secureNN(let step, let carried):
             try finishSecureNN(step, carried: carried, index: index, inbox: &inbox)
+
+        case .replicated(let step):
+            try finishReplicated(step, index: index, inbox: &inbox)
         }
     }
 
