@@ -206,11 +206,12 @@ public enum Opcode: UInt8, CaseIterable, Sendable {
     // (`truncpair`, `divpair`) stays Pond's two additive shares on server0 and server1; only the opcodes below
     // read it. Comparisons (bit-sliced boolean shares) take the next free values of this group.
 
-    /// `s0 = rinput @client "x"`: the player splits its input into three random additive shares and sends each
-    /// server its two (2n elements to each of server0, server1, server2); into a public register it sends
-    /// the encoded value to all three (n each).
+    /// `s0 = rinput @client "x"`: the player splits its input into three additive shares, x_0 and x_1 expanded
+    /// from two fresh seeds, x_2 = x − x_0 − x_1, and sends each server its two: server0 both seeds, server1
+    /// the seed of x_1 and x_2, server2 x_2 and the seed of x_0 (2n elements and 4 seeds in all, against 6n
+    /// for three explicit shares); into a public register it sends the encoded value to all three (n each).
     case replicatedInput = 128
-    /// `s1 = rshare l0`: the owner of a local value shares it as `rinput` does (2n elements to each server).
+    /// `s1 = rshare l0`: the owner of a local value shares it as `rinput` does (2n elements and 4 seeds).
     case replicatedShare = 129
     /// `p1 = ropen s0`: every server learns the value: server i sends its first component x_i to server
     /// i+1 mod 3, the one share that server lacks (n elements on each of three links).
@@ -428,12 +429,12 @@ extension Opcode {
         case .replicatedInput:
             return OpcodeSpec(
                 "rinput", .online, [.dst("dst"), .player("player"), .string("name")],
-                sends: [s0, s1, s2].map { Flow(.player(slot: 1), $0, elementsOf: [0], factor: 2, when: .isPrivate(slot: 0)) }
+                sends: Opcode.replicatedSharing(from: .player(slot: 1), when: .isPrivate(slot: 0))
                     + [s0, s1, s2].map { Flow(.player(slot: 1), $0, elementsOf: [0], when: .isPublic(slot: 0)) })
         case .replicatedShare:
             return OpcodeSpec(
                 "rshare", .online, [.dst("dst", .private), .src("src", .local)],
-                sends: [s0, s1, s2].map { Flow(.owner(slot: 1), $0, elementsOf: [0], factor: 2) })
+                sends: Opcode.replicatedSharing(from: .owner(slot: 1), when: .always))
         case .replicatedOpen:
             return OpcodeSpec(
                 "ropen", .online, [.dst("dst", .public), .src("src", .private)],
@@ -462,6 +463,18 @@ extension Opcode {
                 ],
                 sends: [Flow(s0, s1, elementsOf: [0]), Flow(s1, s0, elementsOf: [0])], seeds: .dealer)
         }
+    }
+
+    /// How a player shares a value (in slot 0) into replicated shares: x_0 and x_1 come from seeds, x_2 = x − x_0
+    /// − x_1 travels; server0 gets both seeds, server1 the seed of x_1 and x_2, server2 x_2 and the seed of x_0.
+    private static func replicatedSharing(from owner: Flow.Party, when condition: Flow.Condition) -> [Flow] {
+        [
+            Flow(owner, .server0, seeds: 2, when: condition),
+            Flow(owner, .server1, seeds: 1, when: condition),
+            Flow(owner, .server1, elementsOf: [0], when: condition),
+            Flow(owner, .server2, elementsOf: [0], when: condition),
+            Flow(owner, .server2, seeds: 1, when: condition),
+        ]
     }
 
     /// `poolsum` and `unpool`: `s1 = poolsum s0 size=2 stride=2 padding=VALID`.

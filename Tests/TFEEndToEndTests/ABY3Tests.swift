@@ -125,8 +125,11 @@ struct ABY3Tests {
         #expect(link(.server1, .server0, .online) == 4 * n * 8 + 3 * header)
         #expect(link(.server2, .server1, .offline) == 2 * n * 8 + WireFormat.seedBytes + header)
         #expect(cost.rounds[.online] == 5)
-        let alice = PlayerID(3)
-        #expect(link(alice, .server2, .online) == 2 * (12 + 20 + 12 + 20) * 8 + header)
+        // Each input: two seeds to server0; a seed and the n elements of x_2 to server1 and to server2.
+        let alice = PlayerID(3), seed = WireFormat.seedBytes
+        #expect(link(alice, .server0, .online) == 4 * 2 * seed + header)
+        #expect(link(alice, .server1, .online) == (12 + 20 + 12 + 20) * 8 + 4 * seed + header)
+        #expect(link(alice, .server2, .online) == (12 + 20 + 12 + 20) * 8 + 4 * seed + header)
     }
 
     /// Stored values are not carried over to replicated shares yet: one error, at the statement.

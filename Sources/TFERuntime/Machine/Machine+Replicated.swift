@@ -142,17 +142,39 @@ extension Machine {
         return .replicated(.receive(dst: .private(dst), from: owner))
     }
 
-    /// Splits a ring value into x_0, x_1 uniformly random and x_2 = x − x_0 − x_1, and sends server i its
-    /// pair (x_i, x_(i+1)).
+    /// Splits a ring value into x_0 and x_1 expanded from two fresh seeds and x_2 = x − x_0 − x_1, and sends
+    /// each server its pair (x_i, x_(i+1)) as `Opcode.replicatedInput` lays it out: server0 (seed 0, seed 1),
+    /// server1 (seed 1, x_2), server2 (x_2, seed 0).
     private mutating func sendReplicatedShares(of values: [UInt64], to outbox: inout [PlayerID: [UInt8]]) {
-        let x0 = randomness.nextUInt64s(count: values.count)
-        let x1 = randomness.nextUInt64s(count: values.count)
+        let seeds = [randomness.nextSeed(), randomness.nextSeed()]
         var x2 = values
-        for i in x2.indices { x2[i] = x2[i] &- x0[i] &- x1[i] }
-        let shares = [x0, x1, x2]
-        for server in 0..<3 {
-            appendRingElements(shares[server], to: &outbox[PlayerID(server), default: []])
-            appendRingElements(shares[(server + 1) % 3], to: &outbox[PlayerID(server), default: []])
+        for seed in seeds {
+            var prg = PRG(seed: seed, stream: 0)
+            let share = prg.nextUInt64s(count: values.count)
+            for i in x2.indices { x2[i] &-= share[i] }
+        }
+        outbox[.server0, default: []].append(contentsOf: seeds[0].bytes + seeds[1].bytes)
+        outbox[.server1, default: []].append(contentsOf: seeds[1].bytes)
+        appendRingElements(x2, to: &outbox[.server1, default: []])
+        appendRingElements(x2, to: &outbox[.server2, default: []])
+        outbox[.server2, default: []].append(contentsOf: seeds[0].bytes)
+    }
+
+    /// A server's two components of a value `sender` shared with `sendReplicatedShares`.
+    private func receiveReplicatedShares(
+        _ count: Int, from sender: PlayerID, inbox: inout [PlayerID: PayloadReader], index: Int
+    ) throws(MachineError) -> ([UInt64], [UInt64]) {
+        func seeded() throws(MachineError) -> [UInt64] {
+            guard let bytes = inbox[sender]?.readBytes(WireFormat.seedBytes), let seed = Seed(bytes: bytes) else {
+                throw .invalidProgram(instruction: index, reason: "the frame from \(name(sender)) is too short")
+            }
+            var prg = PRG(seed: seed, stream: 0)
+            return prg.nextUInt64s(count: count)
+        }
+        switch me {
+        case .server0: return (try seeded(), try seeded())
+        case .server1: return (try seeded(), try read(count, from: sender, inbox: &inbox, index: index))
+        default: return (try read(count, from: sender, inbox: &inbox, index: index), try seeded())
         }
     }
 
@@ -256,8 +278,8 @@ extension Machine {
             let n = count(dst)
             switch dst {
             case .private(let r):
-                let first = try read(n, from: sender, inbox: &inbox, index: index)
-                try storeComponents(first, read(n, from: sender, inbox: &inbox, index: index), into: r, at: index)
+                let (first, second) = try receiveReplicatedShares(n, from: sender, inbox: &inbox, index: index)
+                try storeComponents(first, second, into: r, at: index)
             case .public, .local:
                 try store(read(n, from: sender, inbox: &inbox, index: index), into: dst, at: index)
             }
