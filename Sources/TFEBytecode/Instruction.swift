@@ -149,7 +149,8 @@ public enum Instruction: Hashable, Sendable {
     case replicatedOpen(dst: PublicRegister, src: PrivateRegister)
     case replicatedProduct(c: PrivateRegister, a: PrivateRegister, b: PrivateRegister, kind: TripleKind)
     case replicatedMaskedOpen(dst: PublicRegister, src: PrivateRegister, r: PrivateRegister)
-    case replicatedTruncFinish(dst: PrivateRegister, masked: PublicRegister, high: PrivateRegister, msb: PrivateRegister)
+    case replicatedTruncFinish(
+        dst: PrivateRegister, masked: PublicRegister, high: PrivateRegister, msb: PrivateRegister)
     case replicatedDivFinish(
         dst: PrivateRegister, masked: PublicRegister, quotient: PrivateRegister, wrap: PrivateRegister, divisor: Int)
 

@@ -122,7 +122,8 @@ public enum RunCommand {
             // It adds server0's and server1's registers: two of the three shares under a replicated sharing.
             if program.protocolKind.definition.isReplicated {
                 console.writeError("tfe-vm: error: --check-ranges does not support protocol "
-                    + "'\(program.protocolKind.rawValue)' yet: run the program under 'protocol pond' to check its ranges\n")
+                    + "'\(program.protocolKind.rawValue)' yet: run the program under 'protocol pond' to check "
+                    + "its ranges\n")
                 return .failure
             }
             console.writeError(CheckRanges.notice)

@@ -13,12 +13,7 @@ enum ABY3Benchmark {
     static let runs = 7
 
     static func run(root: String) throws {
-        let source = try String(contentsOfFile: root + "/programs/mnist/mnist-pond.tfe", encoding: .utf8)
-        let model = try NPZ.read(Data(contentsOf: URL(fileURLWithPath: root + "/programs/mnist/data/model-pond.npz")))
-        let images = try NPZ.read(Data(contentsOf: URL(fileURLWithPath: root + "/programs/mnist/data/client.npz")))
-        var weights: [String: NPYArray] = [:]
-        for member in model { weights[member.name] = member.array }
-        let pixels = images.first { $0.name == "x" }!.array.asDoubles()
+        let (source, weights, pixels) = try PondBenchmark.mnistPond(root: root)
         let aby3Source = source.replacingOccurrences(of: "protocol pond", with: "protocol aby3")
 
         print("aby3: MNIST 784-128-sigmoid-10, all five parties in this process, runs alternating, \(runs) each")
@@ -45,11 +40,13 @@ enum ABY3Benchmark {
             let clock = ContinuousClock()
             for _ in 0..<runs {
                 for (index, program) in programs.enumerated() {
-                    times[index].append(try clock.measure { results[index] = try LocalRun.run(program, inputs: inputs) })
+                    let time = try clock.measure { results[index] = try LocalRun.run(program, inputs: inputs) }
+                    times[index].append(time)
                 }
             }
             for (index, program) in programs.enumerated() where results[index].cost != CostModel.cost(of: program) {
-                throw PondBenchmark.BenchmarkError.message("\(program.name): measured cost differs from the prediction")
+                throw PondBenchmark.BenchmarkError.message(
+                    "\(program.name): measured cost differs from the prediction")
             }
             let logits = results.map { $0[PlayerID(4)].outputs["logits"]?.doubles ?? [] }
             let difference = zip(logits[0], logits[1]).map { abs($0 - $1) }.max() ?? .nan

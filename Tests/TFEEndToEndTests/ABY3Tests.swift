@@ -156,7 +156,8 @@ struct ABY3Tests {
         #expect(program.protocolKind == .aby3)
         let inputs = EndToEnd.makeInputs(for: program, seed: seed, distribution: distribution)
         var stored: [String: ReferenceTensor] = [:]
-        let reference = try ReferenceInterpreter.run(compiled.frontend.program, inputs: inputs.doubles, stored: &stored)
+        let reference = try ReferenceInterpreter.run(
+            compiled.frontend.program, inputs: inputs.doubles, stored: &stored)
         let run = try EndToEnd.run(program, inputs, seed: seed)
         #expect(run.cost == CostModel.cost(of: program), Comment(rawValue: context + "measured cost differs"))
         // As `OperationPropertyTests` (the derived bound alone) and `EndToEndTests` (capped) compare.

@@ -28,7 +28,9 @@ extension Machine {
         _ instruction: Instruction, index: Int, outbox: inout [PlayerID: [UInt8]]
     ) throws(MachineError) {
         var touchesPrivate = false
-        if replicated { instruction.forEachRegister { _, register in if register.isPrivate { touchesPrivate = true } } }
+        if replicated {
+            instruction.forEachRegister { _, register in if register.isPrivate { touchesPrivate = true } }
+        }
         guard touchesPrivate, let components = role?.components, components.count == 2 else {
             _ = try execute(instruction, index: index, outbox: &outbox)
             return
@@ -127,17 +129,7 @@ extension Machine {
         _ dst: PrivateRegister, _ src: LocalRegister, index: Int, outbox: inout [PlayerID: [UInt8]]
     ) throws(MachineError) -> PendingStep? {
         let owner = program.localRegisters[src.rawValue].owner
-        if me == owner {
-            let target = element(.private(dst))
-            switch fixedPoint.encode(try local(src, at: index), as: target) {
-            case .success(let encoded): sendReplicatedShares(of: encoded, to: &outbox)
-            case .failure(let failure):
-                throw .valueOutOfRange(
-                    instruction: index,
-                    reason: "element \(failure.index) of \(Register.local(src)) is NaN, infinite "
-                        + "or too large for '\(target.rawValue)'")
-            }
-        }
+        if me == owner { sendReplicatedShares(of: try encodedForSharing(src, as: dst, index: index), to: &outbox) }
         guard holdsShares, let owner else { return nil }
         return .replicated(.receive(dst: .private(dst), from: owner))
     }
@@ -202,7 +194,8 @@ extension Machine {
 
     // MARK: - Products
 
-    /// z_i = x_i∘(y_i + y_(i+1)) + x_(i+1)∘y_i + α_i with α_i = F(k_i) − F(k_(i+1)), sent to the previous server.
+    /// z_i = x_i∘(y_i + y_(i+1)) + x_(i+1)∘y_i + α_i with α_i = F(k_i) − F(k_(i+1)), sent to the previous
+    /// server.
     mutating func beginReplicatedProduct(
         _ c: PrivateRegister, _ a: PrivateRegister, _ b: PrivateRegister, _ kind: TripleKind, index: Int,
         outbox: inout [PlayerID: [UInt8]]
@@ -218,7 +211,9 @@ extension Machine {
             return RingKernels.add(cross, other)
         }
         guard z.count == count(.private(c)) else {
-            throw .invalidProgram(instruction: index, reason: "product has \(z.count) elements, \(c) holds another count")
+            throw .invalidProgram(
+                instruction: index,
+                reason: "product has \(z.count) elements, \(Register.private(c)) holds another count")
         }
         var own = try componentStream(components[0], index)
         var next = try componentStream(components[1], index)
