@@ -115,8 +115,12 @@ public enum CostModel {
         }
         var messages: [Message] = []
         for flow in flows where flow.when.holds(for: values) {
-            let elements = flow.factor * flow.elementsOf.reduce(0) { $0 + count($1) }
             let (from, to) = (party(flow.from), party(flow.to))
+            if flow.seeds > 0 {
+                messages.append(Message(from: from, to: to, elements: flow.seeds, elementBytes: WireFormat.seedBytes))
+            }
+            guard !flow.elementsOf.isEmpty else { continue }
+            let elements = flow.factor * flow.elementsOf.reduce(0) { $0 + count($1) }
             messages.append(Message(from: from, to: to, elements: elements, elementBytes: flow.elementBytes))
         }
         return messages
@@ -189,6 +193,9 @@ extension Flow.Condition {
         case .isPrivate(let slot):
             guard slot < operands.count, case .register(let register) = operands[slot] else { return false }
             return register.isPrivate
+        case .isPublic(let slot):
+            guard slot < operands.count, case .register(.public) = operands[slot] else { return false }
+            return true
         }
     }
 }

@@ -89,6 +89,14 @@ extension Instruction {
         case .msbOpen(let dst, let flip, let src, let r): p(dst); p(flip); s(src); s(r)
         case .msbFinish(let gamma, let delta, let compared, let masked, let flip, let lsb):
             s(gamma); s(delta); s(compared); p(masked); p(flip); s(lsb)
+        case .replicatedInput(let dst, let player, let name): r(dst); body(.player(player)); body(.string(name))
+        case .replicatedShare(let dst, let src): s(dst); r(.local(src))
+        case .replicatedOpen(let dst, let src): p(dst); s(src)
+        case .replicatedProduct(let c, let a, let b, let kind): s(c); s(a); s(b); tripleKind(kind)
+        case .replicatedMaskedOpen(let dst, let src, let mask): p(dst); s(src); s(mask)
+        case .replicatedTruncFinish(let dst, let masked, let high, let msb): s(dst); p(masked); s(high); s(msb)
+        case .replicatedDivFinish(let dst, let masked, let quotient, let wrap, let divisor):
+            s(dst); p(masked); s(quotient); s(wrap); body(.integer(divisor))
         }
     }
 
@@ -146,6 +154,14 @@ extension Instruction {
         case .msbFinish(let gamma, let delta, let compared, let masked, let flip, let lsb):
             w(.private(gamma)); w(.private(delta))
             r(.private(compared)); r(.public(masked)); r(.public(flip)); r(.private(lsb))
+        case .replicatedInput(let dst, _, _): w(dst)
+        case .replicatedShare(let dst, let src): w(.private(dst)); r(.local(src))
+        case .replicatedOpen(let dst, let src): w(.public(dst)); r(.private(src))
+        case .replicatedProduct(let c, let a, let b, _): w(.private(c)); r(.private(a)); r(.private(b))
+        case .replicatedMaskedOpen(let dst, let src, let mask): w(.public(dst)); r(.private(src)); r(.private(mask))
+        case .replicatedTruncFinish(let dst, let masked, let high, let msb),
+            .replicatedDivFinish(let dst, let masked, let high, let msb, _):
+            w(.private(dst)); r(.public(masked)); r(.private(high)); r(.private(msb))
         }
     }
 
@@ -253,6 +269,16 @@ extension Instruction {
         case .msbOpen: self = .msbOpen(dst: p(0), flip: p(1), src: s(2), r: s(3))
         case .msbFinish:
             self = .msbFinish(gamma: s(0), delta: s(1), compared: s(2), masked: p(3), flip: p(4), lsb: s(5))
+        case .replicatedInput: self = .replicatedInput(dst: r(0), player: player(1), name: string(2))
+        case .replicatedShare: self = .replicatedShare(dst: s(0), src: l(1))
+        case .replicatedOpen: self = .replicatedOpen(dst: p(0), src: s(1))
+        case .replicatedProduct:
+            guard let kind = operands.tripleKind(3) else { return nil }
+            self = .replicatedProduct(c: s(0), a: s(1), b: s(2), kind: kind)
+        case .replicatedMaskedOpen: self = .replicatedMaskedOpen(dst: p(0), src: s(1), r: s(2))
+        case .replicatedTruncFinish: self = .replicatedTruncFinish(dst: s(0), masked: p(1), high: s(2), msb: s(3))
+        case .replicatedDivFinish:
+            self = .replicatedDivFinish(dst: s(0), masked: p(1), quotient: s(2), wrap: s(3), divisor: int(4))
         }
     }
 }

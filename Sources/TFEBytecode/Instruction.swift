@@ -144,6 +144,22 @@ public enum Instruction: Hashable, Sendable {
     case msbFinish(
         gamma: PrivateRegister, delta: PrivateRegister, compared: PrivateRegister, masked: PublicRegister,
         flip: PublicRegister, lsb: PrivateRegister)
+    case replicatedInput(dst: Register, player: PlayerID, name: String)
+    case replicatedShare(dst: PrivateRegister, src: LocalRegister)
+    case replicatedOpen(dst: PublicRegister, src: PrivateRegister)
+    case replicatedProduct(c: PrivateRegister, a: PrivateRegister, b: PrivateRegister, kind: TripleKind)
+    case replicatedMaskedOpen(dst: PublicRegister, src: PrivateRegister, r: PrivateRegister)
+    case replicatedTruncFinish(
+        dst: PrivateRegister, masked: PublicRegister, high: PrivateRegister, msb: PrivateRegister)
+    case replicatedDivFinish(
+        dst: PrivateRegister, masked: PublicRegister, quotient: PrivateRegister, wrap: PrivateRegister, divisor: Int)
+
+    /// The destination, player and name of an instruction that reads a player's input (`input`, `rinput`).
+    public var inputOperands: (dst: Register, player: PlayerID, name: String)? {
+        if case .input(let dst, let player, let name) = self { return (dst, player, name) }
+        if case .replicatedInput(let dst, let player, let name) = self { return (dst, player, name) }
+        return nil
+    }
 
     public var opcode: Opcode {
         switch self {
@@ -189,6 +205,13 @@ public enum Instruction: Hashable, Sendable {
         case .shareConvertFinish: return .shareConvertFinish
         case .msbOpen: return .msbOpen
         case .msbFinish: return .msbFinish
+        case .replicatedInput: return .replicatedInput
+        case .replicatedShare: return .replicatedShare
+        case .replicatedOpen: return .replicatedOpen
+        case .replicatedProduct: return .replicatedProduct
+        case .replicatedMaskedOpen: return .replicatedMaskedOpen
+        case .replicatedTruncFinish: return .replicatedTruncFinish
+        case .replicatedDivFinish: return .replicatedDivFinish
         }
     }
 

@@ -196,6 +196,44 @@ public enum Opcode: UInt8, CaseIterable, Sendable {
     /// input are dropped. Linear, so servers apply it to their shares (`maxpool2d_grad` scatters the routed
     /// gradient with it). Cost: none.
     case unpool = 80
+
+    // MARK: - ABY3: replicated sharing (`ServerRole.replicated`)
+
+    // Under `protocol aby3` a private register holds two components on every server: server i holds the
+    // additive shares (x_i, x_(i+1 mod 3)) of x = x_0 + x_1 + x_2. Local opcodes (`add`, `matmul` by a public
+    // value, `reshape`, …) run on both components, with public values added to share 0. `output` and `reveal`
+    // send the additive view (server0 x_0 + x_1, server1 x_2). The pair a truncation or a division deals
+    // (`truncpair`, `divpair`) stays Pond's two additive shares on server0 and server1; only the opcodes below
+    // read it. Comparisons (bit-sliced boolean shares) take the next free values of this group.
+
+    /// `s0 = rinput @client "x"`: the player splits its input into three additive shares, x_0 and x_1 expanded
+    /// from two fresh seeds, x_2 = x − x_0 − x_1, and sends each server its two: server0 both seeds, server1
+    /// the seed of x_1 and x_2, server2 x_2 and the seed of x_0 (2n elements and 4 seeds in all, against 6n
+    /// for three explicit shares); into a public register it sends the encoded value to all three (n each).
+    case replicatedInput = 128
+    /// `s1 = rshare l0`: the owner of a local value shares it as `rinput` does (2n elements and 4 seeds).
+    case replicatedShare = 129
+    /// `p1 = ropen s0`: every server learns the value: server i sends its first component x_i to server
+    /// i+1 mod 3, the one share that server lacks (n elements on each of three links).
+    case replicatedOpen = 130
+    /// `s2 = rproduct mul s0, s1` (also `matmul`, `conv2d stride=1 padding=SAME`): ABY3's product. Server i
+    /// computes z_i = x_i∘y_i + x_i∘y_(i+1) + x_(i+1)∘y_i + α_i, where α_0 + α_1 + α_2 = 0 is drawn from the
+    /// pairwise seeds (α_i = F(k_i) − F(k_(i+1)), seed k_j known to servers j and j−1), and sends z_i to server
+    /// i−1, which then holds (z_(i−1), z_i). One round, n_c elements on each of three links.
+    case replicatedProduct = 131
+    /// `p2 = rmaskopen s0, s1`: opens x + r to server0 and server1 only, for x replicated and r a sharing
+    /// server2 dealt to server0 and server1 (`truncpair`, `divpair`): server0 sends x_0 + x_1 + r_0, server1
+    /// x_2 + r_1 (n elements each way). server2, which knows r, learns nothing; the public result exists on
+    /// server0 and server1 alone and only `rtruncfinish` and `rdivfinish` read it.
+    case replicatedMaskedOpen = 132
+    /// `s3 = rtruncfinish p0, s1, s2`: `truncfinish`'s local step on server0 and server1, giving two additive
+    /// shares a + b of the truncated value, then re-shared as replicated shares: x_0 from the seed of server0
+    /// and server2, x_2 from the seed of server1 and server2, and x_1 = (a − x_0) + (b − x_2), whose two
+    /// halves server0 and server1 exchange (n elements each way).
+    case replicatedTruncFinish = 133
+    /// `s3 = rdivfinish p0, s1, s2 divisor=3`: `divfinish`'s local step, re-shared as `rtruncfinish` does
+    /// (n elements each way between server0 and server1).
+    case replicatedDivFinish = 134
 }
 
 extension Opcode {
@@ -388,7 +426,55 @@ extension Opcode {
                     .src("masked", .public), .src("flip", .public), .src("lsb", .private),
                 ],
                 sends: [Flow(s2, s1, elementsOf: [0])], seeds: .dealer, ranges: .own)
+        case .replicatedInput:
+            return OpcodeSpec(
+                "rinput", .online, [.dst("dst"), .player("player"), .string("name")],
+                sends: Opcode.replicatedSharing(from: .player(slot: 1), when: .isPrivate(slot: 0))
+                    + [s0, s1, s2].map { Flow(.player(slot: 1), $0, elementsOf: [0], when: .isPublic(slot: 0)) })
+        case .replicatedShare:
+            return OpcodeSpec(
+                "rshare", .online, [.dst("dst", .private), .src("src", .local)],
+                sends: Opcode.replicatedSharing(from: .owner(slot: 1), when: .always))
+        case .replicatedOpen:
+            return OpcodeSpec(
+                "ropen", .online, [.dst("dst", .public), .src("src", .private)],
+                sends: [Flow(s0, s1, elementsOf: [1]), Flow(s1, s2, elementsOf: [1]), Flow(s2, s0, elementsOf: [1])])
+        case .replicatedProduct:
+            return OpcodeSpec(
+                "rproduct", .online,
+                [.dst("c", .private), .src("a", .private), .src("b", .private)] + Opcode.tripleKindSlots(at: 3),
+                sends: [Flow(s0, s2, elementsOf: [0]), Flow(s1, s0, elementsOf: [0]), Flow(s2, s1, elementsOf: [0])],
+                seeds: [.dealer, .serverPair])
+        case .replicatedMaskedOpen:
+            return OpcodeSpec(
+                "rmaskopen", .online, [.dst("dst", .public), .src("src", .private), .src("r", .private)],
+                sends: [Flow(s0, s1, elementsOf: [1]), Flow(s1, s0, elementsOf: [1])])
+        case .replicatedTruncFinish:
+            return OpcodeSpec(
+                "rtruncfinish", .online,
+                [.dst("dst", .private), .src("masked", .public), .src("high", .private), .src("msb", .private)],
+                sends: [Flow(s0, s1, elementsOf: [0]), Flow(s1, s0, elementsOf: [0])], seeds: .dealer)
+        case .replicatedDivFinish:
+            return OpcodeSpec(
+                "rdivfinish", .online,
+                [
+                    .dst("dst", .private), .src("masked", .public), .src("quotient", .private),
+                    .src("wrap", .private), .integer("divisor", .keyword("divisor")),
+                ],
+                sends: [Flow(s0, s1, elementsOf: [0]), Flow(s1, s0, elementsOf: [0])], seeds: .dealer)
         }
+    }
+
+    /// How a player shares a value (in slot 0) into replicated shares: x_0 and x_1 come from seeds, x_2 = x − x_0
+    /// − x_1 travels; server0 gets both seeds, server1 the seed of x_1 and x_2, server2 x_2 and the seed of x_0.
+    private static func replicatedSharing(from owner: Flow.Party, when condition: Flow.Condition) -> [Flow] {
+        [
+            Flow(owner, .server0, seeds: 2, when: condition),
+            Flow(owner, .server1, seeds: 1, when: condition),
+            Flow(owner, .server1, elementsOf: [0], when: condition),
+            Flow(owner, .server2, elementsOf: [0], when: condition),
+            Flow(owner, .server2, seeds: 1, when: condition),
+        ]
     }
 
     /// `poolsum` and `unpool`: `s1 = poolsum s0 size=2 stride=2 padding=VALID`.

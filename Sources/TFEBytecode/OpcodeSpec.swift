@@ -229,6 +229,8 @@ public struct Flow: Sendable, Hashable {
         case notLocal(slot: Int)
         /// Only when the register in the slot is private (a public output comes from server0 alone).
         case isPrivate(slot: Int)
+        /// Only when the register in the slot is public (`rinput` sends a public value once to each server).
+        case isPublic(slot: Int)
     }
 
     public var from: Party
@@ -237,6 +239,8 @@ public struct Flow: Sendable, Hashable {
     public var elementsOf: [Int]
     public var factor: Int
     public var elementBytes: Int
+    /// PRG seeds (`WireFormat.seedBytes` each) sent besides the elements: a share the receiver expands.
+    public var seeds: Int
     public var when: Condition
 
     /// `count(slots) × factor` ring elements (or field elements, with `elementBytes`) from one party to another.
@@ -249,7 +253,14 @@ public struct Flow: Sendable, Hashable {
         self.elementsOf = elementsOf
         self.factor = factor
         self.elementBytes = elementBytes
+        self.seeds = 0
         self.when = when
+    }
+
+    /// `count` PRG seeds from one party to another, whatever the shapes (`rinput`'s seeded shares).
+    public init(_ from: Party, _ to: Party, seeds count: Int, when: Condition = .always) {
+        self.init(from, to, elementsOf: [], factor: 0, when: when)
+        self.seeds = count
     }
 }
 

@@ -6,7 +6,7 @@ import TFECore
 //
 //     "TFEB"  format version (UInt16)  SHA-256 of every byte after it (32 bytes)
 //     sections, each: tag (UInt8), payload length (UInt32), payload; all seven, once each, in this order:
-//     1 header     name (string), protocol (byte, `ProtocolKind.binaryCode`: 0 pond, 1 securenn),
+//     1 header     name (string), protocol (byte, `ProtocolKind.binaryCode`: 0 pond, 1 securenn, 2 aby3),
 //                  fractional bits (varint)
 //     2 players    count, names (strings)
 //     3 registers  private, public and local tables, each a count and per register: element (byte,
@@ -145,6 +145,7 @@ extension ProtocolKind {
         switch self {
         case .pond: return 0
         case .securenn: return 1
+        case .aby3: return 2
         }
     }
 }

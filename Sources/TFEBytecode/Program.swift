@@ -66,7 +66,7 @@ public struct SourceLocation: Hashable, Sendable {
 public struct Program: Hashable, Sendable {
     /// Bumped whenever the binary layout or an instruction's meaning changes, or instructions are added (2: exact
     /// division by a public integer, `divpair`, `divfinish` and `div`).
-    public static let formatVersion: UInt16 = 2
+    public static let formatVersion: UInt16 = 3
 
     /// The source file's name (without directories).
     public var name: String

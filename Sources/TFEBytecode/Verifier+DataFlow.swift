@@ -105,7 +105,7 @@ extension Verifier {
         }
         checkOperands(site)
         if let declaration {
-            if case .input(let dst, _, _) = site.instruction {
+            if let (dst, _, _) = site.instruction.inputOperands {
                 checkDeclaration(program.inputs[declaration], dst, "input", at: site)
             } else if case .output(_, _, let src) = site.instruction {
                 checkDeclaration(program.outputs[declaration], src, "output", at: site)
@@ -141,7 +141,7 @@ extension Verifier {
         let direction: String
         let player: PlayerID
         let name: String
-        if case .input(_, let who, let text) = site.instruction {
+        if let (_, who, text) = site.instruction.inputOperands {
             (direction, player, name) = ("input", who, text)
         } else if case .output(let who, let text, _) = site.instruction {
             (direction, player, name) = ("output", who, text)

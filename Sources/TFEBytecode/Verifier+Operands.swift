@@ -310,7 +310,51 @@ extension Verifier {
             expectSecureNN(value: .private(gamma), others: others, at: site)
             return true
         }
-        return false
+        return checkReplicatedRule(site)
+    }
+
+    /// ABY3's opcodes: they exist only under a protocol whose servers hold replicated shares.
+    private mutating func checkReplicatedRule(_ site: Site) -> Bool {
+        let instruction = site.instruction
+        let isReplicated: Bool
+        if case .replicatedInput(let dst, let player, _) = instruction {
+            if case .local = dst { report(.registerKind, "'rinput' cannot write \(describe(dst))", at: site) }
+            checkInput(dst, player, at: site)
+            isReplicated = true
+        } else if case .replicatedShare(let dst, let src) = instruction {
+            expect(.private(dst), shape: shape(.local(src)), at: site)
+            isReplicated = true
+        } else if case .replicatedOpen(let dst, let src) = instruction {
+            expect(.public(dst), shape: shape(.private(src)), at: site)
+            isReplicated = true
+        } else if case .replicatedProduct(let c, let a, let b, let kind) = instruction {
+            expectProduct(c, of: a, b, kind, at: site)
+            isReplicated = true
+        } else if case .replicatedMaskedOpen(let dst, let src, let r) = instruction {
+            expect(.public(dst), shape: shape(.private(src)), at: site)
+            expect(.private(r), shape: shape(.private(src)), at: site)
+            isReplicated = true
+        } else if case .replicatedTruncFinish(let dst, let masked, let high, let msb) = instruction {
+            for register in [Register.public(masked), .private(high), .private(msb)] {
+                expect(register, shape: shape(.private(dst)), at: site)
+            }
+            isReplicated = true
+        } else if case .replicatedDivFinish(let dst, let masked, let quotient, let wrap, let divisor) = instruction {
+            for register in [Register.public(masked), .private(quotient), .private(wrap)] {
+                expect(register, shape: shape(.private(dst)), at: site)
+            }
+            checkDivisor(divisor, at: site)
+            isReplicated = true
+        } else {
+            return false
+        }
+        if isReplicated, !program.protocolKind.definition.isReplicated {
+            report(
+                .operandValue,
+                "'\(instruction.opcode.mnemonic)' needs replicated shares, which protocol "
+                    + "'\(program.protocolKind.rawValue)' does not use", at: site)
+        }
+        return true
     }
 
     /// `store` and `load`: a valid name, and the opened value has the mask's shape and element type.

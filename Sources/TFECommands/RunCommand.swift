@@ -120,6 +120,13 @@ public enum RunCommand {
         options.tracing = arguments.value("--trace") != nil
         var rangeChecker: RangeChecker?
         if arguments.isSet(CheckRanges.name) {
+            // It adds server0's and server1's registers: two of the three shares under a replicated sharing.
+            if program.protocolKind.definition.isReplicated {
+                console.writeError("tfe-vm: error: --check-ranges does not support protocol "
+                    + "'\(program.protocolKind.rawValue)' yet: run the program under 'protocol pond' to check "
+                    + "its ranges\n")
+                return .failure
+            }
             console.writeError(CheckRanges.notice)
             rangeChecker = RangeChecker(program: program)
             options.observer = rangeChecker

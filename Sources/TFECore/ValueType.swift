@@ -70,6 +70,8 @@ public enum Placement: Hashable, Sendable {
 public enum ProtocolKind: String, Hashable, Sendable, CaseIterable {
     case pond
     case securenn
+    /// ABY3 (Mohassel and Rindal, CCS 2018): 2-out-of-3 replicated sharing among the three servers.
+    case aby3
 }
 
 /// Padding of convolutions and pooling, as TensorFlow defines it.

@@ -59,7 +59,10 @@ public enum NameError: DiagnosticKind, Hashable {
         case .unknownArgumentLabel(let label, let callee): return "'\(callee)' has no argument named '\(label)'"
         case .duplicateArgument(let label, let callee): return "argument '\(label)' of '\(callee)' is given twice"
         case .recursiveCall(let name): return "function '\(name)' calls itself; functions are inlined, so recursion is not allowed"
-        case .unknownProtocol(let name): return "unknown protocol '\(name)'; the protocols are 'pond' and 'securenn'"
+        case .unknownProtocol(let name):
+            let names = ProtocolKind.allCases.map { "'\($0.rawValue)'" }
+            let list = names.dropLast().joined(separator: ", ") + " and " + names.last!
+            return "unknown protocol '\(name)'; the protocols are \(list)"
         case .duplicateDeclaration(let what): return "'\(what)' is declared twice"
         case .unknownSetting(let name): return "'fixedpoint' has no setting '\(name)'"
         case .fractionalBitsOutOfRange(let bits):

@@ -81,7 +81,7 @@ extension Lowerer {
         emitPreprocessing(.divPair(r: r, quotient: quotient, wrap: wrap, divisor: divisor))
         let opened = openShifted(x, by: Int(ExactDivision.offset(divisor: divisor)), maskedWith: r)
         let result = makePrivate(.fixed, shape)
-        emit(.divFinish(dst: result, masked: opened, quotient: quotient, wrap: wrap, divisor: divisor))
+        emitStep(lowering.sharing.divFinish(result, opened, quotient, wrap, divisor))
         return result
     }
 }

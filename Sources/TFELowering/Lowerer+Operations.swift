@@ -18,17 +18,20 @@ extension Lowerer {
             let disclosure: IODeclaration.Disclosure = kind == .private ? .private : kind == .public ? .public : .local
             program.inputs.append(IODeclaration(player: player, name: name, element: type.element, shape: type.shape,
                                                 disclosure: disclosure))
-            if case .local = register { emit(.input(dst: register, player: player, name: name)) } else {
-                emitRound([.input(dst: register, player: player, name: name)])
-            }
+            let instruction = lowering.sharing.input(register, player, name)
+            if instruction.communicates { emitRound([instruction]) } else { emit(instruction) }
             result = register
         case .load(let name):
+            guard lowering.sharing.storesValues else {
+                unsupported("'load' under protocol '\(checked.protocolKind.rawValue)'", operation)
+                return
+            }
             result = .private(lowerLoad(name, type))
         case .share(let source):
             let register = operand(source, for: .private)
             let destination = makePrivate(type.element, type.shape)
             switch register {
-            case .local(let local): emitRound([.share(dst: destination, src: local)])
+            case .local(let local): emitRound([lowering.sharing.share(destination, local)])
             case .public(let value): emit(.sharePublic(dst: destination, src: value))
             case .private: fatalError("internal error in pass 'lower': share of a private value")
             }
@@ -42,7 +45,7 @@ extension Lowerer {
                 result = destination
             } else {
                 let destination = makePublic(type.element, type.shape)
-                emitRound([.open(dst: destination, src: shares)])
+                emitRound([lowering.sharing.open(destination, shares)])
                 result = .public(destination)
             }
         case .negate(let source):
@@ -149,6 +152,10 @@ extension Lowerer {
             let instruction = Instruction.output(player: player, name: name, src: register)
             if instruction.communicates { emitRound([instruction]) } else { emit(instruction) }
         case .store(let name, let value):
+            guard lowering.sharing.storesValues else {
+                unsupported("'store' under protocol '\(checked.protocolKind.rawValue)'", operation)
+                return
+            }
             guard case .private(let x) = operand(value, for: .private) else {
                 fatalError("internal error in pass 'lower': store of a value that is not private")
             }
@@ -248,6 +255,15 @@ extension Lowerer {
     enum ProductKind {
         case mul, matmul
         case conv2d(stride: Int, padding: Padding)
+
+        /// The same product as a triple's or `rproduct`'s kind operand.
+        var tripleKind: TripleKind {
+            switch self {
+            case .mul: return .mul
+            case .matmul: return .matmul
+            case .conv2d(let stride, let padding): return .conv2d(stride: stride, padding: padding)
+            }
+        }
     }
 
     /// `a ∘ b` for any placements: Beaver's protocol when both are private, a local product otherwise;
@@ -255,7 +271,7 @@ extension Lowerer {
     mutating func product(_ kind: ProductKind, _ a: Register, _ b: Register, _ type: ValueType) -> Register {
         let needsTruncation = info(a).element == .fixed && info(b).element == .fixed
         if case .private(let x) = a, case .private(let y) = b {
-            let raw = beaver(kind, x, y, type)
+            let raw = lowering.sharing.product(&self, kind, x, y, type)
             return .private(needsTruncation ? truncate(raw) : raw)
         }
         let raw = makeRegister(type.element, type.shape, type.placement)
@@ -313,19 +329,13 @@ extension Lowerer {
 
     /// Beaver's protocol over masked forms: with `c = a_x ∘ a_y` from server2 and the opened `d_x`, `d_y`,
     /// `x ∘ y = c + d_x ∘ a_y + a_x ∘ d_y + d_x ∘ d_y` (the last term added by server0 alone).
-    private mutating func beaver(_ kind: ProductKind, _ x: PrivateRegister, _ y: PrivateRegister, _ type: ValueType)
+    mutating func beaver(_ kind: ProductKind, _ x: PrivateRegister, _ y: PrivateRegister, _ type: ValueType)
         -> PrivateRegister
     {
         let forms = masked(x == y ? [x] : [x, y])
         let (ax, dx) = forms[0], (ay, dy) = forms[forms.count - 1]
         let c = makePrivate(type.element, type.shape)
-        let tripleKind: TripleKind
-        switch kind {
-        case .mul: tripleKind = .mul
-        case .matmul: tripleKind = .matmul
-        case .conv2d(let stride, let padding): tripleKind = .conv2d(stride: stride, padding: padding)
-        }
-        emitPreprocessing(.product(c: c, a: ax, b: ay, kind: tripleKind))
+        emitPreprocessing(.product(c: c, a: ax, b: ay, kind: kind.tripleKind))
         let dB = makeRegister(type.element, type.shape, .private)
         emit(localProduct(kind, dB, .public(dx), .private(ay)))
         let aE = makeRegister(type.element, type.shape, .private)
@@ -344,7 +354,7 @@ extension Lowerer {
     /// `x * x`: the same Beaver product with both operands one masked value, truncated when fixed.
     mutating func square(_ x: PrivateRegister, _ type: ValueType) -> PrivateRegister {
         let info = info(.private(x))
-        let raw = beaver(.mul, x, x, ValueType(info.element, info.shape, .private))
+        let raw = lowering.sharing.product(&self, .mul, x, x, ValueType(info.element, info.shape, .private))
         return info.element == .fixed ? truncate(raw) : raw
     }
 
@@ -357,7 +367,7 @@ extension Lowerer {
         emitPreprocessing(.truncPair(r: r, high: high, msb: msb))
         let opened = openShifted(x, by: 1 << 62, maskedWith: r)
         let result = makePrivate(.fixed, shape)
-        emit(.truncFinish(dst: result, masked: opened, high: high, msb: msb))
+        emitStep(lowering.sharing.truncFinish(result, opened, high, msb))
         return result
     }
 
@@ -366,12 +376,13 @@ extension Lowerer {
     mutating func openShifted(_ x: PrivateRegister, by offset: Int, maskedWith r: PrivateRegister) -> PublicRegister {
         let shape = info(.private(x)).shape
         let constantOffset = constant(Double(offset), .int, for: .public)
-        let shifted = makeRegister(.int, shape, .private)
-        emit(.add(dst: shifted, lhs: .private(x), rhs: constantOffset))
-        let masked = makePrivate(.int, shape)
-        emit(.add(dst: .private(masked), lhs: shifted, rhs: .private(r)))
-        let opened = makePublic(.int, shape)
-        emitRound([.open(dst: opened, src: masked)])
-        return opened
+        let shifted = makePrivate(.int, shape)
+        emit(.add(dst: .private(shifted), lhs: .private(x), rhs: constantOffset))
+        return lowering.sharing.openMasked(&self, shifted, r)
+    }
+
+    /// Emits a step that may communicate (in a round of its own) or not.
+    mutating func emitStep(_ instruction: Instruction) {
+        if instruction.communicates { emitRound([instruction]) } else { emit(instruction) }
     }
 }

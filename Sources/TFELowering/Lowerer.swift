@@ -135,6 +135,11 @@ public struct Lowerer {
             }
         }
         if !currentRound.isEmpty { closeRound() }  // an empty last round is dropped
+        // The first offline round carries the seeds that online steps draw from (ABY3's zero-sharings), even
+        // when nothing is dealt (a program whose only products are of `int` values).
+        if offlineRounds.isEmpty, onlineRounds.contains(where: { $0.instructions.contains { $0.opcode.needsSeeds } }) {
+            offlineRounds = [Round([])]
+        }
         program.offline = offlineRounds
         program.online = onlineRounds
         program.locations = offlineLocations + onlineLocations

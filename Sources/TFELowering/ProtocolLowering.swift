@@ -16,6 +16,8 @@ struct ProtocolLowering {
     var maxPool: (@Sendable (inout Lowerer, ValueID, Int, Int, Padding, ValueType) -> Register)?
     var maxPoolGradient: (@Sendable (inout Lowerer, ValueID, ValueID, Int, Int, Padding, ValueType) -> Register)?
     var divisionByPrivate: (@Sendable (inout Lowerer, Register, PrivateRegister, ValueType) -> PrivateRegister)?
+    /// How private values are shared, multiplied and opened: what every protocol computes, in its own way.
+    var sharing = SharingLowering.additive
 
     /// Pond computes none of them: its non-linear functions are the polynomial approximations.
     static let pond = ProtocolLowering()
@@ -35,6 +37,73 @@ struct ProtocolLowering {
             lowerer.lowerMaxPoolGradient(input, gradient, size: size, stride: stride, padding: padding, type)
         },
         divisionByPrivate: { lowerer, numerator, divisor, type in lowerer.divide(numerator, by: divisor, type) })
+
+    /// ABY3's arithmetic half: what Pond computes, over replicated shares. Its comparisons are not wired in yet.
+    static let aby3 = ProtocolLowering(sharing: .replicated)
+}
+
+/// The instructions a protocol's sharing lowers to: inputs, products, openings, and the last step of
+/// truncation and exact division (whose pair server2 deals alike under every protocol).
+struct SharingLowering: Sendable {
+    /// A player's input into a private or public register.
+    var input: @Sendable (Register, PlayerID, String) -> Instruction
+    /// `share(v)` of a local value.
+    var share: @Sendable (PrivateRegister, LocalRegister) -> Instruction
+    /// `reveal(v)`: every server learns the value.
+    var open: @Sendable (PublicRegister, PrivateRegister) -> Instruction
+    /// A product of two private values, before truncation.
+    var product: @Sendable (inout Lowerer, Lowerer.ProductKind, PrivateRegister, PrivateRegister, ValueType)
+        -> PrivateRegister
+    /// Opens `x + r` (r dealt by server2 to server0 and server1) into a new public register.
+    var openMasked: @Sendable (inout Lowerer, PrivateRegister, PrivateRegister) -> PublicRegister
+    /// The step after the opening of a truncation: `truncfinish` or `rtruncfinish`.
+    var truncFinish: @Sendable (PrivateRegister, PublicRegister, PrivateRegister, PrivateRegister) -> Instruction
+    /// The step after the opening of an exact division.
+    var divFinish: @Sendable (PrivateRegister, PublicRegister, PrivateRegister, PrivateRegister, Int) -> Instruction
+    /// Whether `store` and `load` keep private values on the servers.
+    var storesValues: Bool
+
+    /// Pond's two additive shares (SecureNN's too): Beaver products over masked values, `open` between
+    /// server0 and server1.
+    static let additive = SharingLowering(
+        input: { .input(dst: $0, player: $1, name: $2) },
+        share: { .share(dst: $0, src: $1) },
+        open: { .open(dst: $0, src: $1) },
+        product: { lowerer, kind, x, y, type in lowerer.beaver(kind, x, y, type) },
+        openMasked: { lowerer, x, r in
+            let shape = lowerer.info(.private(x)).shape
+            let masked = lowerer.makePrivate(.int, shape)
+            lowerer.emit(.add(dst: .private(masked), lhs: .private(x), rhs: .private(r)))
+            let opened = lowerer.makePublic(.int, shape)
+            lowerer.emitRound([.open(dst: opened, src: masked)])
+            return opened
+        },
+        truncFinish: { .truncFinish(dst: $0, masked: $1, high: $2, msb: $3) },
+        divFinish: { .divFinish(dst: $0, masked: $1, quotient: $2, wrap: $3, divisor: $4) },
+        storesValues: true)
+
+    /// ABY3's replicated shares: `rinput`, `rproduct`, `ropen`, and truncation's opening to server0 and server1
+    /// with the result re-shared (`rmaskopen`, `rtruncfinish`). `store` and `load` are not carried over yet.
+    static let replicated = SharingLowering(
+        input: { dst, player, name in
+            if case .local = dst { return .input(dst: dst, player: player, name: name) }
+            return .replicatedInput(dst: dst, player: player, name: name)
+        },
+        share: { .replicatedShare(dst: $0, src: $1) },
+        open: { .replicatedOpen(dst: $0, src: $1) },
+        product: { lowerer, kind, x, y, type in
+            let c = lowerer.makePrivate(type.element, type.shape)
+            lowerer.emitRound([.replicatedProduct(c: c, a: x, b: y, kind: kind.tripleKind)])
+            return c
+        },
+        openMasked: { lowerer, x, r in
+            let opened = lowerer.makePublic(.int, lowerer.info(.private(x)).shape)
+            lowerer.emitRound([.replicatedMaskedOpen(dst: opened, src: x, r: r)])
+            return opened
+        },
+        truncFinish: { .replicatedTruncFinish(dst: $0, masked: $1, high: $2, msb: $3) },
+        divFinish: { .replicatedDivFinish(dst: $0, masked: $1, quotient: $2, wrap: $3, divisor: $4) },
+        storesValues: false)
 }
 
 extension ProtocolKind {
@@ -43,6 +112,7 @@ extension ProtocolKind {
         switch self {
         case .pond: return .pond
         case .securenn: return .secureNN
+        case .aby3: return .aby3
         }
     }
 }

@@ -10,12 +10,7 @@ import TFERuntime
 /// network in plaintext float64 in the same process; and the ring matmul kernel against a Double one.
 enum PondBenchmark {
     static func run(root: String) throws {
-        let source = try String(contentsOfFile: root + "/programs/mnist/mnist-pond.tfe", encoding: .utf8)
-        let model = try NPZ.read(Data(contentsOf: URL(fileURLWithPath: root + "/programs/mnist/data/model-pond.npz")))
-        let images = try NPZ.read(Data(contentsOf: URL(fileURLWithPath: root + "/programs/mnist/data/client.npz")))
-        var weights: [String: NPYArray] = [:]
-        for member in model { weights[member.name] = member.array }
-        let pixels = images.first { $0.name == "x" }!.array.asDoubles()
+        let (source, weights, pixels) = try mnistPond(root: root)
 
         print("pond: MNIST 784-128-sigmoid-10, all five parties in this process (private) vs float64 (plaintext)")
         print(pad("batch", 7) + pad("private s", 11) + pad("plaintext s", 13) + pad("ratio", 9) + pad("online rounds", 15)
@@ -52,6 +47,16 @@ enum PondBenchmark {
                   + pad(String(format: "%.0f", peak), 9) + String(format: "%.0f", live))
         }
         kernels()
+    }
+
+    /// `programs/mnist/mnist-pond.tfe`, its model's weights by name, and the client's pixels.
+    static func mnistPond(root: String) throws -> (source: String, weights: [String: NPYArray], pixels: [Double]) {
+        let source = try String(contentsOfFile: root + "/programs/mnist/mnist-pond.tfe", encoding: .utf8)
+        let model = try NPZ.read(Data(contentsOf: URL(fileURLWithPath: root + "/programs/mnist/data/model-pond.npz")))
+        let images = try NPZ.read(Data(contentsOf: URL(fileURLWithPath: root + "/programs/mnist/data/client.npz")))
+        var weights: [String: NPYArray] = [:]
+        for member in model { weights[member.name] = member.array }
+        return (source, weights, images.first { $0.name == "x" }!.array.asDoubles())
     }
 
     /// The plaintext network in float64, with the same kernels the machine uses for local values.

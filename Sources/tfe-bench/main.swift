@@ -10,6 +10,8 @@ let usage = """
     USAGE: tfe-bench <benchmark>
 
     BENCHMARKS:
+      aby3       The MNIST Pond network under pond and under aby3 at batch 1 and 100, runs alternating:
+                 min/median/max time, their ratio, rounds and bytes, and how far the two protocols' logits differ.
       cached     A cached private model (store once, load per prediction) against one re-shared every run:
                  bytes per server and prediction, and the simulated WAN (also printed by net).
       compile    tfec compile on 20k and 200k unrolled products and a training program, per phase, against
@@ -40,6 +42,13 @@ case "compile":
     }
 case "frontend":
     FrontendBenchmark.run(sizes: arguments.dropFirst().compactMap { Int($0) })
+case "aby3":
+    do {
+        try ABY3Benchmark.run(root: FileManager.default.currentDirectoryPath)
+    } catch {
+        FileHandle.standardError.write(Data("tfe-bench: error: \(error)\n".utf8))
+        exit(1)
+    }
 case "pond":
     do {
         try PondBenchmark.run(root: FileManager.default.currentDirectoryPath)

@@ -25,7 +25,7 @@ import Testing
         program.constants = [[65_536], [0.5, -1, 2, 3.25, 4, 5]]
         #expect(
             program.asm == """
-                ; tfe asm 2 (tiny.tfe) protocol pond, frac 16
+                ; tfe asm 3 (tiny.tfe) protocol pond, frac 16
                 ; players: server0 server1 server2 client
                 ; s0: fixed[2, 3]
                 ; s1: fixed[3]
@@ -168,6 +168,32 @@ import Testing
             .msbFinish(gamma: PrivateRegister(8), delta: PrivateRegister(9), compared: PrivateRegister(7),
                        masked: PublicRegister(2), flip: PublicRegister(3), lsb: PrivateRegister(10)),
             "s8, s9 = msbfinish s7, p2, p3, s10"
+        ),
+        (.replicatedInput(dst: s[0], player: PlayerID(3), name: "x"), "s0 = rinput @client \"x\""),
+        (.replicatedShare(dst: PrivateRegister(1), src: LocalRegister(0)), "s1 = rshare l0"),
+        (.replicatedOpen(dst: PublicRegister(1), src: PrivateRegister(0)), "p1 = ropen s0"),
+        (
+            .replicatedProduct(c: PrivateRegister(2), a: PrivateRegister(0), b: PrivateRegister(1), kind: .mul),
+            "s2 = rproduct mul s0, s1"
+        ),
+        (
+            .replicatedProduct(c: PrivateRegister(2), a: PrivateRegister(0), b: PrivateRegister(1),
+                               kind: .conv2d(stride: 2, padding: .same)),
+            "s2 = rproduct conv2d s0, s1 stride=2 padding=SAME"
+        ),
+        (
+            .replicatedMaskedOpen(dst: PublicRegister(2), src: PrivateRegister(0), r: PrivateRegister(1)),
+            "p2 = rmaskopen s0, s1"
+        ),
+        (
+            .replicatedTruncFinish(dst: PrivateRegister(3), masked: PublicRegister(0), high: PrivateRegister(1),
+                                   msb: PrivateRegister(2)),
+            "s3 = rtruncfinish p0, s1, s2"
+        ),
+        (
+            .replicatedDivFinish(dst: PrivateRegister(3), masked: PublicRegister(0), quotient: PrivateRegister(1),
+                                 wrap: PrivateRegister(2), divisor: 3),
+            "s3 = rdivfinish p0, s1, s2 divisor=3"
         ),
     ])
     func instructionForm(_ instruction: Instruction, _ expected: String) {

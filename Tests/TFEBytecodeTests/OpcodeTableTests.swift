@@ -79,8 +79,12 @@ import Testing
             slot < slots.count && (slots[slot].kind == .destination || slots[slot].kind == .source)
         }
         for flow in opcode.spec.flows {
-            #expect(!flow.elementsOf.isEmpty && flow.elementsOf.allSatisfy(isRegister))
-            #expect(flow.factor > 0 && flow.elementBytes > 0)
+            if flow.seeds > 0 {
+                #expect(flow.elementsOf.isEmpty)
+            } else {
+                #expect(!flow.elementsOf.isEmpty && flow.elementsOf.allSatisfy(isRegister))
+                #expect(flow.factor > 0 && flow.elementBytes > 0)
+            }
             for party in [flow.from, flow.to] {
                 switch party {
                 case .server0, .server1, .server2: break
@@ -90,7 +94,8 @@ import Testing
             }
             switch flow.when {
             case .always: break
-            case .notLocal(let slot), .isPrivate(let slot): #expect(isRegister(slot) && slots[slot].registers == .any)
+            case .notLocal(let slot), .isPrivate(let slot), .isPublic(let slot):
+                #expect(isRegister(slot) && slots[slot].registers == .any)
             }
         }
         switch opcode.spec.phase {
@@ -105,12 +110,15 @@ import Testing
         let interactive = Set(Opcode.allCases.filter(\.isInteractive))
         #expect(!interactive.contains(.load) && !interactive.contains(.mask))
         let formerlyInteractive = Set(Opcode.allCases.filter { (32..<80).contains($0.rawValue) })
-        #expect(interactive == formerlyInteractive.subtracting([.load, .mask]))
+        let replicated = Set(Opcode.allCases.filter { (128..<160).contains($0.rawValue) })
+        #expect(interactive == formerlyInteractive.subtracting([.load, .mask]).union(replicated))
         let preprocessing: Set<Opcode> = [.triple, .squarePair, .truncPair, .mask, .product, .load, .divPair, .msbPair]
         #expect(Set(Opcode.allCases.filter(\.isPreprocessing)) == preprocessing)
         let onlineSecureNN = Set(Opcode.allCases.filter { (65..<80).contains($0.rawValue) })
-        #expect(Set(Opcode.allCases.filter(\.needsSeeds)) == onlineSecureNN)
-        #expect(Set(Opcode.allCases.filter(\.usesServerPairSeed)) == [.shareConvertMask, .privateCompare, .msbOpen])
+        let seededABY3: Set<Opcode> = [.replicatedProduct, .replicatedTruncFinish, .replicatedDivFinish]
+        #expect(Set(Opcode.allCases.filter(\.needsSeeds)) == onlineSecureNN.union(seededABY3))
+        #expect(Set(Opcode.allCases.filter(\.usesServerPairSeed))
+            == [.shareConvertMask, .privateCompare, .msbOpen, .replicatedProduct])
         #expect(!Opcode.load.expandsDealerSeeds && Opcode.mask.expandsDealerSeeds)
     }
 
@@ -125,6 +133,8 @@ import Testing
         #expect(!Instruction.mask(s).communicates && !Instruction.load(mask: s, opened: p, name: "w").communicates)
         #expect(Instruction.open(dst: p, src: s).communicates)
         #expect(!Instruction.add(dst: .private(s), lhs: .private(s), rhs: .public(p)).communicates)
+        #expect(Instruction.replicatedInput(dst: .public(p), player: client, name: "x").communicates)
+        #expect(!Instruction.replicatedInput(dst: .local(l), player: client, name: "x").communicates)
     }
 
     /// The printer spells every keyword slot of every sample that is shown, after its registers.
@@ -162,7 +172,7 @@ import Testing
 
     /// The bytes the file format stores for each enum: fixed forever, distinct, and read back.
     @Test func enumCodes() {
-        #expect(ProtocolKind.allCases.map(\.binaryCode) == [0, 1])
+        #expect(ProtocolKind.allCases.map(\.binaryCode) == [0, 1, 2])
         #expect(ElementType.allCases.map(\.binaryCode) == [0, 1])
         #expect(IODeclaration.Disclosure.allCases.map(\.binaryCode) == [0, 1, 2])
         #expect(Padding.codes.map(\.code) == [0, 1])

@@ -76,6 +76,15 @@ enum Samples {
             .shareConvertFinish(dst: s0, partial: sBig, compared: s0, flip: pBig),
             .msbOpen(dst: pBig, flip: p0, src: sBig, r: s0),
             .msbFinish(gamma: s0, delta: sBig, compared: s0, masked: p0, flip: pBig, lsb: sBig),
+            .replicatedInput(dst: .private(sBig), player: lastPlayer, name: "x"),
+            .replicatedInput(dst: .public(p0), player: PlayerID(3), name: ""),
+            .replicatedShare(dst: s0, src: lBig),
+            .replicatedOpen(dst: pBig, src: s0),
+            .replicatedProduct(c: s0, a: sBig, b: s0, kind: .matmul),
+            .replicatedProduct(c: sBig, a: s0, b: sBig, kind: .conv2d(stride: 2, padding: .valid)),
+            .replicatedMaskedOpen(dst: p0, src: sBig, r: s0),
+            .replicatedTruncFinish(dst: sBig, masked: p0, high: s0, msb: sBig),
+            .replicatedDivFinish(dst: s0, masked: pBig, quotient: sBig, wrap: s0, divisor: 9),
         ]
         for function in MapFunction.allCases {
             list.append(.map(dst: .local(l0), src: .public(pBig), function: function))

@@ -305,6 +305,25 @@ func dense(_ edit: (inout Program) -> Void) -> Program {
                 .reduce(dst: .local(b.l("client", [2, 3], .int)), src: .local(x), reduction: .argmax, axis: 1),
                 round: 1)
         },
+        VerifierCase("replicated open under pond", .operandValue) { b in
+            let x = b.privateInput("x", [2, 3])
+            b.emit(.replicatedOpen(dst: b.p([2, 3]), src: x), round: 1)
+        },
+        VerifierCase("replicated open into the wrong shape", .shape, program: {
+            var b = ProgramBuilder(protocol: .aby3)
+            let x = b.s([2, 3])
+            b.declareInput("client", "x", [2, 3], .private)
+            b.emit(.replicatedInput(dst: .private(x), player: b.player("client"), name: "x"), round: 0)
+            b.emit(.replicatedOpen(dst: b.p([3, 2]), src: x), round: 1)
+            return b.build()
+        }()),
+        VerifierCase("replicated input into a local register", .registerKind, program: {
+            var b = ProgramBuilder(protocol: .aby3)
+            let x = b.l("client", [2])
+            b.declareInput("client", "x", [2], .local)
+            b.emit(.replicatedInput(dst: .local(x), player: b.player("client"), name: "x"), round: 0)
+            return b.build()
+        }()),
         VerifierCase("open into the wrong shape", .shape) { b in
             let x = b.privateInput("x", [2, 3])
             b.emit(.open(dst: b.p([3, 2]), src: x), round: 1)

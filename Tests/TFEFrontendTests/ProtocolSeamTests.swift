@@ -42,8 +42,18 @@ struct ProtocolSeamTests {
         #expect(SecureNN().roles.map(\.isOnline) == [true, true, true])
         for kind in ProtocolKind.allCases {
             #expect(kind.definition.roles.map(\.server) == [.server0, .server1, .server2])
-            #expect(kind.definition.roles.map(\.holdsShares) == [true, true, false])
         }
+        for kind in [ProtocolKind.pond, .securenn] {
+            #expect(kind.definition.roles.map(\.holdsShares) == [true, true, false])
+            #expect(kind.definition.shareCount == 2 && !kind.definition.isReplicated)
+        }
+    }
+
+    @Test func aby3ComputesWhatPondDoesWithReplicatedShares() {
+        #expect(PrivateOperation.allCases.allSatisfy { !ABY3().computesPrivately($0) })
+        #expect(ABY3().roles.map(\.components) == [[0, 1], [1, 2], [2, 0]])
+        #expect(ABY3().roles.map(\.isOnline) == [true, true, true])
+        #expect(ABY3().shareCount == 3 && ABY3().isReplicated)
     }
 
     @Test func elementwiseBuiltinsAreTheSharedList() {

@@ -71,6 +71,32 @@ import Testing
         #expect(Traffic.combined(outcomes.compactMap { $0?.traffic }) == CostModel.cost(of: program))
     }
 
+    /// ABY3 over TCP: the same program as in one process, bytes as predicted, server2 online throughout.
+    @Test func aby3OverTheNetworkAsLocally() throws {
+        let program = try compile(
+            """
+            protocol aby3
+            player alice, bob
+            x = private_input(alice, [4, 8])
+            w = private_input(bob, [8, 3])
+            y = sigmoid(x @ w)
+            output(alice, "y", y)
+            output(bob, "mean", mean(x, 1))
+            output(bob, "public", reveal(sum(x)))
+            """)
+        let named: [String: [String: NPYArray]] = [
+            "alice": ["x": try NPYArray(shape: [4, 8], storage: .float64((0..<32).map { Double($0 - 16) / 32 }))],
+            "bob": ["w": try NPYArray(shape: [8, 3], storage: .float64((0..<24).map { Double(12 - $0) / 24 }))],
+        ]
+        let inputs = inputsByID(program, named)
+        let local = try LocalRun.run(program, inputs: inputs, options: LocalRunOptions(seed: 3))
+        let outcomes = try runNetworked(program, inputs: inputs, seed: 3)
+        for (party, outcome) in outcomes.enumerated() {
+            #expect(outcome?.result?.outputs == local.parties[party].outputs, "\(program.players[party])")
+        }
+        #expect(Traffic.combined(outcomes.compactMap { $0?.traffic }) == CostModel.cost(of: program))
+    }
+
     // MARK: - Failures while running
 
     @Test func partyThatStopsMidRunStopsTheOthers() throws {

@@ -17,6 +17,8 @@ enum PendingStep {
     case deal(Dealing)
     /// A SecureNN step, with the values this party computed before the exchange.
     case secureNN(SecureNNStep, carried: [[UInt64]])
+    /// An ABY3 step, with what this party computed before the exchange.
+    case replicated(ReplicatedStep)
 }
 
 extension Machine {
@@ -51,7 +53,9 @@ extension Machine {
         case .public: senders = [s0]
         case .local: throw .invalidProgram(instruction: index, reason: "a local output does not communicate")
         }
-        if senders.contains(me) { appendRingElements(try ring(src, at: index), to: &outbox[player, default: []]) }
+        if senders.contains(me) {
+            appendRingElements(try additiveView(src, at: index), to: &outbox[player, default: []])
+        }
         guard me == player else { return nil }
         return .output(name: outputName, element: element(src), shape: program.info(src).shape, senders: senders)
     }
@@ -71,7 +75,7 @@ extension Machine {
         outbox: inout [PlayerID: [UInt8]]
     ) throws(MachineError) -> PendingStep? {
         if isComputeServer {
-            appendRingElements(try ring(.private(src), at: index), to: &outbox[player, default: []])
+            appendRingElements(try additiveView(.private(src), at: index), to: &outbox[player, default: []])
         }
         guard me == player else { return nil }
         return .reveal(dst: dst, element: element(.private(src)))
@@ -81,20 +85,24 @@ extension Machine {
         _ dst: PrivateRegister, _ src: LocalRegister, index: Int, outbox: inout [PlayerID: [UInt8]]
     ) throws(MachineError) -> PendingStep? {
         let owner = program.localRegisters[src.rawValue].owner
-        if me == owner {
-            let values = try local(src, at: index)
-            let target = element(.private(dst))
-            switch fixedPoint.encode(values, as: target) {
-            case .success(let encoded): sendShares(of: encoded, to: &outbox)
-            case .failure(let failure):
-                throw .valueOutOfRange(
-                    instruction: index,
-                    reason: "element \(failure.index) of \(Register.local(src)) is NaN, infinite "
-                        + "or too large for '\(target.rawValue)'")
-            }
-        }
+        if me == owner { sendShares(of: try encodedForSharing(src, as: dst, index: index), to: &outbox) }
         guard isComputeServer, let owner else { return nil }
         return .receive(dst: .private(dst), from: owner)
+    }
+
+    /// A local value encoded as the ring elements of the private register it is shared into (`share`, `rshare`).
+    func encodedForSharing(
+        _ src: LocalRegister, as dst: PrivateRegister, index: Int
+    ) throws(MachineError) -> [UInt64] {
+        let target = element(.private(dst))
+        switch fixedPoint.encode(try local(src, at: index), as: target) {
+        case .success(let encoded): return encoded
+        case .failure(let failure):
+            throw .valueOutOfRange(
+                instruction: index,
+                reason: "element \(failure.index) of \(Register.local(src)) is NaN, infinite "
+                    + "or too large for '\(target.rawValue)'")
+        }
     }
 
     /// server2 deals; server0 and server1 expand their shares once the round's frames (with the seeds) are in.
@@ -152,6 +160,9 @@ extension Machine {
 
         case .secureNN(let step, let carried):
             try finishSecureNN(step, carried: carried, index: index, inbox: &inbox)
+
+        case .replicated(let step):
+            try finishReplicated(step, index: index, inbox: &inbox)
         }
     }
 

@@ -166,6 +166,24 @@ extension Machine {
             let step = SecureNNStep.msbFinish(
                 gamma: gamma, delta: delta, compared: compared, masked: masked, flip: flip, lsb: lsb)
             return try beginSecureNN(step, index: index, outbox: &outbox)
+        case .replicatedInput(let dst, let player, let name):
+            return try beginReplicatedInput(dst, player: player, name: name, index: index, outbox: &outbox)
+        case .replicatedShare(let dst, let src):
+            return try beginReplicatedShare(dst, src, index: index, outbox: &outbox)
+        case .replicatedOpen(let dst, let src):
+            return try beginReplicatedOpen(dst, src, index: index, outbox: &outbox)
+        case .replicatedProduct(let c, let a, let b, let kind):
+            return try beginReplicatedProduct(c, a, b, kind, index: index, outbox: &outbox)
+        case .replicatedMaskedOpen(let dst, let src, let r):
+            return try beginReplicatedMaskedOpen(dst, src, r, index: index, outbox: &outbox)
+        case .replicatedTruncFinish(let dst, let masked, let high, let msb):
+            guard isComputeServer else { return try beginReshare(dst, additive: nil, index: index, outbox: &outbox) }
+            let share = try truncFinish(masked: masked, high: high, msb: msb, index: index)
+            return try beginReshare(dst, additive: share, index: index, outbox: &outbox)
+        case .replicatedDivFinish(let dst, let masked, let quotient, let wrap, let divisor):
+            guard isComputeServer else { return try beginReshare(dst, additive: nil, index: index, outbox: &outbox) }
+            let share = try divFinish(masked: masked, quotient: quotient, wrap: wrap, divisor: divisor, index: index)
+            return try beginReshare(dst, additive: share, index: index, outbox: &outbox)
         }
     }
 
@@ -212,8 +230,8 @@ extension Machine {
                 throw .invalidProgram(
                     instruction: index, reason: "multiplies two private values, which needs a Beaver triple")
             }
-        } else if lhs.isPrivate != rhs.isPrivate, me == .server1 {
-            // (p, 0) is a sharing of the public operand p: server1 adds or subtracts nothing.
+        } else if lhs.isPrivate != rhs.isPrivate, shareIndex != 0 {
+            // (p, 0, …) is a sharing of the public operand p: only share 0 adds or subtracts it.
             if lhs.isPrivate {
                 b = [UInt64](repeating: 0, count: b.count)
             } else {
@@ -320,6 +338,13 @@ extension Machine {
     private mutating func executeTruncFinish(
         _ dst: PrivateRegister, masked: PublicRegister, high: PrivateRegister, msb: PrivateRegister, index: Int
     ) throws(MachineError) {
+        try store(truncFinish(masked: masked, high: high, msb: msb, index: index), into: .private(dst), at: index)
+    }
+
+    /// server0's or server1's additive share of the truncated value (`Opcode.truncFinish`).
+    func truncFinish(
+        masked: PublicRegister, high: PrivateRegister, msb: PrivateRegister, index: Int
+    ) throws(MachineError) -> [UInt64] {
         let c = try ring(.public(masked), at: index)
         let hi = try ring(.private(high), at: index), rmsb = try ring(.private(msb), at: index)
         guard c.count == hi.count, c.count == rmsb.count else {
@@ -336,7 +361,7 @@ extension Machine {
                 ? (c[i] >> frac) &- hi[i] &+ correction &- offset
                 : 0 &- hi[i] &+ correction
         }
-        try store(result, into: .private(dst), at: index)
+        return result
     }
 
     /// The last step of exact division, as `Opcode.divFinish` documents it.
@@ -344,6 +369,14 @@ extension Machine {
         _ dst: PrivateRegister, masked: PublicRegister, quotient: PrivateRegister, wrap: PrivateRegister, divisor: Int,
         index: Int
     ) throws(MachineError) {
+        let result = try divFinish(masked: masked, quotient: quotient, wrap: wrap, divisor: divisor, index: index)
+        try store(result, into: .private(dst), at: index)
+    }
+
+    /// server0's or server1's additive share of the quotient (`Opcode.divFinish`).
+    func divFinish(
+        masked: PublicRegister, quotient: PrivateRegister, wrap: PrivateRegister, divisor: Int, index: Int
+    ) throws(MachineError) -> [UInt64] {
         let d = try divisorValue(divisor, at: index)
         let c = try ring(.public(masked), at: index)
         let q = try ring(.private(quotient), at: index), w = try ring(.private(wrap), at: index)
@@ -356,7 +389,7 @@ extension Machine {
             let correction = (1 &- (c[i] >> 63)) &* w[i]
             result[i] = me == .server0 ? c[i] / d &- q[i] &+ correction &- offset : 0 &- q[i] &+ correction
         }
-        try store(result, into: .private(dst), at: index)
+        return result
     }
 
     /// An instruction's divisor, which the verifier has checked; a program that skipped it gets an error.

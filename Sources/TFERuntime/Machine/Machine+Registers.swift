@@ -5,12 +5,17 @@ import TFECore
 
 /// The values of one party's registers; nil until written.
 struct RegisterFile {
+    /// This server's share of each private register: its first component under a replicated sharing.
     var privates: [[UInt64]?]
+    /// Under a replicated sharing (ABY3), the second component of each private register; empty otherwise.
+    var seconds: [[UInt64]?]
     var publics: [[UInt64]?]
     var locals: [[Double]?]
 
     init(program: Program) {
         privates = Array(repeating: nil, count: program.privateRegisters.count)
+        let replicated = program.protocolKind.definition.isReplicated
+        seconds = Array(repeating: nil, count: replicated ? program.privateRegisters.count : 0)
         publics = Array(repeating: nil, count: program.publicRegisters.count)
         locals = Array(repeating: nil, count: program.localRegisters.count)
     }
@@ -99,9 +104,9 @@ extension Machine {
     }
 
     /// Stores a value every server computed alike into a ring register: a public register takes it; a
-    /// private one becomes the sharing (value, 0).
+    /// private one becomes the sharing (value, 0, …): share 0 takes the value, every other share 0.
     mutating func storeCommon(_ values: [UInt64], into register: Register, at index: Int) throws(MachineError) {
-        if case .private = register, me == .server1 {
+        if case .private = register, shareIndex != 0 {
             try store([UInt64](repeating: 0, count: values.count), into: register, at: index)
         } else {
             try store(values, into: register, at: index)
@@ -128,9 +133,10 @@ extension Machine {
 
     // MARK: - Who executes what
 
-    /// Whether this party executes a non-communicating instruction: server0 and server1 run everything
-    /// that touches a private or public register (only server0 prints public values); the owner runs what
-    /// touches only its local registers.
+    /// Whether this party executes a non-communicating instruction: the servers that hold shares
+    /// (`ServerRole.holdsShares`: server0 and server1, and server2 too under ABY3) run everything that touches
+    /// a private or public register (only server0 prints public values); the owner runs what touches only its
+    /// local registers.
     func executes(_ instruction: Instruction, index: Int) throws(MachineError) -> Bool {
         // The few opcodes whose runner is named by an operand; every other one follows its registers.
         if case .input(_, let player, _) = instruction { return me == player }
@@ -148,7 +154,7 @@ extension Machine {
                 throw .invalidProgram(
                     instruction: index, reason: "mixes local register \(local) with private or public registers")
             }
-            return isComputeServer
+            return holdsShares
         }
         guard let first = registers.first, case .local(let register) = first else { return false }
         return program.localRegisters[register.rawValue].owner == me

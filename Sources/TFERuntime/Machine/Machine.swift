@@ -141,6 +141,13 @@ public struct Machine {
     /// Keeps every register (and server2's SecureNN views) after its last use, so tests can read them.
     var retainsRegisters = false
     var result: PartyResult
+    /// This party's role in the program's protocol (`SecretSharingProtocol.roles`); nil for a player.
+    let role: ServerRole?
+    /// Whether private registers hold two components on every server (ABY3's replicated sharing).
+    let replicated: Bool
+    /// The additive share the private registers' current component is (`ServerRole.components`): local
+    /// instructions add public values into share 0 alone. -1 on a party that holds no shares.
+    var shareIndex: Int
 
     public init(_ configuration: MachineConfiguration) {
         self.configuration = configuration
@@ -151,6 +158,10 @@ public struct Machine {
         self.registers = RegisterFile(program: configuration.program)
         self.liveness = Liveness(configuration.program)
         self.result = PartyResult(party: configuration.party)
+        let definition = configuration.program.protocolKind.definition
+        self.role = definition.role(of: configuration.party)
+        self.replicated = definition.isReplicated
+        self.shareIndex = role?.components.first ?? -1
     }
 
     /// Runs the whole program: inputs are checked first, then the offline and the online phase.
@@ -184,6 +195,7 @@ public struct Machine {
             switch register {
             case .private(let r):
                 registers.privates[r.rawValue] = nil
+                if replicated { registers.seconds[r.rawValue] = nil }
                 helperViews[r] = nil
             case .public(let r): registers.publics[r.rawValue] = nil
             case .local(let r): registers.locals[r.rawValue] = nil
@@ -205,6 +217,10 @@ public struct Machine {
     }
 
     var isComputeServer: Bool { me == .server0 || me == .server1 }
+
+    /// Whether this party holds shares of private values, and so runs the local instructions on private and
+    /// public registers: server0 and server1, and under ABY3 server2 too.
+    var holdsShares: Bool { role?.holdsShares ?? false }
 
     /// What the machine relies on before it starts.
     private func checkProgram() throws(MachineError) {
@@ -270,7 +286,7 @@ public struct Machine {
                 try sendCompleteFrames(outbox, plan: plan, phase: phase, number: number, sent: &sent)
             } else if try executes(instruction, index: index) {
                 // A local instruction: its handler sends nothing and leaves nothing for after the exchange.
-                _ = try execute(instruction, index: index, outbox: &outbox)
+                try executeLocal(instruction, index: index, outbox: &outbox)
                 try observer?.machine(me, completed: index, registers: RegisterView(registers))
                 release(after: instruction, at: index)
             } else {

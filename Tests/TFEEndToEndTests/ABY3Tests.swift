@@ -1,0 +1,168 @@
+// ABY3's arithmetic half end to end: the per-operation property programs and the Pond programs under
+// `protocol aby3`, against the float64 reference, with measured bytes equal to the cost model's.
+
+import Foundation
+import Testing
+import TFEBytecode
+import TFECore
+import TFEFrontend
+import TFELowering
+import TFERuntime
+import TFETestSupport
+
+/// `text` with its protocol declaration replaced by (or, without one, preceded by) `protocol aby3`.
+func underABY3(_ text: String) -> String {
+    var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    if let line = lines.firstIndex(where: { $0.trimmingCharacters(in: .whitespaces).hasPrefix("protocol ") }) {
+        lines[line] = "protocol aby3"
+        return lines.joined(separator: "\n")
+    }
+    return "protocol aby3\n" + text
+}
+
+struct ABY3Tests {
+    /// The operation cases Pond computes privately (the others need SecureNN's comparisons).
+    static let operations = OperationCase.allCases.filter {
+        var generator = SplitMix64(seed: 1)
+        return !$0.generate(&generator).text.hasPrefix("protocol securenn")
+    }
+
+    @Test("random programs run under aby3 as the reference", arguments: operations)
+    func operationMatchesReference(_ operation: OperationCase) throws {
+        for (trial, seed) in OperationPropertyTests.seeds(for: operation).prefix(4).enumerated() {
+            var generator = SplitMix64(seed: seed)
+            let text = underABY3(operation.generate(&generator).text)
+            var distributionGenerator = SplitMix64(seed: seed)
+            let generated = operation.generate(&distributionGenerator)
+            try checkAgainstReference(text, name: operation.rawValue, seed: seed, optimize: trial % 2 == 0,
+                                      capped: false, distribution: generated.distribution(for:))
+        }
+    }
+
+    /// Pond's programs under `programs/` (and the golden programs) that keep no stored values, under aby3.
+    static let programs: [ProgramCase] = EndToEndTests.runnableCases.filter { program in
+        let text = EndToEnd.read(program.path)
+        return !text.contains("protocol securenn") && !text.contains("store(") && !text.contains("load(")
+    }
+
+    @Test func thereArePondPrograms() {
+        #expect(Self.programs.count >= 20)
+        #expect(Self.programs.contains { $0.relativePath == "programs/mnist/mnist-pond.tfe" })
+    }
+
+    @Test("Pond programs run under aby3 as the reference", arguments: programs)
+    func programMatchesReference(_ program: ProgramCase) throws {
+        let settings = EndToEndTests.settings[program.relativePath] ?? ProgramSettings()
+        try checkAgainstReference(underABY3(EndToEnd.read(program.path)), name: program.fileName, seed: program.seed,
+                                  optimize: true, overrides: settings.overrides,
+                                  distribution: settings.distribution(for:))
+    }
+
+    /// Products that reach the edge of the range before truncation (|x·y| near 2^30 at 16 fractional bits, so
+    /// 2^62 as a ring value), tiny ones, signs, zeros: each within one unit in the last place.
+    @Test func truncationAtTheEdgesOfTheRange() throws {
+        let edges: [Double] = [
+            1_073_000_000, -1_073_000_000, 536_870_912, -536_870_912, 1, -1, 0, 0x1p-16, -0x1p-16, 3.25, -7.5,
+            32_767.5, -32_767.5, 1e-3, 123_456.789,
+        ]
+        let text = """
+            protocol aby3
+            player alice, bob
+            x = private_input(alice, [\(edges.count)])
+            y = private_input(bob, [\(edges.count)])
+            output(alice, "product", x * y)
+            output(alice, "scaled", x * 0.5)
+            output(alice, "third", x / 3)
+            """
+        let compiled = EndToEnd.compile(text, path: "edges.tfe", optimize: true)
+        let program = try #require(compiled.program)
+        let ulp = 0x1p-16
+        let xs = edges.map { ($0 / ulp).rounded() * ulp }
+        let ys = edges.map { abs($0) >= 1 ? 1.0 : 1024.0 }
+        for seed in [UInt64(1), 2, 3, 4] {
+            var inputs = ProgramInputs()
+            inputs.set(PlayerID(3), "x", shape: [edges.count], values: xs, element: .fixed)
+            inputs.set(PlayerID(4), "y", shape: [edges.count], values: ys, element: .fixed)
+            let run = try EndToEnd.run(program, inputs, seed: seed)
+            #expect(run.cost == CostModel.cost(of: program))
+            let outputs = run[PlayerID(3)].outputs
+            let product = try #require(outputs["product"]).doubles
+            let scaled = try #require(outputs["scaled"]).doubles
+            let third = try #require(outputs["third"]).doubles
+            for i in edges.indices {
+                #expect(abs(product[i] - xs[i] * ys[i]) <= ulp, "x = \(xs[i]), y = \(ys[i]), seed \(seed)")
+                #expect(abs(scaled[i] - xs[i] * 0.5) <= ulp, "x = \(xs[i]), seed \(seed)")
+                #expect(abs(third[i] - xs[i] / 3) <= ulp, "x = \(xs[i]), seed \(seed)")
+            }
+        }
+    }
+
+    /// A product costs one round and one ring element per output element on each of the three links
+    /// server0 → server2, server1 → server0, server2 → server1; a truncation two rounds of one element each way
+    /// between server0 and server1, after server2 dealt its pair (2 elements per value to server1).
+    @Test func costsAreThePaperCounts() throws {
+        let text = """
+            protocol aby3
+            player alice
+            a = private_input(alice, [3, 4], dtype: int)
+            b = private_input(alice, [4, 5], dtype: int)
+            x = private_input(alice, [3, 4])
+            y = private_input(alice, [4, 5])
+            output(alice, "ints", a @ b)
+            output(alice, "fixed", x @ y)
+            """
+        let program = try #require(EndToEnd.compile(text, path: "cost.tfe", optimize: true).program)
+        let cost = CostModel.cost(of: program)
+        let header = WireFormat.frameHeaderBytes
+        func link(_ from: PlayerID, _ to: PlayerID, _ phase: Phase) -> Int {
+            cost.bytes[Cost.Link(from: from, to: to, phase: phase)] ?? 0
+        }
+        let n = 15
+        // Products: round 1 (both), truncation: rounds 2 and 3. Outputs: round 4 (ints in round 2).
+        #expect(link(.server0, .server2, .online) == 2 * n * 8 + header)
+        #expect(link(.server2, .server1, .online) == 2 * n * 8 + header)
+        #expect(link(.server0, .server1, .online) == 2 * n * 8 + 2 * header)
+        #expect(link(.server1, .server0, .online) == 4 * n * 8 + 3 * header)
+        #expect(link(.server2, .server1, .offline) == 2 * n * 8 + WireFormat.seedBytes + header)
+        #expect(cost.rounds[.online] == 5)
+        // Each input: two seeds to server0; a seed and the n elements of x_2 to server1 and to server2.
+        let alice = PlayerID(3), seed = WireFormat.seedBytes
+        #expect(link(alice, .server0, .online) == 4 * 2 * seed + header)
+        #expect(link(alice, .server1, .online) == (12 + 20 + 12 + 20) * 8 + 4 * seed + header)
+        #expect(link(alice, .server2, .online) == (12 + 20 + 12 + 20) * 8 + 4 * seed + header)
+    }
+
+    /// Stored values are not carried over to replicated shares yet: one error, at the statement.
+    @Test func storeIsRefusedWithOneError() {
+        let text = "protocol aby3\nplayer alice\nx = private_input(alice, [3])\nstore(\"x\", x)\n"
+        let compiled = EndToEnd.compile(text, path: "store.tfe", optimize: true)
+        #expect(compiled.program == nil)
+        let errors = compiled.diagnostics.sorted.filter { $0.severity == .error }
+        #expect(errors.count == 1)
+        #expect(errors.first?.message == "'store' under protocol 'aby3' is not supported yet")
+    }
+
+    private func checkAgainstReference(
+        _ text: String, name: String, seed: UInt64, optimize: Bool, overrides: [String: Int] = [:],
+        capped: Bool = true, distribution: (IODeclaration) -> InputDistribution
+    ) throws {
+        let context = "\(name) under aby3, seed \(seed), program:\n\(text)\n"
+        let compiled = EndToEnd.compile(text, path: name, overrides: overrides, optimize: optimize)
+        guard let program = compiled.program else {
+            Issue.record(Comment(rawValue: context + "does not compile:\n"
+                + EndToEnd.describe(compiled.diagnostics, text, path: name)))
+            return
+        }
+        #expect(program.protocolKind == .aby3)
+        let inputs = EndToEnd.makeInputs(for: program, seed: seed, distribution: distribution)
+        var stored: [String: ReferenceTensor] = [:]
+        let reference = try ReferenceInterpreter.run(
+            compiled.frontend.program, inputs: inputs.doubles, stored: &stored)
+        let run = try EndToEnd.run(program, inputs, seed: seed)
+        #expect(run.cost == CostModel.cost(of: program), Comment(rawValue: context + "measured cost differs"))
+        // As `OperationPropertyTests` (the derived bound alone) and `EndToEndTests` (capped) compare.
+        let cap = capped ? EndToEnd.accuracyCap(fractionalBits: program.fractionalBits) : nil
+        let comparison = EndToEnd.compare(EndToEnd.outputs(of: run), reference, players: program.players, cap: cap)
+        for problem in comparison.problems { Issue.record(Comment(rawValue: context + problem)) }
+    }
+}
