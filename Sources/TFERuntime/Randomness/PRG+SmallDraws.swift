@@ -16,7 +16,8 @@ extension PRG {
     /// discarded.
     ///
     /// Words are generated in batches of as many as the draw will certainly consume (each gives at most eight
-    /// values), so the stream ends where the word-by-word definition ends it. Within a batch every word but the
+    /// values), so the stream ends where the word-by-word definition ends it; batches of up to 512 words (4 KB),
+    /// so that large draws take OpenSSL's ChaCha20 (`PRG.fill`). Within a batch every word but the
     /// last is consumed whole, and the loop over it needs no test: it cannot reach the end of `values`.
     @inline(__always)
     mutating func fillSmall<Value: FixedWidthInteger & UnsignedInteger>(
@@ -26,7 +27,7 @@ extension PRG {
         let count = values.count
         let multiplier = UInt16(bound), threshold = UInt16(256 % bound)
         var filled = 0
-        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 64) { words in
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 512) { words in
             while filled < count {
                 let wordCount = min(words.count, (count - filled + 7) / 8)
                 fill(UnsafeMutableBufferPointer(rebasing: words[0..<wordCount]))
