@@ -81,9 +81,11 @@ import Testing
     /// counter's wrap (which both carry into the nonce), and leave the generator where the draws would.
     @Test(arguments: [
         (0, 70_000), (5, 4096 + 33), (31, 100_000), (1 << 35 - 4096, 20_000), (1 << 35 - 2048 - 7, 5000),
+        (0, 128), (3, 128 + 31 + 5), (1 << 35 - 64, 300),
     ] as [(UInt64, Int)])
     func bulkFillsMatchGroupByGroupDraws(offset: UInt64, count: Int) {
-        #expect(count >= 64 * 32 * 2)  // enough whole groups for the bulk path
+        let head = Int((32 - offset % 32) % 32)  // words before the first whole group
+        #expect((count - head) / 32 >= PRG.bulkGroups)  // enough whole groups for the bulk path
         var bulk = PRG(seed: Seed(fixed: 91), stream: 3, skippingWords: offset)
         var words = [UInt64](repeating: 0, count: count)
         words.withUnsafeMutableBufferPointer { bulk.fill($0) }
@@ -136,6 +138,24 @@ import Testing
     }
 
     func pow2(_ x: Double) -> Double { x * x }
+
+    /// Bounds above 2^32 draw the words for the missing values in bulk: the values and the words consumed are
+    /// those of one word per candidate, Lemire's rejection included (3·2^62 rejects a quarter of the words).
+    @Test(arguments: [(1 << 32) + 1, 3 << 62, .max] as [UInt64])
+    func wideDrawsAreTheWordByWordDraws(bound: UInt64) {
+        for count in [0, 1, 31, 32, 33, 127, 128, 129, 1000, 5000] {
+            var reference = PRG(seed: Seed(fixed: bound), stream: UInt64(count))
+            var bulk = reference
+            let threshold = (0 &- bound) % bound
+            var expected: [UInt64] = []
+            while expected.count < count {
+                let (high, low) = reference.next().multipliedFullWidth(by: bound)
+                if low >= threshold { expected.append(high) }
+            }
+            #expect(bulk.nextUInt64s(count: count, below: bound) == expected, "bound \(bound) count \(count)")
+            #expect(bulk.next() == reference.next(), "bound \(bound) count \(count)")
+        }
+    }
 
     @Test func boundOfOneAlwaysGivesZero() {
         var prg = PRG(seed: Seed(fixed: 1), stream: 0)

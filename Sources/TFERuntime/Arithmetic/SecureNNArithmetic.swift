@@ -112,41 +112,76 @@ enum PrivateCompareStep {
     /// shuffled by the element's swaps, so server2 sees uniformly random shares of s_i·c_i in a random order.
     /// Server j's share of c_i is
     /// `±(x_i − k_i) + 1 + Σ_{m>i} x_m ⊕ k_m` with the public terms (k, 1) on server0's side; in a fixed test
-    /// server0 holds the pattern and server1 zeros. Sums stay below 2^13, products below 2^19: 32-bit words
-    /// hold them, and each value is reduced once, at the end (a division by the constant 67 is a multiplication).
-    /// `randomness` is laid out as `Randomness.bytes`; `bits` and `d` hold 64 bytes each.
+    /// server0 holds the pattern and server1 zeros. `randomness` is laid out as `Randomness.bytes`; `bits` and
+    /// `d` hold 64 bytes each.
+    ///
+    /// Three passes over 64 16-bit lanes: each bit's term and share of x_i ⊕ k_i (no dependence between
+    /// lanes), the suffix sums Σ_{m>i} (the only serial pass: one addition per bit), then c_i mod p and
+    /// `s_i·c_i ± u_i` mod p. Sums stay below 2^14 and products below 2^13 once c_i is reduced, so 16-bit
+    /// lanes hold every value and the compiler vectorises the first and last passes (`%` by the constant 67
+    /// is a multiply-high).
     @inline(__always)
     static func messages(
         of test: Test, bits: UnsafePointer<UInt8>, isServer0: Bool, randomness: UnsafePointer<UInt8>,
         into d: UnsafeMutablePointer<UInt8>
     ) {
-        let own: UInt32 = isServer0 ? 1 : 0
+        let own: UInt16 = isServer0 ? 1 : 0
         let multipliers = randomness, blinds = randomness + bitCount
-        @inline(__always)
-        func send(_ i: Int, _ c: UInt32) {
-            let u = UInt32(blinds[i])
-            let value = (UInt32(multipliers[i]) &* c &+ (isServer0 ? u : 67 &- u)) % 67
-            d[i] = UInt8(truncatingIfNeeded: value)
-        }
         defer { shuffle(d, swaps: randomness + 2 * bitCount) }
         let k: UInt64, xGreater: Bool
         switch test {
         case .fixed(let outcome):
-            for i in 0..<bitCount { send(i, isServer0 && !(outcome && i == 0) ? 1 : 0) }
+            for i in 0..<bitCount {
+                let c: UInt16 = isServer0 && !(outcome && i == 0) ? 1 : 0
+                d[i] = mask(c, multiplier: multipliers[i], blind: blinds[i], isServer0: isServer0)
+            }
             return
         case .xGreater(let value): (k, xGreater) = (value, true)
         case .kGreater(let value): (k, xGreater) = (value, false)
         }
-        var wSum: UInt32 = 0  // this server's share of Σ_{m>i} x_m ⊕ k_m, unreduced
-        for i in stride(from: bitCount - 1, through: 0, by: -1) {
-            let ki = UInt32(truncatingIfNeeded: k &>> UInt64(i)) & 1
-            let xi = UInt32(bits[i]) % 67  // a share below p (reduced anyway, whatever a program put there)
-            // ±(x_i − k_i), kept nonnegative by adding p.
-            let signed = xGreater ? own &* ki &+ 67 &- xi : xi &+ 67 &- own &* ki
-            send(i, signed &+ own &+ wSum)
-            // w_i = x_i ⊕ k_i = x_i + k_i − 2 k_i x_i: x_i when k_i = 0, 1 − x_i when k_i = 1.
-            wSum &+= ki == 1 ? own &+ 67 &- xi : xi
+        // Two 16-bit lanes per bit, then k's bits one to a byte (bit i at byte i).
+        withUnsafeTemporaryAllocation(of: UInt16.self, capacity: 2 * bitCount + bitCount / 2) { lanes in
+            // terms[i]: ±(x_i − k_i) + 1, kept nonnegative by adding p; w[i]: the share of x_i ⊕ k_i.
+            let terms = lanes.baseAddress!, w = terms + bitCount
+            let kBits = UnsafeMutableRawPointer(w + bitCount)
+            for j in 0..<8 {
+                let spread = spreadBits(k &>> UInt64(8 * j)).littleEndian
+                kBits.storeBytes(of: spread, toByteOffset: 8 * j, as: UInt64.self)
+            }
+            let kBytes = kBits.assumingMemoryBound(to: UInt8.self)
+            for i in 0..<bitCount {
+                let ki = UInt16(kBytes[i])
+                let xi = UInt16(bits[i]) % 67  // a share below p (reduced anyway, whatever a program put there)
+                terms[i] = (xGreater ? own &* ki &+ 67 &- xi : xi &+ 67 &- own &* ki) &+ own
+                // x_i ⊕ k_i = x_i + k_i − 2 k_i x_i: x_i when k_i = 0, 1 − x_i when k_i = 1.
+                w[i] = ki == 1 ? own &+ 67 &- xi : xi
+            }
+            // w[i] becomes Σ_{m>i} w_m (at most 63 · 134).
+            var sum: UInt16 = 0
+            for i in stride(from: bitCount - 1, through: 0, by: -1) {
+                let wi = w[i]
+                w[i] = sum
+                sum &+= wi
+            }
+            for i in 0..<bitCount {
+                d[i] = mask(terms[i] &+ w[i], multiplier: multipliers[i], blind: blinds[i], isServer0: isServer0)
+            }
         }
+    }
+
+    /// The low 8 bits of `byte`, bit m in byte m of the result (each byte 0 or 1).
+    @inline(__always)
+    static func spreadBits(_ byte: UInt64) -> UInt64 {
+        // Byte m keeps bit m of the broadcast byte; adding 0x7F then sets its top bit exactly when it is nonzero.
+        let selected = ((byte & 0xFF) &* 0x0101_0101_0101_0101) & 0x8040_2010_0804_0201
+        return ((selected &+ 0x7F7F_7F7F_7F7F_7F7F) &>> 7) & 0x0101_0101_0101_0101
+    }
+
+    /// `s·c + u` (server0) or `s·c − u` (server1) mod p, for c below 2^15 and s, u below p.
+    @inline(__always)
+    private static func mask(_ c: UInt16, multiplier: UInt8, blind: UInt8, isServer0: Bool) -> UInt8 {
+        let u = UInt16(blind)
+        return UInt8(truncatingIfNeeded: (UInt16(multiplier) &* (c % 67) &+ (isServer0 ? u : 67 &- u)) % 67)
     }
 
     /// Fisher–Yates: for i from 63 down to 1, swaps `values[i]` with `values[swaps[i]]` (each `swaps[i]` uniform in
@@ -189,11 +224,7 @@ enum PrivateCompareStep {
         stream.alignToWord()
         stream.fill(randomness, count: bitCount, below: 66, threshold: 256 % 66, adding: 1)  // s_i in 1...66
         stream.fill(randomness + bitCount, count: bitCount, below: 67, threshold: 256 % 67, adding: 0)  // u_i
-        let swaps = randomness + 2 * bitCount
-        swaps[0] = 0
-        for i in stride(from: bitCount - 1, to: 0, by: -1) {
-            swaps[i] = stream.next(below: UInt16(i + 1), threshold: thresholds[i + 1])
-        }
+        stream.fillSwaps(randomness + 2 * bitCount, last: bitCount - 1, thresholds: thresholds)
     }
 
     /// The common randomness of one element as a value (for tests and single draws; the machine draws into a

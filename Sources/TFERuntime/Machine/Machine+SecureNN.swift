@@ -213,9 +213,10 @@ extension Machine {
         let common = try commonStream(index)
         var d = [UInt8](repeating: 0, count: 64 * n)
         let isServer0 = me == .server0
-        // About 25 words of keystream per element; from 2,048 words a refill takes OpenSSL's ChaCha20 (`PRG.fill`).
-        // The bytes read are the same whatever the buffer's size: only the unread tail of the last refill changes.
-        let bufferWords = min(32 * PRG.bulkGroups, max(256, 32 * n))
+        // About 25 words of keystream per element; every refill of 256 words or more takes OpenSSL's ChaCha20
+        // (`PRG.fill`), and 2,048 words (16 KB) stay in the cache. The bytes read are the same whatever the
+        // buffer's size: only the unread tail of the last refill changes.
+        let bufferWords = min(2048, max(256, 32 * n))
         withUnsafeTemporaryAllocation(of: UInt64.self, capacity: bufferWords) { words in
             var stream = KeystreamBytes(common, buffer: words)
             withUnsafeTemporaryAllocation(of: UInt8.self, capacity: PrivateCompareStep.Randomness.byteCount) { r in

@@ -3,6 +3,15 @@
 
 import COpenSSL
 
+/// OpenSSL's ChaCha20, fetched from its default provider once: `EVP_chacha20()` makes every initialisation
+/// look the cipher up again, which doubled the cost of a call (~0.9 µs against ~0.45 µs here, measured with a
+/// 256-byte draw). Nil if the provider has none; draws then use `ChaCha20.fourBlocks`. OpenSSL's fetched
+/// ciphers are immutable and may be shared by threads.
+private nonisolated(unsafe) let fetchedChaCha20: OpaquePointer? = EVP_CIPHER_fetch(nil, "ChaCha20", nil)
+
+/// The plaintext the keystream encrypts, a chunk at a time: zeros, so that no call writes the output twice.
+private let zeroChunk = [UInt8](repeating: 0, count: 1 << 16)
+
 extension ChaCha20 {
     /// Writes `blocks` consecutive ChaCha20 blocks of `key`, starting at block `counter` with the 96-bit
     /// `nonce` (lanes 0–2), into `output`; returns false, having written nothing usable, if OpenSSL fails.
@@ -14,7 +23,7 @@ extension ChaCha20 {
         key: SIMD8<UInt32>, counter: UInt32, nonce: SIMD4<UInt32>, count blocks: Int,
         into output: UnsafeMutableRawPointer
     ) -> Bool {
-        guard let context = EVP_CIPHER_CTX_new() else { return false }
+        guard let cipher = fetchedChaCha20, let context = EVP_CIPHER_CTX_new() else { return false }
         defer { EVP_CIPHER_CTX_free(context) }
         var keyBytes = [UInt8](repeating: 0, count: 32)
         for word in 0..<8 { store(key[word], into: &keyBytes, at: 4 * word) }
@@ -22,20 +31,23 @@ extension ChaCha20 {
         var iv = [UInt8](repeating: 0, count: 16)
         store(counter, into: &iv, at: 0)
         for word in 0..<3 { store(nonce[word], into: &iv, at: 4 + 4 * word) }
-        guard EVP_EncryptInit_ex(context, EVP_chacha20(), nil, keyBytes, iv) == 1 else { return false }
-        // The keystream is the encryption of zeros, in place, a gigabyte at most per call.
+        guard EVP_EncryptInit_ex(context, cipher, nil, keyBytes, iv) == 1 else { return false }
+        // The keystream is the encryption of zeros, read from `zeroChunk` (zeroing the output first and
+        // encrypting it in place wrote every byte twice).
         let total = blocks * 64
-        output.initializeMemory(as: UInt8.self, repeating: 0, count: total)
         let bytes = output.assumingMemoryBound(to: UInt8.self)
-        var done = 0
-        while done < total {
-            let chunk = Int32(min(total - done, 1 << 30))
-            var written: Int32 = 0
-            guard EVP_EncryptUpdate(context, bytes + done, &written, bytes + done, chunk) == 1, written == chunk
-            else { return false }
-            done += Int(chunk)
+        return zeroChunk.withUnsafeBufferPointer { zeros in
+            var done = 0
+            while done < total {
+                let chunk = min(total - done, zeros.count)
+                var written: Int32 = 0
+                guard EVP_EncryptUpdate(context, bytes + done, &written, zeros.baseAddress!, Int32(chunk)) == 1,
+                    Int(written) == chunk
+                else { return false }
+                done += chunk
+            }
+            return true
         }
-        return true
     }
 
     private static func store(_ word: UInt32, into bytes: inout [UInt8], at offset: Int) {

@@ -16,7 +16,8 @@ extension PRG {
     /// discarded.
     ///
     /// Words are generated in batches of as many as the draw will certainly consume (each gives at most eight
-    /// values), so the stream ends where the word-by-word definition ends it. Within a batch every word but the
+    /// values), so the stream ends where the word-by-word definition ends it; batches of up to 512 words (4 KB),
+    /// so that large draws take OpenSSL's ChaCha20 (`PRG.fill`). Within a batch every word but the
     /// last is consumed whole, and the loop over it needs no test: it cannot reach the end of `values`.
     @inline(__always)
     mutating func fillSmall<Value: FixedWidthInteger & UnsignedInteger>(
@@ -26,7 +27,7 @@ extension PRG {
         let count = values.count
         let multiplier = UInt16(bound), threshold = UInt16(256 % bound)
         var filled = 0
-        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 64) { words in
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 512) { words in
             while filled < count {
                 let wordCount = min(words.count, (count - filled + 7) / 8)
                 fill(UnsafeMutableBufferPointer(rebasing: words[0..<wordCount]))
@@ -126,6 +127,53 @@ struct KeystreamBytes {
         while filled < count {
             target[filled] = next(below: bound, threshold: threshold) &+ offset
             filled &+= 1
+        }
+    }
+
+    /// Fills `swaps[i]` for i from `last` down to 1 with a uniform draw in `0...i` (`thresholds[b]` being 256 mod
+    /// b), and `swaps[0]` with 0: the values `next(below: i + 1, threshold: thresholds[i + 1])` would give in
+    /// that order. The stream is then at the end of the word that held the last byte used, where `alignToWord`
+    /// would put it after those calls.
+    ///
+    /// A word at a time. Most words have no rejected byte (each byte is rejected with probability below
+    /// 1/4, about 1/16 on average over the bounds), so a word's eight draws are first computed as if none
+    /// were, with no dependence between them; only a word with a rejection goes byte by byte.
+    @inline(__always)
+    mutating func fillSwaps(_ swaps: UnsafeMutablePointer<UInt8>, last: Int, thresholds: UnsafePointer<UInt16>) {
+        var i = last
+        swaps[0] = 0
+        while i > 0 {
+            if position == end {
+                prg.fill(buffer)
+                position = 0
+            }
+            let skipped = position & 7
+            var word = buffer[position &>> 3] &>> UInt64(skipped &<< 3)
+            position = (position | 7) &+ 1
+            if skipped == 0, i >= 8 {
+                var rejections: UInt32 = 0
+                var candidates: UInt64 = 0
+                for j in 0..<8 {
+                    let bound = UInt32(truncatingIfNeeded: i &+ 1 &- j)
+                    let product = UInt32(truncatingIfNeeded: (word &>> UInt64(8 * j)) & 0xFF) &* bound
+                    candidates |= UInt64(product &>> 8) &<< UInt64(8 * j)
+                    rejections |= UInt32(truncatingIfNeeded: product & 0xFF) &- UInt32(thresholds[i &+ 1 &- j])
+                }
+                // A rejected byte's low product byte is below its threshold: the difference wraps, setting bit 31.
+                if rejections &>> 31 == 0 {
+                    for j in 0..<8 { swaps[i &- j] = UInt8(truncatingIfNeeded: candidates &>> UInt64(8 * j)) }
+                    i &-= 8
+                    continue
+                }
+            }
+            for _ in skipped..<8 where i > 0 {
+                let product = UInt16(truncatingIfNeeded: word & 0xFF) &* UInt16(truncatingIfNeeded: i &+ 1)
+                if product & 0xFF >= thresholds[i &+ 1] {
+                    swaps[i] = UInt8(truncatingIfNeeded: product &>> 8)
+                    i &-= 1
+                }
+                word &>>= 8
+            }
         }
     }
 
