@@ -120,6 +120,7 @@ public enum ShapeError: DiagnosticKind, Hashable {
     case concatMismatch(Shape, Shape, axis: Int)
     case concatElementMismatch(ElementType, ElementType)
     case padPairs(count: Int, Shape)
+    case padFormat
     case negativePad(Int)
     case squeezeLength(axis: Int, Shape)
 
@@ -137,6 +138,7 @@ public enum ShapeError: DiagnosticKind, Hashable {
             return "cannot concatenate '\(a.rawValue)' and '\(b.rawValue)' values: the element types must be equal"
         case .padPairs(let count, let shape):
             return "'pad' needs one [before, after] pair per axis of \(shape), found \(count)"
+        case .padFormat: return "'pad' takes its padding as [[before, after], ...], one pair per axis"
         case .negativePad(let amount): return "padding must not be negative, found \(amount)"
         case .squeezeLength(let axis, let shape):
             return "cannot squeeze axis \(axis) of \(shape): its length is \(shape.dimensions[axis]), not 1"

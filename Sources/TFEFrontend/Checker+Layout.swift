@@ -56,7 +56,7 @@ extension Checker {
                 report(ShapeError.zeroStep, at: item.step.map { ast[$0].range } ?? item.range)
                 return .error
             }
-            guard let (first, count) = Checker.sliceIndices(bound.start, bound.end, stride, length: length),
+            guard let (first, count) = SliceIndices.resolve(bound.start, bound.end, stride, length: length),
                 count > 0
             else {
                 report(ShapeError.emptySlice(axis: axis, operand.shape), at: item.range, related: [ast[base].range])
@@ -71,25 +71,6 @@ extension Checker {
         }
         return emit(.slice(value, begin: begin, step: step, counts: counts),
                     type: ValueType(operand.element, Shape(kept), operand.placement), at: range)
-    }
-
-    /// NumPy's slice of an axis of `length` (CPython's `PySlice_AdjustIndices`): the first index and the count,
-    /// or nil when the count overflows.
-    static func sliceIndices(_ start: Int?, _ end: Int?, _ step: Int, length: Int) -> (first: Int, count: Int)? {
-        func clamp(_ bound: Int) -> Int {
-            if bound < 0 {
-                let shifted = bound + length
-                return shifted < 0 ? (step < 0 ? -1 : 0) : shifted
-            }
-            return bound >= length ? (step < 0 ? length - 1 : length) : bound
-        }
-        let first = start.map(clamp) ?? (step < 0 ? length - 1 : 0)
-        let stop = end.map(clamp) ?? (step < 0 ? -1 : length)
-        // Bounds are clamped to -1...length, so these differences cannot overflow; a step of Int.min is negated
-        // only after the comparison.
-        if step > 0 { return stop > first ? (first, (stop - first - 1) / step + 1) : (first, 0) }
-        guard first > stop else { return (first, 0) }
-        return step == Int.min ? (first, 1) : (first, (first - stop - 1) / -step + 1)
     }
 
     /// `concat(a, b, ..., axis: k)`: values of one element type and rank, equal on every axis but `k` (default 0,
@@ -173,22 +154,23 @@ extension Checker {
     mutating func checkPad(_ arguments: BoundArguments, range: SourceRange) -> Evaluated {
         guard let expression = arguments["x"], let padsExpression = arguments["pads"] else { return .error }
         let value = tensor(expression)
-        guard case .list(let rows) = ast[padsExpression].kind else {
-            _ = evaluate(padsExpression)
-            report(NameError.expectedShape(found: "'\(ast.source.text(ast[padsExpression].range))'"),
-                   at: ast[padsExpression].range, notes: [.init("write the padding as [[before, after], ...]")])
+        var pairs: [[ExprID]]?
+        if case .list(let rows) = ast[padsExpression].kind {
+            pairs = rows.compactMap { row -> [ExprID]? in
+                if case .list(let pair) = ast[row].kind, pair.count == 2 { return pair }
+                return nil
+            }
+            if pairs?.count != rows.count { pairs = nil }
+        }
+        guard let pairs else {
+            report(ShapeError.padFormat, at: ast[padsExpression].range)
             return .error
         }
-        var pairs: [(Int, Int)] = []
+        var amounts: [(Int, Int)] = []
         var failed = false
-        for row in rows {
-            guard case .list(let pair) = ast[row].kind, pair.count == 2 else {
-                report(NameError.expectedConstantInteger(what: "a [before, after] pair"), at: ast[row].range)
-                failed = true
-                continue
-            }
-            let amounts = pair.map { expectInteger($0, what: "a padding amount") }
-            guard let before = amounts[0], let after = amounts[1] else {
+        for pair in pairs {
+            let numbers = pair.map { expectInteger($0, what: "a padding amount") }
+            guard let before = numbers[0], let after = numbers[1] else {
                 failed = true
                 continue
             }
@@ -196,18 +178,18 @@ extension Checker {
                 report(ShapeError.negativePad(amount), at: ast[element].range)
                 failed = true
             }
-            pairs.append((before, after))
+            amounts.append((before, after))
         }
         guard let value, !failed else { return .error }
         let operand = type(of: value)
-        guard pairs.count == operand.shape.rank else {
-            report(ShapeError.padPairs(count: pairs.count, operand.shape), at: ast[padsExpression].range,
+        guard amounts.count == operand.shape.rank else {
+            report(ShapeError.padPairs(count: amounts.count, operand.shape), at: ast[padsExpression].range,
                    related: [ast[expression].range])
             return .error
         }
-        if pairs.allSatisfy({ $0 == (0, 0) }) { return .value(value) }
-        let shape = Shape(zip(operand.shape.dimensions, pairs).map { $0 + $1.0 + $1.1 })
-        return emit(.pad(value, before: pairs.map(\.0)), type: ValueType(operand.element, shape, operand.placement),
+        if amounts.allSatisfy({ $0 == (0, 0) }) { return .value(value) }
+        let shape = Shape(zip(operand.shape.dimensions, amounts).map { $0 + $1.0 + $1.1 })
+        return emit(.pad(value, before: amounts.map(\.0)), type: ValueType(operand.element, shape, operand.placement),
                     at: range)
     }
 

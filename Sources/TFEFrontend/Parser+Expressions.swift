@@ -64,10 +64,11 @@ extension Parser {
         return try addExpr(.unary(op, operand), opRange.union(ast[operand].range), operatorRange: opRange)
     }
 
-    /// A primary followed by subscripts: `x[0:2, :]`, `f(x)[1]`.
+    /// A primary followed by subscripts: `x[0:2, :]`, `f(x)[1]`. The `[` touches the value: `f(a [1])` is a missing
+    /// comma before a list, reported as such, not a subscript.
     mutating func parsePostfix() throws(Failure) -> ExprID {
         var base = try parsePrimary()
-        while peek.kind == .leftBracket {
+        while peek.kind == .leftBracket, peek.range.start == ast[base].range.end {
             base = try parseSubscript(base)
         }
         return base

@@ -138,8 +138,9 @@ func subscripts(text: String, expected: String) {
 @Test(arguments: [
     ("y = x[]", ["expectedExpression"]),
     ("y = x[0", ["unclosedBracket"]),
-    ("y = x[0 1]", ["unclosedBracket"]),
+    ("y = x[0 1]", ["expected"]),
     ("y = x[,]", ["expectedExpression"]),
+    ("x = private_input(client [3])", ["expected"]),  // a missing comma, not a subscript
 ])
 func subscriptErrors(text: String, kinds: [String]) {
     expectParseErrors(text, kinds)
