@@ -95,7 +95,7 @@ extension ONNXImporter {
         func list(_ index: Int, _ attribute: String, _ what: String) throws(ImportError) -> [Int]? {
             if let values = ints(node, attribute) { return values }
             guard node.inputs.count > index, !node.inputs[index].isEmpty else { return nil }
-            return try requireConstant(node.inputs[index], of: node, what: what).integers
+            return try requireConstant(node.inputs[index], of: node, what: what).saturatedIntegers
         }
         guard let starts = try list(1, "starts", "the starts of Slice"),
               let ends = try list(2, "ends", "the ends of Slice") else {
