@@ -261,7 +261,8 @@ extension Opcode {
                 ranges: .sourceKind)
         case .pad:
             return OpcodeSpec(
-                "pad", .local, [.dst("dst"), .src("src"), .integers("before", .keyword("before"))], ranges: .sourceKind)
+                "pad", .local, [.dst("dst"), .src("src"), .integers("before", .keyword("before"))],
+                ranges: .sourceKind)
         case .poolsum: return OpcodeSpec("poolsum", .local, Opcode.windowSlots, ranges: .sourceKind)
         case .unpool: return OpcodeSpec("unpool", .local, Opcode.windowSlots, ranges: .sourceKind)
         case .trunc: return OpcodeSpec("trunc", .local, [.dst("dst", .public), .src("src", .public)], ranges: .own)

@@ -68,7 +68,8 @@ extension AST {
         case .unary(let op, let operand): return "(\(op.rawValue)\(describe(operand)))"
         case .binary(let op, let lhs, let rhs): return "(\(describe(lhs)) \(op.rawValue) \(describe(rhs)))"
         case .call(let callee, let arguments): return "\(name(callee.symbol))(\(describe(arguments)))"
-        case .subscript(let base, let items): return "\(describe(base))[\(items.map(describe).joined(separator: ", "))]"
+        case .subscript(let base, let items):
+            return "\(describe(base))[\(items.map(describe).joined(separator: ", "))]"
         case .error: return "<error>"
         }
     }

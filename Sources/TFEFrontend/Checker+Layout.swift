@@ -20,7 +20,8 @@ extension Checker {
                 return number
             }
             let start = constant(item.start, what: item.isRange ? "a slice bound" : "an index")
-            bounds.append((start, constant(item.end, what: "a slice bound"), constant(item.step, what: "a slice step")))
+            let end = constant(item.end, what: "a slice bound")
+            bounds.append((start, end, constant(item.step, what: "a slice step")))
         }
         guard let value, !failed else { return .error }
         let operand = type(of: value)
@@ -146,8 +147,8 @@ extension Checker {
             placement = combined
         }
         if values.count == 1 { return .value(first.value) }
-        return emit(.concat(values.map(\.value), axis: axis), type: ValueType(head.element, Shape(dimensions), placement),
-                    at: range)
+        return emit(.concat(values.map(\.value), axis: axis),
+                    type: ValueType(head.element, Shape(dimensions), placement), at: range)
     }
 
     /// `pad(x, [[before, after], ...])`: one pair of constant, non-negative integers per axis; zeros around x.

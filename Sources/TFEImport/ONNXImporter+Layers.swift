@@ -109,7 +109,8 @@ extension ONNXImporter {
         let kernelName = weight(kernel, hint: node.inputs[1], layout: layout,
                                 comment: "OIHW in the model: transposed to HWIO"
                                     + (folded.isEmpty ? "" : ", scaled by the folded BatchNormalization"))
-        var expression = "conv2d(\(padded(x.name, window.prePad)), \(kernelName), stride: \(window.stride), padding: \"\(window.padding)\")"
+        var expression = "conv2d(\(padded(x.name, window.prePad)), \(kernelName), stride: \(window.stride), "
+            + "padding: \"\(window.padding)\")"
         if let bias, bias.count == channels {
             let biasName = weight(ConstantTensor(shape: [channels], values: bias),
                                   hint: node.inputs.count > 2 && !node.inputs[2].isEmpty
@@ -278,7 +279,8 @@ extension ONNXImporter {
         } else {
             function = "avgpool2d"
         }
-        define(node, "\(function)(\(padded(x.name, window.prePad)), \(kernel[0]), stride: \(window.stride), padding: \"\(window.padding)\")",
+        let pooled = padded(x.name, window.prePad)
+        define(node, "\(function)(\(pooled), \(kernel[0]), stride: \(window.stride), padding: \"\(window.padding)\")",
                shape: [x.shape[0], x.shape[1]] + window.output, nhwc: true)
     }
 

@@ -425,7 +425,7 @@ enum OperationCase: String, CaseIterable, CustomTestStringConvertible, Sendable 
                 }
             }
             let subscriptText = "[" + items.joined(separator: ", ") + "]"
-            return GeneratedProgram(text: h + """
+            return GeneratedProgram(text: pick(["", "protocol securenn\n"]) + h + """
                 a = private_input(alice, \(dimensions.tfe))
                 p = public_input(bob, \(dimensions.tfe))
                 output(alice, "private", a\(subscriptText))
@@ -437,7 +437,7 @@ enum OperationCase: String, CaseIterable, CustomTestStringConvertible, Sendable 
             let dimensions = shape(1...4)
             let pads = dimensions.map { _ in [Int.random(in: 0...2, using: &g), Int.random(in: 0...2, using: &g)] }
             let padsText = "[" + pads.map(\.tfe).joined(separator: ", ") + "]"
-            return GeneratedProgram(text: h + """
+            return GeneratedProgram(text: pick(["", "protocol securenn\n"]) + h + """
                 a = private_input(alice, \(dimensions.tfe))
                 p = public_input(bob, \(dimensions.tfe))
                 output(alice, "private", pad(a, \(padsText)))
@@ -448,7 +448,8 @@ enum OperationCase: String, CaseIterable, CustomTestStringConvertible, Sendable 
         case .squeezeExpandDims:
             let dimensions = shape(1...3).map { Int.random(in: 0..<2, using: &g) == 0 ? 1 : $0 }
             let ones = dimensions.indices.filter { dimensions[$0] == 1 }
-            let squeezed = ones.isEmpty ? "squeeze(a)" : "squeeze(a, axis: \(pick(ones) - pick([0, dimensions.count])))"
+            let squeezed = ones.isEmpty
+                ? "squeeze(a)" : "squeeze(a, axis: \(pick(ones) - pick([0, dimensions.count])))"
             let axis = Int.random(in: -(dimensions.count + 1)...dimensions.count, using: &g)
             return GeneratedProgram(text: h + """
                 a = private_input(alice, \(dimensions.tfe))

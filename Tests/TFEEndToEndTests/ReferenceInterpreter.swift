@@ -262,9 +262,10 @@ struct ReferenceInterpreter {
 
         case .slice(let source, let begin, let step, let counts):
             let x = operand(source, at: type.placement)
-            return ReferenceTensor(
-                shape: shape, values: ReferenceKernels.slice(x.values, x.shape, begin: begin, step: step, counts: counts),
-                bounds: ReferenceKernels.slice(x.bounds, x.shape, begin: begin, step: step, counts: counts))
+            func slice(_ values: [Double]) -> [Double] {
+                ReferenceKernels.slice(values, x.shape, begin: begin, step: step, counts: counts)
+            }
+            return ReferenceTensor(shape: shape, values: slice(x.values), bounds: slice(x.bounds))
 
         case .pad(let source, let before):
             let x = operand(source, at: type.placement)
