@@ -49,6 +49,10 @@ extension Instruction {
             r(dst); r(input); r(kernel); body(.integer(stride)); body(.selector(padding.code))
         case .sum(let dst, let src, let axis): r(dst); r(src); body(encodeAxis(axis))
         case .transpose(let dst, let src, let permutation): r(dst); r(src); body(.integers(permutation))
+        case .concat(let dst, let sources, let axis): r(dst); body(.registers(sources)); body(.integer(axis))
+        case .slice(let dst, let src, let begin, let step):
+            r(dst); r(src); body(.integers(begin)); body(.integers(step))
+        case .pad(let dst, let src, let before): r(dst); r(src); body(.integers(before))
         case .poolsum(let dst, let src, let size, let stride, let padding),
             .unpool(let dst, let src, let size, let stride, let padding):
             r(dst); r(src); body(.integer(size)); body(.integer(stride)); body(.selector(padding.code))
@@ -118,6 +122,7 @@ extension Instruction {
             w(dst); r(lhs); r(rhs)
         case .neg(let dst, let src), .reshape(let dst, let src), .sum(let dst, let src, _),
             .transpose(let dst, let src, _), .poolsum(let dst, let src, _, _, _), .unpool(let dst, let src, _, _, _),
+            .slice(let dst, let src, _, _), .pad(let dst, let src, _),
             .map(let dst, let src, _), .reduce(let dst, let src, _, _):
             w(dst); r(src)
         case .trunc(let dst, let src): w(.public(dst)); r(.public(src))
@@ -128,6 +133,9 @@ extension Instruction {
             w(.private(dst)); r(.public(masked)); r(.private(high)); r(.private(msb))
         case .div(let dst, let src, _): w(.public(dst)); r(.public(src))
         case .print(_, _, let values): for value in values { r(value) }
+        case .concat(let dst, let sources, _):
+            w(dst)
+            for source in sources { r(source) }
         case .store(_, let mask, let opened): r(.private(mask)); r(.public(opened))
         case .load(let mask, let opened, _): w(.private(mask)); w(.public(opened))
         case .input(let dst, _, _): w(dst)
@@ -223,6 +231,9 @@ extension Instruction {
         case .sum: self = .sum(dst: r(0), src: r(1), axis: operands.axis(2))
         case .transpose: self = .transpose(dst: r(0), src: r(1), permutation: operands.integers(2))
         case .reshape: self = .reshape(dst: r(0), src: r(1))
+        case .concat: self = .concat(dst: r(0), sources: operands.registers(1), axis: int(2))
+        case .slice: self = .slice(dst: r(0), src: r(1), begin: operands.integers(2), step: operands.integers(3))
+        case .pad: self = .pad(dst: r(0), src: r(1), before: operands.integers(2))
         case .poolsum:
             self = .poolsum(dst: r(0), src: r(1), size: int(2), stride: int(3), padding: operands.padding(4))
         case .unpool:

@@ -101,6 +101,12 @@ public enum Instruction: Hashable, Sendable {
     case sum(dst: Register, src: Register, axis: Int?)
     case transpose(dst: Register, src: Register, permutation: [Int])
     case reshape(dst: Register, src: Register)
+    /// `sources` all have the destination's kind; `axis` is non-negative.
+    case concat(dst: Register, sources: [Register], axis: Int)
+    /// `dst[i] = src[begin + i * step]`; `dst` has the source's rank.
+    case slice(dst: Register, src: Register, begin: [Int], step: [Int])
+    /// `src` at offset `before` in zeros of `dst`'s shape.
+    case pad(dst: Register, src: Register, before: [Int])
     case poolsum(dst: Register, src: Register, size: Int, stride: Int, padding: Padding)
     /// `dst` has the pool's input shape; `src` is `[size², n, oh, ow, c]`.
     case unpool(dst: Register, src: Register, size: Int, stride: Int, padding: Padding)
@@ -173,6 +179,9 @@ public enum Instruction: Hashable, Sendable {
         case .sum: return .sum
         case .transpose: return .transpose
         case .reshape: return .reshape
+        case .concat: return .concat
+        case .slice: return .slice
+        case .pad: return .pad
         case .poolsum: return .poolsum
         case .unpool: return .unpool
         case .trunc: return .trunc

@@ -83,6 +83,17 @@ public enum Opcode: UInt8, CaseIterable, Sendable {
     /// `p1 = div p0 divisor=3`: a public ring value divided by the integer D, rounded to the nearest (halves
     /// up). Cost: none.
     case div = 22
+    /// `s3 = concat s0, s1, s2 axis=1`: the sources joined along one axis, in order; every other axis agrees.
+    /// All sources are of the destination's kind (private, public, or local to its owner): servers join their
+    /// shares. Cost: none.
+    case concat = 23
+    /// `s1 = slice s0 begin=[0, 4] step=[1, 2]`: `dst[i] = src[begin + i * step]` for every index i of the
+    /// destination (of the source's rank); a step may be negative, never zero. Cost: none.
+    case slice = 24
+    /// `s1 = pad s0 before=[0, 1, 1, 0]`: the source placed at offset `before` in a destination of zeros (the
+    /// destination's shape gives the padding after). Zero is a sharing of zero, so servers pad their shares.
+    /// Cost: none.
+    case pad = 25
 
     // MARK: - Interactive (online; the scheduler merges rounds)
 
@@ -279,6 +290,17 @@ extension Opcode {
             return OpcodeSpec(
                 "transpose", .local, [.dst("dst"), .src("src"), .integers("permutation")], ranges: .sourceKind)
         case .reshape: return OpcodeSpec("reshape", .local, [.dst("dst"), .src("src")], ranges: .sourceKind)
+        case .concat:
+            return OpcodeSpec("concat", .local, [.dst("dst"), .srcs("sources"), .integer("axis", .axis)])
+        case .slice:
+            return OpcodeSpec(
+                "slice", .local,
+                [.dst("dst"), .src("src"), .integers("begin", .keyword("begin")), .integers("step", .keyword("step"))],
+                ranges: .sourceKind)
+        case .pad:
+            return OpcodeSpec(
+                "pad", .local, [.dst("dst"), .src("src"), .integers("before", .keyword("before"))],
+                ranges: .sourceKind)
         case .poolsum: return OpcodeSpec("poolsum", .local, Opcode.windowSlots, ranges: .sourceKind)
         case .unpool: return OpcodeSpec("unpool", .local, Opcode.windowSlots, ranges: .sourceKind)
         case .trunc: return OpcodeSpec("trunc", .local, [.dst("dst", .public), .src("src", .public)], ranges: .own)

@@ -18,7 +18,7 @@ public enum OperandKind: Sendable, Hashable {
     /// A constant-pool index.
     case constant
     case integer
-    /// A list of small integers (an axis permutation).
+    /// A list of small integers (an axis permutation, a slice's begin and step, a pad's offsets).
     case integers
     /// A small enum (`SelectorKind`), one byte.
     case selector
@@ -165,8 +165,9 @@ public struct OperandSlot: Sendable, Hashable {
         OperandSlot(name: name, kind: .integer, registers: .any, spelling: spelling, shownWhen: shownWhen)
     }
 
-    public static func integers(_ name: String) -> OperandSlot {
-        OperandSlot(name: name, kind: .integers, registers: .any, spelling: .plain)
+    /// A list of integers printed `[1, 0]`, or `keyword=[1, 0]` with `.keyword`.
+    public static func integers(_ name: String, _ spelling: AsmSpelling = .plain) -> OperandSlot {
+        OperandSlot(name: name, kind: .integers, registers: .any, spelling: spelling)
     }
 
     public static func selector(

@@ -2,7 +2,7 @@ import TFECore
 
 /// The text form of programs, as `tfec compile --emit asm`, `tfe-vm dis` and `--dump-after` print it:
 ///
-///     ; tfe asm 3 (mnist.tfe) protocol pond, frac 16
+///     ; tfe asm 4 (mnist.tfe) protocol pond, frac 16
 ///     ; players: server0 server1 server2 model_owner client
 ///     ; s0: fixed[100, 784]
 ///     ; p0: fixed[]

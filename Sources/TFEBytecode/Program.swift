@@ -65,8 +65,9 @@ public struct SourceLocation: Hashable, Sendable {
 /// its name and the location table. All players run the same `Program`.
 public struct Program: Hashable, Sendable {
     /// Bumped whenever the binary layout or an instruction's meaning changes, or instructions are added (2: exact
-    /// division by a public integer, `divpair`, `divfinish` and `div`).
-    public static let formatVersion: UInt16 = 3
+    /// division by a public integer, `divpair`, `divfinish` and `div`; 3: ABY3's opcodes and protocol code; 4: the
+    /// layout opcodes `concat`, `slice` and `pad`).
+    public static let formatVersion: UInt16 = 4
 
     /// The source file's name (without directories).
     public var name: String

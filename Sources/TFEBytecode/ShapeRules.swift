@@ -120,6 +120,68 @@ public enum ShapeRules {
         return .success(Shape(dimensions))
     }
 
+    /// `concat`: every shape has the same rank and agrees on every axis but `axis`, whose lengths add up.
+    public static func concatenated(_ shapes: [Shape], axis: Int) -> Result<Shape, ShapeMismatch> {
+        guard let first = shapes.first else {
+            return .failure(ShapeMismatch("concat needs at least one source", isOperand: true))
+        }
+        guard axis >= 0, axis < first.rank else {
+            return .failure(ShapeMismatch("axis \(axis) out of range for shape \(first)", isOperand: true))
+        }
+        var dimensions = first.dimensions
+        dimensions[axis] = 0
+        for shape in shapes {
+            var other = shape.dimensions
+            guard other.count == dimensions.count else {
+                return .failure(ShapeMismatch("cannot concatenate \(first) and \(shape): ranks differ"))
+            }
+            let length = other[axis]
+            other[axis] = dimensions[axis]
+            guard other == dimensions else {
+                return .failure(ShapeMismatch("cannot concatenate \(first) and \(shape) along axis \(axis)"))
+            }
+            dimensions[axis] += length
+        }
+        return .success(Shape(dimensions))
+    }
+
+    /// `slice`: `dst[i] = src[begin + i * step]` stays inside `src` for every index of `dst` (of `src`'s rank).
+    /// Nil when it does.
+    public static func slice(_ src: Shape, into dst: Shape, begin: [Int], step: [Int]) -> ShapeMismatch? {
+        guard begin.count == src.rank, step.count == src.rank, dst.rank == src.rank else {
+            return ShapeMismatch("a slice of \(src) into \(dst) needs a begin and a step per axis", isOperand: true)
+        }
+        for axis in 0..<src.rank where dst.dimensions[axis] > 0 {
+            let (first, stride, count) = (begin[axis], step[axis], dst.dimensions[axis])
+            let limit = Shape.maxElementCount
+            guard stride != 0, stride >= -limit, stride <= limit, first >= 0, first < src.dimensions[axis] else {
+                return ShapeMismatch("slice \(begin) step \(step) does not fit \(src)", isOperand: true)
+            }
+            let (distance, overflow) = (count - 1).multipliedReportingOverflow(by: stride)
+            let last = overflow ? -1 : first + distance
+            guard last >= 0, last < src.dimensions[axis] else {
+                return ShapeMismatch("a slice of \(dst) from \(begin) step \(step) leaves \(src)")
+            }
+        }
+        return nil
+    }
+
+    /// `pad`: `src` at offset `before` fits inside `dst`, of the same rank. Nil when it does.
+    public static func pad(_ src: Shape, into dst: Shape, before: [Int]) -> ShapeMismatch? {
+        guard before.count == src.rank, dst.rank == src.rank else {
+            return ShapeMismatch("padding \(src) into \(dst) needs an offset per axis", isOperand: true)
+        }
+        for axis in 0..<src.rank {
+            guard before[axis] >= 0, before[axis] <= Shape.maxElementCount else {
+                return ShapeMismatch("padding offsets \(before) must not be negative", isOperand: true)
+            }
+            guard before[axis] + src.dimensions[axis] <= dst.dimensions[axis] else {
+                return ShapeMismatch("\(src) at offset \(before) does not fit \(dst)")
+            }
+        }
+        return nil
+    }
+
     /// `transpose`: `result[i] = shape[permutation[i]]`; the permutation lists every axis once.
     public static func transposed(_ shape: Shape, _ permutation: [Int]) -> Result<Shape, ShapeMismatch> {
         var seen = [Bool](repeating: false, count: shape.rank)

@@ -175,6 +175,31 @@ extension Verifier {
             expect(dst, ShapeRules.transposed(shape(src), permutation), at: site)
             return true
         }
+        if case .slice(let dst, let src, let begin, let step) = site.instruction {
+            checkHolders(dst, src, maxPrivate: 1, at: site)
+            if let problem = ShapeRules.slice(shape(src), into: shape(dst), begin: begin, step: step) {
+                report(problem.isOperand ? .operandValue : .shape, problem.message, at: site)
+            }
+            return true
+        }
+        if case .pad(let dst, let src, let before) = site.instruction {
+            checkHolders(dst, src, maxPrivate: 1, at: site)
+            if let problem = ShapeRules.pad(shape(src), into: shape(dst), before: before) {
+                report(problem.isOperand ? .operandValue : .shape, problem.message, at: site)
+            }
+            return true
+        }
+        if case .concat(let dst, let sources, let axis) = site.instruction {
+            func isLocal(_ register: Register) -> Bool { if case .local = register { true } else { false } }
+            if isLocal(dst) || sources.contains(where: isLocal) {
+                checkLocalHolders([dst] + sources, at: site)
+            } else if let mixed = sources.first(where: { $0.isPrivate != dst.isPrivate }) {
+                report(.registerKind, "'concat' joins registers of one kind: \(describe(mixed)) into \(describe(dst))",
+                       at: site)
+            }
+            expect(dst, ShapeRules.concatenated(sources.map { shape($0) }, axis: axis), at: site)
+            return true
+        }
         if case .reshape(let dst, let src) = site.instruction {
             checkHolders(dst, src, maxPrivate: 1, at: site)
             if shape(dst).elementCount != shape(src).elementCount {

@@ -52,6 +52,12 @@ extension AST {
         }.joined(separator: ", ")
     }
 
+    private func describe(_ item: SliceItem) -> String {
+        let bound = { (id: ExprID?) in id.map(self.describe) ?? "" }
+        guard item.isRange else { return bound(item.start) }
+        return bound(item.start) + ":" + bound(item.end) + (item.step.map { ":" + describe($0) } ?? "")
+    }
+
     private func describe(_ id: ExprID) -> String {
         switch self[id].kind {
         case .integer(let value): return String(value)
@@ -62,6 +68,8 @@ extension AST {
         case .unary(let op, let operand): return "(\(op.rawValue)\(describe(operand)))"
         case .binary(let op, let lhs, let rhs): return "(\(describe(lhs)) \(op.rawValue) \(describe(rhs)))"
         case .call(let callee, let arguments): return "\(name(callee.symbol))(\(describe(arguments)))"
+        case .subscript(let base, let items):
+            return "\(describe(base))[\(items.map(describe).joined(separator: ", "))]"
         case .error: return "<error>"
         }
     }

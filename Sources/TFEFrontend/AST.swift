@@ -65,6 +65,17 @@ public struct Argument: Hashable, Sendable {
     public var value: ExprID
 }
 
+/// One item of a subscript `x[a:b, :, k]`: an integer index (`start` alone, not a range), or a slice whose
+/// omitted bounds and step are nil.
+public struct SliceItem: Hashable, Sendable {
+    public var start: ExprID?
+    public var end: ExprID?
+    public var step: ExprID?
+    /// False for an index (`k`), which drops its axis.
+    public var isRange: Bool
+    public var range: SourceRange
+}
+
 /// An expression node.
 public struct Expr: Hashable, Sendable {
     public enum Kind: Hashable, Sendable {
@@ -76,6 +87,8 @@ public struct Expr: Hashable, Sendable {
         case unary(UnaryOperator, ExprID)
         case binary(BinaryOperator, ExprID, ExprID)
         case call(Name, [Argument])
+        /// `x[a:b, :, k]`: the value and one item per leading axis.
+        case `subscript`(ExprID, [SliceItem])
         /// A syntax error already reported; checking it reports nothing more.
         case error
     }

@@ -10,6 +10,7 @@ public enum Builtin: Hashable, CaseIterable, Sendable {
     case transpose, reshape, flatten, sum, mean, softmax, argmax
     case conv2d, avgpool2d, maxpool2d, maxpool2dGrad
     case `where`
+    case concat, pad, squeeze, expandDims, maximum, minimum
 
     /// Every built-in, in the language's order (suggestions prefer earlier names on ties).
     public static let allCases: [Builtin] = [
@@ -17,6 +18,7 @@ public enum Builtin: Hashable, CaseIterable, Sendable {
     ] + ElementwiseFunction.allCases.filter(\.isBuiltin).map(Builtin.elementwise) + [
         .transpose, .reshape, .flatten, .sum, .mean, .softmax, .argmax,
         .conv2d, .avgpool2d, .maxpool2d, .maxpool2dGrad, .where,
+        .concat, .pad, .squeeze, .expandDims, .maximum, .minimum,
     ]
 
     /// The name a program calls it by.
@@ -45,6 +47,12 @@ public enum Builtin: Hashable, CaseIterable, Sendable {
         case .maxpool2d: return "maxpool2d"
         case .maxpool2dGrad: return "maxpool2d_grad"
         case .where: return "where"
+        case .concat: return "concat"
+        case .pad: return "pad"
+        case .squeeze: return "squeeze"
+        case .expandDims: return "expand_dims"
+        case .maximum: return "maximum"
+        case .minimum: return "minimum"
         }
     }
 
@@ -76,6 +84,11 @@ public enum Builtin: Hashable, CaseIterable, Sendable {
         case .avgpool2d, .maxpool2d: return ["x", "size", "stride?", "padding?"]
         case .maxpool2dGrad: return ["x", "dy", "size", "stride?", "padding?"]
         case .where: return ["condition", "a", "b"]
+        case .concat: return ["values", "axis?"]  // any number of values: `Checker.checkConcat` binds them
+        case .pad: return ["x", "pads"]
+        case .squeeze: return ["x", "axis?"]
+        case .expandDims: return ["x", "axis"]
+        case .maximum, .minimum: return ["a", "b"]
         }
     }
 

@@ -116,9 +116,35 @@ public enum ShapeError: DiagnosticKind, Hashable {
     case invalidWindow(what: String, Int)
     case loadMismatch(name: String, stored: String, loaded: String)
     case gradientShape(function: String, expected: Shape, found: Shape)
+    case tooManyIndices(count: Int, Shape)
+    case indexOutOfRange(index: Int, axis: Int, length: Int)
+    case zeroStep
+    case emptySlice(axis: Int, Shape)
+    case concatMismatch(Shape, Shape, axis: Int)
+    case concatElementMismatch(ElementType, ElementType)
+    case padPairs(count: Int, Shape)
+    case padFormat
+    case negativePad(Int)
+    case squeezeLength(axis: Int, Shape)
 
     public var message: String {
         switch self {
+        case .tooManyIndices(let count, let shape):
+            return "too many indices for \(shape): \(count) given, but the value has rank \(shape.rank)"
+        case .indexOutOfRange(let index, let axis, let length):
+            return "index \(index) is out of range for axis \(axis) of length \(length)"
+        case .zeroStep: return "a slice step cannot be zero"
+        case .emptySlice(let axis, let shape): return "this slice of axis \(axis) of \(shape) is empty"
+        case .concatMismatch(let a, let b, let axis):
+            return "cannot concatenate \(a) and \(b) along axis \(axis): the other dimensions must be equal"
+        case .concatElementMismatch(let a, let b):
+            return "cannot concatenate '\(a.rawValue)' and '\(b.rawValue)' values: the element types must be equal"
+        case .padPairs(let count, let shape):
+            return "'pad' needs one [before, after] pair per axis of \(shape), found \(count)"
+        case .padFormat: return "'pad' takes its padding as [[before, after], ...], one pair per axis"
+        case .negativePad(let amount): return "padding must not be negative, found \(amount)"
+        case .squeezeLength(let axis, let shape):
+            return "cannot squeeze axis \(axis) of \(shape): its length is \(shape.dimensions[axis]), not 1"
         case .loadMismatch(let name, let stored, let loaded):
             return "'\(name)' is stored by this program as \(stored), but loaded as \(loaded)"
         case .broadcastMismatch(let op, let a, let b):

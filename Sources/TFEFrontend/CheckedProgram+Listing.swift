@@ -39,6 +39,7 @@ extension CheckedProgram {
             "size=\(size) stride=\(stride) padding=\(padding.rawValue)"
         }
         func axis(_ axis: Int?) -> String { axis.map { " axis=\($0)" } ?? "" }
+        func list(_ numbers: [Int]) -> String { "[" + numbers.map(String.init).joined(separator: ", ") + "]" }
         switch kind {
         case .constant(let value):
             return "const " + (Int(exactly: value).map(String.init) ?? "\(value)")
@@ -56,6 +57,10 @@ extension CheckedProgram {
         case .transpose(let value, let permutation):
             return "transpose \(v(value)) [" + permutation.map(String.init).joined(separator: ", ") + "]"
         case .reshape(let value): return "reshape \(v(value))"
+        case .concat(let values, let a): return "concat " + values.map(v).joined(separator: ", ") + " axis=\(a)"
+        case .slice(let value, let begin, let step, let counts):
+            return "slice \(v(value)) begin=\(list(begin)) step=\(list(step)) counts=\(list(counts))"
+        case .pad(let value, let before): return "pad \(v(value)) before=\(list(before))"
         case .conv2d(let x, let kernel, let stride, let padding):
             return "conv2d \(v(x)), \(v(kernel)) stride=\(stride) padding=\(padding.rawValue)"
         case .avgpool2d(let x, let size, let stride, let padding): return "avgpool2d \(v(x)) " + window(size, stride, padding)

@@ -67,6 +67,13 @@ public struct Operation: Hashable, Sendable {
         case argmax(ValueID, axis: Int?)
         case transpose(ValueID, permutation: [Int])
         case reshape(ValueID)
+        /// `concat(a, b, ..., axis: k)`: the values joined along `axis` (non-negative), all of one placement.
+        case concat([ValueID], axis: Int)
+        /// `x[a:b, :, k]`: `result[i] = x[begin + i * step]` over `counts` (of x's rank); the result's type drops
+        /// the axes an integer index selects.
+        case slice(ValueID, begin: [Int], step: [Int], counts: [Int])
+        /// `pad(x, [[before, after], ...])`: x at offset `before` in zeros of the result's shape.
+        case pad(ValueID, before: [Int])
         case conv2d(ValueID, kernel: ValueID, stride: Int, padding: Padding)
         case avgpool2d(ValueID, size: Int, stride: Int, padding: Padding)
         case maxpool2d(ValueID, size: Int, stride: Int, padding: Padding)

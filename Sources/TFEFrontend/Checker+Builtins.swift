@@ -103,8 +103,14 @@ extension Checker {
             return checkPoolGradient(arguments, range: range)
         case .where:
             return checkWhere(arguments, range: range)
-        case .print:
-            return .error  // handled by checkPrint
+        case .pad:
+            return checkPad(arguments, range: range)
+        case .squeeze, .expandDims:
+            return checkSqueeze(builtin, arguments, range: range)
+        case .maximum, .minimum:
+            return checkExtremum(builtin, arguments, range: range)
+        case .print, .concat:
+            return .error  // handled by checkPrint and checkConcat
         }
     }
 

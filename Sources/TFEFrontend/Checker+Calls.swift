@@ -19,6 +19,7 @@ extension Checker {
             return .error
         }
         if builtin == .print { return checkPrint(arguments, range: range) }
+        if builtin == .concat { return checkConcat(arguments, range: range) }
         guard let bound = bind(arguments, to: builtin, callee: callee, range: range) else {
             // The arguments are still read, so the values they name do not look unused.
             for argument in arguments { _ = evaluate(argument.value) }

@@ -40,6 +40,8 @@ extension Checker {
                           lhs: lhs, rhs: rhs, range: expression.range)
         case .call(let callee, let arguments):
             return call(callee, arguments, range: expression.range, target: target)
+        case .subscript(let base, let items):
+            return checkSubscript(base, items, range: expression.range)
         case .error:
             return .error
         }

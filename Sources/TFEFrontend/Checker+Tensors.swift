@@ -116,7 +116,7 @@ extension Checker {
     }
 
     /// An axis in range for `rank`, normalized to be non-negative (NumPy's negative axes count from the end).
-    private mutating func expectAxis(_ expression: ExprID, rank: Int) -> Int? {
+    mutating func expectAxis(_ expression: ExprID, rank: Int) -> Int? {
         guard let axis = expectInteger(expression, what: "an axis") else { return nil }
         let normalized = axis < 0 ? axis + rank : axis
         guard normalized >= 0, normalized < rank else {

@@ -131,6 +131,11 @@ struct NameResolver {
             for element in elements { resolve(element) }
         case .unary(_, let operand):
             resolve(operand)
+        case .subscript(let base, let items):
+            resolve(base)
+            for item in items {
+                for bound in [item.start, item.end, item.step] { if let bound { resolve(bound) } }
+            }
         case .binary(_, let lhs, let rhs):
             resolve(lhs)
             resolve(rhs)

@@ -55,13 +55,75 @@ extension Parser {
         switch peek.kind {
         case .minus: op = .negate
         case .plus: op = .plus
-        default: return try parsePrimary()
+        default: return try parsePostfix()
         }
         let opRange = advance().range
         try enter(opRange)
         defer { depth -= 1 }
         let operand = try parseFactor()
         return try addExpr(.unary(op, operand), opRange.union(ast[operand].range), operatorRange: opRange)
+    }
+
+    /// A primary followed by subscripts: `x[0:2, :]`, `f(x)[1]`. The `[` touches the value: `f(a [1])` is a missing
+    /// comma before a list, reported as such, not a subscript.
+    mutating func parsePostfix() throws(Failure) -> ExprID {
+        var base = try parsePrimary()
+        while peek.kind == .leftBracket, peek.range.start == ast[base].range.end {
+            base = try parseSubscript(base)
+        }
+        return base
+    }
+
+    mutating func parseSubscript(_ base: ExprID) throws(Failure) -> ExprID {
+        let open = advance().range
+        try enter(open)
+        bracketDepth += 1
+        defer {
+            depth -= 1
+            bracketDepth -= 1
+        }
+        var items: [SliceItem] = []
+        repeat {
+            items.append(try parseSliceItem())
+            if peek.kind == .comma {
+                advance()
+                continue
+            }
+            if peek.kind != .rightBracket { try failUnclosed(open: open, "[", "]") }
+        } while peek.kind != .rightBracket
+        let close = advance().range
+        return try addExpr(.subscript(base, items), ast[base].range.union(close))
+    }
+
+    /// `k`, `a:b`, `:`, `a:`, `:b`, `a:b:s`, `::s`.
+    mutating func parseSliceItem() throws(Failure) -> SliceItem {
+        let first = peek.range
+        let start = try sliceBound()
+        var last = start.map { ast[$0].range } ?? first
+        guard peek.kind == .colon else {
+            guard let start else {
+                report(.expectedExpression(found: describe(peek)), at: peek.range)
+                throw Failure()
+            }
+            return SliceItem(start: start, end: nil, step: nil, isRange: false, range: ast[start].range)
+        }
+        last = advance().range
+        let end = try sliceBound()
+        if let end { last = ast[end].range }
+        var step: ExprID?
+        if peek.kind == .colon {
+            last = advance().range
+            step = try sliceBound()
+            if let step { last = ast[step].range }
+        }
+        return SliceItem(start: start, end: end, step: step, isRange: true, range: first.union(last))
+    }
+
+    /// A slice bound, or nil where it is left out (before ':', ',' or ']').
+    private mutating func sliceBound() throws(Failure) -> ExprID? {
+        let kind = peek.kind
+        if kind == .colon || kind == .comma || kind == .rightBracket { return nil }
+        return try parseExpression()
     }
 
     mutating func parsePrimary() throws(Failure) -> ExprID {

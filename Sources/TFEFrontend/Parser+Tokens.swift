@@ -187,6 +187,9 @@ extension Parser {
         case .binary(_, let lhs, let rhs): height = max(exprHeights[lhs.rawValue], exprHeights[rhs.rawValue]) + 1
         case .list(let elements): height = (elements.map { exprHeights[$0.rawValue] }.max() ?? 0) + 1
         case .call(_, let arguments): height = (arguments.map { exprHeights[$0.value.rawValue] }.max() ?? 0) + 1
+        case .subscript(let base, let items):
+            let bounds = items.flatMap { [$0.start, $0.end, $0.step].compactMap { $0 } }
+            height = (([base] + bounds).map { exprHeights[$0.rawValue] }.max() ?? 0) + 1
         default: break
         }
         if height > Parser.maximumExpressionDepth {

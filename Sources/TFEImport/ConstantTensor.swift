@@ -24,6 +24,10 @@ struct ConstantTensor {
     var isScalar: Bool { values.count == 1 }
     /// The elements as integers (for shapes and axes).
     var integers: [Int] { values.map { Int(exactly: $0.rounded()) ?? 0 } }
+    /// The elements as integers, saturated (Slice's ends are often INT64_MAX, which a Double rounds up).
+    var saturatedIntegers: [Int] {
+        values.map { $0.isNaN ? 0 : $0 >= 0x1p63 ? Int.max : $0 <= -0x1p63 ? Int.min : Int($0.rounded()) }
+    }
 
     /// The product of `sizes`, or nil when it overflows an Int.
     static func product(_ sizes: [Int]) -> Int? {

@@ -91,7 +91,8 @@ extension ONNXImporter {
         }
         let channels = w.shape[0]
         guard channels > 0 else { throw .shapeMismatch(op: "Conv", node: node.name, "the kernel has no channels") }
-        let window = try spatialWindow(node, input: Array(x.shape[2...]), kernel: Array(w.shape[2...]))
+        let window = try spatialWindow(node, input: Array(x.shape[2...]), kernel: Array(w.shape[2...]),
+                                       zeroPads: true)
         var kernel = w.transposed([2, 3, 1, 0])
         var bias: [Double]?
         if node.inputs.count > 2, !node.inputs[2].isEmpty {
@@ -108,7 +109,8 @@ extension ONNXImporter {
         let kernelName = writer.weight(kernel, hint: node.inputs[1], layout: layout,
                                        comment: "OIHW in the model: transposed to HWIO"
                                            + (folded.isEmpty ? "" : ", scaled by the folded BatchNormalization"))
-        var expression = "conv2d(\(x.name), \(kernelName), stride: \(window.stride), padding: \"\(window.padding)\")"
+        var expression = "conv2d(\(padded(x.name, window.prePad)), \(kernelName), stride: \(window.stride), "
+            + "padding: \"\(window.padding)\")"
         if let bias, bias.count == channels {
             let biasName = writer.weight(ConstantTensor(shape: [channels], values: bias),
                                          hint: node.inputs.count > 2 && !node.inputs[2].isEmpty
@@ -118,11 +120,13 @@ extension ONNXImporter {
         define(node, expression, shape: [x.shape[0], channels] + window.output, nhwc: true, also: folded)
     }
 
-    /// A window's stride and padding as tfe writes them, and the output's spatial size. ONNX's explicit pads
-    /// must equal TensorFlow's VALID (none) or SAME (the total split with the extra cell at the end).
-    func spatialWindow(_ node: ONNXNode, input: [Int], kernel: [Int]) throws(ImportError)
-        -> (stride: Int, padding: String, output: [Int])
-    {
+    /// A window's stride and padding as tfe writes them, and the output's spatial size. ONNX's pads become
+    /// TensorFlow's VALID (none) or SAME (the total split with the extra cell at the end); other pads (asymmetric,
+    /// larger) become zeros around the input (`prePad`, [top, left, bottom, right]) and VALID, where `zeroPads`
+    /// allows it (a Conv, or an AveragePool that counts the padding). With `countsPadding` SAME pads are zeros too.
+    func spatialWindow(
+        _ node: ONNXNode, input: [Int], kernel: [Int], zeroPads: Bool = false, countsPadding: Bool = false
+    ) throws(ImportError) -> (stride: Int, padding: String, output: [Int], prePad: [Int]?) {
         let strides = ints(node, "strides") ?? [1, 1]
         guard strides.count == 2, strides[0] == strides[1], strides[0] >= 1, kernel.count == 2 else {
             throw .unsupportedAttribute(op: node.opType, node: node.name,
@@ -157,14 +161,28 @@ extension ONNXImporter {
             guard output.allSatisfy({ $0 >= 1 }) else {
                 throw .shapeMismatch(op: node.opType, node: node.name, "the window is larger than the input")
             }
-            return (stride, "VALID", output)
+            return (stride, "VALID", output, nil)
         }
-        guard pads == [same[0].0, same[1].0, same[0].1, same[1].1], !ceilMode else {
+        if pads == [same[0].0, same[1].0, same[0].1, same[1].1], !ceilMode, !countsPadding {
+            return (stride, "SAME", (0..<2).map { (input[$0] + stride - 1) / stride }, nil)
+        }
+        guard zeroPads, !ceilMode else {
             throw .unsupportedAttribute(op: node.opType, node: node.name,
                                         "pads \(pads) are neither VALID (none) nor SAME "
                                         + "(\([same[0].0, same[1].0, same[0].1, same[1].1]))")
         }
-        return (stride, "SAME", (0..<2).map { (input[$0] + stride - 1) / stride })
+        let padded = [input[0] + pads[0] + pads[2], input[1] + pads[1] + pads[3]]
+        let output = (0..<2).map { padded[$0] < kernel[$0] ? 0 : (padded[$0] - kernel[$0]) / stride + 1 }
+        guard output.allSatisfy({ $0 >= 1 }) else {
+            throw .shapeMismatch(op: node.opType, node: node.name, "the window is larger than the padded input")
+        }
+        return (stride, "VALID", output, pads)
+    }
+
+    /// `x` with `prePad` ([top, left, bottom, right]) zeros around its NHWC image, or `x` itself.
+    func padded(_ x: String, _ prePad: [Int]?) -> String {
+        guard let p = prePad else { return x }
+        return "pad(\(x), [[0, 0], [\(p[0]), \(p[2])], [\(p[1]), \(p[3])], [0, 0]])"
     }
 
     // MARK: - Batch normalization
@@ -242,7 +260,11 @@ extension ONNXImporter {
         guard (ints(node, "dilations") ?? [1, 1]).allSatisfy({ $0 == 1 }) else {
             throw .unsupportedAttribute(op: node.opType, node: node.name, "dilations other than 1 are not supported")
         }
-        let window = try spatialWindow(node, input: Array(x.shape[2...]), kernel: kernel)
+        // MaxPool pads with -inf, not zeros: only VALID and SAME. An AveragePool counting its padding divides
+        // by the whole window, as a VALID pool of the zero-padded input does.
+        let countsPadding = node.opType == "AveragePool" && int(node, "count_include_pad", default: 0) == 1
+        let window = try spatialWindow(node, input: Array(x.shape[2...]), kernel: kernel, zeroPads: countsPadding,
+                                       countsPadding: countsPadding)
         let function: String
         if node.opType == "MaxPool" {
             guard !node.outputs.dropFirst().contains(where: { !$0.isEmpty }) else {
@@ -251,13 +273,10 @@ extension ONNXImporter {
             try requireSecureNN(node)
             function = "maxpool2d"
         } else {
-            if window.padding == "SAME", int(node, "count_include_pad", default: 0) == 1 {
-                throw .unsupportedAttribute(op: "AveragePool", node: node.name,
-                                            "count_include_pad 1 with padding: tfe divides by the cells inside")
-            }
             function = "avgpool2d"
         }
-        define(node, "\(function)(\(x.name), \(kernel[0]), stride: \(window.stride), padding: \"\(window.padding)\")",
+        let pooled = padded(x.name, window.prePad)
+        define(node, "\(function)(\(pooled), \(kernel[0]), stride: \(window.stride), padding: \"\(window.padding)\")",
                shape: [x.shape[0], x.shape[1]] + window.output, nhwc: true)
     }
 

@@ -19,6 +19,8 @@ extension ONNXImporter {
         case "Concat": try importConcat(node)
         case "Cast": try importCast(node)
         case "Unsqueeze", "Squeeze", "Reshape", "Flatten": try importReshape(node)
+        case "Pad": try importPad(node)
+        case "Slice": try importSlice(node)
         case "Transpose": try importTranspose(node)
         case "Add", "Sub", "Mul", "Div": try importArithmetic(node)
         case "Neg":
@@ -121,9 +123,7 @@ extension ONNXImporter {
     private mutating func importConcat(_ node: ONNXNode) throws(ImportError) {
         var parts: [ConstantTensor] = []
         for input in node.inputs {
-            guard let part = try constant(input, of: node) else {
-                throw .unsupportedOperator(op: "Concat", node: node.name, opset: model.opset)
-            }
+            guard let part = try constant(input, of: node) else { return try importValueConcat(node) }
             parts.append(part)
         }
         let rank = parts.first?.shape.count ?? 0

@@ -51,10 +51,10 @@ public struct ONNXImporter {
 
     /// The operators the importer knows, for the note after an unsupported one.
     public static let supportedOperators = [
-        "Add", "ArgMax", "AveragePool", "BatchNormalization", "Cast", "Clip", "Concat (of constants)", "Constant",
-        "Conv", "Div", "Dropout", "Flatten", "Gather (of constants)", "Gemm", "GlobalAveragePool", "GlobalMaxPool",
-        "Identity", "LeakyRelu", "LogSoftmax", "MatMul", "MaxPool", "Mul", "Neg", "Relu", "Reshape", "Shape",
-        "Sigmoid", "Softmax", "Squeeze", "Sub", "Transpose", "Unsqueeze",
+        "Add", "ArgMax", "AveragePool", "BatchNormalization", "Cast", "Clip", "Concat", "Constant", "Conv", "Div",
+        "Dropout", "Flatten", "Gather (of constants)", "Gemm", "GlobalAveragePool", "GlobalMaxPool", "Identity",
+        "LeakyRelu", "LogSoftmax", "MatMul", "MaxPool", "Mul", "Neg", "Pad (constant)", "Relu", "Reshape", "Shape",
+        "Sigmoid", "Slice", "Softmax", "Squeeze", "Sub", "Transpose", "Unsqueeze",
     ]
 
     /// A value the servers compute (or, after a final Softmax, the client holds).

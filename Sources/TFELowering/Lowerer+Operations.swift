@@ -92,6 +92,23 @@ extension Lowerer {
             let register = operand(source, for: type.placement)
             result = makeRegister(info(register).element, type.shape, type.placement)
             emit(.reshape(dst: result!, src: register))
+        case .concat(let values, let axis):
+            result = lowerConcat(values, axis: axis, type)
+        case .slice(let source, let begin, let step, let counts):
+            let register = operand(source, for: type.placement)
+            let sliced = makeRegister(type.element, Shape(counts), type.placement)
+            emit(.slice(dst: sliced, src: register, begin: begin, step: step))
+            if Shape(counts) != type.shape {  // integer indices drop their axes: the same elements in order
+                let dropped = makeRegister(type.element, type.shape, type.placement)
+                emit(.reshape(dst: dropped, src: sliced))
+                result = dropped
+            } else {
+                result = sliced
+            }
+        case .pad(let source, let before):
+            let register = operand(source, for: type.placement)
+            result = makeRegister(type.element, type.shape, type.placement)
+            emit(.pad(dst: result!, src: register, before: before))
         case .conv2d(let input, let kernel, let stride, let padding):
             let x = operand(input, for: type.placement), k = operand(kernel, for: type.placement)
             result = product(.conv2d(stride: stride, padding: padding), x, k, type)
@@ -185,6 +202,25 @@ extension Lowerer {
         default:
             break
         }
+    }
+
+    /// `concat`: public values joining a private result are shared first (server0 takes the value, server1
+    /// zero, no communication), so every source has the destination's kind.
+    private mutating func lowerConcat(_ values: [ValueID], axis: Int, _ type: ValueType) -> Register {
+        var sources: [Register] = []
+        for value in values {
+            let register = operand(value, for: type.placement)
+            if type.placement == .private, case .public(let plain) = register {
+                let shared = makePrivate(info(register).element, info(register).shape)
+                emit(.sharePublic(dst: shared, src: plain))
+                sources.append(.private(shared))
+            } else {
+                sources.append(register)
+            }
+        }
+        let result = makeRegister(type.element, type.shape, type.placement)
+        emit(.concat(dst: result, sources: sources, axis: axis))
+        return result
     }
 
     // MARK: - Arithmetic

@@ -265,8 +265,9 @@ extension Operation.Kind {
         case .constant, .input, .load: return []
         case .share(let v), .reveal(let v, _), .negate(let v), .elementwise(_, let v), .sum(let v, _), .mean(let v, _),
             .softmax(let v, _), .argmax(let v, _), .transpose(let v, _), .reshape(let v), .avgpool2d(let v, _, _, _),
-            .maxpool2d(let v, _, _, _), .output(_, _, let v), .store(_, let v):
+            .maxpool2d(let v, _, _, _), .output(_, _, let v), .store(_, let v), .slice(let v, _, _, _), .pad(let v, _):
             return [v]
+        case .concat(let values, _): return values
         case .binary(_, let a, let b), .conv2d(let a, let b, _, _), .maxpool2dGrad(let a, let b, _, _, _): return [a, b]
         case .where(let c, let a, let b): return [c, a, b]
         case .print(let items):

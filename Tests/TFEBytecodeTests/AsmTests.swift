@@ -25,7 +25,7 @@ import Testing
         program.constants = [[65_536], [0.5, -1, 2, 3.25, 4, 5]]
         #expect(
             program.asm == """
-                ; tfe asm 3 (tiny.tfe) protocol pond, frac 16
+                ; tfe asm 4 (tiny.tfe) protocol pond, frac 16
                 ; players: server0 server1 server2 client
                 ; s0: fixed[2, 3]
                 ; s1: fixed[3]
@@ -73,6 +73,12 @@ import Testing
         (.sum(dst: s[1], src: s[0], axis: nil), "s1 = sum s0 axis=all"),
         (.transpose(dst: s[1], src: s[0], permutation: [1, 0]), "s1 = transpose s0 [1, 0]"),
         (.reshape(dst: s[1], src: s[0]), "s1 = reshape s0"),
+        (.concat(dst: s[3], sources: [s[0], s[1], s[2]], axis: 1), "s3 = concat s0, s1, s2 axis=1"),
+        (
+            .slice(dst: s[1], src: s[0], begin: [0, 4], step: [1, -2]),
+            "s1 = slice s0 begin=[0, 4] step=[1, -2]"
+        ),
+        (.pad(dst: s[1], src: s[0], before: [0, 1, 1, 0]), "s1 = pad s0 before=[0, 1, 1, 0]"),
         (
             .poolsum(dst: s[1], src: s[0], size: 2, stride: 2, padding: .valid),
             "s1 = poolsum s0 size=2 stride=2 padding=VALID"

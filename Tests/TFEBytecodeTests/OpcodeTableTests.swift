@@ -26,7 +26,8 @@ import Testing
             switch slot.spelling {
             case .afterMnemonic: #expect(slot.kind == .selector, "\(slot.name)")
             case .axis: #expect(slot.kind == .integer, "\(slot.name)")
-            case .keyword: #expect(slot.kind == .integer || slot.kind == .selector, "\(slot.name)")
+            case .keyword:
+                #expect(slot.kind == .integer || slot.kind == .integers || slot.kind == .selector, "\(slot.name)")
             case .plain: #expect(slot.kind != .integer && slot.kind != .selector, "\(slot.name)")
             }
             if let shown = slot.shownWhen {

@@ -287,6 +287,46 @@ func dense(_ edit: (inout Program) -> Void) -> Program {
                 .unpool(dst: .private(b.s([1, 2, 2, 1])), src: .private(x), size: 3, stride: 1, padding: .valid),
                 round: 1)
         },
+        VerifierCase("concat of sources that differ off the axis", .shape) { b in
+            let (x, y) = (b.privateInput("x", [2, 3]), b.privateInput("y", [3, 3]))
+            b.emit(.concat(dst: .private(b.s([2, 6])), sources: [.private(x), .private(y)], axis: 1), round: 1)
+        },
+        VerifierCase("concat into the wrong length", .shape) { b in
+            let (x, y) = (b.privateInput("x", [2, 3]), b.privateInput("y", [2, 1]))
+            b.emit(.concat(dst: .private(b.s([2, 5])), sources: [.private(x), .private(y)], axis: 1), round: 1)
+        },
+        VerifierCase("concat of a public source into a private destination", .registerKind) { b in
+            let (x, y) = (b.privateInput("x", [2, 3]), b.publicInput("y", [2, 1]))
+            b.emit(.concat(dst: .private(b.s([2, 4])), sources: [.private(x), .public(y)], axis: 1), round: 1)
+        },
+        VerifierCase("concat axis out of range", .operandValue) { b in
+            let x = b.privateInput("x", [2, 3])
+            b.emit(.concat(dst: .private(b.s([2, 3])), sources: [.private(x)], axis: 2), round: 1)
+        },
+        VerifierCase("slice that leaves the source", .shape) { b in
+            let x = b.privateInput("x", [4, 3])
+            b.emit(.slice(dst: .private(b.s([3, 3])), src: .private(x), begin: [2, 0], step: [1, 1]), round: 1)
+        },
+        VerifierCase("slice with a zero step", .operandValue) { b in
+            let x = b.privateInput("x", [4, 3])
+            b.emit(.slice(dst: .private(b.s([2, 3])), src: .private(x), begin: [0, 0], step: [0, 1]), round: 1)
+        },
+        VerifierCase("slice with a huge step", .operandValue) { b in
+            let x = b.privateInput("x", [4, 3])
+            b.emit(.slice(dst: .private(b.s([2, 3])), src: .private(x), begin: [0, 0], step: [Int.max, 1]), round: 1)
+        },
+        VerifierCase("slice that drops an axis", .operandValue) { b in
+            let x = b.privateInput("x", [4, 3])
+            b.emit(.slice(dst: .private(b.s([3])), src: .private(x), begin: [0, 0], step: [1, 1]), round: 1)
+        },
+        VerifierCase("pad with a negative offset", .operandValue) { b in
+            let x = b.privateInput("x", [4, 3])
+            b.emit(.pad(dst: .private(b.s([5, 3])), src: .private(x), before: [-1, 0]), round: 1)
+        },
+        VerifierCase("pad that does not fit", .shape) { b in
+            let x = b.privateInput("x", [4, 3])
+            b.emit(.pad(dst: .private(b.s([5, 3])), src: .private(x), before: [2, 0]), round: 1)
+        },
         VerifierCase("sum keeps the axis", .shape) { b in
             let x = b.privateInput("x", [2, 3])
             b.emit(.sum(dst: .private(b.s([2, 1])), src: .private(x), axis: 1), round: 1)

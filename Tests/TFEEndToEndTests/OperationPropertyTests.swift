@@ -29,6 +29,7 @@ enum OperationCase: String, CaseIterable, CustomTestStringConvertible, Sendable 
     case revealPublic, revealToPlayer, shareLocal, publicInput, intInputs, intFunctions, plaintextFunctions
     case publicAndLocalOperands, fractionalBits
     case reluDerivative, maxpoolGradient, privateDivision
+    case concatenate, slicing, padding, squeezeExpandDims, maximumMinimum
 
     var testDescription: String { rawValue }
 
@@ -378,6 +379,100 @@ enum OperationCase: String, CaseIterable, CustomTestStringConvertible, Sendable 
                     output(alice, "logarithm", log(l * l + 1))
                     """,
                 distributions: ["a": .uniform(4), "b": .uniform(4)])
+        case .concatenate:
+            let base = shape(1...3)
+            let axis = Int.random(in: 0..<base.count, using: &g)
+            func along(_ length: Int) -> [Int] {
+                var dimensions = base
+                dimensions[axis] = length
+                return dimensions
+            }
+            let (la, lb, lp) = (Int.random(in: 1...3, using: &g), Int.random(in: 1...3, using: &g),
+                                Int.random(in: 1...3, using: &g))
+            let k = pick([axis, axis - base.count])
+            let protocolLine = pick(["", "protocol securenn\n"])
+            return GeneratedProgram(text: protocolLine + h + """
+                a = private_input(alice, \(along(la).tfe))
+                b = private_input(bob, \(along(lb).tfe))
+                p = public_input(bob, \(along(lp).tfe))
+                output(alice, "private", concat(a, b, axis: \(k)))
+                output(alice, "mixed", concat(p, a, p, b, axis: \(k)) * 2 + 1)
+                output(bob, "public", concat(p, p * 0.5, axis: \(k)))
+                output(alice, "local", concat(reveal(a, alice), reveal(b, alice) - 1, axis: \(k)))
+                """)
+        case .slicing:
+            let dimensions = shape(1...3, 1...6)
+            var items: [String] = []
+            for length in dimensions.prefix(Int.random(in: 1...dimensions.count, using: &g)) {
+                // Non-empty slices only, written in NumPy's many spellings: negative bounds, bounds past the end,
+                // omitted bounds, negative steps.
+                let start = Int.random(in: 0..<length, using: &g)
+                func either(_ bound: Int) -> String { pick([String(bound), String(bound - length)]) }
+                switch Int.random(in: 0..<6, using: &g) {
+                case 0: items.append(either(start))
+                case 1: items.append(":")
+                case 2:
+                    let end = Int.random(in: (start + 1)...length, using: &g)
+                    items.append(either(start) + ":" + (end == length ? pick(["", String(length + 2)]) : either(end)))
+                case 3:
+                    let step = Int.random(in: 1...3, using: &g)
+                    items.append(pick(["", either(start)]).isEmpty ? "::\(step)" : either(start) + "::\(step)")
+                case 4:
+                    let step = -Int.random(in: 1...3, using: &g)
+                    let end = Int.random(in: -1..<start, using: &g)
+                    items.append(either(start) + ":" + (end == -1 ? "" : either(end)) + ":\(step)")
+                default: items.append(pick([":\(start + 1)", "\(start):"]))
+                }
+            }
+            let subscriptText = "[" + items.joined(separator: ", ") + "]"
+            return GeneratedProgram(text: pick(["", "protocol securenn\n"]) + h + """
+                a = private_input(alice, \(dimensions.tfe))
+                p = public_input(bob, \(dimensions.tfe))
+                output(alice, "private", a\(subscriptText))
+                output(alice, "public", p\(subscriptText))
+                output(alice, "computed", (a * p)\(subscriptText) + 1)
+                output(bob, "local", reveal(a, bob)\(subscriptText))
+                """)
+        case .padding:
+            let dimensions = shape(1...4)
+            let pads = dimensions.map { _ in [Int.random(in: 0...2, using: &g), Int.random(in: 0...2, using: &g)] }
+            let padsText = "[" + pads.map(\.tfe).joined(separator: ", ") + "]"
+            return GeneratedProgram(text: pick(["", "protocol securenn\n"]) + h + """
+                a = private_input(alice, \(dimensions.tfe))
+                p = public_input(bob, \(dimensions.tfe))
+                output(alice, "private", pad(a, \(padsText)))
+                output(alice, "public", pad(p, \(padsText)))
+                output(alice, "computed", pad(a * p, \(padsText)) - 1)
+                output(bob, "local", pad(reveal(a, bob), \(padsText)))
+                """)
+        case .squeezeExpandDims:
+            let dimensions = shape(1...3).map { Int.random(in: 0..<2, using: &g) == 0 ? 1 : $0 }
+            let ones = dimensions.indices.filter { dimensions[$0] == 1 }
+            let squeezed = ones.isEmpty
+                ? "squeeze(a)" : "squeeze(a, axis: \(pick(ones) - pick([0, dimensions.count])))"
+            let axis = Int.random(in: -(dimensions.count + 1)...dimensions.count, using: &g)
+            return GeneratedProgram(text: h + """
+                a = private_input(alice, \(dimensions.tfe))
+                p = public_input(bob, \(dimensions.tfe))
+                output(alice, "squeezed", \(squeezed))
+                output(alice, "all", squeeze(a))
+                output(alice, "expanded", expand_dims(a, axis: \(axis)))
+                output(bob, "public", expand_dims(squeeze(p), axis: 0))
+                """)
+        case .maximumMinimum:
+            let s = shape(1...3)
+            return GeneratedProgram(text: "protocol securenn\n" + h + """
+                a = private_input(alice, \(s.tfe))
+                b = private_input(bob, \(partner(s).tfe))
+                p = public_input(bob, \(partner(s).tfe))
+                output(alice, "maximum", maximum(a, b))
+                output(alice, "minimum", minimum(b, a))
+                output(alice, "public", maximum(p, a))
+                output(alice, "relu6", minimum(maximum(a, 0), 6))
+                output(alice, "leaky", maximum(a, a * 0.1))
+                output(bob, "plaintext", minimum(p, 0.5))
+                output(bob, "local", maximum(reveal(a, bob), reveal(b, bob)))
+                """)
         }
     }
 }

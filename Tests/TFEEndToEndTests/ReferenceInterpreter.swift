@@ -254,6 +254,25 @@ struct ReferenceInterpreter {
             let x = operand(source, at: type.placement)
             return ReferenceTensor(shape: shape, values: x.values, bounds: x.bounds)
 
+        case .concat(let sources, let axis):
+            let parts = sources.map { operand($0, at: type.placement) }
+            return ReferenceTensor(
+                shape: shape, values: ReferenceKernels.concatenate(parts.map { ($0.values, $0.shape) }, axis: axis),
+                bounds: ReferenceKernels.concatenate(parts.map { ($0.bounds, $0.shape) }, axis: axis))
+
+        case .slice(let source, let begin, let step, let counts):
+            let x = operand(source, at: type.placement)
+            func slice(_ values: [Double]) -> [Double] {
+                ReferenceKernels.slice(values, x.shape, begin: begin, step: step, counts: counts)
+            }
+            return ReferenceTensor(shape: shape, values: slice(x.values), bounds: slice(x.bounds))
+
+        case .pad(let source, let before):
+            let x = operand(source, at: type.placement)
+            return ReferenceTensor(
+                shape: shape, values: ReferenceKernels.pad(x.values, x.shape, before: before, output: shape),
+                bounds: ReferenceKernels.pad(x.bounds, x.shape, before: before, output: shape))
+
         case .conv2d(let input, let kernel, let stride, let padding):
             let x = operand(input, at: type.placement), k = operand(kernel, at: type.placement)
             let convolve: ([Double], [Double]) -> [Double] = { a, b in

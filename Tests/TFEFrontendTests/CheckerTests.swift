@@ -206,6 +206,26 @@ private let shapeCases: [([[Int]], String, [Int])] = [
     ([[1, 5, 5, 2]], "maxpool2d(a, 2, padding: \"SAME\")", [1, 3, 3, 2]),
     ([[1, 5, 5, 2]], "maxpool2d(a, 2, 1, \"SAME\")", [1, 5, 5, 2]),
     ([[1, 5, 5, 2]], "maxpool2d(a, 3, 1, \"VALID\")", [1, 3, 3, 2]),
+    // Layout: concat, slicing as NumPy, pad, squeeze, expand_dims; maximum broadcasts.
+    ([[2, 3], [2, 5]], "concat(a, b, axis: 1)", [2, 8]),
+    ([[2, 3], [4, 3]], "concat(a, b)", [6, 3]),
+    ([[2, 3], [2, 1]], "concat(a, b, a, axis: -1)", [2, 7]),
+    ([[2, 3]], "concat(a)", [2, 3]),
+    ([[4, 5, 6]], "a[1:3]", [2, 5, 6]),
+    ([[4, 5, 6]], "a[1, :, -1]", [5]),
+    ([[4, 5, 6]], "a[-3:, ::2, ::-1]", [3, 3, 6]),
+    ([[4, 5, 6]], "a[:-1, 10:1:-3]", [3, 1, 6]),
+    ([[4, 5, 6]], "a[-100:100]", [4, 5, 6]),
+    ([[4, 5, 6]], "a[0][1][2]", []),
+    ([[4, 5, 6]], "a[::-1][1:]", [3, 5, 6]),
+    ([[2, 3]], "pad(a, [[1, 2], [0, 3]])", [5, 6]),
+    ([[2, 3]], "pad(a, [[0, 0], [0, 0]])", [2, 3]),
+    ([[1, 3, 1]], "squeeze(a)", [3]),
+    ([[1, 3, 1]], "squeeze(a, axis: -1)", [1, 3]),
+    ([[2, 3]], "expand_dims(a, axis: 0)", [1, 2, 3]),
+    ([[2, 3]], "expand_dims(a, axis: -1)", [2, 3, 1]),
+    ([[2, 3], [3]], "maximum(a, b)", [2, 3]),
+    ([[2, 1], [3]], "minimum(a, b)", [2, 3]),
 ]
 
 @Test(arguments: shapeCases)
@@ -252,6 +272,27 @@ private let shapeErrorCases: [([[Int]], String, String)] = [
     ([[1, 5, 5, 2]], "avgpool2d(a, 0)", "invalidWindow"),
     ([[1, 5, 5, 2]], "avgpool2d(a, 2, -1)", "invalidWindow"),
     ([[2], [3], [2]], "where(a, b, c)", "broadcastMismatch"),
+    ([[2, 3], [3, 3]], "concat(a, b, axis: 1)", "concatMismatch"),
+    ([[2, 3], [2, 3, 1]], "concat(a, b)", "concatMismatch"),
+    ([[2, 3]], "concat(a, a, axis: 2)", "axisOutOfRange"),
+    ([[]], "concat(a, a)", "rankMismatch"),
+    ([[2, 3]], "concat(a, a, dim: 1)", "unknownArgumentLabel"),
+    ([[2, 3]], "concat(axis: 0)", "wrongArgumentCount"),
+    ([[2, 3]], "a[2]", "indexOutOfRange"),
+    ([[2, 3]], "a[0, -4]", "indexOutOfRange"),
+    ([[2, 3]], "a[0, 0, 0]", "tooManyIndices"),
+    ([[2, 3]], "a[1:1]", "emptySlice"),
+    ([[2, 3]], "a[0:2:-1]", "emptySlice"),
+    ([[2, 3]], "a[::0]", "zeroStep"),
+    ([[2, 3]], "a[0.5]", "expectedConstantInteger"),
+    ([[2, 3]], "a[b]", "unknownName"),
+    ([[2, 3]], "pad(a, [[1, 1]])", "padPairs"),
+    ([[2, 3]], "pad(a, [[1, 1], [-1, 0]])", "negativePad"),
+    ([[2, 3]], "pad(a, [1, 1])", "padFormat"),
+    ([[2, 3]], "pad(a, [[1], [0, 0]])", "padFormat"),
+    ([[2, 3]], "squeeze(a, axis: 1)", "squeezeLength"),
+    ([[2, 3]], "expand_dims(a, axis: 3)", "axisOutOfRange"),
+    ([[2], [3]], "maximum(a, b)", "broadcastMismatch"),
 ]
 
 @Test(arguments: shapeErrorCases)
@@ -478,6 +519,10 @@ private let protocolTable: [(String, String?, String?)] = [
     ("x * x + x", nil, nil),
     ("mean(x, 1)", nil, nil),
     ("transpose(x)", nil, nil),
+    ("maximum(x, 0)", "needsProtocol", nil),
+    ("minimum(x, x * 0.5)", "needsProtocol", nil),
+    ("concat(x, x, axis: 3)", nil, nil),
+    ("pad(x[:, 1:], [[0, 0], [1, 0], [0, 1], [0, 0]])", nil, nil),
 ]
 
 private func protocolProgram(_ protocolName: String, input: String, _ operation: String) -> String {

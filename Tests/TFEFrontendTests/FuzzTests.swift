@@ -189,8 +189,11 @@ struct FuzzTests {
         case .share(let value), .reveal(let value, _), .negate(let value), .elementwise(_, let value),
             .sum(let value, _), .mean(let value, _), .softmax(let value, _), .argmax(let value, _),
             .transpose(let value, _), .reshape(let value), .avgpool2d(let value, _, _, _),
-            .maxpool2d(let value, _, _, _), .output(_, _, let value), .store(_, let value):
+            .maxpool2d(let value, _, _, _), .output(_, _, let value), .store(_, let value),
+            .slice(let value, _, _, _), .pad(let value, _):
             return [value]
+        case .concat(let values, _):
+            return values
         case .binary(_, let a, let b), .conv2d(let a, let b, _, _), .maxpool2dGrad(let a, let b, _, _, _):
             return [a, b]
         case .where(let c, let a, let b):

@@ -54,6 +54,13 @@ private func render(_ ast: AST, _ id: ExprID) -> String {
     case .unary(let op, let operand): return "(\(op.rawValue)\(render(ast, operand)))"
     case .binary(let op, let lhs, let rhs): return "(\(render(ast, lhs)) \(op.rawValue) \(render(ast, rhs)))"
     case .call(let callee, let arguments): return "\(ast.name(callee.symbol))(\(render(ast, arguments)))"
+    case .subscript(let base, let items):
+        let rendered = items.map { item -> String in
+            let bound = { (id: ExprID?) in id.map { render(ast, $0) } ?? "" }
+            guard item.isRange else { return bound(item.start) }
+            return bound(item.start) + ":" + bound(item.end) + (item.step.map { ":" + render(ast, $0) } ?? "")
+        }
+        return render(ast, base) + "[" + rendered.joined(separator: ", ") + "]"
     case .error: return "<error>"
     }
 }
@@ -110,6 +117,33 @@ private func errorLines(_ text: String) -> [Int] {
 ])
 func precedence(text: String, expected: String) {
     expectParse(text, expected)
+}
+
+// MARK: - Subscripts
+
+@Test(arguments: [
+    ("y = x[0]", "y = x[0]"),
+    ("y = x[1:3, :, -1]", "y = x[1:3, :, (-1)]"),
+    ("y = x[:2, 3:, ::2, ::-1]", "y = x[:2, 3:, ::2, ::(-1)]"),
+    ("y = x[i * b:(i + 1) * b]", "y = x[(i * b):((i + 1) * b)]"),
+    ("y = -x[0] + f(a)[1]", "y = ((-x[0]) + f(a)[1])"),
+    ("y = x[0][1, ]", "y = x[0][1]"),
+    ("y = (a + b)[0:1:1]", "y = (a + b)[0:1:1]"),
+    ("y = x[\n  0,\n  1:2\n]", "y = x[0, 1:2]"),
+])
+func subscripts(text: String, expected: String) {
+    expectParse(text, expected)
+}
+
+@Test(arguments: [
+    ("y = x[]", ["expectedExpression"]),
+    ("y = x[0", ["unclosedBracket"]),
+    ("y = x[0 1]", ["expected"]),
+    ("y = x[,]", ["expectedExpression"]),
+    ("x = private_input(client [3])", ["expected"]),  // a missing comma, not a subscript
+])
+func subscriptErrors(text: String, kinds: [String]) {
+    expectParseErrors(text, kinds)
 }
 
 @Test(arguments: ["y = a < b < c", "y = a == b != c", "y = a <= b > c", "y = 1 < x >= 2"])

