@@ -10,6 +10,8 @@ let usage = """
     USAGE: tfe-bench <benchmark>
 
     BENCHMARKS:
+      aby3bin    ABY3's binary library: ReLU on 51,200 elements by three in-process parties (one thread, and a
+                 thread each), beside SecureNN's ReLU on the same count; min/median/max, rounds and bytes.
       cached     A cached private model (store once, load per prediction) against one re-shared every run:
                  bytes per server and prediction, and the simulated WAN (also printed by net).
       compile    tfec compile on 20k and 200k unrolled products and a training program, per phase, against
@@ -29,6 +31,13 @@ let usage = """
     """
 
 switch arguments.first {
+case "aby3bin":
+    do {
+        try Aby3BinBenchmark.run()
+    } catch {
+        FileHandle.standardError.write(Data("tfe-bench: error: \(error)\n".utf8))
+        exit(1)
+    }
 case "compile":
     do {
         let flag = arguments.firstIndex(of: "--baseline")
