@@ -64,26 +64,42 @@ enum Aby3BinBenchmark {
     }
 
     /// Runs the three parties with a thread each for every begin and every finish.
-    static func runThreaded<Run: ReplicatedRounds>(
-        _ parties: [Run], zeros: [ReplicatedZeroSharing]
-    ) -> [Run.Output] {
-        var parties = parties, zeros = zeros
-        var messages = [[UInt64]](repeating: [], count: 3)
-        parties.withUnsafeMutableBufferPointer { parties in
-            zeros.withUnsafeMutableBufferPointer { zeros in
-                messages.withUnsafeMutableBufferPointer { messages in
-                    while parties[0].output == nil {
-                        DispatchQueue.concurrentPerform(iterations: 3) { i in
-                            messages[i] = parties[i].begin(&zeros[i])
-                        }
-                        DispatchQueue.concurrentPerform(iterations: 3) { i in
-                            parties[i].finish(messages[(i + 1) % 3])
-                        }
-                    }
-                }
+    static func runThreaded(
+        _ parties: [any ReplicatedRounds<ReplicatedArithmeticView>], zeros: [ReplicatedZeroSharing]
+    ) -> [ReplicatedArithmeticView] {
+        let state = ThreadedState(parties: parties, zeros: zeros)
+        defer { state.deallocate() }
+        while state.parties[0].output == nil {
+            DispatchQueue.concurrentPerform(iterations: 3) { i in
+                state.messages[i] = state.parties[i].begin(&state.zeros[i])
+            }
+            DispatchQueue.concurrentPerform(iterations: 3) { i in
+                state.parties[i].finish(state.messages[(i + 1) % 3])
             }
         }
-        return parties.map { $0.output! }
+        return (0..<3).map { state.parties[$0].output! }
+    }
+
+    /// The three parties' runs, streams and messages, in memory each thread touches only at its own index.
+    struct ThreadedState: @unchecked Sendable {
+        let parties: UnsafeMutablePointer<any ReplicatedRounds<ReplicatedArithmeticView>>
+        let zeros: UnsafeMutablePointer<ReplicatedZeroSharing>
+        let messages: UnsafeMutablePointer<[UInt64]>
+
+        init(parties: [any ReplicatedRounds<ReplicatedArithmeticView>], zeros: [ReplicatedZeroSharing]) {
+            self.parties = .allocate(capacity: 3)
+            self.parties.initialize(from: parties, count: 3)
+            self.zeros = .allocate(capacity: 3)
+            self.zeros.initialize(from: zeros, count: 3)
+            messages = .allocate(capacity: 3)
+            messages.initialize(repeating: [], count: 3)
+        }
+
+        func deallocate() {
+            parties.deinitialize(count: 3).deallocate()
+            zeros.deinitialize(count: 3).deallocate()
+            messages.deinitialize(count: 3).deallocate()
+        }
     }
 
     /// The times of a SecureNN program whose client output is `body` of its private input, and its cost.
