@@ -205,7 +205,7 @@ import Testing
 
     @Test func selectPicksByTheSharedBitAndMaxFollows() throws {
         let a = Self.words(seed: 17, inRange: true), b = Self.words(seed: 18, inRange: true).reversed().map { $0 }
-        let c = Self.words(seed: 19)
+        let c = Array(Self.words(seed: 19).prefix(a.count))
         let aa = try Self.shareArithmetic(a), ab = try Self.shareArithmetic(b), bc = try Self.shareBoolean(c)
         let chosen = try Self.run((0..<3).map { ReplicatedComparison.select(bc[$0], aa[$0], ab[$0]) },
                                   cost: .select(count: a.count))
