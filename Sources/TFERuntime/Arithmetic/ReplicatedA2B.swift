@@ -49,9 +49,9 @@ public struct ReplicatedA2B: ReplicatedRounds {
             ReplicatedBooleanView.appendCrossTerms(sum, carry!, to: &own)
         default:
             let k = Self.levelShifts[round - 2]
-            ReplicatedBooleanView.appendCrossTerms(propagate!, generate!.shiftedLeft(by: k), to: &own)
+            ReplicatedBooleanView.appendCrossTerms(propagate!, generate!, shiftingLeftBy: k, to: &own)
             if k != Self.levelShifts.last! {
-                ReplicatedBooleanView.appendCrossTerms(propagate!, propagate!.shiftedLeft(by: k), to: &own)
+                ReplicatedBooleanView.appendCrossTerms(propagate!, propagate!, shiftingLeftBy: k, to: &own)
             }
         }
         zeros.maskBoolean(&own)

@@ -42,15 +42,15 @@ public struct ReplicatedArithmeticView: Sendable, Equatable {
     public static func + (x: ReplicatedArithmeticView, y: ReplicatedArithmeticView) -> ReplicatedArithmeticView {
         precondition(x.party == y.party && x.count == y.count, "sum of views of one party and length")
         return ReplicatedArithmeticView(
-            party: x.party, first: zip(x.first, y.first).map { $0 &+ $1 },
-            second: zip(x.second, y.second).map { $0 &+ $1 })
+            party: x.party, first: ReplicatedKernels.combine(x.first, y.first) { $0 &+ $1 },
+            second: ReplicatedKernels.combine(x.second, y.second) { $0 &+ $1 })
     }
 
     public static func - (x: ReplicatedArithmeticView, y: ReplicatedArithmeticView) -> ReplicatedArithmeticView {
         precondition(x.party == y.party && x.count == y.count, "difference of views of one party and length")
         return ReplicatedArithmeticView(
-            party: x.party, first: zip(x.first, y.first).map { $0 &- $1 },
-            second: zip(x.second, y.second).map { $0 &- $1 })
+            party: x.party, first: ReplicatedKernels.combine(x.first, y.first) { $0 &- $1 },
+            second: ReplicatedKernels.combine(x.second, y.second) { $0 &- $1 })
     }
 
     /// c · x for a public c: every component scaled.
@@ -74,10 +74,8 @@ public struct ReplicatedArithmeticView: Sendable, Equatable {
         _ x: ReplicatedArithmeticView, _ y: ReplicatedArithmeticView, to message: inout [UInt64]
     ) {
         precondition(x.party == y.party && x.count == y.count, "product of views of one party and length")
-        message.reserveCapacity(message.count + x.count)
-        for j in 0..<x.count {
-            let (a, b, c, d) = (x.first[j], x.second[j], y.first[j], y.second[j])
-            message.append(a &* c &+ a &* d &+ b &* c)
+        message += ReplicatedKernels.combine(x.first, x.second, y.first, y.second) { a, b, c, d in
+            a &* (c &+ d) &+ b &* c
         }
     }
 

@@ -95,8 +95,8 @@ public struct ReplicatedBooleanView: Sendable, Equatable {
     public static func ^ (x: ReplicatedBooleanView, y: ReplicatedBooleanView) -> ReplicatedBooleanView {
         precondition(x.party == y.party && x.count == y.count, "xor of views of one party and length")
         return ReplicatedBooleanView(
-            party: x.party, first: zip(x.first, y.first).map { $0 ^ $1 },
-            second: zip(x.second, y.second).map { $0 ^ $1 })
+            party: x.party, first: ReplicatedKernels.combine(x.first, y.first) { $0 ^ $1 },
+            second: ReplicatedKernels.combine(x.second, y.second) { $0 ^ $1 })
     }
 
     /// x ⊕ c for a public word c: only component 0 changes (held by parties 0 and 2).
@@ -132,16 +132,18 @@ public struct ReplicatedBooleanView: Sendable, Equatable {
 
     // MARK: - AND
 
-    /// This party's unmasked part of x ∧ y: x_i y_i ⊕ x_i y_{i+1} ⊕ x_{i+1} y_i per word, appended to `message`.
-    /// Masked with the boolean zero-sharing, it is what the party sends for the gate (`ReplicatedAND`).
+    /// This party's unmasked part of x ∧ (y << k): x_i y_i ⊕ x_i y_{i+1} ⊕ x_{i+1} y_i per word (with y's
+    /// components shifted), appended to `message`. Masked with the boolean zero-sharing, it is what the party
+    /// sends for the gate (`ReplicatedAND`); the shift is the adder's, fused so no shifted copy is made.
     static func appendCrossTerms(
-        _ x: ReplicatedBooleanView, _ y: ReplicatedBooleanView, to message: inout [UInt64]
+        _ x: ReplicatedBooleanView, _ y: ReplicatedBooleanView, shiftingLeftBy k: Int = 0,
+        to message: inout [UInt64]
     ) {
         precondition(x.party == y.party && x.count == y.count, "AND of views of one party and length")
-        message.reserveCapacity(message.count + x.count)
-        for j in 0..<x.count {
-            let (a, b, c, d) = (x.first[j], x.second[j], y.first[j], y.second[j])
-            message.append((a & c) ^ (a & d) ^ (b & c))
+        let shift = UInt64(k)
+        message += ReplicatedKernels.combine(x.first, x.second, y.first, y.second) { a, b, c, d in
+            let (c, d) = (c &<< shift, d &<< shift)
+            return (a & (c ^ d)) ^ (b & c)
         }
     }
 

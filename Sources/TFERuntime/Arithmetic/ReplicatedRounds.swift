@@ -188,3 +188,41 @@ public enum ReplicatedLocalRun {
         return (parties.map { $0.output! }, transcript)
     }
 }
+
+/// Element-wise kernels over components, without bounds checks or intermediate arrays.
+enum ReplicatedKernels {
+    /// `f(u[j], v[j])` for every j.
+    @inline(__always)
+    static func combine(_ u: [UInt64], _ v: [UInt64], _ f: (UInt64, UInt64) -> UInt64) -> [UInt64] {
+        precondition(u.count == v.count, "components of one length")
+        return [UInt64](unsafeUninitializedCapacity: u.count) { out, initialized in
+            u.withUnsafeBufferPointer { u in
+                v.withUnsafeBufferPointer { v in
+                    for j in 0..<u.count { out[j] = f(u[j], v[j]) }
+                }
+            }
+            initialized = u.count
+        }
+    }
+
+    /// `f(a[j], b[j], c[j], d[j])` for every j.
+    @inline(__always)
+    static func combine(
+        _ a: [UInt64], _ b: [UInt64], _ c: [UInt64], _ d: [UInt64],
+        _ f: (UInt64, UInt64, UInt64, UInt64) -> UInt64
+    ) -> [UInt64] {
+        precondition(a.count == b.count && a.count == c.count && a.count == d.count, "components of one length")
+        return [UInt64](unsafeUninitializedCapacity: a.count) { out, initialized in
+            a.withUnsafeBufferPointer { a in
+                b.withUnsafeBufferPointer { b in
+                    c.withUnsafeBufferPointer { c in
+                        d.withUnsafeBufferPointer { d in
+                            for j in 0..<a.count { out[j] = f(a[j], b[j], c[j], d[j]) }
+                        }
+                    }
+                }
+            }
+            initialized = a.count
+        }
+    }
+}
