@@ -48,6 +48,15 @@ enum Aby3BinBenchmark {
         print(row("aby3 ReLU, 3 parties on one thread", serial, rounds: cost.rounds, bytes: cost.totalBytes))
         print(row("aby3 ReLU, a thread per party", threaded, rounds: cost.rounds, bytes: cost.totalBytes))
 
+        // The keystream alone: each party masks every word it sends with one word of each of its two streams.
+        var keystream: [Duration] = []
+        for _ in 0..<runs {
+            var zeros = ReplicatedZeroSharing.parties(seeds: seeds, stream: 2)
+            var words = [UInt64](repeating: 0, count: cost.wordsPerParty)
+            keystream.append(clock.measure { for party in 0..<3 { zeros[party].maskBoolean(&words) } })
+        }
+        print(row("  of which the zero-sharings' keystream", keystream, rounds: 0, bytes: 0))
+
         let (reluTimes, reluCost) = try secureNN("relu(x)", runs: runs)
         let (plainTimes, plainCost) = try secureNN("x", runs: runs)
         let difference = zip(reluTimes.sorted(), plainTimes.sorted()).map { $0 - $1 }
