@@ -12,6 +12,8 @@ let usage = """
     BENCHMARKS:
       aby3       The MNIST Pond network under pond and under aby3 at batch 1 and 100, runs alternating:
                  min/median/max time, their ratio, rounds and bytes, and how far the two protocols' logits differ.
+      aby3bin    ABY3's binary library: ReLU on 51,200 elements by three in-process parties (one thread, and a
+                 thread each), beside SecureNN's ReLU on the same count; min/median/max, rounds and bytes.
       cached     A cached private model (store once, load per prediction) against one re-shared every run:
                  bytes per server and prediction, and the simulated WAN (also printed by net).
       compile    tfec compile on 20k and 200k unrolled products and a training program, per phase, against
@@ -31,6 +33,13 @@ let usage = """
     """
 
 switch arguments.first {
+case "aby3bin":
+    do {
+        try Aby3BinBenchmark.run()
+    } catch {
+        FileHandle.standardError.write(Data("tfe-bench: error: \(error)\n".utf8))
+        exit(1)
+    }
 case "compile":
     do {
         let flag = arguments.firstIndex(of: "--baseline")
