@@ -166,11 +166,9 @@ import Darwin
                 outcome.update { $0 = error }
             }
         }
-        // The waiter may start before or after close(): either way it fails at once, never after 30 s.
-        let start = ContinuousClock.now
+        // The waiter may start before or after close(): either way it fails with the close, not its 30 s timeout.
         transport.close()
         waiter.join()
-        #expect(ContinuousClock.now - start < .seconds(5))
         #expect(outcome.current == .closed(reason: "server0 closed its connections"))
         #expect(throws: SocketError.closed) { try peer.read(exactly: 1, until: .now + .seconds(5)) }
         transport.close()  // a second close does nothing
