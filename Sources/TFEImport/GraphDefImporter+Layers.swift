@@ -51,12 +51,12 @@ extension GraphDefImporter {
     // MARK: - Convolution
 
     /// Conv2D of an NHWC image with a constant HWIO kernel (tfe's layout, as TensorFlow's), padding SAME or
-    /// VALID (or a Pad before a VALID one that amounts to SAME), with the BiasAdd and FusedBatchNorm after it
-    /// folded in.
+    /// VALID (a Pad before a VALID one that amounts to SAME is absorbed; any other is a `pad` before it), with
+    /// the BiasAdd and FusedBatchNorm after it folded in.
     mutating func importConv2D(_ node: GraphDefNode) throws(ImportError) {
         try requireNHWC(node)
         let inputs = try dataInputs(node, count: 2)
-        let x = try value(inputs[0], of: node, absorbingPads: true)
+        var x = try value(inputs[0], of: node, absorbingPads: true)
         var kernel = try requireConstant(inputs[1], of: node, what: "the kernel of Conv2D")
         guard x.shape.count == 4, kernel.shape.count == 4 else {
             throw .unsupportedAttribute(op: "Conv2D", node: node.name, "expects an NHWC image and an HWIO kernel, "
@@ -65,26 +65,34 @@ extension GraphDefImporter {
         guard (ints(node, "dilations") ?? [1, 1, 1, 1]).allSatisfy({ $0 == 1 }) else {
             throw .unsupportedAttribute(op: "Conv2D", node: node.name, "dilations other than 1 are not supported")
         }
+        let extent = [kernel.shape[0], kernel.shape[1]]
+        var absorbed: (stride: Int, padding: String, output: [Int])?
+        if let pads = x.pendingPads {
+            // Zero padding by exactly what SAME would add, then a VALID convolution, is a SAME convolution.
+            let padded = [x.shape[1], x.shape[2]]
+            let spatial = (0..<2).map { padded[$0] - pads[$0 + 1].0 - pads[$0 + 1].1 }
+            let window = try spatialWindow(node, input: padded, kernel: extent)
+            let same = sameOutput(input: spatial, kernel: extent, stride: window.stride)
+            if window.padding == "VALID", pads[0] == (0, 0), pads[3] == (0, 0), pads[1] == same.pads[0],
+               pads[2] == same.pads[1] {
+                absorbed = (window.stride, "SAME", same.output)
+            } else {
+                x = writingPad(x)
+            }
+        }
         guard kernel.shape[2] == x.shape[3] else {
             throw .shapeMismatch(op: "Conv2D", node: node.name, "the kernel \(writer.shapeText(kernel.shape)) "
                                  + "expects \(kernel.shape[2]) channels, not \(x.shape[3])")
         }
         let channels = kernel.shape[3]
         guard channels > 0 else { throw .shapeMismatch(op: "Conv2D", node: node.name, "the kernel has no channels") }
-        let spatial = [x.shape[1], x.shape[2]], extent = [kernel.shape[0], kernel.shape[1]]
-        var window: (stride: Int, padding: String, output: [Int])
+        let window: (stride: Int, padding: String, output: [Int])
         var preceding: [GraphDefNode] = []
-        if let pads = x.pendingPads {
-            // Zero padding by exactly what SAME would add, then a VALID convolution, is a SAME convolution.
-            let padded = (0..<2).map { spatial[$0] + pads[$0 + 1].0 + pads[$0 + 1].1 }
-            window = try spatialWindow(node, input: padded, kernel: extent)
-            let same = sameOutput(input: spatial, kernel: extent, stride: window.stride)
-            guard window.padding == "VALID", pads[0] == (0, 0), pads[3] == (0, 0), pads[1] == same.pads[0],
-                  pads[2] == same.pads[1] else { throw padError(node) }
-            window = (window.stride, "SAME", same.output)
-            if let pad = padNode(feeding: inputs[0]) { preceding = [pad] }
+        if let absorbed {
+            window = absorbed
+            if let pad = x.padNode.flatMap({ indices[$0] }) { preceding = [model.nodes[pad]] }
         } else {
-            window = try spatialWindow(node, input: spatial, kernel: extent)
+            window = try spatialWindow(node, input: [x.shape[1], x.shape[2]], kernel: extent)
         }
         let tail = try foldableTail(after: node, channels: channels)
         if let scale = tail.scale {
@@ -102,18 +110,6 @@ extension GraphDefImporter {
         }
         let shape = [x.shape[0]] + window.output + [channels]
         define(node, expression, shape: shape, preceding: preceding, also: tail.nodes)
-    }
-
-    /// The Pad node whose output `input` is (through Identity nodes).
-    private func padNode(feeding input: GraphDefInput) -> GraphDefNode? {
-        var name = input.node
-        while let index = indices[name] {
-            let node = model.nodes[index]
-            if node.op == "Pad" { return node }
-            guard node.op == "Identity", let next = node.inputs.first(where: { !$0.isControl }) else { return nil }
-            name = next.node
-        }
-        return nil
     }
 
     /// SAME's output size and its padding per spatial axis, (before, after), the extra cell after.

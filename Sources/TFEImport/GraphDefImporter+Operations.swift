@@ -7,9 +7,10 @@ extension GraphDefImporter {
         case "Const": try importConst(node)
         case "Identity":
             operands[node.name] = try operand(try dataInputs(node, count: 1)[0], of: node)
-        case "Shape", "StridedSlice", "Pack", "Rsqrt", "ConcatV2": try importShapeArithmetic(node)
+        case "Shape", "StridedSlice", "Pack", "Rsqrt": try importShapeArithmetic(node)
+        case "ConcatV2": try importConcat(node)
         case "Reshape", "Squeeze": try importReshape(node)
-        case "Pad": try importPad(node)
+        case "Pad", "PadV2": try importPad(node)
         case "Add", "AddV2", "Sub", "Mul", "BiasAdd": try importArithmetic(node)
         case "Relu", "Relu6", "Sigmoid": try importActivation(node)
         case "MatMul": try importMatMul(node)
@@ -82,10 +83,8 @@ extension GraphDefImporter {
         var parts: [ConstantTensor] = []
         for input in inputs {
             guard let part = try constant(input, of: node) else {
-                let detail = node.op == "ConcatV2"
-                    ? "a concatenation of computed values needs the language's concat, which tfe does not have yet"
-                    : "tfe folds it only when its inputs are constants"
-                throw .unsupportedAttribute(op: node.op, node: node.name, detail)
+                throw .unsupportedAttribute(op: node.op, node: node.name,
+                                            "tfe folds it only when its inputs are constants")
             }
             parts.append(part)
         }
@@ -119,6 +118,51 @@ extension GraphDefImporter {
             result = try stridedSlice(node, parts)
         }
         operands[node.name] = .constant(result)
+    }
+
+    /// ConcatV2: folded when every input is a constant; otherwise `concat(a, b, ..., axis: k)` of computed
+    /// values of one rank along TensorFlow's axis (NHWC is tfe's layout too), never the batch axis.
+    private mutating func importConcat(_ node: GraphDefNode) throws(ImportError) {
+        let inputs = try dataInputs(node, count: 2)
+        let parts = Array(inputs.dropLast())
+        var isComputed: [Bool] = []
+        for input in parts {
+            if case .value = try operand(input, of: node) { isComputed.append(true) } else { isComputed.append(false) }
+        }
+        guard isComputed.contains(true) else { return try importShapeArithmetic(node) }
+        if let constant = parts.indices.first(where: { !isComputed[$0] }) {
+            throw .unsupportedAttribute(op: "ConcatV2", node: node.name,
+                                        "a ConcatV2 of computed values and constants ('\(inputs[constant].node)') "
+                                        + "is not supported")
+        }
+        let axisTensor = try requireConstant(inputs[inputs.count - 1], of: node, what: "the axis of ConcatV2")
+        guard axisTensor.isScalar, axisTensor.isInteger else {
+            throw .shapeMismatch(op: "ConcatV2", node: node.name, "expects a scalar integer axis")
+        }
+        var values: [Value] = []
+        for input in parts { values.append(try value(input, of: node)) }
+        let rank = values[0].shape.count
+        guard values.allSatisfy({ $0.shape.count == rank }) else {
+            throw .shapeMismatch(op: "ConcatV2", node: node.name, "the inputs' ranks differ")
+        }
+        let joined = try axis(axisTensor.integers[0], rank: rank, node)
+        guard joined != 0 || values[0].shape[0] % ProgramWriter.batchMarker != 0 else {
+            throw .unsupportedAttribute(op: "ConcatV2", node: node.name,
+                                        "joining along axis 0, the batch axis, is not supported")
+        }
+        if values.count == 1 {
+            operands[node.name] = .value(values[0])
+            return
+        }
+        switch ProgramWriter.concatenatedShape(values.map(\.shape), axis: joined) {
+        case .success(let shape):
+            let names = values.map(\.name).joined(separator: ", ")
+            define(node, "concat(\(names), axis: \(joined))", shape: shape)
+        case .failure(let misfit):
+            throw .shapeMismatch(op: "ConcatV2", node: node.name,
+                                 "cannot join \(writer.shapeText(values[0].shape)) and "
+                                 + "\(writer.shapeText(values[misfit.index].shape)) along axis \(joined)")
+        }
     }
 
     /// StridedSlice of a vector (what Keras writes to take the batch size from a Shape): one axis, a positive
@@ -197,10 +241,20 @@ extension GraphDefImporter {
         }
     }
 
-    /// Pad with zeros: folded for a constant; for a computed value, remembered for the Conv2D that reads it.
+    /// Pad, and PadV2 with a constant scalar fill: folded for a constant; for a computed value, zeros only and
+    /// not on the batch axis, pending until read: a VALID Conv2D it makes SAME absorbs it, and any other reader
+    /// gets `pad(x, [[before, after], ...])`.
     private mutating func importPad(_ node: GraphDefNode) throws(ImportError) {
-        let inputs = try dataInputs(node, count: 2)
-        let paddings = try requireConstant(inputs[1], of: node, what: "the paddings of Pad")
+        let inputs = try dataInputs(node, count: node.op == "PadV2" ? 3 : 2)
+        let paddings = try requireConstant(inputs[1], of: node, what: "the paddings of \(node.op)")
+        var fill = 0.0
+        if node.op == "PadV2" {
+            let constant = try requireConstant(inputs[2], of: node, what: "the constant_values of PadV2")
+            guard constant.isScalar else {
+                throw .shapeMismatch(op: "PadV2", node: node.name, "constant_values must be a scalar")
+            }
+            fill = constant.values[0]
+        }
         let input = try operand(inputs[0], of: node)
         let rank: Int
         switch input {
@@ -209,32 +263,44 @@ extension GraphDefImporter {
         }
         let amounts = paddings.integers
         guard paddings.shape == [rank, 2], amounts.allSatisfy({ (0...(1 << 20)).contains($0) }) else {
-            throw .shapeMismatch(op: "Pad", node: node.name,
+            throw .shapeMismatch(op: node.op, node: node.name,
                                  "paddings of shape \(paddings.shape) for rank \(rank), or a negative or huge pad")
         }
         let pads = (0..<rank).map { (amounts[2 * $0], amounts[2 * $0 + 1]) }
         switch input {
         case .constant(let tensor):
-            operands[node.name] = .constant(try padded(tensor, pads, node))
+            operands[node.name] = .constant(try padded(tensor, pads, fill: fill, node))
         case .value:
-            var x = try value(inputs[0], of: node)
+            let x = try value(inputs[0], of: node)
+            guard fill == 0 else {
+                throw .unsupportedAttribute(op: node.op, node: node.name,
+                                            "padding with \(writer.literal(fill)): only zeros are supported")
+            }
+            guard pads[0] == (0, 0) || x.shape[0] % ProgramWriter.batchMarker != 0 else {
+                throw .unsupportedAttribute(op: node.op, node: node.name,
+                                            "padding axis 0, the batch axis, is not supported")
+            }
             if pads.allSatisfy({ $0 == (0, 0) }) {
                 operands[node.name] = .value(x)
                 return
             }
-            x.pendingPads = pads
-            operands[node.name] = .value(x)
+            let shape = x.shape.indices.map { x.shape[$0] + pads[$0].0 + pads[$0].1 }
+            guard let count = ConstantTensor.product(Array(shape.dropFirst())), count <= ProgramWriter.maximumElements
+            else {
+                throw .shapeMismatch(op: node.op, node: node.name, "the padded value is too large")
+            }
+            operands[node.name] = .value(Value(name: x.name, shape: shape, pendingPads: pads, padNode: node.name))
         }
     }
 
-    private func padded(_ tensor: ConstantTensor, _ pads: [(Int, Int)], _ node: GraphDefNode) throws(ImportError)
-        -> ConstantTensor
+    private func padded(_ tensor: ConstantTensor, _ pads: [(Int, Int)], fill: Double, _ node: GraphDefNode)
+        throws(ImportError) -> ConstantTensor
     {
         let shape = tensor.shape.indices.map { tensor.shape[$0] + pads[$0].0 + pads[$0].1 }
         guard let count = ConstantTensor.product(shape), count <= ProgramWriter.maximumElements else {
-            throw .shapeMismatch(op: "Pad", node: node.name, "the padded constant is too large")
+            throw .shapeMismatch(op: node.op, node: node.name, "the padded constant is too large")
         }
-        var values = [Double](repeating: 0, count: count)
+        var values = [Double](repeating: fill, count: count)
         let strides = ConstantTensor.strides(shape)
         var index = [Int](repeating: 0, count: tensor.shape.count)
         for value in tensor.values {

@@ -13,23 +13,24 @@
 public struct GraphDefImporter {
     /// The operations the importer knows, for the note after an unsupported one.
     public static let supportedOperations = [
-        "Add", "AddV2", "AvgPool", "BiasAdd", "ConcatV2 (of constants)", "Const", "Conv2D", "FusedBatchNorm",
-        "FusedBatchNormV3", "Identity", "MatMul", "MaxPool", "Mul", "NoOp", "Pack (of constants)",
-        "Pad (of constants, or before a VALID Conv2D)", "Placeholder", "Relu", "Relu6", "Reshape",
-        "Rsqrt (of constants)", "Shape", "Sigmoid", "Softmax", "Squeeze", "StridedSlice (of constants)", "Sub",
+        "Add", "AddV2", "AvgPool", "BiasAdd", "ConcatV2", "Const", "Conv2D", "FusedBatchNorm", "FusedBatchNormV3",
+        "Identity", "MatMul", "MaxPool", "Mul", "NoOp", "Pack (of constants)", "Pad (zeros)", "PadV2 (zeros)",
+        "Placeholder", "Relu", "Relu6", "Reshape", "Rsqrt (of constants)", "Shape", "Sigmoid", "Softmax", "Squeeze",
+        "StridedSlice (of constants)", "Sub",
     ]
 
     /// A value the servers compute (or, after a final Softmax, the client holds).
     struct Value {
         /// The tfe variable.
         var name: String
-        /// TensorFlow's shape, with the batch as `ProgramWriter.batchMarker`.
+        /// TensorFlow's shape, with the batch as `ProgramWriter.batchMarker` (padded, for a pending Pad).
         var shape: [Int]
         /// True for a value revealed to the client (a Softmax at the end of the graph).
         var isLocal = false
-        /// Zero padding per axis, (before, after), that a Pad node asks for and a following VALID Conv2D
-        /// absorbs (tfe's language has no `pad` yet).
+        /// Zero padding per axis, (before, after), that the Pad node `padNode` asks for: a following VALID
+        /// Conv2D that it makes SAME absorbs it; any other reader gets `pad(name, ...)`, written once.
         var pendingPads: [(Int, Int)]?
+        var padNode: String?
     }
 
     enum Operand {
@@ -50,6 +51,8 @@ public struct GraphDefImporter {
     var outputs: [Int] = []
     /// Nodes consumed by an earlier fused statement (a BiasAdd or FusedBatchNorm folded into a Conv2D or MatMul).
     var fused: Set<Int> = []
+    /// The `pad` statements written for pending Pads, by Pad node.
+    var writtenPads: [String: Value] = [:]
 
     /// Imports `model` as a `.tfe` program and its weights.
     public static func importModel(_ model: GraphDefModel, options: ImportOptions = ImportOptions())
@@ -94,11 +97,11 @@ public struct GraphDefImporter {
         for index in order where readsInput[index] && !fused.contains(index) { try importNode(model.nodes[index]) }
         for index in outputs {
             let node = model.nodes[index]
-            guard case .value(let value)? = operands[node.name] else {
+            guard case .value(var value)? = operands[node.name] else {
                 throw .unsupportedAttribute(op: node.op, node: node.name,
                                             "the output is a constant; it reads no Placeholder")
             }
-            guard value.pendingPads == nil else { throw padError(node) }
+            value = writingPad(value)
             writer.declareOutput(node.name, variable: value.name)
         }
         let producer = model.producer > 0 ? ", producer \(model.producer)" : ""
@@ -164,9 +167,10 @@ public struct GraphDefImporter {
         return inputs
     }
 
-    /// A computed value (not a constant) the servers hold. `absorbingPads` lets a Conv2D read a padded value.
-    func value(_ input: GraphDefInput, of node: GraphDefNode, absorbingPads: Bool = false) throws(ImportError)
-        -> Value
+    /// A computed value (not a constant) the servers hold. `absorbingPads` lets a Conv2D read a pending Pad;
+    /// other readers get its `pad` statement.
+    mutating func value(_ input: GraphDefInput, of node: GraphDefNode, absorbingPads: Bool = false)
+        throws(ImportError) -> Value
     {
         guard case .value(let value) = try operand(input, of: node) else {
             throw .unsupportedAttribute(op: node.op, node: node.name,
@@ -177,14 +181,20 @@ public struct GraphDefImporter {
                                         "'\(input.node)' comes from a Softmax, which tfe runs on the client at "
                                         + "the end of the graph only")
         }
-        guard absorbingPads || value.pendingPads == nil else { throw padError(node) }
-        return value
+        return absorbingPads ? value : writingPad(value)
     }
 
-    func padError(_ node: GraphDefNode) -> ImportError {
-        .unsupportedAttribute(op: node.op, node: node.name,
-                              "it reads a Pad of a computed value; tfe supports such a Pad only before a VALID "
-                              + "Conv2D that it makes SAME (the language has no pad yet)")
+    /// `value` itself, or for a pending Pad the variable `pad(x, ...)` defines (written at the first reader).
+    mutating func writingPad(_ value: Value) -> Value {
+        guard let pads = value.pendingPads, let padName = value.padNode, let index = indices[padName] else {
+            return value
+        }
+        if let written = writtenPads[padName] { return written }
+        // `value.shape` is the padded shape already; `value.name` the variable before the Pad.
+        let padded = ProgramWriter.padExpression(value.name, shape: value.shape, pairs: pads.map { [$0.0, $0.1] })
+        let written = define(model.nodes[index], padded.text, shape: value.shape)
+        writtenPads[padName] = written
+        return written
     }
 
     /// The constant `input`, or nil when it is computed.
@@ -205,14 +215,16 @@ public struct GraphDefImporter {
 
     /// Appends `name = expression  # Op 'node'` for the node's first output (and the fused nodes': `preceding`
     /// ones before it in the comment, `also` after).
+    @discardableResult
     mutating func define(_ node: GraphDefNode, _ expression: String, shape: [Int], local: Bool = false,
-                         preceding: [GraphDefNode] = [], also: [GraphDefNode] = []) {
+                         preceding: [GraphDefNode] = [], also: [GraphDefNode] = []) -> Value {
         let name = writer.makeName(Self.shortName(node.name))
         let names = (preceding + [node] + also).map { "\($0.op) '\($0.name)'" }.joined(separator: " + ")
         writer.statements.append("\(name) = \(expression)  # \(names)")
-        let value = Operand.value(Value(name: name, shape: shape, isLocal: local))
-        operands[node.name] = value
-        for other in also { operands[other.name] = value }
+        let value = Value(name: name, shape: shape, isLocal: local)
+        operands[node.name] = .value(value)
+        for other in also { operands[other.name] = .value(value) }
+        return value
     }
 
     /// The last two parts of a scoped name (`model/dense_1/MatMul` → `dense_1/MatMul`): the layer and the

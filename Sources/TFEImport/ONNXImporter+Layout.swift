@@ -31,18 +31,17 @@ extension ONNXImporter {
         let joined = try axis(int(node, "axis", default: 0), rank: rank, node)
         let nhwc = rank == 4 && values.contains(where: \.isNHWC)
         values = try node.inputs.map { input throws(ImportError) in try value(input, of: node, nhwc: nhwc) }
-        var shape = values[0].shape
-        shape[joined] = 0
-        for part in values {
-            var other = part.shape
-            other[joined] = 0
-            guard other == shape, joined != 0 || part.shape[0] != Self.batchMarker else {
-                throw .shapeMismatch(op: "Concat", node: node.name,
-                                     "cannot join \(writer.shapeText(values[0].shape)) and \(writer.shapeText(part.shape)) "
-                                     + "along axis \(joined)")
-            }
+        let shape: [Int]
+        switch ProgramWriter.concatenatedShape(values.map(\.shape), axis: joined) {
+        case .success(let joinedShape) where joined != 0 || values[0].shape[0] % Self.batchMarker != 0:
+            shape = joinedShape
+        case .success:
+            throw .shapeMismatch(op: "Concat", node: node.name, "cannot join along axis 0, the batch axis")
+        case .failure(let misfit):
+            throw .shapeMismatch(op: "Concat", node: node.name,
+                                 "cannot join \(writer.shapeText(values[0].shape)) and "
+                                 + "\(writer.shapeText(values[misfit.index].shape)) along axis \(joined)")
         }
-        shape[joined] = values.reduce(0) { $0 + $1.shape[joined] }
         let names = values.map(\.name).joined(separator: ", ")
         define(node, "concat(\(names), axis: \(storedAxis(joined, of: values[0])))", shape: shape, nhwc: nhwc)
     }
@@ -83,8 +82,8 @@ extension ONNXImporter {
             return
         }
         let shape = (0..<rank).map { x.shape[$0] + pairs[$0][0] + pairs[$0][1] }
-        let text = stored(pairs, of: x).map { "[\($0[0]), \($0[1])]" }.joined(separator: ", ")
-        define(node, "pad(\(x.name), [\(text)])", shape: shape, nhwc: x.isNHWC)
+        let text = ProgramWriter.padExpression(x.name, shape: x.shape, pairs: stored(pairs, of: x)).text
+        define(node, text, shape: shape, nhwc: x.isNHWC)
     }
 
     /// Slice of a computed value with constant starts, ends, axes and steps (NumPy's clamping), as `x[a:b:s, ...]`

@@ -161,6 +161,34 @@ struct ProgramWriter {
         return text
     }
 
+    // MARK: - Layout
+
+    /// The shape of `concat` along `axis` of values of `shapes`, or the index of the first one that does not fit
+    /// the first (its rank, or a size off the axis, differs). Both importers join computed values with it.
+    static func concatenatedShape(_ shapes: [[Int]], axis: Int) -> Result<[Int], Misfit> {
+        var shape = shapes[0]
+        shape[axis] = 0
+        for (index, part) in shapes.enumerated() {
+            guard part.count == shape.count else { return .failure(Misfit(index: index)) }
+            var other = part
+            other[axis] = 0
+            guard other == shape else { return .failure(Misfit(index: index)) }
+        }
+        shape[axis] = shapes.reduce(0) { $0 + $1[axis] }
+        return .success(shape)
+    }
+
+    /// The input of a `concat` that does not fit the others.
+    struct Misfit: Error {
+        let index: Int
+    }
+
+    /// `pad(x, [[before, after], ...])` with one pair per axis of the variable, and the padded shape.
+    static func padExpression(_ x: String, shape: [Int], pairs: [[Int]]) -> (text: String, shape: [Int]) {
+        let text = pairs.map { "[\($0[0]), \($0[1])]" }.joined(separator: ", ")
+        return ("pad(\(x), [\(text)])", shape.indices.map { shape[$0] + pairs[$0][0] + pairs[$0][1] })
+    }
+
     /// An input shape, bounded so that every shape product an importer computes fits an Int.
     static func isImportableInputShape(_ shape: [Int], batch: Int) -> Bool {
         let count = ConstantTensor.product(Array(shape.dropFirst())) ?? 0

@@ -5,7 +5,7 @@ Needs numpy and TensorFlow (pip install tensorflow-cpu; TF 2.21 wrote the commit
 tf.function frozen with convert_variables_to_constants_v2, as TensorFlow 2 freezes a graph, so the files are real
 TensorFlow output: Keras models with their ReadVariableOp Identities, Keras 3's decomposed BatchNormalization and
 Flatten's Shape -> StridedSlice -> Pack, and raw-op graphs for what Keras does not write (FusedBatchNormV3,
-transpose_b, Pad). Writes, next to this script:
+transpose_b, Pad, PadV2, ConcatV2 of computed values). Writes, next to this script:
 
   graphdef-ops/NAME.pb       a small frozen graph per group of supported operations, NHWC, batch dimension None
   graphdef-ops/NAME.x.npy    its input for 2 samples (float32), the array a client feeds TensorFlow
@@ -120,6 +120,47 @@ def ops():
     save_case("pad-conv-batchnorm-squeeze-concat", pad_conv, [4, 4, 1])
 
 
+def layout_ops():
+    """ConcatV2 and Pad of computed values (the language's concat and pad), with weights of their own seed so the
+    cases above keep theirs."""
+    lw = np.random.default_rng(12)
+
+    def v(*shape):
+        return (lw.standard_normal(shape) * 0.5).astype(np.float32)
+
+    # Two branches joined on the channels (a negative axis); a Pad no SAME convolution matches (asymmetric, so a
+    # pad statement before the VALID Conv2D); a Pad that does match (absorbed); two dense heads joined on axis 1.
+    k1, k2, k3, k4 = v(3, 3, 2, 3), v(1, 1, 2, 2), v(3, 3, 5, 2), v(3, 3, 2, 2)
+    d1, d2 = v(4 * 5 * 2, 3), v(4 * 5 * 2, 2)
+
+    def concat_pad(x):
+        a = tf.nn.relu(tf.nn.conv2d(x, k1, strides=1, padding="SAME"))
+        b = tf.nn.conv2d(x, k2, strides=1, padding="SAME")
+        c = tf.concat([a, b], -1)
+        y = tf.nn.conv2d(tf.pad(c, [[0, 0], [1, 0], [0, 2], [0, 0]]), k3, strides=1, padding="VALID")
+        y = tf.nn.conv2d(tf.pad(y, [[0, 0], [1, 1], [1, 1], [0, 0]]), k4, strides=1, padding="VALID")
+        r = tf.reshape(y, [-1, 4 * 5 * 2])
+        return tf.concat([tf.matmul(r, d1), tf.matmul(r, d2)], 1)
+    save_case("concat-pad-of-values", concat_pad, [5, 5, 2])
+
+    # PadV2 (constant_values 0) of a vector as the output, under pond: the pad statement is written for the output.
+    d3 = v(4, 3)
+    save_case("padv2-output", lambda x: tf.raw_ops.PadV2(input=tf.sigmoid(tf.matmul(x, d3)),
+                                                         paddings=[[0, 0], [2, 1]], constant_values=0.0), [4])
+
+    # One Pad with three readers: a VALID Conv2D it makes SAME absorbs it; an AvgPool and a Mul read one pad
+    # statement, written once; three flattened heads joined on axis -1.
+    k5 = v(3, 3, 2, 3)
+
+    def pad_readers(x):
+        p = tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]])
+        a = tf.reshape(tf.nn.conv2d(p, k5, strides=1, padding="VALID"), [-1, 4 * 4 * 3])
+        b = tf.reshape(tf.nn.avg_pool2d(p, 2, strides=2, padding="VALID"), [-1, 3 * 3 * 2])
+        c = tf.reshape(p * 0.5, [-1, 6 * 6 * 2])
+        return tf.concat([a, b, c], -1)
+    save_case("pad-three-readers", pad_readers, [4, 4, 2])
+
+
 def errors():
     save_error("unsupported-tanh", lambda x: tf.tanh(tf.matmul(x, w(3, 2))), [3])
     save_error("integer-placeholder", lambda x: tf.cast(x, tf.float32) * 2.0, [3], tf.int32)
@@ -130,7 +171,10 @@ def errors():
     save_error("training-batchnorm", lambda x: tf.raw_ops.FusedBatchNormV3(
         x=x, scale=g, offset=b, mean=m, variance=v, is_training=True)[0], [2, 2, 2])
     wa, wb = w(3, 2), w(3, 2)
-    save_error("concat-of-values", lambda x: tf.concat([tf.matmul(x, wa), tf.matmul(x, wb)], 1), [3])
+    save_error("concat-batch-axis", lambda x: tf.concat([tf.matmul(x, wa), tf.matmul(x, wb)], 0), [3])
+    save_error("concat-value-and-constant", lambda x: tf.concat([tf.matmul(x, wa), tf.zeros([2, 2])], 1), [3])
+    save_error("pad-batch-axis", lambda x: tf.pad(tf.matmul(x, wa), [[1, 0], [0, 0]]), [3])
+    save_error("pad-nonzero", lambda x: tf.pad(tf.matmul(x, wa), [[0, 0], [1, 1]], constant_values=1.0), [3])
     relu = save_error("pond-relu", lambda x: tf.nn.relu(tf.matmul(x, w(3, 2))), [3])
     with open(os.path.join(HERE, "graphdef-errors", "truncated.pb"), "wb") as f:
         f.write(relu[: len(relu) * 2 // 3])
@@ -169,6 +213,7 @@ def export_mnist():
 
 if __name__ == "__main__":
     ops()
+    layout_ops()
     errors()
     if "--no-mnist" not in sys.argv:
         export_mnist()
