@@ -87,10 +87,13 @@ extension ONNXImporter {
     }
 
     /// Slice of a computed value with constant starts, ends, axes and steps (NumPy's clamping), as `x[a:b:s, ...]`
-    /// over the variable's axes; the batch axis is kept whole.
+    /// over the variable's axes; the batch axis is kept whole. A slice of a constant is folded.
     mutating func importSlice(_ node: ONNXNode) throws(ImportError) {
-        let x = try value(node.inputs[0], of: node)
-        let rank = x.shape.count
+        // A slice of a constant (tf2onnx's strided_slice of a Shape, say) is folded at import time.
+        var data = try constant(node.inputs[0], of: node)
+        let x = data == nil ? try value(node.inputs[0], of: node) : nil
+        let fullShape = data?.shape ?? x?.shape ?? []
+        let rank = fullShape.count
         func list(_ index: Int, _ attribute: String, _ what: String) throws(ImportError) -> [Int]? {
             if let values = ints(node, attribute) { return values }
             guard node.inputs.count > index, !node.inputs[index].isEmpty else { return nil }
@@ -106,17 +109,26 @@ extension ONNXImporter {
             throw .shapeMismatch(op: "Slice", node: node.name, "starts, ends, axes and steps differ in length")
         }
         var items = [String](repeating: ":", count: rank)
-        var shape = x.shape
+        var shape = fullShape
         var seen: Set<Int> = []
         for (index, raw) in axes.enumerated() {
             let axis = try axis(raw, rank: rank, node)
             guard seen.insert(axis).inserted, steps[index] != 0 else {
                 throw .shapeMismatch(op: "Slice", node: node.name, "axis \(raw) twice, or a step of 0")
             }
-            let length = x.shape[axis]
+            let length = fullShape[axis]
             guard let (first, count) = SliceIndices.resolve(starts[index], ends[index], steps[index], length: length),
                   count > 0 else {
                 throw .shapeMismatch(op: "Slice", node: node.name, "the slice of axis \(axis) is empty")
+            }
+            if let folded = data {
+                let positions = (0..<count).map { Double(first + $0 * steps[index]) }
+                let indices = ConstantTensor(shape: [count], values: positions, isInteger: true)
+                guard let sliced = folded.gathered(indices, axis: axis) else {
+                    throw .shapeMismatch(op: "Slice", node: node.name, "the slice of axis \(axis) is out of range")
+                }
+                data = sliced
+                continue
             }
             if count == length, steps[index] == 1 { continue }
             guard length != Self.batchMarker || axis != 0 else {
@@ -128,6 +140,11 @@ extension ONNXImporter {
             items[axis] = "\(first):\(end)" + (step == 1 ? "" : ":\(step)")
             shape[axis] = count
         }
+        if let data {
+            operands[node.outputs[0]] = .constant(data)
+            return
+        }
+        guard let x else { return }
         var variableItems = stored(items, of: x)
         while variableItems.last == ":" { variableItems.removeLast() }
         guard !variableItems.isEmpty else {

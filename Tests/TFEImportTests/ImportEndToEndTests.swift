@@ -48,6 +48,33 @@ import TFERuntime
         try Self.expectClose(logits, Array(expected.prefix(count * 10)), rowLength: 10, "mnist-cnn")
     }
 
+    /// The Keras CNN (mnist-cnn.pb) converted by tf2onnx (make_tf2onnx_fixture.py): NHWC input 'x:0', the
+    /// flatten's shape computed by Shape, Gather, Cast, Slice and Concat, which the importer folds, and MatMul + Add.
+    /// Imported, then run in one step on held-out images against onnxruntime's logits.
+    @Test func tf2onnxMNISTModel() throws {
+        let directory = ImportFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let model = ImportFixtures.path("mnist/mnist-cnn-tf2onnx.onnx")
+        let imported = ImportFixtures.tfec(["import", model, "-o", "\(directory)/P.tfe"])
+        try #require(imported.exitCode == .success, "\(imported.error)")
+        let program = try String(contentsOfFile: "\(directory)/P.tfe", encoding: .utf8)
+        #expect(program.contains("x_0 = private_input(client, \"x_0\", [batch, 28, 28, 1])"))
+        #expect(program.contains("reshape(sequential_2_1_max_pooling2d_1_1_MaxPool2d_0, [batch, 1152])"))
+        #expect(program.contains("output(client, \"Identity_0\", Identity_0)"))
+        let count = 4
+        try ImportFixtures.writeHeldoutImages(count: count, shape: [count, 28, 28, 1], to: "\(directory)/x.npy")
+        let run = ImportFixtures.tfeVM([
+            "run", model, "-D", "batch=\(count)",
+            "--input", "client:x_0=\(directory)/x.npy", "--out", "\(directory)/out", "--timeout", "600",
+        ])
+        try #require(run.exitCode == .success, "\(run.error)")
+        let logits = try NPY.read(contentsOf: URL(fileURLWithPath: "\(directory)/out/client/Identity_0.npy"))
+            .asDoubles()
+        let expected = try NPY.read(contentsOf: URL(fileURLWithPath: ImportFixtures.path(
+            "mnist/heldout-logits-tf2onnx.npy"))).asDoubles()
+        try Self.expectClose(logits, Array(expected.prefix(count * 10)), rowLength: 10, "mnist-cnn-tf2onnx")
+    }
+
     /// Within `tolerance` everywhere, and the same argmax in every row (for float outputs).
     static func expectClose(_ actual: [Double], _ expected: [Double], rowLength: Int, _ name: String) throws {
         try #require(actual.count == expected.count, "\(name): \(actual.count) values, expected \(expected.count)")

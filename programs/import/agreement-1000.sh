@@ -4,11 +4,15 @@
 # bar is argmax agreement on at least 99.5% of the images and logits within 1e-2. swift test runs 4 of these
 # images (debug builds are slow); this script runs all of them on a release build. Needs python3 with numpy.
 # With --graphdef, the same for the Keras CNN frozen as a TensorFlow GraphDef (mnist-cnn.pb, NHWC images),
-# against TensorFlow's logits.
+# against TensorFlow's logits. With --tf2onnx, the same Keras CNN converted to ONNX by tf2onnx
+# (mnist-cnn-tf2onnx.onnx, NHWC images), against onnxruntime's logits.
 set -euo pipefail
 MODEL=programs/import/mnist-cnn.onnx LAYOUT="-1, 1, 28, 28" INPUT=input OUTPUT=logits REFERENCE=heldout-logits.npy
 if [ "${1:-}" = "--graphdef" ]; then
     MODEL=programs/import/mnist-cnn.pb LAYOUT="-1, 28, 28, 1" INPUT=x OUTPUT=Identity REFERENCE=heldout-logits-tf.npy
+elif [ "${1:-}" = "--tf2onnx" ]; then
+    MODEL=programs/import/mnist-cnn-tf2onnx.onnx LAYOUT="-1, 28, 28, 1" INPUT=x_0 OUTPUT=Identity_0
+    REFERENCE=heldout-logits-tf2onnx.npy
 fi
 cd "$(dirname "$0")/../.."
 swift build -c release --product tfe-vm >&2

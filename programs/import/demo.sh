@@ -7,6 +7,8 @@
 #   bash programs/import/demo.sh --one-step  # tfe-vm run MODEL.onnx: import, compile and run at once
 #   bash programs/import/demo.sh --graphdef  # the same CNN trained in Keras and frozen as a TensorFlow GraphDef
 #                                            # (mnist-cnn.pb, NHWC input), run in one step against TensorFlow
+#   bash programs/import/demo.sh --tf2onnx   # that GraphDef converted to ONNX by tf2onnx (mnist-cnn-tf2onnx.onnx:
+#                                            # input x:0, fed as x_0), run in one step against TensorFlow
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 swift build -c release --product tfec >&2
@@ -21,6 +23,14 @@ if [ "${1:-}" = "--graphdef" ]; then
         --input client:x=programs/import/data/x-nhwc.npy --out "$OUT/run-tf"
     python3 programs/import/compare.py "$OUT/run-tf/client/Identity.npy" programs/import/data/tensorflow-logits.npy \
         --labels programs/import/data/labels.npy
+    exit
+elif [ "${1:-}" = "--tf2onnx" ]; then
+    "$BIN/tfec" import programs/import/mnist-cnn-tf2onnx.onnx -o "$OUT/mnist-cnn-tf2onnx.tfe"
+    cat "$OUT/mnist-cnn-tf2onnx.tfe"
+    "$BIN/tfe-vm" run programs/import/mnist-cnn-tf2onnx.onnx -D batch=20 \
+        --input client:x_0=programs/import/data/x-nhwc.npy --out "$OUT/run-tf2onnx"
+    python3 programs/import/compare.py "$OUT/run-tf2onnx/client/Identity_0.npy" \
+        programs/import/data/tensorflow-logits.npy --labels programs/import/data/labels.npy
     exit
 elif [ "${1:-}" = "--one-step" ]; then
     "$BIN/tfe-vm" run programs/import/mnist-cnn.onnx -D batch=20 \
