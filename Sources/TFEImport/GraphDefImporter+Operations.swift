@@ -324,17 +324,17 @@ extension GraphDefImporter {
     /// as `x OP literal` (a scalar) or `x OP weight`.
     private mutating func importArithmetic(_ node: GraphDefNode) throws(ImportError) {
         if node.op == "BiasAdd" { try requireNHWC(node) }
-        let symbol = ["Add": "+", "AddV2": "+", "BiasAdd": "+", "Sub": "-", "Mul": "*"][node.op]!
+        // The dispatch sends only these five operations here.
+        let symbol: String, combine: (Double, Double) -> Double
+        switch node.op {
+        case "Sub": (symbol, combine) = ("-", { $0 - $1 })
+        case "Mul": (symbol, combine) = ("*", { $0 * $1 })
+        default: (symbol, combine) = ("+", { $0 + $1 })  // Add, AddV2, BiasAdd
+        }
         let inputs = try dataInputs(node, count: 2)
         let left = try operand(inputs[0], of: node), right = try operand(inputs[1], of: node)
         switch (left, right) {
         case (.constant(let a), .constant(let b)):
-            let combine: (Double, Double) -> Double
-            switch symbol {
-            case "+": combine = { $0 + $1 }
-            case "-": combine = { $0 - $1 }
-            default: combine = { $0 * $1 }
-            }
             let shape = ConstantTensor.broadcastShape(a.shape, b.shape)
             guard let shape, let count = ConstantTensor.product(shape), count <= ProgramWriter.maximumElements,
                   let result = ConstantTensor.broadcast(a, b, combine) else {
