@@ -553,14 +553,15 @@ extension Opcode {
 }
 
 /// The opcode table, built once from `Opcode.entry`, and the facts hot loops read, as flat arrays by raw value.
+@usableFromInline
 enum OpcodeTable {
-    static let specs: [OpcodeSpec] = {
+    @usableFromInline static let specs: [OpcodeSpec] = {
         var table = Array(repeating: Opcode.invalid.entry, count: Int(UInt8.max) + 1)
         for opcode in Opcode.allCases { table[Int(opcode.rawValue)] = opcode.entry }
         return table
     }()
 
-    static let operandKinds: [[OperandKind]] = specs.map { $0.operands.map(\.kind) }
+    @usableFromInline static let operandKinds: [[OperandKind]] = specs.map { $0.operands.map(\.kind) }
 
     static let communication: [Communication] = specs.map(\.communication)
 

@@ -127,69 +127,112 @@ extension Verifier {
     /// `if case` rather than a switch: a switch would have to list the opcodes the table's rules check.)
     private mutating func checkOwnRule(_ site: Site) -> Bool {
         // The most frequent first: products and truncations make up most of a large program.
-        if case .open(let dst, let src) = site.instruction {
+        if site.instruction.opcode == .open {
+            let dst = site.instruction.publicRegister(0)
+            let src = site.instruction.privateRegister(1)
             expect(.public(dst), shape: shape(.private(src)), at: site)
             return true
         }
-        if case .truncFinish(let dst, let masked, let high, let msb) = site.instruction {
+        if site.instruction.opcode == .truncFinish {
+            let dst = site.instruction.privateRegister(0)
+            let masked = site.instruction.publicRegister(1)
+            let high = site.instruction.privateRegister(2)
+            let msb = site.instruction.privateRegister(3)
             let expected = shape(.private(dst))
             expect(.public(masked), shape: expected, at: site)
             expect(.private(high), shape: expected, at: site)
             expect(.private(msb), shape: expected, at: site)
             return true
         }
-        if case .product(let c, let a, let b, let kind) = site.instruction {
+        if site.instruction.opcode == .product {
+            let c = site.instruction.privateRegister(0)
+            let a = site.instruction.privateRegister(1)
+            let b = site.instruction.privateRegister(2)
+            let kind = site.instruction.tripleKind(3)
             expectProduct(c, of: a, b, kind, at: site)
             return true
         }
-        if case .truncPair(let r, let high, let msb) = site.instruction {
+        if site.instruction.opcode == .truncPair {
+            let r = site.instruction.privateRegister(0)
+            let high = site.instruction.privateRegister(1)
+            let msb = site.instruction.privateRegister(2)
             expect(.private(high), shape: shape(.private(r)), at: site)
             expect(.private(msb), shape: shape(.private(r)), at: site)
             return true
         }
-        if case .triple(let a, let b, let c, let kind) = site.instruction {
+        if site.instruction.opcode == .triple {
+            let a = site.instruction.privateRegister(0)
+            let b = site.instruction.privateRegister(1)
+            let c = site.instruction.privateRegister(2)
+            let kind = site.instruction.tripleKind(3)
             expectProduct(c, of: a, b, kind, at: site)
             return true
         }
-        if case .const(let dst, let constant) = site.instruction {
+        if site.instruction.opcode == .const {
+            let dst = site.instruction.register(0)
+            let constant = site.instruction.constant(1)
             checkConstant(dst, constant, at: site)
             return true
         }
-        if case .matmul(let dst, let lhs, let rhs) = site.instruction {
+        if site.instruction.opcode == .matmul {
+            let dst = site.instruction.register(0)
+            let lhs = site.instruction.register(1)
+            let rhs = site.instruction.register(2)
             checkHolders(dst, lhs, rhs, maxPrivate: 1, at: site)
             expect(dst, ShapeRules.matmul(shape(lhs), shape(rhs)), at: site)
             return true
         }
-        if case .conv2d(let dst, let input, let kernel, let stride, let padding) = site.instruction {
+        if site.instruction.opcode == .conv2d {
+            let dst = site.instruction.register(0)
+            let input = site.instruction.register(1)
+            let kernel = site.instruction.register(2)
+            let stride = site.instruction.integer(3)
+            let padding = site.instruction.padding(4)
             checkHolders(dst, input, kernel, maxPrivate: 1, at: site)
             expect(dst, ShapeRules.conv2d(shape(input), shape(kernel), stride: stride, padding: padding), at: site)
             return true
         }
-        if case .sum(let dst, let src, let axis) = site.instruction {
+        if site.instruction.opcode == .sum {
+            let dst = site.instruction.register(0)
+            let src = site.instruction.register(1)
+            let axis = site.instruction.axis(2)
             checkHolders(dst, src, maxPrivate: 1, at: site)
             expect(dst, ShapeRules.reduced(shape(src), axis: axis), at: site)
             return true
         }
-        if case .transpose(let dst, let src, let permutation) = site.instruction {
+        if site.instruction.opcode == .transpose {
+            let dst = site.instruction.register(0)
+            let src = site.instruction.register(1)
+            let permutation = site.instruction.integers(2)
             checkHolders(dst, src, maxPrivate: 1, at: site)
             expect(dst, ShapeRules.transposed(shape(src), permutation), at: site)
             return true
         }
-        if case .slice(let dst, let src, let begin, let step) = site.instruction {
+        if site.instruction.opcode == .slice {
+            let dst = site.instruction.register(0)
+            let src = site.instruction.register(1)
+            let begin = site.instruction.integers(2)
+            let step = site.instruction.integers(3)
             checkHolders(dst, src, maxPrivate: 1, at: site)
             if let problem = ShapeRules.slice(shape(src), into: shape(dst), begin: begin, step: step) {
                 report(problem.isOperand ? .operandValue : .shape, problem.message, at: site)
             }
             return true
         }
-        if case .pad(let dst, let src, let before) = site.instruction {
+        if site.instruction.opcode == .pad {
+            let dst = site.instruction.register(0)
+            let src = site.instruction.register(1)
+            let before = site.instruction.integers(2)
             checkHolders(dst, src, maxPrivate: 1, at: site)
             if let problem = ShapeRules.pad(shape(src), into: shape(dst), before: before) {
                 report(problem.isOperand ? .operandValue : .shape, problem.message, at: site)
             }
             return true
         }
-        if case .concat(let dst, let sources, let axis) = site.instruction {
+        if site.instruction.opcode == .concat {
+            let dst = site.instruction.register(0)
+            let sources = site.instruction.registers(1)
+            let axis = site.instruction.integer(2)
             func isLocal(_ register: Register) -> Bool { if case .local = register { true } else { false } }
             if isLocal(dst) || sources.contains(where: isLocal) {
                 checkLocalHolders([dst] + sources, at: site)
@@ -200,19 +243,31 @@ extension Verifier {
             expect(dst, ShapeRules.concatenated(sources.map { shape($0) }, axis: axis), at: site)
             return true
         }
-        if case .reshape(let dst, let src) = site.instruction {
+        if site.instruction.opcode == .reshape {
+            let dst = site.instruction.register(0)
+            let src = site.instruction.register(1)
             checkHolders(dst, src, maxPrivate: 1, at: site)
             if shape(dst).elementCount != shape(src).elementCount {
                 report(.shape, "cannot reshape \(shape(src)) to \(shape(dst)): element counts differ", at: site)
             }
             return true
         }
-        if case .poolsum(let dst, let src, let size, let stride, let padding) = site.instruction {
+        if site.instruction.opcode == .poolsum {
+            let dst = site.instruction.register(0)
+            let src = site.instruction.register(1)
+            let size = site.instruction.integer(2)
+            let stride = site.instruction.integer(3)
+            let padding = site.instruction.padding(4)
             checkHolders(dst, src, maxPrivate: 1, at: site)
             expect(dst, ShapeRules.poolsum(shape(src), size: size, stride: stride, padding: padding), at: site)
             return true
         }
-        if case .unpool(let dst, let src, let size, let stride, let padding) = site.instruction {
+        if site.instruction.opcode == .unpool {
+            let dst = site.instruction.register(0)
+            let src = site.instruction.register(1)
+            let size = site.instruction.integer(2)
+            let stride = site.instruction.integer(3)
+            let padding = site.instruction.padding(4)
             checkHolders(dst, src, maxPrivate: 1, at: site)
             if let problem = ShapeRules.unpool(shape(src), into: shape(dst), size: size, stride: stride,
                                                padding: padding) {
@@ -220,16 +275,25 @@ extension Verifier {
             }
             return true
         }
-        if case .trunc(let dst, let src) = site.instruction {
+        if site.instruction.opcode == .trunc {
+            let dst = site.instruction.publicRegister(0)
+            let src = site.instruction.publicRegister(1)
             expect(.public(dst), shape: shape(.public(src)), at: site)
             return true
         }
-        if case .div(let dst, let src, let divisor) = site.instruction {
+        if site.instruction.opcode == .div {
+            let dst = site.instruction.publicRegister(0)
+            let src = site.instruction.publicRegister(1)
+            let divisor = site.instruction.integer(2)
             expect(.public(dst), shape: shape(.public(src)), at: site)
             checkDivisor(divisor, at: site)
             return true
         }
-        if case .reduce(let dst, let src, let reduction, let axis) = site.instruction {
+        if site.instruction.opcode == .reduce {
+            let dst = site.instruction.register(0)
+            let src = site.instruction.register(1)
+            let reduction = site.instruction.selector(2, as: Reduction.self)
+            let axis = site.instruction.axis(3)
             checkHolders(dst, src, maxPrivate: 0, at: site)
             switch reduction {
             case .argmax:
@@ -243,11 +307,18 @@ extension Verifier {
             }
             return true
         }
-        if case .sharePublic(let dst, let src) = site.instruction {
+        if site.instruction.opcode == .sharePublic {
+            let dst = site.instruction.privateRegister(0)
+            let src = site.instruction.publicRegister(1)
             expect(.private(dst), shape: shape(.public(src)), at: site)
             return true
         }
-        if case .divFinish(let dst, let masked, let quotient, let wrap, let divisor) = site.instruction {
+        if site.instruction.opcode == .divFinish {
+            let dst = site.instruction.privateRegister(0)
+            let masked = site.instruction.publicRegister(1)
+            let quotient = site.instruction.privateRegister(2)
+            let wrap = site.instruction.privateRegister(3)
+            let divisor = site.instruction.integer(4)
             let expected = shape(.private(dst))
             for register in [Register.public(masked), .private(quotient), .private(wrap)] {
                 expect(register, shape: expected, at: site)
@@ -255,19 +326,29 @@ extension Verifier {
             checkDivisor(divisor, at: site)
             return true
         }
-        if case .print(let player, let format, let values) = site.instruction {
+        if site.instruction.opcode == .print {
+            let player = site.instruction.player(0)
+            let format = site.instruction.string(1)
+            let values = site.instruction.registers(2)
             checkPrint(player, format, values, at: site)
             return true
         }
-        if case .input(let dst, let player, _) = site.instruction {
+        if site.instruction.opcode == .input {
+            let dst = site.instruction.register(0)
+            let player = site.instruction.player(1)
             checkInput(dst, player, at: site)
             return true
         }
-        if case .output(let player, _, let src) = site.instruction {
+        if site.instruction.opcode == .output {
+            let player = site.instruction.player(0)
+            let src = site.instruction.register(2)
             checkOutput(src, player, at: site)
             return true
         }
-        if case .reveal(let dst, let src, let player) = site.instruction {
+        if site.instruction.opcode == .reveal {
+            let dst = site.instruction.localRegister(0)
+            let src = site.instruction.privateRegister(1)
+            let player = site.instruction.player(2)
             checkReceiver(player, of: .private(src), "reveal", at: site)
             if program.info(.local(dst)).owner != player {
                 report(
@@ -278,57 +359,99 @@ extension Verifier {
             expect(.local(dst), shape: shape(.private(src)), at: site)
             return true
         }
-        if case .share(let dst, let src) = site.instruction {
+        if site.instruction.opcode == .share {
+            let dst = site.instruction.privateRegister(0)
+            let src = site.instruction.localRegister(1)
             expect(.private(dst), shape: shape(.local(src)), at: site)
             return true
         }
-        if case .mask = site.instruction {
+        if site.instruction.opcode == .mask {
             return true
         }
-        if case .store(let name, let mask, let opened) = site.instruction {
+        if site.instruction.opcode == .store {
+            let name = site.instruction.string(0)
+            let mask = site.instruction.privateRegister(1)
+            let opened = site.instruction.publicRegister(2)
             checkStored(name, mask, opened, at: site)
             return true
         }
-        if case .load(let mask, let opened, let name) = site.instruction {
+        if site.instruction.opcode == .load {
+            let mask = site.instruction.privateRegister(0)
+            let opened = site.instruction.publicRegister(1)
+            let name = site.instruction.string(2)
             checkStored(name, mask, opened, at: site)
             return true
         }
-        if case .squarePair(let a, let square) = site.instruction {
+        if site.instruction.opcode == .squarePair {
+            let a = site.instruction.privateRegister(0)
+            let square = site.instruction.privateRegister(1)
             expect(.private(square), shape: shape(.private(a)), at: site)
             return true
         }
-        if case .divPair(let r, let quotient, let wrap, let divisor) = site.instruction {
+        if site.instruction.opcode == .divPair {
+            let r = site.instruction.privateRegister(0)
+            let quotient = site.instruction.privateRegister(1)
+            let wrap = site.instruction.privateRegister(2)
+            let divisor = site.instruction.integer(3)
             expect(.private(quotient), shape: shape(.private(r)), at: site)
             expect(.private(wrap), shape: shape(.private(r)), at: site)
             checkDivisor(divisor, at: site)
             return true
         }
-        if case .msbPair(let r, let bits, let lsb) = site.instruction {
+        if site.instruction.opcode == .msbPair {
+            let r = site.instruction.privateRegister(0)
+            let bits = site.instruction.privateRegister(1)
+            let lsb = site.instruction.privateRegister(2)
             expectSecureNN(value: .private(r), bits: bits, others: [.private(lsb)], at: site)
             return true
         }
-        if case .shareConvertMask(let dst, let mask, let flip, let src) = site.instruction {
+        if site.instruction.opcode == .shareConvertMask {
+            let dst = site.instruction.privateRegister(0)
+            let mask = site.instruction.publicRegister(1)
+            let flip = site.instruction.publicRegister(2)
+            let src = site.instruction.privateRegister(3)
             expectSecureNN(value: .private(src), others: [.private(dst), .public(mask), .public(flip)], at: site)
             return true
         }
-        if case .shareConvertBits(let bits, let dst, let src) = site.instruction {
+        if site.instruction.opcode == .shareConvertBits {
+            let bits = site.instruction.privateRegister(0)
+            let dst = site.instruction.privateRegister(1)
+            let src = site.instruction.privateRegister(2)
             expectSecureNN(value: .private(src), bits: bits, others: [.private(dst)], at: site)
             return true
         }
-        if case .privateCompare(let dst, let bits, let threshold, let flip, _) = site.instruction {
+        if site.instruction.opcode == .privateCompare {
+            let dst = site.instruction.privateRegister(0)
+            let bits = site.instruction.privateRegister(1)
+            let threshold = site.instruction.publicRegister(2)
+            let flip = site.instruction.publicRegister(3)
             expectSecureNN(value: .private(dst), bits: bits, others: [.public(threshold), .public(flip)], at: site)
             return true
         }
-        if case .shareConvertFinish(let dst, let partial, let compared, let flip) = site.instruction {
+        if site.instruction.opcode == .shareConvertFinish {
+            let dst = site.instruction.privateRegister(0)
+            let partial = site.instruction.privateRegister(1)
+            let compared = site.instruction.privateRegister(2)
+            let flip = site.instruction.publicRegister(3)
             let others: [Register] = [.private(partial), .private(compared), .public(flip)]
             expectSecureNN(value: .private(dst), others: others, at: site)
             return true
         }
-        if case .msbOpen(let dst, let flip, let src, let r) = site.instruction {
+        if site.instruction.opcode == .msbOpen {
+            let dst = site.instruction.publicRegister(0)
+            let flip = site.instruction.publicRegister(1)
+            let src = site.instruction.privateRegister(2)
+            let r = site.instruction.privateRegister(3)
             expectSecureNN(value: .private(src), others: [.public(dst), .public(flip), .private(r)], at: site)
             return true
         }
-        if case .msbFinish(let gamma, let delta, let compared, let masked, let flip, let lsb) = site.instruction {
+        if site.instruction.opcode == .msbFinish {
+            let gamma = site.instruction.privateRegister(0)
+            let delta = site.instruction.privateRegister(1)
+            let compared = site.instruction.privateRegister(2)
+            let masked = site.instruction.publicRegister(3)
+            let flip = site.instruction.publicRegister(4)
+            let lsb = site.instruction.privateRegister(5)
             let others: [Register] = [
                 .private(delta), .private(compared), .public(masked), .public(flip), .private(lsb),
             ]
@@ -342,29 +465,51 @@ extension Verifier {
     private mutating func checkReplicatedRule(_ site: Site) -> Bool {
         let instruction = site.instruction
         let isReplicated: Bool
-        if case .replicatedInput(let dst, let player, _) = instruction {
+        if instruction.opcode == .replicatedInput {
+            let dst = instruction.register(0)
+            let player = instruction.player(1)
             if case .local = dst { report(.registerKind, "'rinput' cannot write \(describe(dst))", at: site) }
             checkInput(dst, player, at: site)
             isReplicated = true
-        } else if case .replicatedShare(let dst, let src) = instruction {
+        } else if instruction.opcode == .replicatedShare {
+            let dst = instruction.privateRegister(0)
+            let src = instruction.localRegister(1)
             expect(.private(dst), shape: shape(.local(src)), at: site)
             isReplicated = true
-        } else if case .replicatedOpen(let dst, let src) = instruction {
+        } else if instruction.opcode == .replicatedOpen {
+            let dst = instruction.publicRegister(0)
+            let src = instruction.privateRegister(1)
             expect(.public(dst), shape: shape(.private(src)), at: site)
             isReplicated = true
-        } else if case .replicatedProduct(let c, let a, let b, let kind) = instruction {
+        } else if instruction.opcode == .replicatedProduct {
+            let c = instruction.privateRegister(0)
+            let a = instruction.privateRegister(1)
+            let b = instruction.privateRegister(2)
+            let kind = instruction.tripleKind(3)
             expectProduct(c, of: a, b, kind, at: site)
             isReplicated = true
-        } else if case .replicatedMaskedOpen(let dst, let src, let r) = instruction {
+        } else if instruction.opcode == .replicatedMaskedOpen {
+            let dst = instruction.publicRegister(0)
+            let src = instruction.privateRegister(1)
+            let r = instruction.privateRegister(2)
             expect(.public(dst), shape: shape(.private(src)), at: site)
             expect(.private(r), shape: shape(.private(src)), at: site)
             isReplicated = true
-        } else if case .replicatedTruncFinish(let dst, let masked, let high, let msb) = instruction {
+        } else if instruction.opcode == .replicatedTruncFinish {
+            let dst = instruction.privateRegister(0)
+            let masked = instruction.publicRegister(1)
+            let high = instruction.privateRegister(2)
+            let msb = instruction.privateRegister(3)
             for register in [Register.public(masked), .private(high), .private(msb)] {
                 expect(register, shape: shape(.private(dst)), at: site)
             }
             isReplicated = true
-        } else if case .replicatedDivFinish(let dst, let masked, let quotient, let wrap, let divisor) = instruction {
+        } else if instruction.opcode == .replicatedDivFinish {
+            let dst = instruction.privateRegister(0)
+            let masked = instruction.publicRegister(1)
+            let quotient = instruction.privateRegister(2)
+            let wrap = instruction.privateRegister(3)
+            let divisor = instruction.integer(4)
             for register in [Register.public(masked), .private(quotient), .private(wrap)] {
                 expect(register, shape: shape(.private(dst)), at: site)
             }

@@ -41,159 +41,332 @@ extension Machine {
     mutating func execute(
         _ instruction: Instruction, index: Int, outbox: inout [PlayerID: [UInt8]]
     ) throws(MachineError) -> PendingStep? {
-        switch instruction {
-        case .const(let dst, let constant):
+        switch instruction.opcode {
+        case .invalid:
+            throw .invalidProgram(instruction: index, reason: "'invalid' is no instruction")
+        case .const:
+            let dst = instruction.register(0)
+            let constant = instruction.constant(1)
             try executeConst(dst, constant: constant, index: index)
             return nil
-        case .add(let dst, let lhs, let rhs):
+        case .add:
+            let dst = instruction.register(0)
+            let lhs = instruction.register(1)
+            let rhs = instruction.register(2)
             try executeBinary(.add, dst, lhs, rhs, index: index)
             return nil
-        case .sub(let dst, let lhs, let rhs):
+        case .sub:
+            let dst = instruction.register(0)
+            let lhs = instruction.register(1)
+            let rhs = instruction.register(2)
             try executeBinary(.subtract, dst, lhs, rhs, index: index)
             return nil
-        case .mul(let dst, let lhs, let rhs):
+        case .mul:
+            let dst = instruction.register(0)
+            let lhs = instruction.register(1)
+            let rhs = instruction.register(2)
             try executeBinary(.multiply, dst, lhs, rhs, index: index)
             return nil
-        case .matmul(let dst, let lhs, let rhs):
+        case .matmul:
+            let dst = instruction.register(0)
+            let lhs = instruction.register(1)
+            let rhs = instruction.register(2)
             try executeBinary(.matmul, dst, lhs, rhs, index: index)
             return nil
-        case .conv2d(let dst, let input, let kernel, let stride, let padding):
+        case .conv2d:
+            let dst = instruction.register(0)
+            let input = instruction.register(1)
+            let kernel = instruction.register(2)
+            let stride = instruction.integer(3)
+            let padding = instruction.padding(4)
             try executeBinary(.conv2d(stride: stride, padding: padding), dst, input, kernel, index: index)
             return nil
-        case .neg(let dst, let src):
+        case .neg:
+            let dst = instruction.register(0)
+            let src = instruction.register(1)
             try executeUnary(.negate, dst, src, index: index)
             return nil
-        case .reshape(let dst, let src):
+        case .reshape:
+            let dst = instruction.register(0)
+            let src = instruction.register(1)
             try executeUnary(.reshape, dst, src, index: index)
             return nil
-        case .sum(let dst, let src, let axis):
+        case .sum:
+            let dst = instruction.register(0)
+            let src = instruction.register(1)
+            let axis = instruction.axis(2)
             try executeUnary(.sum(axis: axis), dst, src, index: index)
             return nil
-        case .transpose(let dst, let src, let permutation):
+        case .transpose:
+            let dst = instruction.register(0)
+            let src = instruction.register(1)
+            let permutation = instruction.integers(2)
             try executeUnary(.transpose(permutation), dst, src, index: index)
             return nil
-        case .poolsum(let dst, let src, let size, let stride, let padding):
+        case .poolsum:
+            let dst = instruction.register(0)
+            let src = instruction.register(1)
+            let size = instruction.integer(2)
+            let stride = instruction.integer(3)
+            let padding = instruction.padding(4)
             try executeUnary(.poolsum(size: size, stride: stride, padding: padding), dst, src, index: index)
             return nil
-        case .unpool(let dst, let src, let size, let stride, let padding):
+        case .unpool:
+            let dst = instruction.register(0)
+            let src = instruction.register(1)
+            let size = instruction.integer(2)
+            let stride = instruction.integer(3)
+            let padding = instruction.padding(4)
             let operation = UnaryOperation.unpool(size: size, stride: stride, padding: padding, output: shape(dst))
             try executeUnary(operation, dst, src, index: index)
             return nil
-        case .concat(let dst, let sources, let axis):
+        case .concat:
+            let dst = instruction.register(0)
+            let sources = instruction.registers(1)
+            let axis = instruction.integer(2)
             try executeConcat(dst, sources, axis: axis, index: index)
             return nil
-        case .slice(let dst, let src, let begin, let step):
+        case .slice:
+            let dst = instruction.register(0)
+            let src = instruction.register(1)
+            let begin = instruction.integers(2)
+            let step = instruction.integers(3)
             try executeUnary(.slice(begin: begin, step: step, output: shape(dst)), dst, src, index: index)
             return nil
-        case .pad(let dst, let src, let before):
+        case .pad:
+            let dst = instruction.register(0)
+            let src = instruction.register(1)
+            let before = instruction.integers(2)
             try executeUnary(.pad(before: before, output: shape(dst)), dst, src, index: index)
             return nil
-        case .trunc(let dst, let src):
+        case .trunc:
+            let dst = instruction.publicRegister(0)
+            let src = instruction.publicRegister(1)
             let shift = UInt64(program.fractionalBits)
             let values = try ring(.public(src), at: index).map { UInt64(bitPattern: Int64(bitPattern: $0) >> shift) }
             try store(values, into: .public(dst), at: index)
             return nil
-        case .sharePublic(let dst, let src):
+        case .sharePublic:
+            let dst = instruction.privateRegister(0)
+            let src = instruction.publicRegister(1)
             try storeCommon(ring(.public(src), at: index), into: .private(dst), at: index)
             return nil
-        case .truncFinish(let dst, let masked, let high, let msb):
+        case .truncFinish:
+            let dst = instruction.privateRegister(0)
+            let masked = instruction.publicRegister(1)
+            let high = instruction.privateRegister(2)
+            let msb = instruction.privateRegister(3)
             try executeTruncFinish(dst, masked: masked, high: high, msb: msb, index: index)
             return nil
-        case .divFinish(let dst, let masked, let quotient, let wrap, let divisor):
+        case .divFinish:
+            let dst = instruction.privateRegister(0)
+            let masked = instruction.publicRegister(1)
+            let quotient = instruction.privateRegister(2)
+            let wrap = instruction.privateRegister(3)
+            let divisor = instruction.integer(4)
             try executeDivFinish(dst, masked: masked, quotient: quotient, wrap: wrap, divisor: divisor, index: index)
             return nil
-        case .div(let dst, let src, let divisor):
+        case .div:
+            let dst = instruction.publicRegister(0)
+            let src = instruction.publicRegister(1)
+            let divisor = instruction.integer(2)
             let d = try divisorValue(divisor, at: index)
             try store(ring(.public(src), at: index).map { ExactDivisionArithmetic.rounded($0, dividedBy: d) },
                       into: .public(dst), at: index)
             return nil
-        case .map(let dst, let src, let function):
+        case .map:
+            let dst = instruction.register(0)
+            let src = instruction.register(1)
+            let function = instruction.selector(2, as: MapFunction.self)
             try executeMap(dst, src, function, index: index)
             return nil
-        case .compare(let dst, let lhs, let rhs, let comparison):
+        case .compare:
+            let dst = instruction.register(0)
+            let lhs = instruction.register(1)
+            let rhs = instruction.register(2)
+            let comparison = instruction.selector(3, as: Comparison.self)
             try executeCompare(dst, lhs, rhs, comparison, index: index)
             return nil
-        case .select(let dst, let condition, let lhs, let rhs):
+        case .select:
+            let dst = instruction.register(0)
+            let condition = instruction.register(1)
+            let lhs = instruction.register(2)
+            let rhs = instruction.register(3)
             try executeSelect(dst, condition, lhs, rhs, index: index)
             return nil
-        case .reduce(let dst, let src, let reduction, let axis):
+        case .reduce:
+            let dst = instruction.register(0)
+            let src = instruction.register(1)
+            let reduction = instruction.selector(2, as: Reduction.self)
+            let axis = instruction.axis(3)
             try executeReduce(dst, src, reduction, axis: axis, index: index)
             return nil
-        case .print(_, let format, let values):
+        case .print:
+            let format = instruction.string(1)
+            let values = instruction.registers(2)
             try executePrint(format, values, index: index)
             return nil
-        case .store(let storedName, let mask, let opened):
+        case .store:
+            let storedName = instruction.string(0)
+            let mask = instruction.privateRegister(1)
+            let opened = instruction.publicRegister(2)
             try executeStore(name: storedName, mask, opened, index: index)
             return nil
-        case .input(let dst, let player, let name):
+        case .input:
+            let dst = instruction.register(0)
+            let player = instruction.player(1)
+            let name = instruction.string(2)
             guard case .local = dst else { return try beginInput(dst, player: player, name: name, index: index,
                                                                   outbox: &outbox) }
             try executeLocalInput(dst, player: player, name: name, index: index)
             return nil
-        case .output(let player, let name, let src):
+        case .output:
+            let player = instruction.player(0)
+            let name = instruction.string(1)
+            let src = instruction.register(2)
             guard case .local = src else { return try beginOutput(player, name: name, src, index: index,
                                                                   outbox: &outbox) }
             try executeLocalOutput(name, src, index: index)
             return nil
-        case .load(let mask, let opened, let storedName):
+        case .load:
+            let mask = instruction.privateRegister(0)
+            let opened = instruction.publicRegister(1)
+            let storedName = instruction.string(2)
             try executeLoad(mask, opened, name: storedName, index: index)
             return nil
-        case .open(let dst, let src):
+        case .open:
+            let dst = instruction.publicRegister(0)
+            let src = instruction.privateRegister(1)
             return try beginOpen(dst, src, index: index, outbox: &outbox)
-        case .reveal(let dst, let src, let player):
+        case .reveal:
+            let dst = instruction.localRegister(0)
+            let src = instruction.privateRegister(1)
+            let player = instruction.player(2)
             return try beginReveal(dst, src, to: player, index: index, outbox: &outbox)
-        case .share(let dst, let src):
+        case .share:
+            let dst = instruction.privateRegister(0)
+            let src = instruction.localRegister(1)
             return try beginShare(dst, src, index: index, outbox: &outbox)
-        case .triple(let a, let b, let c, let kind):
+        case .triple:
+            let a = instruction.privateRegister(0)
+            let b = instruction.privateRegister(1)
+            let c = instruction.privateRegister(2)
+            let kind = instruction.tripleKind(3)
             return try beginDeal(Dealing([a, b, c], random: 2, .product(a, b, kind, ofMasks: false)), index: index,
                                  outbox: &outbox)
-        case .product(let c, let a, let b, let kind):
+        case .product:
+            let c = instruction.privateRegister(0)
+            let a = instruction.privateRegister(1)
+            let b = instruction.privateRegister(2)
+            let kind = instruction.tripleKind(3)
             return try beginDeal(Dealing([c], random: 0, .product(a, b, kind, ofMasks: true)), index: index,
                                  outbox: &outbox)
-        case .squarePair(let a, let square):
+        case .squarePair:
+            let a = instruction.privateRegister(0)
+            let square = instruction.privateRegister(1)
             return try beginDeal(Dealing([a, square], random: 1, .square), index: index, outbox: &outbox)
-        case .truncPair(let r, let high, let msb):
+        case .truncPair:
+            let r = instruction.privateRegister(0)
+            let high = instruction.privateRegister(1)
+            let msb = instruction.privateRegister(2)
             return try beginDeal(Dealing([r, high, msb], random: 1, .truncation), index: index, outbox: &outbox)
-        case .divPair(let r, let quotient, let wrap, let divisor):
+        case .divPair:
+            let r = instruction.privateRegister(0)
+            let quotient = instruction.privateRegister(1)
+            let wrap = instruction.privateRegister(2)
+            let divisor = instruction.integer(3)
             return try beginDeal(Dealing([r, quotient, wrap], random: 1, .division(divisor)), index: index,
                                  outbox: &outbox)
-        case .mask(let a):
+        case .mask:
+            let a = instruction.privateRegister(0)
             return try beginDeal(Dealing([a], random: 1, .mask), index: index, outbox: &outbox)
-        case .msbPair(let r, let bits, let lsb):
+        case .msbPair:
+            let r = instruction.privateRegister(0)
+            let bits = instruction.privateRegister(1)
+            let lsb = instruction.privateRegister(2)
             return try beginSecureNN(.msbPair(r: r, bits: bits, lsb: lsb), index: index, outbox: &outbox)
-        case .shareConvertMask(let dst, let mask, let flip, let src):
+        case .shareConvertMask:
+            let dst = instruction.privateRegister(0)
+            let mask = instruction.publicRegister(1)
+            let flip = instruction.publicRegister(2)
+            let src = instruction.privateRegister(3)
             let step = SecureNNStep.shareConvertMask(dst: dst, mask: mask, flip: flip, src: src)
             return try beginSecureNN(step, index: index, outbox: &outbox)
-        case .shareConvertBits(let bits, let dst, let src):
+        case .shareConvertBits:
+            let bits = instruction.privateRegister(0)
+            let dst = instruction.privateRegister(1)
+            let src = instruction.privateRegister(2)
             return try beginSecureNN(.shareConvertBits(bits: bits, dst: dst, src: src), index: index, outbox: &outbox)
-        case .privateCompare(let dst, let bits, let threshold, let flip, let comparison):
+        case .privateCompare:
+            let dst = instruction.privateRegister(0)
+            let bits = instruction.privateRegister(1)
+            let threshold = instruction.publicRegister(2)
+            let flip = instruction.publicRegister(3)
+            let comparison = instruction.selector(4, as: PrivateComparison.self)
             let step = SecureNNStep.privateCompare(
                 dst: dst, bits: bits, threshold: threshold, flip: flip, comparison: comparison)
             return try beginSecureNN(step, index: index, outbox: &outbox)
-        case .shareConvertFinish(let dst, let partial, let compared, let flip):
+        case .shareConvertFinish:
+            let dst = instruction.privateRegister(0)
+            let partial = instruction.privateRegister(1)
+            let compared = instruction.privateRegister(2)
+            let flip = instruction.publicRegister(3)
             let step = SecureNNStep.shareConvertFinish(dst: dst, partial: partial, compared: compared, flip: flip)
             return try beginSecureNN(step, index: index, outbox: &outbox)
-        case .msbOpen(let dst, let flip, let src, let r):
+        case .msbOpen:
+            let dst = instruction.publicRegister(0)
+            let flip = instruction.publicRegister(1)
+            let src = instruction.privateRegister(2)
+            let r = instruction.privateRegister(3)
             return try beginSecureNN(.msbOpen(dst: dst, flip: flip, src: src, r: r), index: index, outbox: &outbox)
-        case .msbFinish(let gamma, let delta, let compared, let masked, let flip, let lsb):
+        case .msbFinish:
+            let gamma = instruction.privateRegister(0)
+            let delta = instruction.privateRegister(1)
+            let compared = instruction.privateRegister(2)
+            let masked = instruction.publicRegister(3)
+            let flip = instruction.publicRegister(4)
+            let lsb = instruction.privateRegister(5)
             let step = SecureNNStep.msbFinish(
                 gamma: gamma, delta: delta, compared: compared, masked: masked, flip: flip, lsb: lsb)
             return try beginSecureNN(step, index: index, outbox: &outbox)
-        case .replicatedInput(let dst, let player, let name):
+        case .replicatedInput:
+            let dst = instruction.register(0)
+            let player = instruction.player(1)
+            let name = instruction.string(2)
             return try beginReplicatedInput(dst, player: player, name: name, index: index, outbox: &outbox)
-        case .replicatedShare(let dst, let src):
+        case .replicatedShare:
+            let dst = instruction.privateRegister(0)
+            let src = instruction.localRegister(1)
             return try beginReplicatedShare(dst, src, index: index, outbox: &outbox)
-        case .replicatedOpen(let dst, let src):
+        case .replicatedOpen:
+            let dst = instruction.publicRegister(0)
+            let src = instruction.privateRegister(1)
             return try beginReplicatedOpen(dst, src, index: index, outbox: &outbox)
-        case .replicatedProduct(let c, let a, let b, let kind):
+        case .replicatedProduct:
+            let c = instruction.privateRegister(0)
+            let a = instruction.privateRegister(1)
+            let b = instruction.privateRegister(2)
+            let kind = instruction.tripleKind(3)
             return try beginReplicatedProduct(c, a, b, kind, index: index, outbox: &outbox)
-        case .replicatedMaskedOpen(let dst, let src, let r):
+        case .replicatedMaskedOpen:
+            let dst = instruction.publicRegister(0)
+            let src = instruction.privateRegister(1)
+            let r = instruction.privateRegister(2)
             return try beginReplicatedMaskedOpen(dst, src, r, index: index, outbox: &outbox)
-        case .replicatedTruncFinish(let dst, let masked, let high, let msb):
+        case .replicatedTruncFinish:
+            let dst = instruction.privateRegister(0)
+            let masked = instruction.publicRegister(1)
+            let high = instruction.privateRegister(2)
+            let msb = instruction.privateRegister(3)
             guard isComputeServer else { return try beginReshare(dst, additive: nil, index: index, outbox: &outbox) }
             let share = try truncFinish(masked: masked, high: high, msb: msb, index: index)
             return try beginReshare(dst, additive: share, index: index, outbox: &outbox)
-        case .replicatedDivFinish(let dst, let masked, let quotient, let wrap, let divisor):
+        case .replicatedDivFinish:
+            let dst = instruction.privateRegister(0)
+            let masked = instruction.publicRegister(1)
+            let quotient = instruction.privateRegister(2)
+            let wrap = instruction.privateRegister(3)
+            let divisor = instruction.integer(4)
             guard isComputeServer else { return try beginReshare(dst, additive: nil, index: index, outbox: &outbox) }
             let share = try divFinish(masked: masked, quotient: quotient, wrap: wrap, divisor: divisor, index: index)
             return try beginReshare(dst, additive: share, index: index, outbox: &outbox)
