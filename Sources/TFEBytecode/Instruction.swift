@@ -209,28 +209,39 @@ extension Instruction {
     /// Fills an instruction's slots one value at a time, each checked against the opcode's table entry.
     public struct Builder {
         @usableFromInline let opcode: Opcode
-        @usableFromInline let slots: [OperandSlot]
+        /// The slot kinds and register classes, from the flat tables (no spec is copied per instruction).
+        @usableFromInline let kinds: [OperandKind]
+        @usableFromInline let classes: [RegisterClass]
         @usableFromInline var slot = 0
         @usableFromInline var words = InlineArray<6, UInt32>(repeating: 0)
         @usableFromInline var extras: [OutOfLineOperand] = []
 
         @usableFromInline init(_ opcode: Opcode) {
             self.opcode = opcode
-            self.slots = OpcodeTable.specs[Int(opcode.rawValue)].operands
+            self.kinds = OpcodeTable.operandKinds[Int(opcode.rawValue)]
+            self.classes = OpcodeTable.registerClasses[Int(opcode.rawValue)]
         }
 
-        /// The next slot, which must be of `kind`.
-        @usableFromInline mutating func next(_ kinds: OperandKind..., value: @autoclosure () -> String) -> Int {
+        /// Takes the next slot, which must be of `kind` or `other`; `value` describes the value for the message.
+        @usableFromInline mutating func next(
+            _ kind: OperandKind, or other: OperandKind? = nil, value: @autoclosure () -> String
+        ) -> Int {
             let index = slot
-            precondition(
-                index < slots.count,
-                "instruction '\(opcode.mnemonic)' takes \(slots.count) operands; \(value()) is one too many")
-            precondition(
-                kinds.contains(slots[index].kind),
-                "instruction '\(opcode.mnemonic)' slot \(index) ('\(slots[index].name)') is of kind "
-                    + "'\(slots[index].kind)', not \(value())")
+            guard index < kinds.count, kinds[index] == kind || kinds[index] == other else { misfit(index, value()) }
             slot += 1
             return index
+        }
+
+        /// Stops on a value that does not fit the table: a bug in the code that builds the instruction.
+        @usableFromInline func misfit(_ index: Int, _ value: String) -> Never {
+            let slots = opcode.spec.operands
+            let name = "instruction '\(opcode.mnemonic)'"
+            guard index < slots.count else {
+                preconditionFailure("\(name) takes \(slots.count) operands; \(value) is one too many")
+            }
+            let slot = slots[index]
+            let holds = slot.kind == .destination || slot.kind == .source ? slot.registers.described : "'\(slot.kind)'"
+            preconditionFailure("\(name) slot \(index) ('\(slot.name)') holds \(holds), not \(value)")
         }
 
         @usableFromInline mutating func outOfLine(_ operand: OutOfLineOperand) -> UInt32 {
@@ -239,12 +250,10 @@ extension Instruction {
         }
 
         public mutating func register(_ register: Register) {
-            let index = next(.destination, .source, value: "register \(register)")
-            precondition(
-                slots[index].registers.accepts(register),
-                "instruction '\(opcode.mnemonic)' slot \(index) ('\(slots[index].name)') must be "
-                    + "\(slots[index].registers.described), not \(register)")
-            precondition(register.index <= Register.maxIndex, "register \(register) is beyond the slot's range")
+            let index = next(.destination, or: .source, value: "register \(register)")
+            guard classes[index].accepts(register), register.index >= 0, register.index <= Register.maxIndex else {
+                misfit(index, "register \(register)")
+            }
             words[index] = register.word
         }
 
@@ -266,8 +275,8 @@ extension Instruction {
 
         /// An integer slot's value, or a constant slot's pool index.
         public mutating func integer(_ value: Int) {
-            let index = next(.integer, .constant, value: "integer \(value)")
-            if slots[index].kind == .constant {
+            let index = next(.integer, or: .constant, value: "integer \(value)")
+            if kinds[index] == .constant {
                 precondition(value >= 0 && value <= Int(UInt32.max), "constant index \(value) out of range")
                 words[index] = UInt32(value)
             } else if Instruction.inlineIntegers.contains(value) {
@@ -285,18 +294,15 @@ extension Instruction {
         /// A selector slot's code, which must have a meaning in the slot's enum.
         public mutating func selector(_ code: UInt8) {
             let index = next(.selector, value: "selector code \(code)")
-            if let selector = slots[index].selector {
-                precondition(
-                    Int(code) < selector.names.count,
-                    "instruction '\(opcode.mnemonic)' slot \(index) ('\(slots[index].name)') has no code \(code)")
+            guard Int(code) < OpcodeTable.selectorCodeCounts[Int(opcode.rawValue)][index] else {
+                misfit(index, "selector code \(code)")
             }
             words[index] = UInt32(code)
         }
 
         @usableFromInline func finish() -> Instruction {
             precondition(
-                slot == slots.count,
-                "instruction '\(opcode.mnemonic)' takes \(slots.count) operands, not \(slot)")
+                slot == kinds.count, "instruction '\(opcode.mnemonic)' takes \(kinds.count) operands, not \(slot)")
             return Instruction(opcode: opcode, words: words, extras: extras)
         }
     }

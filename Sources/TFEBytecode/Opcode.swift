@@ -563,6 +563,13 @@ enum OpcodeTable {
 
     @usableFromInline static let operandKinds: [[OperandKind]] = specs.map { $0.operands.map(\.kind) }
 
+    @usableFromInline static let registerClasses: [[RegisterClass]] = specs.map { $0.operands.map(\.registers) }
+
+    /// Per slot, how many codes its selector has (256 for a selector of no enum, 0 for other kinds).
+    @usableFromInline static let selectorCodeCounts: [[Int]] = specs.map { spec in
+        spec.operands.map { slot in slot.kind == .selector ? slot.selector?.names.count ?? 256 : 0 }
+    }
+
     static let communication: [Communication] = specs.map(\.communication)
 
     static let shapeRules: [ShapeRule] = specs.map(\.shapes)

@@ -65,12 +65,10 @@ extension Program {
         for entry in allInstructions {
             let (direction, name, mask): (String, String, PrivateRegister)
             if entry.instruction.opcode == .load {
-                let register = entry.instruction.privateRegister(0)
-                let stored = entry.instruction.string(2)
+                let (register, stored) = (entry.instruction.privateRegister(0), entry.instruction.string(2))
                 (direction, name, mask) = ("; load ", stored, register)
             } else if entry.instruction.opcode == .store {
-                let stored = entry.instruction.string(0)
-                let register = entry.instruction.privateRegister(1)
+                let (stored, register) = (entry.instruction.string(0), entry.instruction.privateRegister(1))
                 (direction, name, mask) = ("; store ", stored, register)
             } else {
                 continue

@@ -145,8 +145,7 @@ extension Verifier {
         if let (_, who, text) = site.instruction.inputOperands {
             (direction, player, name) = ("input", who, text)
         } else if site.instruction.opcode == .output {
-            let who = site.instruction.player(0)
-            let text = site.instruction.string(1)
+            let (who, text) = (site.instruction.player(0), site.instruction.string(1))
             (direction, player, name) = ("output", who, text)
         } else {
             return nil

@@ -124,115 +124,88 @@ extension Verifier {
     }
 
     /// The rules of opcodes whose table entry says `.own`: true when the opcode has one here. (A chain of
-    /// `if case` rather than a switch: a switch would have to list the opcodes the table's rules check.)
+    /// `if`s rather than a switch: a switch would have to list the opcodes the table's rules check.)
     private mutating func checkOwnRule(_ site: Site) -> Bool {
+        let i = site.instruction
         // The most frequent first: products and truncations make up most of a large program.
-        if site.instruction.opcode == .open {
-            let dst = site.instruction.publicRegister(0)
-            let src = site.instruction.privateRegister(1)
+        if i.opcode == .open {
+            let (dst, src) = (i.publicRegister(0), i.privateRegister(1))
             expect(.public(dst), shape: shape(.private(src)), at: site)
             return true
         }
-        if site.instruction.opcode == .truncFinish {
-            let dst = site.instruction.privateRegister(0)
-            let masked = site.instruction.publicRegister(1)
-            let high = site.instruction.privateRegister(2)
-            let msb = site.instruction.privateRegister(3)
+        if i.opcode == .truncFinish {
+            let (dst, masked, high) = (i.privateRegister(0), i.publicRegister(1), i.privateRegister(2))
+            let msb = i.privateRegister(3)
             let expected = shape(.private(dst))
             expect(.public(masked), shape: expected, at: site)
             expect(.private(high), shape: expected, at: site)
             expect(.private(msb), shape: expected, at: site)
             return true
         }
-        if site.instruction.opcode == .product {
-            let c = site.instruction.privateRegister(0)
-            let a = site.instruction.privateRegister(1)
-            let b = site.instruction.privateRegister(2)
-            let kind = site.instruction.tripleKind(3)
+        if i.opcode == .product {
+            let (c, a, b, kind) = (i.privateRegister(0), i.privateRegister(1), i.privateRegister(2), i.tripleKind(3))
             expectProduct(c, of: a, b, kind, at: site)
             return true
         }
-        if site.instruction.opcode == .truncPair {
-            let r = site.instruction.privateRegister(0)
-            let high = site.instruction.privateRegister(1)
-            let msb = site.instruction.privateRegister(2)
+        if i.opcode == .truncPair {
+            let (r, high, msb) = (i.privateRegister(0), i.privateRegister(1), i.privateRegister(2))
             expect(.private(high), shape: shape(.private(r)), at: site)
             expect(.private(msb), shape: shape(.private(r)), at: site)
             return true
         }
-        if site.instruction.opcode == .triple {
-            let a = site.instruction.privateRegister(0)
-            let b = site.instruction.privateRegister(1)
-            let c = site.instruction.privateRegister(2)
-            let kind = site.instruction.tripleKind(3)
+        if i.opcode == .triple {
+            let (a, b, c, kind) = (i.privateRegister(0), i.privateRegister(1), i.privateRegister(2), i.tripleKind(3))
             expectProduct(c, of: a, b, kind, at: site)
             return true
         }
-        if site.instruction.opcode == .const {
-            let dst = site.instruction.register(0)
-            let constant = site.instruction.constant(1)
+        if i.opcode == .const {
+            let (dst, constant) = (i.register(0), i.constant(1))
             checkConstant(dst, constant, at: site)
             return true
         }
-        if site.instruction.opcode == .matmul {
-            let dst = site.instruction.register(0)
-            let lhs = site.instruction.register(1)
-            let rhs = site.instruction.register(2)
+        if i.opcode == .matmul {
+            let (dst, lhs, rhs) = (i.register(0), i.register(1), i.register(2))
             checkHolders(dst, lhs, rhs, maxPrivate: 1, at: site)
             expect(dst, ShapeRules.matmul(shape(lhs), shape(rhs)), at: site)
             return true
         }
-        if site.instruction.opcode == .conv2d {
-            let dst = site.instruction.register(0)
-            let input = site.instruction.register(1)
-            let kernel = site.instruction.register(2)
-            let stride = site.instruction.integer(3)
-            let padding = site.instruction.padding(4)
+        if i.opcode == .conv2d {
+            let (dst, input, kernel, stride) = (i.register(0), i.register(1), i.register(2), i.integer(3))
+            let padding = i.padding(4)
             checkHolders(dst, input, kernel, maxPrivate: 1, at: site)
             expect(dst, ShapeRules.conv2d(shape(input), shape(kernel), stride: stride, padding: padding), at: site)
             return true
         }
-        if site.instruction.opcode == .sum {
-            let dst = site.instruction.register(0)
-            let src = site.instruction.register(1)
-            let axis = site.instruction.axis(2)
+        if i.opcode == .sum {
+            let (dst, src, axis) = (i.register(0), i.register(1), i.axis(2))
             checkHolders(dst, src, maxPrivate: 1, at: site)
             expect(dst, ShapeRules.reduced(shape(src), axis: axis), at: site)
             return true
         }
-        if site.instruction.opcode == .transpose {
-            let dst = site.instruction.register(0)
-            let src = site.instruction.register(1)
-            let permutation = site.instruction.integers(2)
+        if i.opcode == .transpose {
+            let (dst, src, permutation) = (i.register(0), i.register(1), i.integers(2))
             checkHolders(dst, src, maxPrivate: 1, at: site)
             expect(dst, ShapeRules.transposed(shape(src), permutation), at: site)
             return true
         }
-        if site.instruction.opcode == .slice {
-            let dst = site.instruction.register(0)
-            let src = site.instruction.register(1)
-            let begin = site.instruction.integers(2)
-            let step = site.instruction.integers(3)
+        if i.opcode == .slice {
+            let (dst, src, begin, step) = (i.register(0), i.register(1), i.integers(2), i.integers(3))
             checkHolders(dst, src, maxPrivate: 1, at: site)
             if let problem = ShapeRules.slice(shape(src), into: shape(dst), begin: begin, step: step) {
                 report(problem.isOperand ? .operandValue : .shape, problem.message, at: site)
             }
             return true
         }
-        if site.instruction.opcode == .pad {
-            let dst = site.instruction.register(0)
-            let src = site.instruction.register(1)
-            let before = site.instruction.integers(2)
+        if i.opcode == .pad {
+            let (dst, src, before) = (i.register(0), i.register(1), i.integers(2))
             checkHolders(dst, src, maxPrivate: 1, at: site)
             if let problem = ShapeRules.pad(shape(src), into: shape(dst), before: before) {
                 report(problem.isOperand ? .operandValue : .shape, problem.message, at: site)
             }
             return true
         }
-        if site.instruction.opcode == .concat {
-            let dst = site.instruction.register(0)
-            let sources = site.instruction.registers(1)
-            let axis = site.instruction.integer(2)
+        if i.opcode == .concat {
+            let (dst, sources, axis) = (i.register(0), i.registers(1), i.integer(2))
             func isLocal(_ register: Register) -> Bool { if case .local = register { true } else { false } }
             if isLocal(dst) || sources.contains(where: isLocal) {
                 checkLocalHolders([dst] + sources, at: site)
@@ -243,31 +216,24 @@ extension Verifier {
             expect(dst, ShapeRules.concatenated(sources.map { shape($0) }, axis: axis), at: site)
             return true
         }
-        if site.instruction.opcode == .reshape {
-            let dst = site.instruction.register(0)
-            let src = site.instruction.register(1)
+        if i.opcode == .reshape {
+            let (dst, src) = (i.register(0), i.register(1))
             checkHolders(dst, src, maxPrivate: 1, at: site)
             if shape(dst).elementCount != shape(src).elementCount {
                 report(.shape, "cannot reshape \(shape(src)) to \(shape(dst)): element counts differ", at: site)
             }
             return true
         }
-        if site.instruction.opcode == .poolsum {
-            let dst = site.instruction.register(0)
-            let src = site.instruction.register(1)
-            let size = site.instruction.integer(2)
-            let stride = site.instruction.integer(3)
-            let padding = site.instruction.padding(4)
+        if i.opcode == .poolsum {
+            let (dst, src, size, stride) = (i.register(0), i.register(1), i.integer(2), i.integer(3))
+            let padding = i.padding(4)
             checkHolders(dst, src, maxPrivate: 1, at: site)
             expect(dst, ShapeRules.poolsum(shape(src), size: size, stride: stride, padding: padding), at: site)
             return true
         }
-        if site.instruction.opcode == .unpool {
-            let dst = site.instruction.register(0)
-            let src = site.instruction.register(1)
-            let size = site.instruction.integer(2)
-            let stride = site.instruction.integer(3)
-            let padding = site.instruction.padding(4)
+        if i.opcode == .unpool {
+            let (dst, src, size, stride) = (i.register(0), i.register(1), i.integer(2), i.integer(3))
+            let padding = i.padding(4)
             checkHolders(dst, src, maxPrivate: 1, at: site)
             if let problem = ShapeRules.unpool(shape(src), into: shape(dst), size: size, stride: stride,
                                                padding: padding) {
@@ -275,25 +241,20 @@ extension Verifier {
             }
             return true
         }
-        if site.instruction.opcode == .trunc {
-            let dst = site.instruction.publicRegister(0)
-            let src = site.instruction.publicRegister(1)
+        if i.opcode == .trunc {
+            let (dst, src) = (i.publicRegister(0), i.publicRegister(1))
             expect(.public(dst), shape: shape(.public(src)), at: site)
             return true
         }
-        if site.instruction.opcode == .div {
-            let dst = site.instruction.publicRegister(0)
-            let src = site.instruction.publicRegister(1)
-            let divisor = site.instruction.integer(2)
+        if i.opcode == .div {
+            let (dst, src, divisor) = (i.publicRegister(0), i.publicRegister(1), i.integer(2))
             expect(.public(dst), shape: shape(.public(src)), at: site)
             checkDivisor(divisor, at: site)
             return true
         }
-        if site.instruction.opcode == .reduce {
-            let dst = site.instruction.register(0)
-            let src = site.instruction.register(1)
-            let reduction = site.instruction.selector(2, as: Reduction.self)
-            let axis = site.instruction.axis(3)
+        if i.opcode == .reduce {
+            let (dst, src, reduction) = (i.register(0), i.register(1), i.selector(2, as: Reduction.self))
+            let axis = i.axis(3)
             checkHolders(dst, src, maxPrivate: 0, at: site)
             switch reduction {
             case .argmax:
@@ -307,18 +268,14 @@ extension Verifier {
             }
             return true
         }
-        if site.instruction.opcode == .sharePublic {
-            let dst = site.instruction.privateRegister(0)
-            let src = site.instruction.publicRegister(1)
+        if i.opcode == .sharePublic {
+            let (dst, src) = (i.privateRegister(0), i.publicRegister(1))
             expect(.private(dst), shape: shape(.public(src)), at: site)
             return true
         }
-        if site.instruction.opcode == .divFinish {
-            let dst = site.instruction.privateRegister(0)
-            let masked = site.instruction.publicRegister(1)
-            let quotient = site.instruction.privateRegister(2)
-            let wrap = site.instruction.privateRegister(3)
-            let divisor = site.instruction.integer(4)
+        if i.opcode == .divFinish {
+            let (dst, masked, quotient) = (i.privateRegister(0), i.publicRegister(1), i.privateRegister(2))
+            let (wrap, divisor) = (i.privateRegister(3), i.integer(4))
             let expected = shape(.private(dst))
             for register in [Register.public(masked), .private(quotient), .private(wrap)] {
                 expect(register, shape: expected, at: site)
@@ -326,29 +283,23 @@ extension Verifier {
             checkDivisor(divisor, at: site)
             return true
         }
-        if site.instruction.opcode == .print {
-            let player = site.instruction.player(0)
-            let format = site.instruction.string(1)
-            let values = site.instruction.registers(2)
+        if i.opcode == .print {
+            let (player, format, values) = (i.player(0), i.string(1), i.registers(2))
             checkPrint(player, format, values, at: site)
             return true
         }
-        if site.instruction.opcode == .input {
-            let dst = site.instruction.register(0)
-            let player = site.instruction.player(1)
+        if i.opcode == .input {
+            let (dst, player) = (i.register(0), i.player(1))
             checkInput(dst, player, at: site)
             return true
         }
-        if site.instruction.opcode == .output {
-            let player = site.instruction.player(0)
-            let src = site.instruction.register(2)
+        if i.opcode == .output {
+            let (player, src) = (i.player(0), i.register(2))
             checkOutput(src, player, at: site)
             return true
         }
-        if site.instruction.opcode == .reveal {
-            let dst = site.instruction.localRegister(0)
-            let src = site.instruction.privateRegister(1)
-            let player = site.instruction.player(2)
+        if i.opcode == .reveal {
+            let (dst, src, player) = (i.localRegister(0), i.privateRegister(1), i.player(2))
             checkReceiver(player, of: .private(src), "reveal", at: site)
             if program.info(.local(dst)).owner != player {
                 report(
@@ -359,99 +310,75 @@ extension Verifier {
             expect(.local(dst), shape: shape(.private(src)), at: site)
             return true
         }
-        if site.instruction.opcode == .share {
-            let dst = site.instruction.privateRegister(0)
-            let src = site.instruction.localRegister(1)
+        if i.opcode == .share {
+            let (dst, src) = (i.privateRegister(0), i.localRegister(1))
             expect(.private(dst), shape: shape(.local(src)), at: site)
             return true
         }
-        if site.instruction.opcode == .mask {
+        if i.opcode == .mask {
             return true
         }
-        if site.instruction.opcode == .store {
-            let name = site.instruction.string(0)
-            let mask = site.instruction.privateRegister(1)
-            let opened = site.instruction.publicRegister(2)
+        if i.opcode == .store {
+            let (name, mask, opened) = (i.string(0), i.privateRegister(1), i.publicRegister(2))
             checkStored(name, mask, opened, at: site)
             return true
         }
-        if site.instruction.opcode == .load {
-            let mask = site.instruction.privateRegister(0)
-            let opened = site.instruction.publicRegister(1)
-            let name = site.instruction.string(2)
+        if i.opcode == .load {
+            let (mask, opened, name) = (i.privateRegister(0), i.publicRegister(1), i.string(2))
             checkStored(name, mask, opened, at: site)
             return true
         }
-        if site.instruction.opcode == .squarePair {
-            let a = site.instruction.privateRegister(0)
-            let square = site.instruction.privateRegister(1)
+        if i.opcode == .squarePair {
+            let (a, square) = (i.privateRegister(0), i.privateRegister(1))
             expect(.private(square), shape: shape(.private(a)), at: site)
             return true
         }
-        if site.instruction.opcode == .divPair {
-            let r = site.instruction.privateRegister(0)
-            let quotient = site.instruction.privateRegister(1)
-            let wrap = site.instruction.privateRegister(2)
-            let divisor = site.instruction.integer(3)
+        if i.opcode == .divPair {
+            let (r, quotient, wrap) = (i.privateRegister(0), i.privateRegister(1), i.privateRegister(2))
+            let divisor = i.integer(3)
             expect(.private(quotient), shape: shape(.private(r)), at: site)
             expect(.private(wrap), shape: shape(.private(r)), at: site)
             checkDivisor(divisor, at: site)
             return true
         }
-        if site.instruction.opcode == .msbPair {
-            let r = site.instruction.privateRegister(0)
-            let bits = site.instruction.privateRegister(1)
-            let lsb = site.instruction.privateRegister(2)
+        if i.opcode == .msbPair {
+            let (r, bits, lsb) = (i.privateRegister(0), i.privateRegister(1), i.privateRegister(2))
             expectSecureNN(value: .private(r), bits: bits, others: [.private(lsb)], at: site)
             return true
         }
-        if site.instruction.opcode == .shareConvertMask {
-            let dst = site.instruction.privateRegister(0)
-            let mask = site.instruction.publicRegister(1)
-            let flip = site.instruction.publicRegister(2)
-            let src = site.instruction.privateRegister(3)
+        if i.opcode == .shareConvertMask {
+            let (dst, mask, flip) = (i.privateRegister(0), i.publicRegister(1), i.publicRegister(2))
+            let src = i.privateRegister(3)
             expectSecureNN(value: .private(src), others: [.private(dst), .public(mask), .public(flip)], at: site)
             return true
         }
-        if site.instruction.opcode == .shareConvertBits {
-            let bits = site.instruction.privateRegister(0)
-            let dst = site.instruction.privateRegister(1)
-            let src = site.instruction.privateRegister(2)
+        if i.opcode == .shareConvertBits {
+            let (bits, dst, src) = (i.privateRegister(0), i.privateRegister(1), i.privateRegister(2))
             expectSecureNN(value: .private(src), bits: bits, others: [.private(dst)], at: site)
             return true
         }
-        if site.instruction.opcode == .privateCompare {
-            let dst = site.instruction.privateRegister(0)
-            let bits = site.instruction.privateRegister(1)
-            let threshold = site.instruction.publicRegister(2)
-            let flip = site.instruction.publicRegister(3)
+        if i.opcode == .privateCompare {
+            let (dst, bits, threshold) = (i.privateRegister(0), i.privateRegister(1), i.publicRegister(2))
+            let flip = i.publicRegister(3)
             expectSecureNN(value: .private(dst), bits: bits, others: [.public(threshold), .public(flip)], at: site)
             return true
         }
-        if site.instruction.opcode == .shareConvertFinish {
-            let dst = site.instruction.privateRegister(0)
-            let partial = site.instruction.privateRegister(1)
-            let compared = site.instruction.privateRegister(2)
-            let flip = site.instruction.publicRegister(3)
+        if i.opcode == .shareConvertFinish {
+            let (dst, partial, compared) = (i.privateRegister(0), i.privateRegister(1), i.privateRegister(2))
+            let flip = i.publicRegister(3)
             let others: [Register] = [.private(partial), .private(compared), .public(flip)]
             expectSecureNN(value: .private(dst), others: others, at: site)
             return true
         }
-        if site.instruction.opcode == .msbOpen {
-            let dst = site.instruction.publicRegister(0)
-            let flip = site.instruction.publicRegister(1)
-            let src = site.instruction.privateRegister(2)
-            let r = site.instruction.privateRegister(3)
+        if i.opcode == .msbOpen {
+            let (dst, flip, src) = (i.publicRegister(0), i.publicRegister(1), i.privateRegister(2))
+            let r = i.privateRegister(3)
             expectSecureNN(value: .private(src), others: [.public(dst), .public(flip), .private(r)], at: site)
             return true
         }
-        if site.instruction.opcode == .msbFinish {
-            let gamma = site.instruction.privateRegister(0)
-            let delta = site.instruction.privateRegister(1)
-            let compared = site.instruction.privateRegister(2)
-            let masked = site.instruction.publicRegister(3)
-            let flip = site.instruction.publicRegister(4)
-            let lsb = site.instruction.privateRegister(5)
+        if i.opcode == .msbFinish {
+            let (gamma, delta, compared) = (i.privateRegister(0), i.privateRegister(1), i.privateRegister(2))
+            let (masked, flip, lsb) = (i.publicRegister(3), i.publicRegister(4), i.privateRegister(5))
             let others: [Register] = [
                 .private(delta), .private(compared), .public(masked), .public(flip), .private(lsb),
             ]
@@ -466,49 +393,39 @@ extension Verifier {
         let instruction = site.instruction
         let isReplicated: Bool
         if instruction.opcode == .replicatedInput {
-            let dst = instruction.register(0)
-            let player = instruction.player(1)
+            let (dst, player) = (instruction.register(0), instruction.player(1))
             if case .local = dst { report(.registerKind, "'rinput' cannot write \(describe(dst))", at: site) }
             checkInput(dst, player, at: site)
             isReplicated = true
         } else if instruction.opcode == .replicatedShare {
-            let dst = instruction.privateRegister(0)
-            let src = instruction.localRegister(1)
+            let (dst, src) = (instruction.privateRegister(0), instruction.localRegister(1))
             expect(.private(dst), shape: shape(.local(src)), at: site)
             isReplicated = true
         } else if instruction.opcode == .replicatedOpen {
-            let dst = instruction.publicRegister(0)
-            let src = instruction.privateRegister(1)
+            let (dst, src) = (instruction.publicRegister(0), instruction.privateRegister(1))
             expect(.public(dst), shape: shape(.private(src)), at: site)
             isReplicated = true
         } else if instruction.opcode == .replicatedProduct {
-            let c = instruction.privateRegister(0)
-            let a = instruction.privateRegister(1)
-            let b = instruction.privateRegister(2)
-            let kind = instruction.tripleKind(3)
+            let (c, a) = (instruction.privateRegister(0), instruction.privateRegister(1))
+            let (b, kind) = (instruction.privateRegister(2), instruction.tripleKind(3))
             expectProduct(c, of: a, b, kind, at: site)
             isReplicated = true
         } else if instruction.opcode == .replicatedMaskedOpen {
-            let dst = instruction.publicRegister(0)
-            let src = instruction.privateRegister(1)
+            let (dst, src) = (instruction.publicRegister(0), instruction.privateRegister(1))
             let r = instruction.privateRegister(2)
             expect(.public(dst), shape: shape(.private(src)), at: site)
             expect(.private(r), shape: shape(.private(src)), at: site)
             isReplicated = true
         } else if instruction.opcode == .replicatedTruncFinish {
-            let dst = instruction.privateRegister(0)
-            let masked = instruction.publicRegister(1)
-            let high = instruction.privateRegister(2)
-            let msb = instruction.privateRegister(3)
+            let (dst, masked) = (instruction.privateRegister(0), instruction.publicRegister(1))
+            let (high, msb) = (instruction.privateRegister(2), instruction.privateRegister(3))
             for register in [Register.public(masked), .private(high), .private(msb)] {
                 expect(register, shape: shape(.private(dst)), at: site)
             }
             isReplicated = true
         } else if instruction.opcode == .replicatedDivFinish {
-            let dst = instruction.privateRegister(0)
-            let masked = instruction.publicRegister(1)
-            let quotient = instruction.privateRegister(2)
-            let wrap = instruction.privateRegister(3)
+            let (dst, masked) = (instruction.privateRegister(0), instruction.publicRegister(1))
+            let (quotient, wrap) = (instruction.privateRegister(2), instruction.privateRegister(3))
             let divisor = instruction.integer(4)
             for register in [Register.public(masked), .private(quotient), .private(wrap)] {
                 expect(register, shape: shape(.private(dst)), at: site)

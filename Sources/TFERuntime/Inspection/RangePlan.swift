@@ -193,67 +193,52 @@ private struct RangePlanner {
     /// `if case` rather than a switch: a switch would have to list the opcodes the table's rules cover.)
     mutating func visitOwn(_ instruction: Instruction, at index: Int) -> Bool {
         if instruction.opcode == .const {
-            let dst = instruction.register(0)
-            let constant = instruction.constant(1)
+            let (dst, constant) = (instruction.register(0), instruction.constant(1))
             defineConstant(dst, constant)
             return true
         }
         if instruction.opcode == .add {
-            let dst = instruction.register(0)
-            let lhs = instruction.register(1)
-            let rhs = instruction.register(2)
+            let (dst, lhs, rhs) = (instruction.register(0), instruction.register(1), instruction.register(2))
             add(dst, lhs, rhs, at: index)
             return true
         }
         if instruction.opcode == .sub {
-            let dst = instruction.register(0)
-            let lhs = instruction.register(1)
-            let rhs = instruction.register(2)
+            let (dst, lhs, rhs) = (instruction.register(0), instruction.register(1), instruction.register(2))
             subtract(dst, lhs, rhs, at: index)
             return true
         }
         if instruction.opcode == .mul {
-            let dst = instruction.register(0)
-            let lhs = instruction.register(1)
-            let rhs = instruction.register(2)
+            let (dst, lhs, rhs) = (instruction.register(0), instruction.register(1), instruction.register(2))
             product(.mul, dst, lhs, rhs, at: index)
             return true
         }
         if instruction.opcode == .matmul {
-            let dst = instruction.register(0)
-            let lhs = instruction.register(1)
-            let rhs = instruction.register(2)
+            let (dst, lhs, rhs) = (instruction.register(0), instruction.register(1), instruction.register(2))
             product(.matmul, dst, lhs, rhs, at: index)
             return true
         }
         if instruction.opcode == .conv2d {
-            let dst = instruction.register(0)
-            let input = instruction.register(1)
-            let kernel = instruction.register(2)
-            let stride = instruction.integer(3)
-            let padding = instruction.padding(4)
+            let (dst, input, kernel) = (instruction.register(0), instruction.register(1), instruction.register(2))
+            let (stride, padding) = (instruction.integer(3), instruction.padding(4))
             product(.conv2d(stride: stride, padding: padding), dst, input, kernel, at: index)
             return true
         }
         if instruction.opcode == .trunc {
-            let dst = instruction.publicRegister(0)
-            let src = instruction.publicRegister(1)
+            let (dst, src) = (instruction.publicRegister(0), instruction.publicRegister(1))
             if case .value = contents[.public(src)] { contents[.public(dst)] = .value(.fixed) } else {
                 forget(.public(dst))
             }
             return true
         }
         if instruction.opcode == .div {
-            let dst = instruction.publicRegister(0)
-            let src = instruction.publicRegister(1)
+            let (dst, src) = (instruction.publicRegister(0), instruction.publicRegister(1))
             if case .value = contents[.public(src)] { contents[.public(dst)] = .value(.fixed) } else {
                 forget(.public(dst))
             }
             return true
         }
         if instruction.opcode == .sharePublic {
-            let dst = instruction.privateRegister(0)
-            let src = instruction.publicRegister(1)
+            let (dst, src) = (instruction.privateRegister(0), instruction.publicRegister(1))
             if case .value(let kind) = contents[.public(src)] { define(.private(dst), kind, at: index) } else {
                 forget(.private(dst))
             }
@@ -280,8 +265,7 @@ private struct RangePlanner {
             return true
         }
         if instruction.opcode == .open {
-            let dst = instruction.publicRegister(0)
-            let src = instruction.privateRegister(1)
+            let (dst, src) = (instruction.publicRegister(0), instruction.privateRegister(1))
             switch contents[.private(src)] {
             case .masked(let mask): contents[.public(dst)] = .masked(by: mask)
             case .value(let kind): contents[.public(dst)] = .value(kind)
@@ -295,17 +279,14 @@ private struct RangePlanner {
             return true
         }
         if instruction.opcode == .load {
-            let mask = instruction.privateRegister(0)
-            let opened = instruction.publicRegister(1)
+            let (mask, opened) = (instruction.privateRegister(0), instruction.publicRegister(1))
             contents[.private(mask)] = .mask
             contents[.public(opened)] = .masked(by: mask)
             return true
         }
         if instruction.opcode == .product {
-            let c = instruction.privateRegister(0)
-            let a = instruction.privateRegister(1)
-            let b = instruction.privateRegister(2)
-            let kind = instruction.tripleKind(3)
+            let (c, a) = (instruction.privateRegister(0), instruction.privateRegister(1))
+            let (b, kind) = (instruction.privateRegister(2), instruction.tripleKind(3))
             let masks = Masks(a: a, b: b, kind: kind)
             products[index] = masks
             productsByMasks[masks] = index
@@ -313,8 +294,7 @@ private struct RangePlanner {
             return true
         }
         if instruction.opcode == .msbFinish {
-            let gamma = instruction.privateRegister(0)
-            let delta = instruction.privateRegister(1)
+            let (gamma, delta) = (instruction.privateRegister(0), instruction.privateRegister(1))
             // Shares over Z_L of the bits γ and δ: values again.
             define(.private(gamma), .int, at: index)
             define(.private(delta), .int, at: index)

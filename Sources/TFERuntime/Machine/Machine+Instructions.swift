@@ -33,344 +33,198 @@ enum UnaryOperation {
 }
 
 extension Machine {
-    /// The machine's one dispatch over instructions: runs a local instruction on this party (which
+    /// The machine's one dispatch over opcodes: runs a local instruction on this party (which
     /// `executes(_:index:)` selected) and returns nil, or does this party's part of a communicating or dealt
     /// instruction before the round's exchange (appending what it sends to `outbox`) and returns what is left
-    /// for after it. Every other decision (who runs what, which step a dealt value needs) reads the opcode
-    /// table or the handler's own arguments, so a new opcode is one case here.
+    /// for after it. Each case reads its operands by slot (`i.register(0)`, in the slot order of the opcode's
+    /// table entry) and hands plain values to its handler. Every other decision (who runs what, which step a
+    /// dealt value needs) reads the opcode table or the handler's own arguments, so a new opcode is one case here.
     mutating func execute(
-        _ instruction: Instruction, index: Int, outbox: inout [PlayerID: [UInt8]]
+        _ i: Instruction, index: Int, outbox: inout [PlayerID: [UInt8]]
     ) throws(MachineError) -> PendingStep? {
-        switch instruction.opcode {
+        switch i.opcode {
         case .invalid:
             throw .invalidProgram(instruction: index, reason: "'invalid' is no instruction")
         case .const:
-            let dst = instruction.register(0)
-            let constant = instruction.constant(1)
-            try executeConst(dst, constant: constant, index: index)
-            return nil
+            try executeConst(i.register(0), constant: i.constant(1), index: index)
         case .add:
-            let dst = instruction.register(0)
-            let lhs = instruction.register(1)
-            let rhs = instruction.register(2)
-            try executeBinary(.add, dst, lhs, rhs, index: index)
-            return nil
+            try executeBinary(.add, i.register(0), i.register(1), i.register(2), index: index)
         case .sub:
-            let dst = instruction.register(0)
-            let lhs = instruction.register(1)
-            let rhs = instruction.register(2)
-            try executeBinary(.subtract, dst, lhs, rhs, index: index)
-            return nil
+            try executeBinary(.subtract, i.register(0), i.register(1), i.register(2), index: index)
         case .mul:
-            let dst = instruction.register(0)
-            let lhs = instruction.register(1)
-            let rhs = instruction.register(2)
-            try executeBinary(.multiply, dst, lhs, rhs, index: index)
-            return nil
+            try executeBinary(.multiply, i.register(0), i.register(1), i.register(2), index: index)
         case .matmul:
-            let dst = instruction.register(0)
-            let lhs = instruction.register(1)
-            let rhs = instruction.register(2)
-            try executeBinary(.matmul, dst, lhs, rhs, index: index)
-            return nil
+            try executeBinary(.matmul, i.register(0), i.register(1), i.register(2), index: index)
         case .conv2d:
-            let dst = instruction.register(0)
-            let input = instruction.register(1)
-            let kernel = instruction.register(2)
-            let stride = instruction.integer(3)
-            let padding = instruction.padding(4)
-            try executeBinary(.conv2d(stride: stride, padding: padding), dst, input, kernel, index: index)
-            return nil
+            let operation = BinaryOperation.conv2d(stride: i.integer(3), padding: i.padding(4))
+            try executeBinary(operation, i.register(0), i.register(1), i.register(2), index: index)
         case .neg:
-            let dst = instruction.register(0)
-            let src = instruction.register(1)
-            try executeUnary(.negate, dst, src, index: index)
-            return nil
+            try executeUnary(.negate, i.register(0), i.register(1), index: index)
         case .reshape:
-            let dst = instruction.register(0)
-            let src = instruction.register(1)
-            try executeUnary(.reshape, dst, src, index: index)
-            return nil
+            try executeUnary(.reshape, i.register(0), i.register(1), index: index)
         case .sum:
-            let dst = instruction.register(0)
-            let src = instruction.register(1)
-            let axis = instruction.axis(2)
-            try executeUnary(.sum(axis: axis), dst, src, index: index)
-            return nil
+            try executeUnary(.sum(axis: i.axis(2)), i.register(0), i.register(1), index: index)
         case .transpose:
-            let dst = instruction.register(0)
-            let src = instruction.register(1)
-            let permutation = instruction.integers(2)
-            try executeUnary(.transpose(permutation), dst, src, index: index)
-            return nil
+            try executeUnary(.transpose(i.integers(2)), i.register(0), i.register(1), index: index)
         case .poolsum:
-            let dst = instruction.register(0)
-            let src = instruction.register(1)
-            let size = instruction.integer(2)
-            let stride = instruction.integer(3)
-            let padding = instruction.padding(4)
-            try executeUnary(.poolsum(size: size, stride: stride, padding: padding), dst, src, index: index)
-            return nil
+            let operation = UnaryOperation.poolsum(size: i.integer(2), stride: i.integer(3), padding: i.padding(4))
+            try executeUnary(operation, i.register(0), i.register(1), index: index)
         case .unpool:
-            let dst = instruction.register(0)
-            let src = instruction.register(1)
-            let size = instruction.integer(2)
-            let stride = instruction.integer(3)
-            let padding = instruction.padding(4)
-            let operation = UnaryOperation.unpool(size: size, stride: stride, padding: padding, output: shape(dst))
+            let (dst, src) = (i.register(0), i.register(1))
+            let operation = UnaryOperation.unpool(
+                size: i.integer(2), stride: i.integer(3), padding: i.padding(4), output: shape(dst))
             try executeUnary(operation, dst, src, index: index)
-            return nil
         case .concat:
-            let dst = instruction.register(0)
-            let sources = instruction.registers(1)
-            let axis = instruction.integer(2)
-            try executeConcat(dst, sources, axis: axis, index: index)
-            return nil
+            try executeConcat(i.register(0), i.registers(1), axis: i.integer(2), index: index)
         case .slice:
-            let dst = instruction.register(0)
-            let src = instruction.register(1)
-            let begin = instruction.integers(2)
-            let step = instruction.integers(3)
-            try executeUnary(.slice(begin: begin, step: step, output: shape(dst)), dst, src, index: index)
-            return nil
+            let (dst, src) = (i.register(0), i.register(1))
+            let operation = UnaryOperation.slice(begin: i.integers(2), step: i.integers(3), output: shape(dst))
+            try executeUnary(operation, dst, src, index: index)
         case .pad:
-            let dst = instruction.register(0)
-            let src = instruction.register(1)
-            let before = instruction.integers(2)
-            try executeUnary(.pad(before: before, output: shape(dst)), dst, src, index: index)
-            return nil
+            let (dst, src) = (i.register(0), i.register(1))
+            try executeUnary(.pad(before: i.integers(2), output: shape(dst)), dst, src, index: index)
         case .trunc:
-            let dst = instruction.publicRegister(0)
-            let src = instruction.publicRegister(1)
             let shift = UInt64(program.fractionalBits)
-            let values = try ring(.public(src), at: index).map { UInt64(bitPattern: Int64(bitPattern: $0) >> shift) }
-            try store(values, into: .public(dst), at: index)
-            return nil
+            let values = try ring(.public(i.publicRegister(1)), at: index).map {
+                UInt64(bitPattern: Int64(bitPattern: $0) >> shift)
+            }
+            try store(values, into: .public(i.publicRegister(0)), at: index)
         case .sharePublic:
-            let dst = instruction.privateRegister(0)
-            let src = instruction.publicRegister(1)
-            try storeCommon(ring(.public(src), at: index), into: .private(dst), at: index)
-            return nil
+            try storeCommon(ring(.public(i.publicRegister(1)), at: index), into: .private(i.privateRegister(0)),
+                            at: index)
         case .truncFinish:
-            let dst = instruction.privateRegister(0)
-            let masked = instruction.publicRegister(1)
-            let high = instruction.privateRegister(2)
-            let msb = instruction.privateRegister(3)
-            try executeTruncFinish(dst, masked: masked, high: high, msb: msb, index: index)
-            return nil
+            try executeTruncFinish(
+                i.privateRegister(0), masked: i.publicRegister(1), high: i.privateRegister(2),
+                msb: i.privateRegister(3), index: index)
         case .divFinish:
-            let dst = instruction.privateRegister(0)
-            let masked = instruction.publicRegister(1)
-            let quotient = instruction.privateRegister(2)
-            let wrap = instruction.privateRegister(3)
-            let divisor = instruction.integer(4)
-            try executeDivFinish(dst, masked: masked, quotient: quotient, wrap: wrap, divisor: divisor, index: index)
-            return nil
+            try executeDivFinish(
+                i.privateRegister(0), masked: i.publicRegister(1), quotient: i.privateRegister(2),
+                wrap: i.privateRegister(3), divisor: i.integer(4), index: index)
         case .div:
-            let dst = instruction.publicRegister(0)
-            let src = instruction.publicRegister(1)
-            let divisor = instruction.integer(2)
-            let d = try divisorValue(divisor, at: index)
-            try store(ring(.public(src), at: index).map { ExactDivisionArithmetic.rounded($0, dividedBy: d) },
-                      into: .public(dst), at: index)
-            return nil
+            let d = try divisorValue(i.integer(2), at: index)
+            let quotients = try ring(.public(i.publicRegister(1)), at: index).map {
+                ExactDivisionArithmetic.rounded($0, dividedBy: d)
+            }
+            try store(quotients, into: .public(i.publicRegister(0)), at: index)
         case .map:
-            let dst = instruction.register(0)
-            let src = instruction.register(1)
-            let function = instruction.selector(2, as: MapFunction.self)
-            try executeMap(dst, src, function, index: index)
-            return nil
+            try executeMap(i.register(0), i.register(1), i.selector(2, as: MapFunction.self), index: index)
         case .compare:
-            let dst = instruction.register(0)
-            let lhs = instruction.register(1)
-            let rhs = instruction.register(2)
-            let comparison = instruction.selector(3, as: Comparison.self)
-            try executeCompare(dst, lhs, rhs, comparison, index: index)
-            return nil
+            let comparison = i.selector(3, as: Comparison.self)
+            try executeCompare(i.register(0), i.register(1), i.register(2), comparison, index: index)
         case .select:
-            let dst = instruction.register(0)
-            let condition = instruction.register(1)
-            let lhs = instruction.register(2)
-            let rhs = instruction.register(3)
-            try executeSelect(dst, condition, lhs, rhs, index: index)
-            return nil
+            try executeSelect(i.register(0), i.register(1), i.register(2), i.register(3), index: index)
         case .reduce:
-            let dst = instruction.register(0)
-            let src = instruction.register(1)
-            let reduction = instruction.selector(2, as: Reduction.self)
-            let axis = instruction.axis(3)
-            try executeReduce(dst, src, reduction, axis: axis, index: index)
-            return nil
+            let reduction = i.selector(2, as: Reduction.self)
+            try executeReduce(i.register(0), i.register(1), reduction, axis: i.axis(3), index: index)
         case .print:
-            let format = instruction.string(1)
-            let values = instruction.registers(2)
-            try executePrint(format, values, index: index)
-            return nil
+            try executePrint(i.string(1), i.registers(2), index: index)
         case .store:
-            let storedName = instruction.string(0)
-            let mask = instruction.privateRegister(1)
-            let opened = instruction.publicRegister(2)
-            try executeStore(name: storedName, mask, opened, index: index)
-            return nil
+            try executeStore(name: i.string(0), i.privateRegister(1), i.publicRegister(2), index: index)
         case .input:
-            let dst = instruction.register(0)
-            let player = instruction.player(1)
-            let name = instruction.string(2)
-            guard case .local = dst else { return try beginInput(dst, player: player, name: name, index: index,
-                                                                  outbox: &outbox) }
+            let (dst, player, name) = (i.register(0), i.player(1), i.string(2))
+            guard case .local = dst else {
+                return try beginInput(dst, player: player, name: name, index: index, outbox: &outbox)
+            }
             try executeLocalInput(dst, player: player, name: name, index: index)
-            return nil
         case .output:
-            let player = instruction.player(0)
-            let name = instruction.string(1)
-            let src = instruction.register(2)
-            guard case .local = src else { return try beginOutput(player, name: name, src, index: index,
-                                                                  outbox: &outbox) }
+            let (player, name, src) = (i.player(0), i.string(1), i.register(2))
+            guard case .local = src else {
+                return try beginOutput(player, name: name, src, index: index, outbox: &outbox)
+            }
             try executeLocalOutput(name, src, index: index)
-            return nil
         case .load:
-            let mask = instruction.privateRegister(0)
-            let opened = instruction.publicRegister(1)
-            let storedName = instruction.string(2)
-            try executeLoad(mask, opened, name: storedName, index: index)
-            return nil
+            try executeLoad(i.privateRegister(0), i.publicRegister(1), name: i.string(2), index: index)
         case .open:
-            let dst = instruction.publicRegister(0)
-            let src = instruction.privateRegister(1)
-            return try beginOpen(dst, src, index: index, outbox: &outbox)
+            return try beginOpen(i.publicRegister(0), i.privateRegister(1), index: index, outbox: &outbox)
         case .reveal:
-            let dst = instruction.localRegister(0)
-            let src = instruction.privateRegister(1)
-            let player = instruction.player(2)
-            return try beginReveal(dst, src, to: player, index: index, outbox: &outbox)
+            return try beginReveal(
+                i.localRegister(0), i.privateRegister(1), to: i.player(2), index: index, outbox: &outbox)
         case .share:
-            let dst = instruction.privateRegister(0)
-            let src = instruction.localRegister(1)
-            return try beginShare(dst, src, index: index, outbox: &outbox)
+            return try beginShare(i.privateRegister(0), i.localRegister(1), index: index, outbox: &outbox)
         case .triple:
-            let a = instruction.privateRegister(0)
-            let b = instruction.privateRegister(1)
-            let c = instruction.privateRegister(2)
-            let kind = instruction.tripleKind(3)
-            return try beginDeal(Dealing([a, b, c], random: 2, .product(a, b, kind, ofMasks: false)), index: index,
-                                 outbox: &outbox)
+            let (a, b, c) = (i.privateRegister(0), i.privateRegister(1), i.privateRegister(2))
+            let dealing = Dealing([a, b, c], random: 2, .product(a, b, i.tripleKind(3), ofMasks: false))
+            return try beginDeal(dealing, index: index, outbox: &outbox)
         case .product:
-            let c = instruction.privateRegister(0)
-            let a = instruction.privateRegister(1)
-            let b = instruction.privateRegister(2)
-            let kind = instruction.tripleKind(3)
-            return try beginDeal(Dealing([c], random: 0, .product(a, b, kind, ofMasks: true)), index: index,
-                                 outbox: &outbox)
+            let (c, a, b) = (i.privateRegister(0), i.privateRegister(1), i.privateRegister(2))
+            let dealing = Dealing([c], random: 0, .product(a, b, i.tripleKind(3), ofMasks: true))
+            return try beginDeal(dealing, index: index, outbox: &outbox)
         case .squarePair:
-            let a = instruction.privateRegister(0)
-            let square = instruction.privateRegister(1)
-            return try beginDeal(Dealing([a, square], random: 1, .square), index: index, outbox: &outbox)
+            let dealing = Dealing([i.privateRegister(0), i.privateRegister(1)], random: 1, .square)
+            return try beginDeal(dealing, index: index, outbox: &outbox)
         case .truncPair:
-            let r = instruction.privateRegister(0)
-            let high = instruction.privateRegister(1)
-            let msb = instruction.privateRegister(2)
-            return try beginDeal(Dealing([r, high, msb], random: 1, .truncation), index: index, outbox: &outbox)
+            let dealing = Dealing(
+                [i.privateRegister(0), i.privateRegister(1), i.privateRegister(2)], random: 1, .truncation)
+            return try beginDeal(dealing, index: index, outbox: &outbox)
         case .divPair:
-            let r = instruction.privateRegister(0)
-            let quotient = instruction.privateRegister(1)
-            let wrap = instruction.privateRegister(2)
-            let divisor = instruction.integer(3)
-            return try beginDeal(Dealing([r, quotient, wrap], random: 1, .division(divisor)), index: index,
-                                 outbox: &outbox)
+            let dealing = Dealing(
+                [i.privateRegister(0), i.privateRegister(1), i.privateRegister(2)], random: 1,
+                .division(i.integer(3)))
+            return try beginDeal(dealing, index: index, outbox: &outbox)
         case .mask:
-            let a = instruction.privateRegister(0)
-            return try beginDeal(Dealing([a], random: 1, .mask), index: index, outbox: &outbox)
+            return try beginDeal(Dealing([i.privateRegister(0)], random: 1, .mask), index: index, outbox: &outbox)
         case .msbPair:
-            let r = instruction.privateRegister(0)
-            let bits = instruction.privateRegister(1)
-            let lsb = instruction.privateRegister(2)
-            return try beginSecureNN(.msbPair(r: r, bits: bits, lsb: lsb), index: index, outbox: &outbox)
+            let step = SecureNNStep.msbPair(
+                r: i.privateRegister(0), bits: i.privateRegister(1), lsb: i.privateRegister(2))
+            return try beginSecureNN(step, index: index, outbox: &outbox)
         case .shareConvertMask:
-            let dst = instruction.privateRegister(0)
-            let mask = instruction.publicRegister(1)
-            let flip = instruction.publicRegister(2)
-            let src = instruction.privateRegister(3)
-            let step = SecureNNStep.shareConvertMask(dst: dst, mask: mask, flip: flip, src: src)
+            let step = SecureNNStep.shareConvertMask(
+                dst: i.privateRegister(0), mask: i.publicRegister(1), flip: i.publicRegister(2),
+                src: i.privateRegister(3))
             return try beginSecureNN(step, index: index, outbox: &outbox)
         case .shareConvertBits:
-            let bits = instruction.privateRegister(0)
-            let dst = instruction.privateRegister(1)
-            let src = instruction.privateRegister(2)
-            return try beginSecureNN(.shareConvertBits(bits: bits, dst: dst, src: src), index: index, outbox: &outbox)
+            let step = SecureNNStep.shareConvertBits(
+                bits: i.privateRegister(0), dst: i.privateRegister(1), src: i.privateRegister(2))
+            return try beginSecureNN(step, index: index, outbox: &outbox)
         case .privateCompare:
-            let dst = instruction.privateRegister(0)
-            let bits = instruction.privateRegister(1)
-            let threshold = instruction.publicRegister(2)
-            let flip = instruction.publicRegister(3)
-            let comparison = instruction.selector(4, as: PrivateComparison.self)
             let step = SecureNNStep.privateCompare(
-                dst: dst, bits: bits, threshold: threshold, flip: flip, comparison: comparison)
+                dst: i.privateRegister(0), bits: i.privateRegister(1), threshold: i.publicRegister(2),
+                flip: i.publicRegister(3), comparison: i.selector(4, as: PrivateComparison.self))
             return try beginSecureNN(step, index: index, outbox: &outbox)
         case .shareConvertFinish:
-            let dst = instruction.privateRegister(0)
-            let partial = instruction.privateRegister(1)
-            let compared = instruction.privateRegister(2)
-            let flip = instruction.publicRegister(3)
-            let step = SecureNNStep.shareConvertFinish(dst: dst, partial: partial, compared: compared, flip: flip)
+            let step = SecureNNStep.shareConvertFinish(
+                dst: i.privateRegister(0), partial: i.privateRegister(1), compared: i.privateRegister(2),
+                flip: i.publicRegister(3))
             return try beginSecureNN(step, index: index, outbox: &outbox)
         case .msbOpen:
-            let dst = instruction.publicRegister(0)
-            let flip = instruction.publicRegister(1)
-            let src = instruction.privateRegister(2)
-            let r = instruction.privateRegister(3)
-            return try beginSecureNN(.msbOpen(dst: dst, flip: flip, src: src, r: r), index: index, outbox: &outbox)
+            let step = SecureNNStep.msbOpen(
+                dst: i.publicRegister(0), flip: i.publicRegister(1), src: i.privateRegister(2),
+                r: i.privateRegister(3))
+            return try beginSecureNN(step, index: index, outbox: &outbox)
         case .msbFinish:
-            let gamma = instruction.privateRegister(0)
-            let delta = instruction.privateRegister(1)
-            let compared = instruction.privateRegister(2)
-            let masked = instruction.publicRegister(3)
-            let flip = instruction.publicRegister(4)
-            let lsb = instruction.privateRegister(5)
             let step = SecureNNStep.msbFinish(
-                gamma: gamma, delta: delta, compared: compared, masked: masked, flip: flip, lsb: lsb)
+                gamma: i.privateRegister(0), delta: i.privateRegister(1), compared: i.privateRegister(2),
+                masked: i.publicRegister(3), flip: i.publicRegister(4), lsb: i.privateRegister(5))
             return try beginSecureNN(step, index: index, outbox: &outbox)
         case .replicatedInput:
-            let dst = instruction.register(0)
-            let player = instruction.player(1)
-            let name = instruction.string(2)
-            return try beginReplicatedInput(dst, player: player, name: name, index: index, outbox: &outbox)
+            return try beginReplicatedInput(
+                i.register(0), player: i.player(1), name: i.string(2), index: index, outbox: &outbox)
         case .replicatedShare:
-            let dst = instruction.privateRegister(0)
-            let src = instruction.localRegister(1)
-            return try beginReplicatedShare(dst, src, index: index, outbox: &outbox)
+            return try beginReplicatedShare(i.privateRegister(0), i.localRegister(1), index: index, outbox: &outbox)
         case .replicatedOpen:
-            let dst = instruction.publicRegister(0)
-            let src = instruction.privateRegister(1)
-            return try beginReplicatedOpen(dst, src, index: index, outbox: &outbox)
+            return try beginReplicatedOpen(i.publicRegister(0), i.privateRegister(1), index: index, outbox: &outbox)
         case .replicatedProduct:
-            let c = instruction.privateRegister(0)
-            let a = instruction.privateRegister(1)
-            let b = instruction.privateRegister(2)
-            let kind = instruction.tripleKind(3)
-            return try beginReplicatedProduct(c, a, b, kind, index: index, outbox: &outbox)
+            return try beginReplicatedProduct(
+                i.privateRegister(0), i.privateRegister(1), i.privateRegister(2), i.tripleKind(3), index: index,
+                outbox: &outbox)
         case .replicatedMaskedOpen:
-            let dst = instruction.publicRegister(0)
-            let src = instruction.privateRegister(1)
-            let r = instruction.privateRegister(2)
-            return try beginReplicatedMaskedOpen(dst, src, r, index: index, outbox: &outbox)
+            return try beginReplicatedMaskedOpen(
+                i.publicRegister(0), i.privateRegister(1), i.privateRegister(2), index: index, outbox: &outbox)
         case .replicatedTruncFinish:
-            let dst = instruction.privateRegister(0)
-            let masked = instruction.publicRegister(1)
-            let high = instruction.privateRegister(2)
-            let msb = instruction.privateRegister(3)
+            let dst = i.privateRegister(0)
             guard isComputeServer else { return try beginReshare(dst, additive: nil, index: index, outbox: &outbox) }
-            let share = try truncFinish(masked: masked, high: high, msb: msb, index: index)
+            let share = try truncFinish(
+                masked: i.publicRegister(1), high: i.privateRegister(2), msb: i.privateRegister(3), index: index)
             return try beginReshare(dst, additive: share, index: index, outbox: &outbox)
         case .replicatedDivFinish:
-            let dst = instruction.privateRegister(0)
-            let masked = instruction.publicRegister(1)
-            let quotient = instruction.privateRegister(2)
-            let wrap = instruction.privateRegister(3)
-            let divisor = instruction.integer(4)
+            let dst = i.privateRegister(0)
             guard isComputeServer else { return try beginReshare(dst, additive: nil, index: index, outbox: &outbox) }
-            let share = try divFinish(masked: masked, quotient: quotient, wrap: wrap, divisor: divisor, index: index)
+            let share = try divFinish(
+                masked: i.publicRegister(1), quotient: i.privateRegister(2), wrap: i.privateRegister(3),
+                divisor: i.integer(4), index: index)
             return try beginReshare(dst, additive: share, index: index, outbox: &outbox)
         }
+        return nil
     }
 
     // MARK: - Constants

@@ -142,8 +142,7 @@ extension Machine {
         if instruction.opcode == .input { return me == instruction.player(1) }
         if instruction.opcode == .output { return me == instruction.player(0) }
         if instruction.opcode == .print {
-            let player = instruction.player(0)
-            let values = instruction.registers(2)
+            let (player, values) = (instruction.player(0), instruction.registers(2))
             if values.contains(where: { if case .public = $0 { return true } else { return false } }) {
                 return me == .server0
             }
