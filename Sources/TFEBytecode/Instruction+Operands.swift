@@ -23,9 +23,10 @@ extension Instruction {
 
     /// Calls `body` with each operand value in `opcode.operands` order, read slot by slot as the table says.
     public func forEachOperand(_ body: (OperandValue) -> Void) {
-        let kinds = OpcodeTable.operandKinds[Int(opcode.rawValue)]
-        for (slot, kind) in kinds.enumerated() {
-            switch kind {
+        let raw = Int(opcode.rawValue)
+        let slots = OpcodeTable.slots + raw * Instruction.maxSlots
+        for slot in 0..<OpcodeTable.slotCounts[raw] {
+            switch slots[slot].kind {
             case .destination, .source: body(.register(register(slot)))
             case .sources: body(.registers(registers(slot)))
             case .player: body(.player(player(slot)))
@@ -43,9 +44,10 @@ extension Instruction {
     /// for every instruction several times; it reads the words without building an `OperandValue`.
     @inlinable
     public func forEachRegister(_ body: (_ isDestination: Bool, _ register: Register) -> Void) {
-        let kinds = OpcodeTable.operandKinds[Int(opcode.rawValue)]
-        for slot in kinds.indices {
-            switch kinds[slot] {
+        let raw = Int(opcode.rawValue)
+        let slots = OpcodeTable.slots + raw * Instruction.maxSlots
+        for slot in 0..<OpcodeTable.slotCounts[raw] {
+            switch slots[slot].kind {
             case .destination: body(true, Register(word: words[slot]))
             case .source: body(false, Register(word: words[slot]))
             case .sources: for register in registers(slot) { body(false, register) }
@@ -116,9 +118,8 @@ extension Instruction {
         }
         let slots = opcode.spec.operands
         for (slot, operand) in slots.enumerated() {
-            if let shown = operand.shownWhen, builder.words[shown.slot] != UInt32(shown.code), builder.words[slot] != 0 {
-                return nil
-            }
+            guard let shown = operand.shownWhen, builder.words[shown.slot] != UInt32(shown.code) else { continue }
+            if builder.words[slot] != 0 { return nil }
         }
         self = builder.finish()
     }

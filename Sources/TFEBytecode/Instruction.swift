@@ -209,17 +209,17 @@ extension Instruction {
     /// Fills an instruction's slots one value at a time, each checked against the opcode's table entry.
     public struct Builder {
         @usableFromInline let opcode: Opcode
-        /// The slot kinds and register classes, from the flat tables (no spec is copied per instruction).
-        @usableFromInline let kinds: [OperandKind]
-        @usableFromInline let classes: [RegisterClass]
+        /// The opcode's slots in the flat table (no spec or array is copied per instruction).
+        @usableFromInline let slots: UnsafePointer<OpcodeTable.Slot>
+        @usableFromInline let count: Int
         @usableFromInline var slot = 0
         @usableFromInline var words = InlineArray<6, UInt32>(repeating: 0)
         @usableFromInline var extras: [OutOfLineOperand] = []
 
         @usableFromInline init(_ opcode: Opcode) {
             self.opcode = opcode
-            self.kinds = OpcodeTable.operandKinds[Int(opcode.rawValue)]
-            self.classes = OpcodeTable.registerClasses[Int(opcode.rawValue)]
+            self.slots = OpcodeTable.slots + Int(opcode.rawValue) * Instruction.maxSlots
+            self.count = OpcodeTable.slotCounts[Int(opcode.rawValue)]
         }
 
         /// Takes the next slot, which must be of `kind` or `other`; `value` describes the value for the message.
@@ -227,7 +227,9 @@ extension Instruction {
             _ kind: OperandKind, or other: OperandKind? = nil, value: @autoclosure () -> String
         ) -> Int {
             let index = slot
-            guard index < kinds.count, kinds[index] == kind || kinds[index] == other else { misfit(index, value()) }
+            guard index < count, slots[index].kind == kind || slots[index].kind == other else {
+                misfit(index, value())
+            }
             slot += 1
             return index
         }
@@ -251,7 +253,7 @@ extension Instruction {
 
         public mutating func register(_ register: Register) {
             let index = next(.destination, or: .source, value: "register \(register)")
-            guard classes[index].accepts(register), register.index >= 0, register.index <= Register.maxIndex else {
+            guard slots[index].registers.accepts(register), (0...Register.maxIndex).contains(register.index) else {
                 misfit(index, "register \(register)")
             }
             words[index] = register.word
@@ -276,7 +278,7 @@ extension Instruction {
         /// An integer slot's value, or a constant slot's pool index.
         public mutating func integer(_ value: Int) {
             let index = next(.integer, or: .constant, value: "integer \(value)")
-            if kinds[index] == .constant {
+            if slots[index].kind == .constant {
                 precondition(value >= 0 && value <= Int(UInt32.max), "constant index \(value) out of range")
                 words[index] = UInt32(value)
             } else if Instruction.inlineIntegers.contains(value) {
@@ -294,7 +296,7 @@ extension Instruction {
         /// A selector slot's code, which must have a meaning in the slot's enum.
         public mutating func selector(_ code: UInt8) {
             let index = next(.selector, value: "selector code \(code)")
-            guard Int(code) < OpcodeTable.selectorCodeCounts[Int(opcode.rawValue)][index] else {
+            guard Int(code) < slots[index].selectorCodes else {
                 misfit(index, "selector code \(code)")
             }
             words[index] = UInt32(code)
@@ -302,7 +304,7 @@ extension Instruction {
 
         @usableFromInline func finish() -> Instruction {
             precondition(
-                slot == kinds.count, "instruction '\(opcode.mnemonic)' takes \(kinds.count) operands, not \(slot)")
+                slot == count, "instruction '\(opcode.mnemonic)' takes \(count) operands, not \(slot)")
             return Instruction(opcode: opcode, words: words, extras: extras)
         }
     }

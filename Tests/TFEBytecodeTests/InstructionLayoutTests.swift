@@ -17,6 +17,19 @@ import Testing
         #expect(opcode.spec.operands.count <= Instruction.maxSlots)
     }
 
+    /// The flat slot table the builder and the visitors read agrees with the opcode's entry.
+    @Test(arguments: Opcode.allCases)
+    func flatSlotTableAgreesWithTheEntry(_ opcode: Opcode) {
+        let slots = opcode.spec.operands
+        let raw = Int(opcode.rawValue)
+        #expect(OpcodeTable.slotCounts[raw] == slots.count)
+        for (index, slot) in slots.enumerated() {
+            let flat = OpcodeTable.slots[raw * Instruction.maxSlots + index]
+            #expect(flat.kind == slot.kind && flat.registers == slot.registers, "\(slot.name)")
+            #expect(flat.selectorCodes == (slot.kind == .selector ? slot.selector?.names.count ?? 256 : 0))
+        }
+    }
+
     /// Integers at the edges of the inline range and beyond it read back exactly and round-trip through bytes.
     @Test(arguments: [0, 1, -1, 2, (1 << 30) - 1, -(1 << 30), 1 << 30, -(1 << 30) - 1, Int.max, Int.min, 1 << 40])
     func integersReadBackExactly(_ value: Int) throws {
