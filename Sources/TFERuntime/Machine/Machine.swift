@@ -202,7 +202,10 @@ public struct Machine {
             }
         }
         if me == .server2, instruction.opcode == .product {
-            for mask in [instruction.privateRegister(1), instruction.privateRegister(2)] where liveness.lastDealerUse[mask] == index { dealtMasks[mask] = nil }
+            for mask in [instruction.privateRegister(1), instruction.privateRegister(2)]
+            where liveness.lastDealerUse[mask] == index {
+                dealtMasks[mask] = nil
+            }
         }
     }
 
