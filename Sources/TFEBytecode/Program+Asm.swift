@@ -64,9 +64,11 @@ extension Program {
         // What the servers keep from earlier runs and for later ones, in masked form (`load`, `store`).
         for entry in allInstructions {
             let (direction, name, mask): (String, String, PrivateRegister)
-            if case .load(let register, _, let stored) = entry.instruction {
+            if entry.instruction.opcode == .load {
+                let (register, stored) = (entry.instruction.privateRegister(0), entry.instruction.string(2))
                 (direction, name, mask) = ("; load ", stored, register)
-            } else if case .store(let stored, let register, _) = entry.instruction {
+            } else if entry.instruction.opcode == .store {
+                let (stored, register) = (entry.instruction.string(0), entry.instruction.privateRegister(1))
                 (direction, name, mask) = ("; store ", stored, register)
             } else {
                 continue

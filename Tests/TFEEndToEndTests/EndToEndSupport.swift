@@ -131,7 +131,8 @@ enum EndToEnd {
     ) throws {
         var lines = ["player owner", "fixedpoint(frac: \(program.fractionalBits))"]
         for entry in program.allInstructions {
-            guard case .load(let mask, _, let name) = entry.instruction else { continue }
+            guard entry.instruction.opcode == .load else { continue }
+            let (mask, name) = (entry.instruction.privateRegister(0), entry.instruction.string(2))
             let info = program.info(.private(mask))
             let variable = "v\(lines.count)"
             lines.append("\(variable) = private_input(owner, \"\(name)\", \(info.shape.dimensions), dtype: \(info.element.rawValue))")

@@ -155,7 +155,8 @@ extension Machine {
         guard program.usesStoredValues, me == .server0 || me == .server1 || me == .server2 else { return }
         guard let directory = configuration.stateDirectory else { throw Self.missingStateDirectory(name(me)) }
         for round in program.offline {
-            for case .load(let mask, _, let storedName) in round.instructions {
+            for instruction in round.instructions where instruction.opcode == .load {
+                let (mask, storedName) = (instruction.privateRegister(0), instruction.string(2))
                 loadedValues[storedName] = try readStoredValue(storedName, like: mask, from: directory)
             }
         }

@@ -26,8 +26,9 @@ public struct StoredStateSummary: Hashable, Sendable {
     public static func loadedNames(in program: Program) -> [String] {
         var names: [String] = []
         for round in program.offline {
-            for case .load(_, _, let storedName) in round.instructions where !names.contains(storedName) {
-                names.append(storedName)
+            for instruction in round.instructions where instruction.opcode == .load {
+                let storedName = instruction.string(2)
+                if !names.contains(storedName) { names.append(storedName) }
             }
         }
         return names
