@@ -101,6 +101,10 @@ extension Instruction {
         case .replicatedTruncFinish(let dst, let masked, let high, let msb): s(dst); p(masked); s(high); s(msb)
         case .replicatedDivFinish(let dst, let masked, let quotient, let wrap, let divisor):
             s(dst); p(masked); s(quotient); s(wrap); body(.integer(divisor))
+        case .booleanXor(let dst, let lhs, let rhs), .booleanAnd(let dst, let lhs, let rhs): s(dst); s(lhs); s(rhs)
+        case .shiftLeft(let dst, let src, let bits), .shiftRight(let dst, let src, let bits),
+            .component(let dst, let src, let bits):
+            s(dst); s(src); body(.integer(bits))
         }
     }
 
@@ -170,6 +174,10 @@ extension Instruction {
         case .replicatedTruncFinish(let dst, let masked, let high, let msb),
             .replicatedDivFinish(let dst, let masked, let high, let msb, _):
             w(.private(dst)); r(.public(masked)); r(.private(high)); r(.private(msb))
+        case .booleanXor(let dst, let lhs, let rhs), .booleanAnd(let dst, let lhs, let rhs):
+            w(.private(dst)); r(.private(lhs)); r(.private(rhs))
+        case .shiftLeft(let dst, let src, _), .shiftRight(let dst, let src, _), .component(let dst, let src, _):
+            w(.private(dst)); r(.private(src))
         }
     }
 
@@ -290,6 +298,11 @@ extension Instruction {
         case .replicatedTruncFinish: self = .replicatedTruncFinish(dst: s(0), masked: p(1), high: s(2), msb: s(3))
         case .replicatedDivFinish:
             self = .replicatedDivFinish(dst: s(0), masked: p(1), quotient: s(2), wrap: s(3), divisor: int(4))
+        case .booleanXor: self = .booleanXor(dst: s(0), lhs: s(1), rhs: s(2))
+        case .shiftLeft: self = .shiftLeft(dst: s(0), src: s(1), bits: int(2))
+        case .shiftRight: self = .shiftRight(dst: s(0), src: s(1), bits: int(2))
+        case .component: self = .component(dst: s(0), src: s(1), slot: int(2))
+        case .booleanAnd: self = .booleanAnd(dst: s(0), lhs: s(1), rhs: s(2))
         }
     }
 }

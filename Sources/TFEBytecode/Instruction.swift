@@ -159,6 +159,11 @@ public enum Instruction: Hashable, Sendable {
         dst: PrivateRegister, masked: PublicRegister, high: PrivateRegister, msb: PrivateRegister)
     case replicatedDivFinish(
         dst: PrivateRegister, masked: PublicRegister, quotient: PrivateRegister, wrap: PrivateRegister, divisor: Int)
+    case booleanXor(dst: PrivateRegister, lhs: PrivateRegister, rhs: PrivateRegister)
+    case shiftLeft(dst: PrivateRegister, src: PrivateRegister, bits: Int)
+    case shiftRight(dst: PrivateRegister, src: PrivateRegister, bits: Int)
+    case component(dst: PrivateRegister, src: PrivateRegister, slot: Int)
+    case booleanAnd(dst: PrivateRegister, lhs: PrivateRegister, rhs: PrivateRegister)
 
     /// The destination, player and name of an instruction that reads a player's input (`input`, `rinput`).
     public var inputOperands: (dst: Register, player: PlayerID, name: String)? {
@@ -221,6 +226,11 @@ public enum Instruction: Hashable, Sendable {
         case .replicatedMaskedOpen: return .replicatedMaskedOpen
         case .replicatedTruncFinish: return .replicatedTruncFinish
         case .replicatedDivFinish: return .replicatedDivFinish
+        case .booleanXor: return .booleanXor
+        case .shiftLeft: return .shiftLeft
+        case .shiftRight: return .shiftRight
+        case .component: return .component
+        case .booleanAnd: return .booleanAnd
         }
     }
 

@@ -370,6 +370,24 @@ extension Verifier {
             }
             checkDivisor(divisor, at: site)
             isReplicated = true
+        } else if case .booleanXor(let dst, let lhs, let rhs) = instruction {
+            expectSameShapes(.private(dst), .private(lhs), .private(rhs), at: site)
+            isReplicated = true
+        } else if case .booleanAnd(let dst, let lhs, let rhs) = instruction {
+            expectSameShapes(.private(dst), .private(lhs), .private(rhs), at: site)
+            isReplicated = true
+        } else if case .shiftLeft(let dst, let src, let bits) = instruction {
+            expectSameShapes(.private(dst), .private(src), at: site)
+            checkShift(bits, at: site)
+            isReplicated = true
+        } else if case .shiftRight(let dst, let src, let bits) = instruction {
+            expectSameShapes(.private(dst), .private(src), at: site)
+            checkShift(bits, at: site)
+            isReplicated = true
+        } else if case .component(let dst, let src, let slot) = instruction {
+            expectSameShapes(.private(dst), .private(src), at: site)
+            if !(0..<3).contains(slot) { report(.operandValue, "component slot \(slot) is outside 0...2", at: site) }
+            isReplicated = true
         } else {
             return false
         }
@@ -403,6 +421,19 @@ extension Verifier {
         let expected = shape(value)
         for register in others { expect(register, shape: expected, at: site) }
         if let bits { expect(.private(bits), shape: Shape(expected.dimensions + [8]), at: site) }
+    }
+
+    /// The boolean opcodes' rule: every register has the destination's shape (no broadcasting).
+    private mutating func expectSameShapes(
+        _ dst: Register, _ first: Register, _ second: Register? = nil, at site: Site
+    ) {
+        expect(first, shape: shape(dst), at: site)
+        if let second { expect(second, shape: shape(dst), at: site) }
+    }
+
+    /// A shift of a 64-bit word moves it by 0 to 63 bits.
+    private mutating func checkShift(_ bits: Int, at site: Site) {
+        if !(0..<64).contains(bits) { report(.operandValue, "shift by \(bits) is outside 0...63", at: site) }
     }
 
     private mutating func checkDivisor(_ divisor: Int, at site: Site) {

@@ -2,8 +2,8 @@ import TFEBytecode
 import TFECore
 import TFEFrontend
 
-/// SecureNN (Wagh, Gupta, Chandran, PETS 2019) under `protocol securenn`: exact ReLU, comparisons and
-/// `where`, all built on one primitive, `isNegative(x)` = MSB(x) = (x < 0), which is the paper's DReLU
+/// SecureNN (Wagh, Gupta, Chandran, PETS 2019) under `protocol securenn` (and, with ABY3's MSB, under
+/// `protocol aby3`): exact ReLU, comparisons and `where`, all built on one primitive, `isNegative(x)` = MSB(x) = (x < 0), which is the paper's DReLU
 /// flipped: ShareConvert (Algorithm 4, four rounds) then ComputeMSB (Algorithm 5, four online rounds, its
 /// randomness dealt offline), eight online rounds in all, as the paper's Table 2 gives for DReLU.
 ///
@@ -12,10 +12,21 @@ import TFEFrontend
 /// for every other a, so the primitive is exact on the whole ring but one value, at the same cost. That
 /// makes comparisons of any two values whose difference fits in 64 bits (|a|, |b| < 2^62) exact.
 extension Lowerer {
-    /// Shares of MSB(x) = (x < 0) as a private 0/1 `int`: ShareConvert, ComputeMSB, and the Beaver product of
-    /// ComputeMSB's last step.
+    /// Shares of MSB(x) = (x < 0) as a private 0/1 `int`, once per register: the protocol's primitive
+    /// (`ProtocolLowering.isNegative`).
     mutating func isNegative(_ x: PrivateRegister) -> PrivateRegister {
         if let known = signs[x] { return known }
+        guard let sign = lowering.isNegative else {
+            fatalError("internal error in pass 'lower': the protocol has no comparisons")
+        }
+        let msb = sign(&self, x)
+        knownBits.insert(msb)
+        signs[x] = msb
+        return msb
+    }
+
+    /// SecureNN's MSB(x): ShareConvert, ComputeMSB, and the Beaver product of ComputeMSB's last step.
+    mutating func computeMSB(_ x: PrivateRegister) -> PrivateRegister {
         let shape = info(.private(x)).shape
         let bitShape = Shape(shape.dimensions + [8])  // 64 bytes: shares over Z_p of the bits
         // c = 2^63 − 1 − x = (−1 − x) + 2^62 + 2^62, with constants a double holds exactly.
@@ -59,8 +70,6 @@ extension Lowerer {
         emit(.add(dst: .private(sum), lhs: .private(gamma), rhs: .private(delta)))
         emit(.mul(dst: .private(twice), lhs: .private(both), rhs: constant(2, .int, for: .public)))
         emit(.sub(dst: .private(msb), lhs: .private(sum), rhs: .private(twice)))
-        knownBits.insert(msb)
-        signs[x] = msb
         return msb
     }
 
@@ -76,9 +85,16 @@ extension Lowerer {
 
     /// ReLU(x) = x · DReLU(x) (Algorithm 7): a Beaver product with a 0/1 `int`, so it needs no truncation and
     /// is exact. The bit is the one `relu_deriv(x)` gives, so a training step's backward product reuses its
-    /// masked form.
+    /// masked form. A protocol with a cheaper x · MSB(x) (`ProtocolLowering.negativePart`) computes
+    /// x − x · MSB(x) instead.
     mutating func relu(_ x: PrivateRegister, _ type: ValueType) -> PrivateRegister {
         let element = info(.private(x)).element
+        if let negativePart = lowering.negativePart {
+            let part = negativePart(&self, x)
+            let result = makePrivate(element, info(.private(x)).shape)
+            emit(.sub(dst: .private(result), lhs: .private(x), rhs: .private(part)))
+            return result
+        }
         guard case .private(let result) = product(
             .mul, .private(x), .private(reluDerivative(x)), ValueType(element, type.shape, .private))
         else { fatalError("unreachable") }

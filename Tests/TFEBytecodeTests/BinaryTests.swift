@@ -101,7 +101,7 @@ func payload(_ build: (inout BinaryWriter) -> Void) -> [UInt8] {
     @Test func unsupportedVersion() {
         var bytes = dense.encoded()
         bytes[4] = 9
-        #expect(decodeError(bytes)?.description == "unsupported format version 9 (this tfe-vm reads version 4)")
+        #expect(decodeError(bytes)?.description == "unsupported format version 9 (this tfe-vm reads version 5)")
     }
 
     @Test func corruptedContent() {

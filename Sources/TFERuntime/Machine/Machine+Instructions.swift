@@ -197,6 +197,20 @@ extension Machine {
             guard isComputeServer else { return try beginReshare(dst, additive: nil, index: index, outbox: &outbox) }
             let share = try divFinish(masked: masked, quotient: quotient, wrap: wrap, divisor: divisor, index: index)
             return try beginReshare(dst, additive: share, index: index, outbox: &outbox)
+        case .booleanXor(let dst, let lhs, let rhs):
+            try executeBooleanXor(dst, lhs, rhs, index: index)
+            return nil
+        case .shiftLeft(let dst, let src, let bits):
+            try executeShift(dst, src, bits: bits, left: true, index: index)
+            return nil
+        case .shiftRight(let dst, let src, let bits):
+            try executeShift(dst, src, bits: bits, left: false, index: index)
+            return nil
+        case .component(let dst, let src, let slot):
+            try executeComponent(dst, src, slot: slot, index: index)
+            return nil
+        case .booleanAnd(let dst, let lhs, let rhs):
+            return try beginBooleanAnd(dst, lhs, rhs, index: index, outbox: &outbox)
         }
     }
 
