@@ -201,6 +201,11 @@ import Testing
                                  wrap: PrivateRegister(2), divisor: 3),
             "s3 = rdivfinish p0, s1, s2 divisor=3"
         ),
+        (.booleanXor(dst: PrivateRegister(2), lhs: PrivateRegister(0), rhs: PrivateRegister(1)), "s2 = xor s0, s1"),
+        (.shiftLeft(dst: PrivateRegister(1), src: PrivateRegister(0), bits: 4), "s1 = shl s0 by=4"),
+        (.shiftRight(dst: PrivateRegister(1), src: PrivateRegister(0), bits: 63), "s1 = shr s0 by=63"),
+        (.component(dst: PrivateRegister(1), src: PrivateRegister(0), slot: 2), "s1 = component s0 slot=2"),
+        (.booleanAnd(dst: PrivateRegister(2), lhs: PrivateRegister(0), rhs: PrivateRegister(1)), "s2 = band s0, s1"),
     ])
     func instructionForm(_ instruction: Instruction, _ expected: String) {
         let program = Program(

@@ -364,6 +364,36 @@ func dense(_ edit: (inout Program) -> Void) -> Program {
             b.emit(.replicatedInput(dst: .local(x), player: b.player("client"), name: "x"), round: 0)
             return b.build()
         }()),
+        VerifierCase("boolean and under pond", .operandValue) { b in
+            let x = b.privateInput("x", [2, 3])
+            b.emit(.booleanAnd(dst: b.s([2, 3]), lhs: x, rhs: x), round: 1)
+        },
+        VerifierCase("boolean xor that broadcasts", .shape, program: {
+            var b = ProgramBuilder(protocol: .aby3)
+            let x = b.s([2, 3])
+            b.declareInput("client", "x", [2, 3], .private)
+            b.emit(.replicatedInput(dst: .private(x), player: b.player("client"), name: "x"), round: 0)
+            let y = b.s([3])
+            b.emit(.component(dst: y, src: x, slot: 0), round: 1)
+            b.emit(.booleanXor(dst: b.s([2, 3]), lhs: x, rhs: y), round: 1)
+            return b.build()
+        }()),
+        VerifierCase("shift by 64", .operandValue, program: {
+            var b = ProgramBuilder(protocol: .aby3)
+            let x = b.s([2])
+            b.declareInput("client", "x", [2], .private)
+            b.emit(.replicatedInput(dst: .private(x), player: b.player("client"), name: "x"), round: 0)
+            b.emit(.shiftLeft(dst: b.s([2]), src: x, bits: 64), round: 1)
+            return b.build()
+        }()),
+        VerifierCase("component slot 3", .operandValue, program: {
+            var b = ProgramBuilder(protocol: .aby3)
+            let x = b.s([2])
+            b.declareInput("client", "x", [2], .private)
+            b.emit(.replicatedInput(dst: .private(x), player: b.player("client"), name: "x"), round: 0)
+            b.emit(.component(dst: b.s([2]), src: x, slot: 3), round: 1)
+            return b.build()
+        }()),
         VerifierCase("open into the wrong shape", .shape) { b in
             let x = b.privateInput("x", [2, 3])
             b.emit(.open(dst: b.p([3, 2]), src: x), round: 1)

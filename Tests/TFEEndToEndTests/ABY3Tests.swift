@@ -1,4 +1,4 @@
-// ABY3's arithmetic half end to end: the per-operation property programs and the Pond programs under
+// ABY3 end to end: the per-operation property programs and the Pond and SecureNN programs under
 // `protocol aby3`, against the float64 reference, with measured bytes equal to the cost model's.
 
 import Foundation
@@ -21,11 +21,8 @@ func underABY3(_ text: String) -> String {
 }
 
 struct ABY3Tests {
-    /// The operation cases Pond computes privately (the others need SecureNN's comparisons).
-    static let operations = OperationCase.allCases.filter {
-        var generator = SplitMix64(seed: 1)
-        return !$0.generate(&generator).text.hasPrefix("protocol securenn")
-    }
+    /// Every operation case: Pond's, and SecureNN's with its protocol line switched to aby3.
+    static let operations = OperationCase.allCases
 
     @Test("random programs run under aby3 as the reference", arguments: operations)
     func operationMatchesReference(_ operation: OperationCase) throws {
@@ -39,18 +36,20 @@ struct ABY3Tests {
         }
     }
 
-    /// Pond's programs under `programs/` (and the golden programs) that keep no stored values, under aby3.
+    /// The programs under `programs/` (and the golden programs), Pond's and SecureNN's, that keep no stored
+    /// values, under aby3.
     static let programs: [ProgramCase] = EndToEndTests.runnableCases.filter { program in
         let text = EndToEnd.read(program.path)
-        return !text.contains("protocol securenn") && !text.contains("store(") && !text.contains("load(")
+        return !text.contains("store(") && !text.contains("load(")
     }
 
-    @Test func thereArePondPrograms() {
+    @Test func thereArePondAndSecureNNPrograms() {
         #expect(Self.programs.count >= 20)
         #expect(Self.programs.contains { $0.relativePath == "programs/mnist/mnist-pond.tfe" })
+        #expect(Self.programs.contains { $0.relativePath == "programs/mnist/mnist-securenn.tfe" })
     }
 
-    @Test("Pond programs run under aby3 as the reference", arguments: programs)
+    @Test("programs run under aby3 as the reference", arguments: programs)
     func programMatchesReference(_ program: ProgramCase) throws {
         let settings = EndToEndTests.settings[program.relativePath] ?? ProgramSettings()
         try checkAgainstReference(underABY3(EndToEnd.read(program.path)), name: program.fileName, seed: program.seed,

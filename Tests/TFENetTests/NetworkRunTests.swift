@@ -97,6 +97,35 @@ import Testing
         #expect(Traffic.combined(outcomes.compactMap { $0?.traffic }) == CostModel.cost(of: program))
     }
 
+    /// ABY3's comparisons over TCP (`band` rounds, bit injection, the bit product): relu, a comparison and an
+    /// argmax give what they give in one process, with the bytes the cost model predicts.
+    @Test func aby3ComparisonsOverTheNetworkAsLocally() throws {
+        let program = try compile(
+            """
+            protocol aby3
+            player alice, bob
+            x = private_input(alice, [4, 8])
+            w = private_input(bob, [8, 3])
+            h = relu(x @ w)
+            output(alice, "h", h)
+            output(alice, "class", argmax(h, 1))
+            output(bob, "positive", x > 0)
+            """)
+        let named: [String: [String: NPYArray]] = [
+            "alice": ["x": try NPYArray(shape: [4, 8], storage: .float64((0..<32).map { Double($0 - 16) / 32 }))],
+            "bob": ["w": try NPYArray(shape: [8, 3], storage: .float64((0..<24).map { Double(12 - $0) / 24 }))],
+        ]
+        let inputs = inputsByID(program, named)
+        let local = try LocalRun.run(program, inputs: inputs, options: LocalRunOptions(seed: 5))
+        let outcomes = try runNetworked(program, inputs: inputs, seed: 5)
+        for (party, outcome) in outcomes.enumerated() {
+            #expect(outcome?.result?.outputs == local.parties[party].outputs, "\(program.players[party])")
+        }
+        let positive = try #require(local.parties[4].outputs["positive"])
+        #expect(positive.values == .int((0..<32).map { $0 > 16 ? 1 : 0 }))
+        #expect(Traffic.combined(outcomes.compactMap { $0?.traffic }) == CostModel.cost(of: program))
+    }
+
     // MARK: - Failures while running
 
     @Test func partyThatStopsMidRunStopsTheOthers() throws {

@@ -65,7 +65,8 @@ import Testing
         // Online rounds: inputs, the first layer's product and truncation, ReLU (SecureNN: DReLU's eight rounds
         // and the product with its result; ABY3: A2B's eight and the bit product's two), the second layer's
         // product and truncation, the output.
-        #expect(run.cost.rounds[.online] == 1 + 2 + comparing.reluRounds + 2 + 1)
+        let layer = 1 + comparing.truncationRounds
+        #expect(run.cost.rounds[.online] == 1 + layer + comparing.reluRounds + layer + 1)
     }
 
     /// `programs/securenn-training`: three SGD steps on 8 MNIST images with relu_deriv, maxpool2d_grad and

@@ -83,6 +83,15 @@ enum Comparing: String, CaseIterable, Sendable, CustomTestStringConvertible {
         }
     }
 
+    /// Online rounds of a fixed-point product's truncation: Pond's one opening; ABY3's opening to server0 and
+    /// server1 and the re-sharing.
+    var truncationRounds: Int {
+        switch self {
+        case .securenn: return 1
+        case .aby3: return 2
+        }
+    }
+
     /// `text` with its `protocol securenn` line declaring this protocol instead.
     func source(_ text: String) -> String {
         text.replacingOccurrences(of: "protocol securenn\n", with: "protocol \(rawValue)\n")
