@@ -2,10 +2,11 @@ import TFEBytecode
 import TFECore
 import TFEFrontend
 
-/// SecureNN (Wagh, Gupta, Chandran, PETS 2019) under `protocol securenn` (and, with ABY3's MSB, under
-/// `protocol aby3`): exact ReLU, comparisons and `where`, all built on one primitive, `isNegative(x)` = MSB(x) = (x < 0), which is the paper's DReLU
-/// flipped: ShareConvert (Algorithm 4, four rounds) then ComputeMSB (Algorithm 5, four online rounds, its
-/// randomness dealt offline), eight online rounds in all, as the paper's Table 2 gives for DReLU.
+/// SecureNN (Wagh, Gupta, Chandran, PETS 2019) under `protocol securenn`: exact ReLU, comparisons and
+/// `where`, all built on one primitive, `isNegative(x)` = MSB(x) = (x < 0), which is the paper's DReLU
+/// flipped. Under `protocol aby3` the same algorithms run on ABY3's MSB (`Lowerer+ABY3.swift`); SecureNN's
+/// (`computeMSB`) is ShareConvert (Algorithm 4, four rounds) then ComputeMSB (Algorithm 5, four online rounds,
+/// its randomness dealt offline), eight online rounds in all, as the paper's Table 2 gives for DReLU.
 ///
 /// The paper's DReLU (Algorithm 6) converts c = 2a, which is never L − 1 but keeps the sign only for
 /// |a| < 2^62. We convert c = 2^63 − 1 − a instead: it is L − 1 only for a = −2^63, and MSB(c) = (a < 0)

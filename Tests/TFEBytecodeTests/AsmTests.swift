@@ -25,7 +25,7 @@ import Testing
         program.constants = [[65_536], [0.5, -1, 2, 3.25, 4, 5]]
         #expect(
             program.asm == """
-                ; tfe asm 4 (tiny.tfe) protocol pond, frac 16
+                ; tfe asm 5 (tiny.tfe) protocol pond, frac 16
                 ; players: server0 server1 server2 client
                 ; s0: fixed[2, 3]
                 ; s1: fixed[3]

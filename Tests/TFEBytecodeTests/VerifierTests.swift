@@ -364,9 +364,9 @@ func dense(_ edit: (inout Program) -> Void) -> Program {
             b.emit(.replicatedInput(dst: .local(x), player: b.player("client"), name: "x"), round: 0)
             return b.build()
         }()),
-        VerifierCase("boolean and under pond", .operandValue) { b in
+        VerifierCase("component under pond", .operandValue) { b in
             let x = b.privateInput("x", [2, 3])
-            b.emit(.booleanAnd(dst: b.s([2, 3]), lhs: x, rhs: x), round: 1)
+            b.emit(.component(dst: b.s([2, 3]), src: x, slot: 1), round: 1)
         },
         VerifierCase("boolean xor that broadcasts", .shape, program: {
             var b = ProgramBuilder(protocol: .aby3)
