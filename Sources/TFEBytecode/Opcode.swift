@@ -215,7 +215,7 @@ public enum Opcode: UInt8, CaseIterable, Sendable {
     // value, `reshape`, …) run on both components, with public values added to share 0. `output` and `reveal`
     // send the additive view (server0 x_0 + x_1, server1 x_2). The pair a truncation or a division deals
     // (`truncpair`, `divpair`) stays Pond's two additive shares on server0 and server1; only the opcodes below
-    // read it. Comparisons (bit-sliced boolean shares) take the next free values of this group.
+    // read it. Comparisons use the boolean opcodes at the end of this group (135-139).
 
     /// `s0 = rinput @client "x"`: the player splits its input into three additive shares, x_0 and x_1 expanded
     /// from two fresh seeds, x_2 = x − x_0 − x_1, and sends each server its two: server0 both seeds, server1

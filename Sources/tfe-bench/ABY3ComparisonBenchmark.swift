@@ -44,19 +44,7 @@ enum ABY3ComparisonBenchmark {
                 PlayerID(3): weights,
                 PlayerID(4): ["x": try NPYArray(shape: [batch, 784], storage: .float64(x))],
             ]
-            var results: [LocalRunResult] = []
-            for program in programs { results.append(try LocalRun.run(program, inputs: inputs)) }  // warm-up
-            var times: [[Duration]] = [[], []]
-            let clock = ContinuousClock()
-            for _ in 0..<runs {
-                for (index, program) in programs.enumerated() {
-                    let time = try clock.measure { results[index] = try LocalRun.run(program, inputs: inputs) }
-                    times[index].append(time)
-                }
-            }
-            for (index, program) in programs.enumerated() where results[index].cost != CostModel.cost(of: program) {
-                throw PondBenchmark.BenchmarkError.message("\(path): measured cost differs from the prediction")
-            }
+            let (times, results) = try ABY3Benchmark.alternate(programs, inputs: inputs, runs: runs)
             let reference = SecureNNBenchmark.plaintext(x, batch: batch, weights: weights, hiddenLayers: hiddenLayers)
             let medians = times.map { $0.sorted()[runs / 2] }
             for (index, protocolName) in ["securenn", "aby3"].enumerated() {
