@@ -132,6 +132,36 @@ struct ABY3Tests {
         #expect(link(alice, .server2, .online) == (12 + 20 + 12 + 20) * 8 + 4 * seed + header)
     }
 
+    /// The compiled comparisons cost what the binary library's cost functions (`ReplicatedCost`, the reference
+    /// the opcodes follow) say, per element on all three links: a comparison as a ring 0/1 (A2B and bit
+    /// injection) 10 rounds and 15 words per server, relu (A2B and the bit product) 10 rounds and 16; measured
+    /// equals predicted.
+    @Test func comparisonsCostWhatTheLibraryCosts() throws {
+        let n = 12
+        func cost(_ body: String) throws -> (bytes: Int, rounds: Int) {
+            let text = "protocol aby3\nplayer alice\nx = private_input(alice, [\(n)])\n" + body
+            let program = try #require(EndToEnd.compile(text, path: "cost.tfe", optimize: true).program)
+            var inputs = ProgramInputs()
+            inputs.set(PlayerID(3), "x", shape: [n], values: (0..<n).map { Double($0) - 5.5 }, element: .fixed)
+            #expect(try EndToEnd.run(program, inputs, seed: 1).cost == CostModel.cost(of: program))
+            var bytes = 0
+            for entry in program.allInstructions where entry.instruction.opcode != .replicatedInput
+                && entry.instruction.opcode != .output
+            {
+                bytes += CostModel.messages(of: entry.instruction, in: program).reduce(0) { $0 + $1.bytes }
+            }
+            // Less the input's round and the output's.
+            return (bytes, (CostModel.cost(of: program).rounds[.online] ?? 0) - 2)
+        }
+        let comparison = try cost("output(alice, \"y\", x < 0)")
+        #expect(comparison.bytes == ReplicatedCost.comparison(count: n).totalBytes)
+        #expect(comparison.rounds == ReplicatedCost.comparison(count: n).rounds)
+        let relu = try cost("output(alice, \"y\", relu(x))")
+        #expect(relu.bytes == ReplicatedCost.relu(count: n).totalBytes)
+        #expect(relu.rounds == ReplicatedCost.relu(count: n).rounds)
+        #expect(ReplicatedCost.relu(count: n).bytesPerParty == 128 * n)
+    }
+
     /// Stored values are not carried over to replicated shares yet: one error, at the statement.
     @Test func storeIsRefusedWithOneError() {
         let text = "protocol aby3\nplayer alice\nx = private_input(alice, [3])\nstore(\"x\", x)\n"
