@@ -10,7 +10,8 @@ import TFEFrontend
 /// check these against.
 ///
 ///   MSB(x) as a ring 0/1    10 rounds, 15 words per element per server (8 of A2B, 2 of bit injection)
-///   x · MSB(x) (for relu)   10 rounds, 16 words per element per server (8 of A2B, 2 of the bit product)
+///   x · MSB(x) (for relu)   10 rounds, 16 words per element per server (8 of A2B, 2 of the bit product);
+///                           the maxima of pooling and argmax take the same rounds, a − d · MSB(d) for d = a − b
 extension Lowerer {
     /// The shifts of the Kogge-Stone levels, one round each (`ReplicatedA2B.levelShifts`).
     private static let levelShifts = [1, 2, 4, 8, 16, 32]
@@ -24,21 +25,25 @@ extension Lowerer {
         return exclusiveOr(either, bits[2])
     }
 
-    /// x · MSB(x) (ABY3's bit product): with d = b_0 ⊕ b_1 and f = x·b_2, x·b = f + d·(x − 2f). d's product
-    /// and f share one round, d·(x − 2f) takes the next: 2 rounds, 3 elements per element, where bit injection
-    /// and a product would take 3 rounds.
-    mutating func replicatedNegativePart(_ x: PrivateRegister) -> PrivateRegister {
-        let shape = info(.private(x)).shape, element = info(.private(x)).element
-        let bits = componentsOf(signBit(x))
+    /// x · MSB(y) (ABY3's bit product), for x of y's shape or one that broadcasts with it: with d = b_0 ⊕ b_1 and
+    /// f = x·b_2, x·b = f + d·(x − 2f). d's product and f share one round, d·(x − 2f) takes the next: 2 rounds,
+    /// 3 elements per element, where bit injection and a product would take 3 rounds. A public x scales the
+    /// ring 0/1 MSB(y) locally.
+    mutating func replicatedTimesSign(_ x: Register, signOf y: PrivateRegister, _ type: ValueType) -> Register {
+        guard case .private(let shares) = x else {
+            return product(.mul, x, .private(isNegative(y)), type)
+        }
+        let (shape, element) = (type.shape, type.element)
+        let bits = componentsOf(signBit(y))
         let d = exclusiveOr(bits[0], bits[1])
-        let f = ringProduct(x, bits[2], element)
+        let f = ringProduct(shares, bits[2], type)
         let twice = makePrivate(element, shape), rest = makePrivate(element, shape)
         emit(.mul(dst: .private(twice), lhs: .private(f), rhs: constant(2, .int, for: .public)))
-        emit(.sub(dst: .private(rest), lhs: .private(x), rhs: .private(twice)))
-        let chosen = ringProduct(d, rest, element)
+        emit(.sub(dst: .private(rest), lhs: .private(shares), rhs: .private(twice)))
+        let chosen = ringProduct(d, rest, type)
         let result = makePrivate(element, shape)
         emit(.add(dst: .private(result), lhs: .private(f), rhs: .private(chosen)))
-        return result
+        return .private(result)
     }
 
     /// The boolean sharing of MSB(x) in bit 0 of each word (once per register): A2B (8 rounds, 13 words per
@@ -91,7 +96,7 @@ extension Lowerer {
     /// u ⊕ v = u + v − 2·u·v for ring values 0 or 1: one `rproduct` round.
     private mutating func exclusiveOr(_ u: PrivateRegister, _ v: PrivateRegister) -> PrivateRegister {
         let shape = info(.private(u)).shape
-        let both = ringProduct(u, v, .int)
+        let both = ringProduct(u, v, ValueType(.int, shape, .private))
         let sum = makePrivate(.int, shape), twice = makePrivate(.int, shape), result = makePrivate(.int, shape)
         emit(.add(dst: .private(sum), lhs: .private(u), rhs: .private(v)))
         emit(.mul(dst: .private(twice), lhs: .private(both), rhs: constant(2, .int, for: .public)))
@@ -99,11 +104,10 @@ extension Lowerer {
         return result
     }
 
-    /// The protocol's product of a value and an `int` (no truncation).
-    private mutating func ringProduct(_ a: PrivateRegister, _ b: PrivateRegister, _ element: ElementType)
+    /// The protocol's product of a value and an `int` (no truncation), of type `type`.
+    private mutating func ringProduct(_ a: PrivateRegister, _ b: PrivateRegister, _ type: ValueType)
         -> PrivateRegister
     {
-        let type = ValueType(element, info(.private(a)).shape, .private)
         guard case .private(let result) = product(.mul, .private(a), .private(b), type) else {
             fatalError("unreachable")
         }

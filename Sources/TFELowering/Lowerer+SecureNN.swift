@@ -86,14 +86,14 @@ extension Lowerer {
 
     /// ReLU(x) = x · DReLU(x) (Algorithm 7): a Beaver product with a 0/1 `int`, so it needs no truncation and
     /// is exact. The bit is the one `relu_deriv(x)` gives, so a training step's backward product reuses its
-    /// masked form. A protocol with a cheaper x · MSB(x) (`ProtocolLowering.negativePart`) computes
+    /// masked form. A protocol with a cheaper x · MSB(x) (`ProtocolLowering.timesSign`) computes
     /// x − x · MSB(x) instead.
     mutating func relu(_ x: PrivateRegister, _ type: ValueType) -> PrivateRegister {
         let element = info(.private(x)).element
-        if let negativePart = lowering.negativePart {
-            let part = negativePart(&self, x)
+        if let timesSign = lowering.timesSign {
+            let part = timesSign(&self, .private(x), x, ValueType(element, info(.private(x)).shape, .private))
             let result = makePrivate(element, info(.private(x)).shape)
-            emit(.sub(dst: .private(result), lhs: .private(x), rhs: .private(part)))
+            emit(.sub(dst: .private(result), lhs: .private(x), rhs: part))
             return result
         }
         guard case .private(let result) = product(
@@ -272,6 +272,9 @@ extension Lowerer {
         let difference = makeRegister(type.element, shape, .private)
         emit(.sub(dst: difference, lhs: a.0, rhs: b.0))
         guard case .private(let d) = difference else { fatalError("unreachable") }
+        if let timesSign = lowering.timesSign {
+            return largerBySign(a, b, difference: d, timesSign, type)
+        }
         let bit = reluDerivative(d)
         let chosen = product(.mul, .private(bit), difference, ValueType(type.element, shape, .private))
         let value = makeRegister(type.element, shape, .private)
@@ -284,6 +287,27 @@ extension Lowerer {
         let chosenIndex = product(.mul, .private(bit), indexDifference, ValueType(.int, resultShape, .private))
         let index = makeRegister(.int, resultShape, .private)
         emit(.add(dst: index, lhs: ib, rhs: chosenIndex))
+        return (value, index)
+    }
+
+    /// `larger` with the protocol's x · MSB(y) (`ProtocolLowering.timesSign`): with d = a − b, the value is
+    /// a − d · MSB(d) and the index ia − (ia − ib) · MSB(d) (a tie keeps a, whose d is 0).
+    private mutating func largerBySign(
+        _ a: (Register, Register?), _ b: (Register, Register?), difference d: PrivateRegister,
+        _ timesSign: @Sendable (inout Lowerer, Register, PrivateRegister, ValueType) -> Register, _ type: ValueType
+    ) -> (Register, Register?) {
+        let shape = type.shape
+        let dropped = timesSign(&self, .private(d), d, ValueType(type.element, shape, .private))
+        let value = makeRegister(type.element, shape, .private)
+        emit(.sub(dst: value, lhs: a.0, rhs: dropped))
+        guard let ia = a.1, let ib = b.1 else { return (value, nil) }
+        let indexShape = Shape.broadcast(info(ia).shape, info(ib).shape) ?? shape
+        let indexDifference = makeRegister(.int, indexShape, ia.isPrivate || ib.isPrivate ? .private : .public)
+        emit(.sub(dst: indexDifference, lhs: ia, rhs: ib))
+        let resultShape = Shape.broadcast(shape, indexShape) ?? shape
+        let droppedIndex = timesSign(&self, indexDifference, d, ValueType(.int, resultShape, .private))
+        let index = makeRegister(.int, resultShape, .private)
+        emit(.sub(dst: index, lhs: ia, rhs: droppedIndex))
         return (value, index)
     }
 }

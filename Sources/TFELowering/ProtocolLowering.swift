@@ -19,9 +19,10 @@ struct ProtocolLowering {
     /// MSB(x) = [x < 0] as shares of a 0/1 `int`: the one primitive everything above is built on
     /// (`Lowerer.isNegative` remembers it per register).
     var isNegative: (@Sendable (inout Lowerer, PrivateRegister) -> PrivateRegister)?
-    /// x · MSB(x) (so relu(x) = x − x · MSB(x)) where the protocol has a cheaper way than a product with the
-    /// 0/1 ring value; nil: relu multiplies x by DReLU(x).
-    var negativePart: (@Sendable (inout Lowerer, PrivateRegister) -> PrivateRegister)?
+    /// x · MSB(y) for a private y and an x of y's shape or one that broadcasts with it, of the given type,
+    /// where the protocol has a cheaper way than a product with the 0/1 ring value MSB(y): relu(x) is
+    /// x − x · MSB(x), and a maximum of a and b is a − (a − b) · MSB(a − b). nil: they multiply by DReLU.
+    var timesSign: (@Sendable (inout Lowerer, Register, PrivateRegister, ValueType) -> Register)?
     /// How private values are shared, multiplied and opened: what every protocol computes, in its own way.
     var sharing = SharingLowering.additive
 
@@ -34,11 +35,11 @@ struct ProtocolLowering {
 
     /// ABY3: products and truncation over replicated shares (`SharingLowering.replicated`); MSB(x) by A2B
     /// (a carry-save layer and a Kogge-Stone adder over bit-sliced words, `band` rounds) and bit injection by
-    /// two products; relu by A2B and the bit product (`Lowerer+ABY3.swift`); everything else as SecureNN builds
-    /// it on MSB(x), with `rproduct` for its products.
+    /// two products; relu and the maxima of pooling and argmax by A2B and the bit product (`Lowerer+ABY3.swift`);
+    /// everything else as SecureNN builds it on MSB(x), with `rproduct` for its products.
     static let aby3: ProtocolLowering = {
         var lowering = ProtocolLowering.comparing(isNegative: { lowerer, x in lowerer.replicatedIsNegative(x) })
-        lowering.negativePart = { lowerer, x in lowerer.replicatedNegativePart(x) }
+        lowering.timesSign = { lowerer, x, y, type in lowerer.replicatedTimesSign(x, signOf: y, type) }
         lowering.sharing = .replicated
         return lowering
     }()

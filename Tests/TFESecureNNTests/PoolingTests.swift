@@ -73,8 +73,9 @@ import Testing
             x = private_input(alice, [1, 4, 4, 2])
             output(bob, "y", maxpool2d(x, 2))
             """))
-        // Input, two levels of (DReLU, SelectShare: 1), output; the paper's Algorithm 9 takes 9(n − 1) = 27.
-        #expect(CostModel.cost(of: program).rounds[.online] == 1 + 2 * (comparing.msbRounds + 1) + 1)
+        // Input, two levels of a ReLU's rounds (SecureNN: DReLU and SelectShare; ABY3: A2B and the bit
+        // product), output; the paper's Algorithm 9 takes 9(n − 1) = 27.
+        #expect(CostModel.cost(of: program).rounds[.online] == 1 + 2 * comparing.reluRounds + 1)
     }
 
     /// `maxpool2d(relu(x))` lowers as `relu(maxpool2d(x))`, the same values with the ReLU on the pooled elements:
@@ -165,7 +166,7 @@ import Testing
         let run = try S.run(program, inputs: [S.alice: ["x": S.doubles(xs, [3, 10])]])
         #expect(try #require(run[S.bob].outputs["y"]).values
             == .int((0..<3).map { Self.argmax(xs[($0 * 10)..<($0 * 10 + 10)]) }))
-        // Input, ⌈log2 10⌉ = 4 levels of (DReLU, SelectShare), output.
-        #expect(run.cost.rounds[.online] == 1 + 4 * (comparing.msbRounds + 1) + 1)
+        // Input, ⌈log2 10⌉ = 4 levels of a ReLU's rounds, output.
+        #expect(run.cost.rounds[.online] == 1 + 4 * comparing.reluRounds + 1)
     }
 }

@@ -75,7 +75,8 @@ enum Comparing: String, CaseIterable, Sendable, CustomTestStringConvertible {
         }
     }
 
-    /// Online rounds of ReLU: DReLU then a product (9); A2B then the bit product (10).
+    /// Online rounds of ReLU, and of a level of maxima: DReLU then a product (9); A2B then the bit product
+    /// (10).
     var reluRounds: Int {
         switch self {
         case .securenn: return 9
