@@ -182,4 +182,19 @@ extension Instruction {
     ) -> Instruction {
         Instruction(.replicatedDivFinish, dst, masked, quotient, wrap, divisor)
     }
+    public static func booleanXor(dst: PrivateRegister, lhs: PrivateRegister, rhs: PrivateRegister) -> Instruction {
+        Instruction(.booleanXor, dst, lhs, rhs)
+    }
+    public static func shiftLeft(dst: PrivateRegister, src: PrivateRegister, bits: Int) -> Instruction {
+        Instruction(.shiftLeft, dst, src, bits)
+    }
+    public static func shiftRight(dst: PrivateRegister, src: PrivateRegister, bits: Int) -> Instruction {
+        Instruction(.shiftRight, dst, src, bits)
+    }
+    public static func component(dst: PrivateRegister, src: PrivateRegister, slot: Int) -> Instruction {
+        Instruction(.component, dst, src, slot)
+    }
+    public static func booleanAnd(dst: PrivateRegister, lhs: PrivateRegister, rhs: PrivateRegister) -> Instruction {
+        Instruction(.booleanAnd, dst, lhs, rhs)
+    }
 }

@@ -215,7 +215,7 @@ public enum Opcode: UInt8, CaseIterable, Sendable {
     // value, `reshape`, …) run on both components, with public values added to share 0. `output` and `reveal`
     // send the additive view (server0 x_0 + x_1, server1 x_2). The pair a truncation or a division deals
     // (`truncpair`, `divpair`) stays Pond's two additive shares on server0 and server1; only the opcodes below
-    // read it. Comparisons (bit-sliced boolean shares) take the next free values of this group.
+    // read it. Comparisons use the boolean opcodes at the end of this group (135-139).
 
     /// `s0 = rinput @client "x"`: the player splits its input into three additive shares, x_0 and x_1 expanded
     /// from two fresh seeds, x_2 = x − x_0 − x_1, and sends each server its two: server0 both seeds, server1
@@ -245,6 +245,29 @@ public enum Opcode: UInt8, CaseIterable, Sendable {
     /// `s3 = rdivfinish p0, s1, s2 divisor=3`: `divfinish`'s local step, re-shared as `rtruncfinish` does
     /// (n elements each way between server0 and server1).
     case replicatedDivFinish = 134
+
+    // Binary sharings (ABY3's section 5.3): a private `int` register may hold a replicated boolean sharing of
+    // 64-bit words, x = x_0 ⊕ x_1 ⊕ x_2 with server i holding (x_i, x_(i+1 mod 3)), one value's 64 bits to a
+    // word. Only the opcodes below give it that meaning; the lowering never mixes the two readings except
+    // through `component`, whose result is both a boolean and an arithmetic sharing of the same component.
+
+    /// `s2 = xor s0, s1`: x ⊕ y of two boolean sharings, component by component, on each server alone. Cost: none.
+    case booleanXor = 135
+    /// `s1 = shl s0 by=1`: each component shifted left by a constant (logical), which shifts the shared word.
+    /// Cost: none.
+    case shiftLeft = 136
+    /// `s1 = shr s0 by=63`: each component shifted right by a constant (logical). Cost: none.
+    case shiftRight = 137
+    /// `s1 = component s0 slot=2`: keeps component j of s0 and sets the other two to zero, on each server alone
+    /// (the two servers holding x_j copy it). Read as a boolean sharing it is a_j, an addend of A2B's carry-save
+    /// layer; read arithmetically, the sharing of the ring value x_j (of bit b_j when x is a shared bit).
+    /// Cost: none.
+    case component = 138
+    /// `s2 = band s0, s1`: the replicated AND of two boolean sharings: server i computes z_i = x_i∧y_i ⊕
+    /// x_i∧y_(i+1) ⊕ x_(i+1)∧y_i ⊕ α_i, α_i = F(k_i) ⊕ F(k_(i+1)) from the pairwise seeds (streams of its own,
+    /// apart from `rproduct`'s), and sends z_i to server i−1. One round, one word per element on each of three
+    /// links.
+    case booleanAnd = 139
 }
 
 extension Opcode {
@@ -484,6 +507,23 @@ extension Opcode {
                     .src("wrap", .private), .integer("divisor", .keyword("divisor")),
                 ],
                 sends: [Flow(s0, s1, elementsOf: [0]), Flow(s1, s0, elementsOf: [0])], seeds: .dealer)
+        case .booleanXor:
+            return OpcodeSpec("xor", .local, [.dst("dst", .private), .src("lhs", .private), .src("rhs", .private)])
+        case .shiftLeft:
+            return OpcodeSpec(
+                "shl", .local, [.dst("dst", .private), .src("src", .private), .integer("bits", .keyword("by"))])
+        case .shiftRight:
+            return OpcodeSpec(
+                "shr", .local, [.dst("dst", .private), .src("src", .private), .integer("bits", .keyword("by"))])
+        case .component:
+            return OpcodeSpec(
+                "component", .local,
+                [.dst("dst", .private), .src("src", .private), .integer("slot", .keyword("slot"))])
+        case .booleanAnd:
+            return OpcodeSpec(
+                "band", .online, [.dst("dst", .private), .src("lhs", .private), .src("rhs", .private)],
+                sends: [Flow(s0, s2, elementsOf: [0]), Flow(s1, s0, elementsOf: [0]), Flow(s2, s1, elementsOf: [0])],
+                seeds: [.dealer, .serverPair])
         }
     }
 

@@ -66,8 +66,9 @@ public struct SourceLocation: Hashable, Sendable {
 public struct Program: Hashable, Sendable {
     /// Bumped whenever the binary layout or an instruction's meaning changes, or instructions are added (2: exact
     /// division by a public integer, `divpair`, `divfinish` and `div`; 3: ABY3's opcodes and protocol code; 4: the
-    /// layout opcodes `concat`, `slice` and `pad`).
-    public static let formatVersion: UInt16 = 4
+    /// layout opcodes `concat`, `slice` and `pad`; 5: ABY3's boolean opcodes `xor`, `shl`, `shr`, `component` and
+    /// `band`).
+    public static let formatVersion: UInt16 = 5
 
     /// The source file's name (without directories).
     public var name: String

@@ -432,6 +432,23 @@ extension Verifier {
             }
             checkDivisor(divisor, at: site)
             isReplicated = true
+        } else if [.booleanXor, .booleanAnd].contains(instruction.opcode) {
+            let dst = instruction.privateRegister(0)
+            let (lhs, rhs) = (instruction.privateRegister(1), instruction.privateRegister(2))
+            expectSameShapes(.private(dst), .private(lhs), .private(rhs), at: site)
+            isReplicated = true
+        } else if [.shiftLeft, .shiftRight, .component].contains(instruction.opcode) {
+            let (dst, src) = (instruction.privateRegister(0), instruction.privateRegister(1))
+            let amount = instruction.integer(2)
+            expectSameShapes(.private(dst), .private(src), at: site)
+            if instruction.opcode == .component {
+                if !(0..<3).contains(amount) {
+                    report(.operandValue, "component slot \(amount) is outside 0...2", at: site)
+                }
+            } else {
+                checkShift(amount, at: site)
+            }
+            isReplicated = true
         } else {
             return false
         }
@@ -465,6 +482,19 @@ extension Verifier {
         let expected = shape(value)
         for register in others { expect(register, shape: expected, at: site) }
         if let bits { expect(.private(bits), shape: Shape(expected.dimensions + [8]), at: site) }
+    }
+
+    /// The boolean opcodes' rule: every register has the destination's shape (no broadcasting).
+    private mutating func expectSameShapes(
+        _ dst: Register, _ first: Register, _ second: Register? = nil, at site: Site
+    ) {
+        expect(first, shape: shape(dst), at: site)
+        if let second { expect(second, shape: shape(dst), at: site) }
+    }
+
+    /// A shift of a 64-bit word moves it by 0 to 63 bits.
+    private mutating func checkShift(_ bits: Int, at site: Site) {
+        if !(0..<64).contains(bits) { report(.operandValue, "shift by \(bits) is outside 0...63", at: site) }
     }
 
     private mutating func checkDivisor(_ divisor: Int, at site: Site) {

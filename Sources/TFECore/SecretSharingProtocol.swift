@@ -120,11 +120,11 @@ public struct SecureNN: SecretSharingProtocol {
     }
 }
 
-/// ABY3 (Mohassel and Rindal, CCS 2018; TF Encrypted 0.8's default), its arithmetic half: 2-out-of-3
-/// replicated shares over Z_2^64 (`ServerRole.replicated`), products as local cross terms plus a zero-sharing
-/// from pairwise seeds (one round, one ring element per party per output element), exact truncation from a
-/// pair server2 deals. It computes privately what Pond does; its comparisons (bit-sliced boolean circuits)
-/// are not wired in yet, so those operations name SecureNN.
+/// ABY3 (Mohassel and Rindal, CCS 2018; TF Encrypted 0.8's default): 2-out-of-3 replicated shares over
+/// Z_2^64 (`ServerRole.replicated`), products as local cross terms plus a zero-sharing from pairwise seeds (one
+/// round, one ring element per party per output element), exact truncation from a pair server2 deals, and
+/// comparisons by arithmetic-to-binary conversion over bit-sliced boolean shares and bit injection back. It
+/// computes privately everything SecureNN does.
 public struct ABY3: SecretSharingProtocol {
     public init() {}
 
@@ -135,7 +135,7 @@ public struct ABY3: SecretSharingProtocol {
     public func computesPrivately(_ operation: PrivateOperation) -> Bool {
         switch operation {
         case .relu, .reluDerivative, .comparison, .select, .argmax, .maxPool, .maxPoolGradient, .divisionByPrivate:
-            return false
+            return true
         }
     }
 }

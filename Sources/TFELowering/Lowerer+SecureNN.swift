@@ -4,18 +4,30 @@ import TFEFrontend
 
 /// SecureNN (Wagh, Gupta, Chandran, PETS 2019) under `protocol securenn`: exact ReLU, comparisons and
 /// `where`, all built on one primitive, `isNegative(x)` = MSB(x) = (x < 0), which is the paper's DReLU
-/// flipped: ShareConvert (Algorithm 4, four rounds) then ComputeMSB (Algorithm 5, four online rounds, its
-/// randomness dealt offline), eight online rounds in all, as the paper's Table 2 gives for DReLU.
+/// flipped. Under `protocol aby3` the same algorithms run on ABY3's MSB (`Lowerer+ABY3.swift`); SecureNN's
+/// (`computeMSB`) is ShareConvert (Algorithm 4, four rounds) then ComputeMSB (Algorithm 5, four online rounds,
+/// its randomness dealt offline), eight online rounds in all, as the paper's Table 2 gives for DReLU.
 ///
 /// The paper's DReLU (Algorithm 6) converts c = 2a, which is never L − 1 but keeps the sign only for
 /// |a| < 2^62. We convert c = 2^63 − 1 − a instead: it is L − 1 only for a = −2^63, and MSB(c) = (a < 0)
 /// for every other a, so the primitive is exact on the whole ring but one value, at the same cost. That
 /// makes comparisons of any two values whose difference fits in 64 bits (|a|, |b| < 2^62) exact.
 extension Lowerer {
-    /// Shares of MSB(x) = (x < 0) as a private 0/1 `int`: ShareConvert, ComputeMSB, and the Beaver product of
-    /// ComputeMSB's last step.
+    /// Shares of MSB(x) = (x < 0) as a private 0/1 `int`, once per register: the protocol's primitive
+    /// (`ProtocolLowering.isNegative`).
     mutating func isNegative(_ x: PrivateRegister) -> PrivateRegister {
         if let known = signs[x] { return known }
+        guard let sign = lowering.isNegative else {
+            fatalError("internal error in pass 'lower': the protocol has no comparisons")
+        }
+        let msb = sign(&self, x)
+        knownBits.insert(msb)
+        signs[x] = msb
+        return msb
+    }
+
+    /// SecureNN's MSB(x): ShareConvert, ComputeMSB, and the Beaver product of ComputeMSB's last step.
+    mutating func computeMSB(_ x: PrivateRegister) -> PrivateRegister {
         let shape = info(.private(x)).shape
         let bitShape = Shape(shape.dimensions + [8])  // 64 bytes: shares over Z_p of the bits
         // c = 2^63 − 1 − x = (−1 − x) + 2^62 + 2^62, with constants a double holds exactly.
@@ -59,8 +71,6 @@ extension Lowerer {
         emit(.add(dst: .private(sum), lhs: .private(gamma), rhs: .private(delta)))
         emit(.mul(dst: .private(twice), lhs: .private(both), rhs: constant(2, .int, for: .public)))
         emit(.sub(dst: .private(msb), lhs: .private(sum), rhs: .private(twice)))
-        knownBits.insert(msb)
-        signs[x] = msb
         return msb
     }
 
@@ -76,9 +86,16 @@ extension Lowerer {
 
     /// ReLU(x) = x · DReLU(x) (Algorithm 7): a Beaver product with a 0/1 `int`, so it needs no truncation and
     /// is exact. The bit is the one `relu_deriv(x)` gives, so a training step's backward product reuses its
-    /// masked form.
+    /// masked form. A protocol with a cheaper x · MSB(x) (`ProtocolLowering.timesSign`) computes
+    /// x − x · MSB(x) instead.
     mutating func relu(_ x: PrivateRegister, _ type: ValueType) -> PrivateRegister {
         let element = info(.private(x)).element
+        if let timesSign = lowering.timesSign {
+            let part = timesSign(&self, .private(x), x, ValueType(element, info(.private(x)).shape, .private))
+            let result = makePrivate(element, info(.private(x)).shape)
+            emit(.sub(dst: .private(result), lhs: .private(x), rhs: part))
+            return result
+        }
         guard case .private(let result) = product(
             .mul, .private(x), .private(reluDerivative(x)), ValueType(element, type.shape, .private))
         else { fatalError("unreachable") }
@@ -255,6 +272,9 @@ extension Lowerer {
         let difference = makeRegister(type.element, shape, .private)
         emit(.sub(dst: difference, lhs: a.0, rhs: b.0))
         guard case .private(let d) = difference else { fatalError("unreachable") }
+        if let timesSign = lowering.timesSign {
+            return largerBySign(a, b, difference: d, timesSign, type)
+        }
         let bit = reluDerivative(d)
         let chosen = product(.mul, .private(bit), difference, ValueType(type.element, shape, .private))
         let value = makeRegister(type.element, shape, .private)
@@ -267,6 +287,27 @@ extension Lowerer {
         let chosenIndex = product(.mul, .private(bit), indexDifference, ValueType(.int, resultShape, .private))
         let index = makeRegister(.int, resultShape, .private)
         emit(.add(dst: index, lhs: ib, rhs: chosenIndex))
+        return (value, index)
+    }
+
+    /// `larger` with the protocol's x · MSB(y) (`ProtocolLowering.timesSign`): with d = a − b, the value is
+    /// a − d · MSB(d) and the index ia − (ia − ib) · MSB(d) (a tie keeps a, whose d is 0).
+    private mutating func largerBySign(
+        _ a: (Register, Register?), _ b: (Register, Register?), difference d: PrivateRegister,
+        _ timesSign: @Sendable (inout Lowerer, Register, PrivateRegister, ValueType) -> Register, _ type: ValueType
+    ) -> (Register, Register?) {
+        let shape = type.shape
+        let dropped = timesSign(&self, .private(d), d, ValueType(type.element, shape, .private))
+        let value = makeRegister(type.element, shape, .private)
+        emit(.sub(dst: value, lhs: a.0, rhs: dropped))
+        guard let ia = a.1, let ib = b.1 else { return (value, nil) }
+        let indexShape = Shape.broadcast(info(ia).shape, info(ib).shape) ?? shape
+        let indexDifference = makeRegister(.int, indexShape, ia.isPrivate || ib.isPrivate ? .private : .public)
+        emit(.sub(dst: indexDifference, lhs: ia, rhs: ib))
+        let resultShape = Shape.broadcast(shape, indexShape) ?? shape
+        let droppedIndex = timesSign(&self, indexDifference, d, ValueType(.int, resultShape, .private))
+        let index = makeRegister(.int, resultShape, .private)
+        emit(.sub(dst: index, lhs: ia, rhs: droppedIndex))
         return (value, index)
     }
 }

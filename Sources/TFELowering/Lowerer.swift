@@ -36,6 +36,9 @@ public struct Lowerer {
     /// MSB(x) = (x < 0) already computed for a private register, so `relu(x)`, `relu_deriv(x)`, `x >= 0` and
     /// `x < 0` of one value share one DReLU.
     var signs: [PrivateRegister: PrivateRegister] = [:]
+    /// ABY3's boolean sharing of MSB(x) (bit 0 of each word) already computed for a private register, so
+    /// relu(x) and comparisons of x with zero share one A2B.
+    var signBits: [PrivateRegister: PrivateRegister] = [:]
     /// DReLU(x) = 1 − MSB(x) already formed for a private register (the bit relu multiplies by).
     var nonNegatives: [PrivateRegister: PrivateRegister] = [:]
     /// Max-pooling trees already built (the maximum and, when a gradient needs it, the one-hot position of

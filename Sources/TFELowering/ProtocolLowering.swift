@@ -16,30 +16,55 @@ struct ProtocolLowering {
     var maxPool: (@Sendable (inout Lowerer, ValueID, Int, Int, Padding, ValueType) -> Register)?
     var maxPoolGradient: (@Sendable (inout Lowerer, ValueID, ValueID, Int, Int, Padding, ValueType) -> Register)?
     var divisionByPrivate: (@Sendable (inout Lowerer, Register, PrivateRegister, ValueType) -> PrivateRegister)?
+    /// MSB(x) = [x < 0] as shares of a 0/1 `int`: the one primitive everything above is built on
+    /// (`Lowerer.isNegative` remembers it per register).
+    var isNegative: (@Sendable (inout Lowerer, PrivateRegister) -> PrivateRegister)?
+    /// x · MSB(y) for a private y and an x of y's shape or one that broadcasts with it, of the given type,
+    /// where the protocol has a cheaper way than a product with the 0/1 ring value MSB(y): relu(x) is
+    /// x − x · MSB(x), and a maximum of a and b is a − (a − b) · MSB(a − b). nil: they multiply by DReLU.
+    var timesSign: (@Sendable (inout Lowerer, Register, PrivateRegister, ValueType) -> Register)?
     /// How private values are shared, multiplied and opened: what every protocol computes, in its own way.
     var sharing = SharingLowering.additive
 
     /// Pond computes none of them: its non-linear functions are the polynomial approximations.
     static let pond = ProtocolLowering()
 
-    /// SecureNN's algorithms: DReLU from ComputeMSB (relu, relu_deriv, comparisons), SelectShare (`where`),
-    /// trees of maxima (argmax, max-pooling and its gradient), and long division by DReLU bits.
-    static let secureNN = ProtocolLowering(
-        relu: { lowerer, x, type in lowerer.relu(x, type) },
-        reluDerivative: { lowerer, x in lowerer.reluDerivative(x) },
-        comparison: { lowerer, op, a, b, shape in lowerer.comparePrivately(op, a, b, shape) },
-        select: { lowerer, condition, lhs, rhs, type in lowerer.lowerWhere(condition, lhs, rhs, type) },
-        argmax: { lowerer, source, axis, type in lowerer.lowerArgmax(source, axis: axis, type) },
-        maxPool: { lowerer, input, size, stride, padding, type in
-            lowerer.lowerMaxPool(input, size: size, stride: stride, padding: padding, type)
-        },
-        maxPoolGradient: { lowerer, input, gradient, size, stride, padding, type in
-            lowerer.lowerMaxPoolGradient(input, gradient, size: size, stride: stride, padding: padding, type)
-        },
-        divisionByPrivate: { lowerer, numerator, divisor, type in lowerer.divide(numerator, by: divisor, type) })
+    /// SecureNN: MSB(x) by ShareConvert and ComputeMSB (eight online rounds, server2 helping), and the
+    /// algorithms built on it (`comparing`).
+    static let secureNN = ProtocolLowering.comparing(isNegative: { lowerer, x in lowerer.computeMSB(x) })
 
-    /// ABY3's arithmetic half: what Pond computes, over replicated shares. Its comparisons are not wired in yet.
-    static let aby3 = ProtocolLowering(sharing: .replicated)
+    /// ABY3: products and truncation over replicated shares (`SharingLowering.replicated`); MSB(x) by A2B
+    /// (a carry-save layer and a Kogge-Stone adder over bit-sliced words, `band` rounds) and bit injection by
+    /// two products; relu and the maxima of pooling and argmax by A2B and the bit product (`Lowerer+ABY3.swift`);
+    /// everything else as SecureNN builds it on MSB(x), with `rproduct` for its products.
+    static let aby3: ProtocolLowering = {
+        var lowering = ProtocolLowering.comparing(isNegative: { lowerer, x in lowerer.replicatedIsNegative(x) })
+        lowering.timesSign = { lowerer, x, y, type in lowerer.replicatedTimesSign(x, signOf: y, type) }
+        lowering.sharing = .replicated
+        return lowering
+    }()
+
+    /// SecureNN's algorithms on top of a protocol's MSB(x): DReLU (relu, relu_deriv, comparisons),
+    /// SelectShare (`where`), trees of maxima (argmax, max-pooling and its gradient), and long division by
+    /// DReLU bits. Their products go through the protocol's `sharing`.
+    static func comparing(
+        isNegative: @escaping @Sendable (inout Lowerer, PrivateRegister) -> PrivateRegister
+    ) -> ProtocolLowering {
+        ProtocolLowering(
+            relu: { lowerer, x, type in lowerer.relu(x, type) },
+            reluDerivative: { lowerer, x in lowerer.reluDerivative(x) },
+            comparison: { lowerer, op, a, b, shape in lowerer.comparePrivately(op, a, b, shape) },
+            select: { lowerer, condition, lhs, rhs, type in lowerer.lowerWhere(condition, lhs, rhs, type) },
+            argmax: { lowerer, source, axis, type in lowerer.lowerArgmax(source, axis: axis, type) },
+            maxPool: { lowerer, input, size, stride, padding, type in
+                lowerer.lowerMaxPool(input, size: size, stride: stride, padding: padding, type)
+            },
+            maxPoolGradient: { lowerer, input, gradient, size, stride, padding, type in
+                lowerer.lowerMaxPoolGradient(input, gradient, size: size, stride: stride, padding: padding, type)
+            },
+            divisionByPrivate: { lowerer, numerator, divisor, type in lowerer.divide(numerator, by: divisor, type) },
+            isNegative: isNegative)
+    }
 }
 
 /// The instructions a protocol's sharing lowers to: inputs, products, openings, and the last step of

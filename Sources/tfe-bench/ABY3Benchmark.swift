@@ -34,20 +34,7 @@ enum ABY3Benchmark {
                 PlayerID(3): weights,
                 PlayerID(4): ["x": try NPYArray(shape: [batch, 784], storage: .float64(x))],
             ]
-            var times: [[Duration]] = [[], []]
-            var results: [LocalRunResult] = []
-            for program in programs { results.append(try LocalRun.run(program, inputs: inputs)) }  // warm-up
-            let clock = ContinuousClock()
-            for _ in 0..<runs {
-                for (index, program) in programs.enumerated() {
-                    let time = try clock.measure { results[index] = try LocalRun.run(program, inputs: inputs) }
-                    times[index].append(time)
-                }
-            }
-            for (index, program) in programs.enumerated() where results[index].cost != CostModel.cost(of: program) {
-                throw PondBenchmark.BenchmarkError.message(
-                    "\(program.name): measured cost differs from the prediction")
-            }
+            let (times, results) = try alternate(programs, inputs: inputs, runs: runs)
             let logits = results.map { $0[PlayerID(4)].outputs["logits"]?.doubles ?? [] }
             let difference = zip(logits[0], logits[1]).map { abs($0 - $1) }.max() ?? .nan
             let medians = times.map { $0.sorted()[runs / 2] }
@@ -65,5 +52,26 @@ enum ABY3Benchmark {
                       + (index == 0 ? "" : String(format: "%.1e", difference)))
             }
         }
+    }
+
+    /// Runs each program once to warm up, then `runs` times in turn (first, second, first, …) so all see the same
+    /// load: the times of each and its last result, whose measured cost must equal the prediction.
+    static func alternate(_ programs: [Program], inputs: [PlayerID: [String: NPYArray]], runs: Int) throws
+        -> (times: [[Duration]], results: [LocalRunResult])
+    {
+        var times: [[Duration]] = programs.map { _ in [] }
+        var results: [LocalRunResult] = []
+        for program in programs { results.append(try LocalRun.run(program, inputs: inputs)) }
+        let clock = ContinuousClock()
+        for _ in 0..<runs {
+            for (index, program) in programs.enumerated() {
+                let time = try clock.measure { results[index] = try LocalRun.run(program, inputs: inputs) }
+                times[index].append(time)
+            }
+        }
+        for (index, program) in programs.enumerated() where results[index].cost != CostModel.cost(of: program) {
+            throw PondBenchmark.BenchmarkError.message("\(program.name): measured cost differs from the prediction")
+        }
+        return (times, results)
     }
 }

@@ -11,7 +11,8 @@ let usage = """
 
     BENCHMARKS:
       aby3       The MNIST Pond network under pond and under aby3 at batch 1 and 100, runs alternating:
-                 min/median/max time, their ratio, rounds and bytes, and how far the two protocols' logits differ.
+                 min/median/max time, their ratio, rounds and bytes, and how far the two protocols' logits differ;
+                 then the seed network (batch 1, 100) and Network A (batch 1) under securenn and under aby3.
       aby3bin    ABY3's binary library: ReLU on 51,200 elements by three in-process parties (one thread, and a
                  thread each), beside SecureNN's ReLU on the same count; min/median/max, rounds and bytes.
       cached     A cached private model (store once, load per prediction) against one re-shared every run:
@@ -54,6 +55,8 @@ case "frontend":
 case "aby3":
     do {
         try ABY3Benchmark.run(root: FileManager.default.currentDirectoryPath)
+        print("")
+        try ABY3ComparisonBenchmark.run(root: FileManager.default.currentDirectoryPath)
     } catch {
         FileHandle.standardError.write(Data("tfe-bench: error: \(error)\n".utf8))
         exit(1)

@@ -25,7 +25,7 @@ import Testing
         program.constants = [[65_536], [0.5, -1, 2, 3.25, 4, 5]]
         #expect(
             program.asm == """
-                ; tfe asm 4 (tiny.tfe) protocol pond, frac 16
+                ; tfe asm 5 (tiny.tfe) protocol pond, frac 16
                 ; players: server0 server1 server2 client
                 ; s0: fixed[2, 3]
                 ; s1: fixed[3]
@@ -201,6 +201,11 @@ import Testing
                                  wrap: PrivateRegister(2), divisor: 3),
             "s3 = rdivfinish p0, s1, s2 divisor=3"
         ),
+        (.booleanXor(dst: PrivateRegister(2), lhs: PrivateRegister(0), rhs: PrivateRegister(1)), "s2 = xor s0, s1"),
+        (.shiftLeft(dst: PrivateRegister(1), src: PrivateRegister(0), bits: 4), "s1 = shl s0 by=4"),
+        (.shiftRight(dst: PrivateRegister(1), src: PrivateRegister(0), bits: 63), "s1 = shr s0 by=63"),
+        (.component(dst: PrivateRegister(1), src: PrivateRegister(0), slot: 2), "s1 = component s0 slot=2"),
+        (.booleanAnd(dst: PrivateRegister(2), lhs: PrivateRegister(0), rhs: PrivateRegister(1)), "s2 = band s0, s1"),
     ])
     func instructionForm(_ instruction: Instruction, _ expected: String) {
         let program = Program(

@@ -76,7 +76,7 @@ func payload(_ build: (inout BinaryWriter) -> Void) -> [UInt8] {
     @Test func fileStartsWithMagicVersionAndHash() {
         let bytes = dense.encoded()
         #expect(Array(bytes[0..<4]) == Array("TFEB".utf8))
-        #expect(bytes[4] == 4 && bytes[5] == 0)
+        #expect(bytes[4] == 5 && bytes[5] == 0)
         #expect(Array(bytes[6..<38]) == SHA256.hash(Array(bytes[38...])))
         #expect(dense.contentHash == SHA256.hex(Array(bytes[6..<38])))
         #expect(sections(bytes).map(\.tag) == SectionTag.allCases.map(\.rawValue))
@@ -101,7 +101,7 @@ func payload(_ build: (inout BinaryWriter) -> Void) -> [UInt8] {
     @Test func unsupportedVersion() {
         var bytes = dense.encoded()
         bytes[4] = 9
-        #expect(decodeError(bytes)?.description == "unsupported format version 9 (this tfe-vm reads version 4)")
+        #expect(decodeError(bytes)?.description == "unsupported format version 9 (this tfe-vm reads version 5)")
     }
 
     @Test func corruptedContent() {

@@ -112,14 +112,15 @@ import Testing
         #expect(!interactive.contains(.load) && !interactive.contains(.mask))
         let formerlyInteractive = Set(Opcode.allCases.filter { (32..<80).contains($0.rawValue) })
         let replicated = Set(Opcode.allCases.filter { (128..<160).contains($0.rawValue) })
+            .subtracting([.booleanXor, .shiftLeft, .shiftRight, .component])
         #expect(interactive == formerlyInteractive.subtracting([.load, .mask]).union(replicated))
         let preprocessing: Set<Opcode> = [.triple, .squarePair, .truncPair, .mask, .product, .load, .divPair, .msbPair]
         #expect(Set(Opcode.allCases.filter(\.isPreprocessing)) == preprocessing)
         let onlineSecureNN = Set(Opcode.allCases.filter { (65..<80).contains($0.rawValue) })
-        let seededABY3: Set<Opcode> = [.replicatedProduct, .replicatedTruncFinish, .replicatedDivFinish]
+        let seededABY3: Set<Opcode> = [.replicatedProduct, .replicatedTruncFinish, .replicatedDivFinish, .booleanAnd]
         #expect(Set(Opcode.allCases.filter(\.needsSeeds)) == onlineSecureNN.union(seededABY3))
         #expect(Set(Opcode.allCases.filter(\.usesServerPairSeed))
-            == [.shareConvertMask, .privateCompare, .msbOpen, .replicatedProduct])
+            == [.shareConvertMask, .privateCompare, .msbOpen, .replicatedProduct, .booleanAnd])
         #expect(!Opcode.load.expandsDealerSeeds && Opcode.mask.expandsDealerSeeds)
     }
 

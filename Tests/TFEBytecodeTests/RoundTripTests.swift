@@ -91,6 +91,11 @@ enum Samples {
             .replicatedMaskedOpen(dst: p0, src: sBig, r: s0),
             .replicatedTruncFinish(dst: sBig, masked: p0, high: s0, msb: sBig),
             .replicatedDivFinish(dst: s0, masked: pBig, quotient: sBig, wrap: s0, divisor: 9),
+            .booleanXor(dst: sBig, lhs: s0, rhs: sBig),
+            .shiftLeft(dst: s0, src: sBig, bits: 63),
+            .shiftRight(dst: sBig, src: s0, bits: 1),
+            .component(dst: s0, src: sBig, slot: 2),
+            .booleanAnd(dst: sBig, lhs: sBig, rhs: s0),
         ]
         for function in MapFunction.allCases {
             list.append(.map(dst: .local(l0), src: .public(pBig), function: function))

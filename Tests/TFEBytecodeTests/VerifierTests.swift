@@ -35,6 +35,16 @@ func dense(_ edit: (inout Program) -> Void) -> Program {
     return program
 }
 
+/// An aby3 program whose client inputs x [2, 3] in round 0, then `body`.
+func replicated(_ body: (inout ProgramBuilder, PrivateRegister) -> Void) -> Program {
+    var b = ProgramBuilder(protocol: .aby3)
+    let x = b.s([2, 3])
+    b.declareInput("client", "x", [2, 3], .private)
+    b.emit(.replicatedInput(dst: .private(x), player: b.player("client"), name: "x"), round: 0)
+    body(&b, x)
+    return b.build()
+}
+
 @Suite struct VerifierTests {
     @Test(arguments: TestPrograms.all)
     func realisticProgramPasses(_ program: Program) {
@@ -364,6 +374,21 @@ func dense(_ edit: (inout Program) -> Void) -> Program {
             b.emit(.replicatedInput(dst: .local(x), player: b.player("client"), name: "x"), round: 0)
             return b.build()
         }()),
+        VerifierCase("component under pond", .operandValue) { b in
+            let x = b.privateInput("x", [2, 3])
+            b.emit(.component(dst: b.s([2, 3]), src: x, slot: 1), round: 1)
+        },
+        VerifierCase("boolean xor that broadcasts", .shape, program: replicated { b, x in
+            let y = b.s([3])
+            b.emit(.component(dst: y, src: x, slot: 0), round: 1)
+            b.emit(.booleanXor(dst: b.s([2, 3]), lhs: x, rhs: y), round: 1)
+        }),
+        VerifierCase("shift by 64", .operandValue, program: replicated { b, x in
+            b.emit(.shiftLeft(dst: b.s([2, 3]), src: x, bits: 64), round: 1)
+        }),
+        VerifierCase("component slot 3", .operandValue, program: replicated { b, x in
+            b.emit(.component(dst: b.s([2, 3]), src: x, slot: 3), round: 1)
+        }),
         VerifierCase("open into the wrong shape", .shape) { b in
             let x = b.privateInput("x", [2, 3])
             b.emit(.open(dst: b.p([3, 2]), src: x), round: 1)

@@ -1,4 +1,4 @@
-// ABY3's arithmetic half end to end: the per-operation property programs and the Pond programs under
+// ABY3 end to end: the per-operation property programs and the Pond and SecureNN programs under
 // `protocol aby3`, against the float64 reference, with measured bytes equal to the cost model's.
 
 import Foundation
@@ -21,11 +21,8 @@ func underABY3(_ text: String) -> String {
 }
 
 struct ABY3Tests {
-    /// The operation cases Pond computes privately (the others need SecureNN's comparisons).
-    static let operations = OperationCase.allCases.filter {
-        var generator = SplitMix64(seed: 1)
-        return !$0.generate(&generator).text.hasPrefix("protocol securenn")
-    }
+    /// Every operation case: Pond's, and SecureNN's with its protocol line switched to aby3.
+    static let operations = OperationCase.allCases
 
     @Test("random programs run under aby3 as the reference", arguments: operations)
     func operationMatchesReference(_ operation: OperationCase) throws {
@@ -39,18 +36,21 @@ struct ABY3Tests {
         }
     }
 
-    /// Pond's programs under `programs/` (and the golden programs) that keep no stored values, under aby3.
+    /// The programs under `programs/` (and the golden programs), Pond's and SecureNN's, that keep no stored
+    /// values, under aby3. (SecureNN's trained MNIST networks run on their real data under aby3 in
+    /// `TFESecureNNTests`, as under securenn.)
     static let programs: [ProgramCase] = EndToEndTests.runnableCases.filter { program in
         let text = EndToEnd.read(program.path)
-        return !text.contains("protocol securenn") && !text.contains("store(") && !text.contains("load(")
+        return !text.contains("store(") && !text.contains("load(")
     }
 
-    @Test func thereArePondPrograms() {
+    @Test func thereArePondAndSecureNNPrograms() {
         #expect(Self.programs.count >= 20)
         #expect(Self.programs.contains { $0.relativePath == "programs/mnist/mnist-pond.tfe" })
+        #expect(Self.programs.contains { $0.relativePath == "programs/securenn-training/securenn-training.tfe" })
     }
 
-    @Test("Pond programs run under aby3 as the reference", arguments: programs)
+    @Test("programs run under aby3 as the reference", arguments: programs)
     func programMatchesReference(_ program: ProgramCase) throws {
         let settings = EndToEndTests.settings[program.relativePath] ?? ProgramSettings()
         try checkAgainstReference(underABY3(EndToEnd.read(program.path)), name: program.fileName, seed: program.seed,
@@ -130,6 +130,36 @@ struct ABY3Tests {
         #expect(link(alice, .server0, .online) == 4 * 2 * seed + header)
         #expect(link(alice, .server1, .online) == (12 + 20 + 12 + 20) * 8 + 4 * seed + header)
         #expect(link(alice, .server2, .online) == (12 + 20 + 12 + 20) * 8 + 4 * seed + header)
+    }
+
+    /// The compiled comparisons cost what the binary library's cost functions (`ReplicatedCost`, the reference
+    /// the opcodes follow) say, per element on all three links: a comparison as a ring 0/1 (A2B and bit
+    /// injection) 10 rounds and 15 words per server, relu (A2B and the bit product) 10 rounds and 16; measured
+    /// equals predicted.
+    @Test func comparisonsCostWhatTheLibraryCosts() throws {
+        let n = 12
+        func cost(_ body: String) throws -> (bytes: Int, rounds: Int) {
+            let text = "protocol aby3\nplayer alice\nx = private_input(alice, [\(n)])\n" + body
+            let program = try #require(EndToEnd.compile(text, path: "cost.tfe", optimize: true).program)
+            var inputs = ProgramInputs()
+            inputs.set(PlayerID(3), "x", shape: [n], values: (0..<n).map { Double($0) - 5.5 }, element: .fixed)
+            #expect(try EndToEnd.run(program, inputs, seed: 1).cost == CostModel.cost(of: program))
+            var bytes = 0
+            for entry in program.allInstructions where entry.instruction.opcode != .replicatedInput
+                && entry.instruction.opcode != .output
+            {
+                bytes += CostModel.messages(of: entry.instruction, in: program).reduce(0) { $0 + $1.bytes }
+            }
+            // Less the input's round and the output's.
+            return (bytes, (CostModel.cost(of: program).rounds[.online] ?? 0) - 2)
+        }
+        let comparison = try cost("output(alice, \"y\", x < 0)")
+        #expect(comparison.bytes == ReplicatedCost.comparison(count: n).totalBytes)
+        #expect(comparison.rounds == ReplicatedCost.comparison(count: n).rounds)
+        let relu = try cost("output(alice, \"y\", relu(x))")
+        #expect(relu.bytes == ReplicatedCost.relu(count: n).totalBytes)
+        #expect(relu.rounds == ReplicatedCost.relu(count: n).rounds)
+        #expect(ReplicatedCost.relu(count: n).bytesPerParty == 128 * n)
     }
 
     /// Stored values are not carried over to replicated shares yet: one error, at the statement.

@@ -49,8 +49,8 @@ struct ProtocolSeamTests {
         }
     }
 
-    @Test func aby3ComputesWhatPondDoesWithReplicatedShares() {
-        #expect(PrivateOperation.allCases.allSatisfy { !ABY3().computesPrivately($0) })
+    @Test func aby3ComputesWhatSecureNNDoesWithReplicatedShares() {
+        #expect(PrivateOperation.allCases.allSatisfy { ABY3().computesPrivately($0) })
         #expect(ABY3().roles.map(\.components) == [[0, 1], [1, 2], [2, 0]])
         #expect(ABY3().roles.map(\.isOnline) == [true, true, true])
         #expect(ABY3().shareCount == 3 && ABY3().isReplicated)

@@ -73,28 +73,51 @@ import Testing
 
     /// ABY3 over TCP: the same program as in one process, bytes as predicted, server2 online throughout.
     @Test func aby3OverTheNetworkAsLocally() throws {
+        try expectABY3RunsAsLocally("""
+            y = sigmoid(x @ w)
+            output(alice, "y", y)
+            output(bob, "mean", mean(x, 1))
+            output(bob, "public", reveal(sum(x)))
+            """, seed: 3)
+    }
+
+    /// ABY3's comparisons over TCP (`band` rounds, bit injection, the bit product): relu, a comparison and an
+    /// argmax give what they give in one process, with the bytes the cost model predicts.
+    @Test func aby3ComparisonsOverTheNetworkAsLocally() throws {
+        let local = try expectABY3RunsAsLocally("""
+            h = relu(x @ w)
+            output(alice, "h", h)
+            output(alice, "class", argmax(h, 1))
+            output(bob, "positive", x > 0)
+            """, seed: 5)
+        let positive = try #require(local.parties[4].outputs["positive"])
+        #expect(positive.values == .int((0..<32).map { $0 > 16 ? 1 : 0 }))
+    }
+
+    /// Runs `body` under aby3, after alice's x [4, 8] and bob's w [8, 3], locally and over TCP: every party's
+    /// outputs agree and the traffic is the cost model's. Returns the local run.
+    @discardableResult
+    private func expectABY3RunsAsLocally(_ body: String, seed: UInt64) throws -> LocalRunResult {
         let program = try compile(
             """
             protocol aby3
             player alice, bob
             x = private_input(alice, [4, 8])
             w = private_input(bob, [8, 3])
-            y = sigmoid(x @ w)
-            output(alice, "y", y)
-            output(bob, "mean", mean(x, 1))
-            output(bob, "public", reveal(sum(x)))
-            """)
+
+            """ + body)
         let named: [String: [String: NPYArray]] = [
             "alice": ["x": try NPYArray(shape: [4, 8], storage: .float64((0..<32).map { Double($0 - 16) / 32 }))],
             "bob": ["w": try NPYArray(shape: [8, 3], storage: .float64((0..<24).map { Double(12 - $0) / 24 }))],
         ]
         let inputs = inputsByID(program, named)
-        let local = try LocalRun.run(program, inputs: inputs, options: LocalRunOptions(seed: 3))
-        let outcomes = try runNetworked(program, inputs: inputs, seed: 3)
+        let local = try LocalRun.run(program, inputs: inputs, options: LocalRunOptions(seed: seed))
+        let outcomes = try runNetworked(program, inputs: inputs, seed: seed)
         for (party, outcome) in outcomes.enumerated() {
             #expect(outcome?.result?.outputs == local.parties[party].outputs, "\(program.players[party])")
         }
         #expect(Traffic.combined(outcomes.compactMap { $0?.traffic }) == CostModel.cost(of: program))
+        return local
     }
 
     // MARK: - Failures while running

@@ -1,5 +1,5 @@
-// `maxpool2d` and `argmax` under `protocol securenn`, private and plaintext, against TensorFlow's and NumPy's
-// definitions (SAME windows skip cells outside the input; ties go to the first maximum).
+// `maxpool2d` and `argmax` under `protocol securenn` and `protocol aby3`, private and plaintext, against
+// TensorFlow's and NumPy's definitions (SAME windows skip cells outside the input; ties go to the first maximum).
 
 import TFEBytecode
 import TFECore
@@ -45,13 +45,15 @@ import Testing
         return (0..<count).map { _ in Double(Int64(prg.nextBelow(64)) - 32) / 4 }
     }
 
-    @Test(arguments: [(2, 2, false), (2, 2, true), (3, 2, true), (3, 1, false), (2, 1, true), (3, 3, true)])
-    func privateMaxPoolMatchesTensorFlow(size: Int, stride: Int, same: Bool) throws {
+    @Test(arguments: Comparing.allCases,
+          [(2, 2, false), (2, 2, true), (3, 2, true), (3, 1, false), (2, 1, true), (3, 3, true)])
+    func privateMaxPoolMatchesTensorFlow(_ comparing: Comparing, _ window: (Int, Int, Bool)) throws {
+        let (size, stride, same) = window
         let dims = [2, 5, 4, 3]
         let xs = Self.values(dims.reduce(1, *), seed: UInt64(size * 10 + stride + (same ? 100 : 0)))
         let padding = same ? "SAME" : "VALID"
         let program = try #require(S.compile("""
-            protocol securenn
+            protocol \(comparing.rawValue)
             player alice, bob
             x = private_input(alice, [2, 5, 4, 3])
             output(bob, "y", maxpool2d(x, \(size), stride: \(stride), padding: "\(padding)"))
@@ -63,23 +65,26 @@ import Testing
         #expect(y.doubles == expected.values)
     }
 
-    @Test func twoByTwoMaxPoolTakesTwoLevelsOfComparisons() throws {
+    @Test(arguments: Comparing.allCases)
+    func twoByTwoMaxPoolTakesTwoLevelsOfComparisons(_ comparing: Comparing) throws {
         let program = try #require(S.compile("""
-            protocol securenn
+            protocol \(comparing.rawValue)
             player alice, bob
             x = private_input(alice, [1, 4, 4, 2])
             output(bob, "y", maxpool2d(x, 2))
             """))
-        // Input, two levels of (DReLU: 8, SelectShare: 1), output; the paper's Algorithm 9 takes 9(n − 1) = 27.
-        #expect(CostModel.cost(of: program).rounds[.online] == 1 + 2 * 9 + 1)
+        // Input, two levels of a ReLU's rounds (SecureNN: DReLU and SelectShare; ABY3: A2B and the bit
+        // product), output; the paper's Algorithm 9 takes 9(n − 1) = 27.
+        #expect(CostModel.cost(of: program).rounds[.online] == 1 + 2 * comparing.reluRounds + 1)
     }
 
     /// `maxpool2d(relu(x))` lowers as `relu(maxpool2d(x))`, the same values with the ReLU on the pooled elements:
     /// it costs what the reordered program costs, and less than a ReLU another reader also needs.
-    @Test func reluBeforeAPoolRunsOnThePooledElements() throws {
+    @Test(arguments: Comparing.allCases)
+    func reluBeforeAPoolRunsOnThePooledElements(_ comparing: Comparing) throws {
         func cost(_ body: String) throws -> Cost {
             let program = try #require(S.compile("""
-                protocol securenn
+                protocol \(comparing.rawValue)
                 player alice, bob
                 x = private_input(alice, [1, 4, 4, 2])
                 \(body)
@@ -92,12 +97,13 @@ import Testing
         #expect(shared.totalBytes > pooledFirst.totalBytes)
     }
 
-    @Test(arguments: [(2, 2, false), (3, 2, true)])
-    func privateMaxPoolOfReLUMatchesTensorFlow(size: Int, stride: Int, same: Bool) throws {
+    @Test(arguments: Comparing.allCases, [(2, 2, false), (3, 2, true)])
+    func privateMaxPoolOfReLUMatchesTensorFlow(_ comparing: Comparing, _ window: (Int, Int, Bool)) throws {
+        let (size, stride, same) = window
         let dims = [2, 5, 4, 3]
         let xs = Self.values(dims.reduce(1, *), seed: UInt64(size * 10 + stride + 1000))
         let program = try #require(S.compile("""
-            protocol securenn
+            protocol \(comparing.rawValue)
             player alice, bob
             x = private_input(alice, [2, 5, 4, 3])
             output(bob, "y", maxpool2d(relu(x), \(size), stride: \(stride), padding: "\(same ? "SAME" : "VALID")"))
@@ -128,13 +134,14 @@ import Testing
         Int64(row.firstIndex(of: row.max()!)! - row.startIndex)
     }
 
-    @Test func privateArgmaxTakesTheFirstMaximum() throws {
+    @Test(arguments: Comparing.allCases)
+    func privateArgmaxTakesTheFirstMaximum(_ comparing: Comparing) throws {
         var xs = Self.values(4 * 7, seed: 9)
         xs.replaceSubrange(0..<7, with: [1, 3, 3, -2, 3, 0, 1])  // a three-way tie
         xs.replaceSubrange(7..<14, with: [-1, -1, -1, -1, -1, -1, -1])  // all equal
         xs.replaceSubrange(14..<21, with: [0, 0, 0, 0, 0, 0, 1.0 / 65536])  // one unit in the last place
         let program = try #require(S.compile("""
-            protocol securenn
+            protocol \(comparing.rawValue)
             player alice, bob
             x = private_input(alice, [4, 7])
             output(bob, "rows", argmax(x, 1))
@@ -147,10 +154,11 @@ import Testing
         #expect(columns.values == .int(columnValues.map { Self.argmax($0[...]) }))
     }
 
-    @Test func privateArgmaxOfLogitsMatchesTheirPlaintextArgmax() throws {
+    @Test(arguments: Comparing.allCases)
+    func privateArgmaxOfLogitsMatchesTheirPlaintextArgmax(_ comparing: Comparing) throws {
         let xs = Self.values(3 * 10, seed: 12).map { $0 * 1.37 }
         let program = try #require(S.compile("""
-            protocol securenn
+            protocol \(comparing.rawValue)
             player alice, bob
             x = private_input(alice, [3, 10])
             output(bob, "y", argmax(x, 1))
@@ -158,7 +166,7 @@ import Testing
         let run = try S.run(program, inputs: [S.alice: ["x": S.doubles(xs, [3, 10])]])
         #expect(try #require(run[S.bob].outputs["y"]).values
             == .int((0..<3).map { Self.argmax(xs[($0 * 10)..<($0 * 10 + 10)]) }))
-        // Input, ⌈log2 10⌉ = 4 levels of (DReLU, SelectShare), output.
-        #expect(run.cost.rounds[.online] == 1 + 4 * 9 + 1)
+        // Input, ⌈log2 10⌉ = 4 levels of a ReLU's rounds, output.
+        #expect(run.cost.rounds[.online] == 1 + 4 * comparing.reluRounds + 1)
     }
 }

@@ -1,6 +1,6 @@
-// The SecureNN example programs on their held-back MNIST images, against the plaintext float64 logits: the
-// seed's Dense(512) -> ReLU -> Dense(10) on all 100 images, Network A and the CNN on the first few (a debug
-// build takes about a second per thousand ReLUs).
+// The SecureNN example programs, under securenn and under aby3, on their held-back MNIST images, against the
+// plaintext float64 logits: the seed's Dense(512) -> ReLU -> Dense(10) on all 100 images, Network A and the CNN
+// on the first few (a debug build takes about a second per thousand SecureNN ReLUs).
 
 import Foundation
 import TFEBytecode
@@ -24,9 +24,9 @@ import Testing
     @discardableResult
     static func check(
         _ path: String, model: String, expected: String, batch: Int, imageShape: [Int] = [784],
-        sourceLocation: Testing.SourceLocation = #_sourceLocation
+        under comparing: Comparing, sourceLocation: Testing.SourceLocation = #_sourceLocation
     ) throws -> LocalRunResult {
-        let text = try String(contentsOf: S.root.appendingPathComponent(path), encoding: .utf8)
+        let text = comparing.source(try String(contentsOf: S.root.appendingPathComponent(path), encoding: .utf8))
         let compiled = Compiler.compile(
             SourceFile(path: path, text: text),
             options: CompilerOptions(check: CheckOptions(overrides: ["batch": batch])))
@@ -57,22 +57,26 @@ import Testing
         return run
     }
 
-    @Test func seedNetworkAgreesWithPlaintextOnAllHundredImages() throws {
+    @Test(arguments: Comparing.allCases)
+    func seedNetworkAgreesWithPlaintextOnAllHundredImages(_ comparing: Comparing) throws {
         let run = try Self.check(
             "programs/mnist/mnist-securenn.tfe", model: "programs/mnist/data/model-securenn.npz",
-            expected: "programs/mnist/data/expected-logits-securenn.npy", batch: 100)
-        // Online rounds: inputs, the first layer's product and truncation, ReLU (DReLU's eight rounds and
-        // the product with its result), the second layer's product and truncation, the output.
-        #expect(run.cost.rounds[.online] == 1 + 2 + 9 + 2 + 1)
+            expected: "programs/mnist/data/expected-logits-securenn.npy", batch: 100, under: comparing)
+        // Online rounds: inputs, the first layer's product and truncation, ReLU (SecureNN: DReLU's eight rounds
+        // and the product with its result; ABY3: A2B's eight and the bit product's two), the second layer's
+        // product and truncation, the output.
+        let layer = 1 + comparing.truncationRounds
+        #expect(run.cost.rounds[.online] == 1 + layer + comparing.reluRounds + layer + 1)
     }
 
     /// `programs/securenn-training`: three SGD steps on 8 MNIST images with relu_deriv, maxpool2d_grad and
     /// the division of SecureNN's ReLU normalisation, against NumPy's float64 training (`train_plaintext.py`):
     /// every final weight within 1e-3 (fixed point's truncations and the division's floor, 2^-16 each, stay far
     /// below it; a ReLU or pooling decision that flipped would not).
-    @Test func trainingMatchesNumPy() throws {
+    @Test(arguments: Comparing.allCases)
+    func trainingMatchesNumPy(_ comparing: Comparing) throws {
         let path = "programs/securenn-training/securenn-training.tfe"
-        let text = try String(contentsOf: S.root.appendingPathComponent(path), encoding: .utf8)
+        let text = comparing.source(try String(contentsOf: S.root.appendingPathComponent(path), encoding: .utf8))
         let compiled = Compiler.compile(SourceFile(path: path, text: text))
         let program = try #require(compiled.program, "\(compiled.diagnostics.sorted.map(\.message))")
         let data = PlayerID(program.players.firstIndex(of: "data_owner")!)
@@ -94,15 +98,17 @@ import Testing
         #expect((moved.max() ?? 0) > 1e-2)
     }
 
-    @Test func networkAAgreesWithPlaintext() throws {
+    @Test(arguments: Comparing.allCases)
+    func networkAAgreesWithPlaintext(_ comparing: Comparing) throws {
         try Self.check(
             "programs/network-a/network-a.tfe", model: "programs/network-a/data/model.npz",
-            expected: "programs/network-a/data/expected-logits.npy", batch: 20)
+            expected: "programs/network-a/data/expected-logits.npy", batch: 20, under: comparing)
     }
 
-    @Test func convolutionalNetworkAgreesWithPlaintext() throws {
+    @Test(arguments: Comparing.allCases)
+    func convolutionalNetworkAgreesWithPlaintext(_ comparing: Comparing) throws {
         try Self.check(
             "programs/cnn/cnn.tfe", model: "programs/cnn/data/model.npz", expected: "programs/cnn/data/expected-logits.npy",
-            batch: 2, imageShape: [28, 28, 1])
+            batch: 2, imageShape: [28, 28, 1], under: comparing)
     }
 }

@@ -57,3 +57,46 @@ enum SecureNNSupport {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 }
+
+/// The protocols whose comparisons these tests check: SecureNN's, and ABY3's (its own MSB, SecureNN's algorithms
+/// on top of it).
+enum Comparing: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case securenn, aby3
+
+    /// `protocol securenn` and the players `alice` and `bob`, one per line.
+    var header: String { "protocol \(rawValue)\nplayer alice, bob\n" }
+
+    /// Online rounds of MSB(x) (DReLU): ShareConvert and ComputeMSB take 8 (the paper's Table 2); A2B's 8 and
+    /// bit injection's 2 take 10.
+    var msbRounds: Int {
+        switch self {
+        case .securenn: return 8
+        case .aby3: return 10
+        }
+    }
+
+    /// Online rounds of ReLU, and of a level of maxima: DReLU then a product (9); A2B then the bit product
+    /// (10).
+    var reluRounds: Int {
+        switch self {
+        case .securenn: return 9
+        case .aby3: return 10
+        }
+    }
+
+    /// Online rounds of a fixed-point product's truncation: Pond's one opening; ABY3's opening to server0 and
+    /// server1 and the re-sharing.
+    var truncationRounds: Int {
+        switch self {
+        case .securenn: return 1
+        case .aby3: return 2
+        }
+    }
+
+    /// `text` with its `protocol securenn` line declaring this protocol instead.
+    func source(_ text: String) -> String {
+        text.replacingOccurrences(of: "protocol securenn\n", with: "protocol \(rawValue)\n")
+    }
+
+    var testDescription: String { rawValue }
+}

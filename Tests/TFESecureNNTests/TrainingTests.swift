@@ -1,6 +1,7 @@
 // SecureNN's training operations against their definitions: `relu_deriv` (DReLU), `maxpool2d_grad` (each
 // window's gradient to its first maximum, TensorFlow's windows) and division by a private value (SecureNN's
-// long division: floor(a/b · 2^16) for 0 ≤ a < 2b), on random and edge inputs, private and plaintext.
+// long division: floor(a/b · 2^16) for 0 ≤ a < 2b), on random and edge inputs, private (under securenn and
+// aby3) and plaintext.
 
 import TFEBytecode
 import TFECore
@@ -13,11 +14,12 @@ import Testing
 
     // MARK: - relu_deriv
 
-    @Test func reluDerivativeIsOneFromZeroUp() throws {
+    @Test(arguments: Comparing.allCases)
+    func reluDerivativeIsOneFromZeroUp(_ comparing: Comparing) throws {
         var xs = PoolingTests.values(40, seed: 21)
         xs += [0, Self.ulp, -Self.ulp, -1e6, 1e6, 2 * Self.ulp, -0.5, 0.5]
         let program = try #require(S.compile("""
-            protocol securenn
+            protocol \(comparing.rawValue)
             player alice, bob
             x = private_input(alice, [48])
             output(bob, "d", relu_deriv(x))
@@ -109,8 +111,10 @@ import Testing
         same ? (input + stride - 1) / stride : (input - size) / stride + 1
     }
 
-    @Test(arguments: [(2, 2, false), (2, 2, true), (3, 2, true), (3, 1, false), (2, 1, true), (3, 3, true)])
-    func privateMaxPoolGradientMatchesTensorFlow(size: Int, stride: Int, same: Bool) throws {
+    @Test(arguments: Comparing.allCases,
+          [(2, 2, false), (2, 2, true), (3, 2, true), (3, 1, false), (2, 1, true), (3, 3, true)])
+    func privateMaxPoolGradientMatchesTensorFlow(_ comparing: Comparing, _ window: (Int, Int, Bool)) throws {
+        let (size, stride, same) = window
         let dims = [2, 5, 4, 3]
         var xs = PoolingTests.values(dims.reduce(1, *), seed: UInt64(size * 10 + stride + (same ? 100 : 0)))
         xs.replaceSubrange(0..<6, with: [0, 0, 0, Self.ulp, -Self.ulp, 0])  // ties and one unit in the last place
@@ -119,7 +123,7 @@ import Testing
         let dys = PoolingTests.values(dyDims.reduce(1, *), seed: 77).map { $0 / 2 }
         let padding = same ? "SAME" : "VALID"
         let program = try #require(S.compile("""
-            protocol securenn
+            protocol \(comparing.rawValue)
             player alice, bob
             x = private_input(alice, [2, 5, 4, 3])
             dy = private_input(bob, [2, \(oh), \(ow), 3])
@@ -176,7 +180,8 @@ import Testing
         return Double(min(q, (1 << 17) - 1)) / 65536
     }
 
-    @Test func privateDivisionIsExactLongDivision() throws {
+    @Test(arguments: Comparing.allCases)
+    func privateDivisionIsExactLongDivision(_ comparing: Comparing) throws {
         var prg = PRG(seed: Seed(fixed: 31), stream: 0)
         var a: [Double] = [], b: [Double] = []
         for _ in 0..<24 {
@@ -190,7 +195,7 @@ import Testing
         b += [1, 3, 5, Self.ulp, 1000, 30000, 2, 4, 1]
         let n = a.count
         let program = try #require(S.compile("""
-            protocol securenn
+            protocol \(comparing.rawValue)
             player alice, bob
             a = private_input(alice, [\(n)])
             b = private_input(bob, [\(n)])
@@ -202,9 +207,10 @@ import Testing
         #expect(q[24] == 0 && q[25] == 1 && q[30] == 0 && q[31] == 2 - Self.ulp)
     }
 
-    @Test func divisionBroadcastsAPublicNumeratorAndAnIntDivisor() throws {
+    @Test(arguments: Comparing.allCases)
+    func divisionBroadcastsAPublicNumeratorAndAnIntDivisor(_ comparing: Comparing) throws {
         let program = try #require(S.compile("""
-            protocol securenn
+            protocol \(comparing.rawValue)
             player alice, bob
             a = public_input(alice, [2, 3])
             b = private_input(bob, [2, 1], dtype: int)

@@ -223,6 +223,21 @@ extension Machine {
                 masked: i.publicRegister(1), quotient: i.privateRegister(2), wrap: i.privateRegister(3),
                 divisor: i.integer(4), index: index)
             return try beginReshare(dst, additive: share, index: index, outbox: &outbox)
+        case .booleanXor:
+            try executeBooleanXor(i.privateRegister(0), i.privateRegister(1), i.privateRegister(2), index: index)
+            return nil
+        case .shiftLeft:
+            try executeShift(i.privateRegister(0), i.privateRegister(1), bits: i.integer(2), left: true, index: index)
+            return nil
+        case .shiftRight:
+            try executeShift(i.privateRegister(0), i.privateRegister(1), bits: i.integer(2), left: false, index: index)
+            return nil
+        case .component:
+            try executeComponent(i.privateRegister(0), i.privateRegister(1), slot: i.integer(2), index: index)
+            return nil
+        case .booleanAnd:
+            let (dst, lhs, rhs) = (i.privateRegister(0), i.privateRegister(1), i.privateRegister(2))
+            return try beginBooleanAnd(dst, lhs, rhs, index: index, outbox: &outbox)
         }
         return nil
     }

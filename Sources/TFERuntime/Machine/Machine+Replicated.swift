@@ -77,13 +77,18 @@ extension Machine {
     }
 
     /// The server after and before this one in the ring server0 → server1 → server2 → server0.
-    private var nextServer: PlayerID { PlayerID((me.rawValue + 1) % 3) }
-    private var previousServer: PlayerID { PlayerID((me.rawValue + 2) % 3) }
+    var nextServer: PlayerID { PlayerID((me.rawValue + 1) % 3) }
+    var previousServer: PlayerID { PlayerID((me.rawValue + 2) % 3) }
 
     /// Stream `index` of the seed of share `component` (k_j, known to servers j and j − 1): k_0 is the seed
     /// server2 sends server0, k_1 the seed server0 sends server1, k_2 the seed server2 sends server1. The
     /// stream numbers are offset from the dealing's (`dealerStream`), which uses the same seeds.
     func componentStream(_ component: Int, _ index: Int) throws(MachineError) -> PRG {
+        PRG(seed: try componentSeed(component, index), stream: Self.replicatedStreams + UInt64(index))
+    }
+
+    /// k_j, the seed of share `component` (see `componentStream`); instruction `index` is for the error.
+    func componentSeed(_ component: Int, _ index: Int) throws(MachineError) -> Seed {
         let seed: Seed?
         switch (component, me) {
         case (0, .server0), (2, .server1): seed = dealerSeeds[.server2]
@@ -95,7 +100,7 @@ extension Machine {
         guard let seed else {
             throw .invalidProgram(instruction: index, reason: "\(name(me)) has no seed for share \(component)")
         }
-        return PRG(seed: seed, stream: Self.replicatedStreams + UInt64(index))
+        return seed
     }
 
     /// Where the streams of `componentStream` start: far above any instruction index.
