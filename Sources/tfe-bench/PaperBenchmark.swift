@@ -48,13 +48,18 @@ enum PaperBenchmark {
         var runs = arguments.contains("--quick") ? 3 : 5
         if let flag = arguments.firstIndex(of: "--runs"), arguments.indices.contains(flag + 1),
             let count = Int(arguments[flag + 1]), count > 0 { runs = count }
+        // `--only A,seed`: just those networks (A-D, and "seed" for the seed network's comparison).
+        var only: Set<String>?
+        if let flag = arguments.firstIndex(of: "--only"), arguments.indices.contains(flag + 1) {
+            only = Set(arguments[flag + 1].split(separator: ",").map(String.init))
+        }
         let images = try NPZ.read(Data(contentsOf: URL(fileURLWithPath: root + "/programs/mnist/data/client.npz")))
         let pixels = images.first { $0.name == "x" }!.array.asDoubles()
 
         print("paper: SecureNN's Networks A-D, all parties in this process, \(runs) runs each (min/median/max s)")
         print(pad("network", 9) + pad("batch", 7) + pad("min", 9) + pad("median", 9) + pad("max", 9)
               + pad("paper LAN", 11) + pad("speedup", 9) + pad("x aim (5x)", 12) + pad("online rounds", 15) + "MB")
-        for network in networks {
+        for network in networks where only?.contains(network.name) ?? true {
             for batch in batches {
                 let (program, inputs) = try prepare(network, batch: batch, root: root, pixels: pixels)
                 let times = try measure(program, inputs: inputs, runs: runs)
@@ -74,7 +79,7 @@ enum PaperBenchmark {
         }
         print("speedup: the paper's LAN seconds / our median; x aim: median / (paper / 5), at most 1 meets issue 15's "
               + "aim. Weights: random He-initialised (make_weights.py).")
-        try seedNetwork(root: root, pixels: pixels, runs: runs)
+        if only?.contains("seed") ?? true { try seedNetwork(root: root, pixels: pixels, runs: runs) }
         if arguments.contains("--wan") { try wan(root: root, pixels: pixels) }
     }
 
