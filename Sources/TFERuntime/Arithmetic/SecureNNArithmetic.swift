@@ -238,7 +238,7 @@ enum PrivateCompareStep {
         stream.fill(
             randomness + swaps, count: bitCount - 1, bounds: bounds + swaps, thresholds: thresholds + swaps,
             adding: 0)
-        randomness[3 * bitCount - 1] = 0
+        randomness[3 * bitCount - 1] = 0  // the 64th lane of the swaps' run: computed, not drawn
     }
 
     /// The common randomness of one element as a value (for tests and single draws; the machine draws into a

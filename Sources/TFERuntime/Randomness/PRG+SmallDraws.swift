@@ -121,19 +121,32 @@ struct KeystreamCandidates {
 
     /// Fills `target[0..<count]` (count at most `runLength`) with draws below `bounds[j]` for lane j, plus
     /// `offset`, `thresholds[j]` being 2^16 mod `bounds[j]`: the values of `count` calls of `next(below:threshold:)`.
+    /// `target`, `bounds` and `thresholds` hold `runLength` lanes; the lanes from `count` on are computed from
+    /// candidates they do not consume, and their values are unspecified.
+    ///
+    /// Eight lanes at a time in SIMD registers: the value is the high half of `c·b` (SSE2's multiply-high), the
+    /// rejection test compares the low half.
     @inline(__always)
     mutating func fill(
         _ target: UnsafeMutablePointer<UInt8>, count: Int, bounds: UnsafePointer<UInt16>,
         thresholds: UnsafePointer<UInt16>, adding offset: UInt8
     ) {
-        let run = candidates(atLeast: count)
-        var rejected: UInt16 = 0
-        for j in 0..<count {
-            let product = UInt32(run[j]) &* UInt32(bounds[j])
-            target[j] = UInt8(truncatingIfNeeded: product &>> 16) &+ offset
-            rejected |= UInt16(truncatingIfNeeded: product) < thresholds[j] ? 1 : 0
+        let run = UnsafeRawPointer(candidates(atLeast: Self.runLength))
+        let boundBytes = UnsafeRawPointer(bounds), thresholdBytes = UnsafeRawPointer(thresholds)
+        let lanes = SIMD8<UInt16>(0, 1, 2, 3, 4, 5, 6, 7), limit = SIMD8<UInt16>(repeating: UInt16(count))
+        var rejected = SIMDMask<SIMD8<Int16>>(repeating: false)
+        for chunk in 0..<(Self.runLength / 8) {
+            let c = run.loadUnaligned(fromByteOffset: 16 * chunk, as: SIMD8<UInt16>.self)
+            let b = boundBytes.loadUnaligned(fromByteOffset: 16 * chunk, as: SIMD8<UInt16>.self)
+            let t = thresholdBytes.loadUnaligned(fromByteOffset: 16 * chunk, as: SIMD8<UInt16>.self)
+            let product = SIMD8<UInt32>(truncatingIfNeeded: c) &* SIMD8<UInt32>(truncatingIfNeeded: b)
+            let high = SIMD8<UInt16>(truncatingIfNeeded: product &>> 16)
+            let low = c &* b
+            rejected .|= (low .< t) .& (lanes &+ UInt16(8 * chunk) .< limit)
+            let values = SIMD8<UInt8>(truncatingIfNeeded: high) &+ offset
+            UnsafeMutableRawPointer(target).storeBytes(of: values, toByteOffset: 8 * chunk, as: SIMD8<UInt8>.self)
         }
-        if rejected == 0 {
+        if !any(rejected) {
             position &+= count
             return
         }
