@@ -48,16 +48,21 @@ enum PaperBenchmark {
         var runs = arguments.contains("--quick") ? 3 : 5
         if let flag = arguments.firstIndex(of: "--runs"), arguments.indices.contains(flag + 1),
             let count = Int(arguments[flag + 1]), count > 0 { runs = count }
+        // `--only A,seed`: just those networks (A-D, and "seed" for the seed network's comparison).
+        var only: Set<String>?
+        if let flag = arguments.firstIndex(of: "--only"), arguments.indices.contains(flag + 1) {
+            only = Set(arguments[flag + 1].split(separator: ",").map(String.init))
+        }
         let images = try NPZ.read(Data(contentsOf: URL(fileURLWithPath: root + "/programs/mnist/data/client.npz")))
         let pixels = images.first { $0.name == "x" }!.array.asDoubles()
 
         print("paper: SecureNN's Networks A-D, all parties in this process, \(runs) runs each (min/median/max s)")
         print(pad("network", 9) + pad("batch", 7) + pad("min", 9) + pad("median", 9) + pad("max", 9)
-              + pad("paper LAN", 11) + pad("speedup", 9) + pad("x aim (5x)", 12) + pad("online rounds", 15) + "MB")
-        for network in networks {
+              + pad("paper LAN", 11) + pad("speedup", 9) + pad("x aim (5x)", 12) + pad("online rounds", 15) + pad("MB", 8) + "CPU s")
+        for network in networks where only?.contains(network.name) ?? true {
             for batch in batches {
                 let (program, inputs) = try prepare(network, batch: batch, root: root, pixels: pixels)
-                let times = try measure(program, inputs: inputs, runs: runs)
+                let (times, cpu) = try measure(program, inputs: inputs, runs: runs)
                 let cost = CostModel.cost(of: program)
                 let median = times[times.count / 2]
                 var line = pad(network.name, 9) + pad("\(batch)", 7)
@@ -68,13 +73,15 @@ enum PaperBenchmark {
                 } else {
                     line += pad("-", 11) + pad("-", 9) + pad("-", 12)
                 }
-                line += pad("\(cost.rounds[.online] ?? 0)", 15) + String(format: "%.1f", Double(cost.totalBytes) / 1e6)
+                line += pad("\(cost.rounds[.online] ?? 0)", 15)
+                line += pad(String(format: "%.1f", Double(cost.totalBytes) / 1e6), 8) + fmt(cpu[cpu.count / 2])
                 print(line)
             }
         }
         print("speedup: the paper's LAN seconds / our median; x aim: median / (paper / 5), at most 1 meets issue 15's "
-              + "aim. Weights: random He-initialised (make_weights.py).")
-        try seedNetwork(root: root, pixels: pixels, runs: runs)
+              + "aim. Weights: random He-initialised (make_weights.py). CPU s: the median run's CPU time, all parties' "
+              + "threads (the process's), which the machine's load moves far less than wall time.")
+        if only?.contains("seed") ?? true { try seedNetwork(root: root, pixels: pixels, runs: runs) }
         if arguments.contains("--wan") { try wan(root: root, pixels: pixels) }
     }
 
@@ -87,15 +94,15 @@ enum PaperBenchmark {
         ]
         print("\nagainst TF Encrypted 0.8's SecureNN on this kind of machine (issue 15's figures), \(runs) runs")
         print(pad("network", 12) + pad("batch", 7) + pad("min", 9) + pad("median", 9) + pad("max", 9)
-              + pad("aim", 8) + pad("x aim", 8) + pad("TFE", 8) + "TFE / median")
+              + pad("aim", 8) + pad("x aim", 8) + pad("TFE", 8) + pad("TFE / median", 14) + "CPU s")
         for (network, batch, aim, tfe) in cases {
             let (program, inputs) = try prepare(network, batch: batch, root: root, pixels: pixels)
-            let times = try measure(program, inputs: inputs, runs: runs)
+            let (times, cpu) = try measure(program, inputs: inputs, runs: runs)
             let median = times[times.count / 2]
             print(pad(network.name == "A" ? "Network A" : "seed", 12) + pad("\(batch)", 7) + pad(fmt(times.first!), 9)
                   + pad(fmt(median), 9) + pad(fmt(times.last!), 9) + pad(fmt(aim), 8)
                   + pad(String(format: "%.2f", median / aim), 8) + pad(tfe.map(fmt) ?? "-", 8)
-                  + (tfe.map { String(format: "%.2fx", $0 / median) } ?? "-"))
+                  + pad(tfe.map { String(format: "%.2fx", $0 / median) } ?? "-", 14) + fmt(cpu[cpu.count / 2]))
         }
     }
 
@@ -132,21 +139,33 @@ enum PaperBenchmark {
         return (program, [owner: weights, client: ["x": images]])
     }
 
-    /// Sorted wall times of `runs` runs after one warm-up, each checked against the cost model.
-    static func measure(_ program: Program, inputs: [PlayerID: [String: NPYArray]], runs: Int) throws -> [Double] {
+    /// Sorted wall times and, apart, sorted process CPU times of `runs` runs after one warm-up, each checked
+    /// against the cost model.
+    static func measure(
+        _ program: Program, inputs: [PlayerID: [String: NPYArray]], runs: Int
+    ) throws -> (wall: [Double], cpu: [Double]) {
         let clock = ContinuousClock()
         let options = LocalRunOptions(receiveTimeout: .seconds(600))
         _ = try LocalRun.run(program, inputs: inputs, options: options)
-        var times: [Double] = []
+        var times: [Double] = [], cpu: [Double] = []
         for _ in 0..<runs {
             var result: LocalRunResult?
+            let cpuStart = processCPUSeconds()
             times.append(try clock.measure { result = try LocalRun.run(program, inputs: inputs, options: options) }
                 .inSeconds)
+            cpu.append(processCPUSeconds() - cpuStart)
             guard result?.cost == CostModel.cost(of: program) else {
                 throw PondBenchmark.BenchmarkError.message("measured cost differs from the prediction")
             }
         }
-        return times.sorted()
+        return (times.sorted(), cpu.sorted())
+    }
+
+    /// CPU time this process has used, every thread's.
+    static func processCPUSeconds() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 
     static func fmt(_ seconds: Double) -> String {

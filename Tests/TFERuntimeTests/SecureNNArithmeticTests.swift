@@ -48,7 +48,7 @@ import Testing
         var seenFirst = Set<UInt8>()
         let buffer = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: 64)
         defer { buffer.deallocate() }
-        var stream = KeystreamBytes(PRG(seed: Seed(fixed: 3), stream: 1), buffer: buffer)
+        var stream = KeystreamCandidates(PRG(seed: Seed(fixed: 3), stream: 1), buffer: buffer)
         for _ in 0..<200 {
             randomness.draw(from: &stream)
             #expect(Set(randomness.permutation) == Set(0..<64))
@@ -72,7 +72,7 @@ import Testing
         let shares1 = (0..<64).map { UInt8(PrimeField.subtract((x >> UInt64($0)) & 1, UInt64(shares0[$0]))) }
         var randomness = PrivateCompareStep.Randomness()
         withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 32) { buffer in
-            var stream = KeystreamBytes(PRG(seed: prg.nextSeed(), stream: 0), buffer: buffer)
+            var stream = KeystreamCandidates(PRG(seed: prg.nextSeed(), stream: 0), buffer: buffer)
             randomness.draw(from: &stream)
         }
         let test = PrivateCompareStep.test(t: t, beta: beta, greaterEqual: greaterEqual)

@@ -37,31 +37,57 @@ import Testing
         #expect(chiSquared < 117)
     }
 
-    @Test func keystreamBytesFollowTheWords() {
+    @Test func candidatesFollowTheWords() {
         var prg = PRG(seed: Seed(fixed: 5), stream: 9)
-        let words = prg.nextUInt64s(count: 100)
-        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 7) { buffer in
-            var stream = KeystreamBytes(PRG(seed: Seed(fixed: 5), stream: 9), buffer: buffer)
-            for (index, word) in words.enumerated() {
-                if index % 3 == 0 {
-                    // A byte, then the rest of the word skipped.
-                    #expect(stream.next() == UInt8(truncatingIfNeeded: word))
-                    stream.alignToWord()
-                    continue
+        let words = prg.nextUInt64s(count: 200)
+        let halves = words.flatMap { word in (0..<4).map { UInt16(truncatingIfNeeded: word >> (16 * UInt64($0))) } }
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: KeystreamCandidates.minimumWords) { buffer in
+            var stream = KeystreamCandidates(PRG(seed: Seed(fixed: 5), stream: 9), buffer: buffer)
+            var read: [UInt16] = []
+            // Draws below 2^8 · 256 = 65536 reject nothing and give each candidate's high byte; runs of
+            // several lengths cross the buffer's refills at every offset within a word.
+            let bounds = [UInt16](repeating: 256, count: 64), thresholds = [UInt16](repeating: 0, count: 64)
+            var values = [UInt8](repeating: 0, count: 64)
+            for length in [1, 64, 3, 63, 5, 17, 64, 2, 64, 7, 64, 64, 9, 33, 64] {
+                values.withUnsafeMutableBufferPointer { target in
+                    stream.fill(target.baseAddress!, count: length, bounds: bounds, thresholds: thresholds, adding: 0)
                 }
-                for byte in 0..<8 { #expect(stream.next() == UInt8(truncatingIfNeeded: word >> (8 * UInt64(byte)))) }
-                stream.alignToWord()  // already on a word: no effect
+                read += values[..<length].map { UInt16($0) }
             }
+            #expect(read == halves[..<read.count].map { $0 >> 8 })
         }
     }
 
-    @Test(arguments: [1, 8, 256])
+    @Test func rejectedCandidatesAreSkipped() {
+        // Bound 241: 2^16 mod 241 = 225, so about one run of 64 draws in five meets a rejected candidate.
+        var reference = SecureNNReference.Candidates(PRG(seed: Seed(fixed: 6), stream: 0))
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 40) { buffer in
+            var stream = KeystreamCandidates(PRG(seed: Seed(fixed: 6), stream: 0), buffer: buffer)
+            let bounds = [UInt16](repeating: 241, count: 64), thresholds = [UInt16](repeating: 225, count: 64)
+            var values = [UInt8](repeating: 0, count: 64)
+            var rejections = 0
+            for _ in 0..<200 {
+                values.withUnsafeMutableBufferPointer { target in
+                    stream.fill(target.baseAddress!, count: 64, bounds: bounds, thresholds: thresholds, adding: 0)
+                }
+                var expected: [UInt8] = []
+                while expected.count < 64 {
+                    let product = reference.next() * 241
+                    if product & 0xFFFF >= 225 { expected.append(UInt8(product >> 16)) } else { rejections += 1 }
+                }
+                #expect(values == expected)
+            }
+            #expect(rejections > 10)
+        }
+    }
+
+    @Test(arguments: [KeystreamCandidates.minimumWords, 32, 256])
     func randomnessIsTheReferenceDraw(bufferWords: Int) {
-        var reference = PRG(seed: Seed(fixed: 77), stream: 3)
+        var reference = SecureNNReference.Candidates(PRG(seed: Seed(fixed: 77), stream: 3))
         withUnsafeTemporaryAllocation(of: UInt64.self, capacity: bufferWords) { buffer in
-            var stream = KeystreamBytes(reference, buffer: buffer)
+            var stream = KeystreamCandidates(PRG(seed: Seed(fixed: 77), stream: 3), buffer: buffer)
             var randomness = PrivateCompareStep.Randomness()
-            for element in 0..<300 {
+            for element in 0..<3000 {
                 randomness.draw(from: &stream)
                 let expected = SecureNNReference.randomness(from: &reference)
                 #expect(randomness.multipliers.map(UInt64.init) == expected.multipliers, "element \(element)")
@@ -78,7 +104,7 @@ import Testing
             tests += [.xGreater(k), .kGreater(k)]
         }
         withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 64) { buffer in
-            var stream = KeystreamBytes(PRG(seed: Seed(fixed: 92), stream: 0), buffer: buffer)
+            var stream = KeystreamCandidates(PRG(seed: Seed(fixed: 92), stream: 0), buffer: buffer)
             var randomness = PrivateCompareStep.Randomness()
             for (number, test) in tests.enumerated() {
                 randomness.draw(from: &stream)

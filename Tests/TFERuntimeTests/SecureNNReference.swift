@@ -32,21 +32,17 @@ enum SecureNNReference {
         return values
     }
 
-    /// One element's randomness: multipliers, blinds and a Fisher–Yates shuffle from one run of 8-bit candidates
-    /// that starts on a fresh word. `permutation[k]` is the value the shuffle puts at position k.
-    static func randomness(from prg: inout PRG) -> (multipliers: [UInt64], blinds: [UInt64], permutation: [UInt8]) {
-        var word: UInt64 = 0, left = 0
+    /// One element's randomness: multipliers, blinds and a Fisher–Yates shuffle from a run of 16-bit candidates
+    /// (each word's four halves, low half first), one candidate at a time with Lemire's rejection.
+    /// `permutation[k]` is the value the shuffle puts at position k.
+    static func randomness(
+        from candidates: inout Candidates
+    ) -> (multipliers: [UInt64], blinds: [UInt64], permutation: [UInt8]) {
         func next(below bound: UInt64) -> UInt64 {
-            let threshold = 256 % bound
+            let threshold = 65536 % bound
             while true {
-                if left == 0 {
-                    word = prg.next()
-                    left = 8
-                }
-                let product = (word & 0xFF) * bound
-                word >>= 8
-                left -= 1
-                if product & 0xFF >= threshold { return product >> 8 }
+                let product = candidates.next() * bound
+                if product & 0xFFFF >= threshold { return product >> 16 }
             }
         }
         let multipliers = (0..<64).map { _ in next(below: 66) + 1 }
@@ -54,6 +50,27 @@ enum SecureNNReference {
         var order = (0..<64).map { UInt8($0) }
         for i in stride(from: 63, to: 0, by: -1) { order.swapAt(i, Int(next(below: UInt64(i + 1)))) }
         return (multipliers, blinds, order)
+    }
+
+    /// A PRG's words as 16-bit candidates, low half first.
+    struct Candidates {
+        var prg: PRG
+        var word: UInt64 = 0
+        var left = 0
+
+        init(_ prg: PRG) { self.prg = prg }
+
+        mutating func next() -> UInt64 {
+            if left == 0 {
+                word = prg.next()
+                left = 4
+            }
+            defer {
+                word >>= 16
+                left -= 1
+            }
+            return word & 0xFFFF
+        }
     }
 
     /// The masked, permuted values one server sends server2, in 64-bit arithmetic with `%`: value i at the

@@ -184,15 +184,16 @@ enum PrivateCompareStep {
         return UInt8(truncatingIfNeeded: (UInt16(multiplier) &* (c % 67) &+ (isServer0 ? u : 67 &- u)) % 67)
     }
 
-    /// Fisher–Yates: for i from 63 down to 1, swaps `values[i]` with `values[swaps[i]]` (each `swaps[i]` uniform in
-    /// 0...i), which puts the values in a uniformly random order.
+    /// Fisher–Yates: for i from 63 down to 1, swaps `values[i]` with `values[swaps[63 - i]]` (each such swap uniform
+    /// in 0...i), which puts the values in a uniformly random order.
     @inline(__always)
     static func shuffle(_ values: UnsafeMutablePointer<UInt8>, swaps: UnsafePointer<UInt8>) {
-        for i in stride(from: bitCount - 1, to: 0, by: -1) {
-            let j = Int(swaps[i])
+        for j in 0..<(bitCount - 1) {
+            let i = bitCount - 1 - j
+            let k = Int(swaps[j])
             let held = values[i]
-            values[i] = values[j]
-            values[j] = held
+            values[i] = values[k]
+            values[k] = held
         }
     }
 
@@ -209,27 +210,40 @@ enum PrivateCompareStep {
         return zero
     }
 
-    /// 256 mod b for each bound b in 0...64 (0 for b = 0): the rejection thresholds of the shuffle's draws.
-    static let shuffleThresholds: [UInt16] = (0...bitCount).map { $0 == 0 ? 0 : UInt16(256 % $0) }
+    /// The bound of each of one element's draws in `Randomness.bytes`' layout: 66 for the multipliers (drawn
+    /// below 66, then 1 added), 67 for the blinds, 64 − j for swap j (the swap of position 63 − j), and 1 for the
+    /// last byte (always 0, never drawn).
+    static let drawBounds: [UInt16] =
+        [UInt16](repeating: 66, count: bitCount) + [UInt16](repeating: 67, count: bitCount)
+        + (0..<bitCount).map { UInt16(bitCount - $0) }
 
-    /// Draws one element's randomness into `randomness` (`Randomness.bytes`' layout) from a run of keystream
-    /// bytes that starts on a word: 64 multipliers, 64 blinds, then a Fisher–Yates shuffle's swaps for i = 63
-    /// down to 1, each value a byte mapped by Lemire's multiply-and-shift with rejection (`thresholds` is
-    /// `shuffleThresholds`), so every value is uniform.
+    /// 2^16 mod each bound of `drawBounds`: the rejection thresholds.
+    static let drawThresholds: [UInt16] = drawBounds.map { UInt16(65536 % Int($0)) }
+
+    /// Draws one element's randomness into `randomness` (`Randomness.bytes`' layout) from a stream of 16-bit
+    /// candidates (`KeystreamCandidates`): 64 multipliers in 1...66, 64 blinds in 0...66, then a Fisher–Yates
+    /// shuffle's swaps for positions 63 down to 1, swap j uniform in 0...63 − j, each value by Lemire's
+    /// multiply-and-shift with rejection (`bounds` and `thresholds` are `drawBounds` and `drawThresholds`), so
+    /// every value is uniform.
     @inline(__always)
     static func draw(
-        into randomness: UnsafeMutablePointer<UInt8>, from stream: inout KeystreamBytes,
-        thresholds: UnsafePointer<UInt16>
+        into randomness: UnsafeMutablePointer<UInt8>, from stream: inout KeystreamCandidates,
+        bounds: UnsafePointer<UInt16>, thresholds: UnsafePointer<UInt16>
     ) {
-        stream.alignToWord()
-        stream.fill(randomness, count: bitCount, below: 66, threshold: 256 % 66, adding: 1)  // s_i in 1...66
-        stream.fill(randomness + bitCount, count: bitCount, below: 67, threshold: 256 % 67, adding: 0)  // u_i
-        stream.fillSwaps(randomness + 2 * bitCount, last: bitCount - 1, thresholds: thresholds)
+        stream.fill(randomness, count: bitCount, bounds: bounds, thresholds: thresholds, adding: 1)
+        stream.fill(
+            randomness + bitCount, count: bitCount, bounds: bounds + bitCount, thresholds: thresholds + bitCount,
+            adding: 0)
+        let swaps = 2 * bitCount
+        stream.fill(
+            randomness + swaps, count: bitCount - 1, bounds: bounds + swaps, thresholds: thresholds + swaps,
+            adding: 0)
+        randomness[3 * bitCount - 1] = 0  // the 64th lane of the swaps' run: computed, not drawn
     }
 
     /// The common randomness of one element as a value (for tests and single draws; the machine draws into a
     /// scratch buffer): multipliers s_i in 1...66, blinds u_i in 0...66 and the swaps of a shuffle of 64
-    /// values (`swaps[i]` in 0...i), one byte each.
+    /// values (`swaps[j]`, the swap of position 63 − j, in 0...63 − j; the last byte 0), one byte each.
     struct Randomness {
         static let byteCount = 3 * bitCount
         /// Multipliers, then blinds, then the swaps.
@@ -252,11 +266,14 @@ enum PrivateCompareStep {
         }
 
         /// Draws the next element's randomness.
-        mutating func draw(from stream: inout KeystreamBytes) {
-            PrivateCompareStep.shuffleThresholds.withUnsafeBufferPointer { thresholds in
-                bytes.withUnsafeMutableBufferPointer { target in
-                    PrivateCompareStep.draw(
-                        into: target.baseAddress!, from: &stream, thresholds: thresholds.baseAddress!)
+        mutating func draw(from stream: inout KeystreamCandidates) {
+            PrivateCompareStep.drawBounds.withUnsafeBufferPointer { bounds in
+                PrivateCompareStep.drawThresholds.withUnsafeBufferPointer { thresholds in
+                    bytes.withUnsafeMutableBufferPointer { target in
+                        PrivateCompareStep.draw(
+                            into: target.baseAddress!, from: &stream, bounds: bounds.baseAddress!,
+                            thresholds: thresholds.baseAddress!)
+                    }
                 }
             }
         }

@@ -213,26 +213,29 @@ extension Machine {
         let common = try commonStream(index)
         var d = [UInt8](repeating: 0, count: 64 * n)
         let isServer0 = me == .server0
-        // About 25 words of keystream per element; every refill of 256 words or more takes OpenSSL's ChaCha20
-        // (`PRG.fill`), and 2,048 words (16 KB) stay in the cache. The bytes read are the same whatever the
-        // buffer's size: only the unread tail of the last refill changes.
-        let bufferWords = min(2048, max(256, 32 * n))
+        // About 48 words of keystream per element (191 16-bit candidates and a rare rejection); every refill of
+        // 256 words or more takes OpenSSL's ChaCha20 (`PRG.fill`), and 2,048 words (16 KB) stay in the cache. The
+        // candidates read are the same whatever the buffer's size: only the unread tail of the last refill changes.
+        let bufferWords = min(2048, max(256, 64 * n))
         withUnsafeTemporaryAllocation(of: UInt64.self, capacity: bufferWords) { words in
-            var stream = KeystreamBytes(common, buffer: words)
+            var stream = KeystreamCandidates(common, buffer: words)
             withUnsafeTemporaryAllocation(of: UInt8.self, capacity: PrivateCompareStep.Randomness.byteCount) { r in
                 let randomness = r.baseAddress!
-                PrivateCompareStep.shuffleThresholds.withUnsafeBufferPointer { thresholds in
-                    x.withUnsafeBytes { raw in
-                        let xs = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
-                        d.withUnsafeMutableBufferPointer { ds in
-                            for e in 0..<n {
-                                PrivateCompareStep.draw(
-                                    into: randomness, from: &stream, thresholds: thresholds.baseAddress!)
-                                let test = PrivateCompareStep.test(
-                                    t: t[e], beta: beta[e] & 1 == 1, greaterEqual: greaterEqual)
-                                PrivateCompareStep.messages(
-                                    of: test, bits: xs + 64 * e, isServer0: isServer0, randomness: randomness,
-                                    into: ds.baseAddress! + 64 * e)
+                PrivateCompareStep.drawBounds.withUnsafeBufferPointer { bounds in
+                    PrivateCompareStep.drawThresholds.withUnsafeBufferPointer { thresholds in
+                        x.withUnsafeBytes { raw in
+                            let xs = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
+                            d.withUnsafeMutableBufferPointer { ds in
+                                for e in 0..<n {
+                                    PrivateCompareStep.draw(
+                                        into: randomness, from: &stream, bounds: bounds.baseAddress!,
+                                        thresholds: thresholds.baseAddress!)
+                                    let test = PrivateCompareStep.test(
+                                        t: t[e], beta: beta[e] & 1 == 1, greaterEqual: greaterEqual)
+                                    PrivateCompareStep.messages(
+                                        of: test, bits: xs + 64 * e, isServer0: isServer0, randomness: randomness,
+                                        into: ds.baseAddress! + 64 * e)
+                                }
                             }
                         }
                     }

@@ -1,5 +1,5 @@
-// Draws below small bounds (at most 256) at a byte of keystream per candidate: SecureNN's Z_67 shares and
-// PrivateCompare's masks and permutations, which are most of the randomness a ReLU consumes.
+// Draws below small bounds (at most 256): SecureNN's Z_67 shares at a byte of keystream per candidate, and
+// PrivateCompare's masks and permutations at 16 bits per candidate; most of the randomness a ReLU consumes.
 
 extension PRG {
     /// Overwrites `values` with uniformly random integers in `0..<bound`, one byte each.
@@ -54,136 +54,102 @@ extension PRG {
     }
 }
 
-/// A stream's keystream read a byte at a time, for draws whose count is not known in advance (rejection
-/// sampling with several bounds, as PrivateCompare's randomness needs).
+/// A stream's keystream read as 16-bit candidates, for PrivateCompare's per-element randomness: each word gives
+/// four, low half first, words in stream order.
 ///
-/// Bytes come in the order of `fill(_:below:)`'s 8-bit candidates: each word low byte first, words in stream
-/// order. The reader generates words ahead into `buffer`, so it owns the rest of the stream: the `PRG` it was
-/// made from must not be used after it.
-struct KeystreamBytes {
+/// A draw below a bound b (at most 256) is Lemire's multiply-and-shift with rejection on one candidate c: the
+/// value is `(c·b) >> 16`, accepted when the low half of `c·b` is at least 2^16 mod b; a rejected candidate is
+/// skipped and the next one tried. At most 64/2^16 of the candidates are rejected (for b = 66; none for b = 64),
+/// so a run of up to 64 draws is first computed as if no candidate were rejected, with no dependence between
+/// lanes, and only a run with a rejection is redone one candidate at a time. Either way the values and the
+/// candidates consumed are those of one draw after another.
+///
+/// The reader generates words ahead into `buffer`, so it owns the rest of the stream: the `PRG` it was made from
+/// must not be used after it.
+struct KeystreamCandidates {
+    /// The most draws one `fill` computes at once.
+    static let runLength = 64
+    /// The smallest buffer: a run's candidates and the three before them in the run's first word.
+    static let minimumWords = runLength / 4 + 1
+
     private var prg: PRG
     private let buffer: UnsafeMutableBufferPointer<UInt64>
-    /// The next byte to hand out, counted from the start of `buffer`.
+    /// The next candidate, counted from the start of `buffer`.
     private var position: Int
-    private let end: Int
+    /// The candidates generated into `buffer`.
+    private var end: Int
 
-    /// A reader of `prg`'s keystream that generates `buffer.count` words at a time into `buffer`.
+    /// A reader of `prg`'s keystream that generates up to `buffer.count` words at a time into `buffer`.
     init(_ prg: PRG, buffer: UnsafeMutableBufferPointer<UInt64>) {
-        precondition(!buffer.isEmpty, "a keystream reader needs a buffer")
+        precondition(buffer.count >= Self.minimumWords, "a candidate reader needs \(Self.minimumWords) words")
         self.prg = prg
         self.buffer = buffer
-        self.end = 8 * buffer.count
-        self.position = end
+        self.position = 0
+        self.end = 0
     }
 
-    /// The next keystream byte.
+    /// The candidates from the next one on, at least `count` (at most `runLength`) of them generated: the word
+    /// holding the next candidate and those after it move to the front of the buffer, and the stream continues
+    /// behind them.
     @inline(__always)
-    mutating func next() -> UInt8 {
-        if position == end {
-            prg.fill(buffer)
-            position = 0
+    private mutating func candidates(atLeast count: Int) -> UnsafePointer<UInt16> {
+        if end &- position < count {
+            let first = position &>> 2, kept = (end &+ 3) &>> 2 &- first
+            let base = buffer.baseAddress!
+            if kept > 0 { base.update(from: base + first, count: kept) }
+            let fresh = UnsafeMutableBufferPointer(rebasing: buffer[kept...])
+            prg.fill(fresh)
+            #if _endian(big)
+                for i in fresh.indices { fresh[i] = fresh[i].littleEndian }
+            #endif
+            position &= 3
+            end = 4 &* buffer.count
         }
-        defer { position &+= 1 }
-        return UInt8(truncatingIfNeeded: buffer[position &>> 3] &>> UInt64((position & 7) &<< 3))
+        return UnsafeRawPointer(buffer.baseAddress!).assumingMemoryBound(to: UInt16.self) + position
     }
 
-    /// Skips the rest of the current word, so that the next byte is the first of a word.
-    @inline(__always)
-    mutating func alignToWord() {
-        position = (position &+ 7) & ~7
-    }
-
-    /// Fills `target[0..<count]` with uniform draws in `0..<bound` (at most 256) plus `offset`, `threshold` being
-    /// 256 mod `bound`: the values `count` calls of `next(below:threshold:)` would give.
-    ///
-    /// Whole words go through a loop that stores every candidate and advances only past accepted ones, with
-    /// the test computed arithmetically: a rejection branch would be mispredicted for about one byte in five.
-    /// Bytes before the first whole word and after the last one that cannot overshoot `count` go one at a time.
-    @inline(__always)
-    mutating func fill(
-        _ target: UnsafeMutablePointer<UInt8>, count: Int, below bound: UInt16, threshold: UInt16, adding offset: UInt8
-    ) {
-        var filled = 0
-        while filled < count, position & 7 != 0 {
-            target[filled] = next(below: bound, threshold: threshold) &+ offset
-            filled &+= 1
-        }
-        let multiplier = UInt32(bound), limit = UInt32(threshold)
-        while count &- filled >= 8 {
-            if position == end {
-                prg.fill(buffer)
-                position = 0
-            }
-            var word = buffer[position &>> 3]
-            position &+= 8
-            for _ in 0..<8 {
-                let product = UInt32(truncatingIfNeeded: word & 0xFF) &* multiplier
-                target[filled] = UInt8(truncatingIfNeeded: product &>> 8) &+ offset
-                // 1 when the low byte is at least the threshold: the difference's sign bit is then clear.
-                filled &+= Int(truncatingIfNeeded: 1 &- (((product & 0xFF) &- limit) &>> 31))
-                word &>>= 8
-            }
-        }
-        while filled < count {
-            target[filled] = next(below: bound, threshold: threshold) &+ offset
-            filled &+= 1
-        }
-    }
-
-    /// Fills `swaps[i]` for i from `last` down to 1 with a uniform draw in `0...i` (`thresholds[b]` being 256 mod
-    /// b), and `swaps[0]` with 0: the values `next(below: i + 1, threshold: thresholds[i + 1])` would give in
-    /// that order. The stream is then at the end of the word that held the last byte used, where `alignToWord`
-    /// would put it after those calls.
-    ///
-    /// A word at a time. Most words have no rejected byte (each byte is rejected with probability below
-    /// 1/4, about 1/16 on average over the bounds), so a word's eight draws are first computed as if none
-    /// were, with no dependence between them; only a word with a rejection goes byte by byte.
-    @inline(__always)
-    mutating func fillSwaps(_ swaps: UnsafeMutablePointer<UInt8>, last: Int, thresholds: UnsafePointer<UInt16>) {
-        var i = last
-        swaps[0] = 0
-        while i > 0 {
-            if position == end {
-                prg.fill(buffer)
-                position = 0
-            }
-            let skipped = position & 7
-            var word = buffer[position &>> 3] &>> UInt64(skipped &<< 3)
-            position = (position | 7) &+ 1
-            if skipped == 0, i >= 8 {
-                var rejections: UInt32 = 0
-                var candidates: UInt64 = 0
-                for j in 0..<8 {
-                    let bound = UInt32(truncatingIfNeeded: i &+ 1 &- j)
-                    let product = UInt32(truncatingIfNeeded: (word &>> UInt64(8 * j)) & 0xFF) &* bound
-                    candidates |= UInt64(product &>> 8) &<< UInt64(8 * j)
-                    rejections |= UInt32(truncatingIfNeeded: product & 0xFF) &- UInt32(thresholds[i &+ 1 &- j])
-                }
-                // A rejected byte's low product byte is below its threshold: the difference wraps, setting bit 31.
-                if rejections &>> 31 == 0 {
-                    for j in 0..<8 { swaps[i &- j] = UInt8(truncatingIfNeeded: candidates &>> UInt64(8 * j)) }
-                    i &-= 8
-                    continue
-                }
-            }
-            for _ in skipped..<8 where i > 0 {
-                let product = UInt16(truncatingIfNeeded: word & 0xFF) &* UInt16(truncatingIfNeeded: i &+ 1)
-                if product & 0xFF >= thresholds[i &+ 1] {
-                    swaps[i] = UInt8(truncatingIfNeeded: product &>> 8)
-                    i &-= 1
-                }
-                word &>>= 8
-            }
-        }
-    }
-
-    /// A uniform draw in `0..<bound` (at most 256) by Lemire's multiply-and-shift with rejection, `threshold`
-    /// being 256 mod `bound`: the value `fill(_:below:)` would give from the same bytes.
+    /// One draw in `0..<bound`, `threshold` being 2^16 mod `bound`.
     @inline(__always)
     mutating func next(below bound: UInt16, threshold: UInt16) -> UInt8 {
         while true {
-            let product = UInt16(next()) &* bound
-            if product & 0xFF >= threshold { return UInt8(truncatingIfNeeded: product >> 8) }
+            let candidate = candidates(atLeast: 1).pointee
+            position &+= 1
+            let product = UInt32(candidate) &* UInt32(bound)
+            if UInt16(truncatingIfNeeded: product) >= threshold { return UInt8(truncatingIfNeeded: product &>> 16) }
         }
+    }
+
+    /// Fills `target[0..<count]` (count at most `runLength`) with draws below `bounds[j]` for lane j, plus
+    /// `offset`, `thresholds[j]` being 2^16 mod `bounds[j]`: the values of `count` calls of `next(below:threshold:)`.
+    /// `target`, `bounds` and `thresholds` hold `runLength` lanes; the lanes from `count` on are computed from
+    /// candidates they do not consume, and their values are unspecified.
+    ///
+    /// Eight lanes at a time in SIMD registers: the value is the high half of `c·b` (SSE2's multiply-high), the
+    /// rejection test compares the low half.
+    @inline(__always)
+    mutating func fill(
+        _ target: UnsafeMutablePointer<UInt8>, count: Int, bounds: UnsafePointer<UInt16>,
+        thresholds: UnsafePointer<UInt16>, adding offset: UInt8
+    ) {
+        let run = UnsafeRawPointer(candidates(atLeast: Self.runLength))
+        let boundBytes = UnsafeRawPointer(bounds), thresholdBytes = UnsafeRawPointer(thresholds)
+        let lanes = SIMD8<UInt16>(0, 1, 2, 3, 4, 5, 6, 7), limit = SIMD8<UInt16>(repeating: UInt16(count))
+        var rejected = SIMDMask<SIMD8<Int16>>(repeating: false)
+        for chunk in 0..<(Self.runLength / 8) {
+            let c = run.loadUnaligned(fromByteOffset: 16 * chunk, as: SIMD8<UInt16>.self)
+            let b = boundBytes.loadUnaligned(fromByteOffset: 16 * chunk, as: SIMD8<UInt16>.self)
+            let t = thresholdBytes.loadUnaligned(fromByteOffset: 16 * chunk, as: SIMD8<UInt16>.self)
+            let product = SIMD8<UInt32>(truncatingIfNeeded: c) &* SIMD8<UInt32>(truncatingIfNeeded: b)
+            let high = SIMD8<UInt16>(truncatingIfNeeded: product &>> 16)
+            let low = c &* b
+            rejected .|= (low .< t) .& (lanes &+ UInt16(8 * chunk) .< limit)
+            let values = SIMD8<UInt8>(truncatingIfNeeded: high) &+ offset
+            UnsafeMutableRawPointer(target).storeBytes(of: values, toByteOffset: 8 * chunk, as: SIMD8<UInt8>.self)
+        }
+        if !any(rejected) {
+            position &+= count
+            return
+        }
+        for j in 0..<count { target[j] = next(below: bounds[j], threshold: thresholds[j]) &+ offset }
     }
 }

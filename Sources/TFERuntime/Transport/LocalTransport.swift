@@ -4,7 +4,8 @@ import Foundation
 import TFEBytecode
 import TFECore
 
-/// The wires between all players of a local run: one first-in-first-out mailbox per directed link.
+/// The wires between all players of a local run: one first-in-first-out mailbox per directed link, and one
+/// condition per receiver, so that a frame wakes only the player it is for.
 ///
 /// Sending never blocks. Every frame is encoded (header bytes and payload) and counted per link and phase as
 /// it is sent, header included, so a local run reports the traffic it really produced. Closing the network
@@ -21,12 +22,49 @@ public final class LocalNetwork: @unchecked Sendable {
     public let model: NetworkModel?
     private let clock = ContinuousClock()
 
-    // Everything below is guarded by `condition`.
-    private let condition = NSCondition()
-    /// Encoded frames (header bytes, payload, arrival time) waiting on each link, keyed by `from * count + to`.
-    private var mailboxes: [Int: [(header: [UInt8], payload: [UInt8], arrival: ContinuousClock.Instant)]] = [:]
-    /// With a model: when each link has finished serialising the frames handed to it so far.
-    private var linkFree: [Int: ContinuousClock.Instant] = [:]
+    /// One frame on a link: its encoded header, its payload and when it arrives.
+    private typealias Entry = (header: [UInt8], payload: [UInt8], arrival: ContinuousClock.Instant)
+
+    /// What one player receives: a first-in-first-out queue per sender, and the condition that player's receives
+    /// wait on. A send wakes only its receiver's condition.
+    private final class Inbox {
+        // Everything here is guarded by `condition`.
+        let condition = NSCondition()
+        /// Frames waiting, by sender: `queues[sender][heads[sender]...]`.
+        var queues: [[Entry]]
+        var heads: [Int]
+        /// With a model: when each link into this player has finished serialising the frames handed to it so far.
+        var linkFree: [ContinuousClock.Instant?]
+
+        init(senders: Int) {
+            queues = Array(repeating: [], count: senders)
+            heads = Array(repeating: 0, count: senders)
+            linkFree = Array(repeating: nil, count: senders)
+        }
+
+        /// The oldest frame from `sender`, if any.
+        func first(from sender: Int) -> Entry? {
+            heads[sender] < queues[sender].count ? queues[sender][heads[sender]] : nil
+        }
+
+        func removeFirst(from sender: Int) -> Entry {
+            let entry = queues[sender][heads[sender]]
+            heads[sender] += 1
+            if heads[sender] == queues[sender].count {
+                queues[sender].removeAll(keepingCapacity: true)
+                heads[sender] = 0
+            }
+            return entry
+        }
+    }
+
+    /// Indexed by the receiver's `PlayerID`.
+    private let inboxes: [Inbox]
+
+    // Everything below is guarded by `lock`. A receive holds its inbox's condition and then takes `lock` to look
+    // at `closedReason` and `departed`; `close` and `leave` take `lock` first and release it before waking each
+    // inbox, so a receive that found the network open is waiting by the time it is woken.
+    private let lock = NSLock()
     private var closedReason: String?
     private var departed: Set<PlayerID> = []
     private var traffic: [Cost.Link: Int] = [:]
@@ -35,6 +73,7 @@ public final class LocalNetwork: @unchecked Sendable {
     public init(players: [String], model: NetworkModel? = nil) {
         self.players = players
         self.model = model
+        self.inboxes = players.map { _ in Inbox(senders: players.count) }
     }
 
     /// The endpoint of one player.
@@ -44,24 +83,32 @@ public final class LocalNetwork: @unchecked Sendable {
 
     /// Shuts the network down: every pending and future receive or send fails with `TransportError.closed`.
     public func close(reason: String) {
-        condition.lock()
-        defer { condition.unlock() }
+        lock.lock()
         if closedReason == nil { closedReason = reason }
-        condition.broadcast()
+        lock.unlock()
+        wakeEveryReceiver()
     }
 
     /// Marks a player as gone: receives waiting on a frame it never sent fail with `.disconnected`.
     public func leave(_ player: PlayerID) {
-        condition.lock()
-        defer { condition.unlock() }
+        lock.lock()
         departed.insert(player)
-        condition.broadcast()
+        lock.unlock()
+        wakeEveryReceiver()
+    }
+
+    private func wakeEveryReceiver() {
+        for inbox in inboxes {
+            inbox.condition.lock()
+            inbox.condition.broadcast()
+            inbox.condition.unlock()
+        }
     }
 
     /// Rounds (per phase, counting rounds in which any frame was sent) and bytes per link, as measured.
     public var measuredCost: Cost {
-        condition.lock()
-        defer { condition.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         var cost = Cost()
         cost.bytes = traffic
         for phase in Phase.allCases { cost.rounds[phase] = roundsWithTraffic[phase]?.count ?? 0 }
@@ -74,10 +121,6 @@ public final class LocalNetwork: @unchecked Sendable {
         players.indices.contains(player.rawValue) ? players[player.rawValue] : "player \(player.rawValue)"
     }
 
-    private func key(from sender: PlayerID, to receiver: PlayerID) -> Int {
-        sender.rawValue * players.count + receiver.rawValue
-    }
-
     fileprivate func send(_ frame: Frame, from sender: PlayerID, to receiver: PlayerID) throws(TransportError) {
         guard players.indices.contains(receiver.rawValue) else { throw .unknownPlayer(receiver.rawValue) }
         guard frame.sender == sender, frame.receiver == receiver else {
@@ -86,49 +129,66 @@ public final class LocalNetwork: @unchecked Sendable {
                     + "sent by \(name(sender)) to \(name(receiver))")
         }
         let header = try frame.header.encoded()
-        condition.lock()
-        defer { condition.unlock() }
-        if let closedReason { throw .closed(reason: closedReason) }
-        if departed.contains(receiver) { throw .disconnected(peer: name(receiver)) }
-        let link = key(from: sender, to: receiver)
-        var arrival = clock.now
-        if let model, sender != receiver {
-            // The model's formula: serialisation behind the frames already on the link, then the latency.
-            let start = max(arrival, linkFree[link] ?? arrival)
-            let sent = start + model.serialization(bytes: header.count + frame.payload.count)
-            linkFree[link] = sent
-            arrival = sent + model.latency
+        lock.lock()
+        if let closedReason {
+            lock.unlock()
+            throw .closed(reason: closedReason)
         }
-        mailboxes[link, default: []].append((header, frame.payload, arrival))
+        if departed.contains(receiver) {
+            lock.unlock()
+            throw .disconnected(peer: name(receiver))
+        }
         traffic[Cost.Link(from: sender, to: receiver, phase: frame.phase), default: 0] +=
             header.count + frame.payload.count
         roundsWithTraffic[frame.phase, default: []].insert(frame.round)
-        condition.broadcast()
+        lock.unlock()
+
+        let inbox = inboxes[receiver.rawValue]
+        inbox.condition.lock()
+        defer { inbox.condition.unlock() }
+        var arrival = clock.now
+        if let model, sender != receiver {
+            // The model's formula: serialisation behind the frames already on the link, then the latency.
+            let start = max(arrival, inbox.linkFree[sender.rawValue] ?? arrival)
+            let sent = start + model.serialization(bytes: header.count + frame.payload.count)
+            inbox.linkFree[sender.rawValue] = sent
+            arrival = sent + model.latency
+        }
+        inbox.queues[sender.rawValue].append((header, frame.payload, arrival))
+        inbox.condition.broadcast()
+    }
+
+    /// Why receives fail now, if they do: the network closed, or (`.disconnected`) `sender` left.
+    private func failure(waitingOn sender: PlayerID) -> (closed: String?, departed: Bool) {
+        lock.lock()
+        defer { lock.unlock() }
+        return (closedReason, departed.contains(sender))
     }
 
     fileprivate func receive(
         by receiver: PlayerID, from sender: PlayerID, phase: Phase, round: Int, timeout: Duration
     ) throws(TransportError) -> Frame {
         guard players.indices.contains(sender.rawValue) else { throw .unknownPlayer(sender.rawValue) }
+        guard players.indices.contains(receiver.rawValue) else { throw .unknownPlayer(receiver.rawValue) }
         let seconds = timeout.inSeconds
         let deadline = Date(timeIntervalSinceNow: seconds)
-        let link = key(from: sender, to: receiver)
-        condition.lock()
-        defer { condition.unlock() }
+        let inbox = inboxes[receiver.rawValue]
+        inbox.condition.lock()
+        defer { inbox.condition.unlock() }
         while true {
+            let (closedReason, senderLeft) = failure(waitingOn: sender)
             if let closedReason { throw .closed(reason: closedReason) }
-            if let arrival = mailboxes[link]?.first?.arrival, arrival > clock.now {
+            if let arrival = inbox.first(from: sender.rawValue)?.arrival, arrival > clock.now {
                 // In flight on the simulated network: wait for its arrival (or the deadline, or a close).
                 if Date() >= deadline {
                     throw .timedOut(peer: name(sender), phase: phase, round: round, seconds: seconds)
                 }
                 let wait = (arrival - clock.now).inSeconds
-                _ = condition.wait(until: min(deadline, Date(timeIntervalSinceNow: max(wait, 0))))
+                _ = inbox.condition.wait(until: min(deadline, Date(timeIntervalSinceNow: max(wait, 0))))
                 continue
             }
-            if var queue = mailboxes[link], !queue.isEmpty {
-                let (headerBytes, payload, _) = queue.removeFirst()
-                mailboxes[link] = queue
+            if inbox.first(from: sender.rawValue) != nil {
+                let (headerBytes, payload, _) = inbox.removeFirst(from: sender.rawValue)
                 let frame = try Frame(header: FrameHeader(decoding: headerBytes), payload: payload)
                 guard frame.phase == phase, frame.round == round else {
                     throw .unexpectedFrame(
@@ -137,11 +197,11 @@ public final class LocalNetwork: @unchecked Sendable {
                 }
                 return frame
             }
-            if departed.contains(sender) { throw .disconnected(peer: name(sender)) }
+            if senderLeft { throw .disconnected(peer: name(sender)) }
             if Date() >= deadline {
                 throw .timedOut(peer: name(sender), phase: phase, round: round, seconds: seconds)
             }
-            _ = condition.wait(until: deadline)
+            _ = inbox.condition.wait(until: deadline)
         }
     }
 }
