@@ -82,6 +82,18 @@ public struct ReplicatedMap<Base: ReplicatedRounds, Output>: ReplicatedRounds {
 
 /// Element-wise kernels over components, without bounds checks or intermediate arrays.
 enum ReplicatedKernels {
+    /// `f(u[j])` for every j, into a new array written in place (`Array.map` appends one element at a time,
+    /// which keeps the loop from vectorising).
+    @inline(__always)
+    static func map(_ u: [UInt64], _ f: (UInt64) -> UInt64) -> [UInt64] {
+        [UInt64](unsafeUninitializedCapacity: u.count) { out, initialized in
+            u.withUnsafeBufferPointer { u in
+                for j in 0..<u.count { out[j] = f(u[j]) }
+            }
+            initialized = u.count
+        }
+    }
+
     /// `f(u[j], v[j])` for every j.
     @inline(__always)
     static func combine(_ u: [UInt64], _ v: [UInt64], _ f: (UInt64, UInt64) -> UInt64) -> [UInt64] {
