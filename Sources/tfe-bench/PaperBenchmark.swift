@@ -78,7 +78,7 @@ enum PaperBenchmark {
                                                         protocol: name)
                     rows.append(ProtocolRun(name: name, program: program, inputs: inputs))
                 }
-                try measureAlternating(&rows, runs: runs)
+                try measureAlternating(rows, runs: runs)
                 try checkAgreement(rows, network: network, batch: batch, root: root)
                 for row in rows {
                     var line = pad(network.name, 9) + pad("\(batch)", 7) + pad(row.name, 10)
@@ -143,7 +143,7 @@ enum PaperBenchmark {
 
     /// One warm-up run of each, then `runs` rounds of one run of each in turn (so every protocol sees the same
     /// load); every run's measured cost must equal the prediction.
-    static func measureAlternating(_ rows: inout [ProtocolRun], runs: Int) throws {
+    static func measureAlternating(_ rows: [ProtocolRun], runs: Int) throws {
         let clock = ContinuousClock()
         let options = LocalRunOptions(receiveTimeout: .seconds(600))
         for row in rows { row.result = try LocalRun.run(row.program, inputs: row.inputs, options: options) }
@@ -209,7 +209,11 @@ enum PaperBenchmark {
                 let (program, inputs) = try prepare(network, batch: batch, root: root, pixels: pixels, protocol: name)
                 rows.append(ProtocolRun(name: name, program: program, inputs: inputs))
             }
-            try measureAlternating(&rows, runs: runs)
+            try measureAlternating(rows, runs: runs)
+            for row in rows where !(row.difference(from: rows[0]) <= 1e-2) {
+                throw PondBenchmark.BenchmarkError.message(
+                    "\(network.name) at batch \(batch): \(row.name)'s logits differ from \(rows[0].name)'s")
+            }
             for row in rows {
                 let (aim, tfe) = figures[row.name]!
                 print(pad(network.name == "A" ? "Network A" : "seed", 12) + pad("\(batch)", 7) + pad(row.name, 10)

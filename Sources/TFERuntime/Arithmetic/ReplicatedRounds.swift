@@ -82,13 +82,16 @@ public struct ReplicatedMap<Base: ReplicatedRounds, Output>: ReplicatedRounds {
 
 /// Element-wise kernels over components, without bounds checks or intermediate arrays.
 enum ReplicatedKernels {
-    /// `f(u[j])` for every j, into a new array written in place (`Array.map` appends one element at a time,
-    /// which keeps the loop from vectorising).
-    @inline(__always)
-    static func map(_ u: [UInt64], _ f: (UInt64) -> UInt64) -> [UInt64] {
+    /// Every word of `u` shifted left or right (logical) by `k` < 64, into a new array written in place: two
+    /// plain loops that vectorise (`Array.map`, or a captured closure, costs a call or an append per word).
+    static func shifted(_ u: [UInt64], by k: UInt64, left: Bool) -> [UInt64] {
         [UInt64](unsafeUninitializedCapacity: u.count) { out, initialized in
             u.withUnsafeBufferPointer { u in
-                for j in 0..<u.count { out[j] = f(u[j]) }
+                if left {
+                    for j in 0..<u.count { out[j] = u[j] &<< k }
+                } else {
+                    for j in 0..<u.count { out[j] = u[j] &>> k }
+                }
             }
             initialized = u.count
         }
