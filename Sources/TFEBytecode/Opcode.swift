@@ -271,8 +271,9 @@ public enum Opcode: UInt8, CaseIterable, Sendable {
 }
 
 extension Opcode {
-    /// The opcode table: one entry per opcode with its mnemonic, phase, operand slots (names as in the
-    /// `Instruction` case, register kinds, asm keywords), the messages it sends, and the seeds it draws from.
+    /// The opcode table: one entry per opcode with its mnemonic, phase, operand slots (their names, register
+    /// kinds and asm keywords, in the order `Instruction` holds them), the messages it sends, and the seeds it
+    /// draws from.
     /// Everything below and the encoder, decoder, printer, cost model and the verifier's generic checks derive
     /// from it. (`Sources/TFEBytecode/README.md` lists the steps to add an opcode.)
     public var spec: OpcodeSpec { OpcodeTable.specs[Int(rawValue)] }
