@@ -101,6 +101,8 @@ extension Instruction {
         case .replicatedTruncFinish(let dst, let masked, let high, let msb): s(dst); p(masked); s(high); s(msb)
         case .replicatedDivFinish(let dst, let masked, let quotient, let wrap, let divisor):
             s(dst); p(masked); s(quotient); s(wrap); body(.integer(divisor))
+        case .replicatedStore(let name, let src): body(.string(name)); s(src)
+        case .replicatedLoad(let dst, let name): s(dst); body(.string(name))
         }
     }
 
@@ -170,6 +172,8 @@ extension Instruction {
         case .replicatedTruncFinish(let dst, let masked, let high, let msb),
             .replicatedDivFinish(let dst, let masked, let high, let msb, _):
             w(.private(dst)); r(.public(masked)); r(.private(high)); r(.private(msb))
+        case .replicatedStore(_, let src): r(.private(src))
+        case .replicatedLoad(let dst, _): w(.private(dst))
         }
     }
 
@@ -290,6 +294,8 @@ extension Instruction {
         case .replicatedTruncFinish: self = .replicatedTruncFinish(dst: s(0), masked: p(1), high: s(2), msb: s(3))
         case .replicatedDivFinish:
             self = .replicatedDivFinish(dst: s(0), masked: p(1), quotient: s(2), wrap: s(3), divisor: int(4))
+        case .replicatedStore: self = .replicatedStore(name: string(0), src: s(1))
+        case .replicatedLoad: self = .replicatedLoad(dst: s(0), name: string(1))
         }
     }
 }

@@ -159,6 +159,8 @@ public enum Instruction: Hashable, Sendable {
         dst: PrivateRegister, masked: PublicRegister, high: PrivateRegister, msb: PrivateRegister)
     case replicatedDivFinish(
         dst: PrivateRegister, masked: PublicRegister, quotient: PrivateRegister, wrap: PrivateRegister, divisor: Int)
+    case replicatedStore(name: String, src: PrivateRegister)
+    case replicatedLoad(dst: PrivateRegister, name: String)
 
     /// The destination, player and name of an instruction that reads a player's input (`input`, `rinput`).
     public var inputOperands: (dst: Register, player: PlayerID, name: String)? {
@@ -221,6 +223,8 @@ public enum Instruction: Hashable, Sendable {
         case .replicatedMaskedOpen: return .replicatedMaskedOpen
         case .replicatedTruncFinish: return .replicatedTruncFinish
         case .replicatedDivFinish: return .replicatedDivFinish
+        case .replicatedStore: return .replicatedStore
+        case .replicatedLoad: return .replicatedLoad
         }
     }
 

@@ -245,6 +245,18 @@ public enum Opcode: UInt8, CaseIterable, Sendable {
     /// `s3 = rdivfinish p0, s1, s2 divisor=3`: `divfinish`'s local step, re-shared as `rtruncfinish` does
     /// (n elements each way between server0 and server1).
     case replicatedDivFinish = 134
+
+    // Cached models under ABY3 (148-159; 135-147 are the comparisons').
+
+    /// `rstore "w0", s3`: keeps a private value on the servers for later runs: server i writes the two
+    /// components (x_i, x_(i+1)) it holds, as they are; no server learns anything it did not hold during the
+    /// run, and what one server holds is two of three additive shares, independent of the value. Files are
+    /// written when the run has finished, in the same two-phase commit as `store`. Cost: none.
+    case replicatedStore = 148
+    /// `s3 = rload "w0"`: brings back a value `rstore` kept: each server reads its two components from its
+    /// own state file, with the preprocessing (no player, and so no model owner, takes part). The machine
+    /// checks the stored protocol, shape, element type and fractional bits against the register. Cost: none.
+    case replicatedLoad = 149
 }
 
 extension Opcode {
@@ -484,6 +496,10 @@ extension Opcode {
                     .src("wrap", .private), .integer("divisor", .keyword("divisor")),
                 ],
                 sends: [Flow(s0, s1, elementsOf: [0]), Flow(s1, s0, elementsOf: [0])], seeds: .dealer)
+        case .replicatedStore:
+            return OpcodeSpec("rstore", .local, [.string("name"), .src("src", .private)])
+        case .replicatedLoad:
+            return OpcodeSpec("rload", .preprocessing, [.dst("dst", .private), .string("name")])
         }
     }
 

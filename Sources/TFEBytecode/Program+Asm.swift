@@ -61,12 +61,16 @@ extension Program {
                 out += "\n"
             }
         }
-        // What the servers keep from earlier runs and for later ones, in masked form (`load`, `store`).
+        // What the servers keep from earlier runs and for later ones (`load`, `store`; `rload`, `rstore`).
         for entry in allInstructions {
             let (direction, name, mask): (String, String, PrivateRegister)
             if case .load(let register, _, let stored) = entry.instruction {
                 (direction, name, mask) = ("; load ", stored, register)
             } else if case .store(let stored, let register, _) = entry.instruction {
+                (direction, name, mask) = ("; store ", stored, register)
+            } else if case .replicatedLoad(let register, let stored) = entry.instruction {
+                (direction, name, mask) = ("; load ", stored, register)
+            } else if case .replicatedStore(let stored, let register) = entry.instruction {
                 (direction, name, mask) = ("; store ", stored, register)
             } else {
                 continue

@@ -66,8 +66,8 @@ public struct SourceLocation: Hashable, Sendable {
 public struct Program: Hashable, Sendable {
     /// Bumped whenever the binary layout or an instruction's meaning changes, or instructions are added (2: exact
     /// division by a public integer, `divpair`, `divfinish` and `div`; 3: ABY3's opcodes and protocol code; 4: the
-    /// layout opcodes `concat`, `slice` and `pad`).
-    public static let formatVersion: UInt16 = 4
+    /// layout opcodes `concat`, `slice` and `pad`; 5: ABY3's cached models, `rstore` and `rload`).
+    public static let formatVersion: UInt16 = 5
 
     /// The source file's name (without directories).
     public var name: String
@@ -111,11 +111,18 @@ public struct Program: Hashable, Sendable {
         online.contains { $0.instructions.contains { $0.opcode.usesServerPairSeed } }
     }
 
-    /// Whether the program loads or stores values (`load` runs with the preprocessing, `store` online), so its
-    /// servers need a state directory.
+    /// Whether the program loads or stores values (`load` and `rload` run with the preprocessing, `store` and
+    /// `rstore` online), so its servers need a state directory.
     public var usesStoredValues: Bool {
-        offline.contains { $0.instructions.contains { $0.opcode == .load } }
-            || online.contains { $0.instructions.contains { $0.opcode == .store } }
+        offline.contains { $0.instructions.contains { $0.opcode == .load || $0.opcode == .replicatedLoad } }
+            || online.contains { $0.instructions.contains { $0.opcode == .store || $0.opcode == .replicatedStore } }
+    }
+
+    /// The stored name an instruction loads (`load`, `rload`), nil for any other instruction.
+    public static func loadedName(_ instruction: Instruction) -> String? {
+        if case .load(_, _, let name) = instruction { return name }
+        if case .replicatedLoad(_, let name) = instruction { return name }
+        return nil
     }
 
     /// Every instruction with its phase, round and index in the location table.

@@ -293,6 +293,14 @@ extension Verifier {
             checkStored(name, mask, opened, at: site)
             return true
         }
+        if case .replicatedStore(let name, _) = site.instruction {
+            checkStoredName(name, at: site)
+            return true
+        }
+        if case .replicatedLoad(_, let name) = site.instruction {
+            checkStoredName(name, at: site)
+            return true
+        }
         if case .squarePair(let a, let square) = site.instruction {
             expect(.private(square), shape: shape(.private(a)), at: site)
             return true

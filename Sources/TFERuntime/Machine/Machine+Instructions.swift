@@ -197,6 +197,12 @@ extension Machine {
             guard isComputeServer else { return try beginReshare(dst, additive: nil, index: index, outbox: &outbox) }
             let share = try divFinish(masked: masked, quotient: quotient, wrap: wrap, divisor: divisor, index: index)
             return try beginReshare(dst, additive: share, index: index, outbox: &outbox)
+        case .replicatedStore(let storedName, let src):
+            try executeReplicatedStore(name: storedName, src, index: index)
+            return nil
+        case .replicatedLoad(let dst, let storedName):
+            try executeReplicatedLoad(dst, name: storedName, index: index)
+            return nil
         }
     }
 
