@@ -194,17 +194,17 @@ struct StoredModelTests {
         func withoutID(_ bytes: [UInt8]) -> [UInt8] { Array(bytes[..<10] + bytes[26...].dropLast(32)) }
         #expect(withoutID(zeros["server2"]!) == withoutID(patterned["server2"]!),
                 "server2's file depends on the value")
-        #expect(zeros["server2"]!.count == 8 + 2 + 16 + 4 + 8 + 1 + 64 + 8 + 32)  // no difference, two keys
+        #expect(zeros["server2"]!.count == 8 + 2 + 16 + 5 + 8 + 1 + 64 + 8 + 1 + 32)  // no difference, two keys
 
         for server in ["server0", "server1"] {
             let bytes = zeros[server]!
-            let opened = Self.words(bytes.dropLast(32).suffix(8 * count))
+            let opened = Self.words(bytes.dropLast(33).suffix(8 * count))  // before the component count, SHA-256
             let ones = opened.reduce(0) { $0 + $1.nonzeroBitCount }
             let fraction = Double(ones) / Double(64 * count)
             #expect(abs(fraction - 0.5) < 0.01, "\(server): \(fraction) of the stored bits are 1")
             #expect(Set(opened).count == count, "\(server): repeated words in a stored difference")
             let encoded = Set(pattern.map { UInt64(bitPattern: Int64(($0 * 65536).rounded())) })
-            #expect(Self.words(patterned[server]!.dropLast(32).suffix(8 * count)).allSatisfy { !encoded.contains($0) })
+            #expect(Self.words(patterned[server]!.dropLast(33).suffix(8 * count)).allSatisfy { !encoded.contains($0) })
         }
         // Only the server's own user may read them.
         for server in ["server0", "server1", "server2"] {

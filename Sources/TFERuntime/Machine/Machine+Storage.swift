@@ -183,9 +183,8 @@ extension Machine {
         guard Self.storesAlike(stored.protocolKind, program.protocolKind) else {
             let (then, now) = (stored.protocolKind.rawValue, program.protocolKind.rawValue)
             throw .storedValue(
-                "stored value '\(storedName)' was stored under protocol '\(then)', which keeps it in another form "
-                    + "than protocol '\(now)' of this program (run the program that stores it again under protocol "
-                    + "'\(now)')")
+                "stored value '\(storedName)' was stored under protocol '\(then)', which this program's protocol "
+                    + "'\(now)' cannot load (run the program that stores it again under protocol '\(now)')")
         }
         let info = program.info(.private(register))
         let count = info.shape.elementCount ?? 0
