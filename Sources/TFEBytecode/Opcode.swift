@@ -248,7 +248,7 @@ public enum Opcode: UInt8, CaseIterable, Sendable {
 
     // Cached models under ABY3 (148-159; 135-147 are the comparisons').
 
-    /// `rstore "w0", s3`: keeps a private value on the servers for later runs: server i writes the two
+    /// `rstore "w0" s3`: keeps a private value on the servers for later runs: server i writes the two
     /// components (x_i, x_(i+1)) it holds, as they are; no server learns anything it did not hold during the
     /// run, and what one server holds is two of three additive shares, independent of the value. Files are
     /// written when the run has finished, in the same two-phase commit as `store`. Cost: none.

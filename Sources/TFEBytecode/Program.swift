@@ -66,8 +66,8 @@ public struct SourceLocation: Hashable, Sendable {
 public struct Program: Hashable, Sendable {
     /// Bumped whenever the binary layout or an instruction's meaning changes, or instructions are added (2: exact
     /// division by a public integer, `divpair`, `divfinish` and `div`; 3: ABY3's opcodes and protocol code; 4: the
-    /// layout opcodes `concat`, `slice` and `pad`; 5: ABY3's cached models, `rstore` and `rload`).
-    public static let formatVersion: UInt16 = 5
+    /// layout opcodes `concat`, `slice` and `pad`).
+    public static let formatVersion: UInt16 = 4
 
     /// The source file's name (without directories).
     public var name: String

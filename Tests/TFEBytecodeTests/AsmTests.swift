@@ -201,6 +201,8 @@ import Testing
                                  wrap: PrivateRegister(2), divisor: 3),
             "s3 = rdivfinish p0, s1, s2 divisor=3"
         ),
+        (.replicatedStore(name: "w0", src: PrivateRegister(3)), "rstore \"w0\" s3"),
+        (.replicatedLoad(dst: PrivateRegister(3), name: "w0"), "s3 = rload \"w0\""),
     ])
     func instructionForm(_ instruction: Instruction, _ expected: String) {
         let program = Program(

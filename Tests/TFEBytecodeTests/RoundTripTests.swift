@@ -91,6 +91,8 @@ enum Samples {
             .replicatedMaskedOpen(dst: p0, src: sBig, r: s0),
             .replicatedTruncFinish(dst: sBig, masked: p0, high: s0, msb: sBig),
             .replicatedDivFinish(dst: s0, masked: pBig, quotient: sBig, wrap: s0, divisor: 9),
+            .replicatedStore(name: "model_w0", src: sBig),
+            .replicatedLoad(dst: s0, name: "w"),
         ]
         for function in MapFunction.allCases {
             list.append(.map(dst: .local(l0), src: .public(pBig), function: function))
