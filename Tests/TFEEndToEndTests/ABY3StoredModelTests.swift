@@ -34,8 +34,10 @@ struct ABY3StoredModelTests {
             let pond = try StoredModelTests.compile(source, name: name)
             #expect(aby3.program.protocolKind == .aby3 && pond.program.protocolKind == .pond)
             let runSeed = seed + 10 * UInt64(offset)
-            let aby3Run = try StoredModelTests.runAndCompare(aby3, seed: runSeed, state: aby3State, stored: &aby3Stored)
-            let pondRun = try StoredModelTests.runAndCompare(pond, seed: runSeed, state: pondState, stored: &pondStored)
+            let aby3Run = try StoredModelTests.runAndCompare(
+                aby3, seed: runSeed, state: aby3State, stored: &aby3Stored)
+            let pondRun = try StoredModelTests.runAndCompare(
+                pond, seed: runSeed, state: pondState, stored: &pondStored)
             #expect(aby3Run.parties[0].stateWrites?.names == pondRun.parties[0].stateWrites?.names)
             for (aby3Party, pondParty) in zip(aby3Run.parties, pondRun.parties) {
                 #expect(aby3Party.outputs.keys.sorted() == pondParty.outputs.keys.sorted())
@@ -82,7 +84,8 @@ struct ABY3StoredModelTests {
         let zeros = try StoredModelTests.files(in: zerosState, name: "w")
         let patterned = try StoredModelTests.files(in: patternState, name: "w")
         func withoutID(_ bytes: [UInt8]) -> [UInt8] { Array(bytes[..<10] + bytes[26...].dropLast(32)) }
-        #expect(withoutID(zeros["server0"]!) == withoutID(patterned["server0"]!), "server0's file depends on the value")
+        #expect(withoutID(zeros["server0"]!) == withoutID(patterned["server0"]!),
+                "server0's file depends on the value")
         let encoded = Set(pattern.map { UInt64(bitPattern: Int64(($0 * 65536).rounded())) })
         for name in ["w", "p"] {
             let files = try StoredModelTests.files(in: zerosState, name: name)
@@ -155,7 +158,8 @@ struct ABY3StoredModelTests {
         }
         let secureNN = try StoredModelTests.compile(
             "protocol securenn\nplayer client\nw = load(\"w\", [4, 3])\noutput(client, \"w\", w)", name: "r.tfe")
-        let run = try LocalRun.run(secureNN.program, inputs: [:], options: LocalRunOptions(stateDirectory: pondState.path))
+        let run = try LocalRun.run(
+            secureNN.program, inputs: [:], options: LocalRunOptions(stateDirectory: pondState.path))
         #expect(run.parties[3].outputs["w"]?.doubles == (0..<12).map(Double.init))
 
         try StoredModelTests.expectFailure(underABY3(reader).replacingOccurrences(of: "[4, 3]", with: "[3, 4]")
@@ -182,8 +186,10 @@ struct ABY3StoredModelTests {
             "stored value file '\(file("server1").path)' belongs to server0, not server1"
         }
         try kept.write(to: file("server1"))
-        let loaded = try Self.compile("player client\nw = load(\"w\", [4, 3])\noutput(client, \"w\", w)", name: "r.tfe")
-        let back = try LocalRun.run(loaded.program, inputs: [:], options: LocalRunOptions(stateDirectory: aby3State.path))
+        let loaded = try Self.compile(
+            "player client\nw = load(\"w\", [4, 3])\noutput(client, \"w\", w)", name: "r.tfe")
+        let back = try LocalRun.run(
+            loaded.program, inputs: [:], options: LocalRunOptions(stateDirectory: aby3State.path))
         #expect(back.parties[3].outputs["w"]?.doubles == (0..<12).map(Double.init))
     }
 

@@ -79,7 +79,8 @@ import TFERuntime
         }
         let capable = ProtocolKind.firstComputing(.relu)?.rawValue ?? "?"
         #expect(result.exitCode == .failure)
-        #expect(result.error == "\(path): error: \(node) needs protocol '\(capable)'; aby3 cannot compute it privately\n"
+        #expect(result.error
+                    == "\(path): error: \(node) needs protocol '\(capable)'; aby3 cannot compute it privately\n"
                     + "\(path): note: import with '--protocol \(capable)'\n")
     }
 

@@ -302,7 +302,8 @@ extension Machine {
     /// Adds a file to the writes committed once the run has succeeded.
     private mutating func keep(_ stored: StoredValue, as storedName: String) throws(MachineError) {
         guard let directory = configuration.stateDirectory else {
-            throw .storedValue("this program stores private values, so \(name(me)) needs a state directory (--state DIR)")
+            throw .storedValue(
+                "this program stores private values, so \(name(me)) needs a state directory (--state DIR)")
         }
         if result.stateWrites == nil { result.stateWrites = StateWrites(directory: directory) }
         result.stateWrites?.files.append((storedName, stored))
