@@ -293,14 +293,6 @@ extension Verifier {
             checkStored(name, mask, opened, at: site)
             return true
         }
-        if case .replicatedStore(let name, _) = site.instruction {
-            checkStoredName(name, at: site)
-            return true
-        }
-        if case .replicatedLoad(_, let name) = site.instruction {
-            checkStoredName(name, at: site)
-            return true
-        }
         if case .squarePair(let a, let square) = site.instruction {
             expect(.private(square), shape: shape(.private(a)), at: site)
             return true
@@ -377,6 +369,12 @@ extension Verifier {
                 expect(register, shape: shape(.private(dst)), at: site)
             }
             checkDivisor(divisor, at: site)
+            isReplicated = true
+        } else if case .replicatedStore(let name, _) = instruction {
+            checkStoredName(name, at: site)
+            isReplicated = true
+        } else if case .replicatedLoad(_, let name) = instruction {
+            checkStoredName(name, at: site)
             isReplicated = true
         } else {
             return false

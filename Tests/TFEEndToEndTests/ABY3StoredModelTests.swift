@@ -102,14 +102,10 @@ struct ABY3StoredModelTests {
             for component in Self.components(patterned[server]!, count: count) {
                 #expect(component.allSatisfy { !encoded.contains($0) }, "\(server) holds an element's encoding")
             }
-            let path = URL(fileURLWithPath: zerosState.path).appendingPathComponent("\(server)/w.tfestate").path
-            let permissions = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
-            #expect(permissions == 0o600, "\(server): \(String(permissions ?? 0, radix: 8))")
         }
-        let again = try StateFolder()
-        try Self.store([Double](repeating: 0, count: count), shape: [count], seed: nil, in: again)
-        let fresh = try StoredModelTests.files(in: again, name: "w")
-        for server in ["server0", "server1", "server2"] { #expect(fresh[server] != zeros[server]) }
+        try StoredModelTests.expectPrivateAndFresh(zerosState, count: count) {
+            try Self.store($0, shape: [count], seed: nil, in: $1)
+        }
     }
 
     /// Stores `values` as 'w', and `w * w` as 'p', under aby3.

@@ -206,17 +206,26 @@ struct StoredModelTests {
             let encoded = Set(pattern.map { UInt64(bitPattern: Int64(($0 * 65536).rounded())) })
             #expect(Self.words(patterned[server]!.dropLast(33).suffix(8 * count)).allSatisfy { !encoded.contains($0) })
         }
-        // Only the server's own user may read them.
+        try Self.expectPrivateAndFresh(zerosState, count: count) {
+            try Self.store($0, shape: [count], seed: nil, in: $1)
+        }
+    }
+
+    /// Every server's file of 'w' in `state`, where `count` zeros were stored, is readable by the server's user
+    /// alone, and storing the zeros again with fresh randomness (`store`) gives every server a different file.
+    static func expectPrivateAndFresh(
+        _ state: StateFolder, count: Int, store: ([Double], StateFolder) throws -> Void
+    ) throws {
+        let files = try Self.files(in: state, name: "w")
         for server in ["server0", "server1", "server2"] {
-            let path = URL(fileURLWithPath: zerosState.path).appendingPathComponent("\(server)/w.tfestate").path
+            let path = URL(fileURLWithPath: state.path).appendingPathComponent("\(server)/w.tfestate").path
             let permissions = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
             #expect(permissions == 0o600, "\(server): \(String(permissions ?? 0, radix: 8))")
         }
-        // Fresh randomness: storing the same value again gives different files.
         let again = try StateFolder()
-        try Self.store([Double](repeating: 0, count: count), shape: [count], seed: nil, in: again)
+        try store([Double](repeating: 0, count: count), again)
         let fresh = try Self.files(in: again, name: "w")
-        for server in ["server0", "server1", "server2"] { #expect(fresh[server] != zeros[server]) }
+        for server in ["server0", "server1", "server2"] { #expect(fresh[server] != files[server]) }
     }
 
     static func words<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> [UInt64] {
