@@ -32,6 +32,11 @@ enum CachedModelBenchmark {
         return program
     }
 
+    /// Every online byte on every link.
+    static func online(_ program: Program) -> Int {
+        CostModel.cost(of: program).bytes(in: .online)
+    }
+
     /// The most any server holding shares (server0 and server1; all three under aby3) sends in the online phase.
     static func perServer(_ program: Program) -> Int {
         let cost = CostModel.cost(of: program)
@@ -50,7 +55,8 @@ enum CachedModelBenchmark {
     static func run(root: String) throws {
         print("\ncached model (store once, then load): online bytes each of server0/server1 sends per prediction")
         print(PondBenchmark.pad("network", 30) + PondBenchmark.pad("batch", 7) + PondBenchmark.pad("re-shared", 12)
-              + PondBenchmark.pad("cached", 12) + PondBenchmark.pad("ratio", 8) + "client and servers only")
+              + PondBenchmark.pad("cached", 12) + PondBenchmark.pad("ratio", 8) + PondBenchmark.pad("all links", 26)
+              + "client and servers only")
         let rows: [(String, ProtocolKind?, String)] = [
             ("mnist-pond.tfe", nil, "784-128-sigmoid-10, Pond"), ("mnist-pond.tfe", .aby3, "784-128-sigmoid-10, ABY3"),
             ("mnist-securenn.tfe", nil, "784-512-ReLU-10, SecureNN"),
@@ -59,11 +65,14 @@ enum CachedModelBenchmark {
             let source = underProtocol(
                 try String(contentsOfFile: root + "/programs/mnist/" + file, encoding: .utf8), kind)
             for batch in [1, 100] {
-                let fresh = perServer(try compile(source, name: file, batch: batch))
-                let cached = perServer(try compile(cachedSource(source), name: file, batch: batch))
+                let freshProgram = try compile(source, name: file, batch: batch)
+                let cachedProgram = try compile(cachedSource(source), name: file, batch: batch)
+                let (fresh, cached) = (perServer(freshProgram), perServer(cachedProgram))
+                let links = megabytes(online(freshProgram)) + " -> " + megabytes(online(cachedProgram))
                 print(PondBenchmark.pad(label, 30) + PondBenchmark.pad("\(batch)", 7)
                       + PondBenchmark.pad(megabytes(fresh), 12) + PondBenchmark.pad(megabytes(cached), 12)
-                      + PondBenchmark.pad(String(format: "%.1fx", Double(fresh) / Double(cached)), 8) + "yes")
+                      + PondBenchmark.pad(String(format: "%.1fx", Double(fresh) / Double(cached)), 8)
+                      + PondBenchmark.pad(links, 26) + "yes")
             }
         }
         print("(MP-SPDZ re-sends the masked weight matrix for every inference: 3.3 MB per party for 784-512-10 "
@@ -86,7 +95,9 @@ enum CachedModelBenchmark {
     static func setupSource(_ source: String) -> String {
         var lines: [String] = [], stores: [String] = []
         for line in source.split(separator: "\n") {
-            if line.hasPrefix("protocol ") || line == "player model_owner" { lines.append(String(line)) }
+            if line.hasPrefix("protocol ") || line.hasPrefix("param ") || line == "player model_owner" {
+                lines.append(String(line))
+            }
             if let range = line.range(of: " = private_input(model_owner, ") {
                 let name = line[..<range.lowerBound]
                 lines.append(String(line))
