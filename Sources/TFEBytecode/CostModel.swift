@@ -95,10 +95,15 @@ public enum CostModel {
     public static func messages(of instruction: Instruction, in program: Program) -> [Message] {
         let flows = instruction.opcode.spec.flows
         if flows.isEmpty { return [] }
-        let values = instruction.operands
+        let slotCount = instruction.opcode.spec.operands.count
+        func registerSlot(_ slot: Int) -> Bool {
+            guard slot < slotCount else { return false }
+            let kind = instruction.opcode.operands[slot]
+            return kind == .destination || kind == .source
+        }
         func count(_ slot: Int) -> Int {
-            guard slot < values.count, case .register(let register) = values[slot] else { return 0 }
-            return program.info(register).shape.elementCount ?? 0
+            guard registerSlot(slot) else { return 0 }
+            return program.info(instruction.register(slot)).shape.elementCount ?? 0
         }
         func party(_ party: Flow.Party) -> PlayerID {
             switch party {
@@ -106,15 +111,15 @@ public enum CostModel {
             case .server1: return .server1
             case .server2: return .server2
             case .player(let slot):
-                guard slot < values.count, case .player(let player) = values[slot] else { return .server0 }
-                return player
+                guard slot < slotCount, instruction.opcode.operands[slot] == .player else { return .server0 }
+                return instruction.player(slot)
             case .owner(let slot):
-                guard slot < values.count, case .register(.local(let register)) = values[slot] else { return .server0 }
-                return program.info(.local(register)).owner ?? .server0
+                guard registerSlot(slot), case .local = instruction.register(slot) else { return .server0 }
+                return program.info(instruction.register(slot)).owner ?? .server0
             }
         }
         var messages: [Message] = []
-        for flow in flows where flow.when.holds(for: values) {
+        for flow in flows where flow.when.holds(for: instruction) {
             let (from, to) = (party(flow.from), party(flow.to))
             if flow.seeds > 0 {
                 messages.append(Message(from: from, to: to, elements: flow.seeds, elementBytes: WireFormat.seedBytes))
@@ -182,19 +187,23 @@ public enum CostModel {
 
 extension Flow.Condition {
     /// Whether a message with this condition is sent, given the instruction's operand values.
-    public func holds(for operands: [OperandValue]) -> Bool {
+    public func holds(for instruction: Instruction) -> Bool {
+        func register(_ slot: Int) -> Register? {
+            let kinds = instruction.opcode.operands
+            guard slot < kinds.count, kinds[slot] == .destination || kinds[slot] == .source else { return nil }
+            return instruction.register(slot)
+        }
         switch self {
         case .always:
             return true
         case .notLocal(let slot):
-            guard slot < operands.count, case .register(let register) = operands[slot] else { return false }
+            guard let register = register(slot) else { return false }
             if case .local = register { return false }
             return true
         case .isPrivate(let slot):
-            guard slot < operands.count, case .register(let register) = operands[slot] else { return false }
-            return register.isPrivate
+            return register(slot)?.isPrivate ?? false
         case .isPublic(let slot):
-            guard slot < operands.count, case .register(.public) = operands[slot] else { return false }
+            guard case .public = register(slot) else { return false }
             return true
         }
     }

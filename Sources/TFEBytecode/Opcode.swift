@@ -569,14 +569,47 @@ extension Opcode {
 }
 
 /// The opcode table, built once from `Opcode.entry`, and the facts hot loops read, as flat arrays by raw value.
+@usableFromInline
 enum OpcodeTable {
-    static let specs: [OpcodeSpec] = {
+    @usableFromInline static let specs: [OpcodeSpec] = {
         var table = Array(repeating: Opcode.invalid.entry, count: Int(UInt8.max) + 1)
         for opcode in Opcode.allCases { table[Int(opcode.rawValue)] = opcode.entry }
         return table
     }()
 
-    static let operandKinds: [[OperandKind]] = specs.map { $0.operands.map(\.kind) }
+    @usableFromInline static let operandKinds: [[OperandKind]] = specs.map { $0.operands.map(\.kind) }
+
+    /// What building and visiting an instruction reads per slot, flat and allocated once for the life of the
+    /// process: `Instruction.maxSlots` entries per opcode from `raw value × maxSlots`. Reading it retains
+    /// nothing, which matters at millions of instructions (nested arrays cost a retain and a release a read).
+    @usableFromInline struct Slot {
+        @usableFromInline var kind: OperandKind
+        @usableFromInline var registers: RegisterClass
+        /// How many codes a selector slot's enum has (256 for a selector of no enum).
+        @usableFromInline var selectorCodes: Int
+    }
+
+    @usableFromInline nonisolated(unsafe) static let slots: UnsafePointer<Slot> = {
+        let table = UnsafeMutablePointer<Slot>.allocate(capacity: specs.count * Instruction.maxSlots)
+        let empty = Slot(kind: .integer, registers: .any, selectorCodes: 0)
+        table.initialize(repeating: empty, count: specs.count * Instruction.maxSlots)
+        for (raw, spec) in specs.enumerated() {
+            for (index, slot) in spec.operands.prefix(Instruction.maxSlots).enumerated() {
+                let codes = slot.kind == .selector ? slot.selector?.names.count ?? 256 : 0
+                table[raw * Instruction.maxSlots + index] = Slot(
+                    kind: slot.kind, registers: slot.registers, selectorCodes: codes)
+            }
+        }
+        return UnsafePointer(table)
+    }()
+
+    /// Each opcode's slot count, by raw value (flat, like `slots`).
+    @usableFromInline nonisolated(unsafe) static let slotCounts: UnsafePointer<Int> = {
+        let table = UnsafeMutablePointer<Int>.allocate(capacity: specs.count)
+        table.initialize(repeating: 0, count: specs.count)
+        for (raw, spec) in specs.enumerated() { table[raw] = spec.operands.count }
+        return UnsafePointer(table)
+    }()
 
     static let communication: [Communication] = specs.map(\.communication)
 

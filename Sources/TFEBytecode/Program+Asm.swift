@@ -64,13 +64,17 @@ extension Program {
         // What the servers keep from earlier runs and for later ones (`load`, `store`; `rload`, `rstore`).
         for entry in allInstructions {
             let (direction, name, mask): (String, String, PrivateRegister)
-            if case .load(let register, _, let stored) = entry.instruction {
+            if entry.instruction.opcode == .load {
+                let (register, stored) = (entry.instruction.privateRegister(0), entry.instruction.string(2))
                 (direction, name, mask) = ("; load ", stored, register)
-            } else if case .store(let stored, let register, _) = entry.instruction {
+            } else if entry.instruction.opcode == .store {
+                let (stored, register) = (entry.instruction.string(0), entry.instruction.privateRegister(1))
                 (direction, name, mask) = ("; store ", stored, register)
-            } else if case .replicatedLoad(let register, let stored) = entry.instruction {
+            } else if entry.instruction.opcode == .replicatedLoad {
+                let (register, stored) = (entry.instruction.privateRegister(0), entry.instruction.string(1))
                 (direction, name, mask) = ("; load ", stored, register)
-            } else if case .replicatedStore(let stored, let register) = entry.instruction {
+            } else if entry.instruction.opcode == .replicatedStore {
+                let (stored, register) = (entry.instruction.string(0), entry.instruction.privateRegister(1))
                 (direction, name, mask) = ("; store ", stored, register)
             } else {
                 continue

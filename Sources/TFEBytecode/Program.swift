@@ -120,8 +120,8 @@ public struct Program: Hashable, Sendable {
 
     /// The stored name an instruction loads (`load`, `rload`), nil for any other instruction.
     public static func loadedName(_ instruction: Instruction) -> String? {
-        if case .load(_, _, let name) = instruction { return name }
-        if case .replicatedLoad(_, let name) = instruction { return name }
+        if instruction.opcode == .load { return instruction.string(2) }
+        if instruction.opcode == .replicatedLoad { return instruction.string(1) }
         return nil
     }
 

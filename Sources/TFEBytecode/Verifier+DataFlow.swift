@@ -107,7 +107,8 @@ extension Verifier {
         if let declaration {
             if let (dst, _, _) = site.instruction.inputOperands {
                 checkDeclaration(program.inputs[declaration], dst, "input", at: site)
-            } else if case .output(_, _, let src) = site.instruction {
+            } else if site.instruction.opcode == .output {
+                let src = site.instruction.register(2)
                 checkDeclaration(program.outputs[declaration], src, "output", at: site)
             }
         }
@@ -143,7 +144,8 @@ extension Verifier {
         let name: String
         if let (_, who, text) = site.instruction.inputOperands {
             (direction, player, name) = ("input", who, text)
-        } else if case .output(let who, let text, _) = site.instruction {
+        } else if site.instruction.opcode == .output {
+            let (who, text) = (site.instruction.player(0), site.instruction.string(1))
             (direction, player, name) = ("output", who, text)
         } else {
             return nil

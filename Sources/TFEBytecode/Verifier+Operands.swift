@@ -124,72 +124,88 @@ extension Verifier {
     }
 
     /// The rules of opcodes whose table entry says `.own`: true when the opcode has one here. (A chain of
-    /// `if case` rather than a switch: a switch would have to list the opcodes the table's rules check.)
+    /// `if`s rather than a switch: a switch would have to list the opcodes the table's rules check.)
     private mutating func checkOwnRule(_ site: Site) -> Bool {
+        let i = site.instruction
         // The most frequent first: products and truncations make up most of a large program.
-        if case .open(let dst, let src) = site.instruction {
+        if i.opcode == .open {
+            let (dst, src) = (i.publicRegister(0), i.privateRegister(1))
             expect(.public(dst), shape: shape(.private(src)), at: site)
             return true
         }
-        if case .truncFinish(let dst, let masked, let high, let msb) = site.instruction {
+        if i.opcode == .truncFinish {
+            let (dst, masked, high) = (i.privateRegister(0), i.publicRegister(1), i.privateRegister(2))
+            let msb = i.privateRegister(3)
             let expected = shape(.private(dst))
             expect(.public(masked), shape: expected, at: site)
             expect(.private(high), shape: expected, at: site)
             expect(.private(msb), shape: expected, at: site)
             return true
         }
-        if case .product(let c, let a, let b, let kind) = site.instruction {
+        if i.opcode == .product {
+            let (c, a, b, kind) = (i.privateRegister(0), i.privateRegister(1), i.privateRegister(2), i.tripleKind(3))
             expectProduct(c, of: a, b, kind, at: site)
             return true
         }
-        if case .truncPair(let r, let high, let msb) = site.instruction {
+        if i.opcode == .truncPair {
+            let (r, high, msb) = (i.privateRegister(0), i.privateRegister(1), i.privateRegister(2))
             expect(.private(high), shape: shape(.private(r)), at: site)
             expect(.private(msb), shape: shape(.private(r)), at: site)
             return true
         }
-        if case .triple(let a, let b, let c, let kind) = site.instruction {
+        if i.opcode == .triple {
+            let (a, b, c, kind) = (i.privateRegister(0), i.privateRegister(1), i.privateRegister(2), i.tripleKind(3))
             expectProduct(c, of: a, b, kind, at: site)
             return true
         }
-        if case .const(let dst, let constant) = site.instruction {
+        if i.opcode == .const {
+            let (dst, constant) = (i.register(0), i.constant(1))
             checkConstant(dst, constant, at: site)
             return true
         }
-        if case .matmul(let dst, let lhs, let rhs) = site.instruction {
+        if i.opcode == .matmul {
+            let (dst, lhs, rhs) = (i.register(0), i.register(1), i.register(2))
             checkHolders(dst, lhs, rhs, maxPrivate: 1, at: site)
             expect(dst, ShapeRules.matmul(shape(lhs), shape(rhs)), at: site)
             return true
         }
-        if case .conv2d(let dst, let input, let kernel, let stride, let padding) = site.instruction {
+        if i.opcode == .conv2d {
+            let (dst, input, kernel, stride) = (i.register(0), i.register(1), i.register(2), i.integer(3))
+            let padding = i.padding(4)
             checkHolders(dst, input, kernel, maxPrivate: 1, at: site)
             expect(dst, ShapeRules.conv2d(shape(input), shape(kernel), stride: stride, padding: padding), at: site)
             return true
         }
-        if case .sum(let dst, let src, let axis) = site.instruction {
+        if i.opcode == .sum {
+            let (dst, src, axis) = (i.register(0), i.register(1), i.axis(2))
             checkHolders(dst, src, maxPrivate: 1, at: site)
             expect(dst, ShapeRules.reduced(shape(src), axis: axis), at: site)
             return true
         }
-        if case .transpose(let dst, let src, let permutation) = site.instruction {
+        if i.opcode == .transpose {
+            let (dst, src, permutation) = (i.register(0), i.register(1), i.integers(2))
             checkHolders(dst, src, maxPrivate: 1, at: site)
             expect(dst, ShapeRules.transposed(shape(src), permutation), at: site)
             return true
         }
-        if case .slice(let dst, let src, let begin, let step) = site.instruction {
+        if i.opcode == .slice {
+            let (dst, src, begin, step) = (i.register(0), i.register(1), i.integers(2), i.integers(3))
             checkHolders(dst, src, maxPrivate: 1, at: site)
             if let problem = ShapeRules.slice(shape(src), into: shape(dst), begin: begin, step: step) {
                 report(problem.isOperand ? .operandValue : .shape, problem.message, at: site)
             }
             return true
         }
-        if case .pad(let dst, let src, let before) = site.instruction {
+        if i.opcode == .pad {
+            let (dst, src, before) = (i.register(0), i.register(1), i.integers(2))
             checkHolders(dst, src, maxPrivate: 1, at: site)
             if let problem = ShapeRules.pad(shape(src), into: shape(dst), before: before) {
                 report(problem.isOperand ? .operandValue : .shape, problem.message, at: site)
             }
             return true
         }
-        if case .concat(let dst, let sources, let axis) = site.instruction {
+        if i.opcode == .concat {
+            let (dst, sources, axis) = (i.register(0), i.registers(1), i.integer(2))
             func isLocal(_ register: Register) -> Bool { if case .local = register { true } else { false } }
             if isLocal(dst) || sources.contains(where: isLocal) {
                 checkLocalHolders([dst] + sources, at: site)
@@ -200,19 +216,24 @@ extension Verifier {
             expect(dst, ShapeRules.concatenated(sources.map { shape($0) }, axis: axis), at: site)
             return true
         }
-        if case .reshape(let dst, let src) = site.instruction {
+        if i.opcode == .reshape {
+            let (dst, src) = (i.register(0), i.register(1))
             checkHolders(dst, src, maxPrivate: 1, at: site)
             if shape(dst).elementCount != shape(src).elementCount {
                 report(.shape, "cannot reshape \(shape(src)) to \(shape(dst)): element counts differ", at: site)
             }
             return true
         }
-        if case .poolsum(let dst, let src, let size, let stride, let padding) = site.instruction {
+        if i.opcode == .poolsum {
+            let (dst, src, size, stride) = (i.register(0), i.register(1), i.integer(2), i.integer(3))
+            let padding = i.padding(4)
             checkHolders(dst, src, maxPrivate: 1, at: site)
             expect(dst, ShapeRules.poolsum(shape(src), size: size, stride: stride, padding: padding), at: site)
             return true
         }
-        if case .unpool(let dst, let src, let size, let stride, let padding) = site.instruction {
+        if i.opcode == .unpool {
+            let (dst, src, size, stride) = (i.register(0), i.register(1), i.integer(2), i.integer(3))
+            let padding = i.padding(4)
             checkHolders(dst, src, maxPrivate: 1, at: site)
             if let problem = ShapeRules.unpool(shape(src), into: shape(dst), size: size, stride: stride,
                                                padding: padding) {
@@ -220,16 +241,20 @@ extension Verifier {
             }
             return true
         }
-        if case .trunc(let dst, let src) = site.instruction {
+        if i.opcode == .trunc {
+            let (dst, src) = (i.publicRegister(0), i.publicRegister(1))
             expect(.public(dst), shape: shape(.public(src)), at: site)
             return true
         }
-        if case .div(let dst, let src, let divisor) = site.instruction {
+        if i.opcode == .div {
+            let (dst, src, divisor) = (i.publicRegister(0), i.publicRegister(1), i.integer(2))
             expect(.public(dst), shape: shape(.public(src)), at: site)
             checkDivisor(divisor, at: site)
             return true
         }
-        if case .reduce(let dst, let src, let reduction, let axis) = site.instruction {
+        if i.opcode == .reduce {
+            let (dst, src, reduction) = (i.register(0), i.register(1), i.selector(2, as: Reduction.self))
+            let axis = i.axis(3)
             checkHolders(dst, src, maxPrivate: 0, at: site)
             switch reduction {
             case .argmax:
@@ -243,11 +268,14 @@ extension Verifier {
             }
             return true
         }
-        if case .sharePublic(let dst, let src) = site.instruction {
+        if i.opcode == .sharePublic {
+            let (dst, src) = (i.privateRegister(0), i.publicRegister(1))
             expect(.private(dst), shape: shape(.public(src)), at: site)
             return true
         }
-        if case .divFinish(let dst, let masked, let quotient, let wrap, let divisor) = site.instruction {
+        if i.opcode == .divFinish {
+            let (dst, masked, quotient) = (i.privateRegister(0), i.publicRegister(1), i.privateRegister(2))
+            let (wrap, divisor) = (i.privateRegister(3), i.integer(4))
             let expected = shape(.private(dst))
             for register in [Register.public(masked), .private(quotient), .private(wrap)] {
                 expect(register, shape: expected, at: site)
@@ -255,19 +283,23 @@ extension Verifier {
             checkDivisor(divisor, at: site)
             return true
         }
-        if case .print(let player, let format, let values) = site.instruction {
+        if i.opcode == .print {
+            let (player, format, values) = (i.player(0), i.string(1), i.registers(2))
             checkPrint(player, format, values, at: site)
             return true
         }
-        if case .input(let dst, let player, _) = site.instruction {
+        if i.opcode == .input {
+            let (dst, player) = (i.register(0), i.player(1))
             checkInput(dst, player, at: site)
             return true
         }
-        if case .output(let player, _, let src) = site.instruction {
+        if i.opcode == .output {
+            let (player, src) = (i.player(0), i.register(2))
             checkOutput(src, player, at: site)
             return true
         }
-        if case .reveal(let dst, let src, let player) = site.instruction {
+        if i.opcode == .reveal {
+            let (dst, src, player) = (i.localRegister(0), i.privateRegister(1), i.player(2))
             checkReceiver(player, of: .private(src), "reveal", at: site)
             if program.info(.local(dst)).owner != player {
                 report(
@@ -278,57 +310,75 @@ extension Verifier {
             expect(.local(dst), shape: shape(.private(src)), at: site)
             return true
         }
-        if case .share(let dst, let src) = site.instruction {
+        if i.opcode == .share {
+            let (dst, src) = (i.privateRegister(0), i.localRegister(1))
             expect(.private(dst), shape: shape(.local(src)), at: site)
             return true
         }
-        if case .mask = site.instruction {
+        if i.opcode == .mask {
             return true
         }
-        if case .store(let name, let mask, let opened) = site.instruction {
+        if i.opcode == .store {
+            let (name, mask, opened) = (i.string(0), i.privateRegister(1), i.publicRegister(2))
             checkStored(name, mask, opened, at: site)
             return true
         }
-        if case .load(let mask, let opened, let name) = site.instruction {
+        if i.opcode == .load {
+            let (mask, opened, name) = (i.privateRegister(0), i.publicRegister(1), i.string(2))
             checkStored(name, mask, opened, at: site)
             return true
         }
-        if case .squarePair(let a, let square) = site.instruction {
+        if i.opcode == .squarePair {
+            let (a, square) = (i.privateRegister(0), i.privateRegister(1))
             expect(.private(square), shape: shape(.private(a)), at: site)
             return true
         }
-        if case .divPair(let r, let quotient, let wrap, let divisor) = site.instruction {
+        if i.opcode == .divPair {
+            let (r, quotient, wrap) = (i.privateRegister(0), i.privateRegister(1), i.privateRegister(2))
+            let divisor = i.integer(3)
             expect(.private(quotient), shape: shape(.private(r)), at: site)
             expect(.private(wrap), shape: shape(.private(r)), at: site)
             checkDivisor(divisor, at: site)
             return true
         }
-        if case .msbPair(let r, let bits, let lsb) = site.instruction {
+        if i.opcode == .msbPair {
+            let (r, bits, lsb) = (i.privateRegister(0), i.privateRegister(1), i.privateRegister(2))
             expectSecureNN(value: .private(r), bits: bits, others: [.private(lsb)], at: site)
             return true
         }
-        if case .shareConvertMask(let dst, let mask, let flip, let src) = site.instruction {
+        if i.opcode == .shareConvertMask {
+            let (dst, mask, flip) = (i.privateRegister(0), i.publicRegister(1), i.publicRegister(2))
+            let src = i.privateRegister(3)
             expectSecureNN(value: .private(src), others: [.private(dst), .public(mask), .public(flip)], at: site)
             return true
         }
-        if case .shareConvertBits(let bits, let dst, let src) = site.instruction {
+        if i.opcode == .shareConvertBits {
+            let (bits, dst, src) = (i.privateRegister(0), i.privateRegister(1), i.privateRegister(2))
             expectSecureNN(value: .private(src), bits: bits, others: [.private(dst)], at: site)
             return true
         }
-        if case .privateCompare(let dst, let bits, let threshold, let flip, _) = site.instruction {
+        if i.opcode == .privateCompare {
+            let (dst, bits, threshold) = (i.privateRegister(0), i.privateRegister(1), i.publicRegister(2))
+            let flip = i.publicRegister(3)
             expectSecureNN(value: .private(dst), bits: bits, others: [.public(threshold), .public(flip)], at: site)
             return true
         }
-        if case .shareConvertFinish(let dst, let partial, let compared, let flip) = site.instruction {
+        if i.opcode == .shareConvertFinish {
+            let (dst, partial, compared) = (i.privateRegister(0), i.privateRegister(1), i.privateRegister(2))
+            let flip = i.publicRegister(3)
             let others: [Register] = [.private(partial), .private(compared), .public(flip)]
             expectSecureNN(value: .private(dst), others: others, at: site)
             return true
         }
-        if case .msbOpen(let dst, let flip, let src, let r) = site.instruction {
+        if i.opcode == .msbOpen {
+            let (dst, flip, src) = (i.publicRegister(0), i.publicRegister(1), i.privateRegister(2))
+            let r = i.privateRegister(3)
             expectSecureNN(value: .private(src), others: [.public(dst), .public(flip), .private(r)], at: site)
             return true
         }
-        if case .msbFinish(let gamma, let delta, let compared, let masked, let flip, let lsb) = site.instruction {
+        if i.opcode == .msbFinish {
+            let (gamma, delta, compared) = (i.privateRegister(0), i.privateRegister(1), i.privateRegister(2))
+            let (masked, flip, lsb) = (i.publicRegister(3), i.publicRegister(4), i.privateRegister(5))
             let others: [Register] = [
                 .private(delta), .private(compared), .public(masked), .public(flip), .private(lsb),
             ]
@@ -342,39 +392,51 @@ extension Verifier {
     private mutating func checkReplicatedRule(_ site: Site) -> Bool {
         let instruction = site.instruction
         let isReplicated: Bool
-        if case .replicatedInput(let dst, let player, _) = instruction {
+        if instruction.opcode == .replicatedInput {
+            let (dst, player) = (instruction.register(0), instruction.player(1))
             if case .local = dst { report(.registerKind, "'rinput' cannot write \(describe(dst))", at: site) }
             checkInput(dst, player, at: site)
             isReplicated = true
-        } else if case .replicatedShare(let dst, let src) = instruction {
+        } else if instruction.opcode == .replicatedShare {
+            let (dst, src) = (instruction.privateRegister(0), instruction.localRegister(1))
             expect(.private(dst), shape: shape(.local(src)), at: site)
             isReplicated = true
-        } else if case .replicatedOpen(let dst, let src) = instruction {
+        } else if instruction.opcode == .replicatedOpen {
+            let (dst, src) = (instruction.publicRegister(0), instruction.privateRegister(1))
             expect(.public(dst), shape: shape(.private(src)), at: site)
             isReplicated = true
-        } else if case .replicatedProduct(let c, let a, let b, let kind) = instruction {
+        } else if instruction.opcode == .replicatedProduct {
+            let (c, a) = (instruction.privateRegister(0), instruction.privateRegister(1))
+            let (b, kind) = (instruction.privateRegister(2), instruction.tripleKind(3))
             expectProduct(c, of: a, b, kind, at: site)
             isReplicated = true
-        } else if case .replicatedMaskedOpen(let dst, let src, let r) = instruction {
+        } else if instruction.opcode == .replicatedMaskedOpen {
+            let (dst, src) = (instruction.publicRegister(0), instruction.privateRegister(1))
+            let r = instruction.privateRegister(2)
             expect(.public(dst), shape: shape(.private(src)), at: site)
             expect(.private(r), shape: shape(.private(src)), at: site)
             isReplicated = true
-        } else if case .replicatedTruncFinish(let dst, let masked, let high, let msb) = instruction {
+        } else if instruction.opcode == .replicatedTruncFinish {
+            let (dst, masked) = (instruction.privateRegister(0), instruction.publicRegister(1))
+            let (high, msb) = (instruction.privateRegister(2), instruction.privateRegister(3))
             for register in [Register.public(masked), .private(high), .private(msb)] {
                 expect(register, shape: shape(.private(dst)), at: site)
             }
             isReplicated = true
-        } else if case .replicatedDivFinish(let dst, let masked, let quotient, let wrap, let divisor) = instruction {
+        } else if instruction.opcode == .replicatedDivFinish {
+            let (dst, masked) = (instruction.privateRegister(0), instruction.publicRegister(1))
+            let (quotient, wrap) = (instruction.privateRegister(2), instruction.privateRegister(3))
+            let divisor = instruction.integer(4)
             for register in [Register.public(masked), .private(quotient), .private(wrap)] {
                 expect(register, shape: shape(.private(dst)), at: site)
             }
             checkDivisor(divisor, at: site)
             isReplicated = true
-        } else if case .replicatedStore(let name, _) = instruction {
-            checkStoredName(name, at: site)
+        } else if instruction.opcode == .replicatedStore {
+            checkStoredName(instruction.string(0), at: site)
             isReplicated = true
-        } else if case .replicatedLoad(_, let name) = instruction {
-            checkStoredName(name, at: site)
+        } else if instruction.opcode == .replicatedLoad {
+            checkStoredName(instruction.string(1), at: site)
             isReplicated = true
         } else {
             return false

@@ -180,7 +180,7 @@ enum Samples {
                 var changed = operands
                 changed[slot] = substitute
                 // See unusedTripleSlotIsNotChecked.
-                if case .triple(_, _, _, let kind) = instruction, kind == .mul || kind == .matmul, slot == 5 {
+                if instruction.opcode == .triple, instruction.tripleKind(3).code != .conv2d, slot == 5 {
                     continue
                 }
                 #expect(

@@ -65,7 +65,9 @@ struct CommandLineTests {
         var edited = 0
         for round in program.online.indices {
             for index in program.online[round].instructions.indices {
-                if case .output(_, let name, let src) = program.online[round].instructions[index] {
+                let instruction = program.online[round].instructions[index]
+                if instruction.opcode == .output {
+                    let (name, src) = (instruction.string(1), instruction.register(2))
                     program.online[round].instructions[index] = .output(player: .server1, name: name, src: src)
                     edited += 1
                 }

@@ -147,7 +147,7 @@ import Testing
             .compare(dst: gt, lhs: sig, rhs: half, comparison: .greater),
             .reduce(dst: arg, src: .local(l0), reduction: .argmax, axis: 1),
             .select(dst: sel, condition: gt, lhs: .local(l0), rhs: half),
-            .reduce(dst: soft, src: .local(l0), reduction: .softmax, axis: -1),
+            .reduce(dst: soft, src: .local(l0), reduction: .softmax, axis: 1),
             .mul(dst: scaled, lhs: .local(l0), rhs: half),
             .print(player: B.bob, format: "argmax {} of {}", values: [arg, .local(l0)]),
             b.output(B.bob, "sig", sig), b.output(B.bob, "gt", gt), b.output(B.bob, "arg", arg),

@@ -85,14 +85,19 @@ struct RangePlan {
         // Only constants and the additions of constant terms matter here (no switch: no `default:` over
         // instructions).
         program.forEachInstruction { _, _, index, instruction in
-            if case .const(.public(let dst), let constant) = instruction, program.constants.indices.contains(constant),
-                program.constants[constant].count == 1
-            {
-                scalars[dst] = program.constants[constant][0]
+            if instruction.opcode == .const, case .public(let dst) = instruction.register(0) {
+                let constant = instruction.constant(1)
+                if program.constants.indices.contains(constant), program.constants[constant].count == 1 {
+                    scalars[dst] = program.constants[constant][0]
+                }
             }
             var term: PublicRegister?
-            if case .add(.private, .private, .public(let c)) = instruction { term = c }
-            if case .add(.private, .public(let c), .private) = instruction { term = c }
+            if instruction.opcode == .add {
+                switch (instruction.register(0), instruction.register(1), instruction.register(2)) {
+                case (.private, .private, .public(let c)), (.private, .public(let c), .private): term = c
+                case (.private, _, _), (.public, _, _), (.local, _, _): break
+                }
+            }
             if let term, let value = scalars[term], let function = markers[value],
                 program.locations.indices.contains(index)
             {
@@ -187,65 +192,80 @@ private struct RangePlanner {
     /// The steps of opcodes whose table entry says `.own`: true when the opcode has one here. (A chain of
     /// `if case` rather than a switch: a switch would have to list the opcodes the table's rules cover.)
     mutating func visitOwn(_ instruction: Instruction, at index: Int) -> Bool {
-        if case .const(let dst, let constant) = instruction {
+        if instruction.opcode == .const {
+            let (dst, constant) = (instruction.register(0), instruction.constant(1))
             defineConstant(dst, constant)
             return true
         }
-        if case .add(let dst, let lhs, let rhs) = instruction {
+        if instruction.opcode == .add {
+            let (dst, lhs, rhs) = (instruction.register(0), instruction.register(1), instruction.register(2))
             add(dst, lhs, rhs, at: index)
             return true
         }
-        if case .sub(let dst, let lhs, let rhs) = instruction {
+        if instruction.opcode == .sub {
+            let (dst, lhs, rhs) = (instruction.register(0), instruction.register(1), instruction.register(2))
             subtract(dst, lhs, rhs, at: index)
             return true
         }
-        if case .mul(let dst, let lhs, let rhs) = instruction {
+        if instruction.opcode == .mul {
+            let (dst, lhs, rhs) = (instruction.register(0), instruction.register(1), instruction.register(2))
             product(.mul, dst, lhs, rhs, at: index)
             return true
         }
-        if case .matmul(let dst, let lhs, let rhs) = instruction {
+        if instruction.opcode == .matmul {
+            let (dst, lhs, rhs) = (instruction.register(0), instruction.register(1), instruction.register(2))
             product(.matmul, dst, lhs, rhs, at: index)
             return true
         }
-        if case .conv2d(let dst, let input, let kernel, let stride, let padding) = instruction {
+        if instruction.opcode == .conv2d {
+            let (dst, input, kernel) = (instruction.register(0), instruction.register(1), instruction.register(2))
+            let (stride, padding) = (instruction.integer(3), instruction.padding(4))
             product(.conv2d(stride: stride, padding: padding), dst, input, kernel, at: index)
             return true
         }
-        if case .trunc(let dst, let src) = instruction {
+        if instruction.opcode == .trunc {
+            let (dst, src) = (instruction.publicRegister(0), instruction.publicRegister(1))
             if case .value = contents[.public(src)] { contents[.public(dst)] = .value(.fixed) } else {
                 forget(.public(dst))
             }
             return true
         }
-        if case .div(let dst, let src, _) = instruction {
+        if instruction.opcode == .div {
+            let (dst, src) = (instruction.publicRegister(0), instruction.publicRegister(1))
             if case .value = contents[.public(src)] { contents[.public(dst)] = .value(.fixed) } else {
                 forget(.public(dst))
             }
             return true
         }
-        if case .sharePublic(let dst, let src) = instruction {
+        if instruction.opcode == .sharePublic {
+            let (dst, src) = (instruction.privateRegister(0), instruction.publicRegister(1))
             if case .value(let kind) = contents[.public(src)] { define(.private(dst), kind, at: index) } else {
                 forget(.private(dst))
             }
             return true
         }
-        if case .truncFinish(let dst, _, _, _) = instruction {
+        if instruction.opcode == .truncFinish {
+            let dst = instruction.privateRegister(0)
             define(.private(dst), .fixed, at: index)
             return true
         }
-        if case .divFinish(let dst, _, _, _, _) = instruction {
+        if instruction.opcode == .divFinish {
+            let dst = instruction.privateRegister(0)
             define(.private(dst), .fixed, at: index)
             return true
         }
-        if case .input(let dst, _, _) = instruction {
+        if instruction.opcode == .input {
+            let dst = instruction.register(0)
             define(dst, kind(of: dst), at: index)
             return true
         }
-        if case .share(let dst, _) = instruction {
+        if instruction.opcode == .share {
+            let dst = instruction.privateRegister(0)
             define(.private(dst), kind(of: .private(dst)), at: index)
             return true
         }
-        if case .open(let dst, let src) = instruction {
+        if instruction.opcode == .open {
+            let (dst, src) = (instruction.publicRegister(0), instruction.privateRegister(1))
             switch contents[.private(src)] {
             case .masked(let mask): contents[.public(dst)] = .masked(by: mask)
             case .value(let kind): contents[.public(dst)] = .value(kind)
@@ -253,23 +273,28 @@ private struct RangePlanner {
             }
             return true
         }
-        if case .mask(let mask) = instruction {
+        if instruction.opcode == .mask {
+            let mask = instruction.privateRegister(0)
             contents[.private(mask)] = .mask
             return true
         }
-        if case .load(let mask, let opened, _) = instruction {
+        if instruction.opcode == .load {
+            let (mask, opened) = (instruction.privateRegister(0), instruction.publicRegister(1))
             contents[.private(mask)] = .mask
             contents[.public(opened)] = .masked(by: mask)
             return true
         }
-        if case .product(let c, let a, let b, let kind) = instruction {
+        if instruction.opcode == .product {
+            let (c, a) = (instruction.privateRegister(0), instruction.privateRegister(1))
+            let (b, kind) = (instruction.privateRegister(2), instruction.tripleKind(3))
             let masks = Masks(a: a, b: b, kind: kind)
             products[index] = masks
             productsByMasks[masks] = index
             contents[.private(c)] = .partial(product: index, terms: 1)
             return true
         }
-        if case .msbFinish(let gamma, let delta, _, _, _, _) = instruction {
+        if instruction.opcode == .msbFinish {
+            let (gamma, delta) = (instruction.privateRegister(0), instruction.privateRegister(1))
             // Shares over Z_L of the bits γ and δ: values again.
             define(.private(gamma), .int, at: index)
             define(.private(delta), .int, at: index)

@@ -14,14 +14,11 @@ public enum DoubleKernels {
 }
 
 extension DoubleKernels {
-    // MARK: - Matrix product
+    // MARK: - Matrix products
+    // The same products as `RingKernels+Matmul.swift` in Double, through the same `MatmulDriver` (blocking,
+    // packing, threads, transposes read in place); only the micro-kernel differs. See there for each form.
 
-    /// `A · B` for row-major `a` (m×k, or k×m when `transposeA`) and `b` (k×n, or n×k when
-    /// `transposeB`); the result is m×n, row-major.
-    ///
-    /// Transposed operands are read in place (packing reads them in a different order), so `A·Bᵀ` and
-    /// `Aᵀ·B` cost the same as `A·B`. Products of at least 2^20 multiply-adds use up to `maxThreads`
-    /// threads. The implementation is `MatmulDriver`'s, shared with the other element type.
+    /// `A · B`, m×n row-major, as `RingKernels.matmul(_:_:m:k:n:transposeA:transposeB:maxThreads:)`.
     public static func matmul(
         _ a: [Double], _ b: [Double], m: Int, k: Int, n: Int,
         transposeA: Bool = false, transposeB: Bool = false, maxThreads: Int = defaultThreadCount
@@ -30,11 +27,7 @@ extension DoubleKernels {
             a, b, m: m, k: k, n: n, transposeA: transposeA, transposeB: transposeB, maxThreads: maxThreads)
     }
 
-    /// Writes `A · B` into `c` (m×n, row-major), or adds it to `c` when `accumulate`.
-    ///
-    /// The buffer form of `matmul(_:_:m:k:n:transposeA:transposeB:maxThreads:)`, for callers that
-    /// fold several products into one result without intermediate arrays. When `accumulate` is false
-    /// `c` may be uninitialized memory. `c` must not overlap `a` or `b`.
+    /// `A · B` written into (or, with `accumulate`, added to) `c`, as the ring's buffer form.
     public static func matmul(
         _ a: UnsafeBufferPointer<Double>, _ b: UnsafeBufferPointer<Double>, into c: UnsafeMutableBufferPointer<Double>,
         m: Int, k: Int, n: Int, transposeA: Bool = false, transposeB: Bool = false,
@@ -45,15 +38,7 @@ extension DoubleKernels {
             maxThreads: maxThreads)
     }
 
-    // MARK: - Batched products
-
-    /// `batch` products `A[i] · B[i]` (or `A[i] · B` when `sharedB`), each as in
-    /// `matmul(_:_:m:k:n:transposeA:transposeB:maxThreads:)`, stacked: the result is batch×m×n.
-    ///
-    /// `a` holds `batch` matrices of m·k values; `b` holds one (`sharedB`) or `batch` matrices of
-    /// k·n values. Against a shared B with untransposed A the batch is one (batch·m)×k product, which
-    /// packs B once; otherwise small products run in parallel across the batch and large ones one after
-    /// another, each using the threads itself.
+    /// `batch` stacked products, as `RingKernels.batchMatmul`.
     public static func batchMatmul(
         _ a: [Double], _ b: [Double], batch: Int, m: Int, k: Int, n: Int, sharedB: Bool = false,
         transposeA: Bool = false, transposeB: Bool = false, maxThreads: Int = defaultThreadCount

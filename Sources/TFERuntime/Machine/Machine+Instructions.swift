@@ -33,177 +33,202 @@ enum UnaryOperation {
 }
 
 extension Machine {
-    /// The machine's one dispatch over instructions: runs a local instruction on this party (which
+    /// The machine's one dispatch over opcodes: runs a local instruction on this party (which
     /// `executes(_:index:)` selected) and returns nil, or does this party's part of a communicating or dealt
     /// instruction before the round's exchange (appending what it sends to `outbox`) and returns what is left
-    /// for after it. Every other decision (who runs what, which step a dealt value needs) reads the opcode
-    /// table or the handler's own arguments, so a new opcode is one case here.
+    /// for after it. Each case reads its operands by slot (`i.register(0)`, in the slot order of the opcode's
+    /// table entry) and hands plain values to its handler. Every other decision (who runs what, which step a
+    /// dealt value needs) reads the opcode table or the handler's own arguments, so a new opcode is one case here.
     mutating func execute(
-        _ instruction: Instruction, index: Int, outbox: inout [PlayerID: [UInt8]]
+        _ i: Instruction, index: Int, outbox: inout [PlayerID: [UInt8]]
     ) throws(MachineError) -> PendingStep? {
-        switch instruction {
-        case .const(let dst, let constant):
-            try executeConst(dst, constant: constant, index: index)
-            return nil
-        case .add(let dst, let lhs, let rhs):
-            try executeBinary(.add, dst, lhs, rhs, index: index)
-            return nil
-        case .sub(let dst, let lhs, let rhs):
-            try executeBinary(.subtract, dst, lhs, rhs, index: index)
-            return nil
-        case .mul(let dst, let lhs, let rhs):
-            try executeBinary(.multiply, dst, lhs, rhs, index: index)
-            return nil
-        case .matmul(let dst, let lhs, let rhs):
-            try executeBinary(.matmul, dst, lhs, rhs, index: index)
-            return nil
-        case .conv2d(let dst, let input, let kernel, let stride, let padding):
-            try executeBinary(.conv2d(stride: stride, padding: padding), dst, input, kernel, index: index)
-            return nil
-        case .neg(let dst, let src):
-            try executeUnary(.negate, dst, src, index: index)
-            return nil
-        case .reshape(let dst, let src):
-            try executeUnary(.reshape, dst, src, index: index)
-            return nil
-        case .sum(let dst, let src, let axis):
-            try executeUnary(.sum(axis: axis), dst, src, index: index)
-            return nil
-        case .transpose(let dst, let src, let permutation):
-            try executeUnary(.transpose(permutation), dst, src, index: index)
-            return nil
-        case .poolsum(let dst, let src, let size, let stride, let padding):
-            try executeUnary(.poolsum(size: size, stride: stride, padding: padding), dst, src, index: index)
-            return nil
-        case .unpool(let dst, let src, let size, let stride, let padding):
-            let operation = UnaryOperation.unpool(size: size, stride: stride, padding: padding, output: shape(dst))
+        switch i.opcode {
+        case .invalid:
+            throw .invalidProgram(instruction: index, reason: "'invalid' is no instruction")
+        case .const:
+            try executeConst(i.register(0), constant: i.constant(1), index: index)
+        case .add:
+            try executeBinary(.add, i.register(0), i.register(1), i.register(2), index: index)
+        case .sub:
+            try executeBinary(.subtract, i.register(0), i.register(1), i.register(2), index: index)
+        case .mul:
+            try executeBinary(.multiply, i.register(0), i.register(1), i.register(2), index: index)
+        case .matmul:
+            try executeBinary(.matmul, i.register(0), i.register(1), i.register(2), index: index)
+        case .conv2d:
+            let operation = BinaryOperation.conv2d(stride: i.integer(3), padding: i.padding(4))
+            try executeBinary(operation, i.register(0), i.register(1), i.register(2), index: index)
+        case .neg:
+            try executeUnary(.negate, i.register(0), i.register(1), index: index)
+        case .reshape:
+            try executeUnary(.reshape, i.register(0), i.register(1), index: index)
+        case .sum:
+            try executeUnary(.sum(axis: i.axis(2)), i.register(0), i.register(1), index: index)
+        case .transpose:
+            try executeUnary(.transpose(i.integers(2)), i.register(0), i.register(1), index: index)
+        case .poolsum:
+            let operation = UnaryOperation.poolsum(size: i.integer(2), stride: i.integer(3), padding: i.padding(4))
+            try executeUnary(operation, i.register(0), i.register(1), index: index)
+        case .unpool:
+            let (dst, src) = (i.register(0), i.register(1))
+            let operation = UnaryOperation.unpool(
+                size: i.integer(2), stride: i.integer(3), padding: i.padding(4), output: shape(dst))
             try executeUnary(operation, dst, src, index: index)
-            return nil
-        case .concat(let dst, let sources, let axis):
-            try executeConcat(dst, sources, axis: axis, index: index)
-            return nil
-        case .slice(let dst, let src, let begin, let step):
-            try executeUnary(.slice(begin: begin, step: step, output: shape(dst)), dst, src, index: index)
-            return nil
-        case .pad(let dst, let src, let before):
-            try executeUnary(.pad(before: before, output: shape(dst)), dst, src, index: index)
-            return nil
-        case .trunc(let dst, let src):
+        case .concat:
+            try executeConcat(i.register(0), i.registers(1), axis: i.integer(2), index: index)
+        case .slice:
+            let (dst, src) = (i.register(0), i.register(1))
+            let operation = UnaryOperation.slice(begin: i.integers(2), step: i.integers(3), output: shape(dst))
+            try executeUnary(operation, dst, src, index: index)
+        case .pad:
+            let (dst, src) = (i.register(0), i.register(1))
+            try executeUnary(.pad(before: i.integers(2), output: shape(dst)), dst, src, index: index)
+        case .trunc:
             let shift = UInt64(program.fractionalBits)
-            let values = try ring(.public(src), at: index).map { UInt64(bitPattern: Int64(bitPattern: $0) >> shift) }
-            try store(values, into: .public(dst), at: index)
-            return nil
-        case .sharePublic(let dst, let src):
-            try storeCommon(ring(.public(src), at: index), into: .private(dst), at: index)
-            return nil
-        case .truncFinish(let dst, let masked, let high, let msb):
-            try executeTruncFinish(dst, masked: masked, high: high, msb: msb, index: index)
-            return nil
-        case .divFinish(let dst, let masked, let quotient, let wrap, let divisor):
-            try executeDivFinish(dst, masked: masked, quotient: quotient, wrap: wrap, divisor: divisor, index: index)
-            return nil
-        case .div(let dst, let src, let divisor):
-            let d = try divisorValue(divisor, at: index)
-            try store(ring(.public(src), at: index).map { ExactDivisionArithmetic.rounded($0, dividedBy: d) },
-                      into: .public(dst), at: index)
-            return nil
-        case .map(let dst, let src, let function):
-            try executeMap(dst, src, function, index: index)
-            return nil
-        case .compare(let dst, let lhs, let rhs, let comparison):
-            try executeCompare(dst, lhs, rhs, comparison, index: index)
-            return nil
-        case .select(let dst, let condition, let lhs, let rhs):
-            try executeSelect(dst, condition, lhs, rhs, index: index)
-            return nil
-        case .reduce(let dst, let src, let reduction, let axis):
-            try executeReduce(dst, src, reduction, axis: axis, index: index)
-            return nil
-        case .print(_, let format, let values):
-            try executePrint(format, values, index: index)
-            return nil
-        case .store(let storedName, let mask, let opened):
-            try executeStore(name: storedName, mask, opened, index: index)
-            return nil
-        case .input(let dst, let player, let name):
-            guard case .local = dst else { return try beginInput(dst, player: player, name: name, index: index,
-                                                                  outbox: &outbox) }
+            let values = try ring(.public(i.publicRegister(1)), at: index).map {
+                UInt64(bitPattern: Int64(bitPattern: $0) >> shift)
+            }
+            try store(values, into: .public(i.publicRegister(0)), at: index)
+        case .sharePublic:
+            try storeCommon(ring(.public(i.publicRegister(1)), at: index), into: .private(i.privateRegister(0)),
+                            at: index)
+        case .truncFinish:
+            try executeTruncFinish(
+                i.privateRegister(0), masked: i.publicRegister(1), high: i.privateRegister(2),
+                msb: i.privateRegister(3), index: index)
+        case .divFinish:
+            try executeDivFinish(
+                i.privateRegister(0), masked: i.publicRegister(1), quotient: i.privateRegister(2),
+                wrap: i.privateRegister(3), divisor: i.integer(4), index: index)
+        case .div:
+            let d = try divisorValue(i.integer(2), at: index)
+            let quotients = try ring(.public(i.publicRegister(1)), at: index).map {
+                ExactDivisionArithmetic.rounded($0, dividedBy: d)
+            }
+            try store(quotients, into: .public(i.publicRegister(0)), at: index)
+        case .map:
+            try executeMap(i.register(0), i.register(1), i.selector(2, as: MapFunction.self), index: index)
+        case .compare:
+            let comparison = i.selector(3, as: Comparison.self)
+            try executeCompare(i.register(0), i.register(1), i.register(2), comparison, index: index)
+        case .select:
+            try executeSelect(i.register(0), i.register(1), i.register(2), i.register(3), index: index)
+        case .reduce:
+            let reduction = i.selector(2, as: Reduction.self)
+            try executeReduce(i.register(0), i.register(1), reduction, axis: i.axis(3), index: index)
+        case .print:
+            try executePrint(i.string(1), i.registers(2), index: index)
+        case .store:
+            try executeStore(name: i.string(0), i.privateRegister(1), i.publicRegister(2), index: index)
+        case .input:
+            let (dst, player, name) = (i.register(0), i.player(1), i.string(2))
+            guard case .local = dst else {
+                return try beginInput(dst, player: player, name: name, index: index, outbox: &outbox)
+            }
             try executeLocalInput(dst, player: player, name: name, index: index)
-            return nil
-        case .output(let player, let name, let src):
-            guard case .local = src else { return try beginOutput(player, name: name, src, index: index,
-                                                                  outbox: &outbox) }
+        case .output:
+            let (player, name, src) = (i.player(0), i.string(1), i.register(2))
+            guard case .local = src else {
+                return try beginOutput(player, name: name, src, index: index, outbox: &outbox)
+            }
             try executeLocalOutput(name, src, index: index)
-            return nil
-        case .load(let mask, let opened, let storedName):
-            try executeLoad(mask, opened, name: storedName, index: index)
-            return nil
-        case .open(let dst, let src):
-            return try beginOpen(dst, src, index: index, outbox: &outbox)
-        case .reveal(let dst, let src, let player):
-            return try beginReveal(dst, src, to: player, index: index, outbox: &outbox)
-        case .share(let dst, let src):
-            return try beginShare(dst, src, index: index, outbox: &outbox)
-        case .triple(let a, let b, let c, let kind):
-            return try beginDeal(Dealing([a, b, c], random: 2, .product(a, b, kind, ofMasks: false)), index: index,
-                                 outbox: &outbox)
-        case .product(let c, let a, let b, let kind):
-            return try beginDeal(Dealing([c], random: 0, .product(a, b, kind, ofMasks: true)), index: index,
-                                 outbox: &outbox)
-        case .squarePair(let a, let square):
-            return try beginDeal(Dealing([a, square], random: 1, .square), index: index, outbox: &outbox)
-        case .truncPair(let r, let high, let msb):
-            return try beginDeal(Dealing([r, high, msb], random: 1, .truncation), index: index, outbox: &outbox)
-        case .divPair(let r, let quotient, let wrap, let divisor):
-            return try beginDeal(Dealing([r, quotient, wrap], random: 1, .division(divisor)), index: index,
-                                 outbox: &outbox)
-        case .mask(let a):
-            return try beginDeal(Dealing([a], random: 1, .mask), index: index, outbox: &outbox)
-        case .msbPair(let r, let bits, let lsb):
-            return try beginSecureNN(.msbPair(r: r, bits: bits, lsb: lsb), index: index, outbox: &outbox)
-        case .shareConvertMask(let dst, let mask, let flip, let src):
-            let step = SecureNNStep.shareConvertMask(dst: dst, mask: mask, flip: flip, src: src)
+        case .load:
+            try executeLoad(i.privateRegister(0), i.publicRegister(1), name: i.string(2), index: index)
+        case .open:
+            return try beginOpen(i.publicRegister(0), i.privateRegister(1), index: index, outbox: &outbox)
+        case .reveal:
+            return try beginReveal(
+                i.localRegister(0), i.privateRegister(1), to: i.player(2), index: index, outbox: &outbox)
+        case .share:
+            return try beginShare(i.privateRegister(0), i.localRegister(1), index: index, outbox: &outbox)
+        case .triple:
+            let (a, b, c) = (i.privateRegister(0), i.privateRegister(1), i.privateRegister(2))
+            let dealing = Dealing([a, b, c], random: 2, .product(a, b, i.tripleKind(3), ofMasks: false))
+            return try beginDeal(dealing, index: index, outbox: &outbox)
+        case .product:
+            let (c, a, b) = (i.privateRegister(0), i.privateRegister(1), i.privateRegister(2))
+            let dealing = Dealing([c], random: 0, .product(a, b, i.tripleKind(3), ofMasks: true))
+            return try beginDeal(dealing, index: index, outbox: &outbox)
+        case .squarePair:
+            let dealing = Dealing([i.privateRegister(0), i.privateRegister(1)], random: 1, .square)
+            return try beginDeal(dealing, index: index, outbox: &outbox)
+        case .truncPair:
+            let dealing = Dealing(
+                [i.privateRegister(0), i.privateRegister(1), i.privateRegister(2)], random: 1, .truncation)
+            return try beginDeal(dealing, index: index, outbox: &outbox)
+        case .divPair:
+            let dealing = Dealing(
+                [i.privateRegister(0), i.privateRegister(1), i.privateRegister(2)], random: 1,
+                .division(i.integer(3)))
+            return try beginDeal(dealing, index: index, outbox: &outbox)
+        case .mask:
+            return try beginDeal(Dealing([i.privateRegister(0)], random: 1, .mask), index: index, outbox: &outbox)
+        case .msbPair:
+            let step = SecureNNStep.msbPair(
+                r: i.privateRegister(0), bits: i.privateRegister(1), lsb: i.privateRegister(2))
             return try beginSecureNN(step, index: index, outbox: &outbox)
-        case .shareConvertBits(let bits, let dst, let src):
-            return try beginSecureNN(.shareConvertBits(bits: bits, dst: dst, src: src), index: index, outbox: &outbox)
-        case .privateCompare(let dst, let bits, let threshold, let flip, let comparison):
+        case .shareConvertMask:
+            let step = SecureNNStep.shareConvertMask(
+                dst: i.privateRegister(0), mask: i.publicRegister(1), flip: i.publicRegister(2),
+                src: i.privateRegister(3))
+            return try beginSecureNN(step, index: index, outbox: &outbox)
+        case .shareConvertBits:
+            let step = SecureNNStep.shareConvertBits(
+                bits: i.privateRegister(0), dst: i.privateRegister(1), src: i.privateRegister(2))
+            return try beginSecureNN(step, index: index, outbox: &outbox)
+        case .privateCompare:
             let step = SecureNNStep.privateCompare(
-                dst: dst, bits: bits, threshold: threshold, flip: flip, comparison: comparison)
+                dst: i.privateRegister(0), bits: i.privateRegister(1), threshold: i.publicRegister(2),
+                flip: i.publicRegister(3), comparison: i.selector(4, as: PrivateComparison.self))
             return try beginSecureNN(step, index: index, outbox: &outbox)
-        case .shareConvertFinish(let dst, let partial, let compared, let flip):
-            let step = SecureNNStep.shareConvertFinish(dst: dst, partial: partial, compared: compared, flip: flip)
+        case .shareConvertFinish:
+            let step = SecureNNStep.shareConvertFinish(
+                dst: i.privateRegister(0), partial: i.privateRegister(1), compared: i.privateRegister(2),
+                flip: i.publicRegister(3))
             return try beginSecureNN(step, index: index, outbox: &outbox)
-        case .msbOpen(let dst, let flip, let src, let r):
-            return try beginSecureNN(.msbOpen(dst: dst, flip: flip, src: src, r: r), index: index, outbox: &outbox)
-        case .msbFinish(let gamma, let delta, let compared, let masked, let flip, let lsb):
+        case .msbOpen:
+            let step = SecureNNStep.msbOpen(
+                dst: i.publicRegister(0), flip: i.publicRegister(1), src: i.privateRegister(2),
+                r: i.privateRegister(3))
+            return try beginSecureNN(step, index: index, outbox: &outbox)
+        case .msbFinish:
             let step = SecureNNStep.msbFinish(
-                gamma: gamma, delta: delta, compared: compared, masked: masked, flip: flip, lsb: lsb)
+                gamma: i.privateRegister(0), delta: i.privateRegister(1), compared: i.privateRegister(2),
+                masked: i.publicRegister(3), flip: i.publicRegister(4), lsb: i.privateRegister(5))
             return try beginSecureNN(step, index: index, outbox: &outbox)
-        case .replicatedInput(let dst, let player, let name):
-            return try beginReplicatedInput(dst, player: player, name: name, index: index, outbox: &outbox)
-        case .replicatedShare(let dst, let src):
-            return try beginReplicatedShare(dst, src, index: index, outbox: &outbox)
-        case .replicatedOpen(let dst, let src):
-            return try beginReplicatedOpen(dst, src, index: index, outbox: &outbox)
-        case .replicatedProduct(let c, let a, let b, let kind):
-            return try beginReplicatedProduct(c, a, b, kind, index: index, outbox: &outbox)
-        case .replicatedMaskedOpen(let dst, let src, let r):
-            return try beginReplicatedMaskedOpen(dst, src, r, index: index, outbox: &outbox)
-        case .replicatedTruncFinish(let dst, let masked, let high, let msb):
+        case .replicatedInput:
+            return try beginReplicatedInput(
+                i.register(0), player: i.player(1), name: i.string(2), index: index, outbox: &outbox)
+        case .replicatedShare:
+            return try beginReplicatedShare(i.privateRegister(0), i.localRegister(1), index: index, outbox: &outbox)
+        case .replicatedOpen:
+            return try beginReplicatedOpen(i.publicRegister(0), i.privateRegister(1), index: index, outbox: &outbox)
+        case .replicatedProduct:
+            return try beginReplicatedProduct(
+                i.privateRegister(0), i.privateRegister(1), i.privateRegister(2), i.tripleKind(3), index: index,
+                outbox: &outbox)
+        case .replicatedMaskedOpen:
+            return try beginReplicatedMaskedOpen(
+                i.publicRegister(0), i.privateRegister(1), i.privateRegister(2), index: index, outbox: &outbox)
+        case .replicatedTruncFinish:
+            let dst = i.privateRegister(0)
             guard isComputeServer else { return try beginReshare(dst, additive: nil, index: index, outbox: &outbox) }
-            let share = try truncFinish(masked: masked, high: high, msb: msb, index: index)
+            let share = try truncFinish(
+                masked: i.publicRegister(1), high: i.privateRegister(2), msb: i.privateRegister(3), index: index)
             return try beginReshare(dst, additive: share, index: index, outbox: &outbox)
-        case .replicatedDivFinish(let dst, let masked, let quotient, let wrap, let divisor):
+        case .replicatedDivFinish:
+            let dst = i.privateRegister(0)
             guard isComputeServer else { return try beginReshare(dst, additive: nil, index: index, outbox: &outbox) }
-            let share = try divFinish(masked: masked, quotient: quotient, wrap: wrap, divisor: divisor, index: index)
+            let share = try divFinish(
+                masked: i.publicRegister(1), quotient: i.privateRegister(2), wrap: i.privateRegister(3),
+                divisor: i.integer(4), index: index)
             return try beginReshare(dst, additive: share, index: index, outbox: &outbox)
-        case .replicatedStore(let storedName, let src):
-            try executeReplicatedStore(name: storedName, src, index: index)
-            return nil
-        case .replicatedLoad(let dst, let storedName):
-            try executeReplicatedLoad(dst, name: storedName, index: index)
-            return nil
+        case .replicatedStore:
+            try executeReplicatedStore(name: i.string(0), i.privateRegister(1), index: index)
+        case .replicatedLoad:
+            try executeReplicatedLoad(i.privateRegister(0), name: i.string(1), index: index)
         }
+        return nil
     }
 
     // MARK: - Constants

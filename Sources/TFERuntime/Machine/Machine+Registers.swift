@@ -139,9 +139,10 @@ extension Machine {
     /// local registers.
     func executes(_ instruction: Instruction, index: Int) throws(MachineError) -> Bool {
         // The few opcodes whose runner is named by an operand; every other one follows its registers.
-        if case .input(_, let player, _) = instruction { return me == player }
-        if case .output(let player, _, _) = instruction { return me == player }
-        if case .print(let player, _, let values) = instruction {
+        if instruction.opcode == .input { return me == instruction.player(1) }
+        if instruction.opcode == .output { return me == instruction.player(0) }
+        if instruction.opcode == .print {
+            let (player, values) = (instruction.player(0), instruction.registers(2))
             if values.contains(where: { if case .public = $0 { return true } else { return false } }) {
                 return me == .server0
             }

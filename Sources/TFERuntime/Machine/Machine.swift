@@ -201,8 +201,11 @@ public struct Machine {
             case .local(let r): registers.locals[r.rawValue] = nil
             }
         }
-        if me == .server2, case .product(_, let a, let b, _) = instruction {
-            for mask in [a, b] where liveness.lastDealerUse[mask] == index { dealtMasks[mask] = nil }
+        if me == .server2, instruction.opcode == .product {
+            for mask in [instruction.privateRegister(1), instruction.privateRegister(2)]
+            where liveness.lastDealerUse[mask] == index {
+                dealtMasks[mask] = nil
+            }
         }
     }
 
