@@ -197,4 +197,10 @@ extension Instruction {
     public static func booleanAnd(dst: PrivateRegister, lhs: PrivateRegister, rhs: PrivateRegister) -> Instruction {
         Instruction(.booleanAnd, dst, lhs, rhs)
     }
+    public static func replicatedStore(name: String, src: PrivateRegister) -> Instruction {
+        Instruction(.replicatedStore, name, src)
+    }
+    public static func replicatedLoad(dst: PrivateRegister, name: String) -> Instruction {
+        Instruction(.replicatedLoad, dst, name)
+    }
 }

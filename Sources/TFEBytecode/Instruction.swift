@@ -98,7 +98,7 @@ public struct Instruction: Hashable, Sendable {
     /// Out-of-line operands, in slot order; a slot's word is its index here.
     @usableFromInline var extras: [OutOfLineOperand]
     /// One word per slot, in slot order; slots past the opcode's count are zero.
-    @usableFromInline var words: InlineArray<6, UInt32>
+    @usableFromInline var words: SlotWords
     public let opcode: Opcode
 
     /// The most slots an opcode may have (`OpcodeTableTests` checks the table against it).
@@ -123,21 +123,19 @@ public struct Instruction: Hashable, Sendable {
         self = builder.finish()
     }
 
-    init(opcode: Opcode, words: InlineArray<6, UInt32>, extras: [OutOfLineOperand]) {
+    init(opcode: Opcode, words: SlotWords, extras: [OutOfLineOperand]) {
         self.opcode = opcode
         self.words = words
         self.extras = extras
     }
 
     public static func == (a: Instruction, b: Instruction) -> Bool {
-        guard a.opcode == b.opcode, a.extras == b.extras else { return false }
-        for i in 0..<maxSlots where a.words[i] != b.words[i] { return false }
-        return true
+        a.opcode == b.opcode && a.words == b.words && a.extras == b.extras
     }
 
     public func hash(into hasher: inout Hasher) {
         hasher.combine(opcode)
-        for i in 0..<Instruction.maxSlots { hasher.combine(words[i]) }
+        hasher.combine(words)
         hasher.combine(extras)
     }
 
@@ -213,7 +211,7 @@ extension Instruction {
         @usableFromInline let slots: UnsafePointer<OpcodeTable.Slot>
         @usableFromInline let count: Int
         @usableFromInline var slot = 0
-        @usableFromInline var words = InlineArray<6, UInt32>(repeating: 0)
+        @usableFromInline var words = SlotWords()
         @usableFromInline var extras: [OutOfLineOperand] = []
 
         @usableFromInline init(_ opcode: Opcode) {

@@ -268,11 +268,24 @@ public enum Opcode: UInt8, CaseIterable, Sendable {
     /// apart from `rproduct`'s), and sends z_i to server i−1. One round, one word per element on each of three
     /// links.
     case booleanAnd = 139
+
+    // Cached models under ABY3 (148-159; 135-147 are the comparisons').
+
+    /// `rstore "w0" s3`: keeps a private value on the servers for later runs: server i writes the two
+    /// components (x_i, x_(i+1)) it holds, as they are; no server learns anything it did not hold during the
+    /// run, and what one server holds is two of three additive shares, independent of the value. Files are
+    /// written when the run has finished, in the same two-phase commit as `store`. Cost: none.
+    case replicatedStore = 148
+    /// `s3 = rload "w0"`: brings back a value `rstore` kept: each server reads its two components from its
+    /// own state file, with the preprocessing (no player, and so no model owner, takes part). The machine
+    /// checks the stored protocol, shape, element type and fractional bits against the register. Cost: none.
+    case replicatedLoad = 149
 }
 
 extension Opcode {
-    /// The opcode table: one entry per opcode with its mnemonic, phase, operand slots (names as in the
-    /// `Instruction` case, register kinds, asm keywords), the messages it sends, and the seeds it draws from.
+    /// The opcode table: one entry per opcode with its mnemonic, phase, operand slots (their names, register
+    /// kinds and asm keywords, in the order `Instruction` holds them), the messages it sends, and the seeds it
+    /// draws from.
     /// Everything below and the encoder, decoder, printer, cost model and the verifier's generic checks derive
     /// from it. (`Sources/TFEBytecode/README.md` lists the steps to add an opcode.)
     public var spec: OpcodeSpec { OpcodeTable.specs[Int(rawValue)] }
@@ -524,6 +537,10 @@ extension Opcode {
                 "band", .online, [.dst("dst", .private), .src("lhs", .private), .src("rhs", .private)],
                 sends: [Flow(s0, s2, elementsOf: [0]), Flow(s1, s0, elementsOf: [0]), Flow(s2, s1, elementsOf: [0])],
                 seeds: [.dealer, .serverPair])
+        case .replicatedStore:
+            return OpcodeSpec("rstore", .local, [.string("name"), .src("src", .private)])
+        case .replicatedLoad:
+            return OpcodeSpec("rload", .preprocessing, [.dst("dst", .private), .string("name")])
         }
     }
 

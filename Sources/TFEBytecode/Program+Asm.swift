@@ -61,13 +61,19 @@ extension Program {
                 out += "\n"
             }
         }
-        // What the servers keep from earlier runs and for later ones, in masked form (`load`, `store`).
+        // What the servers keep from earlier runs and for later ones (`load`, `store`; `rload`, `rstore`).
         for entry in allInstructions {
             let (direction, name, mask): (String, String, PrivateRegister)
             if entry.instruction.opcode == .load {
                 let (register, stored) = (entry.instruction.privateRegister(0), entry.instruction.string(2))
                 (direction, name, mask) = ("; load ", stored, register)
             } else if entry.instruction.opcode == .store {
+                let (stored, register) = (entry.instruction.string(0), entry.instruction.privateRegister(1))
+                (direction, name, mask) = ("; store ", stored, register)
+            } else if entry.instruction.opcode == .replicatedLoad {
+                let (register, stored) = (entry.instruction.privateRegister(0), entry.instruction.string(1))
+                (direction, name, mask) = ("; load ", stored, register)
+            } else if entry.instruction.opcode == .replicatedStore {
                 let (stored, register) = (entry.instruction.string(0), entry.instruction.privateRegister(1))
                 (direction, name, mask) = ("; store ", stored, register)
             } else {

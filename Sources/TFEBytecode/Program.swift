@@ -112,11 +112,18 @@ public struct Program: Hashable, Sendable {
         online.contains { $0.instructions.contains { $0.opcode.usesServerPairSeed } }
     }
 
-    /// Whether the program loads or stores values (`load` runs with the preprocessing, `store` online), so its
-    /// servers need a state directory.
+    /// Whether the program loads or stores values (`load` and `rload` run with the preprocessing, `store` and
+    /// `rstore` online), so its servers need a state directory.
     public var usesStoredValues: Bool {
-        offline.contains { $0.instructions.contains { $0.opcode == .load } }
-            || online.contains { $0.instructions.contains { $0.opcode == .store } }
+        offline.contains { $0.instructions.contains { $0.opcode == .load || $0.opcode == .replicatedLoad } }
+            || online.contains { $0.instructions.contains { $0.opcode == .store || $0.opcode == .replicatedStore } }
+    }
+
+    /// The stored name an instruction loads (`load`, `rload`), nil for any other instruction.
+    public static func loadedName(_ instruction: Instruction) -> String? {
+        if instruction.opcode == .load { return instruction.string(2) }
+        if instruction.opcode == .replicatedLoad { return instruction.string(1) }
+        return nil
     }
 
     /// Every instruction with its phase, round and index in the location table.

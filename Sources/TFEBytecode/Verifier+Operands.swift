@@ -449,6 +449,12 @@ extension Verifier {
                 checkShift(amount, at: site)
             }
             isReplicated = true
+        } else if instruction.opcode == .replicatedStore {
+            checkStoredName(instruction.string(0), at: site)
+            isReplicated = true
+        } else if instruction.opcode == .replicatedLoad {
+            checkStoredName(instruction.string(1), at: site)
+            isReplicated = true
         } else {
             return false
         }

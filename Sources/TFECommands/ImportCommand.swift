@@ -17,7 +17,7 @@ public enum ImportCommand {
                     help: "Where to write the program; the weights go beside it, as PROGRAM.npz.",
                     defaultText: "<model>.tfe"),
             .option("--protocol", value: "protocol",
-                    help: "pond or securenn (default: pond unless an operator needs securenn).",
+                    help: "pond, securenn or aby3 (default: pond unless an operator needs securenn).",
                     allowedValues: ImportOptions.ProtocolChoice.allCases.map(\.rawValue)),
             .option("--owner", value: "name", help: "The player who provides the weights.",
                     defaultText: "model_owner"),

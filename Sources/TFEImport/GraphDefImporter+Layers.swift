@@ -257,7 +257,7 @@ extension GraphDefImporter {
         let window = try spatialWindow(node, input: [x.shape[1], x.shape[2]], kernel: [size[1], size[2]])
         let function: String
         if node.op == "MaxPool" {
-            try requireSecureNN(node)
+            try require(.maxPool, node)
             function = "maxpool2d"
         } else {
             function = "avgpool2d"

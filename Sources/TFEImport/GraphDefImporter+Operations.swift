@@ -375,10 +375,10 @@ extension GraphDefImporter {
         case "Sigmoid":
             define(node, "sigmoid(\(x.name))", shape: x.shape)
         case "Relu":
-            try requireSecureNN(node)
+            try require(.relu, node)
             define(node, "relu(\(x.name))", shape: x.shape)
         default:  // Relu6: min(max(x, 0), 6) with two ReLUs
-            try requireSecureNN(node)
+            try require(.relu, node)
             define(node, writer.clipExpression(x.name, low: 0, high: 6), shape: x.shape)
         }
     }

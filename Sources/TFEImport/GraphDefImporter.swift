@@ -1,3 +1,5 @@
+import TFECore
+
 /// Turns a frozen TensorFlow GraphDef (TF Encrypted's `mnist_model.pb` format) into a readable `.tfe` program,
 /// through the same `ProgramWriter` as ONNX: one statement per node or fused group (a Conv2D or MatMul with the
 /// BiasAdd and FusedBatchNorm after it folded into its weights) with a comment naming the nodes, the weights
@@ -240,10 +242,10 @@ public struct GraphDefImporter {
         return parts.count < 2 ? node.name : String(parts[parts.count - 2])
     }
 
-    /// Marks the protocol SecureNN, or refuses when pond was asked for.
-    mutating func requireSecureNN(_ node: GraphDefNode) throws(ImportError) {
-        if options.protocolChoice == .pond { throw .needsSecureNN(op: node.op, node: node.name) }
-        writer.needsSecureNN = true
+    /// Notes that the node computes `operation` privately: refused when the protocol asked for cannot, and
+    /// otherwise, with no protocol asked for, a reason to pick SecureNN.
+    mutating func require(_ operation: PrivateOperation, _ node: GraphDefNode) throws(ImportError) {
+        try writer.require(operation, op: node.op, node: node.name)
     }
 
     // MARK: - Attributes

@@ -1,3 +1,5 @@
+import TFECore
+
 /// The model formats `tfec import` reads.
 public enum ModelFormat: Sendable, CaseIterable {
     case onnx, graphDef
@@ -37,8 +39,8 @@ public enum ImportError: Error, Equatable, Sendable {
     case unsupportedOperation(op: String, node: String)
     /// A supported operator with an attribute value tfe cannot express.
     case unsupportedAttribute(op: String, node: String, String)
-    /// An operator that needs SecureNN, in a model imported for pond.
-    case needsSecureNN(op: String, node: String)
+    /// An operator the protocol asked for cannot compute privately (a ReLU under pond): `capable` can.
+    case needsProtocol(op: String, node: String, chosen: ProtocolKind, capable: ProtocolKind)
     /// A graph input with a dynamic dimension other than the leading batch dimension.
     case dynamicShape(input: String, dimension: Int)
     /// BatchNormalization in training mode.
@@ -74,9 +76,9 @@ public enum ImportError: Error, Equatable, Sendable {
             return "operation '\(op)' (node '\(node)') has no private implementation"
         case .unsupportedAttribute(let op, let node, let detail):
             return "\(format.operatorWord) '\(op)' (node '\(node)'): \(detail)"
-        case .needsSecureNN(let op, let node):
-            return "\(format.operatorWord) '\(op)' (node '\(node)') needs protocol 'securenn'; pond cannot compute it "
-                + "privately"
+        case .needsProtocol(let op, let node, let chosen, let capable):
+            return "\(format.operatorWord) '\(op)' (node '\(node)') needs protocol '\(capable.rawValue)'; "
+                + "\(chosen.rawValue) cannot compute it privately"
         case .dynamicShape(let input, let dimension):
             return "input '\(input)' has a dynamic dimension \(dimension); only the leading batch dimension may be "
                 + "symbolic"
@@ -108,8 +110,8 @@ public enum ImportError: Error, Equatable, Sendable {
             return ["supported operators: " + ONNXImporter.supportedOperators.joined(separator: ", ")]
         case .unsupportedOperation:
             return ["supported operations: " + GraphDefImporter.supportedOperations.joined(separator: ", ")]
-        case .needsSecureNN:
-            return ["import with '--protocol securenn'"]
+        case .needsProtocol(_, _, _, let capable):
+            return ["import with '--protocol \(capable.rawValue)'"]
         default:
             return []
         }

@@ -270,7 +270,7 @@ extension ONNXImporter {
             guard !node.outputs.dropFirst().contains(where: { !$0.isEmpty }) else {
                 throw .unsupportedAttribute(op: "MaxPool", node: node.name, "the Indices output is not supported")
             }
-            try requireSecureNN(node)
+            try require(.maxPool, node)
             function = "maxpool2d"
         } else {
             function = "avgpool2d"
@@ -291,7 +291,7 @@ extension ONNXImporter {
             guard h == w else {
                 throw .unsupportedAttribute(op: node.opType, node: node.name, "only square images are supported")
             }
-            try requireSecureNN(node)
+            try require(.maxPool, node)
             define(node, "maxpool2d(\(x.name), \(h))", shape: shape, nhwc: true)
         } else {
             let cells = writer.shapeText([n, h * w, c])

@@ -330,17 +330,17 @@ extension ONNXImporter {
         case "Sigmoid":
             define(node, "sigmoid(\(x.name))", shape: x.shape, nhwc: x.isNHWC)
         case "Relu":
-            try requireSecureNN(node)
+            try require(.relu, node)
             define(node, "relu(\(x.name))", shape: x.shape, nhwc: x.isNHWC)
         case "LeakyRelu":
             // alpha·x + (1 − alpha)·relu(x): exact, with one ReLU.
-            try requireSecureNN(node)
+            try require(.relu, node)
             let alpha = float(node, "alpha", default: 0.01)
             let keep = writer.literal(Double(1 - Float(alpha)))
             define(node, "\(x.name) * \(writer.literal(alpha)) + relu(\(x.name)) * \(keep)",
                    shape: x.shape, nhwc: x.isNHWC)
         default:  // Clip
-            try requireSecureNN(node)
+            try require(.relu, node)
             var low = float(node, "min", default: -.infinity), high = float(node, "max", default: .infinity)
             if node.inputs.count > 1, !node.inputs[1].isEmpty {
                 low = try requireConstant(node.inputs[1], of: node, what: "the minimum of Clip").values.first ?? low

@@ -1,10 +1,10 @@
+import TFECore
 import TFEFrontend
 
 /// How `tfec import` writes a program.
 public struct ImportOptions: Sendable {
-    public enum ProtocolChoice: String, Sendable, CaseIterable {
-        case pond, securenn
-    }
+    /// The protocols a program can declare.
+    public typealias ProtocolChoice = ProtocolKind
 
     /// The protocol; nil picks the cheapest that computes every operator (pond, unless one needs SecureNN).
     public var protocolChoice: ProtocolChoice?
@@ -228,9 +228,9 @@ public struct ONNXImporter {
         for other in also { operands[other.outputs[0]] = .value(value) }
     }
 
-    /// Marks the protocol SecureNN, or refuses when pond was asked for.
-    mutating func requireSecureNN(_ node: ONNXNode) throws(ImportError) {
-        if options.protocolChoice == .pond { throw .needsSecureNN(op: node.opType, node: node.name) }
-        writer.needsSecureNN = true
+    /// Notes that the node computes `operation` privately: refused when the protocol asked for cannot, and
+    /// otherwise, with no protocol asked for, a reason to pick SecureNN.
+    mutating func require(_ operation: PrivateOperation, _ node: ONNXNode) throws(ImportError) {
+        try writer.require(operation, op: node.opType, node: node.name)
     }
 }

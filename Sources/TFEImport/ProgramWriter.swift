@@ -1,3 +1,4 @@
+import TFECore
 import TFEFrontend
 
 /// The `.tfe` text and the weights of an imported program, whatever the model's format: fresh identifiers made
@@ -18,6 +19,7 @@ struct ProgramWriter {
     var weights: [ImportedWeight] = []
     /// The batch size `param batch` defaults to: the model's own, or 1 when it is symbolic.
     var batch = 1
+    /// An operator computes what Pond cannot: with no protocol asked for, the program declares SecureNN.
     var needsSecureNN = false
     private var usedNames: Set<String>
     /// Keywords, built-ins, players and `batch`: never a variable's name.
@@ -56,6 +58,20 @@ struct ProgramWriter {
         declarations.append("\(name) = \(kind)(\(options.owner), \(shapeText(tensor.shape)))\(tail)")
         weights.append(ImportedWeight(name: name, shape: tensor.shape, values: tensor.values))
         return name
+    }
+
+    /// Notes that an operator computes `operation` privately: refused when the protocol asked for cannot (the
+    /// error names the first protocol that can, as the checker's does), and otherwise, with no protocol asked
+    /// for, a reason to declare SecureNN.
+    mutating func require(_ operation: PrivateOperation, op: String, node: String) throws(ImportError) {
+        guard let chosen = options.protocolChoice else {
+            needsSecureNN = true
+            return
+        }
+        guard chosen.definition.computesPrivately(operation) else {
+            let capable = ProtocolKind.firstComputing(operation) ?? .securenn
+            throw .needsProtocol(op: op, node: node, chosen: chosen, capable: capable)
+        }
     }
 
     /// `output(client, "io name", variable)`: a model output sent to the client.

@@ -22,11 +22,7 @@ extension Lowerer {
             if instruction.communicates { emitRound([instruction]) } else { emit(instruction) }
             result = register
         case .load(let name):
-            guard lowering.sharing.storesValues else {
-                unsupported("'load' under protocol '\(checked.protocolKind.rawValue)'", operation)
-                return
-            }
-            result = .private(lowerLoad(name, type))
+            result = .private(lowering.sharing.load(&self, name, type))
         case .share(let source):
             let register = operand(source, for: .private)
             let destination = makePrivate(type.element, type.shape)
@@ -169,15 +165,10 @@ extension Lowerer {
             let instruction = Instruction.output(player: player, name: name, src: register)
             if instruction.communicates { emitRound([instruction]) } else { emit(instruction) }
         case .store(let name, let value):
-            guard lowering.sharing.storesValues else {
-                unsupported("'store' under protocol '\(checked.protocolKind.rawValue)'", operation)
-                return
-            }
             guard case .private(let x) = operand(value, for: .private) else {
                 fatalError("internal error in pass 'lower': store of a value that is not private")
             }
-            let form = masked([x])[0]
-            emit(.store(name: name, mask: form.mask, opened: form.opened))
+            lowering.sharing.store(&self, name, x)
         case .print(let items):
             var format = ""
             var values: [Register] = []

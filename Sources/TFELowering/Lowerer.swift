@@ -100,8 +100,10 @@ public struct Lowerer {
         // and kind, usually one. Reserving the table spares it rehashing as it grows (100,000 distinct constants in
         // issue 15's program of 300,000 lines).
         var constantOperations = 0
+        var products = 0
         for operation in checked.operations {
             if case .constant = operation.kind { constantOperations += 1 }
+            if case .binary(let op, _, _) = operation.kind, op == .multiply || op == .matmul { products += 1 }
             switch operation.kind {
             case .maxpool2dGrad(let input, _, let size, let stride, let padding):
                 pooledWithPositions.insert(PoolKey(input: input, size: size, stride: stride, padding: padding))
@@ -114,6 +116,7 @@ public struct Lowerer {
             for operand in operation.kind.operands { uses[operand.rawValue] += 1 }
         }
         constantRegisters.reserveCapacity(min(constantOperations, 1 << 18))  // a bound on what a guess may map
+        reserveTables(operations: checked.operations.count, products: products)
         for operation in checked.operations {
             guard case .maxpool2d(let input, _, _, _) = operation.kind, uses[input.rawValue] == 1,
                 case .elementwise(.relu, let source) = checked[input].kind, checked[input].type?.placement == .private,
@@ -145,7 +148,23 @@ public struct Lowerer {
         }
         program.offline = offlineRounds
         program.online = onlineRounds
-        program.locations = offlineLocations + onlineLocations
+        offlineLocations.append(contentsOf: onlineLocations)
+        program.locations = offlineLocations
+    }
+
+    /// Reserves the tables that grow with the program for about what it will need: a private product with its
+    /// truncation makes 15 instructions, 12 private and 4 public registers, 3 dealt values and 2 online rounds;
+    /// other operations one or two of each. Regrowing copies a table to fresh pages each time (tens of megabytes
+    /// for an unrolled program); reserved pages that are never written are never mapped.
+    private mutating func reserveTables(operations: Int, products: Int) {
+        let (operations, products) = (min(operations, 1 << 22), min(products, 1 << 22))  // what a guess may map
+        let instructions = 2 * operations + 16 * products
+        program.privateRegisters.reserveCapacity(operations + 12 * products)
+        program.publicRegisters.reserveCapacity(operations + 4 * products)
+        offlineRounds.reserveCapacity(3 * products)
+        offlineLocations.reserveCapacity(instructions)  // the online locations are appended to these at the end
+        onlineRounds.reserveCapacity(operations + 2 * products)
+        onlineLocations.reserveCapacity(instructions)
     }
 
     // MARK: - Registers

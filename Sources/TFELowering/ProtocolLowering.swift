@@ -85,8 +85,10 @@ struct SharingLowering: Sendable {
     var truncFinish: @Sendable (PrivateRegister, PublicRegister, PrivateRegister, PrivateRegister) -> Instruction
     /// The step after the opening of an exact division.
     var divFinish: @Sendable (PrivateRegister, PublicRegister, PrivateRegister, PrivateRegister, Int) -> Instruction
-    /// Whether `store` and `load` keep private values on the servers.
-    var storesValues: Bool
+    /// `store("name", x)`: keeps a private value on the servers for later runs.
+    var store: @Sendable (inout Lowerer, String, PrivateRegister) -> Void
+    /// `load("name", SHAPE)`: a value an earlier run stored, as a private register.
+    var load: @Sendable (inout Lowerer, String, ValueType) -> PrivateRegister
 
     /// Pond's two additive shares (SecureNN's too): Beaver products over masked values, `open` between
     /// server0 and server1.
@@ -105,10 +107,16 @@ struct SharingLowering: Sendable {
         },
         truncFinish: { .truncFinish(dst: $0, masked: $1, high: $2, msb: $3) },
         divFinish: { .divFinish(dst: $0, masked: $1, quotient: $2, wrap: $3, divisor: $4) },
-        storesValues: true)
+        store: { lowerer, name, x in
+            let form = lowerer.masked([x])[0]
+            lowerer.emit(.store(name: name, mask: form.mask, opened: form.opened))
+        },
+        load: { lowerer, name, type in lowerer.lowerLoad(name, type) })
 
     /// ABY3's replicated shares: `rinput`, `rproduct`, `ropen`, and truncation's opening to server0 and server1
-    /// with the result re-shared (`rmaskopen`, `rtruncfinish`). `store` and `load` are not carried over yet.
+    /// with the result re-shared (`rmaskopen`, `rtruncfinish`). `rstore` keeps each server's two components and
+    /// `rload` (with the preprocessing) brings them back: no messages, and no masked form to reuse, since a
+    /// replicated product opens nothing.
     static let replicated = SharingLowering(
         input: { dst, player, name in
             if case .local = dst { return .input(dst: dst, player: player, name: name) }
@@ -128,7 +136,12 @@ struct SharingLowering: Sendable {
         },
         truncFinish: { .replicatedTruncFinish(dst: $0, masked: $1, high: $2, msb: $3) },
         divFinish: { .replicatedDivFinish(dst: $0, masked: $1, quotient: $2, wrap: $3, divisor: $4) },
-        storesValues: false)
+        store: { lowerer, name, x in lowerer.emit(.replicatedStore(name: name, src: x)) },
+        load: { lowerer, name, type in
+            let value = lowerer.makePrivate(type.element, type.shape)
+            lowerer.emitPreprocessing(.replicatedLoad(dst: value, name: name))
+            return value
+        })
 }
 
 extension ProtocolKind {

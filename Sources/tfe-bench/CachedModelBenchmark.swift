@@ -32,35 +32,61 @@ enum CachedModelBenchmark {
         return program
     }
 
-    /// The most any of server0 and server1 sends in the online phase.
+    /// Every online byte on every link.
+    static func online(_ program: Program) -> Int {
+        CostModel.cost(of: program).bytes(in: .online)
+    }
+
+    /// The most any server holding shares (server0 and server1; all three under aby3) sends in the online phase.
     static func perServer(_ program: Program) -> Int {
         let cost = CostModel.cost(of: program)
-        return [PlayerID.server0, .server1].map { cost.bytesSent(by: $0, in: .online) }.max() ?? 0
+        let servers = program.protocolKind.definition.roles.filter(\.holdsShares).map(\.server)
+        return servers.map { cost.bytesSent(by: $0, in: .online) }.max() ?? 0
+    }
+
+    /// `source` with its protocol declaration replaced by `protocol` (nil: unchanged).
+    static func underProtocol(_ source: String, _ kind: ProtocolKind?) -> String {
+        guard let kind else { return source }
+        return source.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+            line.hasPrefix("protocol ") ? "protocol \(kind.rawValue)" : String(line)
+        }.joined(separator: "\n")
     }
 
     static func run(root: String) throws {
         print("\ncached model (store once, then load): online bytes each of server0/server1 sends per prediction")
         print(PondBenchmark.pad("network", 30) + PondBenchmark.pad("batch", 7) + PondBenchmark.pad("re-shared", 12)
-              + PondBenchmark.pad("cached", 12) + PondBenchmark.pad("ratio", 8) + "client and servers only")
-        for (file, label) in [("mnist-pond.tfe", "784-128-sigmoid-10, Pond"),
-                              ("mnist-securenn.tfe", "784-512-ReLU-10, SecureNN")] {
-            let source = try String(contentsOfFile: root + "/programs/mnist/" + file, encoding: .utf8)
+              + PondBenchmark.pad("cached", 12) + PondBenchmark.pad("ratio", 8) + PondBenchmark.pad("all links", 26)
+              + "client and servers only")
+        let rows: [(String, ProtocolKind?, String)] = [
+            ("mnist-pond.tfe", nil, "784-128-sigmoid-10, Pond"), ("mnist-pond.tfe", .aby3, "784-128-sigmoid-10, ABY3"),
+            ("mnist-securenn.tfe", nil, "784-512-ReLU-10, SecureNN"),
+        ]
+        for (file, kind, label) in rows {
+            let source = underProtocol(
+                try String(contentsOfFile: root + "/programs/mnist/" + file, encoding: .utf8), kind)
             for batch in [1, 100] {
-                let fresh = perServer(try compile(source, name: file, batch: batch))
-                let cached = perServer(try compile(cachedSource(source), name: file, batch: batch))
+                let freshProgram = try compile(source, name: file, batch: batch)
+                let cachedProgram = try compile(cachedSource(source), name: file, batch: batch)
+                let (fresh, cached) = (perServer(freshProgram), perServer(cachedProgram))
+                let links = megabytes(online(freshProgram)) + " -> " + megabytes(online(cachedProgram))
                 print(PondBenchmark.pad(label, 30) + PondBenchmark.pad("\(batch)", 7)
                       + PondBenchmark.pad(megabytes(fresh), 12) + PondBenchmark.pad(megabytes(cached), 12)
-                      + PondBenchmark.pad(String(format: "%.1fx", Double(fresh) / Double(cached)), 8) + "yes")
+                      + PondBenchmark.pad(String(format: "%.1fx", Double(fresh) / Double(cached)), 8)
+                      + PondBenchmark.pad(links, 26) + "yes")
             }
         }
         print("(MP-SPDZ re-sends the masked weight matrix for every inference: 3.3 MB per party for 784-512-10 "
               + "at batch 1)")
         for batch in [1, 100] { try simulatedWAN(root: root, batch: batch) }
-        print("\nSecureNN at batch 1, all parties in one process, no network (best of \(latencyRepetitions)):")
+        print("\nSecureNN at batch 1, all parties in one process, no network (min / median / max of "
+              + "\(latencyRepetitions)):")
         try latency(root: root, file: "mnist/mnist-securenn.tfe", model: "mnist/data/model-securenn.npz",
                     label: "seed network 784-512-ReLU-10")
         try latency(root: root, file: "network-a/network-a.tfe", model: "network-a/data/model.npz",
                     label: "Network A 784-128-128-10")
+        print("ABY3 at batch 1, all parties in one process, no network (min / median / max of \(latencyRepetitions)):")
+        try latency(root: root, file: "mnist/mnist-pond.tfe", model: "mnist/data/model-pond.npz",
+                    label: "784-128-sigmoid-10", protocol: .aby3)
     }
 
     static let latencyRepetitions = 7
@@ -69,7 +95,9 @@ enum CachedModelBenchmark {
     static func setupSource(_ source: String) -> String {
         var lines: [String] = [], stores: [String] = []
         for line in source.split(separator: "\n") {
-            if line.hasPrefix("protocol ") || line == "player model_owner" { lines.append(String(line)) }
+            if line.hasPrefix("protocol ") || line.hasPrefix("param ") || line == "player model_owner" {
+                lines.append(String(line))
+            }
             if let range = line.range(of: " = private_input(model_owner, ") {
                 let name = line[..<range.lowerBound]
                 lines.append(String(line))
@@ -80,8 +108,10 @@ enum CachedModelBenchmark {
     }
 
     /// One prediction's latency with the model re-shared by its owner, and loaded from the servers' state.
-    static func latency(root: String, file: String, model modelFile: String, label: String) throws {
-        let source = try String(contentsOfFile: root + "/programs/" + file, encoding: .utf8)
+    static func latency(
+        root: String, file: String, model modelFile: String, label: String, protocol kind: ProtocolKind? = nil
+    ) throws {
+        let source = underProtocol(try String(contentsOfFile: root + "/programs/" + file, encoding: .utf8), kind)
         let fresh = try compile(source, name: file, batch: 1)
         let cached = try compile(cachedSource(source), name: file, batch: 1)
         let setup = try compile(setupSource(source), name: "setup.tfe", batch: 1)
@@ -95,19 +125,23 @@ enum CachedModelBenchmark {
         defer { try? FileManager.default.removeItem(at: state) }
         _ = try LocalRun.run(setup, inputs: [PlayerID(3): model], options: LocalRunOptions(stateDirectory: state.path))
         let options = LocalRunOptions(stateDirectory: state.path)
-        var freshTime = Duration.seconds(1000), cachedTime = Duration.seconds(1000)
+        var freshTimes: [Double] = [], cachedTimes: [Double] = []
         let clock = ContinuousClock()
         for _ in 0..<latencyRepetitions {
-            freshTime = min(freshTime, try clock.measure {
+            freshTimes.append(try clock.measure {
                 _ = try LocalRun.run(fresh, inputs: [PlayerID(3): model, PlayerID(4): client], options: options)
-            })
-            cachedTime = min(cachedTime, try clock.measure {
+            }.inSeconds * 1e3)
+            cachedTimes.append(try clock.measure {
                 _ = try LocalRun.run(cached, inputs: [PlayerID(3): client], options: options)
-            })
+            }.inSeconds * 1e3)
         }
-        print("  " + PondBenchmark.pad(label, 30) + "re-shared model " + String(format: "%.1f ms", freshTime.inSeconds * 1e3)
-              + ", cached model " + String(format: "%.1f ms", cachedTime.inSeconds * 1e3)
-              + String(format: " (%.2fx)", freshTime.inSeconds / cachedTime.inSeconds))
+        func spread(_ times: [Double]) -> String {
+            let sorted = times.sorted()
+            return String(
+                format: "%.1f / %.1f / %.1f ms", sorted[0], sorted[sorted.count / 2], sorted[sorted.count - 1])
+        }
+        print("  " + PondBenchmark.pad(label, 30) + "re-shared model " + spread(freshTimes) + ", cached model "
+              + spread(cachedTimes) + String(format: " (%.2fx at the best)", freshTimes.min()! / cachedTimes.min()!))
     }
 
     /// The Pond network on the simulated WAN: the re-shared model against the cached one.

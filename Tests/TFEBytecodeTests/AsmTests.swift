@@ -206,6 +206,8 @@ import Testing
         (.shiftRight(dst: PrivateRegister(1), src: PrivateRegister(0), bits: 63), "s1 = shr s0 by=63"),
         (.component(dst: PrivateRegister(1), src: PrivateRegister(0), slot: 2), "s1 = component s0 slot=2"),
         (.booleanAnd(dst: PrivateRegister(2), lhs: PrivateRegister(0), rhs: PrivateRegister(1)), "s2 = band s0, s1"),
+        (.replicatedStore(name: "w0", src: PrivateRegister(3)), "rstore \"w0\" s3"),
+        (.replicatedLoad(dst: PrivateRegister(3), name: "w0"), "s3 = rload \"w0\""),
     ])
     func instructionForm(_ instruction: Instruction, _ expected: String) {
         let program = Program(

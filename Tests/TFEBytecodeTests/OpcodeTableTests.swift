@@ -112,9 +112,11 @@ import Testing
         #expect(!interactive.contains(.load) && !interactive.contains(.mask))
         let formerlyInteractive = Set(Opcode.allCases.filter { (32..<80).contains($0.rawValue) })
         let replicated = Set(Opcode.allCases.filter { (128..<160).contains($0.rawValue) })
-            .subtracting([.booleanXor, .shiftLeft, .shiftRight, .component])
+            .subtracting([.booleanXor, .shiftLeft, .shiftRight, .component, .replicatedStore, .replicatedLoad])
         #expect(interactive == formerlyInteractive.subtracting([.load, .mask]).union(replicated))
-        let preprocessing: Set<Opcode> = [.triple, .squarePair, .truncPair, .mask, .product, .load, .divPair, .msbPair]
+        let preprocessing: Set<Opcode> = [
+            .triple, .squarePair, .truncPair, .mask, .product, .load, .divPair, .msbPair, .replicatedLoad,
+        ]
         #expect(Set(Opcode.allCases.filter(\.isPreprocessing)) == preprocessing)
         let onlineSecureNN = Set(Opcode.allCases.filter { (65..<80).contains($0.rawValue) })
         let seededABY3: Set<Opcode> = [.replicatedProduct, .replicatedTruncFinish, .replicatedDivFinish, .booleanAnd]

@@ -96,6 +96,8 @@ enum Samples {
             .shiftRight(dst: sBig, src: s0, bits: 1),
             .component(dst: s0, src: sBig, slot: 2),
             .booleanAnd(dst: sBig, lhs: sBig, rhs: s0),
+            .replicatedStore(name: "model_w0", src: sBig),
+            .replicatedLoad(dst: s0, name: "w"),
         ]
         for function in MapFunction.allCases {
             list.append(.map(dst: .local(l0), src: .public(pBig), function: function))

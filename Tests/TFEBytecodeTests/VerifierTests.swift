@@ -359,6 +359,17 @@ func replicated(_ body: (inout ProgramBuilder, PrivateRegister) -> Void) -> Prog
             let x = b.privateInput("x", [2, 3])
             b.emit(.replicatedOpen(dst: b.p([2, 3]), src: x), round: 1)
         },
+        VerifierCase("replicated store under pond", .operandValue) { b in
+            b.emit(.replicatedStore(name: "w", src: b.privateInput("x", [2, 3])), round: 1)
+        },
+        VerifierCase("replicated load of a bad name", .operandValue, program: {
+            var b = ProgramBuilder(protocol: .aby3)
+            let x = b.s([2])
+            b.emitOffline(.replicatedLoad(dst: x, name: "../w"))
+            b.emit(.output(player: b.player("client"), name: "x", src: .private(x)), round: 0)
+            b.declareOutput("client", "x", [2], .private)
+            return b.build()
+        }()),
         VerifierCase("replicated open into the wrong shape", .shape, program: {
             var b = ProgramBuilder(protocol: .aby3)
             let x = b.s([2, 3])

@@ -162,16 +162,6 @@ struct ABY3Tests {
         #expect(ReplicatedCost.relu(count: n).bytesPerParty == 128 * n)
     }
 
-    /// Stored values are not carried over to replicated shares yet: one error, at the statement.
-    @Test func storeIsRefusedWithOneError() {
-        let text = "protocol aby3\nplayer alice\nx = private_input(alice, [3])\nstore(\"x\", x)\n"
-        let compiled = EndToEnd.compile(text, path: "store.tfe", optimize: true)
-        #expect(compiled.program == nil)
-        let errors = compiled.diagnostics.sorted.filter { $0.severity == .error }
-        #expect(errors.count == 1)
-        #expect(errors.first?.message == "'store' under protocol 'aby3' is not supported yet")
-    }
-
     private func checkAgainstReference(
         _ text: String, name: String, seed: UInt64, optimize: Bool, overrides: [String: Int] = [:],
         capped: Bool = true, distribution: (IODeclaration) -> InputDistribution

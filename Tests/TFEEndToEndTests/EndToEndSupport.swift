@@ -129,16 +129,19 @@ enum EndToEnd {
         loadedBy program: Program, seed: UInt64, state: StateFolder, stored: inout [String: ReferenceTensor],
         distribution: (IODeclaration) -> InputDistribution
     ) throws {
-        var lines = ["player owner", "fixedpoint(frac: \(program.fractionalBits))"]
+        var lines = [
+            "protocol \(program.protocolKind.rawValue)", "player owner", "fixedpoint(frac: \(program.fractionalBits))",
+        ]
         for entry in program.allInstructions {
-            guard entry.instruction.opcode == .load else { continue }
-            let (mask, name) = (entry.instruction.privateRegister(0), entry.instruction.string(2))
-            let info = program.info(.private(mask))
+            guard let name = Program.loadedName(entry.instruction),
+                case .private(let register)? = entry.instruction.destinations.first
+            else { continue }
+            let info = program.info(.private(register))
             let variable = "v\(lines.count)"
             lines.append("\(variable) = private_input(owner, \"\(name)\", \(info.shape.dimensions), dtype: \(info.element.rawValue))")
             lines.append("store(\"\(name)\", \(variable))")
         }
-        guard lines.count > 2 else { return }
+        guard lines.count > 3 else { return }
         let source = lines.joined(separator: "\n")
         let compiled = compile(source, path: "store-values.tfe", optimize: true)
         let setup = try #require(compiled.program, "\(describe(compiled.diagnostics, source, path: "store-values.tfe"))")

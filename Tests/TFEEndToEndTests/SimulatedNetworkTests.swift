@@ -43,9 +43,9 @@ struct SimulatedNetworkTests {
         let elapsed = try clock.measure {
             result = try LocalRun.run(program, inputs: inputs.arrays, options: LocalRunOptions(seed: 5, network: model))
         }
+        // The simulated wire delays every round: the run cannot be faster than the bound. (No upper limit: a
+        // loaded machine can stretch any run; `tfe-bench net` measures how close to the bound runs come.)
         #expect(elapsed >= bound)
-        // Computing this program takes milliseconds; the rest is waiting on the simulated wire.
-        #expect(elapsed < bound * 2 + .milliseconds(100), "\(elapsed) against a bound of \(bound)")
         #expect(result?.cost == plain.cost)
         #expect(result?[PlayerID(3)].outputs == plain[PlayerID(3)].outputs)
     }

@@ -4,6 +4,7 @@ import Foundation
 import Testing
 import TFECommands
 import TFENumPy
+import TFECore
 import TFERuntime
 
 @Suite struct ImportCommandTests {
@@ -38,12 +39,41 @@ import TFERuntime
 
     @Test(arguments: [
         ["--owner", "server0"], ["--client", "relu"], ["--owner", "a b"], ["--owner", "x", "--client", "x"],
-        ["--protocol", "aby3"],
+        ["--protocol", "aby4"],
     ])
     func badOptionsAreUsageErrors(_ options: [String]) {
         let model = ImportFixtures.path("ops/argmax.onnx")
         let result = ImportFixtures.tfec(["import", model, "-o", "/dev/null"] + options)
         #expect(result.exitCode == .usage, "\(result.error)")
+    }
+
+    /// `--protocol aby3` writes `protocol aby3` for a model whose operators aby3 computes privately.
+    @Test func aby3IsAChoice() {
+        let directory = ImportFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        for model in ["ops/matmul-sigmoid-arithmetic.onnx", "graphdef-ops/matmul-transpose-sigmoid-arithmetic.pb"] {
+            let result = ImportFixtures.tfec(["import", ImportFixtures.path(model), "-o", "\(directory)/a.tfe",
+                                              "--protocol", "aby3"])
+            #expect(result.exitCode == .success, "\(model): \(result.error)")
+            #expect(result.output.contains("(protocol aby3)"), "\(model): \(result.output)")
+            let text = String(decoding: FileManager.default.contents(atPath: "\(directory)/a.tfe") ?? Data(),
+                              as: UTF8.self)
+            #expect(text.contains("\nprotocol aby3\n"), "\(model)")
+        }
+    }
+
+    /// A ReLU model under `--protocol aby3` imports (aby3 computes comparisons privately) and its program says
+    /// `protocol aby3`.
+    @Test(arguments: ["ops/gemm-relu-mlp.onnx", "graphdef-ops/keras-mlp-relu.pb"])
+    func aReLUModelImportsUnderABY3(_ model: String) throws {
+        let directory = ImportFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = ImportFixtures.path(model)
+        let result = ImportFixtures.tfec(["import", path, "-o", "\(directory)/r.tfe", "--protocol", "aby3"])
+        #expect(result.exitCode == .success, "\(result.error)")
+        let text = try String(contentsOfFile: "\(directory)/r.tfe", encoding: .utf8)
+        #expect(text.contains("\nprotocol aby3\n"))
+        #expect(text.contains("relu("))
     }
 
     @Test func aFileOfNeitherFormatIsOneError() {

@@ -30,6 +30,39 @@ import TFERuntime
         try Self.expectClose(actual.asDoubles(), expected.asDoubles(), rowLength: expected.shape.last ?? 1, name)
     }
 
+    /// The fixtures pond computes, imported with `--protocol aby3`.
+    static let pondModels = ImportFixtures.models(in: "ops").filter { name in
+        let expected = FileManager.default.contents(atPath: ImportFixtures.path("ops/\(name).expected")) ?? Data()
+        return String(decoding: expected, as: UTF8.self).contains("\nprotocol pond\n")
+    }
+
+    @Test func thereArePondModels() {
+        #expect(Self.pondModels.count >= 3)
+    }
+
+    @Test("agrees with onnxruntime under aby3", arguments: pondModels)
+    func agreesWithONNXRuntimeUnderABY3(_ name: String) throws {
+        let directory = ImportFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let program = "\(directory)/\(name).tfe"
+        let imported = ImportFixtures.tfec([
+            "import", ImportFixtures.path("ops/\(name).onnx"), "-o", program, "--protocol", "aby3",
+        ])
+        try #require(imported.exitCode == .success, "\(imported.error)")
+        let run = ImportFixtures.tfeVM([
+            "run", program, "-D", "batch=2", "--input", "model_owner=\(directory)/\(name).npz",
+            "--input", "client:x=\(ImportFixtures.path("ops/\(name).x.npy"))", "--out", "\(directory)/out",
+            "--timeout", "600", "--stats",
+        ])
+        try #require(run.exitCode == .success, "\(run.error)")
+        #expect(run.output.contains("(aby3)") || run.error.contains("(aby3)"), "\(run.error)")
+        #expect(run.output.contains("equal to the compiler's prediction"), "\(run.output)")
+        let actual = try NPY.read(contentsOf: URL(fileURLWithPath: "\(directory)/out/client/y.npy"))
+        let expected = try NPY.read(contentsOf: URL(fileURLWithPath: ImportFixtures.path("ops/\(name).y.npy")))
+        #expect(actual.shape == expected.shape)
+        try Self.expectClose(actual.asDoubles(), expected.asDoubles(), rowLength: expected.shape.last ?? 1, name)
+    }
+
     /// `tfe-vm run MODEL.onnx` imports, compiles and runs in one step, with the weights from the model.
     @Test func oneStepRunOfTheMNISTModel() throws {
         let directory = ImportFixtures.temporaryDirectory()

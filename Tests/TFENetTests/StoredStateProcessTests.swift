@@ -73,6 +73,38 @@ extension ProgramProcessTests {
         #expect(again.asDoubles() == new[PlayerID(3)]?["w"]?.asDoubles())
     }
 
+    /// ABY3's cached models as separate processes: the owner stores two values under aby3 (each server writes
+    /// its two components, in the two-phase commit), then a program with a product of the loaded values runs as
+    /// processes and in one process on the same state with the same seed, with identical outputs, the stored
+    /// values exactly; a pond program loading the same state is refused by every party, naming both protocols.
+    @Test func aby3StoresAndLoadsAcrossProcesses() throws {
+        let deployment = try Deployment()
+        defer { try? FileManager.default.removeItem(at: deployment.folder) }
+        let store = try compile("protocol aby3\n" + Self.storeTwo, name: "store.tfe")
+        let readerSource = "player owner\nw = load(\"w\", [4])\nv = load(\"v\", [2])\noutput(owner, \"w\", w)\n"
+            + "output(owner, \"y\", w[0:2] * v)"
+        let reader = try compile("protocol aby3\n" + readerSource, name: "read.tfe")
+        let stored = Deployment.inputs(for: store, seed: 1)
+        Self.expectEveryPartySucceeds(try deployment.run(store, named: "store", inputs: stored, seed: 1))
+        for server in ["server0", "server1", "server2"] {
+            #expect(FileManager.default.fileExists(atPath: deployment.path("state/\(server)/v.tfestate")))
+        }
+        let local = try LocalRun.run(
+            reader, inputs: [:], options: LocalRunOptions(seed: 3, stateDirectory: deployment.path("state")))
+        Self.expectEveryPartySucceeds(try deployment.run(reader, named: "read", inputs: [:], seed: 3))
+        let owner = PlayerID(3)
+        for name in ["w", "y"] {
+            let file = URL(fileURLWithPath: deployment.path("read-out/owner/\(name).npy"))
+            #expect(try NPY.read(contentsOf: file).asDoubles() == local.parties[3].outputs[name]?.doubles, "\(name)")
+        }
+        let w = try NPY.read(contentsOf: URL(fileURLWithPath: deployment.path("read-out/owner/w.npy")))
+        #expect(w.asDoubles() == stored[owner]?["w"]?.asDoubles())
+
+        let pond = try compile("protocol pond\n" + readerSource, name: "pond.tfe")
+        let refused = try deployment.run(pond, named: "pond", inputs: [:], seed: 4)
+        Self.expectEveryPartyFails(refused, naming: "protocol 'aby3'", saying: "protocol 'pond' cannot load")
+    }
+
     /// server1 holds 'w' from an older store than server0 and server2: every party refuses the loading run
     /// before it computes anything, naming server1, and no output is written.
     @Test func mixedStateIsRefusedByEveryPartyNamingTheServer() throws {

@@ -17,8 +17,12 @@ struct StoredValueTests {
     static let server2 = StoredValue(
         party: .server2, element: .int, fractionalBits: 12, shape: Shape([]), keys: [Seed(fixed: 1), Seed(fixed: 2)],
         opened: [])
+    /// ABY3's server1: its components x_1 and x_2, no keys and no difference.
+    static let replicated = StoredValue(
+        storeID: StoreID(bytes: Array(17...32))!, protocolKind: .aby3, party: .server1, element: .fixed,
+        fractionalBits: 16, shape: Shape([3]), components: [[1, UInt64.max, 1 << 63], [0, 7, 9]])
 
-    @Test(arguments: [server0, server2])
+    @Test(arguments: [server0, server2, replicated])
     func roundTrip(_ value: StoredValue) throws {
         #expect(try StoredValue(decoding: value.encoded) == value)
     }
@@ -26,16 +30,34 @@ struct StoredValueTests {
     @Test func layoutIsAsDocumented() {
         let bytes = Self.server0.encoded
         #expect(Array(bytes.prefix(8)) == Array("TFESTATE".utf8))
-        // magic, version, store id, party, element, frac, rank, 2 dimensions, key count, key, count, 6 elements,
-        // SHA-256
-        #expect(bytes.count == 8 + 2 + 16 + 1 + 1 + 1 + 1 + 2 * 8 + 1 + 32 + 8 + 6 * 8 + 32)
+        #expect(Array(bytes[8..<10]) == [3, 0])
+        // magic, version, store id, protocol, party, element, frac, rank, 2 dimensions, key count, key, count,
+        // 6 elements, component count, SHA-256
+        #expect(bytes.count == 8 + 2 + 16 + 1 + 1 + 1 + 1 + 1 + 2 * 8 + 1 + 32 + 8 + 6 * 8 + 1 + 32)
         #expect(Array(bytes[10..<26]) == Array(1...16))
+        #expect(bytes[26] == ProtocolKind.pond.binaryCode)
+        let replicated = Self.replicated.encoded
+        #expect(replicated[26] == ProtocolKind.aby3.binaryCode)
+        #expect(replicated[27] == 1)  // server1
+        // ..., rank, 1 dimension, no keys, no difference, 2 components of 3 elements each, SHA-256
+        #expect(replicated.count == 8 + 2 + 16 + 1 + 1 + 1 + 1 + 1 + 8 + 1 + 8 + 1 + 2 * (8 + 3 * 8) + 32)
+    }
+
+    /// A file of an older format is refused with the advice to store again.
+    @Test func anOlderVersionIsRefused() {
+        var bytes = Array(Self.server0.encoded.dropLast(32))
+        bytes[8] = 2
+        let error = #expect(throws: StoredValueError.self) { try StoredValue(decoding: bytes + SHA256.hash(bytes)) }
+        guard case .corrupted(let reason)? = error else { return }
+        #expect(reason == "it has state format version 2, this tfe-vm reads version 3 (run the program that "
+                    + "stores it again)")
     }
 
     /// Every truncation and 20,000 random bit flips and byte changes: each is refused with a reason, or (for
     /// a change the checksum cannot see, which would need a SHA-256 collision) decodes; nothing traps.
-    @Test func damagedFilesAreRefused() {
-        let bytes = Self.server0.encoded
+    @Test(arguments: [server0, replicated])
+    func damagedFilesAreRefused(_ value: StoredValue) {
+        let bytes = value.encoded
         for length in 0..<bytes.count {
             #expect(throws: StoredValueError.self) { try StoredValue(decoding: Array(bytes.prefix(length))) }
         }

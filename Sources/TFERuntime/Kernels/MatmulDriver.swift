@@ -143,4 +143,4 @@ enum MatmulDriver<Kernel: PackedMicroKernel> {
 }
 
 /// How many threads a large product uses by default: every processor the system lets this process use.
-let defaultKernelThreadCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
+@usableFromInline let defaultKernelThreadCount = max(1, ProcessInfo.processInfo.activeProcessorCount)

@@ -238,6 +238,10 @@ extension Machine {
         case .booleanAnd:
             let (dst, lhs, rhs) = (i.privateRegister(0), i.privateRegister(1), i.privateRegister(2))
             return try beginBooleanAnd(dst, lhs, rhs, index: index, outbox: &outbox)
+        case .replicatedStore:
+            try executeReplicatedStore(name: i.string(0), i.privateRegister(1), index: index)
+        case .replicatedLoad:
+            try executeReplicatedLoad(i.privateRegister(0), name: i.string(1), index: index)
         }
         return nil
     }

@@ -23,12 +23,14 @@ extension Machine {
     // MARK: - Components
 
     /// Runs a local instruction; under a replicated sharing, one that touches a private register runs once
-    /// per component (linear maps act on each share alike; public values go into share 0 alone).
+    /// per component (linear maps act on each share alike; public values go into share 0 alone), except
+    /// `rstore` and `rload`, which write and read both components at once.
     mutating func executeLocal(
         _ instruction: Instruction, index: Int, outbox: inout [PlayerID: [UInt8]]
     ) throws(MachineError) {
         var touchesPrivate = false
-        if replicated {
+        let opcode = instruction.opcode
+        if replicated, opcode != .replicatedStore, opcode != .replicatedLoad {
             instruction.forEachRegister { _, register in if register.isPrivate { touchesPrivate = true } }
         }
         guard touchesPrivate, let components = role?.components, components.count == 2 else {

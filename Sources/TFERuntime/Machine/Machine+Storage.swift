@@ -51,7 +51,7 @@ public struct StateWrites: Sendable {
 
     /// Whether `program` stores values (then every party takes part in the store's commit).
     public static func stores(in program: Program) -> Bool {
-        program.online.contains { $0.instructions.contains { $0.opcode == .store } }
+        program.online.contains { $0.instructions.contains { $0.opcode == .store || $0.opcode == .replicatedStore } }
     }
 
     /// Checks at start that a server can keep state in `directory`: it exists or can be made (0700), and a
@@ -155,15 +155,23 @@ extension Machine {
         guard program.usesStoredValues, me == .server0 || me == .server1 || me == .server2 else { return }
         guard let directory = configuration.stateDirectory else { throw Self.missingStateDirectory(name(me)) }
         for round in program.offline {
-            for instruction in round.instructions where instruction.opcode == .load {
-                let (mask, storedName) = (instruction.privateRegister(0), instruction.string(2))
-                loadedValues[storedName] = try readStoredValue(storedName, like: mask, from: directory)
+            for instruction in round.instructions {
+                guard let storedName = Program.loadedName(instruction),
+                    case .private(let register)? = instruction.destinations.first
+                else { continue }
+                loadedValues[storedName] = try readStoredValue(storedName, like: register, from: directory)
             }
         }
     }
 
+    /// Whether values stored under `stored` load under `loading`: the servers hold the same shares of a value
+    /// (Pond's and SecureNN's two additive shares alike; ABY3's replicated components only under ABY3).
+    static func storesAlike(_ stored: ProtocolKind, _ loading: ProtocolKind) -> Bool {
+        stored.definition.roles.map(\.components) == loading.definition.roles.map(\.components)
+    }
+
     private func readStoredValue(
-        _ storedName: String, like mask: PrivateRegister, from directory: String
+        _ storedName: String, like register: PrivateRegister, from directory: String
     ) throws(MachineError) -> StoredValue {
         let url = StoredValue.url(of: storedName, in: directory)
         guard FileManager.default.fileExists(atPath: url.path) else {
@@ -172,9 +180,17 @@ extension Machine {
                     + "store(\"\(storedName)\", ...) with this state directory first)")
         }
         let stored = try Self.cachedStoredValue(storedName, at: url)
-        let info = program.info(.private(mask))
-        let expectedKeys = me == .server2 ? 2 : 1
-        let expectedOpened = me == .server2 ? 0 : info.shape.elementCount ?? 0
+        guard Self.storesAlike(stored.protocolKind, program.protocolKind) else {
+            let (then, now) = (stored.protocolKind.rawValue, program.protocolKind.rawValue)
+            throw .storedValue(
+                "stored value '\(storedName)' was stored under protocol '\(then)', which this program's protocol "
+                    + "'\(now)' cannot load (run the program that stores it again under protocol '\(now)')")
+        }
+        let info = program.info(.private(register))
+        let count = info.shape.elementCount ?? 0
+        let expectedKeys = replicated ? 0 : me == .server2 ? 2 : 1
+        let expectedOpened = replicated || me == .server2 ? 0 : count
+        let expectedComponents = replicated ? [count, count] : []
         guard stored.party == me, stored.keys.count == expectedKeys else {
             throw .storedValue(
                 "stored value file '\(url.path)' belongs to \(name(stored.party)), not \(name(me))")
@@ -193,9 +209,11 @@ extension Machine {
                 "stored value '\(storedName)' has \(stored.fractionalBits) fractional bits, the program uses "
                     + "\(program.fractionalBits)")
         }
-        guard stored.opened.count == expectedOpened else {
-            throw .storedValue("stored value file '\(url.path)' holds \(stored.opened.count) elements, "
-                + "its shape \(stored.shape) has \(expectedOpened)")
+        guard stored.opened.count == expectedOpened, stored.components.map(\.count) == expectedComponents else {
+            let held = stored.opened.count + stored.components.reduce(0) { $0 + $1.count }
+            let expected = expectedOpened + expectedComponents.reduce(0, +)
+            throw .storedValue("stored value file '\(url.path)' holds \(held) elements, "
+                + "its shape \(stored.shape) needs \(expected)")
         }
         return stored
     }
@@ -249,14 +267,44 @@ extension Machine {
             throw .invalidProgram(
                 instruction: index, reason: "'store' of \(Register.private(mask)), which no 'mask' or 'load' wrote")
         }
-        guard let directory = configuration.stateDirectory else {
-            throw .storedValue("this program stores private values, so \(name(me)) needs a state directory (--state DIR)")
-        }
         let info = program.info(.private(mask))
         let values = me == .server2 ? [] : try ring(.public(opened), at: index)
         let stored = StoredValue(
-            party: me, element: info.element, fractionalBits: program.fractionalBits, shape: info.shape, keys: keys,
-            opened: values)
+            protocolKind: program.protocolKind, party: me, element: info.element,
+            fractionalBits: program.fractionalBits, shape: info.shape, keys: keys, opened: values)
+        try keep(stored, as: storedName)
+    }
+
+    /// `rload`: this server's two components, as `rstore` kept them.
+    mutating func executeReplicatedLoad(_ dst: PrivateRegister, name storedName: String, index: Int)
+        throws(MachineError)
+    {
+        guard let stored = loadedValues[storedName], stored.components.count == 2 else {
+            throw .invalidProgram(instruction: index, reason: "stored value '\(storedName)' was not read")
+        }
+        try storeComponents(stored.components[0], stored.components[1], into: dst, at: index)
+    }
+
+    /// `rstore`: keeps this server's two components for the end of the run. They are fresh shares already (an
+    /// input's from the owner's seeds, a product's and a truncation's re-shared from the servers' seeds), so
+    /// writing them needs no message and tells no server more than it held.
+    mutating func executeReplicatedStore(name storedName: String, _ src: PrivateRegister, index: Int)
+        throws(MachineError)
+    {
+        let (first, second) = try components(src, at: index)
+        let info = program.info(.private(src))
+        let stored = StoredValue(
+            protocolKind: program.protocolKind, party: me, element: info.element,
+            fractionalBits: program.fractionalBits, shape: info.shape, components: [first, second])
+        try keep(stored, as: storedName)
+    }
+
+    /// Adds a file to the writes committed once the run has succeeded.
+    private mutating func keep(_ stored: StoredValue, as storedName: String) throws(MachineError) {
+        guard let directory = configuration.stateDirectory else {
+            throw .storedValue(
+                "this program stores private values, so \(name(me)) needs a state directory (--state DIR)")
+        }
         if result.stateWrites == nil { result.stateWrites = StateWrites(directory: directory) }
         result.stateWrites?.files.append((storedName, stored))
     }

@@ -26,9 +26,10 @@ public struct StoredStateSummary: Hashable, Sendable {
     public static func loadedNames(in program: Program) -> [String] {
         var names: [String] = []
         for round in program.offline {
-            for instruction in round.instructions where instruction.opcode == .load {
-                let storedName = instruction.string(2)
-                if !names.contains(storedName) { names.append(storedName) }
+            for instruction in round.instructions {
+                if let storedName = Program.loadedName(instruction), !names.contains(storedName) {
+                    names.append(storedName)
+                }
             }
         }
         return names

@@ -4,35 +4,49 @@ import Foundation
 import TFEBytecode
 import TFECore
 
-/// What one server keeps of a stored private value: never the value or a share of it, only its masked
-/// form. server0 and server1 keep the opened difference `value − mask` (the same on both, uniformly random
-/// to anyone who lacks the mask) and the key that expands their share of the mask; server2 keeps both keys,
-/// so it can deal products with the mask, and no difference.
+/// What one server keeps of a stored private value, in the layout of the protocol that stored it.
+///
+/// Pond and SecureNN (two additive shares): never the value or a share of it, only its masked form. server0 and
+/// server1 keep the opened difference `value − mask` (the same on both, uniformly random to anyone who lacks the
+/// mask) and the key that expands their share of the mask; server2 keeps both keys, so it can deal products
+/// with the mask, and no difference.
+///
+/// ABY3 (replicated shares): server i keeps the two components (x_i, x_(i+1)) it held at the end of the run,
+/// and no keys. Any one server's pair is two of three additive shares, uniformly random whatever the value, and
+/// it is exactly what that server already held; loading needs no other party.
 ///
 /// Every file also carries the id of the store that wrote it (`StoreID`), the same on the three servers, so
-/// that `load` can tell a consistent model from one whose files come from different stores.
+/// that `load` can tell a consistent model from one whose files come from different stores, and the protocol
+/// of the program that stored it, so that a program whose protocol keeps values another way refuses it.
 ///
 /// File layout, little-endian: the magic `TFESTATE`, the format version (u16), the store id (16 bytes), the
-/// party (u8), the element
-/// type (u8: 0 fixed, 1 int), the fractional bits (u8), the rank (u8) and dimensions (u64 each), the key
-/// count (u8) and keys (32 bytes each), the difference's element count (u64) and elements (u64 each), and
-/// last the SHA-256 of everything before it, so a truncated or altered file is rejected.
+/// protocol (u8, `ProtocolKind.binaryCode`), the party (u8), the element type (u8, `ElementType.binaryCode`),
+/// the fractional bits (u8), the rank (u8) and dimensions (u64 each), the key count (u8) and keys (32 bytes
+/// each), the difference's element count (u64) and elements (u64 each), the component count (u8) and per
+/// component its element count (u64) and elements, and last the SHA-256 of everything before it, so a truncated
+/// or altered file is rejected.
 struct StoredValue: Equatable {
     static let magic = Array("TFESTATE".utf8)
-    /// 2: the store id.
-    static let version: UInt16 = 2
+    /// 2: the store id; 3: the protocol and the replicated components.
+    static let version: UInt16 = 3
     static let fileExtension = "tfestate"
 
     /// The store that wrote the file; `StoreID.unassigned` until the store prepares its files.
     var storeID: StoreID
+    /// The protocol of the program that stored the value.
+    var protocolKind: ProtocolKind
     var party: PlayerID
     var element: ElementType
     var fractionalBits: Int
     var shape: Shape
-    /// server0: the key of its mask share; server1: the key of its mask share; server2: both, in that order.
+    /// Additive sharing: server0 the key of its mask share; server1 the key of its mask share; server2 both, in
+    /// that order. Replicated: none.
     var keys: [Seed]
-    /// `value − mask` as ring elements (server0 and server1); empty on server2.
+    /// Additive sharing: `value − mask` as ring elements (server0 and server1); empty on server2. Replicated:
+    /// empty.
     var opened: [UInt64]
+    /// Replicated sharing: server i's components x_i and x_(i+1), in its registers' order. Additive: none.
+    var components: [[UInt64]]
 
     /// The file of `name` in a state directory.
     static func url(of name: String, in directory: String) -> URL {
@@ -46,16 +60,23 @@ struct StoredValue: Equatable {
         }
         append(Self.version)
         bytes.append(contentsOf: storeID.bytes)
+        append(protocolKind.binaryCode)
         append(UInt8(party.rawValue))
-        append(UInt8(element == .fixed ? 0 : 1))
+        append(element.binaryCode)
         append(UInt8(fractionalBits))
         append(UInt8(shape.rank))
         for dimension in shape.dimensions { append(UInt64(dimension)) }
         append(UInt8(keys.count))
         for key in keys { bytes.append(contentsOf: key.bytes) }
+        let elementCount = opened.count + components.reduce(0) { $0 + $1.count }
+        bytes.reserveCapacity(bytes.count + 8 * (elementCount + 1 + components.count) + 1 + SHA256.digestSize)
         append(UInt64(opened.count))
-        bytes.reserveCapacity(bytes.count + 8 * opened.count + SHA256.digestSize)
         for value in opened { append(value) }
+        append(UInt8(components.count))
+        for component in components {
+            append(UInt64(component.count))
+            for value in component { append(value) }
+        }
         bytes.append(contentsOf: SHA256.hash(bytes))
         return bytes
     }
@@ -82,12 +103,17 @@ struct StoredValue: Equatable {
         }
         guard let id = reader.readBytes(StoreID.byteCount) else { throw .corrupted("it ends early") }
         storeID = StoreID(validBytes: id)
-        party = PlayerID(Int(try integer(UInt8.self)))
-        switch try integer(UInt8.self) {
-        case 0: element = .fixed
-        case 1: element = .int
-        case let code: throw .corrupted("unknown element type \(code)")
+        let protocolCode = try integer(UInt8.self)
+        guard let kind = ProtocolKind.allCases.first(where: { $0.binaryCode == protocolCode }) else {
+            throw .corrupted("unknown protocol \(protocolCode)")
         }
+        protocolKind = kind
+        party = PlayerID(Int(try integer(UInt8.self)))
+        let elementCode = try integer(UInt8.self)
+        guard let elementType = ElementType.allCases.first(where: { $0.binaryCode == elementCode }) else {
+            throw .corrupted("unknown element type \(elementCode)")
+        }
+        element = elementType
         fractionalBits = Int(try integer(UInt8.self))
         let rank = Int(try integer(UInt8.self))
         var dimensions: [Int] = []
@@ -105,25 +131,33 @@ struct StoredValue: Equatable {
             }
             keys.append(key)
         }
-        let count = try integer(UInt64.self)
-        guard count <= UInt64(reader.remaining / 8), let values = reader.readRingElements(Int(count)) else {
-            throw .corrupted("it ends early")
+        func ringElements() throws(StoredValueError) -> [UInt64] {
+            let count = try integer(UInt64.self)
+            guard count <= UInt64(reader.remaining / 8), let values = reader.readRingElements(Int(count)) else {
+                throw .corrupted("it ends early")
+            }
+            return values
         }
-        opened = values
+        opened = try ringElements()
+        let componentCount = Int(try integer(UInt8.self))
+        components = []
+        for _ in 0..<componentCount { components.append(try ringElements()) }
         guard reader.isAtEnd else { throw .corrupted("\(reader.remaining) bytes follow the value") }
     }
 
     init(
-        storeID: StoreID = .unassigned, party: PlayerID, element: ElementType, fractionalBits: Int, shape: Shape,
-        keys: [Seed], opened: [UInt64]
+        storeID: StoreID = .unassigned, protocolKind: ProtocolKind = .pond, party: PlayerID, element: ElementType,
+        fractionalBits: Int, shape: Shape, keys: [Seed] = [], opened: [UInt64] = [], components: [[UInt64]] = []
     ) {
         self.storeID = storeID
+        self.protocolKind = protocolKind
         self.party = party
         self.element = element
         self.fractionalBits = fractionalBits
         self.shape = shape
         self.keys = keys
         self.opened = opened
+        self.components = components
     }
 }
 
