@@ -26,7 +26,8 @@ let usage = """
                  TLS 1.3 against plain TCP (--insecure), min/median/max of each and their ratio.
       paper      SecureNN's Networks A-D at batch 1 and 128 against the paper's Table 7 LAN figures, and the
                  seed network against TF Encrypted's SecureNN (--batch 1,128, --runs N, --quick: batch 1 only,
-                 --wan: also the paper's WAN, simulated, --only B,seed: just those).
+                 --wan: also the paper's WAN, simulated, --only B,seed: just those, --protocol securenn,aby3: each
+                 under both protocols, runs alternating, logits checked against float64 and each other).
       pond       The MNIST Pond network at batch 1, 100 and 1000 against float64; the ring matmul kernel.
       securenn   The seed network and Network A under SecureNN at batch 1 and 100; bytes per ReLU.
       rounds     Online and offline rounds and bytes of every program in programs/, with and without batching.

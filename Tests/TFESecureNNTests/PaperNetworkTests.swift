@@ -1,5 +1,6 @@
 // SecureNN's Networks A-D (`programs/securenn-paper`, random He-initialised weights from `make_weights.py`) at
-// batch 1 and 2 on held-back MNIST images, against the float64 logits the script computed with NumPy.
+// batch 1 and 2 on held-back MNIST images, under securenn and under aby3, against the float64 logits the script
+// computed with NumPy.
 
 import Foundation
 import TFEBytecode
@@ -15,9 +16,12 @@ import Testing
 
     /// Runs network `name` on the first `batch` images: every logit within 1e-2 of float64, and the same argmax
     /// wherever float64's two largest logits are more than 2e-2 apart (random weights can leave near-ties).
-    static func check(_ name: String, batch: Int, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
+    static func check(
+        _ name: String, batch: Int, under comparing: Comparing,
+        sourceLocation: Testing.SourceLocation = #_sourceLocation
+    ) throws {
         let path = "programs/securenn-paper/network-\(name).tfe"
-        let text = try String(contentsOf: S.root.appendingPathComponent(path), encoding: .utf8)
+        let text = comparing.source(try String(contentsOf: S.root.appendingPathComponent(path), encoding: .utf8))
         let compiled = Compiler.compile(
             SourceFile(path: path, text: text),
             options: CompilerOptions(check: CheckOptions(overrides: ["batch": batch])))
@@ -28,6 +32,7 @@ import Testing
         let owner = PlayerID(program.players.firstIndex(of: "model_owner")!)
         let user = PlayerID(program.players.firstIndex(of: "client")!)
         let model = try ProgramTests.arrays("programs/securenn-paper/data/network-\(name).npz")
+        #expect(program.protocolKind.rawValue == comparing.rawValue, sourceLocation: sourceLocation)
         let run = try S.run(program, inputs: [owner: model, user: client], receiveTimeout: .seconds(900),
                             sourceLocation: sourceLocation)
         let logits = try #require(run[user].outputs["logits"])
@@ -49,8 +54,19 @@ import Testing
         #expect((reference.max() ?? 0) - (reference.min() ?? 0) > 0.5, sourceLocation: sourceLocation)
     }
 
-    @Test func networkA() throws { try Self.check("a", batch: 2) }
-    @Test func networkB() throws { try Self.check("b", batch: 1) }
-    @Test func networkC() throws { try Self.check("c", batch: 1) }
-    @Test func networkD() throws { try Self.check("d", batch: 2) }
+    @Test(arguments: Comparing.allCases) func networkA(_ comparing: Comparing) throws {
+        try Self.check("a", batch: 2, under: comparing)
+    }
+
+    @Test(arguments: Comparing.allCases) func networkB(_ comparing: Comparing) throws {
+        try Self.check("b", batch: 1, under: comparing)
+    }
+
+    @Test(arguments: Comparing.allCases) func networkC(_ comparing: Comparing) throws {
+        try Self.check("c", batch: 1, under: comparing)
+    }
+
+    @Test(arguments: Comparing.allCases) func networkD(_ comparing: Comparing) throws {
+        try Self.check("d", batch: 2, under: comparing)
+    }
 }

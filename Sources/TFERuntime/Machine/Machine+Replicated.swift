@@ -211,24 +211,49 @@ extension Machine {
         let (x0, x1) = try self.components(a, at: index)
         let (y0, y1) = try self.components(b, at: index)
         let (xShape, yShape) = (shape(.private(a)), shape(.private(b)))
-        let ySum = RingKernels.add(y0, y1)
         var z = try kernel(index) { () throws(NaiveKernels.ShapeError) -> [UInt64] in
-            let cross = try Self.product(kind, x0, xShape, ySum, yShape)
-            let other = try Self.product(kind, x1, xShape, y0, yShape)
-            return RingKernels.add(cross, other)
+            try Self.crossTerms(kind, (x0, x1), xShape, (y0, y1), yShape)
         }
         guard z.count == count(.private(c)) else {
             throw .invalidProgram(
                 instruction: index,
                 reason: "product has \(z.count) elements, \(Register.private(c)) holds another count")
         }
-        var own = try componentStream(components[0], index)
-        var next = try componentStream(components[1], index)
-        own.addWords(into: &z)
-        let mask = next.nextUInt64s(count: z.count)
-        for i in z.indices { z[i] &-= mask[i] }
+        // α_i = F(k_i) − F(k_(i+1)) on the streams `componentStream` draws from, a chunk at a time.
+        var zeros = ReplicatedZeroSharing(
+            party: components[0], seedWithPrevious: try componentSeed(components[0], index),
+            seedWithNext: try componentSeed(components[1], index), stream: Self.replicatedStreams + UInt64(index))
+        zeros.maskArithmetic(&z)
         appendRingElements(z, to: &outbox[previousServer, default: []])
         return .replicated(.product(dst: c, first: z, from: nextServer))
+    }
+
+    /// x_i∘y_i + x_i∘y_(i+1) + x_(i+1)∘y_i as two products, summing the operand with fewer elements:
+    /// (x_i + x_(i+1))∘y_i + x_i∘y_(i+1), or x_i∘(y_i + y_(i+1)) + x_(i+1)∘y_i. A rank-2 matrix product (or a
+    /// batch against one matrix) adds the second product into the first's buffer, with no third array.
+    static func crossTerms(
+        _ kind: TripleKind, _ x: ([UInt64], [UInt64]), _ xShape: [Int], _ y: ([UInt64], [UInt64]), _ yShape: [Int]
+    ) throws(NaiveKernels.ShapeError) -> [UInt64] {
+        let sumX = x.0.count <= y.0.count
+        let (left, right) = sumX ? (RingKernels.add(x.0, x.1), y.0) : (x.0, RingKernels.add(y.0, y.1))
+        let (otherLeft, otherRight) = sumX ? (x.0, y.1) : (x.1, y.0)
+        if case .matmul = kind, xShape.count >= 2, yShape.count == 2, xShape[xShape.count - 1] == yShape[0],
+            left.count == xShape.reduce(1, *), right.count == yShape.reduce(1, *)
+        {
+            let (m, k, n) = (xShape.dropLast().reduce(1, *), yShape[0], yShape[1])
+            return [UInt64](unsafeUninitializedCapacity: m * n) { z, initialized in
+                for (accumulate, a, b) in [(false, left, right), (true, otherLeft, otherRight)] {
+                    a.withUnsafeBufferPointer { a in
+                        b.withUnsafeBufferPointer { b in
+                            RingKernels.matmul(a, b, into: z, m: m, k: k, n: n, accumulate: accumulate)
+                        }
+                    }
+                }
+                initialized = m * n
+            }
+        }
+        let first = try product(kind, left, xShape, right, yShape)
+        return RingKernels.add(first, try product(kind, otherLeft, xShape, otherRight, yShape))
     }
 
     static func product(

@@ -28,7 +28,7 @@ extension Machine {
         _ dst: PrivateRegister, _ src: PrivateRegister, bits: Int, left: Bool, index: Int
     ) throws(MachineError) {
         let x = try ring(.private(src), at: index), k = UInt64(bits)
-        try store(left ? x.map { $0 &<< k } : x.map { $0 &>> k }, into: .private(dst), at: index)
+        try store(ReplicatedKernels.shifted(x, by: k, left: left), into: .private(dst), at: index)
     }
 
     /// `component`: the current component when it is share `slot`, zeros otherwise.
