@@ -20,9 +20,8 @@ extension Lowerer {
     /// of MSB(x), each read as the arithmetic sharing (…, b_j, …): c = b_0 + b_1 − 2·b_0·b_1, then
     /// c + b_2 − 2·c·b_2, two `rproduct` rounds of one element each.
     mutating func replicatedIsNegative(_ x: PrivateRegister) -> PrivateRegister {
-        let bits = componentsOf(signBit(x))
-        let either = exclusiveOr(bits[0], bits[1])
-        return exclusiveOr(either, bits[2])
+        let parts = signParts(of: x)
+        return exclusiveOr(parts.firstTwo, parts.last)
     }
 
     /// x · MSB(y) (ABY3's bit product), for x of y's shape or one that broadcasts with it: with d = b_0 ⊕ b_1 and
@@ -34,9 +33,8 @@ extension Lowerer {
             return product(.mul, x, .private(isNegative(y)), type)
         }
         let (shape, element) = (type.shape, type.element)
-        let bits = componentsOf(signBit(y))
-        let d = exclusiveOr(bits[0], bits[1])
-        let f = ringProduct(shares, bits[2], type)
+        let (d, last) = signParts(of: y)
+        let f = ringProduct(shares, last, type)
         let twice = makePrivate(element, shape), rest = makePrivate(element, shape)
         emit(.mul(dst: .private(twice), lhs: .private(f), rhs: constant(2, .int, for: .public)))
         emit(.sub(dst: .private(rest), lhs: .private(shares), rhs: .private(twice)))
@@ -86,6 +84,15 @@ extension Lowerer {
     }
 
     // MARK: - Helpers
+
+    /// MSB(x) as b_0 ⊕ b_1 and b_2 (ring 0/1 values; the first takes one `rproduct` round), once per register.
+    private mutating func signParts(of x: PrivateRegister) -> (firstTwo: PrivateRegister, last: PrivateRegister) {
+        if let known = signParts[x] { return known }
+        let bits = componentsOf(signBit(x))
+        let parts = (firstTwo: exclusiveOr(bits[0], bits[1]), last: bits[2])
+        signParts[x] = parts
+        return parts
+    }
 
     /// The three sharings `component` 0, 1, 2 of `bit`: read arithmetically, the ring values b_0, b_1, b_2.
     private mutating func componentsOf(_ bit: PrivateRegister) -> [PrivateRegister] {

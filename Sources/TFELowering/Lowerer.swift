@@ -39,6 +39,10 @@ public struct Lowerer {
     /// ABY3's boolean sharing of MSB(x) (bit 0 of each word) already computed for a private register, so
     /// relu(x) and comparisons of x with zero share one A2B.
     var signBits: [PrivateRegister: PrivateRegister] = [:]
+    /// ABY3's MSB(x) in two ring 0/1 parts, b_0 ⊕ b_1 (one `rproduct`) and b_2, already formed for a private
+    /// register, so MSB(x) as a ring value and every bit product with it (relu, a maximum's value and index)
+    /// share one product.
+    var signParts: [PrivateRegister: (firstTwo: PrivateRegister, last: PrivateRegister)] = [:]
     /// DReLU(x) = 1 − MSB(x) already formed for a private register (the bit relu multiplies by).
     var nonNegatives: [PrivateRegister: PrivateRegister] = [:]
     /// Max-pooling trees already built (the maximum and, when a gradient needs it, the one-hot position of
