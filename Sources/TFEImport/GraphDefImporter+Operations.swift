@@ -42,10 +42,7 @@ extension GraphDefImporter {
                 shape.append(size)
             }
         }
-        guard ProgramWriter.isImportableInputShape(shape, batch: writer.batch) else {
-            throw .shapeMismatch(op: "Placeholder", node: node.name, "the shape \(dims) is too large for tfe")
-        }
-        let name = writer.declareInput(node.name, shape: shape)
+        let name = try writer.declareInput(node.name, shape: shape, op: "Placeholder", fileShape: "\(dims)")
         operands[node.name] = .value(Value(name: name, shape: shape))
     }
 

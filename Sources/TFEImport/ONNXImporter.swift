@@ -156,11 +156,7 @@ public struct ONNXImporter {
                 shape.append(size)
             }
         }
-        // Bounded so that every shape product below fits an Int, whatever the file says.
-        guard ProgramWriter.isImportableInputShape(shape, batch: writer.batch) else {
-            throw .shapeMismatch(op: "input", node: input.name, "the shape \(dimensions) is too large for tfe")
-        }
-        let name = writer.declareInput(input.name, shape: shape)
+        let name = try writer.declareInput(input.name, shape: shape, op: "input", fileShape: "\(dimensions)")
         operands[input.name] = .value(Value(name: name, shape: shape))
     }
 

@@ -36,8 +36,16 @@ struct ProgramWriter {
 
     // MARK: - Inputs, weights and outputs
 
-    /// `name = private_input(client, "io name", [batch, ...])`: a model input the client provides.
-    mutating func declareInput(_ modelName: String, shape: [Int]) -> String {
+    /// `name = private_input(client, "io name", [batch, ...])`: a model input the client provides. Its shape is
+    /// bounded so that every shape product an importer computes fits an Int, whatever the file says; `op` and
+    /// `fileShape` (as the file gives it) name it in the error otherwise.
+    mutating func declareInput(_ modelName: String, shape: [Int], op: String, fileShape: String)
+        throws(ImportError) -> String
+    {
+        let count = ConstantTensor.product(Array(shape.dropFirst())) ?? 0
+        guard shape.count <= 8, count > 0, count <= Self.maximumElements, batch <= 1 << 20 else {
+            throw .shapeMismatch(op: op, node: modelName, "the shape \(fileShape) is too large for tfe")
+        }
         let name = makeName(modelName)
         declarations.append("\(name) = private_input(\(options.client), \"\(ioName(modelName))\", "
                             + "\(shapeText(shape)))")
@@ -203,12 +211,6 @@ struct ProgramWriter {
     static func padExpression(_ x: String, shape: [Int], pairs: [[Int]]) -> (text: String, shape: [Int]) {
         let text = pairs.map { "[\($0[0]), \($0[1])]" }.joined(separator: ", ")
         return ("pad(\(x), [\(text)])", shape.indices.map { shape[$0] + pairs[$0][0] + pairs[$0][1] })
-    }
-
-    /// An input shape, bounded so that every shape product an importer computes fits an Int.
-    static func isImportableInputShape(_ shape: [Int], batch: Int) -> Bool {
-        let count = ConstantTensor.product(Array(shape.dropFirst())) ?? 0
-        return shape.count <= 8 && count > 0 && count <= maximumElements && batch <= 1 << 20
     }
 }
 
