@@ -65,10 +65,19 @@ public struct ONNXValueInfo: Sendable {
     public var elementType = 0
     public var dimensions: [Dimension]?
 
-    public enum Dimension: Sendable, Equatable {
+    public enum Dimension: Sendable, Equatable, CustomStringConvertible {
         case value(Int)
         case parameter(String)
         case unknown
+
+        /// As a message shows it: the size, the parameter's name, or `?`.
+        public var description: String {
+            switch self {
+            case .value(let size): return "\(size)"
+            case .parameter(let name): return name
+            case .unknown: return "?"
+            }
+        }
     }
 }
 

@@ -302,6 +302,10 @@ def errors():
                     [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", "features"])], [tensor_out("y")],
                     [], 13, infer=False)
     save("dynamic-shape", dynamic)
+    huge = model([helper.make_node("Relu", ["x"], ["y"], name="/relu")],
+                 [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 1 << 20, 1 << 20])], [tensor_out("y")],
+                 [], 13, infer=False)
+    save("huge-input", huge)
     external = model([helper.make_node("MatMul", ["x", "w"], ["y"], name="/MatMul")],
                      [tensor_in("x", [2])], [tensor_out("y")], [init("w", w(2, 2))], 13, infer=False)
     tensor = external.graph.initializer[0]
