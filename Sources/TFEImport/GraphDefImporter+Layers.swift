@@ -39,12 +39,7 @@ extension GraphDefImporter {
         let weightName = writer.weight(w, hint: inputs[1].valueKey, layout: layout,
                                        comment: notes.isEmpty ? nil : notes.joined(separator: ", "),
                                        displayName: Self.layerName(node) + "/kernel")
-        var expression = "\(xText) @ \(weightName)"
-        if let bias = tail.bias {
-            let biasName = writer.weight(ConstantTensor(shape: [outputs], values: bias), hint: tail.biasHint,
-                                         layout: layout, displayName: Self.layerName(node) + "/bias")
-            expression += " + \(biasName)"
-        }
+        let expression = "\(xText) @ \(weightName)" + biasTerm(tail, count: outputs, layout: layout, node: node)
         define(node, expression, shape: [rows, outputs], also: tail.nodes)
     }
 
@@ -102,12 +97,8 @@ extension GraphDefImporter {
         let kernelName = writer.weight(kernel, hint: inputs[1].valueKey, layout: layout,
                                        comment: tail.scale == nil ? nil : "scaled by the folded batch normalization",
                                        displayName: Self.layerName(node) + "/kernel")
-        var expression = "conv2d(\(x.name), \(kernelName), stride: \(window.stride), padding: \"\(window.padding)\")"
-        if let bias = tail.bias {
-            let biasName = writer.weight(ConstantTensor(shape: [channels], values: bias), hint: tail.biasHint,
-                                         layout: layout, displayName: Self.layerName(node) + "/bias")
-            expression += " + \(biasName)"
-        }
+        let expression = "conv2d(\(x.name), \(kernelName), stride: \(window.stride), padding: \"\(window.padding)\")"
+            + biasTerm(tail, count: channels, layout: layout, node: node)
         let shape = [x.shape[0]] + window.output + [channels]
         define(node, expression, shape: shape, preceding: preceding, also: tail.nodes)
     }
@@ -161,6 +152,15 @@ extension GraphDefImporter {
         var biasHint = ""
         var scale: [Double]?
         var nodes: [GraphDefNode] = []
+    }
+
+    /// ` + bias` for a tail that folded a bias of `count` elements (declared as the layer's `/bias` weight), or
+    /// nothing.
+    mutating func biasTerm(_ tail: Tail, count: Int, layout: String, node: GraphDefNode) -> String {
+        guard let bias = tail.bias else { return "" }
+        let name = writer.weight(ConstantTensor(shape: [count], values: bias), hint: tail.biasHint, layout: layout,
+                                 displayName: Self.layerName(node) + "/bias")
+        return " + \(name)"
     }
 
     mutating func foldableTail(after node: GraphDefNode, channels: Int) throws(ImportError) -> Tail {
