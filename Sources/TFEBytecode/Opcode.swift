@@ -97,9 +97,10 @@ public enum Opcode: UInt8, CaseIterable, Sendable {
 
     // MARK: - Interactive (online; the scheduler merges rounds)
 
-    /// `s0 = input @client "x"`: the player reads its input and sends one random share to server0 and the
-    /// difference to server1 (n elements to each); into a public register it sends the encoded value to
-    /// server0 and server1 (n to each); into a local register nothing is sent.
+    /// `s0 = input @client "x"`: the player reads its input, draws a fresh seed, and sends server1 the seed
+    /// (its share is the seed's expansion) and server0 the value minus that expansion (n elements); into a
+    /// public register it sends the encoded value to server0 and server1 (n to each); into a local register
+    /// nothing is sent.
     case input = 32
     /// `output @client "logits" s9`: server0 and server1 send their shares to the player, who adds them
     /// (n elements each); a public value comes from server0 alone (n); a local value of the same player
@@ -111,8 +112,8 @@ public enum Opcode: UInt8, CaseIterable, Sendable {
     /// `l1 = reveal s0 @client`: server0 and server1 send their shares to the player (n each), who keeps
     /// the decoded value as a local register.
     case reveal = 35
-    /// `s1 = share l0`: the owner of a local value secret-shares it: one random share to server0 and the
-    /// difference to server1 (n elements each).
+    /// `s1 = share l0`: the owner of a local value secret-shares it as `input` does: a fresh seed to server1,
+    /// the value minus the seed's expansion to server0 (n elements).
     case share = 36
 
     // MARK: - Preprocessing (offline: server2 deals correlated randomness)
@@ -386,7 +387,8 @@ extension Opcode {
                 "input", .online, [.dst("dst"), .player("player"), .string("name")],
                 sends: [
                     Flow(.player(slot: 1), s0, elementsOf: [0], when: .notLocal(slot: 0)),
-                    Flow(.player(slot: 1), s1, elementsOf: [0], when: .notLocal(slot: 0)),
+                    Flow(.player(slot: 1), s1, seeds: 1, when: .isPrivate(slot: 0)),
+                    Flow(.player(slot: 1), s1, elementsOf: [0], when: .isPublic(slot: 0)),
                 ], ranges: .own)
         case .output:
             return OpcodeSpec(
@@ -406,7 +408,7 @@ extension Opcode {
         case .share:
             return OpcodeSpec(
                 "share", .online, [.dst("dst", .private), .src("src", .local)],
-                sends: [Flow(.owner(slot: 1), s0, elementsOf: [0]), Flow(.owner(slot: 1), s1, elementsOf: [0])],
+                sends: [Flow(.owner(slot: 1), s0, elementsOf: [0]), Flow(.owner(slot: 1), s1, seeds: 1)],
                 ranges: .own)
         case .triple:
             return OpcodeSpec(

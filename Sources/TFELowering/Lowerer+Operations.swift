@@ -355,7 +355,8 @@ extension Lowerer {
     }
 
     /// Beaver's protocol over masked forms: with `c = a_x ∘ a_y` from server2 and the opened `d_x`, `d_y`,
-    /// `x ∘ y = c + d_x ∘ a_y + a_x ∘ d_y + d_x ∘ d_y` (the last term added by server0 alone).
+    /// `x ∘ y = c + d_x ∘ y + a_x ∘ d_y` (as `d_x ∘ a_y + d_x ∘ d_y = d_x ∘ y`): each server computes two
+    /// products on its shares, and neither adds a public term.
     mutating func beaver(_ kind: ProductKind, _ x: PrivateRegister, _ y: PrivateRegister, _ type: ValueType)
         -> PrivateRegister
     {
@@ -363,18 +364,14 @@ extension Lowerer {
         let (ax, dx) = forms[0], (ay, dy) = forms[forms.count - 1]
         let c = makePrivate(type.element, type.shape)
         emitPreprocessing(.product(c: c, a: ax, b: ay, kind: kind.tripleKind))
-        let dB = makeRegister(type.element, type.shape, .private)
-        emit(localProduct(kind, dB, .public(dx), .private(ay)))
+        let dY = makeRegister(type.element, type.shape, .private)
+        emit(localProduct(kind, dY, .public(dx), .private(y)))
         let aE = makeRegister(type.element, type.shape, .private)
         emit(localProduct(kind, aE, .private(ax), .public(dy)))
-        let dE = makeRegister(type.element, type.shape, .public)
-        emit(localProduct(kind, dE, .public(dx), .public(dy)))
         let partial = makeRegister(type.element, type.shape, .private)
-        emit(.add(dst: partial, lhs: .private(c), rhs: dB))
-        let partial2 = makeRegister(type.element, type.shape, .private)
-        emit(.add(dst: partial2, lhs: partial, rhs: aE))
+        emit(.add(dst: partial, lhs: .private(c), rhs: dY))
         let z = makePrivate(type.element, type.shape)
-        emit(.add(dst: .private(z), lhs: partial2, rhs: dE))
+        emit(.add(dst: .private(z), lhs: partial, rhs: aE))
         return z
     }
 

@@ -65,7 +65,8 @@ enum Handshake {
     /// PrivateCompare's shuffle applied in place. 3: TLS, and a party whose run succeeded sends a finished
     /// notice before it closes (a link that ends without one stops the peer at once). 4: state notices (the
     /// servers' stored-state summaries before a run that loads, their store votes after one that stores).
-    static let version: UInt16 = 4
+    /// 5: an `input` or `share` into a private register sends server1 a seed of its share, not the share.
+    static let version: UInt16 = 5
     static let runIDBytes = 16
     static let maxBodyBytes = 4096
     /// The version of program requests and programs (kinds 4 and 5).

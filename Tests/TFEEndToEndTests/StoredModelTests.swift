@@ -153,12 +153,12 @@ struct StoredModelTests {
         let demo = try compiled("programs/mnist/demo-pond.tfe", batch: 50)
         let (fresh, cached) = (CostModel.cost(of: demo.program), CostModel.cost(of: predict.program))
         let weights = 784 * 128 + 128 + 128 * 10 + 10, multiplied = 784 * 128 + 128 * 10
-        let header = 16
-        // Saved: the model owner's shares (a frame to each server) and the weights' opening (in the frames that
-        // open the client's input). Added: the cached program also outputs the logits (in the frames of their
-        // reveal).
+        let header = 16, seeds = 4 * 32
+        // Saved: the model owner's shares (a frame to each server: server0's share, server1's four seeds) and the
+        // weights' opening (in the frames that open the client's input). Added: the cached program also outputs
+        // the logits (in the frames of their reveal).
         #expect(fresh.bytes(in: .online) - cached.bytes(in: .online)
-                    == 2 * (8 * weights + header) + 2 * 8 * multiplied - 2 * 8 * 50 * 10)
+                    == (8 * weights + header) + (seeds + header) + 2 * 8 * multiplied - 2 * 8 * 50 * 10)
     }
 
     // MARK: - The state files

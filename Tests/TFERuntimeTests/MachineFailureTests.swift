@@ -290,9 +290,16 @@ final class OutcomeBox: @unchecked Sendable {
         }
         let frames = transports[3].sent
         #expect(frames.map(\.receiver) == [.server0, .server1])
-        let share0 = PayloadReader(frames[0].payload), share1 = PayloadReader(frames[1].payload)
-        var (r0, r1) = (share0, share1)
-        let s0 = r0.readRingElements(32)!, s1 = r1.readRingElements(32)!
+        // server0 gets its share; server1 only the seed its share expands from.
+        #expect(frames[1].payload.count == WireFormat.seedBytes)
+        var reader = PayloadReader(frames[0].payload)
+        let s0 = reader.readRingElements(32)!
+        guard let seed = Seed(bytes: frames[1].payload) else {
+            Issue.record("server1's frame holds no seed")
+            return
+        }
+        var expansion = PRG(seed: seed, stream: 0)
+        let s1 = expansion.nextUInt64s(count: 32)
         #expect(zip(s0, s1).allSatisfy { $0 &+ $1 == 65536 })
         #expect(Set(s0).count == 32)
         #expect(!s0.contains(65536))

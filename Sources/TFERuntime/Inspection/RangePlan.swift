@@ -37,8 +37,8 @@ public enum RangeKind: Hashable, Sendable {
 /// on purpose, and checking them would stop every run. So the plan follows what each ring register holds
 /// through the instructions in execution order, as the lowering builds them (`Lowerer.beaver`, `truncate`,
 /// `isNegative`): inputs, truncations and SecureNN's bits are values; sums, copies and products of values are
-/// values; a mask plus the opened difference it masks is a stored value; a Beaver sum `c + d_x∘a_y + a_x∘d_y +
-/// d_x∘d_y` of one product is the product of the values its masks mask. Anything else is not checked, and
+/// values; a mask plus the opened difference it masks is a stored value; a Beaver sum `c + d_x∘y + a_x∘d_y` of one
+/// product is the product of the values its masks mask. Anything else is not checked, and
 /// what is built from it neither, until the next truncation. Int constants of 2^(62 − frac) or more are
 /// offsets (truncation's and the sign's 2^62, max-pooling's −2^61 floor), not values.
 ///
@@ -117,9 +117,9 @@ private enum Content: Hashable {
     case mask
     /// A value minus the mask named: private, then public once opened.
     case masked(by: PrivateRegister)
-    /// Part of the Beaver product dealt by instruction `product`: its c plus `terms − 1` of its three terms.
+    /// Part of the Beaver product dealt by instruction `product`: its c plus `terms − 1` of its two terms.
     case partial(product: Int, terms: Int)
-    /// One term (d_x∘a_y, a_x∘d_y or d_x∘d_y) of the Beaver product dealt by instruction `product`.
+    /// One term (d_x∘y or a_x∘d_y) of the Beaver product dealt by instruction `product`.
     case term(product: Int)
 }
 
@@ -142,6 +142,9 @@ private struct RangePlanner {
     var productsByMasks: [Masks: Int] = [:]
     /// The kind of the value each mask masks, once a `keep` step keeps it.
     var maskedKinds: [PrivateRegister: RangeKind] = [:]
+    /// The mask of each private register that holds a masked value, until an instruction writes the register
+    /// again.
+    var masksOfValues: [PrivateRegister: PrivateRegister] = [:]
     /// The last instruction that needs the value a mask masks.
     var lastUse: [PrivateRegister: Int] = [:]
     var steps: [[RangePlan.Step]]
@@ -165,6 +168,7 @@ private struct RangePlanner {
     // MARK: - Instructions
 
     mutating func visit(_ instruction: Instruction, at index: Int) {
+        instruction.forEachDestination { if case .private(let r) = $0 { masksOfValues[r] = nil } }
         switch instruction.opcode.rangeRule {
         case .sourceKind:
             // A linear map of one source: one destination and one source.
@@ -337,10 +341,10 @@ private struct RangePlanner {
         }
     }
 
-    /// A sum of Beaver terms; with all four (c and three terms) it is the product of the masked values.
+    /// A sum of Beaver terms; with all three (c and two terms) it is the product of the masked values.
     mutating func addTerms(_ dst: Register, product: Int, terms: Int, at index: Int) {
-        guard terms == 4, let masks = products[product] else {
-            contents[dst] = terms < 4 ? .partial(product: product, terms: terms) : .unknown
+        guard terms == 3, let masks = products[product] else {
+            contents[dst] = terms < 3 ? .partial(product: product, terms: terms) : .unknown
             return
         }
         lastUse[masks.a] = index
@@ -364,8 +368,9 @@ private struct RangePlanner {
             }
         }
         switch (lhs, contents[lhs], rhs, contents[rhs]) {
-        case (.public, .masked(let a), .private(let b), .mask), (.private(let a), .mask, .public, .masked(let b)),
-            (.public, .masked(let a), .public, .masked(let b)):
+        case (.public, .masked(let a), .private(let y), .value) where masksOfValues[y] != nil:
+            term(a, masksOfValues[y]!)
+        case (.private(let a), .mask, .public, .masked(let b)):
             term(a, b)
         case (.private(let x), .value, .public(let c), .value):
             if kind == .mul, let location = location(index), let function = sites[location],
@@ -422,6 +427,7 @@ private struct RangePlanner {
     mutating func keep(_ value: PrivateRegister, mask: PrivateRegister, _ kind: RangeKind, at index: Int) {
         steps[index].append(.keep(value, mask: mask))
         maskedKinds[mask] = kind
+        masksOfValues[value] = mask
         lastUse[mask] = max(lastUse[mask] ?? index, index)
     }
 

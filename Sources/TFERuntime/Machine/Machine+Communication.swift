@@ -5,7 +5,8 @@ import TFECore
 
 /// What a party still has to do for a communicating instruction once the round's frames have arrived.
 enum PendingStep {
-    /// Server side of `input` and `share`: store the elements `sender` sent into `dst`.
+    /// Server side of `input` and `share`: store into `dst` the elements `sender` sent, or (server1's share of a
+    /// private value) the expansion of the seed it sent.
     case receive(dst: Register, from: PlayerID)
     /// The receiving player of `output`: add what the senders sent and decode it.
     case output(name: String, element: ElementType, shape: Shape, senders: [PlayerID])
@@ -113,25 +114,40 @@ extension Machine {
         return isComputeServer ? .deal(dealing) : nil
     }
 
-    /// Splits a ring value into a uniformly random share for server0 and the difference for server1.
+    /// Splits a ring value into two shares: server1's is the expansion of a fresh seed (stream 0), which is all
+    /// it is sent; server0 is sent the value minus that expansion. server0 sees a uniformly random vector and
+    /// server1 a seed, as with two explicit shares, for a seed's bytes instead of a share's.
     ///
-    /// Works through a small buffer, so a large input costs no temporary arrays: each chunk of server0's
-    /// share goes to its frame, then becomes server1's share in place.
+    /// Works through a small buffer, so a large input costs no temporary arrays: each chunk of server1's share
+    /// becomes server0's in place and goes to its frame.
     private mutating func sendShares(of values: [UInt64], to outbox: inout [PlayerID: [UInt8]]) {
+        let seed = randomness.nextSeed()
+        outbox[.server1, default: []].append(contentsOf: seed.bytes)
+        var expansion = PRG(seed: seed, stream: 0)
         let chunk = 2048
         withUnsafeTemporaryAllocation(of: UInt64.self, capacity: chunk) { buffer in
             values.withUnsafeBufferPointer { values in
                 var start = 0
                 while start < values.count {
                     let words = UnsafeMutableBufferPointer(rebasing: buffer[0..<min(chunk, values.count - start)])
-                    randomness.fill(words)
-                    appendRingElements(UnsafeBufferPointer(words), to: &outbox[.server0, default: []])
+                    expansion.fill(words)
                     for i in words.indices { words[i] = values[start + i] &- words[i] }
-                    appendRingElements(UnsafeBufferPointer(words), to: &outbox[.server1, default: []])
+                    appendRingElements(UnsafeBufferPointer(words), to: &outbox[.server0, default: []])
                     start += words.count
                 }
             }
         }
+    }
+
+    /// server1's share of a private value `sender` shared with `sendShares`: the expansion of the seed it sent.
+    private func receiveSeededShare(
+        _ count: Int, from sender: PlayerID, inbox: inout [PlayerID: PayloadReader], index: Int
+    ) throws(MachineError) -> [UInt64] {
+        guard let bytes = inbox[sender]?.readBytes(WireFormat.seedBytes), let seed = Seed(bytes: bytes) else {
+            throw .invalidProgram(instruction: index, reason: "the frame from \(name(sender)) is too short")
+        }
+        var expansion = PRG(seed: seed, stream: 0)
+        return expansion.nextUInt64s(count: count)
     }
 
     /// Completes a communicating instruction after the exchange, consuming its slices of the payloads.
@@ -140,7 +156,12 @@ extension Machine {
     ) throws(MachineError) {
         switch step {
         case .receive(let dst, let sender):
-            try store(read(count(dst), from: sender, inbox: &inbox, index: index), into: dst, at: index)
+            if case .private = dst, me == .server1 {
+                let share = try receiveSeededShare(count(dst), from: sender, inbox: &inbox, index: index)
+                try store(share, into: dst, at: index)
+            } else {
+                try store(read(count(dst), from: sender, inbox: &inbox, index: index), into: dst, at: index)
+            }
 
         case .output(let outputName, let element, let shape, let senders):
             let total = try sum(of: senders, count: shape.elementCount ?? 0, inbox: &inbox, index: index)

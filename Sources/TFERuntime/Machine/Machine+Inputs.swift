@@ -50,18 +50,21 @@ extension Machine {
             case .fixed:
                 let plain = array.asDoubles()
                 let (limit, scale) = (fixedPoint.inputLimit, fixedPoint.scale)
-                // One pass that checks and encodes; the first value outside the range (NaN and infinities
-                // included) stops it, and the checks below say which error it is.
-                var encoded = [UInt64](repeating: 0, count: plain.count)
-                let checked = plain.withUnsafeBufferPointer { values in
-                    encoded.withUnsafeMutableBufferPointer { encoded in
+                // One pass that checks and encodes, into an array it need not zero first; the first value outside
+                // the range (NaN and infinities included) stops it, and the checks below say which error it is.
+                var checked = plain.count
+                let encoded = [UInt64](unsafeUninitializedCapacity: plain.count) { encoded, initialized in
+                    plain.withUnsafeBufferPointer { values in
                         for index in values.indices {
                             let value = values[index]
-                            guard abs(value) < limit else { return index }
+                            guard abs(value) < limit else {
+                                checked = index
+                                break
+                            }
                             encoded[index] = UInt64(bitPattern: Int64((value * scale).rounded()))
                         }
-                        return values.count
                     }
+                    initialized = checked
                 }
                 if checked < plain.count {
                     guard plain[checked].isFinite else {

@@ -37,15 +37,18 @@ struct PayloadReader {
     var isAtEnd: Bool { offset == bytes.count }
     var remaining: Int { bytes.count - offset }
 
-    /// The next `count` ring elements, or nil when fewer remain.
+    /// The next `count` ring elements, or nil when fewer remain. The elements are copied straight into a new
+    /// array (no zero-fill first: a frame's slice is often megabytes).
     mutating func readRingElements(_ count: Int) -> [UInt64]? {
+        guard count >= 0, count <= remaining / WireFormat.elementBytes else { return nil }
         let byteCount = count * WireFormat.elementBytes
-        guard count >= 0, byteCount <= remaining else { return nil }
-        var values = [UInt64](repeating: 0, count: count)
-        values.withUnsafeMutableBytes { target in
+        let start = offset
+        var values = [UInt64](unsafeUninitializedCapacity: count) { target, initialized in
             bytes.withUnsafeBytes { source in
-                target.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[offset..<(offset + byteCount)]))
+                UnsafeMutableRawBufferPointer(target).copyMemory(
+                    from: UnsafeRawBufferPointer(rebasing: source[start..<(start + byteCount)]))
             }
+            initialized = count
         }
         #if _endian(big)
             for index in values.indices { values[index] = UInt64(littleEndian: values[index]) }
