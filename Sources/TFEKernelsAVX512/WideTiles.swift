@@ -17,26 +17,7 @@ public enum WideTiles {
     public static func ringTile(
         depth: Int, a: UnsafePointer<UInt64>, b: UnsafeRawPointer, sums: UnsafeMutableRawPointer
     ) {
-        typealias V = SIMD8<UInt64>
-        var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V(), c30 = V(), c31 = V()
-        var pa = a, pb = b
-        for _ in 0..<depth {
-            let b0 = pb.load(as: V.self), b1 = pb.load(fromByteOffset: 64, as: V.self)
-            let a0 = V(repeating: pa[0]), a1 = V(repeating: pa[1]), a2 = V(repeating: pa[2]), a3 = V(repeating: pa[3])
-            c00 &+= a0 &* b0
-            c01 &+= a0 &* b1
-            c10 &+= a1 &* b0
-            c11 &+= a1 &* b1
-            c20 &+= a2 &* b0
-            c21 &+= a2 &* b1
-            c30 &+= a3 &* b0
-            c31 &+= a3 &* b1
-            pa += 4
-            pb += 128
-        }
-        let out = sums.assumingMemoryBound(to: V.self)
-        out[0] = c00; out[1] = c01; out[2] = c10; out[3] = c11
-        out[4] = c20; out[5] = c21; out[6] = c30; out[7] = c31
+        tile(depth: depth, a: a, b: b, sums: sums)
     }
 
     /// Sums one 4×16 tile of a Double product over `depth` steps, laid out as in
@@ -48,20 +29,29 @@ public enum WideTiles {
     public static func doubleTile(
         depth: Int, a: UnsafePointer<Double>, b: UnsafeRawPointer, sums: UnsafeMutableRawPointer
     ) {
-        typealias V = SIMD8<Double>
+        tile(depth: depth, a: a, b: b, sums: sums)
+    }
+
+    /// The 4×16 tile in eight `SIMD8` accumulators: per step, two loads of B, four broadcasts of A and eight
+    /// multiply-adds (`vpmullq` and `vpaddq` for the ring). Specialized into each public entry point.
+    @inline(__always)
+    static func tile<Lane: TileLane>(
+        depth: Int, a: UnsafePointer<Lane>, b: UnsafeRawPointer, sums: UnsafeMutableRawPointer
+    ) {
+        typealias V = SIMD8<Lane>
         var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V(), c30 = V(), c31 = V()
         var pa = a, pb = b
         for _ in 0..<depth {
             let b0 = pb.load(as: V.self), b1 = pb.load(fromByteOffset: 64, as: V.self)
             let a0 = V(repeating: pa[0]), a1 = V(repeating: pa[1]), a2 = V(repeating: pa[2]), a3 = V(repeating: pa[3])
-            c00 += a0 * b0
-            c01 += a0 * b1
-            c10 += a1 * b0
-            c11 += a1 * b1
-            c20 += a2 * b0
-            c21 += a2 * b1
-            c30 += a3 * b0
-            c31 += a3 * b1
+            Lane.addProduct(&c00, a0, b0)
+            Lane.addProduct(&c01, a0, b1)
+            Lane.addProduct(&c10, a1, b0)
+            Lane.addProduct(&c11, a1, b1)
+            Lane.addProduct(&c20, a2, b0)
+            Lane.addProduct(&c21, a2, b1)
+            Lane.addProduct(&c30, a3, b0)
+            Lane.addProduct(&c31, a3, b1)
             pa += 4
             pb += 128
         }
@@ -103,5 +93,25 @@ public enum WideTiles {
             sum &+= x[p] &* y[p]
         }
         return sum
+    }
+}
+
+/// A lane type of the wide tiles and how one step adds a product to an accumulator.
+protocol TileLane: SIMDScalar, Codable, Hashable {
+    /// `sums += a · b` lane by lane: wrapping for the ring, a rounded multiply then a rounded add for Double.
+    static func addProduct(_ sums: inout SIMD8<Self>, _ a: SIMD8<Self>, _ b: SIMD8<Self>)
+}
+
+extension UInt64: TileLane {
+    @inline(__always)
+    static func addProduct(_ sums: inout SIMD8<UInt64>, _ a: SIMD8<UInt64>, _ b: SIMD8<UInt64>) {
+        sums &+= a &* b
+    }
+}
+
+extension Double: TileLane {
+    @inline(__always)
+    static func addProduct(_ sums: inout SIMD8<Double>, _ a: SIMD8<Double>, _ b: SIMD8<Double>) {
+        sums += a * b
     }
 }
