@@ -145,8 +145,7 @@ extension MatrixKernels {
 
 /// `kernel`, once checked that this CPU can run it (an unsupported one would stop on an illegal instruction).
 private func checked(_ kernel: MatmulKernel) -> MatmulKernel {
-    precondition(kernel == MatmulKernel.selected || kernel.isSupported,
-                 "the \(kernel.rawValue) matmul kernel needs a CPU with AVX-512")
+    precondition(kernel.isSupported, "the \(kernel.rawValue) matmul kernel needs a CPU with AVX-512")
     return kernel
 }
 
