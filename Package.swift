@@ -1,6 +1,18 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// The wide matmul tiles are compiled for x86-64-v4 (AVX-512) in a module of their own; TFERuntime, built for
+// baseline x86-64, calls them only once it has checked the CPU at run time (`MatmulKernel.selected`). Swift's
+// `-target-cpu` does not know the x86-64-vN levels, but the code generator takes its features from the Clang
+// importer's `-march`. `-disable-cmo` keeps the bodies out of the module's interface: cross-module optimization
+// would otherwise copy small ones into TFERuntime, compiled there for baseline x86-64. On another host
+// architecture the module is built without these flags and is never chosen.
+#if arch(x86_64)
+let wideKernelSettings: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=x86-64-v4", "-disable-cmo"])]
+#else
+let wideKernelSettings: [SwiftSetting] = []
+#endif
+
 let package = Package(
     name: "tfe",
     products: [
@@ -19,7 +31,10 @@ let package = Package(
             name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]
         ),
         .target(name: "TFENumPy", dependencies: ["CZlib"]),
-        .target(name: "TFERuntime", dependencies: ["TFECore", "TFEBytecode", "TFENumPy", "COpenSSL"]),
+        .target(name: "TFEKernelsAVX512", swiftSettings: wideKernelSettings),
+        .target(
+            name: "TFERuntime", dependencies: ["TFECore", "TFEBytecode", "TFENumPy", "COpenSSL", "TFEKernelsAVX512"]
+        ),
         .target(name: "TFENet", dependencies: ["TFECore", "TFEBytecode", "TFENumPy", "TFERuntime", "COpenSSL"]),
         .target(
             name: "TFECommands",

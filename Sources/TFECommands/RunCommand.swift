@@ -432,10 +432,18 @@ public enum TfeVM {
         tool.run(arguments, console: console) { parsed, console in
             switch parsed.command.name {
             case "dis": return RunCommand.runDis(parsed, console: console)
-            case "player": return PlayerCommand.run(parsed, console: console)
             case "certs": return CertsCommand.run(parsed, console: console)
-            default: return RunCommand.runRun(parsed, console: console)
+            default: break
             }
+            // The commands that compute: refuse a TFE_MATMUL_KERNEL this process cannot honour.
+            if let problem = MatmulKernel.environmentProblem {
+                console.writeError("tfe-vm: error: \(problem)\n")
+                return .failure
+            }
+            if parsed.command.name == "player" {
+                return PlayerCommand.run(parsed, console: console)
+            }
+            return RunCommand.runRun(parsed, console: console)
         }
     }
 }

@@ -19,6 +19,8 @@ let usage = """
                  bytes per server and prediction, and the simulated WAN (also printed by net).
       compile    tfec compile on 20k and 200k unrolled products and a training program, per phase, against
                  the 0.5 s aim (--baseline TFEC: also time another tfec build on the same files).
+      kernels    The matmul micro-kernels this CPU runs (portable, AVX-512) on the networks' products, ring and
+                 Double, 1 thread and all: G multiply-adds/s, min/median/max (--runs N, default 7).
       frontend   Parse and check generated programs of 10k, 100k and 1M lines.
       net        TLS against --insecure (tls, below); MNIST Pond as five tfe-vm processes on loopback, and on a
                  simulated LAN and WAN, against the network's lower bound (needs the tfe-vm of the same build).
@@ -34,7 +36,18 @@ let usage = """
 
     """
 
+if let problem = MatmulKernel.environmentProblem {
+    FileHandle.standardError.write(Data("tfe-bench: error: \(problem)\n".utf8))
+    exit(1)
+}
+if let name = arguments.first, !["-h", "--help", "help"].contains(name) {
+    print("matmul kernel: \(MatmulKernel.selected.rawValue) (\(MatmulKernel.environmentVariable)=portable|avx512 "
+          + "forces one)\n")
+}
+
 switch arguments.first {
+case "kernels":
+    KernelBenchmark.run(arguments: Array(arguments.dropFirst()))
 case "aby3bin":
     do {
         try Aby3BinBenchmark.run()

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TFECommands
+import TFERuntime
 
 // MARK: - Helpers
 
@@ -309,25 +310,32 @@ func outputFileGetsTheListing(emit: [String]) throws {
 // MARK: - The built tool (smoke tests in a child process)
 
 /// The `tfec` executable next to the test bundle, if it was built.
-private let tfecExecutable: URL? = {
+private let tfecExecutable = builtExecutable("tfec")
+/// The `tfe-vm` executable next to the test bundle, if it was built.
+private let tfeVMExecutable = builtExecutable("tfe-vm")
+
+/// The executable `name` next to the test bundle, if it was built.
+private func builtExecutable(_ name: String) -> URL? {
     let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
         .map { URL(fileURLWithPath: $0) } ?? Bundle.main.executableURL
     guard let directory = executable?.deletingLastPathComponent() else { return nil }
     for candidate in [directory, directory.deletingLastPathComponent()] {
-        let url = candidate.appendingPathComponent("tfec")
+        let url = candidate.appendingPathComponent(name)
         if FileManager.default.isExecutableFile(atPath: url.path) { return url }
     }
     return nil
-}()
+}
 
-/// Runs the built `tfec` with a time limit; nil status means it was killed by a signal or timed out.
-private func runBuiltTool(_ arguments: [String], timeout: Duration = .seconds(60))
-    throws -> (status: Int32?, error: String)
-{
+/// Runs the built `tfec` (or `executable`) with a time limit, adding `environment` to this process's; nil status
+/// means it was killed by a signal or timed out.
+private func runBuiltTool(
+    _ arguments: [String], executable: URL? = tfecExecutable, environment extra: [String: String] = [:],
+    timeout: Duration = .seconds(60)
+) throws -> (status: Int32?, error: String) {
     let process = Process()
-    process.executableURL = tfecExecutable
+    process.executableURL = executable
     process.arguments = arguments
-    var environment = ProcessInfo.processInfo.environment
+    var environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }
     environment["SWIFT_BACKTRACE"] = "enable=no"  // a crash should end fast, without a long report
     process.environment = environment
     // A file rather than a pipe, so a child that writes much cannot block on a full pipe.
@@ -360,6 +368,24 @@ func builtToolRuns() throws {
         #expect(failed.status == 1)
         #expect(failed.error.contains(": error: "))
         #expect(try runBuiltTool(["chek"]).status == 64)
+    }
+}
+
+@Test(.enabled(if: tfeVMExecutable != nil, "the tfe-vm executable was not built"))
+func builtVMRefusesAMatmulKernelItCannotHonour() throws {
+    try withTemporaryDirectory { directory in
+        let program = try write(valid, "valid.tfe", in: directory)
+        let unknown = try runBuiltTool(["run", program], executable: tfeVMExecutable,
+                                       environment: ["TFE_MATMUL_KERNEL": "sse9"])
+        #expect(unknown.status == 1)
+        #expect(unknown.error == "tfe-vm: error: TFE_MATMUL_KERNEL is 'sse9'; expected 'portable', 'avx512' or "
+                + "'auto'\n")
+        if !MatmulKernel.avx512.isSupported {
+            let forced = try runBuiltTool(["run", program], executable: tfeVMExecutable,
+                                          environment: ["TFE_MATMUL_KERNEL": "avx512"])
+            #expect(forced.status == 1)
+            #expect(forced.error.contains("does not support AVX-512"))
+        }
     }
 }
 

@@ -19,20 +19,32 @@ public struct MatmulShape: Sendable {
     /// Add the product to the result instead of overwriting it.
     public var accumulate: Bool
     public var maxThreads: Int
+    /// The micro-kernels that compute it: `MatmulKernel.selected` unless a test or benchmark picks one.
+    public var kernel: MatmulKernel
 }
 
 extension UInt64: MatmulElement {
     public static func multiply(
         _ a: UnsafeBufferPointer<Self>, _ b: UnsafeBufferPointer<Self>, into c: UnsafeMutableBufferPointer<Self>,
         _ shape: MatmulShape
-    ) { MatmulDriver<SelectedRingKernel>.product(a, b, into: c, shape) }
+    ) {
+        switch shape.kernel {
+        case .portable: MatmulDriver<RingMicroKernel>.product(a, b, into: c, shape)
+        case .avx512: MatmulDriver<RingWideMicroKernel>.product(a, b, into: c, shape)
+        }
+    }
 }
 
 extension Double: MatmulElement {
     public static func multiply(
         _ a: UnsafeBufferPointer<Self>, _ b: UnsafeBufferPointer<Self>, into c: UnsafeMutableBufferPointer<Self>,
         _ shape: MatmulShape
-    ) { MatmulDriver<SelectedDoubleKernel>.product(a, b, into: c, shape) }
+    ) {
+        switch shape.kernel {
+        case .portable: MatmulDriver<DoubleMicroKernel>.product(a, b, into: c, shape)
+        case .avx512: MatmulDriver<DoubleWideMicroKernel>.product(a, b, into: c, shape)
+        }
+    }
 }
 
 /// A family of kernels over one element type that offers its matrix products.
@@ -58,9 +70,11 @@ extension MatrixKernels {
     ///
     /// Transposed operands are read in place (packing reads them in a different order), so `A·Bᵀ` and
     /// `Aᵀ·B` cost the same as `A·B`. Products of at least 2^20 multiply-adds use up to `maxThreads` threads.
+    /// `kernel` is for tests and benchmarks, and must be one this CPU supports.
     public static func matmul(
         _ a: [Element], _ b: [Element], m: Int, k: Int, n: Int,
-        transposeA: Bool = false, transposeB: Bool = false, maxThreads: Int = defaultKernelThreadCount
+        transposeA: Bool = false, transposeB: Bool = false, maxThreads: Int = defaultKernelThreadCount,
+        kernel: MatmulKernel = .selected
     ) -> [Element] {
         precondition(m >= 0 && k >= 0 && n >= 0, "matmul dimensions must not be negative")
         return [Element](unsafeUninitializedCapacity: m * n) { c, initialized in
@@ -68,7 +82,7 @@ extension MatrixKernels {
                 b.withUnsafeBufferPointer { b in
                     Element.multiply(a, b, into: c, MatmulShape(
                         m: m, k: k, n: n, transposeA: transposeA, transposeB: transposeB, accumulate: false,
-                        maxThreads: maxThreads))
+                        maxThreads: maxThreads, kernel: checked(kernel)))
                 }
             }
             initialized = m * n
@@ -84,11 +98,11 @@ extension MatrixKernels {
         _ a: UnsafeBufferPointer<Element>, _ b: UnsafeBufferPointer<Element>,
         into c: UnsafeMutableBufferPointer<Element>, m: Int, k: Int, n: Int,
         transposeA: Bool = false, transposeB: Bool = false,
-        accumulate: Bool = false, maxThreads: Int = defaultKernelThreadCount
+        accumulate: Bool = false, maxThreads: Int = defaultKernelThreadCount, kernel: MatmulKernel = .selected
     ) {
         Element.multiply(a, b, into: c, MatmulShape(
             m: m, k: k, n: n, transposeA: transposeA, transposeB: transposeB, accumulate: accumulate,
-            maxThreads: maxThreads))
+            maxThreads: maxThreads, kernel: checked(kernel)))
     }
 
     // MARK: - Batched products
@@ -102,14 +116,16 @@ extension MatrixKernels {
     /// another, each using the threads itself.
     public static func batchMatmul(
         _ a: [Element], _ b: [Element], batch: Int, m: Int, k: Int, n: Int, sharedB: Bool = false,
-        transposeA: Bool = false, transposeB: Bool = false, maxThreads: Int = defaultKernelThreadCount
+        transposeA: Bool = false, transposeB: Bool = false, maxThreads: Int = defaultKernelThreadCount,
+        kernel: MatmulKernel = .selected
     ) -> [Element] {
         precondition(batch >= 0 && m >= 0 && k >= 0 && n >= 0, "batchMatmul dimensions must not be negative")
         precondition(a.count == batch * m * k, "batchMatmul: a must hold batch × m × k values")
         precondition(b.count == (sharedB ? 1 : batch) * k * n,
                      "batchMatmul: b must hold (1 or batch) × k × n values")
         if sharedB && !transposeA {
-            return matmul(a, b, m: batch * m, k: k, n: n, transposeB: transposeB, maxThreads: maxThreads)
+            return matmul(a, b, m: batch * m, k: k, n: n, transposeB: transposeB, maxThreads: maxThreads,
+                          kernel: kernel)
         }
         return [Element](unsafeUninitializedCapacity: batch * m * n) { c, initialized in
             a.withUnsafeBufferPointer { a in
@@ -118,13 +134,19 @@ extension MatrixKernels {
                     forEachInBatch(batch, work: m * k * n, maxThreads: maxThreads) { item, threads in
                         Element.multiply(job.a(item), job.b(item), into: job.c(item), MatmulShape(
                             m: m, k: k, n: n, transposeA: transposeA, transposeB: transposeB, accumulate: false,
-                            maxThreads: threads))
+                            maxThreads: threads, kernel: checked(kernel)))
                     }
                 }
             }
             initialized = batch * m * n
         }
     }
+}
+
+/// `kernel`, once checked that this CPU can run it (an unsupported one would stop on an illegal instruction).
+private func checked(_ kernel: MatmulKernel) -> MatmulKernel {
+    precondition(kernel.isSupported, "the \(kernel.rawValue) matmul kernel needs a CPU with AVX-512")
+    return kernel
 }
 
 /// The slices of one batched product's buffers, shareable across the threads of the batch (each item

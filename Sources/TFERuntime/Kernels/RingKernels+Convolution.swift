@@ -11,11 +11,11 @@ extension RingKernels {
     /// matrix), a slice of output rows at a time so the patch matrix stays small.
     public static func conv2d(
         _ input: [UInt64], _ filter: [UInt64], geometry: WindowGeometry, outputChannels: Int,
-        maxThreads: Int = defaultThreadCount
+        maxThreads: Int = defaultThreadCount, kernel: MatmulKernel = .selected
     ) -> [UInt64] {
         convolve(input, filter, geometry: geometry, outputChannels: outputChannels) { patches, filter, out, rows in
             matmul(patches, filter, into: out, m: rows, k: geometry.patchSize, n: outputChannels,
-                   maxThreads: maxThreads)
+                   maxThreads: maxThreads, kernel: kernel)
         }
     }
 
@@ -86,11 +86,11 @@ extension DoubleKernels {
     /// `RingKernels.conv2d(_:_:geometry:outputChannels:maxThreads:)` but in Double: the plaintext baseline.
     public static func conv2d(
         _ input: [Double], _ filter: [Double], geometry: WindowGeometry, outputChannels: Int,
-        maxThreads: Int = defaultThreadCount
+        maxThreads: Int = defaultThreadCount, kernel: MatmulKernel = .selected
     ) -> [Double] {
         convolve(input, filter, geometry: geometry, outputChannels: outputChannels) { patches, filter, out, rows in
             matmul(patches, filter, into: out, m: rows, k: geometry.patchSize, n: outputChannels,
-                   maxThreads: maxThreads)
+                   maxThreads: maxThreads, kernel: kernel)
         }
     }
 }

@@ -154,59 +154,83 @@ enum RingMicroKernel: PackedMicroKernel {
         _ a: MatrixOperand<UInt64>, _ b: MatrixOperand<UInt64>, into c: MatrixTarget<UInt64>,
         m: Int, k: Int, n: Int
     ) {
-        // One row of C at a time, summed in a contiguous buffer so the loops vectorize whatever C's layout.
-        let aRow = UnsafeMutablePointer<UInt64>.allocate(capacity: k)
-        let sums = UnsafeMutablePointer<UInt64>.allocate(capacity: n)
-        defer {
-            aRow.deallocate()
-            sums.deallocate()
-        }
-        for i in 0..<m {
-            for p in 0..<k {
-                aRow[p] = a[i, p]
+        ringMultiplyAddThin(a, b, into: c, m: m, k: k, n: n, rowTimesMatrix: rowTimesMatrix, dot: dot)
+    }
+
+    /// `sums[j] += Σ_p row[p] · b[p · rowStride + j]`, four rows of B per pass over the sums. (A split-accumulator
+    /// SIMD2 version of this loop measured slower: the sums live in memory, not registers.)
+    /// `TFEKernelsAVX512`'s `WideTiles.ringRowTimesMatrix` is the same loop compiled for AVX-512.
+    static func rowTimesMatrix(
+        row: UnsafePointer<UInt64>, depth: Int, b: UnsafePointer<UInt64>, rowStride: Int, n: Int,
+        sums: UnsafeMutablePointer<UInt64>
+    ) {
+        var p = 0
+        while p + 4 <= depth {
+            let a0 = row[p], a1 = row[p + 1], a2 = row[p + 2], a3 = row[p + 3]
+            let b0 = b + p * rowStride, b1 = b0 + rowStride, b2 = b1 + rowStride, b3 = b2 + rowStride
+            for j in 0..<n {
+                sums[j] &+= a0 &* b0[j] &+ a1 &* b1[j] &+ a2 &* b2[j] &+ a3 &* b3[j]
             }
-            if b.columnStride == 1 {
-                // Σ_p a[p]·B[p, ·], four rows of B per pass over the sums. (A split-accumulator SIMD2
-                // version of this loop measured slower: the sums live in memory, not registers.)
-                sums.update(repeating: 0, count: n)
-                var p = 0
-                while p + 4 <= k {
-                    let a0 = aRow[p], a1 = aRow[p + 1], a2 = aRow[p + 2], a3 = aRow[p + 3]
-                    let b0 = b.base + p * b.rowStride, b1 = b0 + b.rowStride
-                    let b2 = b1 + b.rowStride, b3 = b2 + b.rowStride
-                    for j in 0..<n {
-                        sums[j] &+= a0 &* b0[j] &+ a1 &* b1[j] &+ a2 &* b2[j] &+ a3 &* b3[j]
-                    }
-                    p += 4
-                }
-                while p < k {
-                    let ap = aRow[p], bp = b.base + p * b.rowStride
-                    for j in 0..<n {
-                        sums[j] &+= ap &* bp[j]
-                    }
-                    p += 1
-                }
-            } else {
-                for j in 0..<n {
-                    let column = b.base + j * b.columnStride, rs = b.rowStride
+            p += 4
+        }
+        while p < depth {
+            let ap = row[p], bp = b + p * rowStride
+            for j in 0..<n {
+                sums[j] &+= ap &* bp[j]
+            }
+            p += 1
+        }
+    }
+
+    /// `Σ_p x[p] · y[p]`, a contiguous dot product, which LLVM vectorizes (`WideTiles.ringDot` for AVX-512).
+    static func dot(_ x: UnsafePointer<UInt64>, _ y: UnsafePointer<UInt64>, count: Int) -> UInt64 {
+        var sum: UInt64 = 0
+        for p in 0..<count {
+            sum &+= x[p] &* y[p]
+        }
+        return sum
+    }
+}
+
+/// Adds `a · b` to `c` one row of C at a time, summed in a contiguous buffer so the loops vectorize whatever C's
+/// layout: `rowTimesMatrix` when B's rows are contiguous, `dot` when its columns are (Bᵀ stored row-major). Each
+/// ring micro-kernel passes its own compilation of the two loops.
+func ringMultiplyAddThin(
+    _ a: MatrixOperand<UInt64>, _ b: MatrixOperand<UInt64>, into c: MatrixTarget<UInt64>, m: Int, k: Int, n: Int,
+    rowTimesMatrix: (UnsafePointer<UInt64>, Int, UnsafePointer<UInt64>, Int, Int, UnsafeMutablePointer<UInt64>)
+        -> Void,
+    dot: (UnsafePointer<UInt64>, UnsafePointer<UInt64>, Int) -> UInt64
+) {
+    let aRow = UnsafeMutablePointer<UInt64>.allocate(capacity: k)
+    let sums = UnsafeMutablePointer<UInt64>.allocate(capacity: n)
+    defer {
+        aRow.deallocate()
+        sums.deallocate()
+    }
+    for i in 0..<m {
+        for p in 0..<k {
+            aRow[p] = a[i, p]
+        }
+        if b.columnStride == 1 {
+            sums.update(repeating: 0, count: n)
+            rowTimesMatrix(aRow, k, b.base, b.rowStride, n, sums)
+        } else {
+            for j in 0..<n {
+                let column = b.base + j * b.columnStride, rs = b.rowStride
+                if rs == 1 {
+                    sums[j] = dot(aRow, column, k)
+                } else {
                     var sum: UInt64 = 0
-                    if rs == 1 {
-                        // Bᵀ stored row-major: a contiguous dot product, which LLVM vectorizes.
-                        for p in 0..<k {
-                            sum &+= aRow[p] &* column[p]
-                        }
-                    } else {
-                        for p in 0..<k {
-                            sum &+= aRow[p] &* column[p * rs]
-                        }
+                    for p in 0..<k {
+                        sum &+= aRow[p] &* column[p * rs]
                     }
                     sums[j] = sum
                 }
             }
-            let cRow = c.pointer(row: i, column: 0), cs = c.columnStride
-            for j in 0..<n {
-                cRow[j * cs] &+= sums[j]
-            }
+        }
+        let cRow = c.pointer(row: i, column: 0), cs = c.columnStride
+        for j in 0..<n {
+            cRow[j * cs] &+= sums[j]
         }
     }
 }

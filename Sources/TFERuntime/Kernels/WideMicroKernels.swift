@@ -1,27 +1,12 @@
-// Opt-in AVX-512 micro-kernels: `SIMD8` lanes with a native 64-bit multiply (`vpmullq`) and FMA.
+// The AVX-512 micro-kernels: packing and the sums' way into C here, in baseline code; the hot loops in
+// `TFEKernelsAVX512`, compiled for x86-64-v4. Only `MatmulKernel.avx512` reaches them, so only a CPU that has
+// AVX-512 runs them.
 
-// The default build targets baseline x86-64 (SSE2), where these loops would be emulated lane by lane;
-// Swift has no per-function target attributes and no `#if` on CPU features, so the wide kernels are
-// chosen at compile time by a flag that must come with a CPU that has AVX-512DQ, for example
-//     swift build -c release -Xswiftc -target-cpu -Xswiftc znver4 -Xswiftc -DTFE_AVX512
-// A binary built that way stops with an illegal instruction on a CPU without AVX-512.
-
-#if TFE_AVX512
-/// The ring kernels' micro-kernel in this build: 4×16 tiles of `SIMD8<UInt64>` (about 24 G
-/// multiply-adds/s per core on Zen 4, against about 4.8 G for the SSE2 kernel).
-typealias SelectedRingKernel = RingWideMicroKernel
-/// The Double kernels' micro-kernel in this build.
-typealias SelectedDoubleKernel = DoubleWideMicroKernel
-#else
-/// The ring kernels' micro-kernel in this build (see `WideMicroKernels.swift` for the AVX-512 one).
-typealias SelectedRingKernel = RingMicroKernel
-/// The Double kernels' micro-kernel in this build.
-typealias SelectedDoubleKernel = DoubleMicroKernel
-#endif
+import TFEKernelsAVX512
 
 /// A 4×16 ring tile in eight `SIMD8<UInt64>` accumulators; A packed as plain values, 4 per k.
 ///
-/// Compiled in every build so it stays type-checked and tested, but only fast with AVX-512DQ.
+/// The thin path (fewer than four rows) runs the same loops as `RingMicroKernel`'s, compiled for AVX-512.
 enum RingWideMicroKernel: PackedMicroKernel {
     typealias Element = UInt64
 
@@ -44,8 +29,7 @@ enum RingWideMicroKernel: PackedMicroKernel {
         depth: Int, a: UnsafeRawPointer, b: UnsafeRawPointer, into c: MatrixTarget<UInt64>,
         rowCount: Int, columnCount: Int, scratch: UnsafeMutableRawPointer
     ) {
-        tile(depth: depth, a: a.assumingMemoryBound(to: UInt64.self), b: b,
-             sums: scratch.assumingMemoryBound(to: SIMD8<UInt64>.self))
+        WideTiles.ringTile(depth: depth, a: a.assumingMemoryBound(to: UInt64.self), b: b, sums: scratch)
         let sums = scratch.assumingMemoryBound(to: UInt64.self)
         for r in 0..<rowCount {
             let row = c.pointer(row: r, column: 0)
@@ -55,42 +39,17 @@ enum RingWideMicroKernel: PackedMicroKernel {
         }
     }
 
-    /// The hot loop: `sums[2r]` and `sums[2r + 1]` get row r's columns 0–7 and 8–15.
-    @inline(never)
-    static func tile(
-        depth: Int, a: UnsafePointer<UInt64>, b: UnsafeRawPointer, sums: UnsafeMutablePointer<SIMD8<UInt64>>
-    ) {
-        typealias V = SIMD8<UInt64>
-        var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V(), c30 = V(), c31 = V()
-        var pa = a, pb = b
-        for _ in 0..<depth {
-            let b0 = pb.load(as: V.self), b1 = pb.load(fromByteOffset: 64, as: V.self)
-            let a0 = V(repeating: pa[0]), a1 = V(repeating: pa[1]), a2 = V(repeating: pa[2]), a3 = V(repeating: pa[3])
-            c00 &+= a0 &* b0
-            c01 &+= a0 &* b1
-            c10 &+= a1 &* b0
-            c11 &+= a1 &* b1
-            c20 &+= a2 &* b0
-            c21 &+= a2 &* b1
-            c30 &+= a3 &* b0
-            c31 &+= a3 &* b1
-            pa += 4
-            pb += 128
-        }
-        sums[0] = c00; sums[1] = c01; sums[2] = c10; sums[3] = c11
-        sums[4] = c20; sums[5] = c21; sums[6] = c30; sums[7] = c31
-    }
-
     static func multiplyAddThin(
         _ a: MatrixOperand<UInt64>, _ b: MatrixOperand<UInt64>, into c: MatrixTarget<UInt64>, m: Int, k: Int, n: Int
     ) {
-        RingMicroKernel.multiplyAddThin(a, b, into: c, m: m, k: k, n: n)
+        ringMultiplyAddThin(a, b, into: c, m: m, k: k, n: n, rowTimesMatrix: WideTiles.ringRowTimesMatrix,
+                            dot: WideTiles.ringDot)
     }
 }
 
-/// A 4×16 Double tile in eight `SIMD8<Double>` accumulators with fused multiply-adds.
+/// A 4×16 Double tile in eight `SIMD8<Double>` accumulators, multiplying and adding separately (no FMA).
 ///
-/// Only used with `TFE_AVX512`: without FMA hardware `addingProduct` is a library call per lane.
+/// It adds in the same order as `DoubleMicroKernel` (and shares its thin path), so the two agree bit for bit.
 enum DoubleWideMicroKernel: PackedMicroKernel {
     typealias Element = Double
 
@@ -113,8 +72,7 @@ enum DoubleWideMicroKernel: PackedMicroKernel {
         depth: Int, a: UnsafeRawPointer, b: UnsafeRawPointer, into c: MatrixTarget<Double>,
         rowCount: Int, columnCount: Int, scratch: UnsafeMutableRawPointer
     ) {
-        tile(depth: depth, a: a.assumingMemoryBound(to: Double.self), b: b,
-             sums: scratch.assumingMemoryBound(to: SIMD8<Double>.self))
+        WideTiles.doubleTile(depth: depth, a: a.assumingMemoryBound(to: Double.self), b: b, sums: scratch)
         let sums = scratch.assumingMemoryBound(to: Double.self)
         for r in 0..<rowCount {
             let row = c.pointer(row: r, column: 0)
@@ -122,31 +80,6 @@ enum DoubleWideMicroKernel: PackedMicroKernel {
                 row[q * c.columnStride] += sums[16 * r + q]
             }
         }
-    }
-
-    @inline(never)
-    static func tile(
-        depth: Int, a: UnsafePointer<Double>, b: UnsafeRawPointer, sums: UnsafeMutablePointer<SIMD8<Double>>
-    ) {
-        typealias V = SIMD8<Double>
-        var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V(), c30 = V(), c31 = V()
-        var pa = a, pb = b
-        for _ in 0..<depth {
-            let b0 = pb.load(as: V.self), b1 = pb.load(fromByteOffset: 64, as: V.self)
-            let a0 = V(repeating: pa[0]), a1 = V(repeating: pa[1]), a2 = V(repeating: pa[2]), a3 = V(repeating: pa[3])
-            c00.addProduct(a0, b0)
-            c01.addProduct(a0, b1)
-            c10.addProduct(a1, b0)
-            c11.addProduct(a1, b1)
-            c20.addProduct(a2, b0)
-            c21.addProduct(a2, b1)
-            c30.addProduct(a3, b0)
-            c31.addProduct(a3, b1)
-            pa += 4
-            pb += 128
-        }
-        sums[0] = c00; sums[1] = c01; sums[2] = c10; sums[3] = c11
-        sums[4] = c20; sums[5] = c21; sums[6] = c30; sums[7] = c31
     }
 
     static func multiplyAddThin(
