@@ -46,23 +46,15 @@ import Testing
         }
     }
 
-    @Test func fieldDrawsModulo67AreUniform() {
-        var prg = PRG(seed: Seed(fixed: 671), stream: 0)
+    /// Both byte draws: from 8-bit candidates (`fill(bytes:below:)`) and 16-bit ones (`fill(fieldElements:below:)`).
+    @Test(arguments: [false, true])
+    func byteDrawsModulo67AreUniform(sixteenBitCandidates: Bool) {
+        var prg = PRG(seed: Seed(fixed: sixteenBitCandidates ? 671 : 670), stream: 0)
         let perValue = 300
         var drawn = [UInt8](repeating: 0, count: 67 * perValue)
-        drawn.withUnsafeMutableBufferPointer { prg.fill(fieldElements: $0, below: 67) }
-        var counts = [Int](repeating: 0, count: 67)
-        for value in drawn { counts[Int(value)] += 1 }
-        let chiSquared = counts.reduce(0.0) { $0 + Double(($1 - perValue) * ($1 - perValue)) / Double(perValue) }
-        // 66 degrees of freedom: the 99.99th percentile is about 117.
-        #expect(chiSquared < 117)
-    }
-
-    @Test func byteDrawsModulo67AreUniform() {
-        var prg = PRG(seed: Seed(fixed: 670), stream: 0)
-        let perValue = 300
-        var drawn = [UInt8](repeating: 0, count: 67 * perValue)
-        drawn.withUnsafeMutableBufferPointer { prg.fill(bytes: $0, below: 67) }
+        drawn.withUnsafeMutableBufferPointer {
+            if sixteenBitCandidates { prg.fill(fieldElements: $0, below: 67) } else { prg.fill(bytes: $0, below: 67) }
+        }
         var counts = [Int](repeating: 0, count: 67)
         for value in drawn { counts[Int(value)] += 1 }
         let chiSquared = counts.reduce(0.0) { $0 + Double(($1 - perValue) * ($1 - perValue)) / Double(perValue) }
