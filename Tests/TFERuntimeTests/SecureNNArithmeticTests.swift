@@ -80,7 +80,7 @@ import Testing
         for (isServer0, shares) in [(true, shares0), (false, shares1)] {
             var d = [UInt8](repeating: 0, count: 64)
             shares.withUnsafeBufferPointer { bits in
-                randomness.bytes.withUnsafeBufferPointer { r in
+                randomness.lanes.withUnsafeBufferPointer { r in
                     d.withUnsafeMutableBufferPointer { ds in
                         PrivateCompareStep.messages(
                             of: test, bits: bits.baseAddress!, isServer0: isServer0, randomness: r.baseAddress!,

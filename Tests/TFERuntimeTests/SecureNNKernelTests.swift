@@ -25,11 +25,36 @@ import Testing
         }
     }
 
-    @Test func byteDrawsModulo67AreUniform() {
-        var prg = PRG(seed: Seed(fixed: 670), stream: 0)
+    @Test(arguments: [2, 64, 66, 67, 241, 256] as [UInt16])
+    func fieldDrawsAreOneCandidateDrawAfterAnother(bound: UInt16) {
+        for count in Self.counts + [64 * 300 + 5] {
+            var prg = PRG(seed: Seed(fixed: UInt64(bound)), stream: UInt64(count))
+            var again = prg
+            var reference = SecureNNReference.Candidates(prg)
+            let expected = (0..<count).map { _ in
+                while true {
+                    let product = reference.next() * UInt64(bound)
+                    if product & 0xFFFF >= 65536 % UInt64(bound) { return UInt8(product >> 16) }
+                }
+            }
+            var drawn = [UInt8](repeating: 0, count: count), repeated = drawn
+            drawn.withUnsafeMutableBufferPointer { prg.fill(fieldElements: $0, below: bound) }
+            repeated.withUnsafeMutableBufferPointer { again.fill(fieldElements: $0, below: bound) }
+            #expect(drawn == expected, "bound \(bound) count \(count)")
+            // Two parties making the same draw continue the stream at the same word.
+            #expect(repeated == drawn && prg.next() == again.next())
+        }
+    }
+
+    /// Both byte draws: from 8-bit candidates (`fill(bytes:below:)`) and 16-bit ones (`fill(fieldElements:below:)`).
+    @Test(arguments: [false, true])
+    func byteDrawsModulo67AreUniform(sixteenBitCandidates: Bool) {
+        var prg = PRG(seed: Seed(fixed: sixteenBitCandidates ? 671 : 670), stream: 0)
         let perValue = 300
         var drawn = [UInt8](repeating: 0, count: 67 * perValue)
-        drawn.withUnsafeMutableBufferPointer { prg.fill(bytes: $0, below: 67) }
+        drawn.withUnsafeMutableBufferPointer {
+            if sixteenBitCandidates { prg.fill(fieldElements: $0, below: 67) } else { prg.fill(bytes: $0, below: 67) }
+        }
         var counts = [Int](repeating: 0, count: 67)
         for value in drawn { counts[Int(value)] += 1 }
         let chiSquared = counts.reduce(0.0) { $0 + Double(($1 - perValue) * ($1 - perValue)) / Double(perValue) }
@@ -47,7 +72,7 @@ import Testing
             // Draws below 2^8 · 256 = 65536 reject nothing and give each candidate's high byte; runs of
             // several lengths cross the buffer's refills at every offset within a word.
             let bounds = [UInt16](repeating: 256, count: 64), thresholds = [UInt16](repeating: 0, count: 64)
-            var values = [UInt8](repeating: 0, count: 64)
+            var values = [UInt16](repeating: 0, count: 64)
             for length in [1, 64, 3, 63, 5, 17, 64, 2, 64, 7, 64, 64, 9, 33, 64] {
                 values.withUnsafeMutableBufferPointer { target in
                     stream.fill(target.baseAddress!, count: length, bounds: bounds, thresholds: thresholds, adding: 0)
@@ -64,16 +89,16 @@ import Testing
         withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 40) { buffer in
             var stream = KeystreamCandidates(PRG(seed: Seed(fixed: 6), stream: 0), buffer: buffer)
             let bounds = [UInt16](repeating: 241, count: 64), thresholds = [UInt16](repeating: 225, count: 64)
-            var values = [UInt8](repeating: 0, count: 64)
+            var values = [UInt16](repeating: 0, count: 64)
             var rejections = 0
             for _ in 0..<200 {
                 values.withUnsafeMutableBufferPointer { target in
                     stream.fill(target.baseAddress!, count: 64, bounds: bounds, thresholds: thresholds, adding: 0)
                 }
-                var expected: [UInt8] = []
+                var expected: [UInt16] = []
                 while expected.count < 64 {
                     let product = reference.next() * 241
-                    if product & 0xFFFF >= 225 { expected.append(UInt8(product >> 16)) } else { rejections += 1 }
+                    if product & 0xFFFF >= 225 { expected.append(UInt16(product >> 16)) } else { rejections += 1 }
                 }
                 #expect(values == expected)
             }
@@ -122,7 +147,7 @@ import Testing
                 for isServer0 in [true, false] {
                     var d = [UInt8](repeating: 0, count: 64)
                     bits.withUnsafeBufferPointer { bitPointer in
-                        randomness.bytes.withUnsafeBufferPointer { r in
+                        randomness.lanes.withUnsafeBufferPointer { r in
                             d.withUnsafeMutableBufferPointer { target in
                                 PrivateCompareStep.messages(
                                     of: test, bits: bitPointer.baseAddress!, isServer0: isServer0,
@@ -190,5 +215,98 @@ import Testing
         let values: [UInt64] = [0, 1, .max, 1 << 63, 0x0123_4567_89AB_CDEF]
         let expected = SecureNNReference.packed(values.flatMap { value in (0..<64).map { (value >> UInt64($0)) & 1 } })
         #expect(PrimeField.bitDecomposition(values) == expected)
+    }
+}
+
+/// The SIMD arithmetic of PrivateCompare's messages against scalar definitions, and the batched kernel the machine
+/// calls against the reference, element by element, on random and edge thresholds.
+@Suite struct PrivateCompareLaneTests {
+    @Test func laneReductionIsModuloPForEverySixteenBitValue() {
+        for start in stride(from: 0, to: 65536, by: 8) {
+            let v = SIMD8<UInt16>((0..<8).map { UInt16(start + $0) })
+            let reduced = PrimeField.reduceLanes(v)
+            for lane in 0..<8 { #expect(reduced[lane] == v[lane] % 67, "\(v[lane])") }
+        }
+    }
+
+    @Test func prefixSumsAreTheScalarScan() {
+        var prg = PRG(seed: Seed(fixed: 95), stream: 0)
+        // Shares of x_i ⊕ k_i (at most 134), and edges: zeros, every lane 134, totals up to 65,535.
+        var cases: [[UInt16]] = (0..<300).map { _ in prg.nextUInt64s(count: 64, below: 135).map { UInt16($0) } }
+        cases.append([UInt16](repeating: 0, count: 64))
+        cases.append([UInt16](repeating: 134, count: 64))
+        cases.append([UInt16](repeating: 1023, count: 63) + [16])
+        cases += (0..<50).map { _ in prg.nextUInt64s(count: 64, below: 1024).map { UInt16($0) } }
+        for lanes in cases {
+            var scanned = lanes
+            let total = scanned.withUnsafeMutableBytes { PrivateCompareStep.prefixSums($0.baseAddress!) }
+            var sum: UInt16 = 0
+            let expected = lanes.map { value -> UInt16 in
+                sum &+= value
+                return sum
+            }
+            #expect(scanned == expected)
+            #expect(total == sum)
+        }
+    }
+
+    /// Random shares of x's bits over Z_p for both servers, one element each.
+    static func bitShares(_ xs: [UInt64], prg: inout PRG) -> ([UInt8], [UInt8]) {
+        let shares0 = prg.nextUInt64s(count: 64 * xs.count, below: 67).map { UInt8($0) }
+        let shares1 = (0..<(64 * xs.count)).map { i in
+            UInt8(PrimeField.subtract((xs[i / 64] >> UInt64(i % 64)) & 1, UInt64(shares0[i])))
+        }
+        return (shares0, shares1)
+    }
+
+    @Test(arguments: [false, true])
+    func batchedMessagesAreTheReferenceAndDecideTheComparison(greaterEqual: Bool) {
+        var prg = PRG(seed: Seed(fixed: greaterEqual ? 96 : 97), stream: 0)
+        var xs: [UInt64] = [], ts: [UInt64] = [], flips: [UInt64] = []
+        let edges: [UInt64] = [0, 1, 2, (1 << 63) - 1, 1 << 63, .max - 1, .max]
+        for x in edges + prg.nextUInt64s(count: 8) {
+            for t in edges + [x, x &+ 1, x &- 1, x ^ 1] + prg.nextUInt64s(count: 3) {
+                for beta: UInt64 in [0, 1] {
+                    xs.append(x)
+                    ts.append(t)
+                    // Only bit 0 of a flip counts.
+                    flips.append(beta | (prg.next() & ~1))
+                }
+            }
+        }
+        let n = xs.count
+        let (shares0, shares1) = Self.bitShares(xs, prg: &prg)
+        let seed = prg.nextSeed()
+        var sent: [[UInt8]] = []
+        for (isServer0, shares) in [(true, shares0), (false, shares1)] {
+            var d = [UInt8](repeating: 0, count: 64 * n)
+            shares.withUnsafeBufferPointer { bits in
+                d.withUnsafeMutableBufferPointer { target in
+                    PrivateCompareStep.maskedMessages(
+                        count: n, bits: bits.baseAddress!, thresholds: ts, flips: flips, greaterEqual: greaterEqual,
+                        isServer0: isServer0, common: PRG(seed: seed, stream: 7), into: target.baseAddress!)
+                }
+            }
+            // The reference: one element at a time, from the same stream.
+            var reference = SecureNNReference.Candidates(PRG(seed: seed, stream: 7))
+            for e in 0..<n {
+                let randomness = SecureNNReference.randomness(from: &reference)
+                let test = PrivateCompareStep.test(t: ts[e], beta: flips[e] & 1 == 1, greaterEqual: greaterEqual)
+                let expected = SecureNNReference.messages(
+                    of: test, bits: Array(shares[(64 * e)..<(64 * e + 64)]), isServer0: isServer0,
+                    randomness: randomness)
+                #expect(Array(d[(64 * e)..<(64 * e + 64)]) == expected, "element \(e) server\(isServer0 ? 0 : 1)")
+            }
+            sent.append(d)
+        }
+        for e in 0..<n {
+            let bit = sent[0].withUnsafeBufferPointer { d0 in
+                sent[1].withUnsafeBufferPointer { d1 in
+                    PrivateCompareStep.hasZero(d0.baseAddress! + 64 * e, d1.baseAddress! + 64 * e)
+                }
+            }
+            let compared = greaterEqual ? xs[e] >= ts[e] : xs[e] > ts[e]
+            #expect(bit == (flips[e] & 1 == 1 ? !compared : compared), "x \(xs[e]) t \(ts[e]) flip \(flips[e] & 1)")
+        }
     }
 }

@@ -61,6 +61,13 @@ enum PrimeField {
         return sum &- atLeastP &* 67
     }
 
+    /// Every 16-bit lane mod p, by a multiply-high and shifts instead of a division: ⌊v/67⌋ = ⌊v·31301 / 2^21⌋
+    /// for every v below 2^16 (31301 = ⌈2^21/67⌉ is 0.23 too large, an error below 0.0072 < 1/67 over that range).
+    @inline(__always)
+    static func reduceLanes(_ v: SIMD8<UInt16>) -> SIMD8<UInt16> {
+        v &- (EightLanes.multiplyHigh(v, 31301) &>> 5) &* 67
+    }
+
     /// The bits of each byte value spread one to a byte lane (bit m in the lane at memory offset m): 256 words.
     static let bitLanes: [UInt64] = (0..<256).map { (value: UInt64) in
         (0..<8).reduce(UInt64(0)) { word, m in word | ((value >> UInt64(m)) & 1) << (8 * UInt64(m)) }.littleEndian
@@ -81,8 +88,45 @@ enum PrimeField {
     }
 }
 
+/// Conversions between 8- and 16-bit lanes and the multiply-high of 16-bit lanes, written lane by lane so that they
+/// are always inlined: the compiler then makes each one or two SSE2 instructions (`punpcklbw`, `packuswb`,
+/// `pmulhuw`). The standard library's generic `SIMD8(truncatingIfNeeded:)` is not always inlined in a large
+/// function, and a call per conversion costs more than the arithmetic around it.
+enum EightLanes {
+    /// Each byte as a 16-bit lane.
+    @inline(__always)
+    static func widen(_ b: SIMD8<UInt8>) -> SIMD8<UInt16> {
+        SIMD8(
+            UInt16(b[0]), UInt16(b[1]), UInt16(b[2]), UInt16(b[3]), UInt16(b[4]), UInt16(b[5]), UInt16(b[6]),
+            UInt16(b[7]))
+    }
+
+    /// The low byte of each 16-bit lane.
+    @inline(__always)
+    static func narrow(_ w: SIMD8<UInt16>) -> SIMD8<UInt8> {
+        SIMD8(
+            UInt8(truncatingIfNeeded: w[0]), UInt8(truncatingIfNeeded: w[1]), UInt8(truncatingIfNeeded: w[2]),
+            UInt8(truncatingIfNeeded: w[3]), UInt8(truncatingIfNeeded: w[4]), UInt8(truncatingIfNeeded: w[5]),
+            UInt8(truncatingIfNeeded: w[6]), UInt8(truncatingIfNeeded: w[7]))
+    }
+
+    /// The high half of each lane's 32-bit product `a·b`.
+    @inline(__always)
+    static func multiplyHigh(_ a: SIMD8<UInt16>, _ b: SIMD8<UInt16>) -> SIMD8<UInt16> {
+        var high = SIMD8<UInt16>()
+        for i in 0..<8 { high[i] = UInt16(truncatingIfNeeded: (UInt32(a[i]) &* UInt32(b[i])) &>> 16) }
+        return high
+    }
+
+    /// The high half of each lane's 32-bit product with `b`.
+    @inline(__always)
+    static func multiplyHigh(_ a: SIMD8<UInt16>, _ b: UInt16) -> SIMD8<UInt16> {
+        multiplyHigh(a, SIMD8(repeating: b))
+    }
+}
+
 /// The local steps of SecureNN's PrivateCompare (Algorithm 3) for one element.
-enum PrivateCompareStep {
+package enum PrivateCompareStep {
     /// Bits per value: ℓ.
     static let bitCount = 64
 
@@ -107,87 +151,170 @@ enum PrivateCompareStep {
         }
     }
 
+    // MARK: - One server's messages for many elements
+
+    /// PrivateCompare on server0 or server1 for `count` elements: for element e, the 64 masked, permuted values
+    /// of `test(t: thresholds[e], beta: flips[e] & 1 == 1, greaterEqual:)` at `d + 64·e`, from the element's
+    /// shares of x's bits over Z_p at `bits + 64·e` and its randomness, drawn element after element from the
+    /// servers' common stream `common` (`draw(into:from:bounds:thresholds:)`).
+    ///
+    /// One pass per element: the draws, then the messages in 16-bit lanes (`messages(k:xGreater:...)`), then
+    /// the shuffle, all in the cache. The test is chosen without a branch on β (a fair coin the branch
+    /// predictor cannot learn); only the rare fixed tests (t at the ring's edge) take a branch.
+    package static func maskedMessages(
+        count: Int, bits: UnsafePointer<UInt8>, thresholds t: UnsafePointer<UInt64>, flips: UnsafePointer<UInt64>,
+        greaterEqual: Bool, isServer0: Bool, common: PRG, into d: UnsafeMutablePointer<UInt8>
+    ) {
+        // About 48 words of keystream per element (191 16-bit candidates and a rare rejection); every refill of
+        // 256 words or more takes OpenSSL's ChaCha20 (`PRG.fill`), and 2,048 words (16 KB) stay in the cache. The
+        // candidates read are the same whatever the buffer's size: only the unread tail of the last refill changes.
+        let bufferWords = min(2048, max(256, 64 * count))
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: bufferWords) { words in
+            var stream = KeystreamCandidates(common, buffer: words)
+            withUnsafeTemporaryAllocation(of: UInt16.self, capacity: Randomness.laneCount) { r in
+                let randomness = r.baseAddress!
+                drawBounds.withUnsafeBufferPointer { bounds in
+                    drawThresholds.withUnsafeBufferPointer { thresholds in
+                        for e in 0..<count {
+                            draw(
+                                into: randomness, from: &stream, bounds: bounds.baseAddress!,
+                                thresholds: thresholds.baseAddress!)
+                            // (greaterEqual, β): (no, no) x > t; (no, yes) t + 1 > x; (yes, no) x > t − 1;
+                            // (yes, yes) t > x; t + 1 and t − 1 off the ring's edge are fixed "true".
+                            let beta = flips[e] & 1 == 1, threshold = t[e]
+                            let up: UInt64 = beta && !greaterEqual ? 1 : 0
+                            let down: UInt64 = !beta && greaterEqual ? 1 : 0
+                            let target = d + 64 * e
+                            if (up == 1 && threshold == .max) || (down == 1 && threshold == 0) {
+                                fixedMessages(true, isServer0: isServer0, randomness: randomness, into: target)
+                            } else {
+                                messages(
+                                    k: threshold &+ up &- down, xGreater: !beta, bits: bits + 64 * e,
+                                    isServer0: isServer0, randomness: randomness, into: target)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    // MARK: - One element's messages
+
     /// The masked, permuted values one server sends server2 for `test`, from its shares of x's bits over Z_p
     /// (`bits[i]` is bit i): the values `s_i·c_i ± u_i`, server0 adding u_i and server1 subtracting it, then
     /// shuffled by the element's swaps, so server2 sees uniformly random shares of s_i·c_i in a random order.
     /// Server j's share of c_i is
     /// `±(x_i − k_i) + 1 + Σ_{m>i} x_m ⊕ k_m` with the public terms (k, 1) on server0's side; in a fixed test
-    /// server0 holds the pattern and server1 zeros. `randomness` is laid out as `Randomness.bytes`; `bits` and
+    /// server0 holds the pattern and server1 zeros. `randomness` is laid out as `Randomness.lanes`; `bits` and
     /// `d` hold 64 bytes each.
-    ///
-    /// Three passes over 64 16-bit lanes: each bit's term and share of x_i ⊕ k_i (no dependence between
-    /// lanes), the suffix sums Σ_{m>i} (the only serial pass: one addition per bit), then c_i mod p and
-    /// `s_i·c_i ± u_i` mod p. Sums stay below 2^14 and products below 2^13 once c_i is reduced, so 16-bit
-    /// lanes hold every value and the compiler vectorises the first and last passes (`%` by the constant 67
-    /// is a multiply-high).
     @inline(__always)
     static func messages(
-        of test: Test, bits: UnsafePointer<UInt8>, isServer0: Bool, randomness: UnsafePointer<UInt8>,
+        of test: Test, bits: UnsafePointer<UInt8>, isServer0: Bool, randomness: UnsafePointer<UInt16>,
         into d: UnsafeMutablePointer<UInt8>
     ) {
-        let own: UInt16 = isServer0 ? 1 : 0
-        let multipliers = randomness, blinds = randomness + bitCount
-        defer { shuffle(d, swaps: randomness + 2 * bitCount) }
-        let k: UInt64, xGreater: Bool
         switch test {
-        case .fixed(let outcome):
-            for i in 0..<bitCount {
-                let c: UInt16 = isServer0 && !(outcome && i == 0) ? 1 : 0
-                d[i] = mask(c, multiplier: multipliers[i], blind: blinds[i], isServer0: isServer0)
-            }
-            return
-        case .xGreater(let value): (k, xGreater) = (value, true)
-        case .kGreater(let value): (k, xGreater) = (value, false)
+        case .fixed(let outcome): fixedMessages(outcome, isServer0: isServer0, randomness: randomness, into: d)
+        case .xGreater(let k):
+            messages(k: k, xGreater: true, bits: bits, isServer0: isServer0, randomness: randomness, into: d)
+        case .kGreater(let k):
+            messages(k: k, xGreater: false, bits: bits, isServer0: isServer0, randomness: randomness, into: d)
         }
-        // Two 16-bit lanes per bit, then k's bits one to a byte (bit i at byte i).
-        withUnsafeTemporaryAllocation(of: UInt16.self, capacity: 2 * bitCount + bitCount / 2) { lanes in
-            // terms[i]: ±(x_i − k_i) + 1, kept nonnegative by adding p; w[i]: the share of x_i ⊕ k_i.
-            let terms = lanes.baseAddress!, w = terms + bitCount
-            let kBits = UnsafeMutableRawPointer(w + bitCount)
+    }
+
+    /// The messages of a fixed test: server0's share of c_i is 1 but for a zero at i = 0 when `outcome` holds,
+    /// server1's is 0.
+    @inline(never)
+    static func fixedMessages(
+        _ outcome: Bool, isServer0: Bool, randomness: UnsafePointer<UInt16>, into d: UnsafeMutablePointer<UInt8>
+    ) {
+        let multipliers = randomness, blinds = randomness + bitCount
+        for i in 0..<bitCount {
+            let c: UInt16 = isServer0 && !(outcome && i == 0) ? 1 : 0
+            let u = blinds[i]
+            d[i] = UInt8(truncatingIfNeeded: (multipliers[i] &* c &+ (isServer0 ? u : 67 &- u)) % 67)
+        }
+        shuffle(d, swaps: randomness + 2 * bitCount)
+    }
+
+    /// The messages of `[x > k]` (`xGreater`) or `[k > x]`, as `messages(of:...)` describes.
+    ///
+    /// Eight chunks of eight bits in 16-bit SIMD lanes, with no branch and no dependence between lanes but in
+    /// the suffix sums: first each bit's term `±(x_i − k_i) + 1` and share w_i of x_i ⊕ k_i (at most 134 each);
+    /// then the sums Σ_{m≤i} w_m, four lanes to a 64-bit word (`prefixSums`); then c_i = term_i + T − Σ_{m≤i}
+    /// w_m (T the total, so T − Σ_{m≤i} = Σ_{m>i}; at most 8,576), `s_i·(c_i mod p) ± u_i` mod p (at most
+    /// 4,423), each reduction `PrimeField.reduceLanes`; then the shuffle.
+    ///
+    /// Not inlined, so that the loop around it stays small.
+    @inline(never)
+    static func messages(
+        k: UInt64, xGreater: Bool, bits: UnsafePointer<UInt8>, isServer0: Bool, randomness: UnsafePointer<UInt16>,
+        into d: UnsafeMutablePointer<UInt8>
+    ) {
+        typealias Lanes = SIMD8<UInt16>
+        let own: UInt16 = isServer0 ? 1 : 0
+        let ownLanes = Lanes(repeating: own), ownPlusP = Lanes(repeating: 67 &+ own)
+        // x ↦ −x for [x > k]: (v ^ negate) − negate with negate all ones.
+        let negate = Lanes(repeating: xGreater ? 0xFFFF : 0)
+        let rawBits = UnsafeRawPointer(bits), rawRandomness = UnsafeRawPointer(randomness)
+        withUnsafeTemporaryAllocation(of: Lanes.self, capacity: 16) { scratch in
+            let terms = scratch.baseAddress!, sums = terms + 8
             for j in 0..<8 {
-                let spread = spreadBits(k &>> UInt64(8 * j)).littleEndian
-                kBits.storeBytes(of: spread, toByteOffset: 8 * j, as: UInt64.self)
-            }
-            let kBytes = kBits.assumingMemoryBound(to: UInt8.self)
-            for i in 0..<bitCount {
-                let ki = UInt16(kBytes[i])
-                let xi = UInt16(bits[i]) % 67  // a share below p (reduced anyway, whatever a program put there)
-                terms[i] = (xGreater ? own &* ki &+ 67 &- xi : xi &+ 67 &- own &* ki) &+ own
+                let x = PrimeField.reduceLanes(
+                    EightLanes.widen(rawBits.loadUnaligned(fromByteOffset: 8 * j, as: SIMD8<UInt8>.self)))
+                // k's bits 8j...8j + 7, one to a lane: a lane's bit plus 2^15 − 1 reaches bit 15 when it is set.
+                let kChunk = Lanes(repeating: UInt16(truncatingIfNeeded: k &>> UInt64(8 * j))) & laneBits
+                let kBit = (kChunk &+ 0x7FFF) &>> 15, kMask = 0 &- kBit
+                let difference = x &- (kBit & ownLanes)
+                terms[j] = ((difference ^ negate) &- negate) &+ ownPlusP
                 // x_i ⊕ k_i = x_i + k_i − 2 k_i x_i: x_i when k_i = 0, 1 − x_i when k_i = 1.
-                w[i] = ki == 1 ? own &+ 67 &- xi : xi
+                sums[j] = x ^ ((x ^ (ownPlusP &- x)) & kMask)
             }
-            // w[i] becomes Σ_{m>i} w_m (at most 63 · 134).
-            var sum: UInt16 = 0
-            for i in stride(from: bitCount - 1, through: 0, by: -1) {
-                let wi = w[i]
-                w[i] = sum
-                sum &+= wi
-            }
-            for i in 0..<bitCount {
-                d[i] = mask(terms[i] &+ w[i], multiplier: multipliers[i], blind: blinds[i], isServer0: isServer0)
+            let totalLanes = Lanes(repeating: prefixSums(UnsafeMutableRawPointer(sums)))
+            for j in 0..<8 {
+                let c = PrimeField.reduceLanes(terms[j] &+ (totalLanes &- sums[j]))
+                let s = rawRandomness.loadUnaligned(fromByteOffset: 16 * j, as: Lanes.self)
+                let u = rawRandomness.loadUnaligned(fromByteOffset: 16 * (j + 8), as: Lanes.self)
+                let masked = PrimeField.reduceLanes(s &* c &+ (isServer0 ? u : 67 &- u))
+                UnsafeMutableRawPointer(d).storeBytes(
+                    of: EightLanes.narrow(masked), toByteOffset: 8 * j, as: SIMD8<UInt8>.self)
             }
         }
+        shuffle(d, swaps: randomness + 2 * bitCount)
     }
 
-    /// The low 8 bits of `byte`, bit m in byte m of the result (each byte 0 or 1).
-    @inline(__always)
-    static func spreadBits(_ byte: UInt64) -> UInt64 {
-        // Byte m keeps bit m of the broadcast byte; adding 0x7F then sets its top bit exactly when it is nonzero.
-        let selected = ((byte & 0xFF) &* 0x0101_0101_0101_0101) & 0x8040_2010_0804_0201
-        return ((selected &+ 0x7F7F_7F7F_7F7F_7F7F) &>> 7) & 0x0101_0101_0101_0101
-    }
+    /// 2^i in lane i.
+    private static let laneBits = SIMD8<UInt16>(0x1, 0x2, 0x4, 0x8, 0x10, 0x20, 0x40, 0x80)
 
-    /// `s·c + u` (server0) or `s·c − u` (server1) mod p, for c below 2^15 and s, u below p.
+    /// Replaces 64 16-bit lanes w_i (in memory order, their total below 2^16) with Σ_{m≤i} w_m and returns the
+    /// total. A word of four lanes times 0x0001_0001_0001_0001 holds its own inclusive prefix sums (no lane
+    /// carries), and the words' totals chain in one addition per word.
     @inline(__always)
-    private static func mask(_ c: UInt16, multiplier: UInt8, blind: UInt8, isServer0: Bool) -> UInt8 {
-        let u = UInt16(blind)
-        return UInt8(truncatingIfNeeded: (UInt16(multiplier) &* (c % 67) &+ (isServer0 ? u : 67 &- u)) % 67)
+    static func prefixSums(_ lanes: UnsafeMutableRawPointer) -> UInt16 {
+        #if _endian(little)
+            let spread: UInt64 = 0x0001_0001_0001_0001
+            var carried: UInt64 = 0
+            for q in 0..<(bitCount / 4) {
+                let own = lanes.load(fromByteOffset: 8 * q, as: UInt64.self) &* spread
+                lanes.storeBytes(of: own &+ carried, toByteOffset: 8 * q, as: UInt64.self)
+                carried &+= (own &>> 48) &* spread
+            }
+            return UInt16(truncatingIfNeeded: carried)
+        #else
+            let values = lanes.assumingMemoryBound(to: UInt16.self)
+            var sum: UInt16 = 0
+            for i in 0..<bitCount {
+                sum &+= values[i]
+                values[i] = sum
+            }
+            return sum
+        #endif
     }
 
     /// Fisher–Yates: for i from 63 down to 1, swaps `values[i]` with `values[swaps[63 - i]]` (each such swap uniform
     /// in 0...i), which puts the values in a uniformly random order.
     @inline(__always)
-    static func shuffle(_ values: UnsafeMutablePointer<UInt8>, swaps: UnsafePointer<UInt8>) {
+    static func shuffle(_ values: UnsafeMutablePointer<UInt8>, swaps: UnsafePointer<UInt16>) {
         for j in 0..<(bitCount - 1) {
             let i = bitCount - 1 - j
             let k = Int(swaps[j])
@@ -197,22 +324,37 @@ enum PrivateCompareStep {
         }
     }
 
+    /// server2's bits for `count` elements: element e's is whether its 64 bytes from server0 (at `d0 + 64·e`) and
+    /// server1 (at `d1 + 64·e`) reconstruct a zero (`hasZero`), 1 or 0.
+    package static func zeros(
+        count: Int, _ d0: UnsafePointer<UInt8>, _ d1: UnsafePointer<UInt8>, into bits: UnsafeMutablePointer<UInt64>
+    ) {
+        for e in 0..<count { bits[e] = hasZero(d0 + 64 * e, d1 + 64 * e) ? 1 : 0 }
+    }
+
     /// Whether server2's reconstruction of the masked values (64 bytes from each server) holds a zero: the bit
     /// it learns. A byte sum is zero mod p exactly when it is 0 or p (bytes at or above p never pair to p or 2p
     /// after `PrimeField.add`'s one subtraction, and neither do they here).
+    ///
+    /// In 16-bit lanes, so a sum never wraps (it is at most 510), with no branch and no mask: for v below 2^15,
+    /// bit 15 of v − 1 is set exactly when v is 0.
     @inline(__always)
     static func hasZero(_ d0: UnsafePointer<UInt8>, _ d1: UnsafePointer<UInt8>) -> Bool {
-        var zero = false
-        for i in 0..<bitCount {
-            let sum = UInt16(d0[i]) &+ UInt16(d1[i])
-            zero = zero || sum == 0 || sum == 67
+        typealias Lanes = SIMD8<UInt16>
+        let a = UnsafeRawPointer(d0), b = UnsafeRawPointer(d1)
+        var found = Lanes()
+        for j in 0..<(bitCount / 8) {
+            let sum = EightLanes.widen(a.loadUnaligned(fromByteOffset: 8 * j, as: SIMD8<UInt8>.self))
+                &+ EightLanes.widen(b.loadUnaligned(fromByteOffset: 8 * j, as: SIMD8<UInt8>.self))
+            found |= (sum &- 1) | ((sum ^ 67) &- 1)
         }
-        return zero
+        let words = unsafeBitCast(found &>> 15, to: SIMD2<UInt64>.self)
+        return words[0] | words[1] != 0
     }
 
-    /// The bound of each of one element's draws in `Randomness.bytes`' layout: 66 for the multipliers (drawn
+    /// The bound of each of one element's draws in `Randomness.lanes`' layout: 66 for the multipliers (drawn
     /// below 66, then 1 added), 67 for the blinds, 64 − j for swap j (the swap of position 63 − j), and 1 for the
-    /// last byte (always 0, never drawn).
+    /// last lane (always 0, never drawn; its threshold 0 rejects nothing).
     static let drawBounds: [UInt16] =
         [UInt16](repeating: 66, count: bitCount) + [UInt16](repeating: 67, count: bitCount)
         + (0..<bitCount).map { UInt16(bitCount - $0) }
@@ -220,14 +362,14 @@ enum PrivateCompareStep {
     /// 2^16 mod each bound of `drawBounds`: the rejection thresholds.
     static let drawThresholds: [UInt16] = drawBounds.map { UInt16(65536 % Int($0)) }
 
-    /// Draws one element's randomness into `randomness` (`Randomness.bytes`' layout) from a stream of 16-bit
+    /// Draws one element's randomness into `randomness` (`Randomness.lanes`' layout) from a stream of 16-bit
     /// candidates (`KeystreamCandidates`): 64 multipliers in 1...66, 64 blinds in 0...66, then a Fisher–Yates
     /// shuffle's swaps for positions 63 down to 1, swap j uniform in 0...63 − j, each value by Lemire's
     /// multiply-and-shift with rejection (`bounds` and `thresholds` are `drawBounds` and `drawThresholds`), so
-    /// every value is uniform.
-    @inline(__always)
+    /// every value is uniform. Not inlined, so that the loop around it stays small.
+    @inline(never)
     static func draw(
-        into randomness: UnsafeMutablePointer<UInt8>, from stream: inout KeystreamCandidates,
+        into randomness: UnsafeMutablePointer<UInt16>, from stream: inout KeystreamCandidates,
         bounds: UnsafePointer<UInt16>, thresholds: UnsafePointer<UInt16>
     ) {
         stream.fill(randomness, count: bitCount, bounds: bounds, thresholds: thresholds, adding: 1)
@@ -243,22 +385,22 @@ enum PrivateCompareStep {
 
     /// The common randomness of one element as a value (for tests and single draws; the machine draws into a
     /// scratch buffer): multipliers s_i in 1...66, blinds u_i in 0...66 and the swaps of a shuffle of 64
-    /// values (`swaps[j]`, the swap of position 63 − j, in 0...63 − j; the last byte 0), one byte each.
+    /// values (`swaps[j]`, the swap of position 63 − j, in 0...63 − j; the last lane 0), one 16-bit lane each.
     struct Randomness {
-        static let byteCount = 3 * bitCount
+        static let laneCount = 3 * bitCount
         /// Multipliers, then blinds, then the swaps.
-        var bytes = [UInt8](repeating: 0, count: byteCount)
+        var lanes = [UInt16](repeating: 0, count: laneCount)
 
-        var multipliers: [UInt8] { Array(bytes[0..<bitCount]) }
-        var blinds: [UInt8] { Array(bytes[bitCount..<(2 * bitCount)]) }
-        var swaps: [UInt8] { Array(bytes[(2 * bitCount)...]) }
+        var multipliers: [UInt16] { Array(lanes[0..<bitCount]) }
+        var blinds: [UInt16] { Array(lanes[bitCount..<(2 * bitCount)]) }
+        var swaps: [UInt16] { Array(lanes[(2 * bitCount)...]) }
 
         /// Where the shuffle takes each position's value from: `permutation[k]` is the index i of the value
         /// `s_i·c_i ± u_i` that the message carries at position k.
         var permutation: [UInt8] {
             var order = (0..<bitCount).map { UInt8($0) }
             order.withUnsafeMutableBufferPointer { values in
-                bytes.withUnsafeBufferPointer { randomness in
+                lanes.withUnsafeBufferPointer { randomness in
                     PrivateCompareStep.shuffle(values.baseAddress!, swaps: randomness.baseAddress! + 2 * bitCount)
                 }
             }
@@ -269,7 +411,7 @@ enum PrivateCompareStep {
         mutating func draw(from stream: inout KeystreamCandidates) {
             PrivateCompareStep.drawBounds.withUnsafeBufferPointer { bounds in
                 PrivateCompareStep.drawThresholds.withUnsafeBufferPointer { thresholds in
-                    bytes.withUnsafeMutableBufferPointer { target in
+                    lanes.withUnsafeMutableBufferPointer { target in
                         PrivateCompareStep.draw(
                             into: target.baseAddress!, from: &stream, bounds: bounds.baseAddress!,
                             thresholds: thresholds.baseAddress!)

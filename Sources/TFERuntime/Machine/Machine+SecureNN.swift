@@ -118,16 +118,16 @@ extension Machine {
             guard let d0 = inbox[.server0]?.readBytes(64 * n), let d1 = inbox[.server1]?.readBytes(64 * n) else {
                 throw .invalidProgram(instruction: index, reason: "a PrivateCompare frame is too short")
             }
-            var result = [UInt64](repeating: 0, count: n)
-            d0.withUnsafeBufferPointer { d0 in
-                d1.withUnsafeBufferPointer { d1 in
-                    for e in 0..<n {
-                        let zero = PrivateCompareStep.hasZero(d0.baseAddress! + 64 * e, d1.baseAddress! + 64 * e)
-                        result[e] = zero ? 1 : 0
+            helperViews[dst] = [UInt64](unsafeUninitializedCapacity: n) { result, initialized in
+                d0.withUnsafeBufferPointer { d0 in
+                    d1.withUnsafeBufferPointer { d1 in
+                        guard let zero = result.baseAddress, let d0 = d0.baseAddress, let d1 = d1.baseAddress
+                        else { return }
+                        PrivateCompareStep.zeros(count: n, d0, d1, into: zero)
                     }
                 }
+                initialized = n
             }
-            helperViews[dst] = result
 
         case .shareConvertFinish(let dst, let partial, _, let flip):
             let n = count(.private(dst))
@@ -210,39 +210,21 @@ extension Machine {
         try checkCount(t, n, index: index)
         try checkCount(beta, n, index: index)
         guard n > 0 else { return [] }
-        let common = try commonStream(index)
-        var d = [UInt8](repeating: 0, count: 64 * n)
-        let isServer0 = me == .server0
-        // About 48 words of keystream per element (191 16-bit candidates and a rare rejection); every refill of
-        // 256 words or more takes OpenSSL's ChaCha20 (`PRG.fill`), and 2,048 words (16 KB) stay in the cache. The
-        // candidates read are the same whatever the buffer's size: only the unread tail of the last refill changes.
-        let bufferWords = min(2048, max(256, 64 * n))
-        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: bufferWords) { words in
-            var stream = KeystreamCandidates(common, buffer: words)
-            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: PrivateCompareStep.Randomness.byteCount) { r in
-                let randomness = r.baseAddress!
-                PrivateCompareStep.drawBounds.withUnsafeBufferPointer { bounds in
-                    PrivateCompareStep.drawThresholds.withUnsafeBufferPointer { thresholds in
-                        x.withUnsafeBytes { raw in
-                            let xs = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
-                            d.withUnsafeMutableBufferPointer { ds in
-                                for e in 0..<n {
-                                    PrivateCompareStep.draw(
-                                        into: randomness, from: &stream, bounds: bounds.baseAddress!,
-                                        thresholds: thresholds.baseAddress!)
-                                    let test = PrivateCompareStep.test(
-                                        t: t[e], beta: beta[e] & 1 == 1, greaterEqual: greaterEqual)
-                                    PrivateCompareStep.messages(
-                                        of: test, bits: xs + 64 * e, isServer0: isServer0, randomness: randomness,
-                                        into: ds.baseAddress! + 64 * e)
-                                }
-                            }
-                        }
+        let common = try commonStream(index), isServer0 = me == .server0
+        // Every byte is written: no zero-filling first.
+        return [UInt8](unsafeUninitializedCapacity: 64 * n) { d, initialized in
+            x.withUnsafeBytes { raw in
+                t.withUnsafeBufferPointer { t in
+                    beta.withUnsafeBufferPointer { beta in
+                        PrivateCompareStep.maskedMessages(
+                            count: n, bits: raw.baseAddress!.assumingMemoryBound(to: UInt8.self),
+                            thresholds: t.baseAddress!, flips: beta.baseAddress!, greaterEqual: greaterEqual,
+                            isServer0: isServer0, common: common, into: d.baseAddress!)
                     }
                 }
             }
+            initialized = 64 * n
         }
-        return d
     }
 
     /// server2's view from an earlier step.

@@ -64,7 +64,7 @@ extension Machine {
             precondition(count % 8 == 0, "field shares come eight to a word")
             var words = [UInt64](repeating: 0, count: count / 8)
             words.withUnsafeMutableBytes { raw in
-                raw.withMemoryRebound(to: UInt8.self) { prg.fill(bytes: $0, below: PrimeField.p) }
+                raw.withMemoryRebound(to: UInt8.self) { prg.fill(fieldElements: $0, below: UInt16(PrimeField.p)) }
             }
             return words
         }

@@ -54,6 +54,39 @@ extension PRG {
     }
 }
 
+extension PRG {
+    /// Overwrites `values` with uniformly random integers in `0..<bound`, one byte each, from 16-bit candidates
+    /// (`KeystreamCandidates`): two bytes of keystream a value instead of about 1.3 for 8-bit candidates, but 64
+    /// values at a time in SIMD registers, since a candidate is rejected with probability (2^16 mod bound) / 2^16
+    /// (9 in 65,536 for p = 67) instead of (2^8 mod bound) / 2^8 (55 in 256).
+    ///
+    /// The stream continues after the words the draw generated ahead, which depend only on `values.count`, so two
+    /// parties that make the same draws stay in step. Not the values of `fill(bytes:below:)`.
+    /// - Precondition: `bound` is in 1...256.
+    mutating func fill(fieldElements values: UnsafeMutableBufferPointer<UInt8>, below bound: UInt16) {
+        precondition((1...256).contains(bound), "a byte draw needs a bound in 1...256")
+        guard let target = values.baseAddress else { return }
+        let count = values.count, threshold = UInt16((65536 % Int(bound)))
+        let runLength = KeystreamCandidates.runLength
+        // The candidates a draw needs (a quarter word each), a few rejected ones, and a word partly read.
+        let bufferWords = min(2048, count / 4 + KeystreamCandidates.minimumWords + 8)
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: bufferWords) { words in
+            var stream = KeystreamCandidates(self, buffer: words)
+            var filled = 0
+            while filled + runLength <= count {
+                stream.fill(target + filled, below: bound, threshold: threshold)
+                filled += runLength
+            }
+            // The last part run one draw at a time.
+            while filled < count {
+                target[filled] = UInt8(truncatingIfNeeded: stream.next(below: bound, threshold: threshold))
+                filled += 1
+            }
+            self = stream.remainder
+        }
+    }
+}
+
 /// A stream's keystream read as 16-bit candidates, for PrivateCompare's per-element randomness: each word gives
 /// four, low half first, words in stream order.
 ///
@@ -97,54 +130,83 @@ struct KeystreamCandidates {
             let first = position &>> 2, kept = (end &+ 3) &>> 2 &- first
             let base = buffer.baseAddress!
             if kept > 0 { base.update(from: base + first, count: kept) }
-            let fresh = UnsafeMutableBufferPointer(rebasing: buffer[kept...])
+            // Whole groups of the PRG's words when there is room for one: then every word comes from OpenSSL's
+            // bulk ChaCha20, none from a group the PRG generates itself to hand out part of it.
+            let room = buffer.count &- kept, group = PRG.groupWordCount
+            let words = room >= group ? room - room % group : room
+            let fresh = UnsafeMutableBufferPointer(rebasing: buffer[kept..<(kept &+ words)])
             prg.fill(fresh)
             #if _endian(big)
                 for i in fresh.indices { fresh[i] = fresh[i].littleEndian }
             #endif
             position &= 3
-            end = 4 &* buffer.count
+            end = 4 &* (kept &+ fresh.count)
         }
         return UnsafeRawPointer(buffer.baseAddress!).assumingMemoryBound(to: UInt16.self) + position
     }
 
+    /// The generator after the words this reader generated: where a party that reads the same candidates
+    /// continues the stream.
+    var remainder: PRG { prg }
+
+    /// Fills `target[0..<runLength]` with draws below one `bound`, one byte each: the values of `runLength` calls
+    /// of `next(below:threshold:)`, as `fill(_:count:bounds:thresholds:adding:)` computes them.
+    @inline(__always)
+    mutating func fill(_ target: UnsafeMutablePointer<UInt8>, below bound: UInt16, threshold: UInt16) {
+        let run = UnsafeRawPointer(candidates(atLeast: Self.runLength))
+        let output = UnsafeMutableRawPointer(target)
+        let b = SIMD8<UInt16>(repeating: bound), t = SIMD8<UInt16>(repeating: threshold)
+        var rejected = SIMDMask<SIMD8<Int16>>(repeating: false)
+        for chunk in 0..<(Self.runLength / 8) {
+            let c = run.loadUnaligned(fromByteOffset: 16 * chunk, as: SIMD8<UInt16>.self)
+            rejected .|= c &* b .< t
+            output.storeBytes(
+                of: EightLanes.narrow(EightLanes.multiplyHigh(c, b)), toByteOffset: 8 * chunk, as: SIMD8<UInt8>.self)
+        }
+        if !any(rejected) {
+            position &+= Self.runLength
+            return
+        }
+        for j in 0..<Self.runLength {
+            target[j] = UInt8(truncatingIfNeeded: next(below: bound, threshold: threshold))
+        }
+    }
+
     /// One draw in `0..<bound`, `threshold` being 2^16 mod `bound`.
     @inline(__always)
-    mutating func next(below bound: UInt16, threshold: UInt16) -> UInt8 {
+    mutating func next(below bound: UInt16, threshold: UInt16) -> UInt16 {
         while true {
             let candidate = candidates(atLeast: 1).pointee
             position &+= 1
             let product = UInt32(candidate) &* UInt32(bound)
-            if UInt16(truncatingIfNeeded: product) >= threshold { return UInt8(truncatingIfNeeded: product &>> 16) }
+            if UInt16(truncatingIfNeeded: product) >= threshold { return UInt16(truncatingIfNeeded: product &>> 16) }
         }
     }
 
     /// Fills `target[0..<count]` (count at most `runLength`) with draws below `bounds[j]` for lane j, plus
     /// `offset`, `thresholds[j]` being 2^16 mod `bounds[j]`: the values of `count` calls of `next(below:threshold:)`.
     /// `target`, `bounds` and `thresholds` hold `runLength` lanes; the lanes from `count` on are computed from
-    /// candidates they do not consume, and their values are unspecified.
+    /// candidates they do not consume, and their values are unspecified (give them threshold 0, as a bound of 1
+    /// has, or a rejection there sends the run down the slow path for nothing).
     ///
     /// Eight lanes at a time in SIMD registers: the value is the high half of `c·b` (SSE2's multiply-high), the
-    /// rejection test compares the low half.
+    /// rejection test compares the low half; nothing depends on the lane's index.
     @inline(__always)
     mutating func fill(
-        _ target: UnsafeMutablePointer<UInt8>, count: Int, bounds: UnsafePointer<UInt16>,
-        thresholds: UnsafePointer<UInt16>, adding offset: UInt8
+        _ target: UnsafeMutablePointer<UInt16>, count: Int, bounds: UnsafePointer<UInt16>,
+        thresholds: UnsafePointer<UInt16>, adding offset: UInt16
     ) {
         let run = UnsafeRawPointer(candidates(atLeast: Self.runLength))
         let boundBytes = UnsafeRawPointer(bounds), thresholdBytes = UnsafeRawPointer(thresholds)
-        let lanes = SIMD8<UInt16>(0, 1, 2, 3, 4, 5, 6, 7), limit = SIMD8<UInt16>(repeating: UInt16(count))
+        let output = UnsafeMutableRawPointer(target)
         var rejected = SIMDMask<SIMD8<Int16>>(repeating: false)
         for chunk in 0..<(Self.runLength / 8) {
             let c = run.loadUnaligned(fromByteOffset: 16 * chunk, as: SIMD8<UInt16>.self)
             let b = boundBytes.loadUnaligned(fromByteOffset: 16 * chunk, as: SIMD8<UInt16>.self)
             let t = thresholdBytes.loadUnaligned(fromByteOffset: 16 * chunk, as: SIMD8<UInt16>.self)
-            let product = SIMD8<UInt32>(truncatingIfNeeded: c) &* SIMD8<UInt32>(truncatingIfNeeded: b)
-            let high = SIMD8<UInt16>(truncatingIfNeeded: product &>> 16)
-            let low = c &* b
-            rejected .|= (low .< t) .& (lanes &+ UInt16(8 * chunk) .< limit)
-            let values = SIMD8<UInt8>(truncatingIfNeeded: high) &+ offset
-            UnsafeMutableRawPointer(target).storeBytes(of: values, toByteOffset: 8 * chunk, as: SIMD8<UInt8>.self)
+            rejected .|= c &* b .< t
+            output.storeBytes(
+                of: EightLanes.multiplyHigh(c, b) &+ offset, toByteOffset: 16 * chunk, as: SIMD8<UInt16>.self)
         }
         if !any(rejected) {
             position &+= count

@@ -10,7 +10,7 @@
 /// stream has 2^64 blocks and never repeats in practice.
 public struct PRG: Sendable {
     /// Words generated per refill: four ChaCha20 blocks, one per SIMD lane.
-    private static let groupWordCount = 32
+    static let groupWordCount = 32
     /// Whole groups from which a draw goes to OpenSSL's ChaCha20 (1 KB: a call costs ~0.45 µs of set-up, then
     /// ~0.25 ns a byte with AVX-512; below 1 KB the set-up outweighs the speed).
     static let bulkGroups = 4
