@@ -130,8 +130,9 @@ public struct Lowerer {
         }
         // Until a value fails, no operand can have failed: the operands are not collected for the check.
         var anyFailed = false
+        var lineHint = 0  // the 0-based line of the previous operation, where the next one mostly is
         for (index, operation) in checked.operations.enumerated() {
-            let (line, column) = checked.source.location(of: operation.range.start)
+            let (line, column) = checked.source.location(of: operation.range.start, lineHint: &lineHint)
             location = SourceLocation(line: line, column: column)
             if anyFailed, operation.kind.operands.contains(where: { failed[$0.rawValue] }) {
                 failed[index] = true
