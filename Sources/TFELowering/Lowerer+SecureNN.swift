@@ -264,7 +264,8 @@ extension Lowerer {
             let value = makeRegister(type.element, shape, type.placement)
             emit(.select(dst: value, condition: bit, lhs: a.0, rhs: b.0))
             guard let ia = a.1, let ib = b.1 else { return (value, nil) }
-            let indexShape = Shape.broadcast(shape, Shape.broadcast(self.shape(of: ia), self.shape(of: ib)) ?? shape) ?? shape
+            let indices = Shape.broadcast(self.shape(of: ia), self.shape(of: ib)) ?? shape
+            let indexShape = Shape.broadcast(shape, indices) ?? shape
             let index = makeRegister(.int, indexShape, type.placement)
             emit(.select(dst: index, condition: bit, lhs: ia, rhs: ib))
             return (value, index)
