@@ -249,7 +249,7 @@ extension Instruction {
             return UInt32(extras.count - 1)
         }
 
-        public mutating func register(_ register: Register) {
+        @inlinable public mutating func register(_ register: Register) {
             let index = next(.destination, or: .source, value: "register \(register)")
             guard slots[index].registers.accepts(register), (0...Register.maxIndex).contains(register.index) else {
                 misfit(index, "register \(register)")
@@ -325,12 +325,12 @@ public protocol InstructionOperand {
 }
 
 extension Register: InstructionOperand {
-    public func write(to builder: inout Instruction.Builder) { builder.register(self) }
+    @inlinable public func write(to builder: inout Instruction.Builder) { builder.register(self) }
 }
 
 extension TypedIndex: InstructionOperand {
     /// A typed register fills a register slot; a `PlayerID` a player slot.
-    public func write(to builder: inout Instruction.Builder) {
+    @inlinable public func write(to builder: inout Instruction.Builder) {
         if Tag.self == PrivateTag.self {
             builder.register(.private(PrivateRegister(rawValue)))
         } else if Tag.self == PublicTag.self {

@@ -3,7 +3,22 @@ import TFECore
 // The per-opcode checks of `Verifier`: register kinds, shapes and operand values. They run once the indices
 // of an instruction are known to be in range.
 extension Verifier {
-    private func shape(_ register: Register) -> Shape { program.info(register).shape }
+    /// The register's shape as a position in `shapes`: equal positions are equal shapes.
+    private func shapePosition(_ register: Register) -> Int {
+        switch register {
+        case .private(let r): return Int(privateShapes[r.rawValue])
+        case .public(let r): return Int(publicShapes[r.rawValue])
+        case .local(let r): return Int(localShapes[r.rawValue])
+        }
+    }
+
+    private func shape(_ register: Register) -> Shape { shapes[shapePosition(register)] }
+
+    /// Reports unless `register` has the shape of `other`: the positions decide, the shapes only name the
+    /// mismatch.
+    private mutating func expect(_ register: Register, sameShapeAs other: Register, at site: Site) {
+        if shapePosition(register) != shapePosition(other) { expect(register, shape: shape(other), at: site) }
+    }
 
     private mutating func expect(_ register: Register, shape expected: Shape, at site: Site) {
         let actual = shape(register)
@@ -117,6 +132,25 @@ extension Verifier {
             return
         }
         checkHolders(dst, first, sources.1, sources.2, maxPrivate: maxPrivate, at: site)
+        // By positions first: equal shapes, or a scalar against anything, broadcast without building a shape.
+        var position = shapePosition(first)
+        var positionsDecide = true
+        func meet(_ source: Register?) {
+            guard let source, positionsDecide else { return }
+            let other = shapePosition(source)
+            if other == position || scalarShapes[other] { return }
+            if scalarShapes[position] {
+                position = other
+            } else {
+                positionsDecide = false
+            }
+        }
+        meet(sources.1)
+        meet(sources.2)
+        if positionsDecide {
+            if shapePosition(dst) != position { expect(dst, shape: shapes[position], at: site) }
+            return
+        }
         var result: Result<Shape, ShapeMismatch> = .success(shape(first))
         if let second = sources.1 { result = result.flatMap { broadcast($0, shape(second)) } }
         if let third = sources.2 { result = result.flatMap { broadcast($0, shape(third)) } }
@@ -130,16 +164,15 @@ extension Verifier {
         // The most frequent first: products and truncations make up most of a large program.
         if i.opcode == .open {
             let (dst, src) = (i.publicRegister(0), i.privateRegister(1))
-            expect(.public(dst), shape: shape(.private(src)), at: site)
+            expect(.public(dst), sameShapeAs: .private(src), at: site)
             return true
         }
         if i.opcode == .truncFinish {
             let (dst, masked, high) = (i.privateRegister(0), i.publicRegister(1), i.privateRegister(2))
             let msb = i.privateRegister(3)
-            let expected = shape(.private(dst))
-            expect(.public(masked), shape: expected, at: site)
-            expect(.private(high), shape: expected, at: site)
-            expect(.private(msb), shape: expected, at: site)
+            expect(.public(masked), sameShapeAs: .private(dst), at: site)
+            expect(.private(high), sameShapeAs: .private(dst), at: site)
+            expect(.private(msb), sameShapeAs: .private(dst), at: site)
             return true
         }
         if i.opcode == .product {
@@ -149,8 +182,8 @@ extension Verifier {
         }
         if i.opcode == .truncPair {
             let (r, high, msb) = (i.privateRegister(0), i.privateRegister(1), i.privateRegister(2))
-            expect(.private(high), shape: shape(.private(r)), at: site)
-            expect(.private(msb), shape: shape(.private(r)), at: site)
+            expect(.private(high), sameShapeAs: .private(r), at: site)
+            expect(.private(msb), sameShapeAs: .private(r), at: site)
             return true
         }
         if i.opcode == .triple {
@@ -243,12 +276,12 @@ extension Verifier {
         }
         if i.opcode == .trunc {
             let (dst, src) = (i.publicRegister(0), i.publicRegister(1))
-            expect(.public(dst), shape: shape(.public(src)), at: site)
+            expect(.public(dst), sameShapeAs: .public(src), at: site)
             return true
         }
         if i.opcode == .div {
             let (dst, src, divisor) = (i.publicRegister(0), i.publicRegister(1), i.integer(2))
-            expect(.public(dst), shape: shape(.public(src)), at: site)
+            expect(.public(dst), sameShapeAs: .public(src), at: site)
             checkDivisor(divisor, at: site)
             return true
         }
@@ -261,7 +294,7 @@ extension Verifier {
                 expect(dst, ShapeRules.reduced(shape(src), axis: axis), at: site)
             case .softmax:
                 if let axis, axis >= 0, axis < shape(src).rank {
-                    expect(dst, shape: shape(src), at: site)
+                    expect(dst, sameShapeAs: src, at: site)
                 } else {
                     report(.operandValue, "softmax needs an axis of \(shape(src))", at: site)
                 }
@@ -270,15 +303,14 @@ extension Verifier {
         }
         if i.opcode == .sharePublic {
             let (dst, src) = (i.privateRegister(0), i.publicRegister(1))
-            expect(.private(dst), shape: shape(.public(src)), at: site)
+            expect(.private(dst), sameShapeAs: .public(src), at: site)
             return true
         }
         if i.opcode == .divFinish {
             let (dst, masked, quotient) = (i.privateRegister(0), i.publicRegister(1), i.privateRegister(2))
             let (wrap, divisor) = (i.privateRegister(3), i.integer(4))
-            let expected = shape(.private(dst))
             for register in [Register.public(masked), .private(quotient), .private(wrap)] {
-                expect(register, shape: expected, at: site)
+                expect(register, sameShapeAs: .private(dst), at: site)
             }
             checkDivisor(divisor, at: site)
             return true
@@ -307,12 +339,12 @@ extension Verifier {
                     "\(describe(.local(dst))) cannot hold a value revealed to @\(program.playerName(player))", at: site
                 )
             }
-            expect(.local(dst), shape: shape(.private(src)), at: site)
+            expect(.local(dst), sameShapeAs: .private(src), at: site)
             return true
         }
         if i.opcode == .share {
             let (dst, src) = (i.privateRegister(0), i.localRegister(1))
-            expect(.private(dst), shape: shape(.local(src)), at: site)
+            expect(.private(dst), sameShapeAs: .local(src), at: site)
             return true
         }
         if i.opcode == .mask {
@@ -330,14 +362,14 @@ extension Verifier {
         }
         if i.opcode == .squarePair {
             let (a, square) = (i.privateRegister(0), i.privateRegister(1))
-            expect(.private(square), shape: shape(.private(a)), at: site)
+            expect(.private(square), sameShapeAs: .private(a), at: site)
             return true
         }
         if i.opcode == .divPair {
             let (r, quotient, wrap) = (i.privateRegister(0), i.privateRegister(1), i.privateRegister(2))
             let divisor = i.integer(3)
-            expect(.private(quotient), shape: shape(.private(r)), at: site)
-            expect(.private(wrap), shape: shape(.private(r)), at: site)
+            expect(.private(quotient), sameShapeAs: .private(r), at: site)
+            expect(.private(wrap), sameShapeAs: .private(r), at: site)
             checkDivisor(divisor, at: site)
             return true
         }
@@ -399,11 +431,11 @@ extension Verifier {
             isReplicated = true
         } else if instruction.opcode == .replicatedShare {
             let (dst, src) = (instruction.privateRegister(0), instruction.localRegister(1))
-            expect(.private(dst), shape: shape(.local(src)), at: site)
+            expect(.private(dst), sameShapeAs: .local(src), at: site)
             isReplicated = true
         } else if instruction.opcode == .replicatedOpen {
             let (dst, src) = (instruction.publicRegister(0), instruction.privateRegister(1))
-            expect(.public(dst), shape: shape(.private(src)), at: site)
+            expect(.public(dst), sameShapeAs: .private(src), at: site)
             isReplicated = true
         } else if instruction.opcode == .replicatedProduct {
             let (c, a) = (instruction.privateRegister(0), instruction.privateRegister(1))
@@ -413,14 +445,14 @@ extension Verifier {
         } else if instruction.opcode == .replicatedMaskedOpen {
             let (dst, src) = (instruction.publicRegister(0), instruction.privateRegister(1))
             let r = instruction.privateRegister(2)
-            expect(.public(dst), shape: shape(.private(src)), at: site)
-            expect(.private(r), shape: shape(.private(src)), at: site)
+            expect(.public(dst), sameShapeAs: .private(src), at: site)
+            expect(.private(r), sameShapeAs: .private(src), at: site)
             isReplicated = true
         } else if instruction.opcode == .replicatedTruncFinish {
             let (dst, masked) = (instruction.privateRegister(0), instruction.publicRegister(1))
             let (high, msb) = (instruction.privateRegister(2), instruction.privateRegister(3))
             for register in [Register.public(masked), .private(high), .private(msb)] {
-                expect(register, shape: shape(.private(dst)), at: site)
+                expect(register, sameShapeAs: .private(dst), at: site)
             }
             isReplicated = true
         } else if instruction.opcode == .replicatedDivFinish {
@@ -428,7 +460,7 @@ extension Verifier {
             let (quotient, wrap) = (instruction.privateRegister(2), instruction.privateRegister(3))
             let divisor = instruction.integer(4)
             for register in [Register.public(masked), .private(quotient), .private(wrap)] {
-                expect(register, shape: shape(.private(dst)), at: site)
+                expect(register, sameShapeAs: .private(dst), at: site)
             }
             checkDivisor(divisor, at: site)
             isReplicated = true
@@ -472,7 +504,7 @@ extension Verifier {
         _ name: String, _ mask: PrivateRegister, _ opened: PublicRegister, at site: Site
     ) {
         checkStoredName(name, at: site)
-        expect(.public(opened), shape: shape(.private(mask)), at: site)
+        expect(.public(opened), sameShapeAs: .private(mask), at: site)
         if program.info(.public(opened)).element != program.info(.private(mask)).element {
             let (opened, mask) = (Register.public(opened), Register.private(mask))
             report(.registerKind, "'\(opened)' and '\(mask)' differ in element type",
@@ -494,8 +526,8 @@ extension Verifier {
     private mutating func expectSameShapes(
         _ dst: Register, _ first: Register, _ second: Register? = nil, at site: Site
     ) {
-        expect(first, shape: shape(dst), at: site)
-        if let second { expect(second, shape: shape(dst), at: site) }
+        expect(first, sameShapeAs: dst, at: site)
+        if let second { expect(second, sameShapeAs: dst, at: site) }
     }
 
     /// A shift of a 64-bit word moves it by 0 to 63 bits.
@@ -616,6 +648,12 @@ extension Verifier {
     mutating func expectProduct(
         _ c: PrivateRegister, of a: PrivateRegister, _ b: PrivateRegister, _ kind: TripleKind, at site: Site
     ) {
+        if case .mul = kind {
+            // By positions when they decide, as `checkElementwise`.
+            let (x, y) = (shapePosition(.private(a)), shapePosition(.private(b)))
+            if x == y || scalarShapes[y] { return expect(.private(c), sameShapeAs: .private(a), at: site) }
+            if scalarShapes[x] { return expect(.private(c), sameShapeAs: .private(b), at: site) }
+        }
         let (x, y) = (shape(.private(a)), shape(.private(b)))
         switch kind {
         case .mul: expect(.private(c), broadcast(x, y), at: site)

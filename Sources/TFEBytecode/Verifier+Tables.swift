@@ -31,19 +31,41 @@ extension Verifier {
     }
 
     mutating func checkRegisterTables() {
-        let tables: [(String, [RegisterInfo], (Int) -> Register)] = [
-            ("s", program.privateRegisters, { .private(PrivateRegister($0)) }),
-            ("p", program.publicRegisters, { .public(PublicRegister($0)) }),
-            ("l", program.localRegisters, { .local(LocalRegister($0)) }),
+        let tables: [(String, [RegisterInfo], (Int) -> Register, WritableKeyPath<Verifier, [Int32]>)] = [
+            ("s", program.privateRegisters, { .private(PrivateRegister($0)) }, \.privateShapes),
+            ("p", program.publicRegisters, { .public(PublicRegister($0)) }, \.publicShapes),
+            ("l", program.localRegisters, { .local(LocalRegister($0)) }, \.localShapes),
         ]
-        // Registers of a lowered program mostly share a few shapes: one found good is not checked again (comparing
-        // equal shapes is cheap, usually the same storage). This runs once per register, millions of times.
-        var goodShape: Shape?
-        for (prefix, table, make) in tables {
+        // Registers of a lowered program mostly share a few shapes (usually the same storage, which compares
+        // equal at once): the last few found are tried before the table of every shape seen, and a shape is
+        // checked only when it is first seen. This runs once per register, millions of times.
+        var positions: [Shape: Int32] = [:]
+        var recent: [(shape: Shape, position: Int32)] = []
+        var problems: [String?] = []
+        func position(of shape: Shape) -> Int32 {
+            for entry in recent where entry.shape == shape { return entry.position }
+            let found: Int32
+            if let known = positions[shape] {
+                found = known
+            } else {
+                found = Int32(shapes.count)
+                positions[shape] = found
+                shapes.append(shape)
+                scalarShapes.append(shape.rank == 0)
+                problems.append(shapeProblem(shape))
+            }
+            if recent.count == 4 { recent.removeFirst() }
+            recent.append((shape, found))
+            return found
+        }
+        for (prefix, table, make, positionsByRegister) in tables {
             let isLocal = prefix == "l"
+            var shapePositions: [Int32] = []
+            shapePositions.reserveCapacity(table.count)
             for (index, info) in table.enumerated() {
-                var problem = info.shape == goodShape ? nil : shapeProblem(info.shape)
-                if problem == nil { goodShape = info.shape }
+                let shape = position(of: info.shape)
+                shapePositions.append(shape)
+                var problem = problems[Int(shape)]
                 if isLocal {
                     if let owner = info.owner {
                         if !playerInRange(owner) { problem = "owner \(owner.rawValue) is not a player" }
@@ -58,6 +80,7 @@ extension Verifier {
                     brokenRegisters.insert(make(index))
                 }
             }
+            self[keyPath: positionsByRegister] = shapePositions
         }
     }
 

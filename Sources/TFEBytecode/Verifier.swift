@@ -18,6 +18,17 @@ public struct Verifier {
     var localWriters: [Writer?]
     /// Registers whose table entry is itself broken (reported once, then not checked again).
     var brokenRegisters: Set<Register> = []
+    /// Each register's shape as a position in `shapes`, by kind (`checkRegisterTables` fills them). Equal
+    /// shapes share a position, so the per-instruction checks compare positions: they neither copy nor
+    /// compare a `Shape` (an array, whose reference count every copy touches) unless a check fails, and
+    /// they run millions of times on an unrolled program.
+    var privateShapes: [Int32] = []
+    var publicShapes: [Int32] = []
+    var localShapes: [Int32] = []
+    /// The distinct shapes of the register tables, each once.
+    var shapes: [Shape] = []
+    /// Whether each of `shapes` is a scalar's.
+    var scalarShapes: [Bool] = []
 
     var inputIndex: [IOKey: Int] = [:]
     var outputIndex: [IOKey: Int] = [:]

@@ -113,7 +113,15 @@ public enum CompileCommand {
             }
             if emit == "asm" { return write(Data(program.asm.utf8), to: output, console: console) }
             let destination = output ?? defaultBytecodePath(for: input.path)
-            return write(Data(bytes ?? program.encoded()), to: destination, console: console)
+            var encoded = bytes ?? program.encoded()
+            _ = consume program
+            releaseAside(consume result)
+            // The file is written from the encoded bytes themselves: copying tens of megabytes into a `Data`
+            // would fault in as many fresh pages as the write reads.
+            return encoded.withUnsafeMutableBytes { buffer in
+                write(Data(bytesNoCopy: buffer.baseAddress!, count: buffer.count, deallocator: .none),
+                      to: destination, console: console)
+            }
         }
     }
 
@@ -130,6 +138,14 @@ public enum CompileCommand {
             }
         }
         return (problem.value, bytes.value)
+    }
+
+    /// Lets go of a compilation on another thread: freeing the millions of instructions, registers and syntax
+    /// nodes of a large program takes a tenth of a second, which then overlaps the writing of the file (and
+    /// a process that ends first does not wait for it).
+    static func releaseAside(_ result: consuming Compiler.Result) {
+        let box = CompilationBox(result)
+        DispatchQueue.global(qos: .utility).async { box.release() }
     }
 
     /// The program as it stands after a pass, for `--dump-after`: the asm once it is lowered, the checked
@@ -235,6 +251,20 @@ public enum CompileCommand {
             console.writeError("tfec: error: \(error.message)\n")
             return .failure
         }
+    }
+}
+
+/// A compilation handed to another thread to be freed there (`releaseAside`): the box is its only owner once
+/// the caller's copy is consumed, and the thread empties it.
+private final class CompilationBox: @unchecked Sendable {
+    private var result: Compiler.Result?
+
+    init(_ result: consuming Compiler.Result) {
+        self.result = result
+    }
+
+    func release() {
+        result = nil
     }
 }
 

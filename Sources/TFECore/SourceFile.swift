@@ -34,7 +34,22 @@ public struct SourceFile: Sendable {
 
     /// 1-based line and column of a byte offset; the column counts Unicode scalars.
     public func location(of offset: Int) -> (line: Int, column: Int) {
-        let line = lineIndex(of: offset)
+        location(of: offset, onLine: lineIndex(of: offset))
+    }
+
+    /// `location(of:)` for offsets that mostly come in increasing order (a compiler's operations): the line
+    /// `hint` (the 0-based line of the previous offset) and the one after it are tried before the whole table
+    /// is searched, and `hint` becomes the line of `offset`.
+    public func location(of offset: Int, lineHint hint: inout Int) -> (line: Int, column: Int) {
+        func holds(_ line: Int) -> Bool {
+            line >= 0 && line < lineStarts.count && lineStarts[line] <= offset
+                && (line + 1 == lineStarts.count || offset < lineStarts[line + 1])
+        }
+        hint = holds(hint) ? hint : holds(hint + 1) ? hint + 1 : lineIndex(of: offset)
+        return location(of: offset, onLine: hint)
+    }
+
+    private func location(of offset: Int, onLine line: Int) -> (line: Int, column: Int) {
         let start = lineStarts[line]
         var column = 1
         var index = start

@@ -43,6 +43,8 @@ public struct Parser {
         self.diagnostics = diagnostics
         self.ast.exprs.reserveCapacity(tokens.count)
         self.ast.stmts.reserveCapacity(tokens.count / 4 + 1)
+        // Distinct names are far fewer than tokens; an unrolled program has about one per eight.
+        self.symbols = SymbolTable(capacity: tokens.count / 8)
     }
 
     // MARK: - Statements

@@ -54,7 +54,7 @@ extension Lowerer {
     /// P ← P ∧ (P << k) in one round each (no P at the last). x's bits are s ⊕ c ⊕ (G << 1).
     private mutating func signBit(_ x: PrivateRegister) -> PrivateRegister {
         if let known = signBits[x] { return known }
-        let shape = info(.private(x)).shape
+        let shape = self.shape(of: .private(x))
         let addends = (0..<3).map { slot in boolean(shape) { .component(dst: $0, src: x, slot: slot) } }
         let left = xor(addends[0], addends[2]), right = xor(addends[1], addends[2])
         let majority = makePrivate(.int, shape)
@@ -96,13 +96,13 @@ extension Lowerer {
 
     /// The three sharings `component` 0, 1, 2 of `bit`: read arithmetically, the ring values b_0, b_1, b_2.
     private mutating func componentsOf(_ bit: PrivateRegister) -> [PrivateRegister] {
-        let shape = info(.private(bit)).shape
+        let shape = self.shape(of: .private(bit))
         return (0..<3).map { slot in boolean(shape) { .component(dst: $0, src: bit, slot: slot) } }
     }
 
     /// u ⊕ v = u + v − 2·u·v for ring values 0 or 1: one `rproduct` round.
     private mutating func exclusiveOr(_ u: PrivateRegister, _ v: PrivateRegister) -> PrivateRegister {
-        let shape = info(.private(u)).shape
+        let shape = self.shape(of: .private(u))
         let both = ringProduct(u, v, ValueType(.int, shape, .private))
         let sum = makePrivate(.int, shape), twice = makePrivate(.int, shape), result = makePrivate(.int, shape)
         emit(.add(dst: .private(sum), lhs: .private(u), rhs: .private(v)))
@@ -129,10 +129,10 @@ extension Lowerer {
     }
 
     private mutating func xor(_ u: PrivateRegister, _ v: PrivateRegister) -> PrivateRegister {
-        boolean(info(.private(u)).shape) { .booleanXor(dst: $0, lhs: u, rhs: v) }
+        boolean(self.shape(of: .private(u))) { .booleanXor(dst: $0, lhs: u, rhs: v) }
     }
 
     private mutating func shifted(_ u: PrivateRegister, left bits: Int) -> PrivateRegister {
-        boolean(info(.private(u)).shape) { .shiftLeft(dst: $0, src: u, bits: bits) }
+        boolean(self.shape(of: .private(u))) { .shiftLeft(dst: $0, src: u, bits: bits) }
     }
 }

@@ -42,7 +42,7 @@ extension Lowerer {
                                    _ type: ValueType) -> Register? {
         if case .local = x { return nil }
         var multipliers = plan.multipliers, divisor = plan.divisor
-        if info(x).element == .int { multipliers = multipliers.map { $0 << frac } }
+        if element(of: x) == .int { multipliers = multipliers.map { $0 << frac } }
         let common = multipliers.reduce(divisor) { ConstantDivision.greatestCommonDivisor($0, $1) }
         multipliers = multipliers.map { $0 / common }
         divisor /= common
@@ -50,7 +50,7 @@ extension Lowerer {
         if multipliers.allSatisfy({ $0 == -1 }) {
             scaled = makeRegister(.fixed, type.shape, type.placement)
             emit(.neg(dst: scaled, src: x))
-        } else if !multipliers.allSatisfy({ $0 == 1 }) || info(x).element == .int {  // an int x becomes fixed
+        } else if !multipliers.allSatisfy({ $0 == 1 }) || element(of: x) == .int {  // an int x becomes fixed
             let factor: Register
             if Set(multipliers).count == 1 {
                 factor = constant(Double(multipliers[0]), .int, for: .public)
@@ -76,7 +76,7 @@ extension Lowerer {
     /// ⌊x/D⌋ or ⌊x/D⌋ + 1 for a sharing x with −2^61 < x < 2^62: the truncation protocol with D for 2^frac.
     /// server2 deals r, ⌊r/D⌋ and the wrap correction; the servers open `x + offset(D) + r` and finish locally.
     mutating func divideExactly(_ x: PrivateRegister, by divisor: Int) -> PrivateRegister {
-        let shape = info(.private(x)).shape
+        let shape = self.shape(of: .private(x))
         let r = makePrivate(.int, shape), quotient = makePrivate(.int, shape), wrap = makePrivate(.int, shape)
         emitPreprocessing(.divPair(r: r, quotient: quotient, wrap: wrap, divisor: divisor))
         let opened = openShifted(x, by: Int(ExactDivision.offset(divisor: divisor)), maskedWith: r)

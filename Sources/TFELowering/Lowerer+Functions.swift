@@ -32,7 +32,7 @@ extension Lowerer {
         if function == .square { return product(.mul, register, register, type) }
         if function == .reluDeriv {
             let result = makeRegister(.int, type.shape, type.placement)
-            let zero = constant(0, info(register).element, for: type.placement)
+            let zero = constant(0, element(of: register), for: type.placement)
             emit(.compare(dst: result, lhs: register, rhs: zero, comparison: .greaterEqual))
             return result
         }
@@ -60,8 +60,8 @@ extension Lowerer {
         -> Register
     {
         let x = operand(input, for: type.placement)
-        let inputShape = info(x).shape.dimensions
-        let sums = makeRegister(info(x).element, type.shape, type.placement)
+        let inputShape = self.shape(of: x).dimensions
+        let sums = makeRegister(element(of: x), type.shape, type.placement)
         emit(.poolsum(dst: sums, src: x, size: size, stride: stride, padding: padding))
         let (height, width) = (type.shape.dimensions[1], type.shape.dimensions[2])
         func counts(_ input: Int, _ output: Int) -> [Int] {
@@ -83,7 +83,7 @@ extension Lowerer {
 
     /// `u = x / 8`, the scaled variable both polynomials use (`--check-ranges` finds their input by this product).
     private mutating func eighth(_ x: Register) -> PrivateRegister {
-        let shape = info(x).shape
+        let shape = self.shape(of: x)
         let factor = constant(1 / Approximations.interval, .fixed, for: .private)
         guard case .private(let u) = product(.mul, x, factor, ValueType(.fixed, shape, .private)) else {
             fatalError("unreachable")
@@ -93,7 +93,7 @@ extension Lowerer {
 
     /// `p * t + c` for private p and t.
     private mutating func hornerStep(_ p: PrivateRegister, _ t: PrivateRegister, _ c: Double) -> PrivateRegister {
-        let shape = info(.private(p)).shape
+        let shape = self.shape(of: .private(p))
         guard case .private(let product) = product(.mul, .private(p), .private(t), ValueType(.fixed, shape, .private))
         else { fatalError("unreachable") }
         let result = makePrivate(.fixed, shape)
@@ -103,7 +103,7 @@ extension Lowerer {
 
     /// `c1 * t + c0` for private t and public constants.
     private mutating func linear(_ t: PrivateRegister, _ c1: Double, _ c0: Double) -> PrivateRegister {
-        let shape = info(.private(t)).shape
+        let shape = self.shape(of: .private(t))
         guard case .private(let scaled) = product(.mul, .private(t), constant(c1, .fixed, for: .private),
                                                   ValueType(.fixed, shape, .private)) else { fatalError("unreachable") }
         let result = makePrivate(.fixed, shape)
@@ -117,7 +117,7 @@ extension Lowerer {
     /// partial values stay below 40 in magnitude for |x| ≤ 8, so fixed point loses only a few units in the
     /// last place. The result is `0.5 + u P(t)`.
     mutating func sigmoid(_ x: Register) -> PrivateRegister {
-        let shape = info(x).shape
+        let shape = self.shape(of: x)
         let type = ValueType(.fixed, shape, .private)
         let c = Approximations.sigmoidCoefficients
         precondition(c.count == 6, "the Estrin scheme below is written for a degree-5 polynomial in t")
@@ -146,7 +146,7 @@ extension Lowerer {
 
     /// `relu_approx` of `Approximations.reluCoefficients`: x/2 + (a0 + a1 u² + a2 u⁴)/2.
     mutating func reluApprox(_ x: Register) -> PrivateRegister {
-        let shape = info(x).shape
+        let shape = self.shape(of: x)
         let a = Approximations.reluCoefficients
         let u = eighth(x)
         let t = square(u, ValueType(.fixed, shape, .private))

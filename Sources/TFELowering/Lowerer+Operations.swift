@@ -46,7 +46,7 @@ extension Lowerer {
             }
         case .negate(let source):
             let register = operand(source, for: type.placement)
-            result = makeRegister(info(register).element, type.shape, type.placement)
+            result = makeRegister(element(of: register), type.shape, type.placement)
             emit(.neg(dst: result!, src: register))
         case .binary(let op, let lhs, let rhs):
             result = lowerBinary(op, lhs, rhs, type, operation)
@@ -55,13 +55,13 @@ extension Lowerer {
             result = reluAfterPool.contains(value) ? nil : lowerElementwise(function, source, type, operation)
         case .sum(let source, let axis):
             let register = operand(source, for: type.placement)
-            result = makeRegister(info(register).element, type.shape, type.placement)
+            result = makeRegister(element(of: register), type.shape, type.placement)
             emit(.sum(dst: result!, src: register, axis: axis))
         case .mean(let source, let axis):
             let register = operand(source, for: type.placement)
-            let summed = makeRegister(info(register).element, type.shape, type.placement)
+            let summed = makeRegister(element(of: register), type.shape, type.placement)
             emit(.sum(dst: summed, src: register, axis: axis))
-            let count = (info(register).shape.elementCount ?? 1) / max(1, type.shape.elementCount ?? 1)
+            let count = (self.shape(of: register).elementCount ?? 1) / max(1, type.shape.elementCount ?? 1)
             result = average(summed, counts: [max(1, count)], countShape: .scalar, type)
         case .softmax(let source, let axis):
             result = lowerPlaintext(source, type, operation, "'softmax'") { dst, src in
@@ -82,11 +82,11 @@ extension Lowerer {
             }
         case .transpose(let source, let permutation):
             let register = operand(source, for: type.placement)
-            result = makeRegister(info(register).element, type.shape, type.placement)
+            result = makeRegister(element(of: register), type.shape, type.placement)
             emit(.transpose(dst: result!, src: register, permutation: permutation))
         case .reshape(let source):
             let register = operand(source, for: type.placement)
-            result = makeRegister(info(register).element, type.shape, type.placement)
+            result = makeRegister(element(of: register), type.shape, type.placement)
             emit(.reshape(dst: result!, src: register))
         case .concat(let values, let axis):
             result = lowerConcat(values, axis: axis, type)
@@ -160,8 +160,8 @@ extension Lowerer {
             case .public: disclosure = .public
             case .local: disclosure = .local
             }
-            program.outputs.append(IODeclaration(player: player, name: name, element: info(register).element,
-                                                 shape: info(register).shape, disclosure: disclosure))
+            program.outputs.append(IODeclaration(player: player, name: name, element: element(of: register),
+                                                 shape: self.shape(of: register), disclosure: disclosure))
             let instruction = Instruction.output(player: player, name: name, src: register)
             if instruction.communicates { emitRound([instruction]) } else { emit(instruction) }
         case .store(let name, let value):
@@ -202,7 +202,7 @@ extension Lowerer {
         for value in values {
             let register = operand(value, for: type.placement)
             if type.placement == .private, case .public(let plain) = register {
-                let shared = makePrivate(info(register).element, info(register).shape)
+                let shared = makePrivate(element(of: register), self.shape(of: register))
                 emit(.sharePublic(dst: shared, src: plain))
                 sources.append(.private(shared))
             } else {
@@ -245,13 +245,13 @@ extension Lowerer {
                 return .private(divide(&self, scaledToFixed(a), divisorShares, type))
             }
             // A divisor known only at run time: the product with its reciprocal, rounded to fixed point.
-            let divisor = makeRegister(.fixed, info(b).shape, placement(of: b))
+            let divisor = makeRegister(.fixed, self.shape(of: b), placement(of: b))
             emit(.map(dst: divisor, src: b, function: .reciprocal))
             return product(.mul, a, divisor, type)
         case .less, .lessEqual, .greater, .greaterEqual, .equal, .notEqual:
             let comparison: Comparison = [.less: .less, .lessEqual: .lessEqual, .greater: .greater,
                                           .greaterEqual: .greaterEqual, .equal: .equal, .notEqual: .notEqual][op]!
-            if info(a).element != info(b).element {
+            if element(of: a) != element(of: b) {
                 a = scaledToFixed(a)
                 b = scaledToFixed(b)
             }
@@ -270,11 +270,11 @@ extension Lowerer {
 
     /// An int ring value rescaled to fixed point (`x * 2^frac`), so it can meet fixed values.
     mutating func scaledToFixed(_ register: Register) -> Register {
-        guard info(register).element == .int else { return register }
+        guard element(of: register) == .int else { return register }
         if case .local = register { return register }  // local values are plain float64
         if isZero(register) { return constant(0, .fixed, for: placement(of: register)) }
         let factor = constant(Double(1 << frac), .int, for: placement(of: register))
-        let result = makeRegister(.fixed, info(register).shape, placement(of: register))
+        let result = makeRegister(.fixed, self.shape(of: register), placement(of: register))
         emit(.mul(dst: result, lhs: register, rhs: factor))
         return result
     }
@@ -296,7 +296,7 @@ extension Lowerer {
     /// `a ∘ b` for any placements: Beaver's protocol when both are private, a local product otherwise;
     /// then a truncation when both factors are fixed-point ring values.
     mutating func product(_ kind: ProductKind, _ a: Register, _ b: Register, _ type: ValueType) -> Register {
-        let needsTruncation = info(a).element == .fixed && info(b).element == .fixed
+        let needsTruncation = element(of: a) == .fixed && element(of: b) == .fixed
         if case .private(let x) = a, case .private(let y) = b {
             let raw = lowering.sharing.product(&self, kind, x, y, type)
             return .private(needsTruncation ? truncate(raw) : raw)
@@ -335,10 +335,10 @@ extension Lowerer {
             emit(.sub(dst: .private(d), lhs: .private(x), rhs: .private(a)))
             let opened = makePublic(info.element, info.shape)
             opens.append(.open(dst: opened, src: d))
-            maskedForms[x] = (a, opened)
+            maskedForms[x] = MaskedForm(mask: a, opened: opened)
         }
         if !opens.isEmpty { emitRound(opens) }
-        return values.map { maskedForms[$0]! }
+        return values.map { (maskedForms[$0]!.mask, maskedForms[$0]!.opened) }
     }
 
     /// A stored value comes back in its masked form: its mask and opened difference from the state files
@@ -350,7 +350,7 @@ extension Lowerer {
         emitPreprocessing(.load(mask: mask, opened: opened, name: name))
         let value = makePrivate(type.element, type.shape)
         emit(.add(dst: .private(value), lhs: .public(opened), rhs: .private(mask)))
-        maskedForms[value] = (mask, opened)
+        maskedForms[value] = MaskedForm(mask: mask, opened: opened)
         return value
     }
 
@@ -386,7 +386,7 @@ extension Lowerer {
     /// a random r, of r >> frac and of msb(r); the servers open c = x + 2^62 + r and finish locally.
     /// Exact up to one unit in the last place whenever |x| < 2^62; it never fails catastrophically.
     mutating func truncate(_ x: PrivateRegister) -> PrivateRegister {
-        let shape = info(.private(x)).shape
+        let shape = self.shape(of: .private(x))
         let r = makePrivate(.int, shape), high = makePrivate(.int, shape), msb = makePrivate(.int, shape)
         emitPreprocessing(.truncPair(r: r, high: high, msb: msb))
         let opened = openShifted(x, by: 1 << 62, maskedWith: r)
@@ -398,7 +398,7 @@ extension Lowerer {
     /// Opens `x + offset + r` for a sharing `r` server2 dealt: what truncation and exact division finish from.
     /// The offset makes the sum positive for every x in range, so that only r can make it wrap.
     mutating func openShifted(_ x: PrivateRegister, by offset: Int, maskedWith r: PrivateRegister) -> PublicRegister {
-        let shape = info(.private(x)).shape
+        let shape = self.shape(of: .private(x))
         let constantOffset = constant(Double(offset), .int, for: .public)
         let shifted = makePrivate(.int, shape)
         emit(.add(dst: .private(shifted), lhs: .private(x), rhs: constantOffset))

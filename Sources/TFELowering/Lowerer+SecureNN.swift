@@ -28,7 +28,7 @@ extension Lowerer {
 
     /// SecureNN's MSB(x): ShareConvert, ComputeMSB, and the Beaver product of ComputeMSB's last step.
     mutating func computeMSB(_ x: PrivateRegister) -> PrivateRegister {
-        let shape = info(.private(x)).shape
+        let shape = self.shape(of: .private(x))
         let bitShape = Shape(shape.dimensions + [8])  // 64 bytes: shares over Z_p of the bits
         // c = 2^63 − 1 − x = (−1 − x) + 2^62 + 2^62, with constants a double holds exactly.
         let minusOne = constant(-1, .int, for: .public), quarter = constant(Double(1 << 62), .int, for: .public)
@@ -76,7 +76,7 @@ extension Lowerer {
 
     /// `1 − b` for a private bit.
     mutating func complement(_ bit: PrivateRegister) -> PrivateRegister {
-        let result = makePrivate(.int, info(.private(bit)).shape)
+        let result = makePrivate(.int, self.shape(of: .private(bit)))
         emit(.sub(dst: .private(result), lhs: constant(1, .int, for: .public), rhs: .private(bit)))
         knownBits.insert(result)
         return result
@@ -89,10 +89,10 @@ extension Lowerer {
     /// masked form. A protocol with a cheaper x · MSB(x) (`ProtocolLowering.timesSign`) computes
     /// x − x · MSB(x) instead.
     mutating func relu(_ x: PrivateRegister, _ type: ValueType) -> PrivateRegister {
-        let element = info(.private(x)).element
+        let element = element(of: .private(x))
         if let timesSign = lowering.timesSign {
-            let part = timesSign(&self, .private(x), x, ValueType(element, info(.private(x)).shape, .private))
-            let result = makePrivate(element, info(.private(x)).shape)
+            let part = timesSign(&self, .private(x), x, ValueType(element, self.shape(of: .private(x)), .private))
+            let result = makePrivate(element, self.shape(of: .private(x)))
             emit(.sub(dst: .private(result), lhs: .private(x), rhs: part))
             return result
         }
@@ -112,8 +112,8 @@ extension Lowerer {
     {
         func difference(_ x: Register, _ y: Register) -> PrivateRegister {
             // x − 0 is x itself, so comparisons with zero share the DReLU of relu and relu_deriv.
-            if case .private(let shares) = x, isZero(y), info(x).shape == shape { return shares }
-            let result = makePrivate(info(x).element, shape)
+            if case .private(let shares) = x, isZero(y), self.shape(of: x) == shape { return shares }
+            let result = makePrivate(element(of: x), shape)
             emit(.sub(dst: .private(result), lhs: x, rhs: y))
             return result
         }
@@ -151,18 +151,18 @@ extension Lowerer {
             emit(.select(dst: result, condition: c, lhs: a, rhs: b))
             return result
         }
-        let shape = info(c).shape
+        let shape = self.shape(of: c)
         switch c {
         case .private(let register) where !knownBits.contains(register):
-            c = .private(comparePrivately(.notEqual, c, constant(0, info(c).element, for: .public), shape))
+            c = .private(comparePrivately(.notEqual, c, constant(0, element(of: c), for: .public), shape))
         case .public:
             let bit = makeRegister(.int, shape, .public)
-            emit(.compare(dst: bit, lhs: c, rhs: constant(0, info(c).element, for: .public), comparison: .notEqual))
+            emit(.compare(dst: bit, lhs: c, rhs: constant(0, element(of: c), for: .public), comparison: .notEqual))
             c = bit
         default:
             break
         }
-        let differenceShape = Shape.broadcast(info(a).shape, info(b).shape) ?? type.shape
+        let differenceShape = Shape.broadcast(self.shape(of: a), self.shape(of: b)) ?? type.shape
         let differencePlacement: Placement = a.isPrivate || b.isPrivate ? .private : .public
         let difference = makeRegister(type.element, differenceShape, differencePlacement)
         emit(.sub(dst: difference, lhs: a, rhs: b))
@@ -198,8 +198,8 @@ extension Lowerer {
     /// NumPy does.
     mutating func lowerArgmax(_ source: ValueID, axis: Int?, _ type: ValueType) -> Register {
         var x = operand(source, for: type.placement)
-        let element = info(x).element
-        var dims = info(x).shape.dimensions
+        let element = element(of: x)
+        var dims = self.shape(of: x).dimensions
         let along: Int
         if let axis {
             along = axis
@@ -264,7 +264,8 @@ extension Lowerer {
             let value = makeRegister(type.element, shape, type.placement)
             emit(.select(dst: value, condition: bit, lhs: a.0, rhs: b.0))
             guard let ia = a.1, let ib = b.1 else { return (value, nil) }
-            let indexShape = Shape.broadcast(shape, Shape.broadcast(info(ia).shape, info(ib).shape) ?? shape) ?? shape
+            let indices = Shape.broadcast(self.shape(of: ia), self.shape(of: ib)) ?? shape
+            let indexShape = Shape.broadcast(shape, indices) ?? shape
             let index = makeRegister(.int, indexShape, type.placement)
             emit(.select(dst: index, condition: bit, lhs: ia, rhs: ib))
             return (value, index)
@@ -280,7 +281,7 @@ extension Lowerer {
         let value = makeRegister(type.element, shape, .private)
         emit(.add(dst: value, lhs: b.0, rhs: chosen))
         guard let ia = a.1, let ib = b.1 else { return (value, nil) }
-        let indexShape = Shape.broadcast(info(ia).shape, info(ib).shape) ?? shape
+        let indexShape = Shape.broadcast(self.shape(of: ia), self.shape(of: ib)) ?? shape
         let indexDifference = makeRegister(.int, indexShape, ia.isPrivate || ib.isPrivate ? .private : .public)
         emit(.sub(dst: indexDifference, lhs: ia, rhs: ib))
         let resultShape = Shape.broadcast(shape, indexShape) ?? shape
@@ -301,7 +302,7 @@ extension Lowerer {
         let value = makeRegister(type.element, shape, .private)
         emit(.sub(dst: value, lhs: a.0, rhs: dropped))
         guard let ia = a.1, let ib = b.1 else { return (value, nil) }
-        let indexShape = Shape.broadcast(info(ia).shape, info(ib).shape) ?? shape
+        let indexShape = Shape.broadcast(self.shape(of: ia), self.shape(of: ib)) ?? shape
         let indexDifference = makeRegister(.int, indexShape, ia.isPrivate || ib.isPrivate ? .private : .public)
         emit(.sub(dst: indexDifference, lhs: ia, rhs: ib))
         let resultShape = Shape.broadcast(shape, indexShape) ?? shape

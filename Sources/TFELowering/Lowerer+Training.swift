@@ -48,8 +48,8 @@ extension Lowerer {
         if let tree = poolTrees[key] { return tree }
         let (size, stride, padding) = (key.size, key.stride, key.padding)
         let x = operand(key.input, for: placement)
-        let element = info(x).element
-        let dims = info(x).shape.dimensions
+        let element = element(of: x)
+        let dims = self.shape(of: x).dimensions
         let (batch, height, width, channels) = (dims[0], dims[1], dims[2], dims[3])
         guard let outHeight = ShapeRules.windowOutput(input: height, window: size, stride: stride, padding: padding),
             let outWidth = ShapeRules.windowOutput(input: width, window: size, stride: stride, padding: padding)
@@ -124,7 +124,7 @@ extension Lowerer {
         }
         var dy = operand(gradient, for: type.placement)
         if type.element == .fixed { dy = scaledToFixed(dy) }
-        let pooled = info(tree.value).shape.dimensions
+        let pooled = self.shape(of: tree.value).dimensions
         let routedShape = Shape([size * size] + pooled)
         let routed = product(.mul, positions, dy, ValueType(type.element, routedShape, type.placement))
         let result = makeRegister(type.element, type.shape, type.placement)
@@ -147,18 +147,18 @@ extension Lowerer {
     mutating func divide(_ numerator: Register, by divisor: PrivateRegister, _ type: ValueType) -> PrivateRegister {
         let shape = type.shape
         var b = divisor
-        if info(.private(divisor)).element == .int, case .private(let scaled) = scaledToFixed(.private(divisor)) {
+        if element(of: .private(divisor)) == .int, case .private(let scaled) = scaledToFixed(.private(divisor)) {
             b = scaled
         }
         let scale = constant(Double(1 << frac), .int, for: .public)
-        let numeratorShape = info(numerator).shape
+        let numeratorShape = self.shape(of: numerator)
         let scaledNumerator = makeRegister(.fixed, numeratorShape, placement(of: numerator))
         emit(.mul(dst: scaledNumerator, lhs: numerator, rhs: scale))
         var remainder = scaledNumerator  // A − U
         var quotient: Register?
         for bit in stride(from: divisionBits - 1, through: 0, by: -1) {
             let weight = constant(Double(UInt64(1) << UInt64(bit)), .int, for: .public)
-            let shifted = makePrivate(.fixed, info(.private(b)).shape)
+            let shifted = makePrivate(.fixed, self.shape(of: .private(b)))
             emit(.mul(dst: .private(shifted), lhs: .private(b), rhs: weight))
             let z = makePrivate(.fixed, shape)
             emit(.sub(dst: .private(z), lhs: remainder, rhs: .private(shifted)))

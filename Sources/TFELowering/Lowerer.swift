@@ -30,7 +30,7 @@ public struct Lowerer {
     /// Values that could not be lowered (reported once); what depends on them is skipped silently.
     var failed: [Bool]
     /// Private values already masked and opened, for reuse by later products.
-    var maskedForms = RegisterSlots<PrivateTag, (mask: PrivateRegister, opened: PublicRegister)>()
+    var maskedForms = RegisterSlots<PrivateTag, MaskedForm>()
     /// Private registers known to hold 0 or 1 (comparison results), which `where` can use as they are.
     var knownBits: Set<PrivateRegister> = []
     /// MSB(x) = (x < 0) already computed for a private register, so `relu(x)`, `relu_deriv(x)`, `x >= 0` and
@@ -130,8 +130,9 @@ public struct Lowerer {
         }
         // Until a value fails, no operand can have failed: the operands are not collected for the check.
         var anyFailed = false
+        var lineHint = 0  // the 0-based line of the previous operation, where the next one mostly is
         for (index, operation) in checked.operations.enumerated() {
-            let (line, column) = checked.source.location(of: operation.range.start)
+            let (line, column) = checked.source.location(of: operation.range.start, lineHint: &lineHint)
             location = SourceLocation(line: line, column: column)
             if anyFailed, operation.kind.operands.contains(where: { failed[$0.rawValue] }) {
                 failed[index] = true
@@ -164,6 +165,7 @@ public struct Lowerer {
         let (operations, products) = (min(operations, 1 << 22), min(products, 1 << 22))  // what a guess may map
         let instructions = 2 * operations + 16 * products
         program.privateRegisters.reserveCapacity(operations + 12 * products)
+        maskedForms.reserveCapacity(operations + 12 * products)
         program.publicRegisters.reserveCapacity(operations + 4 * products)
         offlineRounds.reserveCapacity(3 * products)
         offlineLocations.reserveCapacity(instructions)  // the online locations are appended to these at the end
@@ -198,6 +200,24 @@ public struct Lowerer {
     }
 
     func info(_ register: Register) -> RegisterInfo { program.info(register) }
+
+    /// A register's element type, read in place: `info(_:)` copies the whole entry, and with it retains and
+    /// releases its shape, several times per product of an unrolled program.
+    func element(of register: Register) -> ElementType {
+        switch register {
+        case .private(let r): return program.privateRegisters[r.rawValue].element
+        case .public(let r): return program.publicRegisters[r.rawValue].element
+        case .local(let r): return program.localRegisters[r.rawValue].element
+        }
+    }
+
+    func shape(of register: Register) -> Shape {
+        switch register {
+        case .private(let r): return program.privateRegisters[r.rawValue].shape
+        case .public(let r): return program.publicRegisters[r.rawValue].shape
+        case .local(let r): return program.localRegisters[r.rawValue].shape
+        }
+    }
 
     /// Where a register lives, as a placement.
     func placement(of register: Register) -> Placement {

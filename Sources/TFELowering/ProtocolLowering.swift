@@ -98,7 +98,7 @@ struct SharingLowering: Sendable {
         open: { .open(dst: $0, src: $1) },
         product: { lowerer, kind, x, y, type in lowerer.beaver(kind, x, y, type) },
         openMasked: { lowerer, x, r in
-            let shape = lowerer.info(.private(x)).shape
+            let shape = lowerer.shape(of: .private(x))
             let masked = lowerer.makePrivate(.int, shape)
             lowerer.emit(.add(dst: .private(masked), lhs: .private(x), rhs: .private(r)))
             let opened = lowerer.makePublic(.int, shape)
@@ -130,7 +130,7 @@ struct SharingLowering: Sendable {
             return c
         },
         openMasked: { lowerer, x, r in
-            let opened = lowerer.makePublic(.int, lowerer.info(.private(x)).shape)
+            let opened = lowerer.makePublic(.int, lowerer.shape(of: .private(x)))
             lowerer.emitRound([.replicatedMaskedOpen(dst: opened, src: x, r: r)])
             return opened
         },

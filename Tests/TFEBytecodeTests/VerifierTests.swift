@@ -258,6 +258,29 @@ func replicated(_ body: (inout ProgramBuilder, PrivateRegister) -> Void) -> Prog
             let (x, w) = (b.privateInput("x", [2, 3, 4]), b.publicInput("w", [5, 4, 6]))
             b.emit(.matmul(dst: .private(b.s([2, 3, 6])), lhs: .private(x), rhs: .public(w)), round: 1)
         },
+        // The verifier compares shapes by their position in its table of distinct shapes; these take each path.
+        VerifierCase("add of a scalar and a tensor into the scalar's shape", .shape) { b in
+            let (c, x) = (b.publicInput("c", []), b.privateInput("x", [2, 3]))
+            b.emit(.add(dst: .private(b.s([])), lhs: .public(c), rhs: .private(x)), round: 1)
+        },
+        VerifierCase("add of equal shapes into a broadcast of them", .shape) { b in
+            let (x, y) = (b.privateInput("x", [3]), b.privateInput("y", [3]))
+            b.emit(.add(dst: .private(b.s([2, 3])), lhs: .private(x), rhs: .private(y)), round: 1)
+        },
+        VerifierCase("add broadcast into the smaller operand's shape", .shape) { b in
+            let (x, y) = (b.privateInput("x", [2, 3]), b.privateInput("y", [3]))
+            b.emit(.add(dst: .private(b.s([3])), lhs: .private(y), rhs: .private(x)), round: 1)
+        },
+        VerifierCase("elementwise product triple into another shape", .shape) { b in
+            let (a, m) = (b.s([4]), b.s([4]))
+            b.emitOffline(.mask(a))
+            b.emitOffline(.mask(m))
+            b.emitOffline(.product(c: b.s([2]), a: a, b: m, kind: .mul))
+        },
+        VerifierCase("open into another shape", .shape) { b in
+            let x = b.privateInput("x", [2, 2])
+            b.emit(.open(dst: b.p([4]), src: x), round: 1)
+        },
         VerifierCase("conv2d channels differ", .shape) { b in
             let (x, k) = (b.privateInput("x", [1, 5, 5, 3]), b.publicInput("k", [3, 3, 2, 4]))
             b.emit(

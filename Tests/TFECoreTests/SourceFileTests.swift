@@ -76,3 +76,21 @@ func lineIndex(offset: Int, index: Int) {
     #expect(a < b)
     #expect(SourceRange(start: 5, end: 3) == SourceRange(start: 5, end: 5))
 }
+
+/// `location(of:lineHint:)`, the lowering's cursor, agrees with `location(of:)` for offsets in order, out of
+/// order and past the end, whatever the hint was.
+@Test func locationWithALineHintAgrees() {
+    let file = SourceFile(path: "t.tfe", bytes: [0xEF, 0xBB, 0xBF] + Array("a = 1\n\n\u{E9} = a\nlong line\n".utf8))
+    let offsets = Array(0...file.bytes.count + 2) + [7, 2, 30, 0, 14, 13, 15, 1]
+    var hint = 0
+    for offset in offsets {
+        let expected = file.location(of: offset)
+        let found = file.location(of: offset, lineHint: &hint)
+        #expect(found == expected, "offset \(offset)")
+        #expect(hint == expected.line - 1, "offset \(offset)")
+    }
+    for start in [-1, 0, 3, 99] {
+        var stale = start
+        #expect(file.location(of: 9, lineHint: &stale) == file.location(of: 9))
+    }
+}
