@@ -40,6 +40,42 @@ public struct ReplicatedZeroSharing: Sendable {
         mask(&words) { $0 &+ $1 &- $2 }
     }
 
+    /// `term(j) ⊕ α_j` for j in 0..<count, into a new array: a message's words and its boolean mask in one pass,
+    /// with no unmasked array (the same words as building the terms and then calling `maskBoolean`).
+    @inline(__always)
+    mutating func booleanMasked(count: Int, _ term: (Int) -> UInt64) -> [UInt64] {
+        masked(count: count, term) { $0 ^ $1 ^ $2 }
+    }
+
+    /// `term(j) + α_j` for j in 0..<count, into a new array (as `maskArithmetic` after building the terms).
+    @inline(__always)
+    mutating func arithmeticMasked(count: Int, _ term: (Int) -> UInt64) -> [UInt64] {
+        masked(count: count, term) { $0 &+ $1 &- $2 }
+    }
+
+    /// `combine(term(j), previous_j, next_j)` into a new array, drawing the streams a chunk at a time as `mask`.
+    @inline(__always)
+    private mutating func masked(
+        count: Int, _ term: (Int) -> UInt64, _ combine: (UInt64, UInt64, UInt64) -> UInt64
+    ) -> [UInt64] {
+        let chunk = 2048
+        return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 2 * chunk) { buffer in
+            [UInt64](unsafeUninitializedCapacity: count) { words, initialized in
+                var start = 0
+                while start < count {
+                    let length = min(chunk, count - start)
+                    let previous = UnsafeMutableBufferPointer(rebasing: buffer[0..<length])
+                    let next = UnsafeMutableBufferPointer(rebasing: buffer[chunk..<(chunk + length)])
+                    withPrevious.fill(previous)
+                    withNext.fill(next)
+                    for j in 0..<length { words[start + j] = combine(term(start + j), previous[j], next[j]) }
+                    start += length
+                }
+                initialized = count
+            }
+        }
+    }
+
     /// Combines each word with the next word of each stream, a chunk at a time.
     @inline(__always)
     private mutating func mask(_ words: inout [UInt64], _ combine: (UInt64, UInt64, UInt64) -> UInt64) {

@@ -55,16 +55,19 @@ extension Machine {
         guard x0.count == n, y0.count == n else {
             throw .invalidProgram(instruction: index, reason: "'band' of \(x0.count) and \(y0.count) words into \(n)")
         }
-        let party = components[0]
         var zeros = ReplicatedZeroSharing(
-            party: party, seedWithPrevious: try componentSeed(components[0], index),
+            party: components[0], seedWithPrevious: try componentSeed(components[0], index),
             seedWithNext: try componentSeed(components[1], index), stream: Self.booleanStreams + UInt64(index))
-        var z: [UInt64] = []
-        z.reserveCapacity(n)
-        ReplicatedBooleanView.appendCrossTerms(
-            ReplicatedBooleanView(party: party, first: x0, second: x1),
-            ReplicatedBooleanView(party: party, first: y0, second: y1), to: &z)
-        zeros.maskBoolean(&z)
+        // The cross terms of `ReplicatedBooleanView.appendCrossTerms`, masked as they are computed: one array.
+        let z = x0.withUnsafeBufferPointer { a in
+            x1.withUnsafeBufferPointer { b in
+                y0.withUnsafeBufferPointer { c in
+                    y1.withUnsafeBufferPointer { d in
+                        zeros.booleanMasked(count: n) { j in (a[j] & (c[j] ^ d[j])) ^ (b[j] & c[j]) }
+                    }
+                }
+            }
+        }
         appendRingElements(z, to: &outbox[previousServer, default: []])
         return .replicated(.product(dst: dst, first: z, from: nextServer))
     }
