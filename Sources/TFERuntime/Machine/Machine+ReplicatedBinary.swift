@@ -12,23 +12,51 @@ extension Machine {
 
     // MARK: - Local (per component)
 
-    /// `xor`: the current components of two boolean sharings, word by word.
+    /// `xor`: the current components of two boolean sharings, word by word; in `lhs`'s array when this is its
+    /// last use.
     mutating func executeBooleanXor(
         _ dst: PrivateRegister, _ lhs: PrivateRegister, _ rhs: PrivateRegister, index: Int
     ) throws(MachineError) {
-        let x = try ring(.private(lhs), at: index), y = try ring(.private(rhs), at: index)
+        let y = try ring(.private(rhs), at: index)
+        var x = try consumed(lhs, at: index)
         guard x.count == y.count else {
             throw .invalidProgram(instruction: index, reason: "'xor' of \(x.count) and \(y.count) words")
         }
-        try store(ReplicatedKernels.combine(x, y) { $0 ^ $1 }, into: .private(dst), at: index)
+        x.withUnsafeMutableBufferPointer { x in
+            y.withUnsafeBufferPointer { y in
+                for j in 0..<x.count { x[j] ^= y[j] }
+            }
+        }
+        try store(x, into: .private(dst), at: index)
     }
 
-    /// `shl` and `shr`: the current component shifted by `bits` (0 to 63, which the verifier checks).
+    /// `shl` and `shr`: the current component shifted by `bits` (0 to 63, which the verifier checks); in `src`'s
+    /// array when this is its last use.
     mutating func executeShift(
         _ dst: PrivateRegister, _ src: PrivateRegister, bits: Int, left: Bool, index: Int
     ) throws(MachineError) {
-        let x = try ring(.private(src), at: index), k = UInt64(bits)
-        try store(ReplicatedKernels.shifted(x, by: k, left: left), into: .private(dst), at: index)
+        var x = try consumed(src, at: index)
+        let k = UInt64(bits)
+        x.withUnsafeMutableBufferPointer { x in
+            if left {
+                for j in 0..<x.count { x[j] = x[j] &<< k }
+            } else {
+                for j in 0..<x.count { x[j] = x[j] &>> k }
+            }
+        }
+        try store(x, into: .private(dst), at: index)
+    }
+
+    /// A private register's current component, taken out of the register file when instruction `index` reads
+    /// it for the last time (and no observer or test keeps registers), so that writing the result into it does
+    /// not copy it; read as usual otherwise (a write then copies it first). The release after the instruction
+    /// would drop it anyway.
+    private mutating func consumed(_ register: PrivateRegister, at index: Int) throws(MachineError) -> [UInt64] {
+        let value = try ring(.private(register), at: index)
+        if !retainsRegisters, configuration.observer == nil, liveness.lastUse[.private(register)] == index {
+            registers.privates[register.rawValue] = nil
+        }
+        return value
     }
 
     /// `component`: the current component when it is share `slot`, zeros otherwise.
