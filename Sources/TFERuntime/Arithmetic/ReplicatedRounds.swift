@@ -82,6 +82,21 @@ public struct ReplicatedMap<Base: ReplicatedRounds, Output>: ReplicatedRounds {
 
 /// Element-wise kernels over components, without bounds checks or intermediate arrays.
 enum ReplicatedKernels {
+    /// Every word of `u` shifted left or right (logical) by `k` < 64, into a new array written in place: two
+    /// plain loops that vectorise (`Array.map`, or a captured closure, costs a call or an append per word).
+    static func shifted(_ u: [UInt64], by k: UInt64, left: Bool) -> [UInt64] {
+        [UInt64](unsafeUninitializedCapacity: u.count) { out, initialized in
+            u.withUnsafeBufferPointer { u in
+                if left {
+                    for j in 0..<u.count { out[j] = u[j] &<< k }
+                } else {
+                    for j in 0..<u.count { out[j] = u[j] &>> k }
+                }
+            }
+            initialized = u.count
+        }
+    }
+
     /// `f(u[j], v[j])` for every j.
     @inline(__always)
     static func combine(_ u: [UInt64], _ v: [UInt64], _ f: (UInt64, UInt64) -> UInt64) -> [UInt64] {

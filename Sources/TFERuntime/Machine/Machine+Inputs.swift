@@ -61,7 +61,7 @@ extension Machine {
                                 checked = index
                                 break
                             }
-                            encoded[index] = UInt64(bitPattern: Int64(Self.roundedAwayFromZero(value * scale)))
+                            encoded[index] = UInt64(bitPattern: Int64((value * scale).rounded()))
                         }
                     }
                     initialized = checked
@@ -84,14 +84,6 @@ extension Machine {
             throw .unexpectedInput(player: player, name: inputName)
         }
         return validated
-    }
-
-    /// `x.rounded()` (to nearest, ties away from zero) without a call to libm's `round`, so an input's encoding
-    /// loop vectorises: x − trunc(x) is exact, and at magnitudes from 2^52 up x is already whole.
-    @inline(__always)
-    static func roundedAwayFromZero(_ x: Double) -> Double {
-        let whole = x.rounded(.towardZero)
-        return abs(x - whole) >= 0.5 ? whole + (x < 0 ? -1 : 1) : whole
     }
 
     /// An `int` input's values: integer arrays as they are (exactly, even beyond 2^53), floating-point

@@ -17,10 +17,14 @@ extension Machine {
     mutating func executeBooleanXor(
         _ dst: PrivateRegister, _ lhs: PrivateRegister, _ rhs: PrivateRegister, index: Int
     ) throws(MachineError) {
+        var x = try ring(.private(lhs), at: index)
         let y = try ring(.private(rhs), at: index)
-        var x = try consumed(lhs, at: index)
         guard x.count == y.count else {
             throw .invalidProgram(instruction: index, reason: "'xor' of \(x.count) and \(y.count) words")
+        }
+        guard droppedAfterReading(lhs, at: index) else {
+            try store(ReplicatedKernels.combine(x, y) { $0 ^ $1 }, into: .private(dst), at: index)
+            return
         }
         x.withUnsafeMutableBufferPointer { x in
             y.withUnsafeBufferPointer { y in
@@ -35,8 +39,12 @@ extension Machine {
     mutating func executeShift(
         _ dst: PrivateRegister, _ src: PrivateRegister, bits: Int, left: Bool, index: Int
     ) throws(MachineError) {
-        var x = try consumed(src, at: index)
+        var x = try ring(.private(src), at: index)
         let k = UInt64(bits)
+        guard droppedAfterReading(src, at: index) else {
+            try store(ReplicatedKernels.shifted(x, by: k, left: left), into: .private(dst), at: index)
+            return
+        }
         x.withUnsafeMutableBufferPointer { x in
             if left {
                 for j in 0..<x.count { x[j] = x[j] &<< k }
@@ -47,16 +55,16 @@ extension Machine {
         try store(x, into: .private(dst), at: index)
     }
 
-    /// A private register's current component, taken out of the register file when instruction `index` reads
-    /// it for the last time (and no observer or test keeps registers), so that writing the result into it does
-    /// not copy it; read as usual otherwise (a write then copies it first). The release after the instruction
-    /// would drop it anyway.
-    private mutating func consumed(_ register: PrivateRegister, at index: Int) throws(MachineError) -> [UInt64] {
-        let value = try ring(.private(register), at: index)
-        if !retainsRegisters, configuration.observer == nil, liveness.lastUse[.private(register)] == index {
-            registers.privates[register.rawValue] = nil
+    /// Whether instruction `index` reads `register` for the last time (and no observer or test keeps
+    /// registers); if so, drops its current component from the register file, so that the caller's copy is the
+    /// array's only owner and can take the result in place. The release after the instruction would drop it
+    /// anyway.
+    private mutating func droppedAfterReading(_ register: PrivateRegister, at index: Int) -> Bool {
+        guard !retainsRegisters, configuration.observer == nil, liveness.lastUse[.private(register)] == index else {
+            return false
         }
-        return value
+        registers.privates[register.rawValue] = nil
+        return true
     }
 
     /// `component`: the current component when it is share `slot`, zeros otherwise.
