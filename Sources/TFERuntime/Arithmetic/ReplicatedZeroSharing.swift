@@ -58,22 +58,7 @@ public struct ReplicatedZeroSharing: Sendable {
     private mutating func masked(
         count: Int, _ term: (Int) -> UInt64, _ combine: (UInt64, UInt64, UInt64) -> UInt64
     ) -> [UInt64] {
-        let chunk = 2048
-        return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 2 * chunk) { buffer in
-            [UInt64](unsafeUninitializedCapacity: count) { words, initialized in
-                var start = 0
-                while start < count {
-                    let length = min(chunk, count - start)
-                    let previous = UnsafeMutableBufferPointer(rebasing: buffer[0..<length])
-                    let next = UnsafeMutableBufferPointer(rebasing: buffer[chunk..<(chunk + length)])
-                    withPrevious.fill(previous)
-                    withNext.fill(next)
-                    for j in 0..<length { words[start + j] = combine(term(start + j), previous[j], next[j]) }
-                    start += length
-                }
-                initialized = count
-            }
-        }
+        combiningTwoStreams(count: count, &withPrevious, &withNext) { combine(term($0), $1, $2) }
     }
 
     /// Combines each word with the next word of each stream, a chunk at a time.
@@ -93,6 +78,30 @@ public struct ReplicatedZeroSharing: Sendable {
                     start += length
                 }
             }
+        }
+    }
+}
+
+/// `combine(j, a_j, b_j)` for j in 0..<count into a new array, a_j and b_j the next words of two streams, drawn
+/// 2048 at a time into one temporary buffer (no array of either stream).
+@inline(__always)
+func combiningTwoStreams(
+    count: Int, _ a: inout PRG, _ b: inout PRG, _ combine: (Int, UInt64, UInt64) -> UInt64
+) -> [UInt64] {
+    let chunk = 2048
+    return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 2 * chunk) { buffer in
+        [UInt64](unsafeUninitializedCapacity: count) { words, initialized in
+            var start = 0
+            while start < count {
+                let length = min(chunk, count - start)
+                let fromA = UnsafeMutableBufferPointer(rebasing: buffer[0..<length])
+                let fromB = UnsafeMutableBufferPointer(rebasing: buffer[chunk..<(chunk + length)])
+                a.fill(fromA)
+                b.fill(fromB)
+                for j in 0..<length { words[start + j] = combine(start + j, fromA[j], fromB[j]) }
+                start += length
+            }
+            initialized = count
         }
     }
 }

@@ -148,23 +148,8 @@ extension Machine {
         let seeds = [randomness.nextSeed(), randomness.nextSeed()]
         var (first, second) = (PRG(seed: seeds[0], stream: 0), PRG(seed: seeds[1], stream: 0))
         // x_2 = x − x_0 − x_1 with both streams drawn a chunk at a time: no array of either share.
-        let chunk = 2048
-        let x2 = withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 2 * chunk) { buffer in
-            values.withUnsafeBufferPointer { values in
-                [UInt64](unsafeUninitializedCapacity: values.count) { x2, initialized in
-                    var start = 0
-                    while start < values.count {
-                        let length = min(chunk, values.count - start)
-                        let x0 = UnsafeMutableBufferPointer(rebasing: buffer[0..<length])
-                        let x1 = UnsafeMutableBufferPointer(rebasing: buffer[chunk..<(chunk + length)])
-                        first.fill(x0)
-                        second.fill(x1)
-                        for j in 0..<length { x2[start + j] = values[start + j] &- x0[j] &- x1[j] }
-                        start += length
-                    }
-                    initialized = values.count
-                }
-            }
+        let x2 = values.withUnsafeBufferPointer { values in
+            combiningTwoStreams(count: values.count, &first, &second) { j, x0, x1 in values[j] &- x0 &- x1 }
         }
         outbox[.server0, default: []].append(contentsOf: seeds[0].bytes + seeds[1].bytes)
         outbox[.server1, default: []].append(contentsOf: seeds[1].bytes)
