@@ -40,6 +40,27 @@ public struct ReplicatedZeroSharing: Sendable {
         mask(&words) { $0 &+ $1 &- $2 }
     }
 
+    /// `term(j) ⊕ α_j` for j in 0..<count, into a new array: a message's words and its boolean mask in one pass,
+    /// with no unmasked array (the same words as building the terms and then calling `maskBoolean`).
+    @inline(__always)
+    mutating func booleanMasked(count: Int, _ term: (Int) -> UInt64) -> [UInt64] {
+        masked(count: count, term) { $0 ^ $1 ^ $2 }
+    }
+
+    /// `term(j) + α_j` for j in 0..<count, into a new array (as `maskArithmetic` after building the terms).
+    @inline(__always)
+    mutating func arithmeticMasked(count: Int, _ term: (Int) -> UInt64) -> [UInt64] {
+        masked(count: count, term) { $0 &+ $1 &- $2 }
+    }
+
+    /// `combine(term(j), previous_j, next_j)` into a new array, drawing the streams a chunk at a time as `mask`.
+    @inline(__always)
+    private mutating func masked(
+        count: Int, _ term: (Int) -> UInt64, _ combine: (UInt64, UInt64, UInt64) -> UInt64
+    ) -> [UInt64] {
+        combiningTwoStreams(count: count, &withPrevious, &withNext) { combine(term($0), $1, $2) }
+    }
+
     /// Combines each word with the next word of each stream, a chunk at a time.
     @inline(__always)
     private mutating func mask(_ words: inout [UInt64], _ combine: (UInt64, UInt64, UInt64) -> UInt64) {
@@ -57,6 +78,30 @@ public struct ReplicatedZeroSharing: Sendable {
                     start += length
                 }
             }
+        }
+    }
+}
+
+/// `combine(j, a_j, b_j)` for j in 0..<count into a new array, a_j and b_j the next words of two streams, drawn
+/// 2048 at a time into one temporary buffer (no array of either stream).
+@inline(__always)
+func combiningTwoStreams(
+    count: Int, _ a: inout PRG, _ b: inout PRG, _ combine: (Int, UInt64, UInt64) -> UInt64
+) -> [UInt64] {
+    let chunk = 2048
+    return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 2 * chunk) { buffer in
+        [UInt64](unsafeUninitializedCapacity: count) { words, initialized in
+            var start = 0
+            while start < count {
+                let length = min(chunk, count - start)
+                let fromA = UnsafeMutableBufferPointer(rebasing: buffer[0..<length])
+                let fromB = UnsafeMutableBufferPointer(rebasing: buffer[chunk..<(chunk + length)])
+                a.fill(fromA)
+                b.fill(fromB)
+                for j in 0..<length { words[start + j] = combine(start + j, fromA[j], fromB[j]) }
+                start += length
+            }
+            initialized = count
         }
     }
 }

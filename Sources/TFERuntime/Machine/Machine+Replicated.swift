@@ -146,11 +146,10 @@ extension Machine {
     /// server1 (seed 1, x_2), server2 (x_2, seed 0).
     private mutating func sendReplicatedShares(of values: [UInt64], to outbox: inout [PlayerID: [UInt8]]) {
         let seeds = [randomness.nextSeed(), randomness.nextSeed()]
-        var x2 = values
-        for seed in seeds {
-            var prg = PRG(seed: seed, stream: 0)
-            let share = prg.nextUInt64s(count: values.count)
-            for i in x2.indices { x2[i] &-= share[i] }
+        var (first, second) = (PRG(seed: seeds[0], stream: 0), PRG(seed: seeds[1], stream: 0))
+        // x_2 = x − x_0 − x_1 with both streams drawn a chunk at a time: no array of either share.
+        let x2 = values.withUnsafeBufferPointer { values in
+            combiningTwoStreams(count: values.count, &first, &second) { j, x0, x1 in values[j] &- x0 &- x1 }
         }
         outbox[.server0, default: []].append(contentsOf: seeds[0].bytes + seeds[1].bytes)
         outbox[.server1, default: []].append(contentsOf: seeds[1].bytes)
@@ -211,19 +210,34 @@ extension Machine {
         let (x0, x1) = try self.components(a, at: index)
         let (y0, y1) = try self.components(b, at: index)
         let (xShape, yShape) = (shape(.private(a)), shape(.private(b)))
-        var z = try kernel(index) { () throws(NaiveKernels.ShapeError) -> [UInt64] in
-            try Self.crossTerms(kind, (x0, x1), xShape, (y0, y1), yShape)
-        }
-        guard z.count == count(.private(c)) else {
-            throw .invalidProgram(
-                instruction: index,
-                reason: "product has \(z.count) elements, \(Register.private(c)) holds another count")
-        }
         // α_i = F(k_i) − F(k_(i+1)) on the streams `componentStream` draws from, a chunk at a time.
         var zeros = ReplicatedZeroSharing(
             party: components[0], seedWithPrevious: try componentSeed(components[0], index),
             seedWithNext: try componentSeed(components[1], index), stream: Self.replicatedStreams + UInt64(index))
-        zeros.maskArithmetic(&z)
+        let z: [UInt64]
+        if case .mul = kind, xShape == yShape, count(.private(c)) == x0.count {
+            // Element-wise without broadcasting: x_i(y_i + y_(i+1)) + x_(i+1)y_i and its mask in one pass.
+            z = x0.withUnsafeBufferPointer { a in
+                x1.withUnsafeBufferPointer { b in
+                    y0.withUnsafeBufferPointer { c in
+                        y1.withUnsafeBufferPointer { d in
+                            zeros.arithmeticMasked(count: a.count) { j in a[j] &* (c[j] &+ d[j]) &+ b[j] &* c[j] }
+                        }
+                    }
+                }
+            }
+        } else {
+            var terms = try kernel(index) { () throws(NaiveKernels.ShapeError) -> [UInt64] in
+                try Self.crossTerms(kind, (x0, x1), xShape, (y0, y1), yShape)
+            }
+            guard terms.count == count(.private(c)) else {
+                throw .invalidProgram(
+                    instruction: index,
+                    reason: "product has \(terms.count) elements, \(Register.private(c)) holds another count")
+            }
+            zeros.maskArithmetic(&terms)
+            z = terms
+        }
         appendRingElements(z, to: &outbox[previousServer, default: []])
         return .replicated(.product(dst: c, first: z, from: nextServer))
     }

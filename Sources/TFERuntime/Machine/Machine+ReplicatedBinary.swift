@@ -12,23 +12,59 @@ extension Machine {
 
     // MARK: - Local (per component)
 
-    /// `xor`: the current components of two boolean sharings, word by word.
+    /// `xor`: the current components of two boolean sharings, word by word; in `lhs`'s array when this is its
+    /// last use.
     mutating func executeBooleanXor(
         _ dst: PrivateRegister, _ lhs: PrivateRegister, _ rhs: PrivateRegister, index: Int
     ) throws(MachineError) {
-        let x = try ring(.private(lhs), at: index), y = try ring(.private(rhs), at: index)
+        var x = try ring(.private(lhs), at: index)
+        let y = try ring(.private(rhs), at: index)
         guard x.count == y.count else {
             throw .invalidProgram(instruction: index, reason: "'xor' of \(x.count) and \(y.count) words")
         }
-        try store(ReplicatedKernels.combine(x, y) { $0 ^ $1 }, into: .private(dst), at: index)
+        guard droppedAfterReading(lhs, at: index) else {
+            try store(ReplicatedKernels.combine(x, y) { $0 ^ $1 }, into: .private(dst), at: index)
+            return
+        }
+        x.withUnsafeMutableBufferPointer { x in
+            y.withUnsafeBufferPointer { y in
+                for j in 0..<x.count { x[j] ^= y[j] }
+            }
+        }
+        try store(x, into: .private(dst), at: index)
     }
 
-    /// `shl` and `shr`: the current component shifted by `bits` (0 to 63, which the verifier checks).
+    /// `shl` and `shr`: the current component shifted by `bits` (0 to 63, which the verifier checks); in `src`'s
+    /// array when this is its last use.
     mutating func executeShift(
         _ dst: PrivateRegister, _ src: PrivateRegister, bits: Int, left: Bool, index: Int
     ) throws(MachineError) {
-        let x = try ring(.private(src), at: index), k = UInt64(bits)
-        try store(ReplicatedKernels.shifted(x, by: k, left: left), into: .private(dst), at: index)
+        var x = try ring(.private(src), at: index)
+        let k = UInt64(bits)
+        guard droppedAfterReading(src, at: index) else {
+            try store(ReplicatedKernels.shifted(x, by: k, left: left), into: .private(dst), at: index)
+            return
+        }
+        x.withUnsafeMutableBufferPointer { x in
+            if left {
+                for j in 0..<x.count { x[j] = x[j] &<< k }
+            } else {
+                for j in 0..<x.count { x[j] = x[j] &>> k }
+            }
+        }
+        try store(x, into: .private(dst), at: index)
+    }
+
+    /// Whether instruction `index` reads `register` for the last time (and no observer or test keeps
+    /// registers); if so, drops its current component from the register file, so that the caller's copy is the
+    /// array's only owner and can take the result in place. The release after the instruction would drop it
+    /// anyway.
+    private mutating func droppedAfterReading(_ register: PrivateRegister, at index: Int) -> Bool {
+        guard !retainsRegisters, configuration.observer == nil, liveness.lastUse[.private(register)] == index else {
+            return false
+        }
+        registers.privates[register.rawValue] = nil
+        return true
     }
 
     /// `component`: the current component when it is share `slot`, zeros otherwise.
@@ -55,16 +91,19 @@ extension Machine {
         guard x0.count == n, y0.count == n else {
             throw .invalidProgram(instruction: index, reason: "'band' of \(x0.count) and \(y0.count) words into \(n)")
         }
-        let party = components[0]
         var zeros = ReplicatedZeroSharing(
-            party: party, seedWithPrevious: try componentSeed(components[0], index),
+            party: components[0], seedWithPrevious: try componentSeed(components[0], index),
             seedWithNext: try componentSeed(components[1], index), stream: Self.booleanStreams + UInt64(index))
-        var z: [UInt64] = []
-        z.reserveCapacity(n)
-        ReplicatedBooleanView.appendCrossTerms(
-            ReplicatedBooleanView(party: party, first: x0, second: x1),
-            ReplicatedBooleanView(party: party, first: y0, second: y1), to: &z)
-        zeros.maskBoolean(&z)
+        // The cross terms of `ReplicatedBooleanView.appendCrossTerms`, masked as they are computed: one array.
+        let z = x0.withUnsafeBufferPointer { a in
+            x1.withUnsafeBufferPointer { b in
+                y0.withUnsafeBufferPointer { c in
+                    y1.withUnsafeBufferPointer { d in
+                        zeros.booleanMasked(count: n) { j in (a[j] & (c[j] ^ d[j])) ^ (b[j] & c[j]) }
+                    }
+                }
+            }
+        }
         appendRingElements(z, to: &outbox[previousServer, default: []])
         return .replicated(.product(dst: dst, first: z, from: nextServer))
     }
