@@ -69,41 +69,31 @@ import Testing
         withUnsafeTemporaryAllocation(of: UInt64.self, capacity: KeystreamCandidates.minimumWords) { buffer in
             var stream = KeystreamCandidates(PRG(seed: Seed(fixed: 5), stream: 9), buffer: buffer)
             var read: [UInt16] = []
-            // Pairs below 256 × 256 = 65536 reject nothing and give each candidate's high byte, then its low byte;
-            // runs of several lengths cross the buffer's refills at every offset within a word.
+            // Draws below 2^8 · 256 = 65536 reject nothing and give each candidate's high byte; runs of
+            // several lengths cross the buffer's refills at every offset within a word.
             let bounds = [UInt16](repeating: 256, count: 64), thresholds = [UInt16](repeating: 0, count: 64)
-            var high = [UInt16](repeating: 0, count: 64), low = high
+            var values = [UInt16](repeating: 0, count: 64)
             for length in [1, 64, 3, 63, 5, 17, 64, 2, 64, 7, 64, 64, 9, 33, 64] {
-                high.withUnsafeMutableBufferPointer { high in
-                    low.withUnsafeMutableBufferPointer { low in
-                        stream.fillPairs(
-                            high.baseAddress!, low.baseAddress!, count: length, firstBounds: bounds,
-                            secondBounds: bounds, thresholds: thresholds, adding: 0)
-                    }
+                values.withUnsafeMutableBufferPointer { target in
+                    stream.fill(target.baseAddress!, count: length, bounds: bounds, thresholds: thresholds, adding: 0)
                 }
-                read += zip(high[..<length], low[..<length]).map { $0 << 8 | $1 }
+                read += values[..<length].map { UInt16($0) }
             }
-            #expect(read == Array(halves[..<read.count]))
+            #expect(read == halves[..<read.count].map { $0 >> 8 })
         }
     }
 
     @Test func rejectedCandidatesAreSkipped() {
-        // A single draw below 241 (second bound 1): 2^16 mod 241 = 225, so about one group of eight draws in
-        // 36 meets a rejected candidate.
+        // Bound 241: 2^16 mod 241 = 225, so about one run of 64 draws in five meets a rejected candidate.
         var reference = SecureNNReference.Candidates(PRG(seed: Seed(fixed: 6), stream: 0))
         withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 40) { buffer in
             var stream = KeystreamCandidates(PRG(seed: Seed(fixed: 6), stream: 0), buffer: buffer)
-            let bounds = [UInt16](repeating: 241, count: 64), ones = [UInt16](repeating: 1, count: 64)
-            let thresholds = [UInt16](repeating: 225, count: 64)
-            var values = [UInt16](repeating: 0, count: 64), zeros = values
+            let bounds = [UInt16](repeating: 241, count: 64), thresholds = [UInt16](repeating: 225, count: 64)
+            var values = [UInt16](repeating: 0, count: 64)
             var rejections = 0
             for _ in 0..<200 {
                 values.withUnsafeMutableBufferPointer { target in
-                    zeros.withUnsafeMutableBufferPointer { zeros in
-                        stream.fillPairs(
-                            target.baseAddress!, zeros.baseAddress!, count: 64, firstBounds: bounds,
-                            secondBounds: ones, thresholds: thresholds, adding: 0)
-                    }
+                    stream.fill(target.baseAddress!, count: 64, bounds: bounds, thresholds: thresholds, adding: 0)
                 }
                 var expected: [UInt16] = []
                 while expected.count < 64 {
@@ -111,83 +101,8 @@ import Testing
                     if product & 0xFFFF >= 225 { expected.append(UInt16(product >> 16)) } else { rejections += 1 }
                 }
                 #expect(values == expected)
-                #expect(zeros.allSatisfy { $0 == 0 })
             }
             #expect(rejections > 10)
-        }
-    }
-
-    /// Pairs drawn eight lanes at a time are the reference's one draw below the product after another, split by
-    /// division, for products with many rejections and none, every count up to 64 and lane-varying bounds.
-    @Test func pairDrawsAreOneDrawBelowTheProductAfterAnother() {
-        var bounds = SecureNNKernelTests.pairBounds
-        var prg = PRG(seed: Seed(fixed: 31), stream: 0)
-        bounds += (0..<40).map { _ in
-            let first = prg.nextUInt64s(count: 1, below: 256)[0] + 1
-            return (UInt16(first), UInt16(prg.nextUInt64s(count: 1, below: min(65536 / first, 65535))[0] + 1))
-        }
-        for (number, (a, b)) in bounds.enumerated() {
-            let seed = PRG(seed: Seed(fixed: 32), stream: UInt64(number))
-            var reference = SecureNNReference.Candidates(seed)
-            withUnsafeTemporaryAllocation(of: UInt64.self, capacity: KeystreamCandidates.minimumWords) { buffer in
-                var stream = KeystreamCandidates(seed, buffer: buffer)
-                // Lane j's bounds alternate between (a, b) and (b, a) where both fit.
-                let swapped = (0..<64).map { $0 % 2 == 1 && Int(a) <= 256 && Int(b) <= 256 }
-                let first = (0..<64).map { swapped[$0] ? b : a }, second = (0..<64).map { swapped[$0] ? a : b }
-                let thresholds = (0..<64).map { UInt16(65536 % (Int(first[$0]) * Int(second[$0]))) }
-                var x = [UInt16](repeating: 0, count: 64), y = x
-                for count in [64, 8, 1, 63, 9, 64, 16, 7, 64, 0, 64, 33] {
-                    x.withUnsafeMutableBufferPointer { x in
-                        y.withUnsafeMutableBufferPointer { y in
-                            stream.fillPairs(
-                                x.baseAddress!, y.baseAddress!, count: count, firstBounds: first,
-                                secondBounds: second, thresholds: thresholds, adding: 3)
-                        }
-                    }
-                    for j in 0..<count {
-                        let (u, v) = SecureNNReference.nextPair(
-                            UInt64(first[j]), UInt64(second[j]), from: &reference)
-                        #expect(UInt64(x[j]) == u + 3 && UInt64(y[j]) == v, "bounds \(a), \(b) lane \(j)")
-                    }
-                }
-            }
-        }
-    }
-
-    /// PrivateCompare's pairs and some of the largest products of two bounds (most rejections) or a power of two
-    /// (none).
-    static let pairBounds: [(UInt16, UInt16)] = [(66, 67), (64, 63), (2, 1), (256, 256), (255, 257), (181, 362)]
-
-    /// The multiplier and blind of each pair together are uniform over 66 × 67, and so are each pair of swaps
-    /// over their bounds: a chi-squared test on the joint counts, so a dependence between the two values of a
-    /// pair would show as well as a bias in either.
-    @Test func pairDrawsAreUniformOverBothValues() {
-        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 256) { buffer in
-            var stream = KeystreamCandidates(PRG(seed: Seed(fixed: 4422), stream: 0), buffer: buffer)
-            var randomness = PrivateCompareStep.Randomness()
-            let elements = 12000
-            var joint = [Int](repeating: 0, count: 66 * 67)
-            var firstSwaps = [Int](repeating: 0, count: 64 * 63), middleSwaps = [Int](repeating: 0, count: 32 * 31)
-            for _ in 0..<elements {
-                randomness.draw(from: &stream)
-                for (s, u) in zip(randomness.multipliers, randomness.blinds) { joint[Int(s - 1) * 67 + Int(u)] += 1 }
-                // Swaps 0 and 1 (below 64 and 63) and swaps 32 and 33 (below 32 and 31).
-                let swaps = randomness.swaps
-                firstSwaps[Int(swaps[0]) * 63 + Int(swaps[32])] += 1
-                middleSwaps[Int(swaps[16]) * 31 + Int(swaps[48])] += 1
-            }
-            func chiSquared(_ counts: [Int], samples: Int) -> Double {
-                let expected = Double(samples) / Double(counts.count)
-                return counts.reduce(0.0) { $0 + (Double($1) - expected) * (Double($1) - expected) / expected }
-            }
-            // Degrees of freedom n − 1; the 99.99th percentile is below n − 1 + 3.8·√(2(n − 1)) + 8.
-            func bound(_ cells: Int) -> Double {
-                Double(cells - 1) + 3.8 * (2 * Double(cells - 1)).squareRoot() + 8
-            }
-            #expect(chiSquared(joint, samples: 64 * elements) < bound(joint.count))
-            // About three samples a cell for the first swaps: the statistic's spread is then a little wider.
-            #expect(chiSquared(firstSwaps, samples: elements) < bound(firstSwaps.count))
-            #expect(chiSquared(middleSwaps, samples: elements) < bound(middleSwaps.count))
         }
     }
 

@@ -32,42 +32,23 @@ enum SecureNNReference {
         return values
     }
 
-    /// One draw below `bound` (at most 2^16) from 16-bit candidates, one candidate at a time with Lemire's
-    /// rejection.
-    static func next(below bound: UInt64, from candidates: inout Candidates) -> UInt64 {
-        let threshold = 65536 % bound
-        while true {
-            let product = candidates.next() * bound
-            if product & 0xFFFF >= threshold { return product >> 16 }
-        }
-    }
-
-    /// One pair below `first` and `second`: one draw v below their product, split by division as
-    /// (v / second, v mod second).
-    static func nextPair(_ first: UInt64, _ second: UInt64, from candidates: inout Candidates) -> (UInt64, UInt64) {
-        let v = next(below: first * second, from: &candidates)
-        return (v / second, v % second)
-    }
-
-    /// One element's randomness: 64 pairs of a multiplier and a blind (below 66 × 67), then the Fisher–Yates
-    /// shuffle's swaps in pairs (positions 63 and 62 below 64 × 63, ..., 1 and 0 below 2 × 1), from a run of
-    /// 16-bit candidates (each word's four halves, low half first). `permutation[k]` is the value the shuffle
-    /// puts at position k.
+    /// One element's randomness: multipliers, blinds and a Fisher–Yates shuffle from a run of 16-bit candidates
+    /// (each word's four halves, low half first), one candidate at a time with Lemire's rejection.
+    /// `permutation[k]` is the value the shuffle puts at position k.
     static func randomness(
         from candidates: inout Candidates
     ) -> (multipliers: [UInt64], blinds: [UInt64], permutation: [UInt8]) {
-        var multipliers: [UInt64] = [], blinds: [UInt64] = []
-        for _ in 0..<64 {
-            let (s, u) = nextPair(66, 67, from: &candidates)
-            multipliers.append(s + 1)
-            blinds.append(u)
+        func next(below bound: UInt64) -> UInt64 {
+            let threshold = 65536 % bound
+            while true {
+                let product = candidates.next() * bound
+                if product & 0xFFFF >= threshold { return product >> 16 }
+            }
         }
+        let multipliers = (0..<64).map { _ in next(below: 66) + 1 }
+        let blinds = (0..<64).map { _ in next(below: 67) }
         var order = (0..<64).map { UInt8($0) }
-        for i in stride(from: 63, to: 0, by: -2) {
-            let (first, second) = nextPair(UInt64(i + 1), UInt64(i), from: &candidates)
-            order.swapAt(i, Int(first))
-            order.swapAt(i - 1, Int(second))
-        }
+        for i in stride(from: 63, to: 0, by: -1) { order.swapAt(i, Int(next(below: UInt64(i + 1)))) }
         return (multipliers, blinds, order)
     }
 

@@ -156,7 +156,7 @@ package enum PrivateCompareStep {
     /// PrivateCompare on server0 or server1 for `count` elements: for element e, the 64 masked, permuted values
     /// of `test(t: thresholds[e], beta: flips[e] & 1 == 1, greaterEqual:)` at `d + 64·e`, from the element's
     /// shares of x's bits over Z_p at `bits + 64·e` and its randomness, drawn element after element from the
-    /// servers' common stream `common` (`draw(into:from:firstBounds:secondBounds:thresholds:)`).
+    /// servers' common stream `common` (`draw(into:from:bounds:thresholds:)`).
     ///
     /// One pass per element: the draws, then the messages in 16-bit lanes (`messages(k:xGreater:...)`), then
     /// the shuffle, all in the cache. The test is chosen without a branch on β (a fair coin the branch
@@ -165,7 +165,7 @@ package enum PrivateCompareStep {
         count: Int, bits: UnsafePointer<UInt8>, thresholds t: UnsafePointer<UInt64>, flips: UnsafePointer<UInt64>,
         greaterEqual: Bool, isServer0: Bool, common: PRG, into d: UnsafeMutablePointer<UInt8>
     ) {
-        // About 25 words of keystream per element (96 16-bit candidates and about 4 rejected); every refill of
+        // About 48 words of keystream per element (191 16-bit candidates and a rare rejection); every refill of
         // 256 words or more takes OpenSSL's ChaCha20 (`PRG.fill`), and 2,048 words (16 KB) stay in the cache. The
         // candidates read are the same whatever the buffer's size: only the unread tail of the last refill changes.
         let bufferWords = min(2048, max(256, 64 * count))
@@ -173,29 +173,26 @@ package enum PrivateCompareStep {
             var stream = KeystreamCandidates(common, buffer: words)
             withUnsafeTemporaryAllocation(of: UInt16.self, capacity: Randomness.laneCount) { r in
                 let randomness = r.baseAddress!
-                let first = drawFirstBounds, second = drawSecondBounds, thresholds = drawThresholds
-                for e in 0..<count {
-                    first.withUnsafeBufferPointer { first in
-                        second.withUnsafeBufferPointer { second in
-                            thresholds.withUnsafeBufferPointer { thresholds in
-                                draw(
-                                    into: randomness, from: &stream, firstBounds: first.baseAddress!,
-                                    secondBounds: second.baseAddress!, thresholds: thresholds.baseAddress!)
+                drawBounds.withUnsafeBufferPointer { bounds in
+                    drawThresholds.withUnsafeBufferPointer { thresholds in
+                        for e in 0..<count {
+                            draw(
+                                into: randomness, from: &stream, bounds: bounds.baseAddress!,
+                                thresholds: thresholds.baseAddress!)
+                            // (greaterEqual, β): (no, no) x > t; (no, yes) t + 1 > x; (yes, no) x > t − 1;
+                            // (yes, yes) t > x; t + 1 and t − 1 off the ring's edge are fixed "true".
+                            let beta = flips[e] & 1 == 1, threshold = t[e]
+                            let up: UInt64 = beta && !greaterEqual ? 1 : 0
+                            let down: UInt64 = !beta && greaterEqual ? 1 : 0
+                            let target = d + 64 * e
+                            if (up == 1 && threshold == .max) || (down == 1 && threshold == 0) {
+                                fixedMessages(true, isServer0: isServer0, randomness: randomness, into: target)
+                            } else {
+                                messages(
+                                    k: threshold &+ up &- down, xGreater: !beta, bits: bits + 64 * e,
+                                    isServer0: isServer0, randomness: randomness, into: target)
                             }
                         }
-                    }
-                    // (greaterEqual, β): (no, no) x > t; (no, yes) t + 1 > x; (yes, no) x > t − 1;
-                    // (yes, yes) t > x; t + 1 and t − 1 off the ring's edge are fixed "true".
-                    let beta = flips[e] & 1 == 1, threshold = t[e]
-                    let up: UInt64 = beta && !greaterEqual ? 1 : 0
-                    let down: UInt64 = !beta && greaterEqual ? 1 : 0
-                    let target = d + 64 * e
-                    if (up == 1 && threshold == .max) || (down == 1 && threshold == 0) {
-                        fixedMessages(true, isServer0: isServer0, randomness: randomness, into: target)
-                    } else {
-                        messages(
-                            k: threshold &+ up &- down, xGreater: !beta, bits: bits + 64 * e,
-                            isServer0: isServer0, randomness: randomness, into: target)
                     }
                 }
             }
@@ -314,24 +311,17 @@ package enum PrivateCompareStep {
         #endif
     }
 
-    /// Fisher–Yates: for i from 63 down to 1, swaps `values[i]` with the value at swap j = 63 − i (each such swap
-    /// uniform in 0...i), which puts the values in a uniformly random order. The swaps are stored as their pairs
-    /// draw them: swap 2q at `swaps[q]`, swap 2q + 1 at `swaps[32 + q]`.
+    /// Fisher–Yates: for i from 63 down to 1, swaps `values[i]` with `values[swaps[63 - i]]` (each such swap uniform
+    /// in 0...i), which puts the values in a uniformly random order.
     @inline(__always)
     static func shuffle(_ values: UnsafeMutablePointer<UInt8>, swaps: UnsafePointer<UInt16>) {
-        let pairs = bitCount / 2
-        for q in 0..<pairs {
-            swap(values, bitCount - 1 - 2 * q, Int(swaps[q]))
-            // Position 0's swap (q = 31) is with itself: done anyway, without a branch.
-            swap(values, bitCount - 2 - 2 * q, Int(swaps[pairs + q]))
+        for j in 0..<(bitCount - 1) {
+            let i = bitCount - 1 - j
+            let k = Int(swaps[j])
+            let held = values[i]
+            values[i] = values[k]
+            values[k] = held
         }
-    }
-
-    @inline(__always)
-    private static func swap(_ values: UnsafeMutablePointer<UInt8>, _ i: Int, _ k: Int) {
-        let held = values[i]
-        values[i] = values[k]
-        values[k] = held
     }
 
     /// server2's bits for `count` elements: element e's is whether its 64 bytes from server0 (at `d0 + 64·e`) and
@@ -362,44 +352,40 @@ package enum PrivateCompareStep {
         return words[0] | words[1] != 0
     }
 
-    /// One element's draws as pairs (`KeystreamCandidates.fillPairs`), in `Randomness.lanes`' layout: pair j
-    /// below 66 × 67 gives multiplier j (drawn below 66, then 1 added) and blind j; pair q below (64 − 2q) ×
-    /// (63 − 2q) gives swaps 2q and 2q + 1 (the swaps of positions 63 − 2q and 62 − 2q; the last, of position 0
-    /// below 1, is always 0). `drawFirstBounds[j]` bounds the value stored at lane j, `drawSecondBounds[j]` the
-    /// value at lane j + 64 (multipliers and blinds) or j + 32 (swaps).
-    static let drawFirstBounds: [UInt16] =
-        [UInt16](repeating: 66, count: bitCount) + (0..<(bitCount / 2)).map { UInt16(bitCount - 2 * $0) }
-    static let drawSecondBounds: [UInt16] =
-        [UInt16](repeating: 67, count: bitCount) + (0..<(bitCount / 2)).map { UInt16(bitCount - 1 - 2 * $0) }
+    /// The bound of each of one element's draws in `Randomness.lanes`' layout: 66 for the multipliers (drawn
+    /// below 66, then 1 added), 67 for the blinds, 64 − j for swap j (the swap of position 63 − j), and 1 for the
+    /// last lane (always 0, never drawn; its threshold 0 rejects nothing).
+    static let drawBounds: [UInt16] =
+        [UInt16](repeating: 66, count: bitCount) + [UInt16](repeating: 67, count: bitCount)
+        + (0..<bitCount).map { UInt16(bitCount - $0) }
 
-    /// 2^16 mod each pair's product of bounds: the rejection thresholds.
-    static let drawThresholds: [UInt16] = zip(drawFirstBounds, drawSecondBounds).map { UInt16(65536 % (Int($0) * Int($1))) }
+    /// 2^16 mod each bound of `drawBounds`: the rejection thresholds.
+    static let drawThresholds: [UInt16] = drawBounds.map { UInt16(65536 % Int($0)) }
 
     /// Draws one element's randomness into `randomness` (`Randomness.lanes`' layout) from a stream of 16-bit
-    /// candidates (`KeystreamCandidates`), two values from each: 64 pairs of a multiplier in 1...66 and a blind
-    /// in 0...66, then 32 pairs of a Fisher–Yates shuffle's swaps, swap j (of position 63 − j) uniform in
-    /// 0...63 − j, each pair by Lemire's multiply-and-shift below the product of its bounds with rejection
-    /// (`firstBounds`, `secondBounds` and `thresholds` are `drawFirstBounds`, `drawSecondBounds` and
-    /// `drawThresholds`), so every value is uniform and independent of the others. About 100 candidates (200
-    /// bytes of keystream) an element. Not inlined, so that the loop around it stays small.
+    /// candidates (`KeystreamCandidates`): 64 multipliers in 1...66, 64 blinds in 0...66, then a Fisher–Yates
+    /// shuffle's swaps for positions 63 down to 1, swap j uniform in 0...63 − j, each value by Lemire's
+    /// multiply-and-shift with rejection (`bounds` and `thresholds` are `drawBounds` and `drawThresholds`), so
+    /// every value is uniform. Not inlined, so that the loop around it stays small.
     @inline(never)
     static func draw(
         into randomness: UnsafeMutablePointer<UInt16>, from stream: inout KeystreamCandidates,
-        firstBounds: UnsafePointer<UInt16>, secondBounds: UnsafePointer<UInt16>, thresholds: UnsafePointer<UInt16>
+        bounds: UnsafePointer<UInt16>, thresholds: UnsafePointer<UInt16>
     ) {
-        stream.fillPairs(
-            randomness, randomness + bitCount, count: bitCount, firstBounds: firstBounds,
-            secondBounds: secondBounds, thresholds: thresholds, adding: 1)
-        let swaps = 2 * bitCount, pairs = bitCount / 2
-        stream.fillPairs(
-            randomness + swaps, randomness + swaps + pairs, count: pairs, firstBounds: firstBounds + bitCount,
-            secondBounds: secondBounds + bitCount, thresholds: thresholds + bitCount, adding: 0)
+        stream.fill(randomness, count: bitCount, bounds: bounds, thresholds: thresholds, adding: 1)
+        stream.fill(
+            randomness + bitCount, count: bitCount, bounds: bounds + bitCount, thresholds: thresholds + bitCount,
+            adding: 0)
+        let swaps = 2 * bitCount
+        stream.fill(
+            randomness + swaps, count: bitCount - 1, bounds: bounds + swaps, thresholds: thresholds + swaps,
+            adding: 0)
+        randomness[3 * bitCount - 1] = 0  // the 64th lane of the swaps' run: computed, not drawn
     }
 
     /// The common randomness of one element as a value (for tests and single draws; the machine draws into a
     /// scratch buffer): multipliers s_i in 1...66, blinds u_i in 0...66 and the swaps of a shuffle of 64
-    /// values (swap j, of position 63 − j, in 0...63 − j, at `swaps[j / 2 + 32·(j mod 2)]`; swap 63 is 0), one
-    /// 16-bit lane each.
+    /// values (`swaps[j]`, the swap of position 63 − j, in 0...63 − j; the last lane 0), one 16-bit lane each.
     struct Randomness {
         static let laneCount = 3 * bitCount
         /// Multipliers, then blinds, then the swaps.
@@ -423,14 +409,12 @@ package enum PrivateCompareStep {
 
         /// Draws the next element's randomness.
         mutating func draw(from stream: inout KeystreamCandidates) {
-            PrivateCompareStep.drawFirstBounds.withUnsafeBufferPointer { first in
-                PrivateCompareStep.drawSecondBounds.withUnsafeBufferPointer { second in
-                    PrivateCompareStep.drawThresholds.withUnsafeBufferPointer { thresholds in
-                        lanes.withUnsafeMutableBufferPointer { target in
-                            PrivateCompareStep.draw(
-                                into: target.baseAddress!, from: &stream, firstBounds: first.baseAddress!,
-                                secondBounds: second.baseAddress!, thresholds: thresholds.baseAddress!)
-                        }
+            PrivateCompareStep.drawBounds.withUnsafeBufferPointer { bounds in
+                PrivateCompareStep.drawThresholds.withUnsafeBufferPointer { thresholds in
+                    lanes.withUnsafeMutableBufferPointer { target in
+                        PrivateCompareStep.draw(
+                            into: target.baseAddress!, from: &stream, bounds: bounds.baseAddress!,
+                            thresholds: thresholds.baseAddress!)
                     }
                 }
             }

@@ -87,9 +87,8 @@ extension PRG {
     }
 }
 
-/// A stream's keystream read as 16-bit candidates, for PrivateCompare's per-element randomness and SecureNN's Z_p
-/// shares: each word gives four, low half first, words in stream order. PrivateCompare draws its values in pairs,
-/// two from a candidate (`nextPair`, `fillPairs`).
+/// A stream's keystream read as 16-bit candidates, for PrivateCompare's per-element randomness: each word gives
+/// four, low half first, words in stream order.
 ///
 /// A draw below a bound b (at most 256) is Lemire's multiply-and-shift with rejection on one candidate c: the
 /// value is `(c·b) >> 16`, accepted when the low half of `c·b` is at least 2^16 mod b; a rejected candidate is
@@ -184,78 +183,35 @@ struct KeystreamCandidates {
         }
     }
 
-    /// One draw of a pair below `first` and `second`, `threshold` being 2^16 mod `first·second` (at most 2^16):
-    /// Lemire's multiply-and-shift below the product B = first·second on one candidate c, its value v = ⌊c·B / 2^16⌋
-    /// split as (⌊v / second⌋, v mod second), a rejected candidate skipped. The split needs no division: with
-    /// c·first = h₁·2^16 + l₁ and l₁·second = h₂·2^16 + l₂, c·B = (h₁·second + h₂)·2^16 + l₂ and h₂ < second, so
-    /// the pair is (h₁, h₂) and the rejection test compares l₂. A uniform v makes the two values uniform and
-    /// independent.
-    @inline(__always)
-    mutating func nextPair(first: UInt16, second: UInt16, threshold: UInt16) -> (UInt16, UInt16) {
-        while true {
-            let candidate = UInt32(candidates(atLeast: 1).pointee)
-            position &+= 1
-            let high = candidate &* UInt32(first)
-            let low = (high & 0xFFFF) &* UInt32(second)
-            if UInt16(truncatingIfNeeded: low) >= threshold {
-                return (UInt16(truncatingIfNeeded: high &>> 16), UInt16(truncatingIfNeeded: low &>> 16))
-            }
-        }
-    }
-
-    /// Fills `first[0..<count]` and `second[0..<count]` (count at most `runLength`) with pair draws: lane j the
-    /// values of `nextPair(first: firstBounds[j], second: secondBounds[j], threshold: thresholds[j])`, j after j,
-    /// `offset` added to the first. A bound of 1 in `second` makes lane j a single draw below `firstBounds[j]`.
+    /// Fills `target[0..<count]` (count at most `runLength`) with draws below `bounds[j]` for lane j, plus
+    /// `offset`, `thresholds[j]` being 2^16 mod `bounds[j]`: the values of `count` calls of `next(below:threshold:)`.
+    /// `target`, `bounds` and `thresholds` hold `runLength` lanes; the lanes from `count` on are computed from
+    /// candidates they do not consume, and their values are unspecified (give them threshold 0, as a bound of 1
+    /// has, or a rejection there sends the run down the slow path for nothing).
     ///
-    /// Eight lanes at a time in SIMD registers (the products' high halves by SSE2's multiply-high, low halves by
-    /// its multiply), nothing depending on the lane's index; a group of eight with a rejected candidate (about
-    /// one in three when B is near 4,422, where 3,628 of the 65,536 candidates are rejected) and a last group of
-    /// fewer than eight are redone one pair at a time. Either way the values and the candidates consumed are
-    /// those of one `nextPair` after another.
+    /// Eight lanes at a time in SIMD registers: the value is the high half of `c·b` (SSE2's multiply-high), the
+    /// rejection test compares the low half; nothing depends on the lane's index.
     @inline(__always)
-    mutating func fillPairs(
-        _ first: UnsafeMutablePointer<UInt16>, _ second: UnsafeMutablePointer<UInt16>, count: Int,
-        firstBounds: UnsafePointer<UInt16>, secondBounds: UnsafePointer<UInt16>, thresholds: UnsafePointer<UInt16>,
-        adding offset: UInt16
+    mutating func fill(
+        _ target: UnsafeMutablePointer<UInt16>, count: Int, bounds: UnsafePointer<UInt16>,
+        thresholds: UnsafePointer<UInt16>, adding offset: UInt16
     ) {
-        typealias Lanes = SIMD8<UInt16>
-        let firstBytes = UnsafeRawPointer(firstBounds), secondBytes = UnsafeRawPointer(secondBounds)
-        let thresholdBytes = UnsafeRawPointer(thresholds)
-        let firstOutput = UnsafeMutableRawPointer(first), secondOutput = UnsafeMutableRawPointer(second)
-        var j = 0
-        while j &+ 8 <= count {
-            let c = UnsafeRawPointer(candidates(atLeast: 8)).loadUnaligned(as: Lanes.self)
-            let a = firstBytes.loadUnaligned(fromByteOffset: 2 &* j, as: Lanes.self)
-            let b = secondBytes.loadUnaligned(fromByteOffset: 2 &* j, as: Lanes.self)
-            let t = thresholdBytes.loadUnaligned(fromByteOffset: 2 &* j, as: Lanes.self)
-            let low = c &* a
-            if any(low &* b .< t) {
-                for lane in j..<(j &+ 8) {
-                    pair(lane, first, second, firstBounds, secondBounds, thresholds, offset)
-                }
-            } else {
-                position &+= 8
-                firstOutput.storeBytes(
-                    of: EightLanes.multiplyHigh(c, a) &+ offset, toByteOffset: 2 &* j, as: Lanes.self)
-                secondOutput.storeBytes(of: EightLanes.multiplyHigh(low, b), toByteOffset: 2 &* j, as: Lanes.self)
-            }
-            j &+= 8
+        let run = UnsafeRawPointer(candidates(atLeast: Self.runLength))
+        let boundBytes = UnsafeRawPointer(bounds), thresholdBytes = UnsafeRawPointer(thresholds)
+        let output = UnsafeMutableRawPointer(target)
+        var rejected = SIMDMask<SIMD8<Int16>>(repeating: false)
+        for chunk in 0..<(Self.runLength / 8) {
+            let c = run.loadUnaligned(fromByteOffset: 16 * chunk, as: SIMD8<UInt16>.self)
+            let b = boundBytes.loadUnaligned(fromByteOffset: 16 * chunk, as: SIMD8<UInt16>.self)
+            let t = thresholdBytes.loadUnaligned(fromByteOffset: 16 * chunk, as: SIMD8<UInt16>.self)
+            rejected .|= c &* b .< t
+            output.storeBytes(
+                of: EightLanes.multiplyHigh(c, b) &+ offset, toByteOffset: 16 * chunk, as: SIMD8<UInt16>.self)
         }
-        while j < count {
-            pair(j, first, second, firstBounds, secondBounds, thresholds, offset)
-            j &+= 1
+        if !any(rejected) {
+            position &+= count
+            return
         }
-    }
-
-    /// `fillPairs`' lane `lane` by one `nextPair`.
-    @inline(__always)
-    private mutating func pair(
-        _ lane: Int, _ first: UnsafeMutablePointer<UInt16>, _ second: UnsafeMutablePointer<UInt16>,
-        _ firstBounds: UnsafePointer<UInt16>, _ secondBounds: UnsafePointer<UInt16>,
-        _ thresholds: UnsafePointer<UInt16>, _ offset: UInt16
-    ) {
-        let (x, y) = nextPair(first: firstBounds[lane], second: secondBounds[lane], threshold: thresholds[lane])
-        first[lane] = x &+ offset
-        second[lane] = y
+        for j in 0..<count { target[j] = next(below: bounds[j], threshold: thresholds[j]) &+ offset }
     }
 }
