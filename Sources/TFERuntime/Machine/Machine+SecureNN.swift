@@ -48,10 +48,9 @@ extension Machine {
 
         case .privateCompare(let dst, let bits, let threshold, let flip, let comparison):
             guard isComputeServer else { return me == .server2 ? pending : nil }
-            let masked = try maskedComparison(
+            try appendMaskedComparison(
                 bits: bits, threshold: threshold, flip: flip, greaterEqual: comparison == .greaterEqual,
-                count: count(.private(dst)), index: index)
-            outbox[.server2, default: []].append(contentsOf: masked)
+                count: count(.private(dst)), index: index, to: &outbox[.server2, default: []])
             return nil
 
         case .shareConvertFinish(_, _, let compared, _), .msbFinish(_, _, let compared, _, _, _):
@@ -199,31 +198,30 @@ extension Machine {
         return [partial, r, flips]
     }
 
-    /// PrivateCompare on server0 or server1: the masked, permuted values for every element, 64 bytes each.
-    private func maskedComparison(
+    /// PrivateCompare on server0 or server1: appends the masked, permuted values for every element, 64 bytes
+    /// each, to the frame for server2, written there in place.
+    private func appendMaskedComparison(
         bits: PrivateRegister, threshold: PublicRegister, flip: PublicRegister, greaterEqual: Bool, count n: Int,
-        index: Int
-    ) throws(MachineError) -> [UInt8] {
+        index: Int, to frame: inout [UInt8]
+    ) throws(MachineError) {
         let x = try ring(.private(bits), at: index)
         let t = try ring(.public(threshold), at: index), beta = try ring(.public(flip), at: index)
         try checkCount(x, 8 * n, index: index)
         try checkCount(t, n, index: index)
         try checkCount(beta, n, index: index)
-        guard n > 0 else { return [] }
+        guard n > 0 else { return }
         let common = try commonStream(index), isServer0 = me == .server0
-        // Every byte is written: no zero-filling first.
-        return [UInt8](unsafeUninitializedCapacity: 64 * n) { d, initialized in
+        appendBytes(count: 64 * n, to: &frame) { d in
             x.withUnsafeBytes { raw in
                 t.withUnsafeBufferPointer { t in
                     beta.withUnsafeBufferPointer { beta in
                         PrivateCompareStep.maskedMessages(
                             count: n, bits: raw.baseAddress!.assumingMemoryBound(to: UInt8.self),
                             thresholds: t.baseAddress!, flips: beta.baseAddress!, greaterEqual: greaterEqual,
-                            isServer0: isServer0, common: common, into: d.baseAddress!)
+                            isServer0: isServer0, common: common, into: d)
                     }
                 }
             }
-            initialized = 64 * n
         }
     }
 

@@ -18,6 +18,23 @@ func appendRingElements(_ values: UnsafeBufferPointer<UInt64>, to payload: inout
     #endif
 }
 
+/// Appends `count` bytes that `body` writes in place, given where the first goes: into a fresh array of the
+/// payload's capacity when the payload is empty (no byte written twice, no copy), else after zeros appended.
+/// - Precondition: `body` writes all `count` bytes.
+func appendBytes(count: Int, to payload: inout [UInt8], _ body: (UnsafeMutablePointer<UInt8>) -> Void) {
+    guard count > 0 else { return }
+    if payload.isEmpty {
+        payload = [UInt8](unsafeUninitializedCapacity: max(count, payload.capacity)) { bytes, initialized in
+            body(bytes.baseAddress!)
+            initialized = count
+        }
+        return
+    }
+    let start = payload.count
+    payload.append(contentsOf: repeatElement(0, count: count))
+    payload.withUnsafeMutableBufferPointer { body($0.baseAddress! + start) }
+}
+
 /// Appends `count` elements of SecureNN's field Z_p (each below 67), one byte each, from packed words (the
 /// bytes of `words` in memory order, as a register of bit shares holds them).
 func appendFieldElements(packed words: [UInt64], count: Int, to payload: inout [UInt8]) {
