@@ -66,7 +66,7 @@ enum Handshake {
     /// notice before it closes (a link that ends without one stops the peer at once). 4: state notices (the
     /// servers' stored-state summaries before a run that loads, their store votes after one that stores).
     /// 5: an `input` or `share` into a private register sends server1 a seed of its share, not the share; the
-    /// Z_67 shares server2 deals and PrivateCompare's common randomness are drawn from 16-bit candidates.
+    /// Z_67 bit shares server2 deals (ShareConvert, the MSB pairs) are drawn from 16-bit candidates.
     static let version: UInt16 = 5
     static let runIDBytes = 16
     static let maxBodyBytes = 4096
