@@ -5,9 +5,11 @@ import TFECore
 
 /// What a party still has to do for a communicating instruction once the round's frames have arrived.
 enum PendingStep {
-    /// Server side of `input` and `share`: store into `dst` the elements `sender` sent, or (server1's share of a
-    /// private value) the expansion of the seed it sent.
+    /// Server side of `input` and `share`: store into `dst` the elements `sender` sent.
     case receive(dst: Register, from: PlayerID)
+    /// server1's side of `input` and `share` into a private register: store into `dst` the expansion of the
+    /// seed `sender` sent (`sendShares`).
+    case receiveSeededShare(dst: Register, from: PlayerID)
     /// The receiving player of `output`: add what the senders sent and decode it.
     case output(name: String, element: ElementType, shape: Shape, senders: [PlayerID])
     /// The receiving player of `reveal`: add both shares and keep the decoded value locally.
@@ -41,7 +43,7 @@ extension Machine {
                 throw .invalidProgram(instruction: index, reason: "a local input does not communicate")
             }
         }
-        return isComputeServer ? .receive(dst: dst, from: player) : nil
+        return isComputeServer ? receiveStep(dst, from: player) : nil
     }
 
     mutating func beginOutput(
@@ -88,7 +90,14 @@ extension Machine {
         let owner = program.localRegisters[src.rawValue].owner
         if me == owner { sendShares(of: try encodedForSharing(src, as: dst, index: index), to: &outbox) }
         guard isComputeServer, let owner else { return nil }
-        return .receive(dst: .private(dst), from: owner)
+        return receiveStep(.private(dst), from: owner)
+    }
+
+    /// What a compute server does with what `sender` sent for `input` or `share`: server1's share of a private
+    /// value arrives as a seed (`sendShares`), every other value as its elements.
+    private func receiveStep(_ dst: Register, from sender: PlayerID) -> PendingStep {
+        if case .private = dst, me == .server1 { return .receiveSeededShare(dst: dst, from: sender) }
+        return .receive(dst: dst, from: sender)
     }
 
     /// A local value encoded as the ring elements of the private register it is shared into (`share`, `rshare`).
@@ -156,12 +165,10 @@ extension Machine {
     ) throws(MachineError) {
         switch step {
         case .receive(let dst, let sender):
-            if case .private = dst, me == .server1 {
-                let share = try receiveSeededShare(count(dst), from: sender, inbox: &inbox, index: index)
-                try store(share, into: dst, at: index)
-            } else {
-                try store(read(count(dst), from: sender, inbox: &inbox, index: index), into: dst, at: index)
-            }
+            try store(read(count(dst), from: sender, inbox: &inbox, index: index), into: dst, at: index)
+
+        case .receiveSeededShare(let dst, let sender):
+            try store(receiveSeededShare(count(dst), from: sender, inbox: &inbox, index: index), into: dst, at: index)
 
         case .output(let outputName, let element, let shape, let senders):
             let total = try sum(of: senders, count: shape.elementCount ?? 0, inbox: &inbox, index: index)
