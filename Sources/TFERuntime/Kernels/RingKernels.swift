@@ -74,6 +74,18 @@ public enum RingKernels {
         }
     }
 
+    /// Replaces `y` with `x - y` in place, element-wise, mod 2^64.
+    public static func subtract(_ x: [UInt64], replacing y: inout [UInt64]) {
+        precondition(x.count == y.count, "element-wise operands must have the same number of values")
+        x.withUnsafeBufferPointer { x in
+            y.withUnsafeMutableBufferPointer { y in
+                for i in 0..<y.count {
+                    y[i] = x[i] &- y[i]
+                }
+            }
+        }
+    }
+
     // MARK: - Broadcasting and reductions
 
     /// `x + row` with `row` broadcast over every leading index: `x` holds a whole number of rows of
