@@ -120,6 +120,18 @@ final class OutcomeBox: @unchecked Sendable {
             .inputOutOfRange(player: "alice", name: "x", index: 5, limit: 1_073_741_824)
         ),
         (
+            "float32 NaN", ["x": try! NPYArray(shape: [2, 3], storage: .float32([1, 2, 3, .nan, 5, 6]))],
+            .inputNotFinite(player: "alice", name: "x", index: 3)
+        ),
+        (
+            "float32 out of range", ["x": try! NPYArray(shape: [2, 3], storage: .float32([1, -2e9, 3, 4, 5, 6]))],
+            .inputOutOfRange(player: "alice", name: "x", index: 1, limit: 1_073_741_824)
+        ),
+        (
+            "int32 out of range", ["x": try! NPYArray(shape: [2, 3], storage: .int32([1, 2, 3, 4, 1 << 30, 6]))],
+            .inputOutOfRange(player: "alice", name: "x", index: 4, limit: 1_073_741_824)
+        ),
+        (
             "extra", ["x": npy([1, 2, 3, 4, 5, 6], [2, 3]), "z": npy([1], [1])],
             .unexpectedInput(player: "alice", name: "z")
         ),

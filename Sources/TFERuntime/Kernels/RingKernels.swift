@@ -45,6 +45,11 @@ public enum RingKernels {
         map(x) { $0 &+ c }
     }
 
+    /// `c - x` element-wise for a public constant `c`, mod 2^64.
+    public static func subtract(_ x: [UInt64], fromConstant c: UInt64) -> [UInt64] {
+        map(x) { c &- $0 }
+    }
+
     /// Adds `y` to `x` in place, element-wise, mod 2^64.
     public static func add(_ y: [UInt64], to x: inout [UInt64]) {
         precondition(x.count == y.count, "element-wise operands must have the same number of values")
@@ -64,6 +69,18 @@ public enum RingKernels {
             x.withUnsafeMutableBufferPointer { x in
                 for i in 0..<x.count {
                     x[i] &-= y[i]
+                }
+            }
+        }
+    }
+
+    /// Replaces `y` with `x - y` in place, element-wise, mod 2^64.
+    public static func subtract(_ x: [UInt64], replacing y: inout [UInt64]) {
+        precondition(x.count == y.count, "element-wise operands must have the same number of values")
+        x.withUnsafeBufferPointer { x in
+            y.withUnsafeMutableBufferPointer { y in
+                for i in 0..<y.count {
+                    y[i] = x[i] &- y[i]
                 }
             }
         }

@@ -33,10 +33,11 @@ extension Machine {
     ) throws(MachineError) -> PendingStep? {
         let (s0, s1) = (PlayerID.server0, PlayerID.server1)
         if me == player {
-            let encoded = try input(inputName, for: dst, index: index).encoded
+            let input = try input(inputName, for: dst, index: index)
             switch dst {
-            case .private: sendShares(of: encoded, to: &outbox)
+            case .private: sendShares(count: input.count, to: &outbox, encode: input.encode)
             case .public:
+                let encoded = input.encoded
                 appendRingElements(encoded, to: &outbox[s0, default: []])
                 appendRingElements(encoded, to: &outbox[s1, default: []])
             case .local:
@@ -127,23 +128,37 @@ extension Machine {
     /// it is sent; server0 is sent the value minus that expansion. server0 sees a uniformly random vector and
     /// server1 a seed, as with two explicit shares, for a seed's bytes instead of a share's.
     ///
-    /// Works through a small buffer, so a large input costs no temporary arrays: each chunk of server1's share
-    /// becomes server0's in place and goes to its frame.
-    private mutating func sendShares(of values: [UInt64], to outbox: inout [PlayerID: [UInt8]]) {
+    /// Works through small buffers, so a large input costs no temporary arrays: `encode(start, chunk)` writes
+    /// the ring values from `start` on into a chunk, server1's share of them is expanded beside it, and their
+    /// difference goes to server0's frame.
+    private mutating func sendShares(
+        count: Int, to outbox: inout [PlayerID: [UInt8]],
+        encode: (Int, UnsafeMutableBufferPointer<UInt64>) -> Void
+    ) {
         let seed = randomness.nextSeed()
         outbox[.server1, default: []].append(contentsOf: seed.bytes)
         var expansion = PRG(seed: seed, stream: 0)
         let chunk = 2048
-        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: chunk) { buffer in
-            values.withUnsafeBufferPointer { values in
-                var start = 0
-                while start < values.count {
-                    let words = UnsafeMutableBufferPointer(rebasing: buffer[0..<min(chunk, values.count - start)])
-                    expansion.fill(words)
-                    for i in words.indices { words[i] = values[start + i] &- words[i] }
-                    appendRingElements(UnsafeBufferPointer(words), to: &outbox[.server0, default: []])
-                    start += words.count
-                }
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 2 * chunk) { buffer in
+            var start = 0
+            while start < count {
+                let size = min(chunk, count - start)
+                let values = UnsafeMutableBufferPointer(rebasing: buffer[0..<size])
+                let words = UnsafeMutableBufferPointer(rebasing: buffer[chunk..<(chunk + size)])
+                encode(start, values)
+                expansion.fill(words)
+                for i in words.indices { words[i] = values[i] &- words[i] }
+                appendRingElements(UnsafeBufferPointer(words), to: &outbox[.server0, default: []])
+                start += size
+            }
+        }
+    }
+
+    /// `sendShares` of ring values already encoded.
+    private mutating func sendShares(of values: [UInt64], to outbox: inout [PlayerID: [UInt8]]) {
+        values.withUnsafeBufferPointer { values in
+            sendShares(count: values.count, to: &outbox) { start, chunk in
+                for i in chunk.indices { chunk[i] = values[start + i] }
             }
         }
     }
@@ -179,8 +194,9 @@ extension Machine {
             try store(fixedPoint.decode(total, as: element), into: dst, at: index)
 
         case .open(let dst, let own, let peer):
-            var total = try read(own.count, from: peer, inbox: &inbox, index: index)
-            for i in total.indices { total[i] &+= own[i] }
+            guard let total = inbox[peer]?.readRingElements(own.count, adding: own) else {
+                throw .invalidProgram(instruction: index, reason: "the frame from \(name(peer)) is too short")
+            }
             try store(total, into: .public(dst), at: index)
 
         case .deal(let dealing):

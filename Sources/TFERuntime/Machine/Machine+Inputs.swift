@@ -4,11 +4,81 @@ import TFEBytecode
 import TFECore
 import TFENumPy
 
-/// One input of this player, checked against its declaration: the plaintext and its ring encoding.
+/// One input of this player, checked against its declaration. The values stay as the file gave them and are
+/// encoded as they are sent (`encode(_:into:)`), a chunk at a time: a layer's weights cost no second and third
+/// copy (as float64 and as ring elements) before the first frame goes out.
 struct ValidatedInput {
+    /// The checked values: a `fixed` input's as floating point, an `int` input's already encoded.
+    enum Values {
+        case float32([Float])
+        /// float64 values, as given or converted from an integer array.
+        case float64([Double])
+        /// The ring encoding and the plaintext of an `int` input.
+        case encoded([UInt64], plain: [Double])
+    }
+
     let declaration: IODeclaration
-    let plain: [Double]
-    let encoded: [UInt64]
+    let values: Values
+    /// 2^frac, the scale of the fixed-point encoding.
+    let scale: Double
+
+    var count: Int {
+        switch values {
+        case .float32(let values): values.count
+        case .float64(let values): values.count
+        case .encoded(let encoded, _): encoded.count
+        }
+    }
+
+    /// The plaintext as float64, for an input that stays local.
+    var plain: [Double] {
+        switch values {
+        case .float32(let values): values.map(Double.init)
+        case .float64(let values): values
+        case .encoded(_, let plain): plain
+        }
+    }
+
+    /// The whole ring encoding.
+    var encoded: [UInt64] {
+        if case .encoded(let encoded, _) = values { return encoded }
+        return [UInt64](unsafeUninitializedCapacity: count) { buffer, initialized in
+            encode(0, into: buffer)
+            initialized = buffer.count
+        }
+    }
+
+    /// Writes the ring encoding of the elements from `start` on into `target`, one per slot.
+    func encode(_ start: Int, into target: UnsafeMutableBufferPointer<UInt64>) {
+        switch values {
+        case .float32(let values):
+            values.withUnsafeBufferPointer { values in
+                for i in target.indices { target[i] = Self.encode(Double(values[start + i]), scale: scale) }
+            }
+        case .float64(let values):
+            values.withUnsafeBufferPointer { values in
+                for i in target.indices { target[i] = Self.encode(values[start + i], scale: scale) }
+            }
+        case .encoded(let encoded, _):
+            encoded.withUnsafeBufferPointer { encoded in
+                for i in target.indices { target[i] = encoded[start + i] }
+            }
+        }
+    }
+
+    /// The two's-complement fixed-point encoding of a value inside the input range.
+    @inline(__always)
+    static func encode(_ value: Double, scale: Double) -> UInt64 {
+        UInt64(bitPattern: Int64((value * scale).rounded()))
+    }
+
+    /// The index of the first value outside the input range (NaN and infinities included), nil when none is.
+    static func firstOutOfRange<T: BinaryFloatingPoint>(_ values: [T], limit: Double) -> Int? {
+        values.withUnsafeBufferPointer { values in
+            for index in values.indices where !(abs(Double(values[index])) < limit) { return index }
+            return nil
+        }
+    }
 }
 
 extension Machine {
@@ -48,36 +118,33 @@ extension Machine {
             }
             switch declaration.element {
             case .fixed:
-                let plain = array.asDoubles()
                 let (limit, scale) = (fixedPoint.inputLimit, fixedPoint.scale)
-                // One pass that checks and encodes, into an array it need not zero first; the first value outside
-                // the range (NaN and infinities included) stops it, and the checks below say which error it is.
-                var checked = plain.count
-                let encoded = [UInt64](unsafeUninitializedCapacity: plain.count) { encoded, initialized in
-                    plain.withUnsafeBufferPointer { values in
-                        for index in values.indices {
-                            let value = values[index]
-                            guard abs(value) < limit else {
-                                checked = index
-                                break
-                            }
-                            encoded[index] = UInt64(bitPattern: Int64((value * scale).rounded()))
-                        }
-                    }
-                    initialized = checked
+                // Floating-point values are checked here and encoded when sent; others are converted once.
+                let values: ValidatedInput.Values
+                let outside: (index: Int, value: Double)?
+                switch array.storage {
+                case .float32(let floats):
+                    values = .float32(floats)
+                    outside = ValidatedInput.firstOutOfRange(floats, limit: limit).map { ($0, Double(floats[$0])) }
+                case .float64(let doubles):
+                    values = .float64(doubles)
+                    outside = ValidatedInput.firstOutOfRange(doubles, limit: limit).map { ($0, doubles[$0]) }
+                default:
+                    let plain = array.asDoubles()
+                    values = .float64(plain)
+                    outside = ValidatedInput.firstOutOfRange(plain, limit: limit).map { ($0, plain[$0]) }
                 }
-                if checked < plain.count {
-                    guard plain[checked].isFinite else {
-                        throw .inputNotFinite(player: player, name: inputName, index: checked)
-                    }
-                    throw .inputOutOfRange(player: player, name: inputName, index: checked, limit: limit)
+                if let (index, value) = outside {
+                    guard value.isFinite else { throw .inputNotFinite(player: player, name: inputName, index: index) }
+                    throw .inputOutOfRange(player: player, name: inputName, index: index, limit: limit)
                 }
-                validated[inputName] = ValidatedInput(declaration: declaration, plain: plain, encoded: encoded)
+                validated[inputName] = ValidatedInput(declaration: declaration, values: values, scale: scale)
             case .int:
                 let integers = try Self.integers(array, player: player, name: inputName)
                 validated[inputName] = ValidatedInput(
-                    declaration: declaration, plain: integers.map(Double.init),
-                    encoded: integers.map { UInt64(bitPattern: $0) })
+                    declaration: declaration,
+                    values: .encoded(integers.map { UInt64(bitPattern: $0) }, plain: integers.map(Double.init)),
+                    scale: fixedPoint.scale)
             }
         }
         for inputName in given.keys.sorted() where validated[inputName] == nil {

@@ -282,6 +282,10 @@ extension Machine {
             try store(result, into: destination, at: index)
             return
         }
+        if let values = try elementwiseInPlace(operation, lhs, rhs, index: index) {
+            try storeRing(values, isPrivate: lhs.isPrivate, into: dst, at: index)
+            return
+        }
         var a = try ring(lhs, at: index), b = try ring(rhs, at: index)
         let isPrivate = lhs.isPrivate || rhs.isPrivate
         if operation.isProduct {
@@ -308,6 +312,49 @@ extension Machine {
             }
         }
         try storeRing(result, isPrivate: isPrivate, into: dst, at: index)
+    }
+
+    /// `add` and `sub` of two registers of one kind and shape, written into the buffer of an operand that this
+    /// instruction reads for the last time instead of into a new array; nil when no operand qualifies. A party
+    /// then holds one array fewer at its peak (server0's and server1's `w - mask` of a layer's weights, where
+    /// the mask dies) and writes into memory already mapped. Only when nothing reads registers between
+    /// instructions (no observer, registers not retained for tests) and under an additive sharing.
+    private mutating func elementwiseInPlace(
+        _ operation: BinaryOperation, _ lhs: Register, _ rhs: Register, index: Int
+    ) throws(MachineError) -> [UInt64]? {
+        guard !retainsRegisters, configuration.observer == nil, !replicated, lhs != rhs else { return nil }
+        let subtracts: Bool
+        switch operation {
+        case .add: subtracts = false
+        case .subtract: subtracts = true
+        case .multiply, .matmul, .conv2d: return nil
+        }
+        switch (lhs, rhs) {
+        case (.private, .private), (.public, .public): break
+        case (.private, _), (.public, _), (.local, _): return nil
+        }
+        let lhsDies = liveness.lastUse[lhs] == index, rhsDies = liveness.lastUse[rhs] == index
+        guard lhsDies || rhsDies, shape(lhs) == shape(rhs) else { return nil }
+        var a = try ring(lhs, at: index), b = try ring(rhs, at: index)
+        guard a.count == b.count else { return nil }
+        // Taken out of the register file, the operand's array has no other owner: the kernel writes in place.
+        if lhsDies {
+            forget(lhs)
+            if subtracts { RingKernels.subtract(b, from: &a) } else { RingKernels.add(b, to: &a) }
+            return a
+        }
+        forget(rhs)
+        if subtracts { RingKernels.subtract(a, replacing: &b) } else { RingKernels.add(a, to: &b) }
+        return b
+    }
+
+    /// Drops a ring register's value before its release after the instruction (which finds it gone).
+    private mutating func forget(_ register: Register) {
+        switch register {
+        case .private(let r): registers.privates[r.rawValue] = nil
+        case .public(let r): registers.publics[r.rawValue] = nil
+        case .local(let r): registers.locals[r.rawValue] = nil
+        }
     }
 
     private mutating func executeUnary(

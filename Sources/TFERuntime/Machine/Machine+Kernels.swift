@@ -23,6 +23,7 @@ enum MachineKernels {
     ) throws(NaiveKernels.ShapeError) -> (values: [UInt64], shape: [Int]) {
         if aShape == bShape { return (RingKernels.subtract(a, b), aShape) }
         if b.count == 1, bShape.count <= aShape.count { return (RingKernels.add(a, constant: 0 &- b[0]), aShape) }
+        if a.count == 1, aShape.count <= bShape.count { return (RingKernels.subtract(b, fromConstant: a[0]), bShape) }
         return try NaiveKernels.binary(a, aShape, b, bShape, &-)
     }
 

@@ -79,8 +79,7 @@ extension Machine {
                     reason: "dealt value has \(values.count) elements, "
                         + "\(Register.private(register)) holds \(count(.private(register)))")
             }
-            let correction = zip(values, shares0[randomCount + k]).map { $0 &- $1 }
-            appendRingElements(correction, to: &outbox[.server1, default: []])
+            appendRingDifferences(values, shares0[randomCount + k], to: &outbox[.server1, default: []])
         }
     }
 

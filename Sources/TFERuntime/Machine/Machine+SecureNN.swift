@@ -114,7 +114,8 @@ extension Machine {
 
         case .privateCompare(let dst, _, _, _, _):
             let n = count(.private(dst))
-            guard let d0 = inbox[.server0]?.readBytes(64 * n), let d1 = inbox[.server1]?.readBytes(64 * n) else {
+            guard let d0 = inbox[.server0]?.readByteSlice(64 * n), let d1 = inbox[.server1]?.readByteSlice(64 * n)
+            else {
                 throw .invalidProgram(instruction: index, reason: "a PrivateCompare frame is too short")
             }
             helperViews[dst] = [UInt64](unsafeUninitializedCapacity: n) { result, initialized in

@@ -18,6 +18,24 @@ func appendRingElements(_ values: UnsafeBufferPointer<UInt64>, to payload: inout
     #endif
 }
 
+/// Appends the ring elements `minuend - subtrahend`, element-wise, written in place: no array of the
+/// differences on the way.
+func appendRingDifferences(_ minuend: [UInt64], _ subtrahend: [UInt64], to payload: inout [UInt8]) {
+    precondition(minuend.count == subtrahend.count, "element-wise operands must have the same number of values")
+    let count = minuend.count
+    appendBytes(count: count * WireFormat.elementBytes, to: &payload) { bytes in
+        let target = UnsafeMutableRawPointer(bytes)
+        minuend.withUnsafeBufferPointer { minuend in
+            subtrahend.withUnsafeBufferPointer { subtrahend in
+                for i in 0..<count {
+                    let difference = (minuend[i] &- subtrahend[i]).littleEndian
+                    target.storeBytes(of: difference, toByteOffset: 8 * i, as: UInt64.self)
+                }
+            }
+        }
+    }
+}
+
 /// Appends `count` bytes that `body` writes in place, given where the first goes: into a fresh array of the
 /// payload's capacity when the payload is empty (no byte written twice, no copy), else after zeros appended.
 /// - Precondition: `body` writes all `count` bytes.
@@ -72,6 +90,37 @@ struct PayloadReader {
         #endif
         offset += byteCount
         return values
+    }
+
+    /// The next `count` ring elements, each added to the element of `addend` at its position, or nil when fewer
+    /// remain: an opening's sum in one pass, with no array of the peer's elements on the way.
+    /// - Precondition: `addend` holds `count` elements.
+    mutating func readRingElements(_ count: Int, adding addend: [UInt64]) -> [UInt64]? {
+        precondition(addend.count == count, "the addend must hold one element per element read")
+        guard count >= 0, count <= remaining / WireFormat.elementBytes else { return nil }
+        guard count > 0 else { return [] }
+        let start = offset
+        let values = [UInt64](unsafeUninitializedCapacity: count) { target, initialized in
+            bytes.withUnsafeBytes { source in
+                addend.withUnsafeBufferPointer { addend in
+                    let first = source.baseAddress! + start
+                    for i in 0..<count {
+                        let element = first.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self)
+                        target[i] = UInt64(littleEndian: element) &+ addend[i]
+                    }
+                }
+            }
+            initialized = count
+        }
+        offset += count * WireFormat.elementBytes
+        return values
+    }
+
+    /// The next `count` bytes, in place (a slice of the frame, not a copy), or nil when fewer remain.
+    mutating func readByteSlice(_ count: Int) -> ArraySlice<UInt8>? {
+        guard count >= 0, count <= remaining else { return nil }
+        defer { offset += count }
+        return bytes[offset..<(offset + count)]
     }
 
     /// The next `count` bytes packed into words in memory order (the last word padded with zeros), or nil when
