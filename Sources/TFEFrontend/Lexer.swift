@@ -22,7 +22,9 @@ public struct Lexer {
 
     public mutating func tokenize() -> [Token] {
         var tokens: [Token] = []
-        tokens.reserveCapacity(bytes.count / 3 + 1)
+        // Unrolled code runs to one token per 2.6 bytes (`c12 = x * y + 12`): reserving less would copy the
+        // array as it grows, and the untouched tail of a generous reservation costs no memory.
+        tokens.reserveCapacity(bytes.count / 2 + 2)
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { index = 3 }  // a UTF-8 byte-order mark
         while true {
             let token = nextToken()
