@@ -29,7 +29,12 @@ public struct AST: Sendable {
     /// The statements of the program, in order.
     public var topLevel: [StmtID] = []
     /// Interned names: `names[Int(symbol.rawValue)]`.
-    public var names: [String] = []
+    public var names: [String] = [] {
+        didSet { predefined = PredefinedName.classify(names) }
+    }
+    /// What each name means before any declaration, parallel to `names`: the passes ask this array instead of
+    /// looking every name up again.
+    private(set) var predefined: [PredefinedName] = []
 
     public init(source: SourceFile) {
         self.source = source
@@ -38,6 +43,34 @@ public struct AST: Sendable {
     public subscript(_ id: ExprID) -> Expr { exprs[id.rawValue] }
     public subscript(_ id: StmtID) -> Stmt { stmts[id.rawValue] }
     public func name(_ symbol: Symbol) -> String { names[Int(symbol.rawValue)] }
+    func predefined(_ symbol: Symbol) -> PredefinedName { predefined[Int(symbol.rawValue)] }
+}
+
+/// What a name means before any declaration: a built-in function, a server, an element type, or nothing.
+enum PredefinedName: Equatable {
+    case none
+    case builtin(Builtin)
+    case server(PlayerID)
+    case elementType(ElementType)
+
+    var builtin: Builtin? {
+        if case .builtin(let builtin) = self { return builtin }
+        return nil
+    }
+
+    /// Each name's meaning, one table lookup per name.
+    static func classify(_ names: [String]) -> [PredefinedName] {
+        let table = byName
+        return names.map { table[$0] ?? .none }
+    }
+
+    private static let byName: [String: PredefinedName] = {
+        var table: [String: PredefinedName] = [:]
+        for builtin in Builtin.allCases { table[builtin.rawValue] = .builtin(builtin) }
+        for (index, name) in PlayerID.serverNames.enumerated() { table[name] = .server(PlayerID(index)) }
+        for element in ElementType.allCases { table[element.rawValue] = .elementType(element) }
+        return table
+    }()
 }
 
 /// Binary operators, by precedence group.

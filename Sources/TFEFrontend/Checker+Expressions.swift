@@ -74,24 +74,28 @@ extension Checker {
             return .error
         }
         let ta = type(of: a), tb = type(of: b)
-        let operands = [ast[lhs].range, ast[rhs].range]
-        guard let placement = combine(ta.placement, tb.placement, at: operatorRange, related: operands) else {
+        guard let placement = combine(ta.placement, tb.placement, at: operatorRange, operands: lhs, rhs) else {
             return .error
         }
         let shape: Shape
         if op == .matmul {
             guard let product = matmulShape(ta.shape, tb.shape, lhs: lhs, rhs: rhs) else { return .error }
             shape = product
+        } else if ta.shape == tb.shape || tb.shape.rank == 0 {
+            shape = ta.shape  // what broadcasting gives, without building a new shape
+        } else if ta.shape.rank == 0 {
+            shape = tb.shape
         } else {
             guard let broadcast = Shape.broadcast(ta.shape, tb.shape) else {
                 report(ShapeError.broadcastMismatch(op: op.rawValue, ta.shape, tb.shape), at: operatorRange,
-                       related: operands, notes: declarationNotes([lhs, rhs]))
+                       related: [ast[lhs].range, ast[rhs].range], notes: declarationNotes([lhs, rhs]))
                 return .error
             }
             shape = broadcast
         }
         if op.isComparison, placement == .private,
-            !computesPrivately(.comparison, "comparison '\(op.rawValue)'", at: operatorRange, related: operands)
+            !computesPrivately(.comparison, "comparison '\(op.rawValue)'", at: operatorRange,
+                               related: [ast[lhs].range, ast[rhs].range])
         {
             return .error
         }
@@ -306,6 +310,17 @@ extension Checker {
             report(PlacementError.localWithShared(player: playerName(p), other: describe(other)), at: range,
                    related: related)
             return nil
+        }
+    }
+
+    /// `combine` for the operands of a binary operation: their ranges are gathered only when a clash is reported,
+    /// which spares an array per operation.
+    mutating func combine(_ a: Placement, _ b: Placement, at range: SourceRange, operands lhs: ExprID, _ rhs: ExprID)
+        -> Placement?
+    {
+        switch (a, b) {
+        case (.local, _), (_, .local): return combine(a, b, at: range, related: [ast[lhs].range, ast[rhs].range])
+        default: return combine(a, b, at: range, related: [])
         }
     }
 

@@ -124,10 +124,12 @@ extension Checker {
 
     /// What a name means if it cannot be a variable: "a player", "a param", "a function".
     func reservedMeaning(of symbol: Symbol) -> String? {
-        if players[symbol] != nil || PlayerID.serverNames.contains(ast.name(symbol)) { return "a player" }
+        let predefined = ast.predefined(symbol)
+        if players[symbol] != nil { return "a player" }
+        if case .server = predefined { return "a player" }
         if params[symbol] != nil { return "a param" }
         if functions[symbol] != nil { return "a function" }
-        if ElementType(rawValue: ast.name(symbol)) != nil { return "an element type" }
+        if case .elementType = predefined { return "an element type" }
         return nil
     }
 
@@ -177,9 +179,10 @@ extension Checker {
         if let value = params[symbol] { return .integer(value) }
         if let player = players[symbol] { return .player(player) }
         let text = ast.name(symbol)
-        if let server = PlayerID.serverNames.firstIndex(of: text) { return .player(PlayerID(server)) }
+        let predefined = ast.predefined(symbol)
+        if case .server(let server) = predefined { return .player(server) }
         if functions[symbol] != nil { return .function(symbol) }
-        if let element = ElementType(rawValue: text) { return .elementType(element) }
+        if case .elementType(let element) = predefined { return .elementType(element) }
         if failedParams.contains(symbol) { return .error }
         if isTopLevelName[Int(symbol.rawValue)] {
             usedBeforeAssignment.insert(text)

@@ -116,7 +116,7 @@ public struct Checker {
         self.players = SymbolMap(symbolCount: ast.names.count)
         self.functions = SymbolMap(symbolCount: ast.names.count)
         self.params = SymbolMap(symbolCount: ast.names.count)
-        self.builtins = ast.names.map { Builtin(rawValue: $0) }
+        self.builtins = ast.predefined.map(\.builtin)
         self.isTopLevelName = [Bool](repeating: false, count: ast.names.count)
         // One operation per expression is the usual size: reserving it spares copying a growing array.
         self.program.operations.reserveCapacity(ast.exprs.count)

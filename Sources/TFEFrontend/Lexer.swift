@@ -22,7 +22,9 @@ public struct Lexer {
 
     public mutating func tokenize() -> [Token] {
         var tokens: [Token] = []
-        tokens.reserveCapacity(bytes.count / 3 + 1)
+        // Unrolled code runs to one token per 2.6 bytes (`c12 = x * y + 12`): reserving less would copy the
+        // array as it grows, and the untouched tail of a generous reservation costs no memory.
+        tokens.reserveCapacity(bytes.count / 2 + 2)
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { index = 3 }  // a UTF-8 byte-order mark
         while true {
             let token = nextToken()
@@ -159,9 +161,17 @@ public struct Lexer {
     private static let keywordBytes: [(bytes: [UInt8], kind: Token.Kind)] =
         Token.Kind.keywords.map { (Array($0.key.utf8), $0.value) }
 
+    /// For each first byte, the lengths of the keywords that start with it (bit n: length n), so most names are
+    /// told from keywords by one lookup.
+    private let keywordLengths: [UInt16] = {
+        var masks = [UInt16](repeating: 0, count: 256)
+        for (keyword, _) in Lexer.keywordBytes { masks[Int(keyword[0])] |= 1 << keyword.count }
+        return masks
+    }()
+
     private func keywordKind(_ start: Int, _ end: Int) -> Token.Kind? {
         let length = end - start
-        guard length >= 2, length <= 10 else { return nil }
+        guard length < 16, keywordLengths[Int(bytes[start])] & (1 << length) != 0 else { return nil }
         for (keyword, kind) in Lexer.keywordBytes where keyword.count == length && keyword[0] == bytes[start] {
             if bytes[start..<end].elementsEqual(keyword) { return kind }
         }

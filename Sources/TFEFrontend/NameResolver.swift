@@ -31,10 +31,14 @@ struct NameResolver {
         self.ast = ast
         self.diagnostics = diagnostics
         let count = ast.names.count
-        let predefined = Set(PlayerID.serverNames + ["int", "fixed"])
-        isGlobal = ast.names.map { predefined.contains($0) }
+        isGlobal = ast.predefined.map { name in
+            switch name {
+            case .server, .elementType: return true
+            case .builtin, .none: return false
+            }
+        }
         isFunction = [Bool](repeating: false, count: count)
-        isBuiltin = ast.names.map { Builtin(rawValue: $0) != nil }
+        isBuiltin = ast.predefined.map { $0.builtin != nil }
         isTopLevelAssigned = isFunction
         isVisible = isFunction
         localGeneration = [Int](repeating: -1, count: count)
@@ -119,7 +123,7 @@ struct NameResolver {
             let name = ast.name(symbol)
             if isTopLevelAssigned[index(symbol)] {
                 diagnostics.append(NameError.usedBeforeAssignment(name), at: expression.range)
-            } else if Builtin(rawValue: name) != nil {
+            } else if ast.predefined(symbol).builtin != nil {
                 diagnostics.append(NameError.notAValue(name, what: "a built-in function"), at: expression.range)
             } else {
                 let candidates = ast.names.indices.filter {

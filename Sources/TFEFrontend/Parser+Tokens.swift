@@ -3,21 +3,27 @@ import TFECore
 extension Parser {
     // MARK: - Helpers
 
+    // The token helpers are inlined: called as non-mutating members from the parser's mutating methods, each
+    // call would otherwise copy the whole parser (a memcpy per token, the largest cost of parsing).
+
     /// The index of the next token that matters: inside brackets, past any new lines.
+    @inline(__always)
     var peekIndex: Int {
         var index = position
         if bracketDepth > 0 { while tokens[index].kind == .newline { index += 1 } }
         return index
     }
 
+    @inline(__always)
     var peek: Token { tokens[peekIndex] }
 
+    @inline(__always)
     func peekKind(_ offset: Int) -> Token.Kind {
         let index = peekIndex + offset
         return index < tokens.count ? tokens[index].kind : .endOfFile
     }
 
-    @discardableResult
+    @discardableResult @inline(__always)
     mutating func advance() -> Token {
         let index = peekIndex
         let token = tokens[index]

@@ -43,8 +43,9 @@ public struct Parser {
         self.diagnostics = diagnostics
         self.ast.exprs.reserveCapacity(tokens.count)
         self.ast.stmts.reserveCapacity(tokens.count / 4 + 1)
-        // Distinct names are far fewer than tokens; an unrolled program has about one per eight.
-        self.symbols = SymbolTable(capacity: tokens.count / 8)
+        // Distinct names are far fewer than tokens, and those of unrolled programs (`c12`) mostly end in numbers,
+        // which the symbol table keeps apart: start its hash table small rather than zero megabytes for it.
+        self.symbols = SymbolTable(capacity: tokens.count / 32)
     }
 
     // MARK: - Statements

@@ -38,6 +38,35 @@ enum FrontendBenchmark {
         }
     }
 
+    /// Each front-end pass on one file (lexing alone first), best of `runs`: `tfe-bench frontend --file PATH`.
+    static func run(file path: String, runs: Int = 5) throws {
+        let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+        let source = SourceFile(path: path, bytes: bytes)
+        let lines = bytes.count { $0 == UInt8(ascii: "\n") }
+        var best: [String: Double] = [:]
+        var order: [String] = ["lex"]
+        for _ in 0..<runs {
+            var diagnostics = Diagnostics()
+            var start = DispatchTime.now().uptimeNanoseconds
+            let tokens = Lexer.tokenize(source, into: &diagnostics)
+            best["lex"] = min(best["lex"] ?? .infinity, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            precondition(!tokens.isEmpty)
+            start = DispatchTime.now().uptimeNanoseconds
+            let result = Frontend.check(source, options: CheckOptions(workLimit: Int.max)) { pass, _ in
+                let now = DispatchTime.now().uptimeNanoseconds
+                best[pass.name] = min(best[pass.name] ?? .infinity, Double(now - start) / 1e9)
+                if !order.contains(pass.name) { order.append(pass.name) }
+                start = DispatchTime.now().uptimeNanoseconds
+            }
+            precondition(!result.diagnostics.hasErrors, "\(path) has errors")
+        }
+        let total = order.dropFirst().reduce(0) { $0 + best[$1]! }
+        print("frontend: \(path), \(lines) lines, seconds per pass (best of \(runs); parse includes lexing)")
+        print(order.map { pad($0, 15) }.joined() + pad("total", 10) + "lines/s")
+        print(order.map { pad(String(format: "%.3f", best[$0]!), 15) }.joined()
+              + pad(String(format: "%.3f", total), 10) + String(format: "%.0f", Double(lines) / total))
+    }
+
     static func pad(_ text: String, _ width: Int) -> String {
         text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
     }

@@ -21,7 +21,8 @@ let usage = """
                  the 0.5 s aim (--baseline TFEC: also time another tfec build on the same files).
       kernels    The matmul micro-kernels this CPU runs (portable, AVX-512) on the networks' products, ring and
                  Double, 1 thread and all: G multiply-adds/s, min/median/max (--runs N, default 7).
-      frontend   Parse and check generated programs of 10k, 100k and 1M lines.
+      frontend   Parse and check generated programs of 10k, 100k and 1M lines (--file PATH: each pass on one
+                 file).
       net        TLS against --insecure (tls, below); MNIST Pond as five tfe-vm processes on loopback, and on a
                  simulated LAN and WAN, against the network's lower bound (needs the tfe-vm of the same build).
       tls        MNIST Pond and the SecureNN seed network at batch 100 as five tfe-vm processes on loopback,
@@ -67,7 +68,16 @@ case "compile":
         exit(1)
     }
 case "frontend":
-    FrontendBenchmark.run(sizes: arguments.dropFirst().compactMap { Int($0) })
+    if let flag = arguments.firstIndex(of: "--file"), arguments.indices.contains(flag + 1) {
+        do {
+            try FrontendBenchmark.run(file: arguments[flag + 1])
+        } catch {
+            FileHandle.standardError.write(Data("tfe-bench: error: \(error)\n".utf8))
+            exit(1)
+        }
+    } else {
+        FrontendBenchmark.run(sizes: arguments.dropFirst().compactMap { Int($0) })
+    }
 case "aby3":
     do {
         try ABY3Benchmark.run(root: FileManager.default.currentDirectoryPath)
