@@ -30,6 +30,13 @@ public struct Verifier {
     /// Whether each of `shapes` is a scalar's.
     var scalarShapes: [Bool] = []
 
+    /// The register operands of the instruction being checked, written and read, in operand order (kept
+    /// between instructions so that gathering them allocates nothing).
+    var destinations: [Register] = []
+    var sources: [Register] = []
+    /// Whether each opcode, by raw value, is preprocessing (read once here: `Opcode.spec` copies the entry).
+    let preprocessingOpcodes: [Bool]
+
     var inputIndex: [IOKey: Int] = [:]
     var outputIndex: [IOKey: Int] = [:]
     /// The instruction that uses each declaration.
@@ -65,6 +72,9 @@ public struct Verifier {
         localWriters = Array(repeating: nil, count: program.localRegisters.count)
         inputUsers = Array(repeating: nil, count: program.inputs.count)
         outputUsers = Array(repeating: nil, count: program.outputs.count)
+        preprocessingOpcodes = (0...Int(UInt8.max)).map { Opcode(rawValue: UInt8($0))?.isPreprocessing ?? false }
+        destinations.reserveCapacity(Instruction.maxSlots)
+        sources.reserveCapacity(Instruction.maxSlots)
     }
 
     /// Every problem, in program order (tables first, then instructions).
