@@ -94,9 +94,8 @@ extension Program {
                 block.reserve(BinaryBlockWriter.maxVarintBytes, flushingInto: &w)
                 block.unsigned(table.count)
                 table.withUnsafeBufferPointer { infos in
-                    for index in infos.indices {
-                        block.registerInfo(infos[index], flushingInto: &w)
-                    }
+                    guard let first = infos.baseAddress else { return }
+                    for index in infos.indices { block.registerInfo(first + index, flushingInto: &w) }
                 }
             }
             block.flush(into: &w)
@@ -195,14 +194,15 @@ extension BinaryBlockWriter {
     /// The most bytes a register operand takes: its kind and a varint index.
     static let maxRegisterBytes = 1 + maxVarintBytes
 
-    /// A register table entry, as `BinaryWriter` writes it: element, shape, owner.
-    mutating func registerInfo(_ info: RegisterInfo, flushingInto out: inout BinaryWriter) {
-        let dimensions = info.shape.dimensions
-        reserve(1 + (2 + dimensions.count) * BinaryBlockWriter.maxVarintBytes, flushingInto: &out)
-        byte(info.element.binaryCode)
-        unsigned(dimensions.count)
-        for dimension in dimensions { unsigned(dimension) }
-        unsigned(info.owner.map { $0.rawValue + 1 } ?? 0)
+    /// A register table entry, as `BinaryWriter` writes it: element, shape, owner. It reads the entry in place:
+    /// a copy would retain and release the shape's storage, which the verifier reads at the same time.
+    mutating func registerInfo(_ info: UnsafePointer<RegisterInfo>, flushingInto out: inout BinaryWriter) {
+        let rank = info.pointee.shape.dimensions.count
+        reserve(1 + (2 + rank) * BinaryBlockWriter.maxVarintBytes, flushingInto: &out)
+        byte(info.pointee.element.binaryCode)
+        unsigned(rank)
+        for axis in 0..<rank { unsigned(info.pointee.shape.dimensions[axis]) }
+        unsigned(info.pointee.owner.map { $0.rawValue + 1 } ?? 0)
     }
 
     mutating func register(_ register: Register) {

@@ -40,26 +40,26 @@ extension Verifier {
         index(register) >= 0 && index(register) < tableCount(register)
     }
 
-    // The registers are gathered in one walk over the slots into `destinations` and `sources`, arrays kept
+    // The registers are gathered in one walk over the slots into `destinations` and `sources`, lists kept
     // from one instruction to the next: this runs once per instruction, millions of times for an unrolled
     // program, and each further walk or closure over the operands showed in its time.
     mutating func check(_ site: Site) {
         let instruction = site.instruction
         let opcode = instruction.opcode
-        destinations.removeAll(keepingCapacity: true)
-        sources.removeAll(keepingCapacity: true)
+        destinations.removeAll()
+        sources.removeAll()
         instruction.forEachRegister { isDestination, register in
             if isDestination { destinations.append(register) } else { sources.append(register) }
         }
 
         // Indices first: the later checks look registers up.
         var indicesInRange = true
-        for register in destinations where !inRange(register) {
-            reportOutOfRange(register, at: site)
+        for position in 0..<destinations.count where !inRange(destinations[position]) {
+            reportOutOfRange(destinations[position], at: site)
             indicesInRange = false
         }
-        for register in sources where !inRange(register) {
-            reportOutOfRange(register, at: site)
+        for position in 0..<sources.count where !inRange(sources[position]) {
+            reportOutOfRange(sources[position], at: site)
             indicesInRange = false
         }
         if !operandIndicesInRange(site) { indicesInRange = false }
@@ -72,7 +72,8 @@ extension Verifier {
         }
 
         // Data flow, in execution order.
-        for register in sources where inRange(register) {
+        for position in 0..<sources.count where inRange(sources[position]) {
+            let register = sources[position]
             guard let writer = self.writer(register) else {
                 report(.readBeforeWrite, "register '\(register)' is read before it is written", at: site)
                 continue
@@ -88,7 +89,8 @@ extension Verifier {
         }
         let writer = Writer(
             index: site.index, round: site.round, phase: site.phase, communicates: instruction.communicates)
-        for register in destinations where inRange(register) {
+        for position in 0..<destinations.count where inRange(destinations[position]) {
+            let register = destinations[position]
             if let earlier = self.writer(register) {
                 report(
                     .writtenTwice,

@@ -113,7 +113,8 @@ extension Verifier {
     private mutating func checkElementwise(_ site: Site, maxPrivate: Int) {
         let sourceCount = self.sources.count
         let sources = (
-            self.sources.first, sourceCount > 1 ? self.sources[1] : nil, sourceCount > 2 ? self.sources[2] : nil
+            sourceCount > 0 ? self.sources[0] : nil, sourceCount > 1 ? self.sources[1] : nil,
+            sourceCount > 2 ? self.sources[2] : nil
         )
         guard let dst = destinations.last, let first = sources.0, sourceCount <= 3 else {
             let mnemonic = site.instruction.opcode.mnemonic

@@ -69,23 +69,24 @@ extension Verifier {
             let isLocal = prefix == "l"
             var shapePositions: [Int32] = []
             shapePositions.reserveCapacity(table.count)
-            for index in table.indices {
-                let info = table[index]
-                let shape = position(of: info.shape)
-                shapePositions.append(shape)
-                var problem = problems[Int(shape)]
-                if isLocal {
-                    if let owner = info.owner {
-                        if !playerInRange(owner) { problem = "owner \(owner.rawValue) is not a player" }
-                    } else {
-                        problem = "a local register needs an owner"
+            table.withUnsafeBufferPointer { infos in
+                for index in infos.indices {
+                    let shape = position(of: infos[index].shape)
+                    shapePositions.append(shape)
+                    var problem = problems[Int(shape)]
+                    if isLocal {
+                        if let owner = infos[index].owner {
+                            if !playerInRange(owner) { problem = "owner \(owner.rawValue) is not a player" }
+                        } else {
+                            problem = "a local register needs an owner"
+                        }
+                    } else if infos[index].owner != nil {
+                        problem = "only local registers have an owner"
                     }
-                } else if info.owner != nil {
-                    problem = "only local registers have an owner"
-                }
-                if let problem {
-                    report(.registerTable, "register '\(prefix)\(index)': \(problem)")
-                    brokenRegisters.insert(make(index))
+                    if let problem {
+                        report(.registerTable, "register '\(prefix)\(index)': \(problem)")
+                        brokenRegisters.insert(make(index))
+                    }
                 }
             }
             self[keyPath: positionsByRegister] = shapePositions

@@ -30,10 +30,9 @@ public struct Verifier {
     /// Whether each of `shapes` is a scalar's.
     var scalarShapes: [Bool] = []
 
-    /// The register operands of the instruction being checked, written and read, in operand order (kept
-    /// between instructions so that gathering them allocates nothing).
-    var destinations: [Register] = []
-    var sources: [Register] = []
+    /// The register operands of the instruction being checked, written and read, in operand order.
+    var destinations = RegisterList()
+    var sources = RegisterList()
     /// Whether each opcode, by raw value, is preprocessing (read once here: `Opcode.spec` copies the entry).
     let preprocessingOpcodes: [Bool]
 
@@ -57,6 +56,32 @@ public struct Verifier {
         var name: String
     }
 
+    /// Registers gathered for one instruction at a time. The storage is kept and overwritten from one
+    /// instruction to the next: emptying an array (`removeAll(keepingCapacity:)`) per instruction showed in
+    /// the verifier's time, and a fresh array per instruction would allocate.
+    struct RegisterList {
+        private var storage: [Register] = []
+        private(set) var count = 0
+
+        subscript(position: Int) -> Register { storage[position] }
+
+        var last: Register? { count > 0 ? storage[count - 1] : nil }
+
+        mutating func removeAll() {
+            count = 0
+        }
+
+        mutating func append(_ register: Register) {
+            if count < storage.count { storage[count] = register } else { storage.append(register) }
+            count += 1
+        }
+
+        func contains(where predicate: (Register) -> Bool) -> Bool {
+            for position in 0..<count where predicate(storage[position]) { return true }
+            return false
+        }
+    }
+
     /// The instruction being checked.
     struct Site {
         var index: Int
@@ -73,8 +98,6 @@ public struct Verifier {
         inputUsers = Array(repeating: nil, count: program.inputs.count)
         outputUsers = Array(repeating: nil, count: program.outputs.count)
         preprocessingOpcodes = (0...Int(UInt8.max)).map { Opcode(rawValue: UInt8($0))?.isPreprocessing ?? false }
-        destinations.reserveCapacity(Instruction.maxSlots)
-        sources.reserveCapacity(Instruction.maxSlots)
     }
 
     /// Every problem, in program order (tables first, then instructions).
