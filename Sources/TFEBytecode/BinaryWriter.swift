@@ -24,6 +24,10 @@ struct BinaryWriter {
         bytes.append(contentsOf: values)
     }
 
+    mutating func raw(_ values: UnsafeBufferPointer<UInt8>) {
+        bytes.append(contentsOf: values)
+    }
+
     /// Replaces bytes already written (a hash or length filled in once what it covers is written).
     mutating func overwrite(at offset: Int, with values: [UInt8]) {
         bytes.replaceSubrange(offset..<offset + values.count, with: values)
@@ -71,6 +75,83 @@ struct BinaryWriter {
         body(&self)
         let length = UInt32(truncatingIfNeeded: bytes.count - lengthOffset - 4)
         for shift in 0..<4 { bytes[lengthOffset + shift] = UInt8(truncatingIfNeeded: length >> (8 * shift)) }
+    }
+}
+
+/// Bytes written through a pointer and moved into a `BinaryWriter` a block at a time, for the encoder's loops
+/// over millions of instructions, registers and locations: `[UInt8].append` checks uniqueness and capacity
+/// per byte, which made those loops most of the encoder's time. Each write is preceded by a `reserve` for at
+/// most the bytes it writes, so the writes themselves check nothing; the encodings are `BinaryWriter`'s.
+struct BinaryBlockWriter: ~Copyable {
+    private var start: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    private var count = 0
+
+    /// The most bytes a varint of a 64-bit value takes.
+    static let maxVarintBytes = 10
+
+    init(capacity: Int = 1 << 16) {
+        self.capacity = capacity
+        start = .allocate(capacity: capacity)
+    }
+
+    deinit {
+        start.deallocate()
+    }
+
+    /// Makes room for `needed` more bytes, moving the block into `out` first when they do not fit.
+    mutating func reserve(_ needed: Int, flushingInto out: inout BinaryWriter) {
+        guard count + needed > capacity else { return }
+        flush(into: &out)
+        if needed > capacity {
+            start.deallocate()
+            capacity = needed
+            start = .allocate(capacity: needed)
+        }
+    }
+
+    /// Moves the bytes written so far into `out`.
+    mutating func flush(into out: inout BinaryWriter) {
+        out.raw(UnsafeBufferPointer(start: start, count: count))
+        count = 0
+    }
+
+    mutating func byte(_ value: UInt8) {
+        assert(count < capacity, "a write past the reserved bytes")
+        start[count] = value
+        count += 1
+    }
+
+    /// As `BinaryWriter.varint`.
+    mutating func varint(_ value: UInt64) {
+        assert(count + BinaryBlockWriter.maxVarintBytes <= capacity, "a write past the reserved bytes")
+        var rest = value
+        while rest >= 0x80 {
+            start[count] = UInt8(truncatingIfNeeded: rest) | 0x80
+            count += 1
+            rest >>= 7
+        }
+        start[count] = UInt8(rest)
+        count += 1
+    }
+
+    /// As `BinaryWriter.unsigned`.
+    mutating func unsigned(_ value: Int) {
+        varint(UInt64(bitPattern: Int64(value)))
+    }
+
+    /// As `BinaryWriter.signed`.
+    mutating func signed(_ value: Int) {
+        let wide = Int64(value)
+        varint(UInt64(bitPattern: (wide << 1) ^ (wide >> 63)))
+    }
+
+    /// Copies `values` (reserved for like any other write).
+    mutating func raw(_ values: UnsafeBufferPointer<UInt8>) {
+        assert(count + values.count <= capacity, "a write past the reserved bytes")
+        guard let base = values.baseAddress else { return }
+        (start + count).update(from: base, count: values.count)
+        count += values.count
     }
 }
 

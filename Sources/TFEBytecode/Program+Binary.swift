@@ -87,15 +87,18 @@ extension Program {
             w.unsigned(players.count)
             for player in players { w.string(player) }
         }
+        // The registers, instructions and locations, millions each in an unrolled program, go through a block.
+        var block = BinaryBlockWriter()
         out.section(.registers) { w in
             for table in [privateRegisters, publicRegisters, localRegisters] {
-                w.unsigned(table.count)
-                for info in table {
-                    w.byte(info.element.binaryCode)
-                    w.shape(info.shape)
-                    w.unsigned(info.owner.map { $0.rawValue + 1 } ?? 0)
+                block.reserve(BinaryBlockWriter.maxVarintBytes, flushingInto: &w)
+                block.unsigned(table.count)
+                table.withUnsafeBufferPointer { infos in
+                    guard let first = infos.baseAddress else { return }
+                    for index in infos.indices { block.registerInfo(first + index, flushingInto: &w) }
                 }
             }
+            block.flush(into: &w)
         }
         out.section(.constants) { w in
             w.unsigned(constants.count)
@@ -118,19 +121,29 @@ extension Program {
         }
         out.section(.code) { w in
             for rounds in [offline, online] {
-                w.unsigned(rounds.count)
+                block.reserve(BinaryBlockWriter.maxVarintBytes, flushingInto: &w)
+                block.unsigned(rounds.count)
                 for round in rounds {
-                    w.unsigned(round.instructions.count)
-                    for instruction in round.instructions { w.instruction(instruction) }
+                    block.reserve(BinaryBlockWriter.maxVarintBytes, flushingInto: &w)
+                    block.unsigned(round.instructions.count)
+                    round.instructions.withUnsafeBufferPointer { instructions in
+                        for index in instructions.indices {
+                            block.instruction(instructions[index], flushingInto: &w)
+                        }
+                    }
                 }
             }
+            block.flush(into: &w)
         }
         out.section(.locations) { w in
-            w.unsigned(locations.count)
+            block.reserve(BinaryBlockWriter.maxVarintBytes, flushingInto: &w)
+            block.unsigned(locations.count)
             for location in locations {
-                w.unsigned(location.line)
-                w.unsigned(location.column)
+                block.reserve(2 * BinaryBlockWriter.maxVarintBytes, flushingInto: &w)
+                block.unsigned(location.line)
+                block.unsigned(location.column)
             }
+            block.flush(into: &w)
         }
     }
 }
@@ -175,6 +188,23 @@ extension BinaryWriter {
         for dimension in shape.dimensions { unsigned(dimension) }
     }
 
+}
+
+extension BinaryBlockWriter {
+    /// The most bytes a register operand takes: its kind and a varint index.
+    static let maxRegisterBytes = 1 + maxVarintBytes
+
+    /// A register table entry, as `BinaryWriter` writes it: element, shape, owner. It reads the entry in place:
+    /// a copy would retain and release the shape's storage, which the verifier reads at the same time.
+    mutating func registerInfo(_ info: UnsafePointer<RegisterInfo>, flushingInto out: inout BinaryWriter) {
+        let rank = info.pointee.shape.dimensions.count
+        reserve(1 + (2 + rank) * BinaryBlockWriter.maxVarintBytes, flushingInto: &out)
+        byte(info.pointee.element.binaryCode)
+        unsigned(rank)
+        for axis in 0..<rank { unsigned(info.pointee.shape.dimensions[axis]) }
+        unsigned(info.pointee.owner.map { $0.rawValue + 1 } ?? 0)
+    }
+
     mutating func register(_ register: Register) {
         switch register {
         case .private(let r):
@@ -189,22 +219,39 @@ extension BinaryWriter {
         }
     }
 
-    mutating func instruction(_ instruction: Instruction) {
+    /// An instruction: its opcode byte and its operands slot by slot as `Opcode.spec` lists them, read from
+    /// the slot words without building an `OperandValue` (the lists and strings out of line reserve their own
+    /// room, and room for the slots after them).
+    mutating func instruction(_ instruction: Instruction, flushingInto out: inout BinaryWriter) {
+        let raw = Int(instruction.opcode.rawValue)
+        let slots = OpcodeTable.slots + raw * Instruction.maxSlots
+        let slotCount = OpcodeTable.slotCounts[raw]
+        let slotBytes = Instruction.maxSlots * BinaryBlockWriter.maxRegisterBytes
+        reserve(1 + slotBytes, flushingInto: &out)
         byte(instruction.opcode.rawValue)
-        instruction.forEachOperand { value in
-            switch value {
-            case .register(let r): register(r)
-            case .registers(let list):
+        for slot in 0..<slotCount {
+            switch slots[slot].kind {
+            case .destination, .source: register(instruction.register(slot))
+            case .player: unsigned(instruction.player(slot).rawValue)
+            case .constant: unsigned(instruction.constant(slot))
+            case .integer: signed(instruction.integer(slot))
+            case .selector: byte(instruction.selector(slot))
+            case .sources:
+                let list = instruction.registers(slot)
+                let listBytes = BinaryBlockWriter.maxVarintBytes + list.count * BinaryBlockWriter.maxRegisterBytes
+                reserve(listBytes + slotBytes, flushingInto: &out)
                 unsigned(list.count)
-                for r in list { register(r) }
-            case .player(let player): unsigned(player.rawValue)
-            case .string(let text): string(text)
-            case .constant(let index): unsigned(index)
-            case .integer(let value): signed(value)
-            case .integers(let list):
+                for register in list { self.register(register) }
+            case .integers:
+                let list = instruction.integers(slot)
+                reserve((1 + list.count) * BinaryBlockWriter.maxVarintBytes + slotBytes, flushingInto: &out)
                 unsigned(list.count)
                 for value in list { signed(value) }
-            case .selector(let value): byte(value)
+            case .string:
+                let utf8 = Array(instruction.string(slot).utf8)
+                reserve(BinaryBlockWriter.maxVarintBytes + utf8.count + slotBytes, flushingInto: &out)
+                unsigned(utf8.count)
+                utf8.withUnsafeBufferPointer { self.raw($0) }
             }
         }
     }

@@ -40,36 +40,43 @@ extension Verifier {
         index(register) >= 0 && index(register) < tableCount(register)
     }
 
-    // The registers are visited with `forEachDestination` / `forEachSource` rather than collected into
-    // arrays: this runs once per instruction, millions of times for an unrolled program.
+    // The registers are gathered in one walk over the slots into `destinations` and `sources`, lists kept
+    // from one instruction to the next: this runs once per instruction, millions of times for an unrolled
+    // program, and each further walk or closure over the operands showed in its time.
     mutating func check(_ site: Site) {
         let instruction = site.instruction
         let opcode = instruction.opcode
+        destinations.removeAll()
+        sources.removeAll()
+        instruction.forEachRegister { isDestination, register in
+            if isDestination { destinations.append(register) } else { sources.append(register) }
+        }
 
         // Indices first: the later checks look registers up.
         var indicesInRange = true
-        func checkIndex(_ register: Register) {
-            guard !inRange(register) else { return }
-            report(
-                .indexOutOfRange, "register '\(register)' is outside its table of \(tableCount(register))", at: site)
+        for position in 0..<destinations.count where !inRange(destinations[position]) {
+            reportOutOfRange(destinations[position], at: site)
             indicesInRange = false
         }
-        instruction.forEachDestination(checkIndex)
-        instruction.forEachSource(checkIndex)
+        for position in 0..<sources.count where !inRange(sources[position]) {
+            reportOutOfRange(sources[position], at: site)
+            indicesInRange = false
+        }
         if !operandIndicesInRange(site) { indicesInRange = false }
 
-        if site.phase == .offline && !opcode.isPreprocessing {
+        let isPreprocessing = preprocessingOpcodes[Int(opcode.rawValue)]
+        if site.phase == .offline && !isPreprocessing {
             report(.phase, "'\(opcode.mnemonic)' is not preprocessing and cannot run in an offline round", at: site)
-        } else if site.phase == .online && opcode.isPreprocessing {
+        } else if site.phase == .online && isPreprocessing {
             report(.phase, "preprocessing '\(opcode.mnemonic)' belongs in an offline round", at: site)
         }
 
         // Data flow, in execution order.
-        instruction.forEachSource { register in
-            guard inRange(register) else { return }
+        for position in 0..<sources.count where inRange(sources[position]) {
+            let register = sources[position]
             guard let writer = self.writer(register) else {
                 report(.readBeforeWrite, "register '\(register)' is read before it is written", at: site)
-                return
+                continue
             }
             // server2 deals in instruction order, so a product may use a mask dealt earlier in its round.
             let dealtInOrder = opcode == .product && writer.phase == .offline
@@ -82,8 +89,8 @@ extension Verifier {
         }
         let writer = Writer(
             index: site.index, round: site.round, phase: site.phase, communicates: instruction.communicates)
-        instruction.forEachDestination { register in
-            guard inRange(register) else { return }
+        for position in 0..<destinations.count where inRange(destinations[position]) {
+            let register = destinations[position]
             if let earlier = self.writer(register) {
                 report(
                     .writtenTwice,
@@ -97,11 +104,9 @@ extension Verifier {
         guard indicesInRange else { return }
         let declaration = useDeclaration(site)
         if !brokenRegisters.isEmpty {
-            var usesBroken = false
-            instruction.forEachRegister { _, register in
-                usesBroken = usesBroken || brokenRegisters.contains(register)
-            }
-            guard !usesBroken else { return }
+            let broken = brokenRegisters
+            let isBroken = { (register: Register) in broken.contains(register) }
+            guard !destinations.contains(where: isBroken), !sources.contains(where: isBroken) else { return }
         }
         checkOperands(site)
         if let declaration {
@@ -112,6 +117,10 @@ extension Verifier {
                 checkDeclaration(program.outputs[declaration], src, "output", at: site)
             }
         }
+    }
+
+    mutating func reportOutOfRange(_ register: Register, at site: Site) {
+        report(.indexOutOfRange, "register '\(register)' is outside its table of \(tableCount(register))", at: site)
     }
 
     /// Players and constants named by operands are in their tables (reported when not). Only opcodes with

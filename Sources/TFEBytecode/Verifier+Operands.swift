@@ -108,25 +108,15 @@ extension Verifier {
     }
 
     /// The table's `.elementwise` rule: the destination has the broadcast shape of the register sources, and
-    /// `checkHolders`' placement rule with `maxPrivate`. The registers are visited, not collected: this runs
-    /// for most instructions.
+    /// `checkHolders`' placement rule with `maxPrivate`. It reads the registers `check` gathered (the last
+    /// destination, as the walk over the slots left it): this runs for most instructions.
     private mutating func checkElementwise(_ site: Site, maxPrivate: Int) {
-        var dst: Register?
-        var sources: (Register?, Register?, Register?) = (nil, nil, nil)
-        var sourceCount = 0
-        site.instruction.forEachRegister { isDestination, register in
-            if isDestination {
-                dst = register
-                return
-            }
-            switch sourceCount {
-            case 0: sources.0 = register
-            case 1: sources.1 = register
-            default: sources.2 = register
-            }
-            sourceCount += 1
-        }
-        guard let dst, let first = sources.0, sourceCount <= 3 else {
+        let sourceCount = self.sources.count
+        let sources = (
+            sourceCount > 0 ? self.sources[0] : nil, sourceCount > 1 ? self.sources[1] : nil,
+            sourceCount > 2 ? self.sources[2] : nil
+        )
+        guard let dst = destinations.last, let first = sources.0, sourceCount <= 3 else {
             let mnemonic = site.instruction.opcode.mnemonic
             report(.invalidOperands, "'\(mnemonic)' is not element-wise over one to three sources", at: site)
             return

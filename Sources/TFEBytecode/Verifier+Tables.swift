@@ -38,12 +38,18 @@ extension Verifier {
         ]
         // Registers of a lowered program mostly share a few shapes (usually the same storage, which compares
         // equal at once): the last few found are tried before the table of every shape seen, and a shape is
-        // checked only when it is first seen. This runs once per register, millions of times.
+        // checked only when it is first seen. This runs once per register, millions of times, so the table
+        // and the recent shapes are read in place (a copy of a shape retains its storage, and releases it).
         var positions: [Shape: Int32] = [:]
-        var recent: [(shape: Shape, position: Int32)] = []
+        let recentCount = 4
+        var recent = [Shape](repeating: .scalar, count: recentCount)
+        var recentPositions = [Int32](repeating: -1, count: recentCount)
+        var nextRecent = 0
         var problems: [String?] = []
         func position(of shape: Shape) -> Int32 {
-            for entry in recent where entry.shape == shape { return entry.position }
+            for slot in 0..<recentCount where recentPositions[slot] >= 0 && recent[slot] == shape {
+                return recentPositions[slot]
+            }
             let found: Int32
             if let known = positions[shape] {
                 found = known
@@ -54,30 +60,33 @@ extension Verifier {
                 scalarShapes.append(shape.rank == 0)
                 problems.append(shapeProblem(shape))
             }
-            if recent.count == 4 { recent.removeFirst() }
-            recent.append((shape, found))
+            recent[nextRecent] = shape
+            recentPositions[nextRecent] = found
+            nextRecent = (nextRecent + 1) % recentCount
             return found
         }
         for (prefix, table, make, positionsByRegister) in tables {
             let isLocal = prefix == "l"
             var shapePositions: [Int32] = []
             shapePositions.reserveCapacity(table.count)
-            for (index, info) in table.enumerated() {
-                let shape = position(of: info.shape)
-                shapePositions.append(shape)
-                var problem = problems[Int(shape)]
-                if isLocal {
-                    if let owner = info.owner {
-                        if !playerInRange(owner) { problem = "owner \(owner.rawValue) is not a player" }
-                    } else {
-                        problem = "a local register needs an owner"
+            table.withUnsafeBufferPointer { infos in
+                for index in infos.indices {
+                    let shape = position(of: infos[index].shape)
+                    shapePositions.append(shape)
+                    var problem = problems[Int(shape)]
+                    if isLocal {
+                        if let owner = infos[index].owner {
+                            if !playerInRange(owner) { problem = "owner \(owner.rawValue) is not a player" }
+                        } else {
+                            problem = "a local register needs an owner"
+                        }
+                    } else if infos[index].owner != nil {
+                        problem = "only local registers have an owner"
                     }
-                } else if info.owner != nil {
-                    problem = "only local registers have an owner"
-                }
-                if let problem {
-                    report(.registerTable, "register '\(prefix)\(index)': \(problem)")
-                    brokenRegisters.insert(make(index))
+                    if let problem {
+                        report(.registerTable, "register '\(prefix)\(index)': \(problem)")
+                        brokenRegisters.insert(make(index))
+                    }
                 }
             }
             self[keyPath: positionsByRegister] = shapePositions

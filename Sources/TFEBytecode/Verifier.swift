@@ -30,24 +30,68 @@ public struct Verifier {
     /// Whether each of `shapes` is a scalar's.
     var scalarShapes: [Bool] = []
 
+    /// The register operands of the instruction being checked, written and read, in operand order.
+    var destinations = RegisterList()
+    var sources = RegisterList()
+    /// Whether each opcode, by raw value, is preprocessing (read once here: `Opcode.spec` copies the entry).
+    let preprocessingOpcodes: [Bool]
+
     var inputIndex: [IOKey: Int] = [:]
     var outputIndex: [IOKey: Int] = [:]
     /// The instruction that uses each declaration.
     var inputUsers: [Int?]
     var outputUsers: [Int?]
 
-    /// The integers first, then the one-byte fields: 24 bytes instead of 32 with the optional, which counts
-    /// with millions of registers.
+    /// 32-bit integers, then the one-byte fields: 12 bytes with the optional instead of 24 with `Int`s. The
+    /// verifier looks up the writer of every register an instruction reads, all over tables of millions of
+    /// registers, and half the bytes are half the cache misses. A program has fewer than 2^31 instructions
+    /// (and so rounds): its `Instruction`s alone would take 80 GB.
     struct Writer {
-        var index: Int
-        var round: Int
+        private var storedIndex: Int32
+        private var storedRound: Int32
         var phase: Phase
         var communicates: Bool
+
+        init(index: Int, round: Int, phase: Phase, communicates: Bool) {
+            storedIndex = Int32(clamping: index)
+            storedRound = Int32(clamping: round)
+            self.phase = phase
+            self.communicates = communicates
+        }
+
+        var index: Int { Int(storedIndex) }
+        var round: Int { Int(storedRound) }
     }
 
     struct IOKey: Hashable {
         var player: Int
         var name: String
+    }
+
+    /// Registers gathered for one instruction at a time. The storage is kept and overwritten from one
+    /// instruction to the next: emptying an array (`removeAll(keepingCapacity:)`) per instruction showed in
+    /// the verifier's time, and a fresh array per instruction would allocate.
+    struct RegisterList {
+        private var storage: [Register] = []
+        private(set) var count = 0
+
+        subscript(position: Int) -> Register { storage[position] }
+
+        var last: Register? { count > 0 ? storage[count - 1] : nil }
+
+        mutating func removeAll() {
+            count = 0
+        }
+
+        mutating func append(_ register: Register) {
+            if count < storage.count { storage[count] = register } else { storage.append(register) }
+            count += 1
+        }
+
+        func contains(where predicate: (Register) -> Bool) -> Bool {
+            for position in 0..<count where predicate(storage[position]) { return true }
+            return false
+        }
     }
 
     /// The instruction being checked.
@@ -65,6 +109,7 @@ public struct Verifier {
         localWriters = Array(repeating: nil, count: program.localRegisters.count)
         inputUsers = Array(repeating: nil, count: program.inputs.count)
         outputUsers = Array(repeating: nil, count: program.outputs.count)
+        preprocessingOpcodes = (0...Int(UInt8.max)).map { Opcode(rawValue: UInt8($0))?.isPreprocessing ?? false }
     }
 
     /// Every problem, in program order (tables first, then instructions).

@@ -172,6 +172,48 @@ enum Samples {
         #expect(instruction.sources == expected.filter { !$0.0 }.map(\.1))
     }
 
+    /// The encoder writes an instruction from its slot words (`BinaryBlockWriter.instruction`, a switch of its
+    /// own, for speed): its bytes are the file layout's, written here from the generic operands. The block
+    /// starts smaller than any instruction, so that it grows and flushes.
+    @Test(arguments: Samples.instructions)
+    func blockEncodingAgreesWithOperands(_ instruction: Instruction) {
+        var expected = BinaryWriter()
+        func register(_ register: Register) {
+            switch register {
+            case .private: expected.byte(0)
+            case .public: expected.byte(1)
+            case .local: expected.byte(2)
+            }
+            expected.unsigned(register.index)
+        }
+        expected.byte(instruction.opcode.rawValue)
+        for value in instruction.operands {
+            switch value {
+            case .register(let r): register(r)
+            case .registers(let list):
+                expected.unsigned(list.count)
+                list.forEach(register)
+            case .player(let player): expected.unsigned(player.rawValue)
+            case .string(let text): expected.string(text)
+            case .constant(let index): expected.unsigned(index)
+            case .integer(let value): expected.signed(value)
+            case .integers(let list):
+                expected.unsigned(list.count)
+                list.forEach { expected.signed($0) }
+            case .selector(let code): expected.byte(code)
+            }
+        }
+        var out = BinaryWriter()
+        out.byte(0xEE)
+        var block = BinaryBlockWriter(capacity: 4)
+        block.reserve(1, flushingInto: &out)
+        block.byte(0xEE)
+        block.instruction(instruction, flushingInto: &out)
+        block.instruction(instruction, flushingInto: &out)
+        block.flush(into: &out)
+        #expect(out.bytes == [0xEE, 0xEE] + expected.bytes + expected.bytes)
+    }
+
     /// Each operand replaced by a value of another kind makes the instruction unbuildable.
     @Test(arguments: Samples.instructions)
     func wrongOperandKindsAreRejected(_ instruction: Instruction) {
