@@ -71,6 +71,29 @@ enum SecureNNReference {
         return (multipliers, blinds, order)
     }
 
+    /// `PRG.fill(fieldElements:below:)`'s next 32 values: a block of eight 32-bit candidates (halves 0..<8 the low
+    /// halves, 8..<16 the high ones), each giving the four mixed-radix digits of ⌊c·P / 2^32⌋ (P the product of
+    /// `bounds`), value 8i + j digit i of candidate j; a block with a candidate whose c·P mod 2^32 is below
+    /// 2^32 mod P is drawn again.
+    static func batchedBlock(from candidates: inout Candidates, bounds: [UInt64]) -> [UInt64] {
+        let product = bounds.reduce(1, *)
+        while true {
+            let block = (0..<16).map { _ in candidates.next() }
+            var values = [UInt64](repeating: 0, count: 32)
+            var accepted = true
+            for j in 0..<8 {
+                let c = block[8 + j] << 16 | block[j]
+                var value = (c * product) >> 32
+                for i in (0..<4).reversed() {
+                    values[8 * i + j] = value % bounds[i]
+                    value /= bounds[i]
+                }
+                if (c * product) & 0xFFFF_FFFF < (1 << 32) % product { accepted = false }
+            }
+            if accepted { return values }
+        }
+    }
+
     /// A PRG's words as 16-bit candidates, low half first.
     struct Candidates {
         var prg: PRG

@@ -292,8 +292,10 @@ package enum PrivateCompareStep {
         shuffle(d, swaps: randomness + 2 * bitCount)
     }
 
-    /// 2^i in lane i.
-    private static let laneBits = SIMD8<UInt16>(0x1, 0x2, 0x4, 0x8, 0x10, 0x20, 0x40, 0x80)
+    /// 2^i in lane i: a computed constant, not a stored global, whose every use would call `swift_once`.
+    private static var laneBits: SIMD8<UInt16> {
+        @inline(__always) get { SIMD8<UInt16>(0x1, 0x2, 0x4, 0x8, 0x10, 0x20, 0x40, 0x80) }
+    }
 
     /// Replaces 64 16-bit lanes w_i (in memory order, their total below 2^16) with Σ_{m≤i} w_m and returns the
     /// total. A word of four lanes times 0x0001_0001_0001_0001 holds its own inclusive prefix sums (no lane

@@ -1,5 +1,5 @@
 // Draws below small bounds (at most 256): SecureNN's Z_67 shares at a byte of keystream per candidate, and
-// PrivateCompare's masks and permutations at 16 bits per candidate; most of the randomness a ReLU consumes.
+// PrivateCompare's masks and permutations four to a 32-bit candidate; most of the randomness a ReLU consumes.
 
 extension PRG {
     /// Overwrites `values` with uniformly random integers in `0..<bound`, one byte each.
@@ -55,10 +55,10 @@ extension PRG {
 }
 
 extension PRG {
-    /// Overwrites `values` with uniformly random integers in `0..<bound`, one byte each, from 16-bit candidates
-    /// (`KeystreamCandidates`): two bytes of keystream a value instead of about 1.3 for 8-bit candidates, but 64
-    /// values at a time in SIMD registers, since a candidate is rejected with probability (2^16 mod bound) / 2^16
-    /// (9 in 65,536 for p = 67) instead of (2^8 mod bound) / 2^8 (55 in 256).
+    /// Overwrites `values` with uniformly random integers in `0..<bound`, one byte each, four from each 32-bit
+    /// candidate of `KeystreamCandidates` (`fillBatch`: a byte of keystream a value, and 32 values at a time in
+    /// SIMD registers): value 32·r + 8·i + j is digit i of candidate j of the r-th accepted block; the last
+    /// `count % 32` values are the first of one more block's.
     ///
     /// The stream continues after the words the draw generated ahead, which depend only on `values.count`, so two
     /// parties that make the same draws stay in step. Not the values of `fill(bytes:below:)`.
@@ -66,50 +66,54 @@ extension PRG {
     mutating func fill(fieldElements values: UnsafeMutableBufferPointer<UInt8>, below bound: UInt16) {
         precondition((1...256).contains(bound), "a byte draw needs a bound in 1...256")
         guard let target = values.baseAddress else { return }
-        let count = values.count, threshold = UInt16((65536 % Int(bound)))
-        let runLength = KeystreamCandidates.runLength
-        // The candidates a draw needs (a quarter word each), a few rejected ones, and a word partly read.
-        let bufferWords = min(2048, count / 4 + KeystreamCandidates.minimumWords + 8)
+        let count = values.count
+        let product = (0..<4).reduce(UInt64(1)) { product, _ in product * UInt64(bound) }
+        let remainder = (UInt64(1) << 32) % product
+        let thresholds = [UInt16](repeating: UInt16(truncatingIfNeeded: remainder), count: 8)
+            + [UInt16](repeating: UInt16(remainder >> 16), count: 8)
+        let bounds = [UInt16](repeating: bound, count: 32)
+        // The words a draw needs (a byte a value), a few rejected blocks, and a word partly read.
+        let bufferWords = min(2048, count / 8 + KeystreamCandidates.minimumWords + 8)
         withUnsafeTemporaryAllocation(of: UInt64.self, capacity: bufferWords) { words in
-            var stream = KeystreamCandidates(self, buffer: words)
-            var filled = 0
-            while filled + runLength <= count {
-                stream.fill(target + filled, below: bound, threshold: threshold)
-                filled += runLength
+            withUnsafeTemporaryAllocation(of: SIMD8<UInt16>.self, capacity: 4) { lanes in
+                let digits = UnsafeMutableRawPointer(lanes.baseAddress!).assumingMemoryBound(to: UInt16.self)
+                var stream = KeystreamCandidates(self, buffer: words)
+                var filled = 0
+                while filled < count {
+                    stream.fillBatch(digits, stride: 8, bounds: bounds, thresholds: thresholds, adding: 0)
+                    let run = min(32, count - filled)
+                    if run == 32 {
+                        for i in 0..<4 {
+                            UnsafeMutableRawPointer(target + filled).storeBytes(
+                                of: EightLanes.narrow(lanes[i]), toByteOffset: 8 * i, as: SIMD8<UInt8>.self)
+                        }
+                    } else {
+                        for k in 0..<run { target[filled + k] = UInt8(truncatingIfNeeded: digits[k]) }
+                    }
+                    filled += run
+                }
+                self = stream.remainder
             }
-            // The last part run one draw at a time.
-            while filled < count {
-                target[filled] = UInt8(truncatingIfNeeded: stream.next(below: bound, threshold: threshold))
-                filled += 1
-            }
-            self = stream.remainder
         }
     }
 }
 
-/// A stream's keystream read as 16-bit candidates, for PrivateCompare's per-element randomness: each word gives
-/// four, low half first, words in stream order.
-///
-/// A draw below a bound b (at most 256) is Lemire's multiply-and-shift with rejection on one candidate c: the
-/// value is `(c·b) >> 16`, accepted when the low half of `c·b` is at least 2^16 mod b; a rejected candidate is
-/// skipped and the next one tried. At most 64/2^16 of the candidates are rejected (for b = 66; none for b = 64),
-/// so a run of up to 64 draws is first computed as if no candidate were rejected, with no dependence between
-/// lanes, and only a run with a rejection is redone one candidate at a time. Either way the values and the
-/// candidates consumed are those of one draw after another.
+/// A stream's keystream read as blocks of eight 32-bit candidates (`fillBatch`), for PrivateCompare's per-element
+/// randomness and the Z_67 shares server2 deals: a block is 16 consecutive 16-bit halves (each word gives four,
+/// low half first, words in stream order), the first eight the candidates' low halves, the last eight their high
+/// halves.
 ///
 /// The reader generates words ahead into `buffer`, so it owns the rest of the stream: the `PRG` it was made from
 /// must not be used after it.
 struct KeystreamCandidates {
-    /// The most draws one `fill` computes at once.
-    static let runLength = 64
-    /// The smallest buffer: a run's candidates and the three before them in the run's first word.
-    static let minimumWords = runLength / 4 + 1
+    /// The smallest buffer: a block's halves and the three before them in the block's first word.
+    static let minimumWords = blockLength / 4 + 1
 
     private var prg: PRG
     private let buffer: UnsafeMutableBufferPointer<UInt64>
-    /// The next candidate, counted from the start of `buffer`.
+    /// The next 16-bit half, counted from the start of `buffer`.
     private var position: Int
-    /// The candidates generated into `buffer`.
+    /// The halves generated into `buffer`.
     private var end: Int
 
     /// A reader of `prg`'s keystream that generates up to `buffer.count` words at a time into `buffer`.
@@ -121,7 +125,7 @@ struct KeystreamCandidates {
         self.end = 0
     }
 
-    /// The candidates from the next one on, at least `count` (at most `runLength`) of them generated: the word
+    /// The halves from the next one on, at least `count` (at most `blockLength`) of them generated: the word
     /// holding the next candidate and those after it move to the front of the buffer, and the stream continues
     /// behind them.
     @inline(__always)
@@ -148,31 +152,6 @@ struct KeystreamCandidates {
     /// The generator after the words this reader generated: where a party that reads the same candidates
     /// continues the stream.
     var remainder: PRG { prg }
-
-    /// Fills `target[0..<runLength]` with draws below one `bound`, one byte each: the values of `runLength` calls
-    /// of `next(below:threshold:)`, as `fill(_:count:bounds:thresholds:adding:)` computes them.
-    @inline(__always)
-    mutating func fill(_ target: UnsafeMutablePointer<UInt8>, below bound: UInt16, threshold: UInt16) {
-        let run = UnsafeRawPointer(candidates(atLeast: Self.runLength))
-        let output = UnsafeMutableRawPointer(target)
-        let b = SIMD8<UInt16>(repeating: bound), t = SIMD8<UInt16>(repeating: threshold)
-        var rejected = SIMDMask<SIMD8<Int16>>(repeating: false)
-        for chunk in 0..<(Self.runLength / 8) {
-            let c = run.loadUnaligned(fromByteOffset: 16 * chunk, as: SIMD8<UInt16>.self)
-            rejected .|= c &* b .< t
-            output.storeBytes(
-                of: EightLanes.narrow(EightLanes.multiplyHigh(c, b)), toByteOffset: 8 * chunk, as: SIMD8<UInt8>.self)
-        }
-        if !EightLanes.any(rejected) {
-            position &+= Self.runLength
-            return
-        }
-        for j in 0..<Self.runLength {
-            target[j] = UInt8(truncatingIfNeeded: next(below: bound, threshold: threshold))
-        }
-    }
-
-    // MARK: - Four draws from each 32-bit candidate
 
     /// The 16-bit halves of one block of eight 32-bit candidates: candidate j's low half is half j of the block,
     /// its high half half 8 + j (so each half of the eight loads as one SIMD register).
@@ -241,48 +220,5 @@ struct KeystreamCandidates {
         }
         let below = (high .< thresholdHigh) .| ((high .== thresholdHigh) .& (low .< thresholdLow))
         return !EightLanes.any(below)
-    }
-
-    /// One draw in `0..<bound`, `threshold` being 2^16 mod `bound`.
-    @inline(__always)
-    mutating func next(below bound: UInt16, threshold: UInt16) -> UInt16 {
-        while true {
-            let candidate = candidates(atLeast: 1).pointee
-            position &+= 1
-            let product = UInt32(candidate) &* UInt32(bound)
-            if UInt16(truncatingIfNeeded: product) >= threshold { return UInt16(truncatingIfNeeded: product &>> 16) }
-        }
-    }
-
-    /// Fills `target[0..<count]` (count at most `runLength`) with draws below `bounds[j]` for lane j, plus
-    /// `offset`, `thresholds[j]` being 2^16 mod `bounds[j]`: the values of `count` calls of `next(below:threshold:)`.
-    /// `target`, `bounds` and `thresholds` hold `runLength` lanes; the lanes from `count` on are computed from
-    /// candidates they do not consume, and their values are unspecified (give them threshold 0, as a bound of 1
-    /// has, or a rejection there sends the run down the slow path for nothing).
-    ///
-    /// Eight lanes at a time in SIMD registers: the value is the high half of `c·b` (SSE2's multiply-high), the
-    /// rejection test compares the low half; nothing depends on the lane's index.
-    @inline(__always)
-    mutating func fill(
-        _ target: UnsafeMutablePointer<UInt16>, count: Int, bounds: UnsafePointer<UInt16>,
-        thresholds: UnsafePointer<UInt16>, adding offset: UInt16
-    ) {
-        let run = UnsafeRawPointer(candidates(atLeast: Self.runLength))
-        let boundBytes = UnsafeRawPointer(bounds), thresholdBytes = UnsafeRawPointer(thresholds)
-        let output = UnsafeMutableRawPointer(target)
-        var rejected = SIMDMask<SIMD8<Int16>>(repeating: false)
-        for chunk in 0..<(Self.runLength / 8) {
-            let c = run.loadUnaligned(fromByteOffset: 16 * chunk, as: SIMD8<UInt16>.self)
-            let b = boundBytes.loadUnaligned(fromByteOffset: 16 * chunk, as: SIMD8<UInt16>.self)
-            let t = thresholdBytes.loadUnaligned(fromByteOffset: 16 * chunk, as: SIMD8<UInt16>.self)
-            rejected .|= c &* b .< t
-            output.storeBytes(
-                of: EightLanes.multiplyHigh(c, b) &+ offset, toByteOffset: 16 * chunk, as: SIMD8<UInt16>.self)
-        }
-        if !EightLanes.any(rejected) {
-            position &+= count
-            return
-        }
-        for j in 0..<count { target[j] = next(below: bounds[j], threshold: thresholds[j]) &+ offset }
     }
 }
