@@ -172,8 +172,8 @@ struct KeystreamCandidates {
     ///
     /// The 32-bit products are formed from 16-bit halves with SSE2's multiply-low and multiply-high: l·b =
     /// (h·b)·2^16 + (lo·b), the middle 16 bits the sum of h·b's low half and lo·b's high half, whose carry goes
-    /// to the digit. Bounds must be in 1...65535, each lane's four multiplying to at most 2^32 (PrivateCompare's are at
-    /// most 67).
+    /// to the digit. Bounds must be in 1...65535, each lane's four multiplying to at most 2^32 (PrivateCompare's
+    /// are at most 67).
     @inline(__always)
     mutating func fillBatch(
         _ target: UnsafeMutablePointer<UInt16>, stride: Int, bounds: UnsafePointer<UInt16>,
@@ -206,18 +206,24 @@ struct KeystreamCandidates {
         let offsets = Lanes(repeating: offset)
         var low = block.loadUnaligned(as: Lanes.self)
         var high = block.loadUnaligned(fromByteOffset: 16, as: Lanes.self)
-        for i in 0..<4 {
+        // One digit: l·b = (high·b)·2^16 + low·b, written out four times (the compiler keeps a loop otherwise).
+        @inline(__always)
+        func step(_ i: Int) {
             let b = boundBytes.loadUnaligned(fromByteOffset: 2 * stride * i, as: Lanes.self)
             let highLow = high &* b, lowHigh = EightLanes.multiplyHigh(low, b)
             let middle = highLow &+ lowHigh
-            // The carry out of the 16-bit sum: the top bit of (x & y) | ((x | y) & ~sum).
-            let carry = ((highLow & lowHigh) | ((highLow | lowHigh) & ~middle)) &>> 15
+            // The 16-bit sum carries exactly when it wraps below an addend; a set mask lane is all ones, −1.
+            let carry = unsafeBitCast(middle .< lowHigh, to: Lanes.self)
             output.storeBytes(
-                of: EightLanes.multiplyHigh(high, b) &+ carry &+ offsets, toByteOffset: 2 * stride * i,
+                of: EightLanes.multiplyHigh(high, b) &- carry &+ offsets, toByteOffset: 2 * stride * i,
                 as: Lanes.self)
             low = low &* b
             high = middle
         }
+        step(0)
+        step(1)
+        step(2)
+        step(3)
         let below = (high .< thresholdHigh) .| ((high .== thresholdHigh) .& (low .< thresholdLow))
         return !EightLanes.any(below)
     }
