@@ -389,8 +389,8 @@ package enum PrivateCompareStep {
     /// bound is 1: always 0). Each run of 64 lanes is two blocks of eight candidates, block `half` drawing lanes
     /// 16·i + 8·half + j (i in 0..<4, j in 0..<8) four to a candidate by Lemire's batched method, so every value
     /// is uniform and independent of the others; 192 bytes of keystream an element (and 32 more in the 3.6% of
-    /// elements that meet a rejected block). `bounds` and `thresholds` are `drawBounds` and `drawThresholds`. Not inlined,
-    /// so that the loop around it stays small.
+    /// elements that meet a rejected block). `bounds` and `thresholds` are `drawBounds` and `drawThresholds`.
+    /// Not inlined, so that the loop around it stays small.
     @inline(never)
     static func draw(
         into randomness: UnsafeMutablePointer<UInt16>, from stream: inout KeystreamCandidates,
