@@ -67,7 +67,9 @@ enum Handshake {
     /// servers' stored-state summaries before a run that loads, their store votes after one that stores).
     /// 5: an `input` or `share` into a private register sends server1 a seed of its share, not the share; the
     /// Z_67 bit shares server2 deals (ShareConvert, the MSB pairs) are drawn from 16-bit candidates.
-    static let version: UInt16 = 5
+    /// 6: PrivateCompare's common randomness and those Z_67 shares take four draws from each 32-bit candidate
+    /// (Lemire's batched method, `KeystreamCandidates.fillBatch`): the same distributions, other values.
+    static let version: UInt16 = 6
     static let runIDBytes = 16
     static let maxBodyBytes = 4096
     /// The version of program requests and programs (kinds 4 and 5).

@@ -96,21 +96,21 @@ import Testing
         }
     }
 
-    /// A tfe-vm of an earlier handshake version (version 4 sent server1 its input shares, not seeds): refused on
-    /// both ends, with a message saying what to do.
+    /// A tfe-vm of an earlier handshake version (version 5 drew PrivateCompare's randomness from 16-bit
+    /// candidates): refused on both ends, with a message saying what to do.
     @Test func earlierBuildIsRefusedOnBothEnds() throws {
         var old = hello()
-        old.handshakeVersion = 4
+        old.handshakeVersion = 5
         let (failure, answer) = try helloServer0(old)
         // Another version may lay its hello out differently, so the peer is named by its address.
-        guard case .incompatibleVersion(let peer, "handshake", 4, 5) = failure else {
+        guard case .incompatibleVersion(let peer, "handshake", 5, 6) = failure else {
             Issue.record("\(String(describing: failure))")
             return
         }
         #expect(peer.hasPrefix("127.0.0.1:"))
         #expect(answer.last == .refuse(reason: failure!.description))
         #expect(failure?.description
-                    == "\(peer) uses handshake version 4, this tfe-vm uses 5: run the same tfe-vm version on "
+                    == "\(peer) uses handshake version 5, this tfe-vm uses 6: run the same tfe-vm version on "
                         + "every party")
     }
 

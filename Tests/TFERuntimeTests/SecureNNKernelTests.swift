@@ -26,16 +26,16 @@ import Testing
     }
 
     @Test(arguments: [2, 64, 66, 67, 241, 256] as [UInt16])
-    func fieldDrawsAreOneCandidateDrawAfterAnother(bound: UInt16) {
+    func fieldDrawsAreBatchedDrawsBlockAfterBlock(bound: UInt16) {
         for count in Self.counts + [64 * 300 + 5] {
             var prg = PRG(seed: Seed(fixed: UInt64(bound)), stream: UInt64(count))
             var again = prg
             var reference = SecureNNReference.Candidates(prg)
-            let expected = (0..<count).map { _ in
-                while true {
-                    let product = reference.next() * UInt64(bound)
-                    if product & 0xFFFF >= 65536 % UInt64(bound) { return UInt8(product >> 16) }
-                }
+            var expected: [UInt8] = []
+            while expected.count < count {
+                let block = SecureNNReference.batchedBlock(
+                    from: &reference, bounds: [UInt64](repeating: UInt64(bound), count: 4))
+                expected += block.prefix(count - expected.count).map { UInt8($0) }
             }
             var drawn = [UInt8](repeating: 0, count: count), repeated = drawn
             drawn.withUnsafeMutableBufferPointer { prg.fill(fieldElements: $0, below: bound) }
@@ -62,47 +62,25 @@ import Testing
         #expect(chiSquared < 117)
     }
 
-    @Test func candidatesFollowTheWords() {
+    @Test(arguments: [KeystreamCandidates.minimumWords, 7, 32])
+    func blocksFollowTheWords(bufferWords: Int) {
         var prg = PRG(seed: Seed(fixed: 5), stream: 9)
-        let words = prg.nextUInt64s(count: 200)
-        let halves = words.flatMap { word in (0..<4).map { UInt16(truncatingIfNeeded: word >> (16 * UInt64($0))) } }
-        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: KeystreamCandidates.minimumWords) { buffer in
+        let words = prg.nextUInt64s(count: 400)
+        let halves = words.flatMap { word in (0..<4).map { UInt32(word >> (16 * UInt64($0)) & 0xFFFF) } }
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: bufferWords) { buffer in
             var stream = KeystreamCandidates(PRG(seed: Seed(fixed: 5), stream: 9), buffer: buffer)
-            var read: [UInt16] = []
-            // Draws below 2^8 · 256 = 65536 reject nothing and give each candidate's high byte; runs of
-            // several lengths cross the buffer's refills at every offset within a word.
-            let bounds = [UInt16](repeating: 256, count: 64), thresholds = [UInt16](repeating: 0, count: 64)
-            var values = [UInt16](repeating: 0, count: 64)
-            for length in [1, 64, 3, 63, 5, 17, 64, 2, 64, 7, 64, 64, 9, 33, 64] {
-                values.withUnsafeMutableBufferPointer { target in
-                    stream.fill(target.baseAddress!, count: length, bounds: bounds, thresholds: thresholds, adding: 0)
+            // Bounds of 256 reject nothing (2^32 mod 2^32 = 0) and give each candidate's four bytes, high first;
+            // the reads cross the buffer's refills.
+            let bounds = [UInt16](repeating: 256, count: 32), thresholds = [UInt16](repeating: 0, count: 16)
+            var digits = [UInt16](repeating: 0, count: 32)
+            for block in 0..<(halves.count / 16) {
+                digits.withUnsafeMutableBufferPointer { target in
+                    stream.fillBatch(target.baseAddress!, stride: 8, bounds: bounds, thresholds: thresholds, adding: 0)
                 }
-                read += values[..<length].map { UInt16($0) }
+                let read = (0..<8).map { j in (0..<4).reduce(UInt32(0)) { $0 << 8 | UInt32(digits[8 * $1 + j]) } }
+                let expected = (0..<8).map { j in halves[16 * block + 8 + j] << 16 | halves[16 * block + j] }
+                #expect(read == expected, "block \(block)")
             }
-            #expect(read == halves[..<read.count].map { $0 >> 8 })
-        }
-    }
-
-    @Test func rejectedCandidatesAreSkipped() {
-        // Bound 241: 2^16 mod 241 = 225, so about one run of 64 draws in five meets a rejected candidate.
-        var reference = SecureNNReference.Candidates(PRG(seed: Seed(fixed: 6), stream: 0))
-        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 40) { buffer in
-            var stream = KeystreamCandidates(PRG(seed: Seed(fixed: 6), stream: 0), buffer: buffer)
-            let bounds = [UInt16](repeating: 241, count: 64), thresholds = [UInt16](repeating: 225, count: 64)
-            var values = [UInt16](repeating: 0, count: 64)
-            var rejections = 0
-            for _ in 0..<200 {
-                values.withUnsafeMutableBufferPointer { target in
-                    stream.fill(target.baseAddress!, count: 64, bounds: bounds, thresholds: thresholds, adding: 0)
-                }
-                var expected: [UInt16] = []
-                while expected.count < 64 {
-                    let product = reference.next() * 241
-                    if product & 0xFFFF >= 225 { expected.append(UInt16(product >> 16)) } else { rejections += 1 }
-                }
-                #expect(values == expected)
-            }
-            #expect(rejections > 10)
         }
     }
 

@@ -32,24 +32,66 @@ enum SecureNNReference {
         return values
     }
 
-    /// One element's randomness: multipliers, blinds and a Fisher–Yates shuffle from a run of 16-bit candidates
-    /// (each word's four halves, low half first), one candidate at a time with Lemire's rejection.
+    /// One element's randomness: multipliers, blinds and a Fisher–Yates shuffle, from six blocks of eight 32-bit
+    /// candidates (block halves 0..<8 the low halves, 8..<16 the high ones), each candidate c giving four values by
+    /// Lemire's batched method in 64-bit arithmetic: the mixed-radix digits of ⌊c·P / 2^32⌋, P the product of its
+    /// four bounds, accepted when c·P mod 2^32 ≥ 2^32 mod P; a block with a rejected candidate is drawn again.
+    /// Block `half` of run r (multipliers, blinds, swaps) draws lanes 64r + 16i + 8·half + j for candidate j.
     /// `permutation[k]` is the value the shuffle puts at position k.
     static func randomness(
         from candidates: inout Candidates
     ) -> (multipliers: [UInt64], blinds: [UInt64], permutation: [UInt8]) {
-        func next(below bound: UInt64) -> UInt64 {
-            let threshold = 65536 % bound
-            while true {
-                let product = candidates.next() * bound
-                if product & 0xFFFF >= threshold { return product >> 16 }
+        let bounds: [UInt64] =
+            [UInt64](repeating: 66, count: 64) + [UInt64](repeating: 67, count: 64) + (0..<64).map { 64 - $0 }
+        var lanes = [UInt64](repeating: 0, count: 192)
+        for run in 0..<3 {
+            for half in 0..<2 {
+                var accepted = false
+                while !accepted {
+                    let block = (0..<16).map { _ in candidates.next() }
+                    accepted = true
+                    for j in 0..<8 {
+                        var low = block[8 + j] << 16 | block[j]
+                        var product: UInt64 = 1
+                        for i in 0..<4 {
+                            let lane = 64 * run + 16 * i + 8 * half + j
+                            product *= bounds[lane]
+                            lanes[lane] = (low * bounds[lane]) >> 32
+                            low = (low * bounds[lane]) & 0xFFFF_FFFF
+                        }
+                        if low < (1 << 32) % product { accepted = false }
+                    }
+                }
             }
         }
-        let multipliers = (0..<64).map { _ in next(below: 66) + 1 }
-        let blinds = (0..<64).map { _ in next(below: 67) }
+        let multipliers = lanes[0..<64].map { $0 + 1 }
+        let blinds = Array(lanes[64..<128])
         var order = (0..<64).map { UInt8($0) }
-        for i in stride(from: 63, to: 0, by: -1) { order.swapAt(i, Int(next(below: UInt64(i + 1)))) }
+        for s in 0..<63 { order.swapAt(63 - s, Int(lanes[128 + s])) }
         return (multipliers, blinds, order)
+    }
+
+    /// `PRG.fill(fieldElements:below:)`'s next 32 values: a block of eight 32-bit candidates (halves 0..<8 the low
+    /// halves, 8..<16 the high ones), each giving the four mixed-radix digits of ⌊c·P / 2^32⌋ (P the product of
+    /// `bounds`), value 8i + j digit i of candidate j; a block with a candidate whose c·P mod 2^32 is below
+    /// 2^32 mod P is drawn again.
+    static func batchedBlock(from candidates: inout Candidates, bounds: [UInt64]) -> [UInt64] {
+        let product = bounds.reduce(1, *)
+        while true {
+            let block = (0..<16).map { _ in candidates.next() }
+            var values = [UInt64](repeating: 0, count: 32)
+            var accepted = true
+            for j in 0..<8 {
+                let c = block[8 + j] << 16 | block[j]
+                var value = (c * product) >> 32
+                for i in (0..<4).reversed() {
+                    values[8 * i + j] = value % bounds[i]
+                    value /= bounds[i]
+                }
+                if (c * product) & 0xFFFF_FFFF < (1 << 32) % product { accepted = false }
+            }
+            if accepted { return values }
+        }
     }
 
     /// A PRG's words as 16-bit candidates, low half first.

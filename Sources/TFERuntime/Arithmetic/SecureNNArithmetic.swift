@@ -118,6 +118,14 @@ enum EightLanes {
         return high
     }
 
+    /// Whether any lane of `mask` is set: its two words ORed, where the standard library's `any` calls a generic
+    /// `min` that is not always specialised inline.
+    @inline(__always)
+    static func any(_ mask: SIMDMask<SIMD8<Int16>>) -> Bool {
+        let words = unsafeBitCast(mask, to: SIMD2<UInt64>.self)
+        return words[0] | words[1] != 0
+    }
+
     /// The high half of each lane's 32-bit product with `b`.
     @inline(__always)
     static func multiplyHigh(_ a: SIMD8<UInt16>, _ b: UInt16) -> SIMD8<UInt16> {
@@ -165,10 +173,11 @@ package enum PrivateCompareStep {
         count: Int, bits: UnsafePointer<UInt8>, thresholds t: UnsafePointer<UInt64>, flips: UnsafePointer<UInt64>,
         greaterEqual: Bool, isServer0: Bool, common: PRG, into d: UnsafeMutablePointer<UInt8>
     ) {
-        // About 48 words of keystream per element (191 16-bit candidates and a rare rejection); every refill of
-        // 256 words or more takes OpenSSL's ChaCha20 (`PRG.fill`), and 2,048 words (16 KB) stay in the cache. The
-        // candidates read are the same whatever the buffer's size: only the unread tail of the last refill changes.
-        let bufferWords = min(2048, max(256, 64 * count))
+        // About 24 words of keystream per element (six blocks of eight 32-bit candidates, and a rare rejected
+        // block); every refill of 256 words or more takes OpenSSL's ChaCha20 (`PRG.fill`), and 2,048 words (16 KB)
+        // stay in the cache. The candidates read are the same whatever the buffer's size: only the unread tail of
+        // the last refill changes.
+        let bufferWords = min(2048, max(256, 32 * count))
         withUnsafeTemporaryAllocation(of: UInt64.self, capacity: bufferWords) { words in
             var stream = KeystreamCandidates(common, buffer: words)
             withUnsafeTemporaryAllocation(of: UInt16.self, capacity: Randomness.laneCount) { r in
@@ -283,8 +292,10 @@ package enum PrivateCompareStep {
         shuffle(d, swaps: randomness + 2 * bitCount)
     }
 
-    /// 2^i in lane i.
-    private static let laneBits = SIMD8<UInt16>(0x1, 0x2, 0x4, 0x8, 0x10, 0x20, 0x40, 0x80)
+    /// 2^i in lane i: a computed constant, not a stored global, whose every use would call `swift_once`.
+    private static var laneBits: SIMD8<UInt16> {
+        @inline(__always) get { SIMD8<UInt16>(0x1, 0x2, 0x4, 0x8, 0x10, 0x20, 0x40, 0x80) }
+    }
 
     /// Replaces 64 16-bit lanes w_i (in memory order, their total below 2^16) with Σ_{m≤i} w_m and returns the
     /// total. A word of four lanes times 0x0001_0001_0001_0001 holds its own inclusive prefix sums (no lane
@@ -359,28 +370,40 @@ package enum PrivateCompareStep {
         [UInt16](repeating: 66, count: bitCount) + [UInt16](repeating: 67, count: bitCount)
         + (0..<bitCount).map { UInt16(bitCount - $0) }
 
-    /// 2^16 mod each bound of `drawBounds`: the rejection thresholds.
-    static let drawThresholds: [UInt16] = drawBounds.map { UInt16(65536 % Int($0)) }
+    /// The rejection thresholds of one element's six blocks of candidates (`draw`): for each of the multipliers',
+    /// the blinds' and the swaps' two halves, eight low halves then eight high halves of 2^32 mod P_j, P_j the
+    /// product of the four bounds lane j of that block draws below (`drawBounds[64·run + 16·i + 8·half + j]`).
+    static let drawThresholds: [UInt16] = (0..<3).flatMap { run in
+        (0..<2).flatMap { half in
+            let remainders = (0..<8).map { j in
+                let product = (0..<4).reduce(UInt64(1)) { $0 * UInt64(drawBounds[64 * run + 16 * $1 + 8 * half + j]) }
+                return (UInt64(1) << 32) % product
+            }
+            return remainders.map { UInt16(truncatingIfNeeded: $0) } + remainders.map { UInt16($0 >> 16) }
+        }
+    }
 
-    /// Draws one element's randomness into `randomness` (`Randomness.lanes`' layout) from a stream of 16-bit
-    /// candidates (`KeystreamCandidates`): 64 multipliers in 1...66, 64 blinds in 0...66, then a Fisher–Yates
-    /// shuffle's swaps for positions 63 down to 1, swap j uniform in 0...63 − j, each value by Lemire's
-    /// multiply-and-shift with rejection (`bounds` and `thresholds` are `drawBounds` and `drawThresholds`), so
-    /// every value is uniform. Not inlined, so that the loop around it stays small.
+    /// Draws one element's randomness into `randomness` (`Randomness.lanes`' layout) from the stream's 32-bit
+    /// candidates (`KeystreamCandidates.fillBatch`): 64 multipliers in 1...66, 64 blinds in 0...66, then a
+    /// Fisher–Yates shuffle's swaps for positions 63 down to 1, swap j uniform in 0...63 − j (the 64th lane's
+    /// bound is 1: always 0). Each run of 64 lanes is two blocks of eight candidates, block `half` drawing lanes
+    /// 16·i + 8·half + j (i in 0..<4, j in 0..<8) four to a candidate by Lemire's batched method, so every value
+    /// is uniform and independent of the others; 192 bytes of keystream an element (and 32 more in the 3.6% of
+    /// elements that meet a rejected block). `bounds` and `thresholds` are `drawBounds` and `drawThresholds`.
+    /// Not inlined, so that the loop around it stays small.
     @inline(never)
     static func draw(
         into randomness: UnsafeMutablePointer<UInt16>, from stream: inout KeystreamCandidates,
         bounds: UnsafePointer<UInt16>, thresholds: UnsafePointer<UInt16>
     ) {
-        stream.fill(randomness, count: bitCount, bounds: bounds, thresholds: thresholds, adding: 1)
-        stream.fill(
-            randomness + bitCount, count: bitCount, bounds: bounds + bitCount, thresholds: thresholds + bitCount,
-            adding: 0)
-        let swaps = 2 * bitCount
-        stream.fill(
-            randomness + swaps, count: bitCount - 1, bounds: bounds + swaps, thresholds: thresholds + swaps,
-            adding: 0)
-        randomness[3 * bitCount - 1] = 0  // the 64th lane of the swaps' run: computed, not drawn
+        for run in 0..<3 {
+            for half in 0..<2 {
+                let lane = bitCount * run + 8 * half
+                stream.fillBatch(
+                    randomness + lane, stride: 16, bounds: bounds + lane,
+                    thresholds: thresholds + 16 * (2 * run + half), adding: run == 0 ? 1 : 0)
+            }
+        }
     }
 
     /// The common randomness of one element as a value (for tests and single draws; the machine draws into a

@@ -1,5 +1,5 @@
 // Draws below small bounds (at most 256): SecureNN's Z_67 shares at a byte of keystream per candidate, and
-// PrivateCompare's masks and permutations at 16 bits per candidate; most of the randomness a ReLU consumes.
+// PrivateCompare's masks and permutations four to a 32-bit candidate; most of the randomness a ReLU consumes.
 
 extension PRG {
     /// Overwrites `values` with uniformly random integers in `0..<bound`, one byte each.
@@ -55,10 +55,10 @@ extension PRG {
 }
 
 extension PRG {
-    /// Overwrites `values` with uniformly random integers in `0..<bound`, one byte each, from 16-bit candidates
-    /// (`KeystreamCandidates`): two bytes of keystream a value instead of about 1.3 for 8-bit candidates, but 64
-    /// values at a time in SIMD registers, since a candidate is rejected with probability (2^16 mod bound) / 2^16
-    /// (9 in 65,536 for p = 67) instead of (2^8 mod bound) / 2^8 (55 in 256).
+    /// Overwrites `values` with uniformly random integers in `0..<bound`, one byte each, four from each 32-bit
+    /// candidate of `KeystreamCandidates` (`fillBatch`: a byte of keystream a value, and 32 values at a time in
+    /// SIMD registers): value 32·r + 8·i + j is digit i of candidate j of the r-th accepted block; the last
+    /// `count % 32` values are the first of one more block's.
     ///
     /// The stream continues after the words the draw generated ahead, which depend only on `values.count`, so two
     /// parties that make the same draws stay in step. Not the values of `fill(bytes:below:)`.
@@ -66,50 +66,54 @@ extension PRG {
     mutating func fill(fieldElements values: UnsafeMutableBufferPointer<UInt8>, below bound: UInt16) {
         precondition((1...256).contains(bound), "a byte draw needs a bound in 1...256")
         guard let target = values.baseAddress else { return }
-        let count = values.count, threshold = UInt16((65536 % Int(bound)))
-        let runLength = KeystreamCandidates.runLength
-        // The candidates a draw needs (a quarter word each), a few rejected ones, and a word partly read.
-        let bufferWords = min(2048, count / 4 + KeystreamCandidates.minimumWords + 8)
+        let count = values.count
+        let product = (0..<4).reduce(UInt64(1)) { product, _ in product * UInt64(bound) }
+        let remainder = (UInt64(1) << 32) % product
+        let thresholds = [UInt16](repeating: UInt16(truncatingIfNeeded: remainder), count: 8)
+            + [UInt16](repeating: UInt16(remainder >> 16), count: 8)
+        let bounds = [UInt16](repeating: bound, count: 32)
+        // The words a draw needs (a byte a value), a few rejected blocks, and a word partly read.
+        let bufferWords = min(2048, count / 8 + KeystreamCandidates.minimumWords + 8)
         withUnsafeTemporaryAllocation(of: UInt64.self, capacity: bufferWords) { words in
-            var stream = KeystreamCandidates(self, buffer: words)
-            var filled = 0
-            while filled + runLength <= count {
-                stream.fill(target + filled, below: bound, threshold: threshold)
-                filled += runLength
+            withUnsafeTemporaryAllocation(of: SIMD8<UInt16>.self, capacity: 4) { lanes in
+                let digits = UnsafeMutableRawPointer(lanes.baseAddress!).assumingMemoryBound(to: UInt16.self)
+                var stream = KeystreamCandidates(self, buffer: words)
+                var filled = 0
+                while filled < count {
+                    stream.fillBatch(digits, stride: 8, bounds: bounds, thresholds: thresholds, adding: 0)
+                    let run = min(32, count - filled)
+                    if run == 32 {
+                        for i in 0..<4 {
+                            UnsafeMutableRawPointer(target + filled).storeBytes(
+                                of: EightLanes.narrow(lanes[i]), toByteOffset: 8 * i, as: SIMD8<UInt8>.self)
+                        }
+                    } else {
+                        for k in 0..<run { target[filled + k] = UInt8(truncatingIfNeeded: digits[k]) }
+                    }
+                    filled += run
+                }
+                self = stream.remainder
             }
-            // The last part run one draw at a time.
-            while filled < count {
-                target[filled] = UInt8(truncatingIfNeeded: stream.next(below: bound, threshold: threshold))
-                filled += 1
-            }
-            self = stream.remainder
         }
     }
 }
 
-/// A stream's keystream read as 16-bit candidates, for PrivateCompare's per-element randomness: each word gives
-/// four, low half first, words in stream order.
-///
-/// A draw below a bound b (at most 256) is Lemire's multiply-and-shift with rejection on one candidate c: the
-/// value is `(c·b) >> 16`, accepted when the low half of `c·b` is at least 2^16 mod b; a rejected candidate is
-/// skipped and the next one tried. At most 64/2^16 of the candidates are rejected (for b = 66; none for b = 64),
-/// so a run of up to 64 draws is first computed as if no candidate were rejected, with no dependence between
-/// lanes, and only a run with a rejection is redone one candidate at a time. Either way the values and the
-/// candidates consumed are those of one draw after another.
+/// A stream's keystream read as blocks of eight 32-bit candidates (`fillBatch`), for PrivateCompare's per-element
+/// randomness and the Z_67 shares server2 deals: a block is 16 consecutive 16-bit halves (each word gives four,
+/// low half first, words in stream order), the first eight the candidates' low halves, the last eight their high
+/// halves.
 ///
 /// The reader generates words ahead into `buffer`, so it owns the rest of the stream: the `PRG` it was made from
 /// must not be used after it.
 struct KeystreamCandidates {
-    /// The most draws one `fill` computes at once.
-    static let runLength = 64
-    /// The smallest buffer: a run's candidates and the three before them in the run's first word.
-    static let minimumWords = runLength / 4 + 1
+    /// The smallest buffer: a block's halves and the three before them in the block's first word.
+    static let minimumWords = blockLength / 4 + 1
 
     private var prg: PRG
     private let buffer: UnsafeMutableBufferPointer<UInt64>
-    /// The next candidate, counted from the start of `buffer`.
+    /// The next 16-bit half, counted from the start of `buffer`.
     private var position: Int
-    /// The candidates generated into `buffer`.
+    /// The halves generated into `buffer`.
     private var end: Int
 
     /// A reader of `prg`'s keystream that generates up to `buffer.count` words at a time into `buffer`.
@@ -121,7 +125,7 @@ struct KeystreamCandidates {
         self.end = 0
     }
 
-    /// The candidates from the next one on, at least `count` (at most `runLength`) of them generated: the word
+    /// The halves from the next one on, at least `count` (at most `blockLength`) of them generated: the word
     /// holding the next candidate and those after it move to the front of the buffer, and the stream continues
     /// behind them.
     @inline(__always)
@@ -149,69 +153,78 @@ struct KeystreamCandidates {
     /// continues the stream.
     var remainder: PRG { prg }
 
-    /// Fills `target[0..<runLength]` with draws below one `bound`, one byte each: the values of `runLength` calls
-    /// of `next(below:threshold:)`, as `fill(_:count:bounds:thresholds:adding:)` computes them.
-    @inline(__always)
-    mutating func fill(_ target: UnsafeMutablePointer<UInt8>, below bound: UInt16, threshold: UInt16) {
-        let run = UnsafeRawPointer(candidates(atLeast: Self.runLength))
-        let output = UnsafeMutableRawPointer(target)
-        let b = SIMD8<UInt16>(repeating: bound), t = SIMD8<UInt16>(repeating: threshold)
-        var rejected = SIMDMask<SIMD8<Int16>>(repeating: false)
-        for chunk in 0..<(Self.runLength / 8) {
-            let c = run.loadUnaligned(fromByteOffset: 16 * chunk, as: SIMD8<UInt16>.self)
-            rejected .|= c &* b .< t
-            output.storeBytes(
-                of: EightLanes.narrow(EightLanes.multiplyHigh(c, b)), toByteOffset: 8 * chunk, as: SIMD8<UInt8>.self)
-        }
-        if !any(rejected) {
-            position &+= Self.runLength
-            return
-        }
-        for j in 0..<Self.runLength {
-            target[j] = UInt8(truncatingIfNeeded: next(below: bound, threshold: threshold))
-        }
-    }
+    /// The 16-bit halves of one block of eight 32-bit candidates: candidate j's low half is half j of the block,
+    /// its high half half 8 + j (so each half of the eight loads as one SIMD register).
+    static let blockLength = 16
 
-    /// One draw in `0..<bound`, `threshold` being 2^16 mod `bound`.
-    @inline(__always)
-    mutating func next(below bound: UInt16, threshold: UInt16) -> UInt16 {
-        while true {
-            let candidate = candidates(atLeast: 1).pointee
-            position &+= 1
-            let product = UInt32(candidate) &* UInt32(bound)
-            if UInt16(truncatingIfNeeded: product) >= threshold { return UInt16(truncatingIfNeeded: product &>> 16) }
-        }
-    }
-
-    /// Fills `target[0..<count]` (count at most `runLength`) with draws below `bounds[j]` for lane j, plus
-    /// `offset`, `thresholds[j]` being 2^16 mod `bounds[j]`: the values of `count` calls of `next(below:threshold:)`.
-    /// `target`, `bounds` and `thresholds` hold `runLength` lanes; the lanes from `count` on are computed from
-    /// candidates they do not consume, and their values are unspecified (give them threshold 0, as a bound of 1
-    /// has, or a rejection there sends the run down the slow path for nothing).
+    /// Lemire's batched draws (Brackett-Rozinsky and Lemire, "Batched ranged random integer generation", 2024) in
+    /// eight lanes: four values from each of a block's eight 32-bit candidates, lane j's below `bounds[stride·i + j]`
+    /// for i in 0..<4, written to `target[stride·i + j]` plus `offset`. `thresholds` holds eight lanes of the low
+    /// halves, then eight of the high halves, of 2^32 mod P_j, P_j the product of lane j's four bounds.
     ///
-    /// Eight lanes at a time in SIMD registers: the value is the high half of `c·b` (SSE2's multiply-high), the
-    /// rejection test compares the low half; nothing depends on the lane's index.
+    /// A candidate c gives the mixed-radix digits of ⌊c·P_j / 2^32⌋: digit i is the high half of l·b_i, l
+    /// starting at c and becoming the low 32 bits of that product; the last l is c·P_j mod 2^32, and the candidate
+    /// is accepted when it is at least 2^32 mod P_j (Lemire's test), which leaves every one of the P_j values
+    /// exactly ⌊2^32 / P_j⌋ candidates, so the four digits are independent and uniform. A block with any rejected
+    /// candidate is discarded whole and the next one drawn: the eight candidates are independent, so a block
+    /// conditioned on all eight accepted is still eight independent accepted candidates. At most 1.6 in 1,000
+    /// candidates are rejected for the bounds of PrivateCompare (66^4), so about 1% of blocks.
+    ///
+    /// The 32-bit products are formed from 16-bit halves with SSE2's multiply-low and multiply-high: l·b =
+    /// (h·b)·2^16 + (lo·b), the middle 16 bits the sum of h·b's low half and lo·b's high half, whose carry goes
+    /// to the digit. Bounds must be in 1...65535, each lane's four multiplying to at most 2^32 (PrivateCompare's
+    /// are at most 67).
     @inline(__always)
-    mutating func fill(
-        _ target: UnsafeMutablePointer<UInt16>, count: Int, bounds: UnsafePointer<UInt16>,
+    mutating func fillBatch(
+        _ target: UnsafeMutablePointer<UInt16>, stride: Int, bounds: UnsafePointer<UInt16>,
         thresholds: UnsafePointer<UInt16>, adding offset: UInt16
     ) {
-        let run = UnsafeRawPointer(candidates(atLeast: Self.runLength))
-        let boundBytes = UnsafeRawPointer(bounds), thresholdBytes = UnsafeRawPointer(thresholds)
-        let output = UnsafeMutableRawPointer(target)
-        var rejected = SIMDMask<SIMD8<Int16>>(repeating: false)
-        for chunk in 0..<(Self.runLength / 8) {
-            let c = run.loadUnaligned(fromByteOffset: 16 * chunk, as: SIMD8<UInt16>.self)
-            let b = boundBytes.loadUnaligned(fromByteOffset: 16 * chunk, as: SIMD8<UInt16>.self)
-            let t = thresholdBytes.loadUnaligned(fromByteOffset: 16 * chunk, as: SIMD8<UInt16>.self)
-            rejected .|= c &* b .< t
+        let thresholdLow = UnsafeRawPointer(thresholds).loadUnaligned(as: SIMD8<UInt16>.self)
+        let thresholdHigh = UnsafeRawPointer(thresholds).loadUnaligned(fromByteOffset: 16, as: SIMD8<UInt16>.self)
+        while true {
+            let block = UnsafeRawPointer(candidates(atLeast: Self.blockLength))
+            position &+= Self.blockLength
+            if Self.drawBlock(
+                block, into: target, stride: stride, bounds: bounds, thresholdLow: thresholdLow,
+                thresholdHigh: thresholdHigh, adding: offset)
+            {
+                return
+            }
+        }
+    }
+
+    /// One block's draws (`fillBatch`) from its 32 bytes at `block`: whether all eight candidates were accepted
+    /// (the values written either way).
+    @inline(__always)
+    static func drawBlock(
+        _ block: UnsafeRawPointer, into target: UnsafeMutablePointer<UInt16>, stride: Int,
+        bounds: UnsafePointer<UInt16>, thresholdLow: SIMD8<UInt16>, thresholdHigh: SIMD8<UInt16>,
+        adding offset: UInt16
+    ) -> Bool {
+        typealias Lanes = SIMD8<UInt16>
+        let boundBytes = UnsafeRawPointer(bounds), output = UnsafeMutableRawPointer(target)
+        let offsets = Lanes(repeating: offset)
+        var low = block.loadUnaligned(as: Lanes.self)
+        var high = block.loadUnaligned(fromByteOffset: 16, as: Lanes.self)
+        // One digit: l·b = (high·b)·2^16 + low·b, written out four times (the compiler keeps a loop otherwise).
+        @inline(__always)
+        func step(_ i: Int) {
+            let b = boundBytes.loadUnaligned(fromByteOffset: 2 * stride * i, as: Lanes.self)
+            let highLow = high &* b, lowHigh = EightLanes.multiplyHigh(low, b)
+            let middle = highLow &+ lowHigh
+            // The 16-bit sum carries exactly when it wraps below an addend; a set mask lane is all ones, −1.
+            let carry = unsafeBitCast(middle .< lowHigh, to: Lanes.self)
             output.storeBytes(
-                of: EightLanes.multiplyHigh(c, b) &+ offset, toByteOffset: 16 * chunk, as: SIMD8<UInt16>.self)
+                of: EightLanes.multiplyHigh(high, b) &- carry &+ offsets, toByteOffset: 2 * stride * i,
+                as: Lanes.self)
+            low = low &* b
+            high = middle
         }
-        if !any(rejected) {
-            position &+= count
-            return
-        }
-        for j in 0..<count { target[j] = next(below: bounds[j], threshold: thresholds[j]) &+ offset }
+        step(0)
+        step(1)
+        step(2)
+        step(3)
+        let below = (high .< thresholdHigh) .| ((high .== thresholdHigh) .& (low .< thresholdLow))
+        return !EightLanes.any(below)
     }
 }
