@@ -1,16 +1,26 @@
 import TFECore
 
 /// The type of a register: element type, shape and, for a local register, its owner.
+///
+/// Stored in 16 bytes with nothing to reference-count (the owner's number, the shape's number, the element), so
+/// that register tables of millions of entries take half the pages they did and copy as plain memory.
 public struct RegisterInfo: Hashable, Sendable {
-    public var element: ElementType
+    /// The owner's raw `PlayerID`, or `Int.min` for none (no player table reaches it: the decoder reads owners as
+    /// unsigned numbers below the player count).
+    private var ownerNumber: Int
     public var shape: Shape
+    public var element: ElementType
+
     /// The player holding a local register; nil for private and public registers.
-    public var owner: PlayerID?
+    public var owner: PlayerID? {
+        get { ownerNumber == Int.min ? nil : PlayerID(ownerNumber) }
+        set { ownerNumber = newValue?.rawValue ?? Int.min }
+    }
 
     public init(_ element: ElementType, _ shape: Shape, owner: PlayerID? = nil) {
-        self.element = element
+        self.ownerNumber = owner?.rawValue ?? Int.min
         self.shape = shape
-        self.owner = owner
+        self.element = element
     }
 }
 

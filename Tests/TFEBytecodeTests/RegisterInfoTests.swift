@@ -1,0 +1,29 @@
+// `RegisterInfo` in 16 bytes with nothing to reference-count: every field reads back as it was set.
+
+import TFECore
+import Testing
+
+@testable import TFEBytecode
+
+@Suite struct RegisterInfoTests {
+    /// Register tables of unrolled programs hold millions of entries: it was 32 bytes with a shape to retain.
+    @Test func registerTypesAreCompact() {
+        #expect(MemoryLayout<RegisterInfo>.stride == 16)
+        #expect(MemoryLayout<Shape>.size == 4)
+        #expect(_isPOD(RegisterInfo.self))
+    }
+
+    @Test(arguments: [nil, 0, 1, 2, 3, 1 << 40, Int.max, -1] as [Int?])
+    func ownersReadBack(_ raw: Int?) {
+        let owner = raw.map(PlayerID.init)
+        var info = RegisterInfo(.int, Shape([3, 4]), owner: owner)
+        #expect(info.owner == owner)
+        #expect(info.element == .int && info.shape == Shape([3, 4]))
+        info.owner = .server2
+        #expect(info.owner == .server2)
+        info.owner = owner
+        #expect(info == RegisterInfo(.int, Shape([3, 4]), owner: owner))
+        #expect(info != RegisterInfo(.fixed, Shape([3, 4]), owner: owner))
+        #expect(info != RegisterInfo(.int, Shape([4, 3]), owner: owner))
+    }
+}
