@@ -6,20 +6,23 @@ public enum ElementType: String, Hashable, Sendable, CaseIterable {
 
 /// A static tensor shape. `[]` is a scalar.
 ///
-/// A shape is a 32-bit number in a process-wide table of interned dimension lists (`ShapeTable`): equal shapes
-/// have equal numbers, so a shape copies, compares and hashes as one word, with no reference count to update
-/// (compilers and the machine copy millions of register types, each holding a shape). `dimensions` returns the
+/// A shape is a 32-bit number in a process-wide table of interned dimension lists (`IntegerListTable.shapes`):
+/// equal shapes have equal numbers, so a shape copies, compares and hashes as one word, with no reference count to
+/// update (compilers and the machine copy millions of register types, each holding a shape). `dimensions` returns the
 /// interned array itself (a retain, no allocation); making a shape interns its dimensions (a hash lookup).
 public struct Shape: Hashable, Sendable, CustomStringConvertible {
-    /// The shape's number in `ShapeTable.shared`.
+    /// The shape's number in `IntegerListTable.shapes`.
     let number: UInt32
 
+    /// The scalar's number: the table's first.
+    static let scalarNumber: UInt32 = 0
+
     public init(_ dimensions: [Int]) {
-        number = ShapeTable.shared.intern(dimensions)
+        number = IntegerListTable.shapes.intern(dimensions)
     }
 
     public var dimensions: [Int] {
-        get { ShapeTable.shared.dimensions(number) }
+        get { IntegerListTable.shapes.list(number) }
         set { self = Shape(newValue) }
     }
 
@@ -49,8 +52,8 @@ public struct Shape: Hashable, Sendable, CustomStringConvertible {
     /// NumPy broadcasting of two shapes, or nil when they are incompatible.
     public static func broadcast(_ a: Shape, _ b: Shape) -> Shape? {
         // Equal shapes, or a scalar against anything (most often): no shape to intern.
-        if a == b || b.number == ShapeTable.scalarNumber { return a }
-        if a.number == ShapeTable.scalarNumber { return b }
+        if a == b || b.number == Shape.scalarNumber { return a }
+        if a.number == Shape.scalarNumber { return b }
         let (a, b) = (a.dimensions, b.dimensions)
         let rank = max(a.count, b.count)
         var result = [Int](repeating: 1, count: rank)

@@ -27,3 +27,26 @@ import Testing
         #expect(info != RegisterInfo(.int, Shape([4, 3]), owner: owner))
     }
 }
+
+/// `SourceLocation` in 8 bytes: every position reads back, including those only a hand-made file holds.
+@Suite struct SourceLocationTests {
+    @Test func locationsAreCompact() {
+        #expect(MemoryLayout<TFEBytecode.SourceLocation>.stride == 8)
+    }
+
+    @Test(arguments: [
+        (0, 0), (1, 1), (12, 7), ((1 << 31) - 1, (1 << 32) - 1), (1 << 31, 0), (0, 1 << 32), (Int.max, Int.max),
+        (-1, 5), (5, -1), (Int.min, 3),
+    ])
+    func positionsReadBack(_ line: Int, _ column: Int) {
+        var location = TFEBytecode.SourceLocation(line: line, column: column)
+        #expect(location.line == line && location.column == column)
+        #expect(location == TFEBytecode.SourceLocation(line: line, column: column))
+        #expect(location.hashValue == TFEBytecode.SourceLocation(line: line, column: column).hashValue)
+        #expect(location != TFEBytecode.SourceLocation(line: line == 9 ? 8 : 9, column: column))
+        location.line = 3
+        #expect(location == TFEBytecode.SourceLocation(line: 3, column: column))
+        location.column = 4
+        #expect(location == TFEBytecode.SourceLocation(line: 3, column: 4))
+    }
+}
