@@ -1,16 +1,26 @@
 import TFECore
 
 /// The type of a register: element type, shape and, for a local register, its owner.
+///
+/// Stored in 16 bytes with nothing to reference-count (the owner's number, the shape's number, the element), so
+/// that register tables of millions of entries take half the pages they did and copy as plain memory.
 public struct RegisterInfo: Hashable, Sendable {
-    public var element: ElementType
+    /// The owner's raw `PlayerID`, or `Int.min` for none (no player table reaches it: the decoder reads owners as
+    /// unsigned numbers below the player count).
+    private var ownerNumber: Int
     public var shape: Shape
+    public var element: ElementType
+
     /// The player holding a local register; nil for private and public registers.
-    public var owner: PlayerID?
+    public var owner: PlayerID? {
+        get { ownerNumber == Int.min ? nil : PlayerID(ownerNumber) }
+        set { ownerNumber = newValue?.rawValue ?? Int.min }
+    }
 
     public init(_ element: ElementType, _ shape: Shape, owner: PlayerID? = nil) {
-        self.element = element
+        self.ownerNumber = owner?.rawValue ?? Int.min
         self.shape = shape
-        self.owner = owner
+        self.element = element
     }
 }
 
@@ -51,13 +61,40 @@ public struct Round: Hashable, Sendable {
 }
 
 /// A source position, for mapping a failing instruction back to the program.
+///
+/// Stored in 8 bytes (the location table has an entry per instruction, millions for an unrolled program): the
+/// line in the high half and the column in the low one, or, for a position a source file cannot reach (a line
+/// past 2^31 or a column past 2^32, which only a hand-made bytecode file holds), the flag bit 63 and the pair's
+/// number in `SourceLocation.distant`. Each position has one form, so equal positions are equal words.
 public struct SourceLocation: Hashable, Sendable {
-    public var line: Int
-    public var column: Int
+    private var packed: UInt64
+
+    /// Positions that do not fit the packed form, interned as `[line, column]`.
+    private static let distant = IntegerListTable()
+    private static let distantFlag: UInt64 = 1 << 63
 
     public init(line: Int, column: Int) {
-        self.line = line
-        self.column = column
+        if (0..<(1 << 31)).contains(line), (0..<(1 << 32)).contains(column) {
+            packed = UInt64(line) << 32 | UInt64(column)
+        } else {
+            packed = Self.distantFlag | UInt64(Self.distant.intern([line, column]))
+        }
+    }
+
+    public var line: Int {
+        get {
+            if packed & Self.distantFlag != 0 { return Self.distant.list(UInt32(truncatingIfNeeded: packed))[0] }
+            return Int(packed >> 32)
+        }
+        set { self = SourceLocation(line: newValue, column: column) }
+    }
+
+    public var column: Int {
+        get {
+            if packed & Self.distantFlag != 0 { return Self.distant.list(UInt32(truncatingIfNeeded: packed))[1] }
+            return Int(packed & 0xFFFF_FFFF)
+        }
+        set { self = SourceLocation(line: line, column: newValue) }
     }
 }
 

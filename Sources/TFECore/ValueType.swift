@@ -5,11 +5,25 @@ public enum ElementType: String, Hashable, Sendable, CaseIterable {
 }
 
 /// A static tensor shape. `[]` is a scalar.
+///
+/// A shape is a 32-bit number in a process-wide table of interned dimension lists (`IntegerListTable.shapes`):
+/// equal shapes have equal numbers, so a shape copies, compares and hashes as one word, with no reference count to
+/// update (compilers and the machine copy millions of register types, each holding a shape). `dimensions` returns the
+/// interned array itself (a retain, no allocation); making a shape interns its dimensions (a hash lookup).
 public struct Shape: Hashable, Sendable, CustomStringConvertible {
-    public var dimensions: [Int]
+    /// The shape's number in `IntegerListTable.shapes`.
+    let number: UInt32
+
+    /// The scalar's number: the table's first.
+    static let scalarNumber: UInt32 = 0
 
     public init(_ dimensions: [Int]) {
-        self.dimensions = dimensions
+        number = IntegerListTable.shapes.intern(dimensions)
+    }
+
+    public var dimensions: [Int] {
+        get { IntegerListTable.shapes.list(number) }
+        set { self = Shape(newValue) }
     }
 
     public static let scalar = Shape([])
@@ -37,11 +51,15 @@ public struct Shape: Hashable, Sendable, CustomStringConvertible {
 
     /// NumPy broadcasting of two shapes, or nil when they are incompatible.
     public static func broadcast(_ a: Shape, _ b: Shape) -> Shape? {
-        let rank = max(a.rank, b.rank)
+        // Equal shapes, or a scalar against anything (most often): no shape to intern.
+        if a == b || b.number == Shape.scalarNumber { return a }
+        if a.number == Shape.scalarNumber { return b }
+        let (a, b) = (a.dimensions, b.dimensions)
+        let rank = max(a.count, b.count)
         var result = [Int](repeating: 1, count: rank)
         for k in 0..<rank {
-            let x = k < rank - a.rank ? 1 : a.dimensions[k - (rank - a.rank)]
-            let y = k < rank - b.rank ? 1 : b.dimensions[k - (rank - b.rank)]
+            let x = k < rank - a.count ? 1 : a[k - (rank - a.count)]
+            let y = k < rank - b.count ? 1 : b[k - (rank - b.count)]
             if x == y || y == 1 {
                 result[k] = x
             } else if x == 1 {

@@ -30,7 +30,7 @@ public struct Lowerer {
     /// Values that could not be lowered (reported once); what depends on them is skipped silently.
     var failed: [Bool]
     /// Private values already masked and opened, for reuse by later products.
-    var maskedForms = RegisterSlots<PrivateTag, MaskedForm>()
+    var maskedForms = MaskedForms()
     /// Private registers known to hold 0 or 1 (comparison results), which `where` can use as they are.
     var knownBits: Set<PrivateRegister> = []
     /// MSB(x) = (x < 0) already computed for a private register, so `relu(x)`, `relu_deriv(x)`, `x >= 0` and

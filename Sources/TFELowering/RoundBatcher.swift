@@ -24,13 +24,15 @@ public enum RoundBatcher {
         }
 
         // Online: earliest round per instruction. The lowering writes only registers of its own tables.
-        var readyRound = RegisterTable(for: program, initial: 0)
-        var rounds: [Int] = []
+        // Round numbers as 32 bits (a round per instruction at most): the table of them has an entry per
+        // instruction, millions for an unrolled program.
+        var readyRound = RegisterTable<UInt32>(for: program, initial: 0)
+        var rounds: [UInt32] = []
         rounds.reserveCapacity(program.locations.count - offlineCount)
-        var lastPrintRound = 0
+        var lastPrintRound: UInt32 = 0
         for unbatched in program.online {
             for instruction in unbatched.instructions {
-                var round = 0
+                var round: UInt32 = 0
                 instruction.forEachSource { round = max(round, readyRound[$0]) }
                 if instruction.opcode == .print {
                     round = max(round, lastPrintRound)
@@ -46,8 +48,8 @@ public enum RoundBatcher {
         // Rounds no instruction lands in are dropped on the way (`slot` numbers the others).
         var sizes: [Int] = []
         for round in rounds {
-            while sizes.count <= round { sizes.append(0) }
-            sizes[round] += 1
+            while sizes.count <= Int(round) { sizes.append(0) }
+            sizes[Int(round)] += 1
         }
         var slot = [Int](repeating: -1, count: sizes.count)
         var online: [Round] = []
@@ -65,7 +67,7 @@ public enum RoundBatcher {
         var position = 0
         for unbatched in program.online {
             for instruction in unbatched.instructions {
-                let target = slot[rounds[position]]
+                let target = slot[Int(rounds[position])]
                 online[target].instructions.append(instruction)
                 locations[nextLocation[target]] = program.locations[offlineCount + position]
                 nextLocation[target] += 1
