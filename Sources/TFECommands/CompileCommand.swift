@@ -93,13 +93,8 @@ public enum CompileCommand {
             if let code = rejectUnusedOverrides(input, result.frontend, arguments, console) { return code }
             let code = report(result.diagnostics, input.source, console)
             guard code == .success, let program = result.program else { return code == .success ? .failure : code }
-            // Bytecode for a regular file is written to a temporary next to it while the verifier runs, and
-            // renamed into place only once the program is verified (a device or a pipe is written afterwards).
-            let destination = output ?? defaultBytecodePath(for: input.path)
-            let stage = emit != "asm" && !FileTransaction.isSpecial(destination) ? destination : nil
-            let (problem, bytes, staged) = verifiedEncoding(of: program, encode: emit != "asm", stagingAt: stage)
+            let (problem, bytes) = verifiedEncoding(of: program, encode: emit != "asm")
             if let problem {
-                if case .success(let prepared)? = staged { prepared.discard() }
                 // Which pass broke the program: verify after each, on this failure path only.
                 let failure = Compiler.firstFailingPass(input.source, options: options)
                 let pass = failure?.pass ?? Compiler.passes.last { $0.runs(optimize: optimize) }!.name
@@ -114,23 +109,10 @@ public enum CompileCommand {
             if let path = arguments.value("--stats-json") {
                 let json = CostModel.cost(of: program).json(players: program.players)
                 let code = write(Data(json.utf8), to: path, console: console)
-                guard code == .success else {
-                    if case .success(let prepared)? = staged { prepared.discard() }
-                    return code
-                }
+                guard code == .success else { return code }
             }
             if emit == "asm" { return write(Data(program.asm.utf8), to: output, console: console) }
-            if let staged {
-                _ = consume program
-                releaseAside(consume result)
-                do throws(FileTransaction.Failure) {
-                    try staged.get().install()
-                    return .success
-                } catch {
-                    console.writeError("tfec: error: \(error.message)\n")
-                    return .failure
-                }
-            }
+            let destination = output ?? defaultBytecodePath(for: input.path)
             var encoded = bytes ?? program.encoded()
             _ = consume program
             releaseAside(consume result)
@@ -143,39 +125,19 @@ public enum CompileCommand {
         }
     }
 
-    /// The verifier's first problem with a program and, when `encode` is set, the program's bytes, or, when
-    /// `stagingAt` names a file, the bytes written to a temporary next to it (`FileTransaction.prepare`), which
-    /// the caller installs once the program is verified or discards. Verifying and encoding run side by side
-    /// on two threads: both only read the program, and on a program of millions of instructions each takes
-    /// about a fifth of `tfec compile`; the encoder, the faster, also writes the file meanwhile.
-    static func verifiedEncoding(of program: Program, encode: Bool, stagingAt path: String? = nil) -> (
-        problem: BytecodeError?, bytes: [UInt8]?, staged: Result<FileTransaction.Prepared, FileTransaction.Failure>?
-    ) {
+    /// The verifier's first problem with a program and, when `encode` is set, the program's bytes. The two
+    /// run side by side on two threads: both only read the program, and on a program of millions of
+    /// instructions each takes about a fifth of `tfec compile`.
+    static func verifiedEncoding(of program: Program, encode: Bool) -> (problem: BytecodeError?, bytes: [UInt8]?) {
         let problem = ResultSlot<BytecodeError>(), bytes = ResultSlot<[UInt8]>()
-        let staged = ResultSlot<Result<FileTransaction.Prepared, FileTransaction.Failure>>()
         DispatchQueue.concurrentPerform(iterations: encode ? 2 : 1) { task in
             if task == 0 {
                 problem.value = Verifier.problems(in: program).first
-                return
-            }
-            var encoded = program.encoded()
-            guard let path else {
-                bytes.value = encoded
-                return
-            }
-            // Written from the encoded bytes themselves: copying tens of megabytes into a `Data` would fault
-            // in as many fresh pages as the write reads.
-            staged.value = encoded.withUnsafeMutableBytes { buffer in
-                var file = FileTransaction()
-                file.add(Data(bytesNoCopy: buffer.baseAddress!, count: buffer.count, deallocator: .none), at: path)
-                do throws(FileTransaction.Failure) {
-                    return .success(try file.prepare())
-                } catch {
-                    return .failure(error)
-                }
+            } else {
+                bytes.value = program.encoded()
             }
         }
-        return (problem.value, bytes.value, staged.value)
+        return (problem.value, bytes.value)
     }
 
     /// Lets go of a compilation on another thread: freeing the millions of instructions, registers and syntax

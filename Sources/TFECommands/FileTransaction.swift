@@ -46,14 +46,9 @@ struct FileTransaction {
 
     /// Writes every file added, or none of them.
     func commit() throws(Failure) {
-        try prepare().install()
-    }
-
-    /// The first half of `commit`: every file added written in full to its temporary (a device or a pipe in
-    /// place), nothing yet renamed into place. `tfec compile` writes its bytecode so while the verifier still
-    /// runs, and installs it only once the program is verified.
-    func prepare() throws(Failure) -> Prepared {
-        var prepared = Prepared()
+        var created: [String] = []
+        var temporaries: [String] = []
+        var installed: [(path: String, previous: String?)] = []
         do throws(Failure) {
             // A device or a pipe (`--trace /dev/stdout`) cannot be replaced: it is written in place, first.
             var regular: [File] = []
@@ -66,60 +61,34 @@ struct FileTransaction {
             }
             for file in regular {
                 let folder = Self.folder(of: file.path)
-                if file.makesDirectories { try Self.makeDirectory(folder, for: file.path, created: &prepared.created) }
-                prepared.staged.append((file.path, try Self.writeTemporary(file.data, nextTo: file.path)))
+                if file.makesDirectories { try Self.makeDirectory(folder, for: file.path, created: &created) }
+                temporaries.append(try Self.writeTemporary(file.data, nextTo: file.path))
+            }
+            for (file, temporary) in zip(regular, temporaries) {
+                // A file being replaced moves aside first, so that it can come back if a later file fails.
+                var previous: String?
+                var status = stat()
+                if lstat(file.path, &status) == 0, status.st_mode & S_IFMT != S_IFDIR {
+                    let aside = Self.unusedName(nextTo: file.path, kind: "old")
+                    guard rename(file.path, aside) == 0 else { throw Self.failure(file.path, errno) }
+                    previous = aside
+                }
+                if rename(temporary, file.path) != 0 {
+                    let error = errno
+                    if let previous { rename(previous, file.path) }
+                    throw Self.failure(file.path, error)
+                }
+                installed.append((file.path, previous))
             }
         } catch {
-            prepared.discard()
+            for (path, previous) in installed.reversed() {
+                if let previous { rename(previous, path) } else { unlink(path) }
+            }
+            for temporary in temporaries { unlink(temporary) }
+            for directory in created.reversed() { rmdir(directory) }
             throw error
         }
-        return prepared
-    }
-
-    /// Files written to their temporaries by `prepare`, waiting to be renamed into place (`install`) or
-    /// removed (`discard`).
-    struct Prepared {
-        /// Each file's path and its temporary.
-        fileprivate var staged: [(path: String, temporary: String)] = []
-        /// Directories made for the files, parents first.
-        fileprivate var created: [String] = []
-
-        /// Renames every temporary into place, or none of them: a file replaced comes back when a later
-        /// rename fails.
-        func install() throws(Failure) {
-            var installed: [(path: String, previous: String?)] = []
-            do throws(Failure) {
-                for (path, temporary) in staged {
-                    // A file being replaced moves aside first, so that it can come back if a later file fails.
-                    var previous: String?
-                    var status = stat()
-                    if lstat(path, &status) == 0, status.st_mode & S_IFMT != S_IFDIR {
-                        let aside = FileTransaction.unusedName(nextTo: path, kind: "old")
-                        guard rename(path, aside) == 0 else { throw FileTransaction.failure(path, errno) }
-                        previous = aside
-                    }
-                    if rename(temporary, path) != 0 {
-                        let error = errno
-                        if let previous { rename(previous, path) }
-                        throw FileTransaction.failure(path, error)
-                    }
-                    installed.append((path, previous))
-                }
-            } catch {
-                for (path, previous) in installed.reversed() {
-                    if let previous { rename(previous, path) } else { unlink(path) }
-                }
-                discard()
-                throw error
-            }
-            for case let (_, previous?) in installed { unlink(previous) }
-        }
-
-        /// Removes the temporaries and the directories made for them.
-        func discard() {
-            for (_, temporary) in staged { unlink(temporary) }
-            for directory in created.reversed() { rmdir(directory) }
-        }
+        for case let (_, previous?) in installed { unlink(previous) }
     }
 
     // MARK: - Steps

@@ -54,27 +54,6 @@ struct FileTransactionTests {
         }
     }
 
-    /// `prepare` writes temporaries only: nothing is at the paths until `install`, and `discard` leaves the
-    /// folder as it was, without the folders made for the files.
-    @Test func preparedFilesAppearOnlyWhenInstalled() throws {
-        try withFolder { folder in
-            try Data("old".utf8).write(to: URL(fileURLWithPath: folder + "/a"))
-            var files = FileTransaction()
-            files.add(Data("new a".utf8), at: folder + "/a")
-            files.add(Data("b".utf8), at: folder + "/out/b", makingDirectories: true)
-            let discarded = try files.prepare()
-            #expect(try String(contentsOfFile: folder + "/a", encoding: .utf8) == "old")
-            #expect(!FileManager.default.fileExists(atPath: folder + "/out/b"))
-            #expect(contents(folder).count == 4)  // a, out, and the two temporaries
-            discarded.discard()
-            #expect(contents(folder) == ["a"])
-            let installed = try files.prepare()
-            try installed.install()
-            #expect(contents(folder) == ["a", "out", "out/b"])
-            #expect(try String(contentsOfFile: folder + "/a", encoding: .utf8) == "new a")
-        }
-    }
-
     @Test(arguments: [
         ("missing/file", "no such file or directory"), ("plain/file", "not a directory"),
     ])

@@ -283,28 +283,6 @@ func outputFileGetsTheListing(emit: [String]) throws {
     }
 }
 
-/// Bytecode is written beside its destination while the verifier runs; a failure after that (here the
-/// `--stats-json` file) leaves neither the bytecode nor a temporary behind, and an unwritable destination is
-/// one error.
-@Test func bytecodeIsInstalledOnlyWhenEverythingSucceeds() throws {
-    try withTemporaryDirectory { directory in
-        let path = try write(valid, "valid.tfe", in: directory)
-        let target = directory.appendingPathComponent("valid.tfeb").path
-        let json = directory.appendingPathComponent("missing/stats.json").path
-        let failed = tfec(["compile", path, "-o", target, "--stats-json", json])
-        #expect(failed.exitCode == .failure)
-        #expect(failed.error == "tfec: error: cannot write '\(json)': no such file or directory\n")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["valid.tfe"])
-        #expect(tfec(["compile", path, "-o", target]).exitCode == .success)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
-            == ["valid.tfe", "valid.tfeb"])
-        let unwritable = directory.appendingPathComponent("missing/valid.tfeb").path
-        let result = tfec(["compile", path, "-o", unwritable])
-        #expect(result.exitCode == .failure)
-        #expect(result.error == "tfec: error: cannot write '\(unwritable)': no such file or directory\n")
-    }
-}
-
 // MARK: - Colour
 
 @Test func noColorDisablesColour() {
