@@ -194,14 +194,14 @@ extension BinaryBlockWriter {
     /// The most bytes a register operand takes: its kind and a varint index.
     static let maxRegisterBytes = 1 + maxVarintBytes
 
-    /// A register table entry, as `BinaryWriter` writes it: element, shape, owner. It reads the entry in place:
-    /// a copy would retain and release the shape's storage, which the verifier reads at the same time.
+    /// A register table entry, as `BinaryWriter` writes it: element, shape, owner. It reads the entry in place,
+    /// and the shape's dimensions once (each read looks them up in the shape table).
     mutating func registerInfo(_ info: UnsafePointer<RegisterInfo>, flushingInto out: inout BinaryWriter) {
-        let rank = info.pointee.shape.dimensions.count
-        reserve(1 + (2 + rank) * BinaryBlockWriter.maxVarintBytes, flushingInto: &out)
+        let dimensions = info.pointee.shape.dimensions
+        reserve(1 + (2 + dimensions.count) * BinaryBlockWriter.maxVarintBytes, flushingInto: &out)
         byte(info.pointee.element.binaryCode)
-        unsigned(rank)
-        for axis in 0..<rank { unsigned(info.pointee.shape.dimensions[axis]) }
+        unsigned(dimensions.count)
+        for dimension in dimensions { unsigned(dimension) }
         unsigned(info.pointee.owner.map { $0.rawValue + 1 } ?? 0)
     }
 
@@ -351,8 +351,10 @@ private struct ProgramDecoder {
         let locationCount = try reader.count(itemBytes: 2, "location")
         program.locations.reserveCapacity(locationCount)
         for _ in 0..<locationCount {
-            let line = try reader.unsigned("line")
-            let column = try reader.unsigned("column")
+            // Positions past 2^31 lines or 2^32 columns (no source file has them) would each take an entry of
+            // `SourceLocation`'s process-wide table of distant positions.
+            let line = try reader.unsigned(max: 1 << 31 - 1, "line")
+            let column = try reader.unsigned(max: 1 << 32 - 1, "column")
             program.locations.append(SourceLocation(line: line, column: column))
         }
         try reader.endSection(restoring: outer)
@@ -377,7 +379,10 @@ private struct ProgramDecoder {
         var dimensions: [Int] = []
         dimensions.reserveCapacity(rank)
         for _ in 0..<rank { dimensions.append(try reader.unsigned(max: Shape.maxElementCount, "dimension")) }
-        return Shape(dimensions)
+        guard let shape = Shape(ifRoom: dimensions) else {
+            throw reader.error(.countTooLarge, "more than \(IntegerListTable.capacity) distinct shapes in this process")
+        }
+        return shape
     }
 
     mutating func readRegister() throws(BytecodeError) -> Register {

@@ -27,13 +27,25 @@ public final class IntegerListTable: @unchecked Sendable {
         if let first { _ = intern(first) }
     }
 
-    /// The number of a list, interning it when it is new.
+    /// How many distinct lists a table holds at most.
+    public static let capacity = chunkCount << chunkBits
+
+    /// The number of a list, interning it when it is new. A table that is full stops the process: code that
+    /// interns what a file says (the bytecode decoder) uses `intern(_:ifRoom:)` instead.
     public func intern(_ list: [Int]) -> UInt32 {
+        guard let number = intern(list, ifRoom: ()) else {
+            preconditionFailure("more than \(Self.capacity) distinct lists")
+        }
+        return number
+    }
+
+    /// The number of a list, interning it when it is new; nil when it is new and the table holds `capacity`.
+    public func intern(_ list: [Int], ifRoom: Void) -> UInt32? {
         numbers.withLock { numbers in
             if let number = numbers[list] { return number }
             let count = numbers.count
+            guard count < Self.capacity else { return nil }
             let (chunk, slot) = (count >> Self.chunkBits, count & (1 << Self.chunkBits - 1))
-            precondition(chunk < Self.chunkCount, "more than \(Self.chunkCount << Self.chunkBits) distinct lists")
             if slot == 0 { chunks[chunk] = .allocate(capacity: 1 << Self.chunkBits) }
             (chunks[chunk]! + slot).initialize(to: list)
             let number = UInt32(count)

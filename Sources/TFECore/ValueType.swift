@@ -21,6 +21,13 @@ public struct Shape: Hashable, Sendable, CustomStringConvertible {
         number = IntegerListTable.shapes.intern(dimensions)
     }
 
+    /// The shape of `dimensions`, or nil when they are new and the process already holds
+    /// `IntegerListTable.capacity` distinct shapes (a decoder refuses such a file instead of stopping).
+    public init?(ifRoom dimensions: [Int]) {
+        guard let number = IntegerListTable.shapes.intern(dimensions, ifRoom: ()) else { return nil }
+        self.number = number
+    }
+
     public var dimensions: [Int] {
         get { IntegerListTable.shapes.list(number) }
         set { self = Shape(newValue) }

@@ -280,6 +280,24 @@ enum Samples {
         #expect(decoded.contentHash == program.contentHash)
     }
 
+    /// The decoder refuses a location past 2^31 lines or 2^32 columns (each would take an entry of a
+    /// process-wide table that is never emptied); the largest packed ones round-trip.
+    @Test func distantLocationsAreRefused() throws {
+        var program = Samples.program
+        let last = program.locations.count - 1
+        program.locations[last] = SourceLocation(line: (1 << 31) - 1, column: (1 << 32) - 1)
+        #expect(try Program.decode(program.encoded()).locations[last] == program.locations[last])
+        for location in [SourceLocation(line: 1 << 31, column: 0), SourceLocation(line: 0, column: 1 << 32)] {
+            program.locations[last] = location
+            do {
+                _ = try Program.decode(program.encoded())
+                Issue.record("decoded a location at \(location.line):\(location.column)")
+            } catch {
+                #expect(error.kind == .valueOutOfRange)
+            }
+        }
+    }
+
     @Test(arguments: TestPrograms.all)
     func realisticProgramRoundTrips(_ program: Program) throws {
         let bytes = program.encoded()

@@ -41,6 +41,14 @@ private func randomDimensions(_ generator: inout SplitMix64) -> [Int] {
     #expect(Shape([100, 784]).description == "[100, 784]")
 }
 
+/// A decoder's shapes (`init?(ifRoom:)`) are the same shapes as everyone else's while the table has room.
+@Test func shapesMadeIfRoomAreTheSameShapes() {
+    for dimensions in [[], [3, 4], [1 << 40], [2, 3, 5, 7, 11, 13]] {
+        #expect(Shape(ifRoom: dimensions) == Shape(dimensions))
+        #expect(Shape(ifRoom: dimensions)?.dimensions == dimensions)
+    }
+}
+
 @Test func settingDimensionsMakesTheNewShape() {
     var shape = Shape([2, 3])
     shape.dimensions[0] = 5
