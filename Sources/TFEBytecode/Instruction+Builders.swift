@@ -4,18 +4,23 @@ import TFECore
 // `.add(dst: s2, lhs: s0, rhs: s1)` is `Instruction(.add, s2, s0, s1)`. Each is one line over the generic,
 // table-checked initializer; the table does not need them, and a new opcode can do without one
 // (`Instruction(.abs, dst, src)`). Labels are the slots' names in the opcode's table entry.
+//
+// The builders the lowering calls several times per product (add, sub, mul, open, mask, product, truncpair,
+// truncfinish) fill the slot words directly (`direct`), skipping the walk of the table: the words are those
+// the generic initializer writes, which a debug build checks on every call (`checked`) and the tests check
+// on sample operands. A release build leaves a register of a kind the table refuses to the verifier.
 
 extension Instruction {
     public static func const(dst: Register, constant: Int) -> Instruction { Instruction(.const, dst, constant) }
     public static func add(dst: Register, lhs: Register, rhs: Register) -> Instruction {
-        Instruction(.add, dst, lhs, rhs)
+        checked(direct(.add, dst.word, lhs.word, rhs.word)) { Instruction(.add, dst, lhs, rhs) }
     }
     public static func sub(dst: Register, lhs: Register, rhs: Register) -> Instruction {
-        Instruction(.sub, dst, lhs, rhs)
+        checked(direct(.sub, dst.word, lhs.word, rhs.word)) { Instruction(.sub, dst, lhs, rhs) }
     }
     public static func neg(dst: Register, src: Register) -> Instruction { Instruction(.neg, dst, src) }
     public static func mul(dst: Register, lhs: Register, rhs: Register) -> Instruction {
-        Instruction(.mul, dst, lhs, rhs)
+        checked(direct(.mul, dst.word, lhs.word, rhs.word)) { Instruction(.mul, dst, lhs, rhs) }
     }
     public static func matmul(dst: Register, lhs: Register, rhs: Register) -> Instruction {
         Instruction(.matmul, dst, lhs, rhs)
@@ -66,7 +71,10 @@ extension Instruction {
     public static func truncFinish(
         dst: PrivateRegister, masked: PublicRegister, high: PrivateRegister, msb: PrivateRegister
     ) -> Instruction {
-        Instruction(.truncFinish, dst, masked, high, msb)
+        let words = (Register.private(dst).word, Register.public(masked).word, Register.private(high).word)
+        return checked(direct(.truncFinish, words.0, words.1, words.2, Register.private(msb).word)) {
+            Instruction(.truncFinish, dst, masked, high, msb)
+        }
     }
     public static func print(player: PlayerID, format: String, values: [Register]) -> Instruction {
         Instruction(.print, player, format, values)
@@ -88,7 +96,9 @@ extension Instruction {
     public static func output(player: PlayerID, name: String, src: Register) -> Instruction {
         Instruction(.output, player, name, src)
     }
-    public static func open(dst: PublicRegister, src: PrivateRegister) -> Instruction { Instruction(.open, dst, src) }
+    public static func open(dst: PublicRegister, src: PrivateRegister) -> Instruction {
+        checked(direct(.open, Register.public(dst).word, Register.private(src).word)) { Instruction(.open, dst, src) }
+    }
     public static func reveal(dst: LocalRegister, src: PrivateRegister, player: PlayerID) -> Instruction {
         Instruction(.reveal, dst, src, player)
     }
@@ -102,13 +112,23 @@ extension Instruction {
         Instruction(.squarePair, a, square)
     }
     public static func truncPair(r: PrivateRegister, high: PrivateRegister, msb: PrivateRegister) -> Instruction {
-        Instruction(.truncPair, r, high, msb)
+        let words = (Register.private(r).word, Register.private(high).word, Register.private(msb).word)
+        return checked(direct(.truncPair, words.0, words.1, words.2)) { Instruction(.truncPair, r, high, msb) }
     }
-    public static func mask(_ value: PrivateRegister) -> Instruction { Instruction(.mask, value) }
+    public static func mask(_ value: PrivateRegister) -> Instruction {
+        checked(direct(.mask, Register.private(value).word)) { Instruction(.mask, value) }
+    }
     public static func product(
         c: PrivateRegister, a: PrivateRegister, b: PrivateRegister, kind: TripleKind
     ) -> Instruction {
-        Instruction(.product, c, a, b, kind)
+        // The kind's slots: its code, then a stride and a padding that are 0 for every kind but a convolution.
+        guard case .conv2d = kind else {
+            let words = (Register.private(c).word, Register.private(a).word, Register.private(b).word)
+            return checked(direct(.product, words.0, words.1, words.2, UInt32(kind.code.rawValue))) {
+                Instruction(.product, c, a, b, kind)
+            }
+        }
+        return Instruction(.product, c, a, b, kind)
     }
     public static func load(mask: PrivateRegister, opened: PublicRegister, name: String) -> Instruction {
         Instruction(.load, mask, opened, name)
@@ -202,5 +222,24 @@ extension Instruction {
     }
     public static func replicatedLoad(dst: PrivateRegister, name: String) -> Instruction {
         Instruction(.replicatedLoad, dst, name)
+    }
+}
+
+extension Instruction {
+    /// An instruction whose slots hold the given words (register words, or small codes), with nothing out of line:
+    /// the first four slots, the others zero.
+    static func direct(_ opcode: Opcode, _ w0: UInt32, _ w1: UInt32 = 0, _ w2: UInt32 = 0, _ w3: UInt32 = 0)
+        -> Instruction
+    {
+        var words = SlotWords()
+        words.low = UInt64(w0) | UInt64(w1) << 32
+        words.middle = UInt64(w2) | UInt64(w3) << 32
+        return Instruction(opcode: opcode, words: words, extras: [])
+    }
+
+    /// `instruction`, which a debug build first checks is what the generic, table-checked initializer builds.
+    static func checked(_ instruction: Instruction, _ generic: () -> Instruction) -> Instruction {
+        assert(instruction == generic(), "a direct builder of '\(instruction.opcode.mnemonic)' differs from the table")
+        return instruction
     }
 }

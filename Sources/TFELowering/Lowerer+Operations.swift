@@ -327,18 +327,34 @@ extension Lowerer {
     /// values not yet masked are opened together, in one round.
     mutating func masked(_ values: [PrivateRegister]) -> [(mask: PrivateRegister, opened: PublicRegister)] {
         var opens: [Instruction] = []
-        for x in values where maskedForms[x] == nil {
-            let info = info(.private(x))
-            let a = makePrivate(info.element, info.shape)
-            emitPreprocessing(.mask(a))
-            let d = makePrivate(info.element, info.shape)
-            emit(.sub(dst: .private(d), lhs: .private(x), rhs: .private(a)))
-            let opened = makePublic(info.element, info.shape)
-            opens.append(.open(dst: opened, src: d))
-            maskedForms[x] = MaskedForm(mask: a, opened: opened)
-        }
+        for x in values where maskedForms[x] == nil { opens.append(startMasking(x)) }
         if !opens.isEmpty { emitRound(opens) }
         return values.map { (maskedForms[$0]!.mask, maskedForms[$0]!.opened) }
+    }
+
+    /// The masked form of one or two private values, as `masked([x, y])` makes it (`masked([x])` when they are
+    /// the same), without the arrays: the per-product path of an unrolled program.
+    mutating func masked(_ x: PrivateRegister, _ y: PrivateRegister) -> (x: MaskedForm, y: MaskedForm) {
+        let openX = maskedForms[x] == nil ? startMasking(x) : nil
+        let openY = x != y && maskedForms[y] == nil ? startMasking(y) : nil
+        if let openX { emit(openX) }
+        if let openY { emit(openY) }
+        if openX != nil || openY != nil { closeRound() }
+        return (maskedForms[x]!, maskedForms[y]!)
+    }
+
+    /// Starts masking `x`: its mask dealt in a preprocessing round, `d = x − a` emitted and the masked form
+    /// recorded. Returns the `open` of `d`, which the caller emits in the round that opens the values masked
+    /// with it.
+    private mutating func startMasking(_ x: PrivateRegister) -> Instruction {
+        let info = info(.private(x))
+        let a = makePrivate(info.element, info.shape)
+        emitPreprocessing(.mask(a))
+        let d = makePrivate(info.element, info.shape)
+        emit(.sub(dst: .private(d), lhs: .private(x), rhs: .private(a)))
+        let opened = makePublic(info.element, info.shape)
+        maskedForms[x] = MaskedForm(mask: a, opened: opened)
+        return .open(dst: opened, src: d)
     }
 
     /// A stored value comes back in its masked form: its mask and opened difference from the state files
@@ -360,8 +376,8 @@ extension Lowerer {
     mutating func beaver(_ kind: ProductKind, _ x: PrivateRegister, _ y: PrivateRegister, _ type: ValueType)
         -> PrivateRegister
     {
-        let forms = masked(x == y ? [x] : [x, y])
-        let (ax, dx) = forms[0], (ay, dy) = forms[forms.count - 1]
+        let forms = masked(x, y)
+        let (ax, dx) = (forms.x.mask, forms.x.opened), (ay, dy) = (forms.y.mask, forms.y.opened)
         let c = makePrivate(type.element, type.shape)
         emitPreprocessing(.product(c: c, a: ax, b: ay, kind: kind.tripleKind))
         let dY = makeRegister(type.element, type.shape, .private)
@@ -399,7 +415,13 @@ extension Lowerer {
     /// The offset makes the sum positive for every x in range, so that only r can make it wrap.
     mutating func openShifted(_ x: PrivateRegister, by offset: Int, maskedWith r: PrivateRegister) -> PublicRegister {
         let shape = self.shape(of: .private(x))
-        let constantOffset = constant(Double(offset), .int, for: .public)
+        let constantOffset: Register
+        if offset == 1 << 62 {  // every truncation's: looked up once, not hashed per product
+            if truncationOffset == nil { truncationOffset = constant(Double(offset), .int, for: .public) }
+            constantOffset = truncationOffset!
+        } else {
+            constantOffset = constant(Double(offset), .int, for: .public)
+        }
         let shifted = makePrivate(.int, shape)
         emit(.add(dst: .private(shifted), lhs: .private(x), rhs: constantOffset))
         return lowering.sharing.openMasked(&self, shifted, r)
@@ -407,6 +429,7 @@ extension Lowerer {
 
     /// Emits a step that may communicate (in a round of its own) or not.
     mutating func emitStep(_ instruction: Instruction) {
-        if instruction.communicates { emitRound([instruction]) } else { emit(instruction) }
+        emit(instruction)
+        if instruction.communicates { closeRound() }
     }
 }

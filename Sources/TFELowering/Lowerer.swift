@@ -56,6 +56,8 @@ public struct Lowerer {
     var reluAfterPool: Set<ValueID> = []
     /// Constants materialized per value and register kind (`p` or an owner's `l`), so each is emitted once.
     var constantRegisters: [ConstantKey: Register] = [:]
+    /// The public register of the constant 2^62 every truncation adds (`openShifted`), once it exists.
+    var truncationOffset: Register?
     /// The registers among `constantRegisters` that hold 0, for `isZero`.
     var zeroRegisters: Set<Register> = []
 
@@ -281,6 +283,12 @@ public struct Lowerer {
     /// use their results.
     mutating func emitRound(_ instructions: [Instruction]) {
         for instruction in instructions { emit(instruction) }
+        closeRound()
+    }
+
+    /// Appends one communicating instruction in a round of its own (`emitRound([instruction])` without the array).
+    mutating func emitRound(_ instruction: Instruction) {
+        emit(instruction)
         closeRound()
     }
 

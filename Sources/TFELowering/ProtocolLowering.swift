@@ -102,7 +102,7 @@ struct SharingLowering: Sendable {
             let masked = lowerer.makePrivate(.int, shape)
             lowerer.emit(.add(dst: .private(masked), lhs: .private(x), rhs: .private(r)))
             let opened = lowerer.makePublic(.int, shape)
-            lowerer.emitRound([.open(dst: opened, src: masked)])
+            lowerer.emitRound(.open(dst: opened, src: masked))
             return opened
         },
         truncFinish: { .truncFinish(dst: $0, masked: $1, high: $2, msb: $3) },

@@ -30,16 +30,23 @@ public enum RoundBatcher {
         var rounds: [UInt32] = []
         rounds.reserveCapacity(program.locations.count - offlineCount)
         var lastPrintRound: UInt32 = 0
+        // One walk of each instruction's operands: sources give its round, destinations are kept (in a buffer
+        // reused for every instruction) and marked ready once the round is known.
+        var destinations: [Register] = []
+        destinations.reserveCapacity(Instruction.maxSlots)
         for unbatched in program.online {
             for instruction in unbatched.instructions {
                 var round: UInt32 = 0
-                instruction.forEachSource { round = max(round, readyRound[$0]) }
+                destinations.removeAll(keepingCapacity: true)
+                instruction.forEachRegister { isDestination, register in
+                    if isDestination { destinations.append(register) } else { round = max(round, readyRound[register]) }
+                }
                 if instruction.opcode == .print {
                     round = max(round, lastPrintRound)
                     lastPrintRound = round
                 }
                 let ready = instruction.communicates ? round + 1 : round
-                instruction.forEachDestination { readyRound[$0] = ready }
+                for register in destinations { readyRound[register] = ready }
                 rounds.append(round)
             }
         }
