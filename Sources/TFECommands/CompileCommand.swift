@@ -86,7 +86,10 @@ public enum CompileCommand {
             let optimize = !arguments.isSet("-O0")
             let options = CompilerOptions(check: CheckOptions(overrides: input.overrides), optimize: optimize)
             let keep = arguments.isSet("--stats")
-            let result = Compiler.compile(input.source, options: options, keepUnoptimized: keep) { pass, state in
+            // The syntax tree is needed after compiling only to suggest a `param` for an unused `-D`.
+            let result = Compiler.compile(
+                input.source, options: options, keepUnoptimized: keep, keepFrontEnd: !input.overrides.isEmpty
+            ) { pass, state in
                 guard dumps.contains(pass.name), let text = dumpText(state) else { return }
                 console.write("; after pass '\(pass.name)'\n" + text)
             }

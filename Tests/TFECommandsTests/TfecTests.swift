@@ -137,6 +137,12 @@ func malformedDefine(define: [String]) throws {
         let unrelated = tfec(["check", path, "-D", "zzzzzz=10"])
         #expect(unrelated.exitCode == .usage)
         #expect(!unrelated.error.contains("Did you mean"))
+        // `compile` keeps the syntax tree for the suggestion when `-D` is given.
+        let target = directory.appendingPathComponent("valid.tfeb").path
+        let compiled = tfec(["compile", path, "-D", "bach=10", "-o", target])
+        #expect(compiled.exitCode == .usage)
+        #expect(compiled.error.contains("Did you mean 'batch'?"), "\(compiled.error)")
+        #expect(!FileManager.default.fileExists(atPath: target))
     }
 }
 

@@ -104,6 +104,25 @@ struct PassTableTests {
                                  keepUnoptimized: true).unoptimized == nil)
     }
 
+    /// Without `keepFrontEnd` the syntax tree and the checked program are gone once lowered, and the program is
+    /// the same; a program the front end refuses keeps them, with its diagnostics.
+    @Test func theFrontEndCanBeLetGoOnceLowered() {
+        let path = "programs/network-a/network-a.tfe"
+        let kept = Compiler.compile(Self.source(path), options: Self.options(path, optimize: true))
+        let dropped = Compiler.compile(Self.source(path), options: Self.options(path, optimize: true),
+                                       keepFrontEnd: false)
+        #expect(dropped.program != nil)
+        #expect(dropped.program?.encoded() == kept.program?.encoded())
+        #expect(!kept.frontend.ast.topLevel.isEmpty)
+        #expect(dropped.frontend.ast.topLevel.isEmpty)
+        #expect(dropped.frontend.usedOverrides == kept.frontend.usedOverrides)
+        let broken = SourceFile(path: "broken.tfe", text: "player alice\nx = private_input(alice, [2])\ny = x +\n")
+        let refused = Compiler.compile(broken, keepFrontEnd: false)
+        #expect(refused.program == nil)
+        #expect(refused.diagnostics.hasErrors)
+        #expect(!refused.frontend.ast.topLevel.isEmpty)
+    }
+
     /// A pass that drops the first online instruction (an input) leaves later reads before any write: the
     /// failure is attributed to it, not to the pass after it or the last pass.
     @Test func aBrokenPassIsNamed() throws {
