@@ -84,7 +84,7 @@ public enum Compiler {
     /// program there; `--dump-after` prints it). With `keepUnoptimized`, the walk also keeps what `-O0` would
     /// have produced (for `--stats`) without parsing, checking and lowering the source twice. With `keepFrontEnd`
     /// false, the syntax tree and the checked program are let go once the program is lowered, so that the passes
-    /// after reuse their memory (a third of `tfec compile`'s peak on a huge unrolled program), and the result's
+    /// after reuse their memory (a fifth of `tfec compile`'s peak on a huge unrolled program), and the result's
     /// `frontend` holds empty ones (its diagnostics and used overrides stay). Tests pass their own `passes` (the
     /// table with a deliberately broken pass) to check how failures are attributed.
     public static func compile(_ source: SourceFile, options: CompilerOptions = CompilerOptions(),
