@@ -52,7 +52,11 @@ public struct Shape: Hashable, Sendable, CustomStringConvertible {
     public static let maxElementCount = 1 << 40
 
     /// `[100, 784]`, as the language writes shapes.
-    public var description: String {
+    public var description: String { Shape.description(of: dimensions) }
+
+    /// `[100, 784]` for dimensions that need not become a shape: a file's, named in an error, which would
+    /// otherwise stay in the process-wide table for good.
+    public static func description(of dimensions: [Int]) -> String {
         "[" + dimensions.map(String.init).joined(separator: ", ") + "]"
     }
 

@@ -57,7 +57,7 @@ public enum MachineError: Error, Hashable, Sendable, CustomStringConvertible {
         case .unexpectedInput(let player, let name):
             return "player '\(player)' was given input '\(name)', which the program does not read"
         case .inputShape(let player, let name, let expected, let found):
-            return "input '\(name)' of player '\(player)' has shape \(Shape(found)), the program expects \(expected)"
+            return "input '\(name)' of player '\(player)' has shape \(Shape.description(of: found)), the program expects \(expected)"
         case .inputNotFinite(let player, let name, let index):
             return "input '\(name)' of player '\(player)' holds NaN or infinity at element \(index)"
         case .inputOutOfRange(let player, let name, let index, let limit):
