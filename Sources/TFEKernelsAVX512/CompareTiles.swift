@@ -163,37 +163,6 @@ public enum CompareTiles {
         output.storeBytes(of: narrow(reduce(s &* c &+ blind)), toByteOffset: 16 * j, as: SIMD16<UInt8>.self)
     }
 
-    /// Draws below `bound` four to a candidate, as `KeystreamCandidates.fillBatch` with stride 8 and every bound
-    /// equal (`PRG.fill(fieldElements:below:)`), two blocks to a register: from the `2·pairs` blocks at
-    /// `candidates`, in order, block r's 32 values at `target + 32·r` (value 8i + j digit i of candidate j), as
-    /// long as both blocks of a pair are accepted. Returns the pairs accepted; the first refused pair's values
-    /// are unspecified and the caller draws from its first block on the portable way. `thresholdLow` and
-    /// `thresholdHigh` are the halves of 2^32 mod bound^4.
-    @inline(never)
-    public static func fieldElements(
-        candidates: UnsafePointer<UInt16>, pairs: Int, bound: UInt16, thresholdLow: UInt16, thresholdHigh: UInt16,
-        into target: UnsafeMutablePointer<UInt8>
-    ) -> Int {
-        let b = Run(repeating: bound)
-        let limitLow = Run(repeating: thresholdLow), limitHigh = Run(repeating: thresholdHigh)
-        for pair in 0..<pairs {
-            let source = UnsafeRawPointer(candidates + 32 * pair), output = UnsafeMutableRawPointer(target + 64 * pair)
-            var low = Self.pair(source, 0, 32), high = Self.pair(source, 16, 48)
-            for i in 0..<4 {
-                let highLow = high &* b, lowHigh = multiplyHigh(low, b)
-                let middle = highLow &+ lowHigh
-                let carry = unsafeBitCast(middle .< lowHigh, to: Run.self)
-                let digits = narrow(multiplyHigh(high, b) &- carry)
-                output.storeBytes(of: digits.lowHalf, toByteOffset: 8 * i, as: SIMD8<UInt8>.self)
-                output.storeBytes(of: digits.highHalf, toByteOffset: 32 + 8 * i, as: SIMD8<UInt8>.self)
-                low = low &* b
-                high = middle
-            }
-            if any((high .< limitHigh) .| ((high .== limitHigh) .& (low .< limitLow))) { return pair }
-        }
-        return pairs
-    }
-
     /// Whether each of `count` elements' 64 bytes from server0 (at `d0 + 64·e`) and server1 reconstruct a zero mod
     /// p (a 16-bit sum of 0 or p), written as 1 or 0 to `bits[e]`: `PrivateCompareStep.zeros`. Bit 15 of v − 1 is
     /// set exactly when v (below 2^15) is 0; no branch on the outcome.

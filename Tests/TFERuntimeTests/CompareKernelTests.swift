@@ -176,23 +176,6 @@ import TFEKernelsAVX512
         }
     }
 
-    /// The Z_67 shares server2 deals: the same values, and the generator left where the portable draw leaves it, for
-    /// counts around a block (32), a pair (64), the reader's buffer (2,048 words) and beyond.
-    @Test(arguments: [0, 1, 31, 32, 63, 64, 65, 127, 128, 1000, 16_383, 16_448, 70_001, 400_000])
-    func fieldElementsAreThePortableDraw(count: Int) {
-        guard Self.supported("fieldElementsAreThePortableDraw") else { return }
-        var results: [([UInt8], UInt64)] = []
-        for kernel in [MatmulKernel.portable, .avx512] {
-            var prg = PRG(seed: Seed(fixed: 520), stream: UInt64(count))
-            var values = [UInt8](repeating: 0xFF, count: count)
-            values.withUnsafeMutableBufferPointer { prg.fill(fieldElements: $0, below: 67, kernel: kernel) }
-            results.append((values, prg.next()))
-        }
-        #expect(results[0].0 == results[1].0)
-        #expect(results[0].1 == results[1].1)
-        #expect(results[1].0.allSatisfy { $0 < 67 })
-    }
-
     @Test func zerosAreThePortableZeros() {
         guard Self.supported("zerosAreThePortableZeros") else { return }
         var prg = PRG(seed: Seed(fixed: 519), stream: 0)

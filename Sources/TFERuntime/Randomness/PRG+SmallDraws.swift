@@ -1,8 +1,6 @@
 // Draws below small bounds (at most 256): SecureNN's Z_67 shares at a byte of keystream per candidate, and
 // PrivateCompare's masks and permutations four to a 32-bit candidate; most of the randomness a ReLU consumes.
 
-import TFEKernelsAVX512
-
 extension PRG {
     /// Overwrites `values` with uniformly random integers in `0..<bound`, one byte each.
     ///
@@ -65,12 +63,7 @@ extension PRG {
     /// The stream continues after the words the draw generated ahead, which depend only on `values.count`, so two
     /// parties that make the same draws stay in step. Not the values of `fill(bytes:below:)`.
     /// - Precondition: `bound` is in 1...256.
-    ///
-    /// With `kernel` `.avx512` whole pairs of blocks are drawn in `CompareTiles.fieldElements`, with the same values.
-    mutating func fill(
-        fieldElements values: UnsafeMutableBufferPointer<UInt8>, below bound: UInt16, kernel: MatmulKernel = .selected
-    ) {
-        let wide = kernel == .avx512
+    package mutating func fill(fieldElements values: UnsafeMutableBufferPointer<UInt8>, below bound: UInt16) {
         precondition((1...256).contains(bound), "a byte draw needs a bound in 1...256")
         guard let target = values.baseAddress else { return }
         let count = values.count
@@ -86,20 +79,7 @@ extension PRG {
                 let digits = UnsafeMutableRawPointer(lanes.baseAddress!).assumingMemoryBound(to: UInt16.self)
                 var stream = KeystreamCandidates(self, buffer: words)
                 var filled = 0
-                // Pairs of blocks in AVX-512 lanes (`CompareTiles.fieldElements`), the same values; a refused
-                // pair's first block is drawn below, which skips it if it is the one rejected. Only halves already
-                // generated: the reader then refills where `fillBatch` alone would, so the generator continues
-                // (`remainder`) where the portable draw leaves it.
                 while filled < count {
-                    let pairs = min(stream.available / 32, (count - filled) / 64)
-                    if wide && pairs > 0 {
-                        let accepted = CompareTiles.fieldElements(
-                            candidates: stream.upcoming(32 * pairs), pairs: pairs, bound: bound,
-                            thresholdLow: thresholds[0], thresholdHigh: thresholds[8], into: target + filled)
-                        stream.skip(32 * accepted)
-                        filled += 64 * accepted
-                        if accepted == pairs { continue }
-                    }
                     stream.fillBatch(digits, stride: 8, bounds: bounds, thresholds: thresholds, adding: 0)
                     let run = min(32, count - filled)
                     if run == 32 {
@@ -177,9 +157,6 @@ struct KeystreamCandidates {
         precondition(count <= 4 * (buffer.count - 1), "a candidate reader's buffer is too small for \(count) halves")
         return candidates(atLeast: count)
     }
-
-    /// The halves generated and not yet consumed: `upcoming(_:)` of at most these generates nothing.
-    var available: Int { end &- position }
 
     /// Consumes `count` halves, all of which `upcoming(_:)` returned.
     @inline(__always)
