@@ -1,10 +1,11 @@
-// SecureNN's PrivateCompare per element in AVX-512BW lanes (16 or 32 16-bit lanes to a register): the batched draw
-// of one element's common randomness and its masked messages. Compiled for x86-64-v4 like `WideTiles`; TFERuntime
-// calls these only once it has checked the CPU (`MatmulKernel.selected`), and its portable
-// `PrivateCompareStep.draw` and `messages` are the reference: for the same keystream and shares these write the
-// same bytes (`CompareKernelTests`).
+// SecureNN's PrivateCompare per element with AVX-512BW/VL, 16 16-bit lanes to a (ymm) register: the batched draw
+// of one element's common randomness, its masked, shuffled messages, and server2's zero test. Compiled for x86-64-v4
+// like `WideTiles`; TFERuntime calls these only once it has checked the CPU (`MatmulKernel.selected`), and its
+// portable `PrivateCompareStep.draw`, `messages` and `zeros` are the reference: for the same keystream and bytes
+// these write the same bytes (`CompareKernelTests`). Messages in 32 lanes (zmm) measured slower (170 against 161 ns
+// an element in `tfe-bench privatecompare`), and two elements' messages and shuffles interleaved gained nothing.
 
-/// PrivateCompare's draw and messages for one element, over the layouts of TFERuntime's `PrivateCompareStep`.
+/// PrivateCompare's draw, messages and zero test, over the layouts of TFERuntime's `PrivateCompareStep`.
 public enum CompareTiles {
     typealias Run = SIMD16<UInt16>
 
@@ -64,8 +65,8 @@ public enum CompareTiles {
     ) {
         let own: UInt16 = isServer0 ? 1 : 0
         let signs = Signs(
-            own: Run(repeating: own), ownPlusP: Run(repeating: 67 &+ own), negate: Run(repeating: xGreater ? 0xFFFF : 0),
-            blind: Run(repeating: isServer0 ? 0 : 0xFFFF))
+            own: Run(repeating: own), ownPlusP: Run(repeating: 67 &+ own),
+            negate: Run(repeating: xGreater ? 0xFFFF : 0), blind: Run(repeating: isServer0 ? 0 : 0xFFFF))
         let rawBits = UnsafeRawPointer(bits), rawRandomness = UnsafeRawPointer(randomness)
         let output = UnsafeMutableRawPointer(d)
         let c0 = chunk(0, k: k, bits: rawBits, signs), c1 = chunk(1, k: k, bits: rawBits, signs)
@@ -198,7 +199,7 @@ public enum CompareTiles {
     /// Every 16-bit lane mod p: q = ⌊v·979 / 2^16⌋ is ⌊v/67⌋ or one more (979/2^16 exceeds 1/67 by 1.3·10^-5, so
     /// by less than 0.85 over 16 bits), and v − 67q, wrapped below zero when q is one too many, gives the residue
     /// as the smaller of itself and itself plus 67. Five single-cycle instructions (`vpmulhuw`, `vpmullw`, `vpsubw`,
-    /// `vpaddw`, `vpminuw`); the portable path's multiply-high and shift the compiler fuses into 32-bit products.
+    /// `vpaddw`, `vpminuw`), where the compiler turns the portable path's ⌊v·31301 / 2^21⌋ into 32-bit products.
     @inline(__always)
     static func reduce(_ v: Run) -> Run {
         let r = v &- multiplyHigh(v, Run(repeating: 979)) &* 67
@@ -221,9 +222,8 @@ public enum CompareTiles {
             highHalf: base.loadUnaligned(fromByteOffset: second, as: SIMD8<UInt16>.self))
     }
 
-    /// The high half of each lane's 32-bit product (`vpmulhuw`): written lane by lane for 16 lanes, which the
-    /// compiler vectorizes (a loop over 32 lanes it leaves scalar, so
-    /// every kernel here works in 16 lanes).
+    /// The high half of each lane's 32-bit product (`vpmulhuw`), written lane by lane (which the compiler vectorizes
+    /// for 16 lanes, and leaves scalar for 32).
     @inline(__always)
     static func multiplyHigh(_ a: Run, _ b: Run) -> Run {
         var high = Run()
@@ -250,5 +250,4 @@ public enum CompareTiles {
         let words = unsafeBitCast(mask, to: SIMD4<UInt64>.self)
         return (words[0] | words[1]) | (words[2] | words[3]) != 0
     }
-
 }
