@@ -32,7 +32,7 @@ let usage = """
                  --wan: also the paper's WAN, simulated, --only B,seed: just those, --protocol securenn,aby3: each
                  under both protocols, runs alternating, logits checked against float64 and each other).
       privatecompare  SecureNN's PrivateCompare kernels on 51,200 elements: one server's masked, permuted
-                 messages and server2's zero test, ns per element (min/median/max of 15).
+                 messages, server2's zero test and Z_67 dealing, ns per element (min/median/max of 15).
       pond       The MNIST Pond network at batch 1, 100 and 1000 against float64; the ring matmul kernel.
       securenn   The seed network and Network A under SecureNN at batch 1 and 100; bytes per ReLU.
       rounds     Online and offline rounds and bytes of every program in programs/, with and without batching.

@@ -63,7 +63,7 @@ extension PRG {
     /// The stream continues after the words the draw generated ahead, which depend only on `values.count`, so two
     /// parties that make the same draws stay in step. Not the values of `fill(bytes:below:)`.
     /// - Precondition: `bound` is in 1...256.
-    mutating func fill(fieldElements values: UnsafeMutableBufferPointer<UInt8>, below bound: UInt16) {
+    package mutating func fill(fieldElements values: UnsafeMutableBufferPointer<UInt8>, below bound: UInt16) {
         precondition((1...256).contains(bound), "a byte draw needs a bound in 1...256")
         guard let target = values.baseAddress else { return }
         let count = values.count
@@ -125,7 +125,7 @@ struct KeystreamCandidates {
         self.end = 0
     }
 
-    /// The halves from the next one on, at least `count` (at most `blockLength`) of them generated: the word
+    /// The halves from the next one on, at least `count` (at most `4·(buffer.count − 1)`) of them generated: the word
     /// holding the next candidate and those after it move to the front of the buffer, and the stream continues
     /// behind them.
     @inline(__always)
@@ -148,6 +148,19 @@ struct KeystreamCandidates {
         }
         return UnsafeRawPointer(buffer.baseAddress!).assumingMemoryBound(to: UInt16.self) + position
     }
+
+    /// The next `count` halves, generated if need be but not consumed (`skip(_:)` consumes them): for a kernel that
+    /// reads several blocks at once, and leaves them to `fillBatch` when one is rejected.
+    /// - Precondition: the buffer holds `count` halves and the three before them in their first word.
+    @inline(__always)
+    mutating func upcoming(_ count: Int) -> UnsafePointer<UInt16> {
+        precondition(count <= 4 * (buffer.count - 1), "a candidate reader's buffer is too small for \(count) halves")
+        return candidates(atLeast: count)
+    }
+
+    /// Consumes `count` halves, all of which `upcoming(_:)` returned.
+    @inline(__always)
+    mutating func skip(_ count: Int) { position &+= count }
 
     /// The generator after the words this reader generated: where a party that reads the same candidates
     /// continues the stream.
