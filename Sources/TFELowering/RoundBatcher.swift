@@ -9,19 +9,16 @@ import TFECore
 /// round, program order is kept; `print`s keep their relative order.
 ///
 /// It runs in time linear in the program: one pass assigns rounds, a counting sort by round (stable, so
-/// program order is kept within a round) moves instructions and their locations.
+/// program order is kept within a round) moves instructions and their locations. It reads the lowering's
+/// rounds flat, in program order, and gives only its own (a few, for an unrolled program) arrays.
 public enum RoundBatcher {
-    public static func run(_ program: Program) -> Program {
+    public static func run(_ flat: FlatProgram) -> Program {
+        let program = flat.tables
         var result = program
-        let offlineCount = program.offline.reduce(0) { $0 + $1.instructions.count }
+        let offlineCount = flat.offline.instructions.count
 
         // Offline: server2's dealing has no inputs, so it all goes out at once.
-        if offlineCount > 0 {
-            var dealing: [Instruction] = []
-            dealing.reserveCapacity(offlineCount)
-            for round in program.offline { dealing.append(contentsOf: round.instructions) }
-            result.offline = [Round(dealing)]
-        }
+        result.offline = offlineCount > 0 ? [Round(flat.offline.instructions)] : flat.offline.rounds
 
         // Online: earliest round per instruction. The lowering writes only registers of its own tables.
         // Round numbers as 32 bits (a round per instruction at most): the table of them has an entry per
@@ -34,21 +31,19 @@ public enum RoundBatcher {
         // reused for every instruction) and marked ready once the round is known.
         var destinations: [Register] = []
         destinations.reserveCapacity(Instruction.maxSlots)
-        for unbatched in program.online {
-            for instruction in unbatched.instructions {
-                var round: UInt32 = 0
-                destinations.removeAll(keepingCapacity: true)
-                instruction.forEachRegister { isDestination, register in
-                    if isDestination { destinations.append(register) } else { round = max(round, readyRound[register]) }
-                }
-                if instruction.opcode == .print {
-                    round = max(round, lastPrintRound)
-                    lastPrintRound = round
-                }
-                let ready = instruction.communicates ? round + 1 : round
-                for register in destinations { readyRound[register] = ready }
-                rounds.append(round)
+        for instruction in flat.online.instructions {
+            var round: UInt32 = 0
+            destinations.removeAll(keepingCapacity: true)
+            instruction.forEachRegister { isDestination, register in
+                if isDestination { destinations.append(register) } else { round = max(round, readyRound[register]) }
             }
+            if instruction.opcode == .print {
+                round = max(round, lastPrintRound)
+                lastPrintRound = round
+            }
+            let ready = instruction.communicates ? round + 1 : round
+            for register in destinations { readyRound[register] = ready }
+            rounds.append(round)
         }
 
         // Counting sort by round: sizes, then each round's first location, then the moves in program order.
@@ -72,14 +67,12 @@ public enum RoundBatcher {
         }
         var locations = Array(program.locations.prefix(start))
         var position = 0
-        for unbatched in program.online {
-            for instruction in unbatched.instructions {
-                let target = slot[Int(rounds[position])]
-                online[target].instructions.append(instruction)
-                locations[nextLocation[target]] = program.locations[offlineCount + position]
-                nextLocation[target] += 1
-                position += 1
-            }
+        for instruction in flat.online.instructions {
+            let target = slot[Int(rounds[position])]
+            online[target].instructions.append(instruction)
+            locations[nextLocation[target]] = program.locations[offlineCount + position]
+            nextLocation[target] += 1
+            position += 1
         }
         result.online = online
         result.locations = locations
