@@ -58,8 +58,9 @@ public struct Lowerer {
     var constantRegisters: [ConstantKey: Register] = [:]
     /// The public register of the constant 2^62 every truncation adds (`openShifted`), once it exists.
     var truncationOffset: Register?
-    /// The registers among `constantRegisters` that hold 0, for `isZero`.
-    var zeroRegisters: Set<Register> = []
+    /// The registers among `constantRegisters` that hold 0, for `isZero`: at most one per element type and
+    /// owner (or none: public), so a few, searched in place rather than hashed (`isZero` runs per product).
+    var zeroRegisters: [Register] = []
 
     /// The preprocessing, a round per dealt value.
     var offline = FlatRounds()
@@ -236,7 +237,7 @@ public struct Lowerer {
         program.constants.append([value])
         emit(.const(dst: register, constant: program.constants.count - 1))
         constantRegisters[key] = register
-        if value == 0 { zeroRegisters.insert(register) }
+        if value == 0 { zeroRegisters.append(register) }
         return register
     }
 
