@@ -93,9 +93,17 @@ extension Program {
             for table in [privateRegisters, publicRegisters, localRegisters] {
                 block.reserve(BinaryBlockWriter.maxVarintBytes, flushingInto: &w)
                 block.unsigned(table.count)
+                // Neighbouring registers mostly share a shape: its dimensions are looked up (and retained) once
+                // for a run of them.
+                var last = (shape: Shape.scalar, dimensions: [Int]())
                 table.withUnsafeBufferPointer { infos in
                     guard let first = infos.baseAddress else { return }
-                    for index in infos.indices { block.registerInfo(first + index, flushingInto: &w) }
+                    for index in infos.indices {
+                        let info = first + index
+                        let shape = info.pointee.shape
+                        if shape != last.shape { last = (shape, shape.dimensions) }
+                        block.registerInfo(info, dimensions: last.dimensions, flushingInto: &w)
+                    }
                 }
             }
             block.flush(into: &w)
@@ -194,10 +202,10 @@ extension BinaryBlockWriter {
     /// The most bytes a register operand takes: its kind and a varint index.
     static let maxRegisterBytes = 1 + maxVarintBytes
 
-    /// A register table entry, as `BinaryWriter` writes it: element, shape, owner. It reads the entry in place,
-    /// and the shape's dimensions once (each read looks them up in the shape table).
-    mutating func registerInfo(_ info: UnsafePointer<RegisterInfo>, flushingInto out: inout BinaryWriter) {
-        let dimensions = info.pointee.shape.dimensions
+    /// A register table entry, as `BinaryWriter` writes it: element, shape (`dimensions`, the caller's lookup of
+    /// the entry's), owner. It reads the entry in place.
+    mutating func registerInfo(_ info: UnsafePointer<RegisterInfo>, dimensions: [Int],
+                               flushingInto out: inout BinaryWriter) {
         reserve(1 + (2 + dimensions.count) * BinaryBlockWriter.maxVarintBytes, flushingInto: &out)
         byte(info.pointee.element.binaryCode)
         unsigned(dimensions.count)

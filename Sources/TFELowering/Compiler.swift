@@ -17,8 +17,41 @@ public struct CompilerOptions: Sendable {
 /// What the compiler's passes read and write: the front end's state, then the machine program.
 public struct Compilation: Sendable {
     public var frontend: Frontend.State
-    /// Present once `lower` has run.
-    public var program: Program?
+    /// The machine program, in the form the last pass that set it gave it.
+    private var machine: MachineForm?
+
+    private enum MachineForm: Sendable {
+        case flat(FlatProgram)
+        case rounds(Program)
+    }
+
+    /// Present once `lower` has run. While the program's rounds are stored flat (from `lower` to `batch-rounds`),
+    /// reading this builds their arrays, each time.
+    public var program: Program? {
+        get {
+            switch machine {
+            case .flat(let flat): return flat.program
+            case .rounds(let program): return program
+            case nil: return nil
+            }
+        }
+        set { machine = newValue.map(MachineForm.rounds) }
+    }
+
+    /// The same program with its rounds stored flat, as `lower` leaves it and `batch-rounds` reads it.
+    public var flatProgram: FlatProgram? {
+        get {
+            switch machine {
+            case .flat(let flat): return flat
+            case .rounds(let program): return FlatProgram(program)
+            case nil: return nil
+            }
+        }
+        set { machine = newValue.map(MachineForm.flat) }
+    }
+
+    /// Whether `lower` has run (without building anything, unlike `program != nil`).
+    public var hasProgram: Bool { machine != nil }
 
     public init(source: SourceFile, options: CompilerOptions) {
         frontend = Frontend.State(source: source, options: options.check)
@@ -48,11 +81,11 @@ public enum Compiler {
             guard let checked = state.frontend.program else { return }
             let (program, diagnostics) = Lowerer.lower(checked)
             for diagnostic in diagnostics.all { state.diagnostics.append(diagnostic) }
-            state.program = program
+            state.flatProgram = program
         },
         /// Once it has run: see `RoundBatcher`.
         Pass("batch-rounds", required: false) { state in
-            guard let program = state.program else { return }
+            guard let program = state.flatProgram else { return }
             state.program = RoundBatcher.run(program)
         },
     ]
@@ -100,7 +133,7 @@ public enum Compiler {
             pass.run(&state)
             afterPass?(pass, state)
             if pass.stopsOnError, state.diagnostics.hasErrors { break }
-            if !keepFrontEnd, state.program != nil, state.frontend.program != nil {
+            if !keepFrontEnd, state.hasProgram, state.frontend.program != nil {
                 state.frontend.ast = nil
                 state.frontend.program = nil
             }

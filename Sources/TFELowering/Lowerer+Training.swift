@@ -29,8 +29,8 @@ extension Lowerer {
         return bit
     }
 
-    /// Whether a register holds the materialized scalar constant 0 (a set lookup: the scan of every constant
-    /// this replaced made lowering quadratic in the number of constants).
+    /// Whether a register holds the materialized scalar constant 0 (a search of the few zero registers: the scan
+    /// of every constant this replaced made lowering quadratic in the number of constants).
     func isZero(_ register: Register) -> Bool {
         zeroRegisters.contains(register)
     }

@@ -58,17 +58,15 @@ public struct Lowerer {
     var constantRegisters: [ConstantKey: Register] = [:]
     /// The public register of the constant 2^62 every truncation adds (`openShifted`), once it exists.
     var truncationOffset: Register?
-    /// The registers among `constantRegisters` that hold 0, for `isZero`.
-    var zeroRegisters: Set<Register> = []
+    /// The registers among `constantRegisters` that hold 0, for `isZero`: at most one per element type and
+    /// owner (or none: public), so a few, searched in place rather than hashed (`isZero` runs per product).
+    var zeroRegisters: [Register] = []
 
-    var offlineRounds: [Round] = []
+    /// The preprocessing, a round per dealt value.
+    var offline = FlatRounds()
     var offlineLocations: [SourceLocation] = []
-    /// The online rounds closed so far.
-    var onlineRounds: [Round] = []
-    /// The round being emitted. It is a scratch buffer, copied into an array of the exact size when the round
-    /// closes: appending to the round's own array regrew it several times, once per product of an unrolled
-    /// program.
-    var currentRound: [Instruction] = []
+    /// The online rounds closed so far, and the instructions of the one being emitted after them.
+    var online = FlatRounds()
     var onlineLocations: [SourceLocation] = []
     /// Where the instructions being emitted come from.
     var location = SourceLocation(line: 0, column: 0)
@@ -79,11 +77,13 @@ public struct Lowerer {
         var owner: PlayerID?
     }
 
-    /// Lowers a checked program without errors. Unsupported operations are reported as diagnostics.
-    public static func lower(_ checked: CheckedProgram) -> (program: Program, diagnostics: Diagnostics) {
+    /// Lowers a checked program without errors, its rounds stored flat (`FlatProgram.program` gives them
+    /// arrays). Unsupported operations are reported as diagnostics.
+    public static func lower(_ checked: CheckedProgram) -> (program: FlatProgram, diagnostics: Diagnostics) {
         var lowerer = Lowerer(checked: checked)
         lowerer.run()
-        return (lowerer.program, lowerer.diagnostics)
+        return (FlatProgram(tables: lowerer.program, offline: lowerer.offline, online: lowerer.online),
+                lowerer.diagnostics)
     }
 
     init(checked: CheckedProgram) {
@@ -147,14 +147,12 @@ public struct Lowerer {
                 anyFailed = true
             }
         }
-        if !currentRound.isEmpty { closeRound() }  // an empty last round is dropped
+        if online.hasOpenRound { closeRound() }  // an empty last round is dropped
         // The first offline round carries the seeds that online steps draw from (ABY3's zero-sharings), even
         // when nothing is dealt (a program whose only products are of `int` values).
-        if offlineRounds.isEmpty, onlineRounds.contains(where: { $0.instructions.contains { $0.opcode.needsSeeds } }) {
-            offlineRounds = [Round([])]
+        if offline.ends.isEmpty, online.instructions.contains(where: { $0.opcode.needsSeeds }) {
+            offline.closeRound()
         }
-        program.offline = offlineRounds
-        program.online = onlineRounds
         offlineLocations.append(contentsOf: onlineLocations)
         program.locations = offlineLocations
     }
@@ -169,9 +167,9 @@ public struct Lowerer {
         program.privateRegisters.reserveCapacity(operations + 12 * products)
         maskedForms.reserveCapacity(operations + 12 * products)
         program.publicRegisters.reserveCapacity(operations + 4 * products)
-        offlineRounds.reserveCapacity(3 * products)
+        offline.reserveCapacity(instructions: 3 * products, rounds: 3 * products)
         offlineLocations.reserveCapacity(instructions)  // the online locations are appended to these at the end
-        onlineRounds.reserveCapacity(operations + 2 * products)
+        online.reserveCapacity(instructions: instructions, rounds: operations + 2 * products)
         onlineLocations.reserveCapacity(instructions)
     }
 
@@ -239,7 +237,7 @@ public struct Lowerer {
         program.constants.append([value])
         emit(.const(dst: register, constant: program.constants.count - 1))
         constantRegisters[key] = register
-        if value == 0 { zeroRegisters.insert(register) }
+        if value == 0 { zeroRegisters.append(register) }
         return register
     }
 
@@ -275,7 +273,7 @@ public struct Lowerer {
 
     /// Appends a local instruction to the current online round.
     mutating func emit(_ instruction: Instruction) {
-        currentRound.append(instruction)
+        online.append(instruction)
         onlineLocations.append(location)
     }
 
@@ -294,16 +292,13 @@ public struct Lowerer {
 
     /// Ends the current online round: what follows goes into the next.
     mutating func closeRound() {
-        var instructions: [Instruction] = []
-        instructions.reserveCapacity(currentRound.count)
-        instructions.append(contentsOf: currentRound)  // a copy, so that the scratch buffer stays unique
-        onlineRounds.append(Round(instructions))
-        currentRound.removeAll(keepingCapacity: true)
+        online.closeRound()
     }
 
     /// Appends a preprocessing instruction in a round of its own.
     mutating func emitPreprocessing(_ instruction: Instruction) {
-        offlineRounds.append(Round([instruction]))
+        offline.append(instruction)
+        offline.closeRound()
         offlineLocations.append(location)
     }
 

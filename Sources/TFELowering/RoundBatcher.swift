@@ -9,19 +9,16 @@ import TFECore
 /// round, program order is kept; `print`s keep their relative order.
 ///
 /// It runs in time linear in the program: one pass assigns rounds, a counting sort by round (stable, so
-/// program order is kept within a round) moves instructions and their locations.
+/// program order is kept within a round) gathers instructions and their locations. It reads the lowering's
+/// rounds flat, in program order, and gives only its own (a few, for an unrolled program) arrays.
 public enum RoundBatcher {
-    public static func run(_ program: Program) -> Program {
+    public static func run(_ flat: FlatProgram) -> Program {
+        let program = flat.tables
         var result = program
-        let offlineCount = program.offline.reduce(0) { $0 + $1.instructions.count }
+        let offlineCount = flat.offline.instructions.count
 
         // Offline: server2's dealing has no inputs, so it all goes out at once.
-        if offlineCount > 0 {
-            var dealing: [Instruction] = []
-            dealing.reserveCapacity(offlineCount)
-            for round in program.offline { dealing.append(contentsOf: round.instructions) }
-            result.offline = [Round(dealing)]
-        }
+        result.offline = offlineCount > 0 ? [Round(flat.offline.instructions)] : flat.offline.rounds
 
         // Online: earliest round per instruction. The lowering writes only registers of its own tables.
         // Round numbers as 32 bits (a round per instruction at most): the table of them has an entry per
@@ -34,52 +31,63 @@ public enum RoundBatcher {
         // reused for every instruction) and marked ready once the round is known.
         var destinations: [Register] = []
         destinations.reserveCapacity(Instruction.maxSlots)
-        for unbatched in program.online {
-            for instruction in unbatched.instructions {
-                var round: UInt32 = 0
-                destinations.removeAll(keepingCapacity: true)
-                instruction.forEachRegister { isDestination, register in
-                    if isDestination { destinations.append(register) } else { round = max(round, readyRound[register]) }
-                }
-                if instruction.opcode == .print {
-                    round = max(round, lastPrintRound)
-                    lastPrintRound = round
-                }
-                let ready = instruction.communicates ? round + 1 : round
-                for register in destinations { readyRound[register] = ready }
-                rounds.append(round)
+        for instruction in flat.online.instructions {
+            var round: UInt32 = 0
+            destinations.removeAll(keepingCapacity: true)
+            instruction.forEachRegister { isDestination, register in
+                if isDestination { destinations.append(register) } else { round = max(round, readyRound[register]) }
             }
+            if instruction.opcode == .print {
+                round = max(round, lastPrintRound)
+                lastPrintRound = round
+            }
+            let ready = instruction.communicates ? round + 1 : round
+            for register in destinations { readyRound[register] = ready }
+            rounds.append(round)
         }
 
-        // Counting sort by round: sizes, then each round's first location, then the moves in program order.
-        // Rounds no instruction lands in are dropped on the way (`slot` numbers the others).
+        // Counting sort by round: sizes, then each instruction's place in the batched order (`order` holds the
+        // program positions by place; rounds keep program order), then each round and the locations gathered into
+        // arrays of their exact size. Rounds no instruction lands in are dropped on the way.
         var sizes: [Int] = []
         for round in rounds {
             while sizes.count <= Int(round) { sizes.append(0) }
             sizes[Int(round)] += 1
         }
-        var slot = [Int](repeating: -1, count: sizes.count)
-        var online: [Round] = []
-        var nextLocation: [Int] = []
-        var start = offlineCount
-        for (round, size) in sizes.enumerated() where size > 0 {
-            slot[round] = online.count
-            var batched = Round()
-            batched.instructions.reserveCapacity(size)
-            online.append(batched)
-            nextLocation.append(start)
-            start += size
+        var nextPlace = [Int](repeating: 0, count: sizes.count)
+        var places = 0
+        for (round, size) in sizes.enumerated() {
+            nextPlace[round] = places
+            places += size
         }
-        var locations = Array(program.locations.prefix(start))
-        var position = 0
-        for unbatched in program.online {
-            for instruction in unbatched.instructions {
-                let target = slot[Int(rounds[position])]
-                online[target].instructions.append(instruction)
-                locations[nextLocation[target]] = program.locations[offlineCount + position]
-                nextLocation[target] += 1
-                position += 1
+        var order = [UInt32](repeating: 0, count: rounds.count)  // fewer than 2^31 instructions (see `Verifier`)
+        for (position, round) in rounds.enumerated() {
+            order[nextPlace[Int(round)]] = UInt32(position)
+            nextPlace[Int(round)] += 1
+        }
+        var online: [Round] = []
+        flat.online.instructions.withUnsafeBufferPointer { instructions in
+            var first = 0
+            for size in sizes where size > 0 {
+                let batched = [Instruction](unsafeUninitializedCapacity: size) { buffer, count in
+                    for place in 0..<size {
+                        (buffer.baseAddress! + place).initialize(to: instructions[Int(order[first + place])])
+                    }
+                    count = size
+                }
+                online.append(Round(batched))
+                first += size
             }
+        }
+        let locations = [SourceLocation](unsafeUninitializedCapacity: offlineCount + order.count) { buffer, count in
+            program.locations.withUnsafeBufferPointer { unbatched in
+                let target = buffer.baseAddress!
+                for index in 0..<offlineCount { (target + index).initialize(to: unbatched[index]) }
+                for (place, position) in order.enumerated() {
+                    (target + offlineCount + place).initialize(to: unbatched[offlineCount + Int(position)])
+                }
+            }
+            count = offlineCount + order.count
         }
         result.online = online
         result.locations = locations

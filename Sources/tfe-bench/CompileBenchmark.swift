@@ -161,7 +161,7 @@ enum CompileBenchmark {
         guard let checked, !checked.diagnostics.hasErrors else {
             throw PondBenchmark.BenchmarkError.message("the program does not check")
         }
-        var lowered: Program?
+        var lowered: FlatProgram?
         measure { lowered = Lowerer.lower(checked.program).program }
         var batched: Program?
         measure { batched = RoundBatcher.run(lowered!) }
