@@ -10,7 +10,7 @@
 /// s·2^64 + ⌊w/2⌋, big-endian (SP 800-38A's counter, its high half the stream number): the stream number selects
 /// an independent keystream for one seed, and a stream has 2^64 blocks before it would run into the next.
 public struct PRG: Sendable {
-    /// Words generated per refill: 16 AES blocks (256 bytes, ~0.1 µs of OpenSSL's set-up and keystream).
+    /// Words generated per refill: 16 AES blocks (256 bytes, ~0.15 µs of OpenSSL's set-up and keystream).
     static let groupWordCount = 32
     /// Words in one AES block.
     static let blockWordCount = AESCTRKeystream.blockByteCount / 8
