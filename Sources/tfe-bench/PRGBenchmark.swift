@@ -33,7 +33,7 @@ enum PRGBenchmark {
                 }
                 return Double(totalBytes) / seconds / 1e9
             }
-            print(PondBenchmark.pad("PRG.fill \(drawBytes) B", 26) + summary(rates, unit: "GB/s"))
+            print(PondBenchmark.pad("PRG.fill \(drawBytes) B", 28) + summary(rates, unit: "GB/s"))
         }
         var prg = PRG(seed: Seed(fixed: 4), stream: 0)
         let wordCount = 4 << 20
@@ -43,17 +43,17 @@ enum PRGBenchmark {
                 for _ in 0..<wordCount { sink &+= prg.next() }
             } * 1e9 / Double(wordCount)
         }
-        print(PondBenchmark.pad("PRG.next", 26) + summary(nextTimes, unit: "ns/word"))
+        print(PondBenchmark.pad("PRG.next", 28) + summary(nextTimes, unit: "ns/word"))
         var bytes = [UInt8](repeating: 0, count: bufferBytes)
         let byteTimes = (0..<runs).map { _ in
             PrivateCompareBenchmark.cpuTime {
                 bytes.withUnsafeMutableBufferPointer { prg.fill(bytes: $0, below: 67) }
             } * 1e9 / Double(bytes.count)
         }
-        print(PondBenchmark.pad("PRG.fill(bytes:) < 67", 26) + summary(byteTimes, unit: "ns/value"))
+        print(PondBenchmark.pad("PRG.fill(bytes:) < 67", 28) + summary(byteTimes, unit: "ns/value"))
         for name in ["AES-128-CTR", "AES-256-CTR", "ChaCha20"] {
             let rates = (0..<runs).map { _ in Double(totalBytes) / rawCipherSeconds(name, into: &words, totalBytes: totalBytes) / 1e9 }
-            print(PondBenchmark.pad("OpenSSL \(name), 64 KB", 26) + summary(rates, unit: "GB/s"))
+            print(PondBenchmark.pad("OpenSSL \(name), 64 KB", 28) + summary(rates, unit: "GB/s"))
         }
         print("(checksum \(sink &+ words.reduce(0, &+) &+ UInt64(bytes.reduce(0) { $0 &+ Int($1) })))")
     }
