@@ -52,7 +52,9 @@ enum PRGBenchmark {
         }
         print(PondBenchmark.pad("PRG.fill(bytes:) < 67", 28) + summary(byteTimes, unit: "ns/value"))
         for name in ["AES-128-CTR", "AES-256-CTR", "ChaCha20"] {
-            let rates = (0..<runs).map { _ in Double(totalBytes) / rawCipherSeconds(name, into: &words, totalBytes: totalBytes) / 1e9 }
+            let rates = (0..<runs).map { _ in
+                Double(totalBytes) / rawCipherSeconds(name, into: &words, totalBytes: totalBytes) / 1e9
+            }
             print(PondBenchmark.pad("OpenSSL \(name), 64 KB", 28) + summary(rates, unit: "GB/s"))
         }
         print("(checksum \(sink &+ words.reduce(0, &+) &+ UInt64(bytes.reduce(0) { $0 &+ Int($1) })))")
@@ -72,9 +74,8 @@ enum PRGBenchmark {
                     let context = EVP_CIPHER_CTX_new()
                     var written: Int32 = 0
                     _ = EVP_EncryptInit_ex(context, cipher, nil, key, iv)
-                    _ = EVP_EncryptUpdate(
-                        context, output.baseAddress!.assumingMemoryBound(to: UInt8.self) + done % output.count, &written, zeros,
-                        Int32(zeros.count))
+                    let target = output.baseAddress!.assumingMemoryBound(to: UInt8.self) + done % output.count
+                    _ = EVP_EncryptUpdate(context, target, &written, zeros, Int32(zeros.count))
                     EVP_CIPHER_CTX_free(context)
                     done += zeros.count
                 }
