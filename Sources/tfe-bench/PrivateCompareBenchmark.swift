@@ -2,9 +2,12 @@ import Foundation
 import TFERuntime
 
 /// SecureNN's PrivateCompare kernels on the seed network's count at batch 100 (51,200 elements): one compute
-/// server's masked, permuted messages (its draws from the common stream, the messages, the shuffle) and server2's
-/// zero test, min/median/max of 15 runs each, in ns of this thread's CPU time per element (CPU time, not wall
-/// time: the other helpers' load on a two-core machine deschedules the thread, which wall time would count).
+/// server's masked, permuted messages (its draws from the common stream, the messages, the shuffle), server2's
+/// zero test and its dealing of one share of 64 bits over Z_67 an element (`PRG.fill(fieldElements:below:)`),
+/// min/median/max of 15 runs each, in ns of this thread's CPU time per element (CPU time, not wall time: the other
+/// helpers' load on a two-core machine deschedules the thread, which wall time would count). The messages and the
+/// zero test run `MatmulKernel.selected`'s kernels: `TFE_MATMUL_KERNEL=portable` measures the portable path in the
+/// same binary.
 enum PrivateCompareBenchmark {
     static func run() {
         let n = 51_200, runs = 15
@@ -15,7 +18,8 @@ enum PrivateCompareBenchmark {
         var d0 = [UInt8](repeating: 0, count: 64 * n), d1 = d0
         var zeros = [UInt64](repeating: 0, count: n)
         let common = PRG(seed: Seed(fixed: 9), stream: 1)
-        var messageTimes: [Double] = [], zeroTimes: [Double] = []
+        var messageTimes: [Double] = [], zeroTimes: [Double] = [], dealingTimes: [Double] = []
+        var shares = [UInt8](repeating: 0, count: 64 * n)
         for _ in 0..<runs {
             messageTimes.append(cpuTime {
                 bits.withUnsafeBytes { raw in
@@ -36,11 +40,18 @@ enum PrivateCompareBenchmark {
                     }
                 }
             })
+            dealingTimes.append(cpuTime {
+                var dealer = PRG(seed: Seed(fixed: 11), stream: 2)
+                shares.withUnsafeMutableBufferPointer { dealer.fill(fieldElements: $0, below: 67) }
+            })
         }
         print("privatecompare: \(n) elements, \(runs) runs, ns of CPU time per element min/median/max")
-        for (name, times) in [("messages (server0)", messageTimes), ("zero test (server2)", zeroTimes)] {
+        for (name, times) in [
+            ("messages (server0)", messageTimes), ("zero test (server2)", zeroTimes),
+            ("Z_67 dealing (server2)", dealingTimes),
+        ] {
             let sorted = times.map { $0 * 1e9 / Double(n) }.sorted()
-            print(PondBenchmark.pad(name, 22)
+            print(PondBenchmark.pad(name, 24)
                   + String(format: "%.1f / %.1f / %.1f", sorted[0], sorted[runs / 2], sorted[runs - 1]))
         }
         _ = zeros.reduce(0, &+)

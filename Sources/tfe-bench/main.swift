@@ -32,7 +32,7 @@ let usage = """
                  --wan: also the paper's WAN, simulated, --only B,seed: just those, --protocol securenn,aby3: each
                  under both protocols, runs alternating, logits checked against float64 and each other).
       privatecompare  SecureNN's PrivateCompare kernels on 51,200 elements: one server's masked, permuted
-                 messages and server2's zero test, ns per element (min/median/max of 15).
+                 messages, server2's zero test and Z_67 dealing, ns per element (min/median/max of 15).
       prg        The PRG's keystream: GB/s of PRG.fill by draw size, next() and byte draws, against OpenSSL's raw
                  AES-128-CTR, AES-256-CTR and ChaCha20 (--runs N, default 9).
       pond       The MNIST Pond network at batch 1, 100 and 1000 against float64; the ring matmul kernel.

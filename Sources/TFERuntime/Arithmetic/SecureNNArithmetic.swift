@@ -1,6 +1,8 @@
 // SecureNN's small rings: the odd ring Z_(2^64 - 1), the field Z_67, and the per-element steps of
 // PrivateCompare, as pure functions the machine and the tests share.
 
+import TFEKernelsAVX512
+
 /// Arithmetic in the odd ring Z_(L-1), L = 2^64: residues 0...2^64 - 2 held in a `UInt64`.
 ///
 /// Since 2^64 ≡ 1 (mod 2^64 - 1), a carry out of a 64-bit sum is worth one; the word 2^64 - 1 is the
@@ -169,12 +171,18 @@ package enum PrivateCompareStep {
     /// One pass per element: the draws, then the messages in 16-bit lanes (`messages(k:xGreater:...)`), then
     /// the shuffle, all in the cache. The test is chosen without a branch on β (a fair coin the branch
     /// predictor cannot learn); only the rare fixed tests (t at the ring's edge) take a branch.
+    ///
+    /// With `kernel` `.avx512` the draw and the messages run in `TFEKernelsAVX512`'s `CompareTiles` (16 lanes to a
+    /// register), an element whose first six blocks of candidates hold a rejected one drawn here; the bytes are
+    /// the portable path's either way.
     package static func maskedMessages(
         count: Int, bits: UnsafePointer<UInt8>, thresholds t: UnsafePointer<UInt64>, flips: UnsafePointer<UInt64>,
-        greaterEqual: Bool, isServer0: Bool, common: PRG, into d: UnsafeMutablePointer<UInt8>
+        greaterEqual: Bool, isServer0: Bool, common: PRG, into d: UnsafeMutablePointer<UInt8>,
+        kernel: MatmulKernel = .selected
     ) {
+        let wide = kernel == .avx512
         // About 24 words of keystream per element (six blocks of eight 32-bit candidates, and a rare rejected
-        // block); every refill of 256 words or more takes OpenSSL's ChaCha20 (`PRG.fill`), and 2,048 words (16 KB)
+        // block); every refill of 256 words or more is one call to OpenSSL's AES-CTR (`PRG.fill`); 2,048 words (16 KB)
         // stay in the cache. The candidates read are the same whatever the buffer's size: only the unread tail of
         // the last refill changes.
         let bufferWords = min(2048, max(256, 32 * count))
@@ -185,9 +193,17 @@ package enum PrivateCompareStep {
                 drawBounds.withUnsafeBufferPointer { bounds in
                     drawThresholds.withUnsafeBufferPointer { thresholds in
                         for e in 0..<count {
-                            draw(
-                                into: randomness, from: &stream, bounds: bounds.baseAddress!,
-                                thresholds: thresholds.baseAddress!)
+                            if !wide
+                                || !CompareTiles.draw(
+                                    candidates: stream.upcoming(Self.candidateHalves), bounds: bounds.baseAddress!,
+                                    thresholds: thresholds.baseAddress!, into: randomness)
+                            {
+                                draw(
+                                    into: randomness, from: &stream, bounds: bounds.baseAddress!,
+                                    thresholds: thresholds.baseAddress!)
+                            } else {
+                                stream.skip(Self.candidateHalves)
+                            }
                             // (greaterEqual, β): (no, no) x > t; (no, yes) t + 1 > x; (yes, no) x > t − 1;
                             // (yes, yes) t > x; t + 1 and t − 1 off the ring's edge are fixed "true".
                             let beta = flips[e] & 1 == 1, threshold = t[e]
@@ -196,6 +212,10 @@ package enum PrivateCompareStep {
                             let target = d + 64 * e
                             if (up == 1 && threshold == .max) || (down == 1 && threshold == 0) {
                                 fixedMessages(true, isServer0: isServer0, randomness: randomness, into: target)
+                            } else if wide {
+                                CompareTiles.messages(
+                                    k: threshold &+ up &- down, xGreater: !beta, bits: bits + 64 * e,
+                                    isServer0: isServer0, randomness: randomness, into: target)
                             } else {
                                 messages(
                                     k: threshold &+ up &- down, xGreater: !beta, bits: bits + 64 * e,
@@ -336,10 +356,16 @@ package enum PrivateCompareStep {
     }
 
     /// server2's bits for `count` elements: element e's is whether its 64 bytes from server0 (at `d0 + 64·e`) and
-    /// server1 (at `d1 + 64·e`) reconstruct a zero (`hasZero`), 1 or 0.
+    /// server1 (at `d1 + 64·e`) reconstruct a zero (`hasZero`), 1 or 0; with `kernel` `.avx512`, in
+    /// `CompareTiles.zeros`, 16 lanes to a register.
     package static func zeros(
-        count: Int, _ d0: UnsafePointer<UInt8>, _ d1: UnsafePointer<UInt8>, into bits: UnsafeMutablePointer<UInt64>
+        count: Int, _ d0: UnsafePointer<UInt8>, _ d1: UnsafePointer<UInt8>, into bits: UnsafeMutablePointer<UInt64>,
+        kernel: MatmulKernel = .selected
     ) {
+        if kernel == .avx512 {
+            CompareTiles.zeros(count: count, d0, d1, into: bits)
+            return
+        }
         for e in 0..<count { bits[e] = hasZero(d0 + 64 * e, d1 + 64 * e) ? 1 : 0 }
     }
 
@@ -382,6 +408,9 @@ package enum PrivateCompareStep {
             return remainders.map { UInt16(truncatingIfNeeded: $0) } + remainders.map { UInt16($0 >> 16) }
         }
     }
+
+    /// The 16-bit halves of one element's six blocks of candidates when none is rejected.
+    static let candidateHalves = 6 * KeystreamCandidates.blockLength
 
     /// Draws one element's randomness into `randomness` (`Randomness.lanes`' layout) from the stream's 32-bit
     /// candidates (`KeystreamCandidates.fillBatch`): 64 multipliers in 1...66, 64 blinds in 0...66, then a

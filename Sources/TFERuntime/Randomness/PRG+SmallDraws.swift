@@ -17,8 +17,8 @@ extension PRG {
     ///
     /// Words are generated in batches of as many as the draw will certainly consume (each gives at most eight
     /// values), so the stream ends where the word-by-word definition ends it; batches of up to 512 words (4 KB),
-    /// so that large draws take OpenSSL's ChaCha20 (`PRG.fill`). Within a batch every word but the
-    /// last is consumed whole, and the loop over it needs no test: it cannot reach the end of `values`.
+    /// so that a large draw makes few, long calls to OpenSSL's AES-CTR (`PRG.fill`). Within a batch every word but
+    /// the last is consumed whole, and the loop over it needs no test: it cannot reach the end of `values`.
     @inline(__always)
     mutating func fillSmall<Value: FixedWidthInteger & UnsignedInteger>(
         _ values: UnsafeMutableBufferPointer<Value>, below bound: UInt64
@@ -63,7 +63,7 @@ extension PRG {
     /// The stream continues after the words the draw generated ahead, which depend only on `values.count`, so two
     /// parties that make the same draws stay in step. Not the values of `fill(bytes:below:)`.
     /// - Precondition: `bound` is in 1...256.
-    mutating func fill(fieldElements values: UnsafeMutableBufferPointer<UInt8>, below bound: UInt16) {
+    package mutating func fill(fieldElements values: UnsafeMutableBufferPointer<UInt8>, below bound: UInt16) {
         precondition((1...256).contains(bound), "a byte draw needs a bound in 1...256")
         guard let target = values.baseAddress else { return }
         let count = values.count
@@ -125,7 +125,7 @@ struct KeystreamCandidates {
         self.end = 0
     }
 
-    /// The halves from the next one on, at least `count` (at most `blockLength`) of them generated: the word
+    /// The halves from the next one on, at least `count` (at most `4·(buffer.count − 1)`) of them generated: the word
     /// holding the next candidate and those after it move to the front of the buffer, and the stream continues
     /// behind them.
     @inline(__always)
@@ -134,8 +134,8 @@ struct KeystreamCandidates {
             let first = position &>> 2, kept = (end &+ 3) &>> 2 &- first
             let base = buffer.baseAddress!
             if kept > 0 { base.update(from: base + first, count: kept) }
-            // Whole groups of the PRG's words when there is room for one: then every word comes from OpenSSL's
-            // bulk ChaCha20, none from a group the PRG generates itself to hand out part of it.
+            // Whole groups of the PRG's words when there is room for one: then every word goes from OpenSSL's
+            // AES-CTR straight into the buffer, none through the PRG's own buffer of a group it hands out in part.
             let room = buffer.count &- kept, group = PRG.groupWordCount
             let words = room >= group ? room - room % group : room
             let fresh = UnsafeMutableBufferPointer(rebasing: buffer[kept..<(kept &+ words)])
@@ -148,6 +148,19 @@ struct KeystreamCandidates {
         }
         return UnsafeRawPointer(buffer.baseAddress!).assumingMemoryBound(to: UInt16.self) + position
     }
+
+    /// The next `count` halves, generated if need be but not consumed (`skip(_:)` consumes them): for a kernel that
+    /// reads several blocks at once, and leaves them to `fillBatch` when one is rejected.
+    /// - Precondition: the buffer holds `count` halves and the three before them in their first word.
+    @inline(__always)
+    mutating func upcoming(_ count: Int) -> UnsafePointer<UInt16> {
+        precondition(count <= 4 * (buffer.count - 1), "a candidate reader's buffer is too small for \(count) halves")
+        return candidates(atLeast: count)
+    }
+
+    /// Consumes `count` halves, all of which `upcoming(_:)` returned.
+    @inline(__always)
+    mutating func skip(_ count: Int) { position &+= count }
 
     /// The generator after the words this reader generated: where a party that reads the same candidates
     /// continues the stream.
