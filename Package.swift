@@ -51,7 +51,7 @@ let package = Package(
         .executableTarget(
             name: "tfe-bench",
             dependencies: [
-                "TFECore", "TFEFrontend", "TFEBytecode", "TFELowering", "TFENumPy", "TFERuntime", "TFENet",
+                "TFECore", "TFEFrontend", "TFEBytecode", "TFELowering", "TFENumPy", "TFERuntime", "TFENet", "COpenSSL",
             ]
         ),
 

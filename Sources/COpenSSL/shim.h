@@ -1,5 +1,5 @@
-// The system OpenSSL (libssl, libcrypto) for TFENet's TLS channels and certificates, and for TFERuntime's bulk
-// ChaCha20 keystream (`ChaCha20.blocks`). Swift imports OpenSSL's functions directly; what it cannot import
+// The system OpenSSL (libssl, libcrypto) for TFENet's TLS channels and certificates, and for TFERuntime's PRG
+// keystream (AES-128-CTR, `AESCTRKeystream`). Swift imports OpenSSL's functions directly; what it cannot import
 // (function-like macros, variadic calls, bit-flag macros, a C callback) is wrapped here, one line each, and
 // nothing else.
 #include <openssl/bio.h>

@@ -69,7 +69,8 @@ enum Handshake {
     /// Z_67 bit shares server2 deals (ShareConvert, the MSB pairs) are drawn from 16-bit candidates.
     /// 6: PrivateCompare's common randomness and those Z_67 shares take four draws from each 32-bit candidate
     /// (Lemire's batched method, `KeystreamCandidates.fillBatch`): the same distributions, other values.
-    static let version: UInt16 = 6
+    /// 7: the PRG's keystream is AES-128-CTR, not ChaCha20 (`PRG`): every seed expands to other words.
+    static let version: UInt16 = 7
     static let runIDBytes = 16
     static let maxBodyBytes = 4096
     /// The version of program requests and programs (kinds 4 and 5).

@@ -1,5 +1,5 @@
 /// SplitMix64 (Steele, Lea, Flood 2014): a tiny, fast, seedable generator for tests, so every failure names a
-/// seed that reproduces it. Never for shares or masks: those come from the ChaCha20 PRG.
+/// seed that reproduces it. Never for shares or masks: those come from the AES-128-CTR PRG.
 public struct SplitMix64: RandomNumberGenerator, Sendable {
     public var state: UInt64
 

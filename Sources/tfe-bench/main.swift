@@ -33,6 +33,8 @@ let usage = """
                  under both protocols, runs alternating, logits checked against float64 and each other).
       privatecompare  SecureNN's PrivateCompare kernels on 51,200 elements: one server's masked, permuted
                  messages, server2's zero test and Z_67 dealing, ns per element (min/median/max of 15).
+      prg        The PRG's keystream: GB/s of PRG.fill by draw size, next() and byte draws, against OpenSSL's raw
+                 AES-128-CTR, AES-256-CTR and ChaCha20 (--runs N, default 9).
       pond       The MNIST Pond network at batch 1, 100 and 1000 against float64; the ring matmul kernel.
       securenn   The seed network and Network A under SecureNN at batch 1 and 100; bytes per ReLU.
       rounds     Online and offline rounds and bytes of every program in programs/, with and without batching.
@@ -131,6 +133,8 @@ case "paper":
     }
 case "privatecompare":
     PrivateCompareBenchmark.run()
+case "prg":
+    PRGBenchmark.run(arguments: Array(arguments.dropFirst()))
 case "rounds":
     RoundsBenchmark.run(root: FileManager.default.currentDirectoryPath)
 case "-h", "--help", "help":

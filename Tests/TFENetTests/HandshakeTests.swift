@@ -96,21 +96,21 @@ import Testing
         }
     }
 
-    /// A tfe-vm of an earlier handshake version (version 5 drew PrivateCompare's randomness from 16-bit
-    /// candidates): refused on both ends, with a message saying what to do.
+    /// A tfe-vm of an earlier handshake version (version 6 expanded seeds with ChaCha20, not AES-128-CTR):
+    /// refused on both ends, with a message saying what to do.
     @Test func earlierBuildIsRefusedOnBothEnds() throws {
         var old = hello()
-        old.handshakeVersion = 5
+        old.handshakeVersion = 6
         let (failure, answer) = try helloServer0(old)
         // Another version may lay its hello out differently, so the peer is named by its address.
-        guard case .incompatibleVersion(let peer, "handshake", 5, 6) = failure else {
+        guard case .incompatibleVersion(let peer, "handshake", 6, 7) = failure else {
             Issue.record("\(String(describing: failure))")
             return
         }
         #expect(peer.hasPrefix("127.0.0.1:"))
         #expect(answer.last == .refuse(reason: failure!.description))
         #expect(failure?.description
-                    == "\(peer) uses handshake version 5, this tfe-vm uses 6: run the same tfe-vm version on "
+                    == "\(peer) uses handshake version 6, this tfe-vm uses 7: run the same tfe-vm version on "
                         + "every party")
     }
 

@@ -1,24 +1,73 @@
-// PRG: agreement with the RFC-checked ChaCha20, call-pattern independence, streams, and unbiased ranges.
+// PRG: the AES-128-CTR keystream of NIST SP 800-38A, call-pattern independence, streams, and unbiased ranges.
 
+import COpenSSL
+import Foundation
 import Testing
 @testable import TFERuntime
 
 @Suite struct PRGTests {
-    /// The ChaCha20 keystream that stream `stream` of `seed` should be, read as little-endian words.
-    func referenceWords(seed: Seed, stream: UInt64, blockHigh: UInt32 = 0, count: Int) -> [UInt64] {
-        let nonce = (0..<4).map { UInt8(truncatingIfNeeded: blockHigh >> (8 * $0)) }
-            + (0..<8).map { UInt8(truncatingIfNeeded: stream >> (8 * $0)) }
-        var cipher = ChaCha20(key: seed.bytes, nonce: nonce)
-        let bytes = cipher.keystream(byteCount: 8 * count)
-        return (0..<count).map { word in
-            (0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[8 * word + $1]) << (8 * $1) }
-        }
+    /// The keystream of stream `stream` of `seed` from its counter block `block` on, read as little-endian words:
+    /// OpenSSL's AES-128-CTR called once here, on the counter block this test builds, not through `PRG`.
+    func referenceWords(seed: Seed, stream: UInt64, block: UInt64 = 0, count: Int) -> [UInt64] {
+        let counter = (0..<8).map { UInt8(truncatingIfNeeded: stream >> (56 - 8 * $0)) }
+            + (0..<8).map { UInt8(truncatingIfNeeded: block >> (56 - 8 * $0)) }
+        let context = EVP_CIPHER_CTX_new()
+        defer { EVP_CIPHER_CTX_free(context) }
+        #expect(EVP_EncryptInit_ex(context, EVP_aes_128_ctr(), nil, Array(seed.bytes[0..<16]), counter) == 1)
+        var bytes = [UInt8](repeating: 0, count: 8 * count)
+        var written: Int32 = 0
+        #expect(EVP_EncryptUpdate(context, &bytes, &written, [UInt8](repeating: 0, count: 8 * count),
+                                  Int32(8 * count)) == 1)
+        return littleEndianWords(bytes)
     }
 
-    @Test func wordsAreTheChaCha20Keystream() {
+    static func hex(_ text: String) -> [UInt8] {
+        var bytes: [UInt8] = []
+        var index = text.startIndex
+        while index < text.endIndex {
+            let next = text.index(index, offsetBy: 2)
+            bytes.append(UInt8(text[index..<next], radix: 16)!)
+            index = next
+        }
+        return bytes
+    }
+
+    /// NIST SP 800-38A, F.5.1 (CTR-AES128.Encrypt): the key, the initial counter block, and four blocks of
+    /// plaintext and ciphertext.
+    static let nistKey = hex("2b7e151628aed2a6abf7158809cf4f3c")
+    static let nistPlaintext = hex(
+        "6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e51"
+            + "30c81c46a35ce411e5fbc1191a0a52eff69f2445df4f9b17ad2b417be66c3710")
+    static let nistCiphertext = hex(
+        "874d6191b620e3261bef6864990db6ce9806f66b7970fdff8617187bb9fffdff"
+            + "5ae4df3edbd5d35e5b4f09020db03eab1e031dda2fbe03d1792170a0f3009cee")
+
+    /// The PRG whose key is F.5.1's (the seed's other bytes do not enter the keystream) and whose next counter
+    /// block is F.5.1's initial counter block f0f1...feff.
+    func nistPRG(restOfSeed: UInt8 = 0) -> PRG {
+        let seed = Seed(bytes: Self.nistKey + [UInt8](repeating: restOfSeed, count: 16))!
+        return PRG(seed: seed, counterHigh: 0xf0f1_f2f3_f4f5_f6f7, low: 0xf8f9_fafb_fcfd_feff)
+    }
+
+    /// The keystream is ciphertext XOR plaintext; the PRG reads it as little-endian words, by any draws.
+    @Test func wordsAreTheNISTCounterModeKeystream() {
+        let keystream = zip(Self.nistCiphertext, Self.nistPlaintext).map { $0 ^ $1 }
+        let expected = littleEndianWords(keystream)
+        var oneByOne = nistPRG()
+        #expect((0..<8).map { _ in oneByOne.next() } == expected)
+        var filled = nistPRG(restOfSeed: 0xa5)
+        var words = [UInt64](repeating: 0, count: 8)
+        words.withUnsafeMutableBufferPointer { filled.fill($0) }
+        #expect(words == expected)
+        // A bulk draw (whole groups straight into the caller's memory) starts with the same blocks.
+        var bulk = nistPRG()
+        #expect(Array(bulk.nextUInt64s(count: 200)[0..<8]) == expected)
+    }
+
+    @Test func wordsAreTheAESCounterModeKeystream() {
         let seed = Seed(bytes: Array(100..<132))!
         var prg = PRG(seed: seed, stream: 0x0123_4567_89ab_cdef)
-        // 3 groups of four blocks and a bit: covers both the buffered and the straight-to-caller paths.
+        // Groups and a bit: covers both the buffered and the straight-to-caller paths.
         #expect(prg.nextUInt64s(count: 100) == referenceWords(seed: seed, stream: 0x0123_4567_89ab_cdef, count: 100))
     }
 
@@ -33,6 +82,23 @@ import Testing
         }
         joined += pieces.nextUInt64s(count: 500 - joined.count)
         #expect(joined == expected)
+    }
+
+    /// Draws of every size up to three groups, repeated across the buffer's boundaries (through `fill`, and
+    /// after a first draw of every size so that each starts at every position within a group), are one long read.
+    @Test func drawsOfEverySizeAreOneLongRead() {
+        var long = PRG(seed: Seed(fixed: 12), stream: 1)
+        let expected = long.nextUInt64s(count: 1200)
+        for first in 0..<33 {
+            for size in 1...97 {
+                var prg = PRG(seed: Seed(fixed: 12), stream: 1)
+                var words = prg.nextUInt64s(count: first)
+                while words.count + size <= expected.count {
+                    words += prg.nextUInt64s(count: size)
+                }
+                #expect(words[...] == expected[0..<words.count], "first \(first), then \(size) at a time")
+            }
+        }
     }
 
     @Test func fillWritesIntoCallerMemory() {
@@ -56,36 +122,64 @@ import Testing
         #expect(words == again.nextUInt64s(count: 8))
     }
 
-    @Test(arguments: [0, 1, 31, 32, 33, 1000] as [UInt64])
+    /// A copy of a generator is a value: it draws what the original would, and draws on either (here on several
+    /// threads at once, each with its copy, sharing the cipher until it draws) leave the others where they were.
+    @Test func copiesDrawIndependently() async {
+        var original = PRG(seed: Seed(fixed: 21), stream: 4)
+        _ = original.nextUInt64s(count: 7)
+        var reference = original
+        let expected = reference.nextUInt64s(count: 3000)
+        let copies = await withTaskGroup(of: [UInt64].self) { group in
+            for _ in 0..<4 {
+                let copy = original
+                group.addTask {
+                    var mine = copy
+                    return mine.nextUInt64s(count: 1000) + mine.nextUInt64s(count: 2000)
+                }
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(copies.count == 4 && copies.allSatisfy { $0 == expected })
+        #expect(original.nextUInt64s(count: 3000) == expected)
+    }
+
+    @Test(arguments: [0, 1, 2, 31, 32, 33, 1000, 1 << 40 + 5] as [UInt64])
     func skippingWordsMatchesDrawingThem(offset: UInt64) {
-        var drawn = PRG(seed: Seed(fixed: 5), stream: 2)
-        _ = drawn.nextUInt64s(count: Int(offset))
         var skipped = PRG(seed: Seed(fixed: 5), stream: 2, skippingWords: offset)
-        #expect(skipped.nextUInt64s(count: 70) == drawn.nextUInt64s(count: 70))
+        let words = skipped.nextUInt64s(count: 70)
+        // The skip is the counter block offset / 2, entered at word offset % 2 of it.
+        let reference = referenceWords(seed: Seed(fixed: 5), stream: 2, block: offset / 2, count: 72)
+        #expect(words[...] == reference[Int(offset % 2)..<(Int(offset % 2) + 70)])
+        if offset <= 1000 {
+            var drawn = PRG(seed: Seed(fixed: 5), stream: 2)
+            _ = drawn.nextUInt64s(count: Int(offset))
+            #expect(drawn.nextUInt64s(count: 70) == words)
+        }
     }
 
-    @Test func blockCounterCarriesIntoTheNonce() {
-        // The last group before the 32-bit counter wraps, then the first one after it.
+    /// The counter block is one 128-bit big-endian number (SP 800-38A): past block 2^64 − 1 of stream s comes
+    /// block 0 of stream s + 1, in a bulk draw as in the buffered one.
+    @Test(arguments: [16, 5] as [UInt64])
+    func counterCarriesIntoTheStreamHalf(blocksBeforeWrap: UInt64) {
         let seed = Seed(fixed: 77)
-        let wordsBeforeWrap: UInt64 = (1 << 32) * 8
-        var prg = PRG(seed: seed, stream: 6, skippingWords: wordsBeforeWrap - 32)
-        let words = prg.nextUInt64s(count: 64)
-        var cipher = ChaCha20(key: seed.bytes, nonce: [0, 0, 0, 0, 6, 0, 0, 0, 0, 0, 0, 0], counter: .max - 3)
-        let before = cipher.keystream(byteCount: 256)
-        #expect(words[0..<32].elementsEqual(littleEndianWords(before)))
-        #expect(Array(words[32..<64]) == referenceWords(seed: seed, stream: 6, blockHigh: 1, count: 32))
+        for count in [200, 2 * Int(blocksBeforeWrap) + 3] {
+            var prg = PRG(seed: seed, counterHigh: 6, low: 0 &- blocksBeforeWrap)
+            let words = prg.nextUInt64s(count: count)
+            let before = 2 * Int(blocksBeforeWrap)
+            #expect(Array(words[0..<before])
+                == referenceWords(seed: seed, stream: 6, block: 0 &- blocksBeforeWrap, count: before))
+            var next = PRG(seed: seed, stream: 7)
+            #expect(Array(words[before...]) == next.nextUInt64s(count: count - before))
+        }
     }
 
-    /// Large fills take OpenSSL's vectorised ChaCha20 (`ChaCha20.blocks`): they give exactly the words that
-    /// drawing one group at a time with this file's ChaCha20 gives, from any position, across the 32-bit block
-    /// counter's wrap (which both carry into the nonce), and leave the generator where the draws would.
+    /// Large fills go straight into the caller's memory, whole groups in one call: they give exactly the words
+    /// that drawing one at a time gives, from any position, and leave the generator where the draws would.
     @Test(arguments: [
         (0, 70_000), (5, 4096 + 33), (31, 100_000), (1 << 35 - 4096, 20_000), (1 << 35 - 2048 - 7, 5000),
-        (0, 128), (3, 128 + 31 + 5), (1 << 35 - 64, 300),
+        (0, 128), (3, 128 + 31 + 5), (1 << 35 - 64, 300), (0, 32), (1, 63),
     ] as [(UInt64, Int)])
-    func bulkFillsMatchGroupByGroupDraws(offset: UInt64, count: Int) {
-        let head = Int((32 - offset % 32) % 32)  // words before the first whole group
-        #expect((count - head) / 32 >= PRG.bulkGroups)  // enough whole groups for the bulk path
+    func bulkFillsMatchWordByWordDraws(offset: UInt64, count: Int) {
         var bulk = PRG(seed: Seed(fixed: 91), stream: 3, skippingWords: offset)
         var words = [UInt64](repeating: 0, count: count)
         words.withUnsafeMutableBufferPointer { bulk.fill($0) }

@@ -1,4 +1,4 @@
-// ABY3's binary protocols run by three in-process parties with real pairwise ChaCha20 streams seeded by the
+// ABY3's binary protocols run by three in-process parties with real pairwise PRG streams seeded by the
 // operating system: outputs exact against plaintext on edge and random words, every round's words equal to the
 // cost functions, and messages that change with the seeds.
 

@@ -15,9 +15,9 @@
 // element. Slicing the other way (64 elements to a word) would need a 64×64 transpose of every input and output
 // and send exactly as many words. A single shared bit (an MSB, a comparison) sits in bit 0 of its word.
 //
-// Randomness. Party i holds two ChaCha20 streams: F(k_i), whose seed it shares with party i − 1, and F(k_{i+1}),
-// shared with party i + 1 (`ReplicatedZeroSharing`). Per word it draws α_i = F(k_i) ⊕ F(k_{i+1}) (boolean) or
-// F(k_i) − F(k_{i+1}) (arithmetic); the three α_i sum to zero, and each stream word is used once.
+// Randomness. Party i holds two PRG streams (AES-128-CTR): F(k_i), whose seed it shares with party i − 1, and
+// F(k_{i+1}), shared with party i + 1 (`ReplicatedZeroSharing`). Per word it draws α_i = F(k_i) ⊕ F(k_{i+1})
+// (boolean) or F(k_i) − F(k_{i+1}) (arithmetic); the three α_i sum to zero, and each stream word is used once.
 //
 // One round. Every interactive step is "begin on every party, exchange, finish on every party": party i computes
 // its own new component z_i from what it holds, masked by α_i, and sends it to party i − 1, who holds component

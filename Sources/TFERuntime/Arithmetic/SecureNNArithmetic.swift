@@ -182,7 +182,7 @@ package enum PrivateCompareStep {
     ) {
         let wide = kernel == .avx512
         // About 24 words of keystream per element (six blocks of eight 32-bit candidates, and a rare rejected
-        // block); every refill of 256 words or more takes OpenSSL's ChaCha20 (`PRG.fill`), and 2,048 words (16 KB)
+        // block); every refill of 256 words or more is one call to OpenSSL's AES-CTR (`PRG.fill`); 2,048 words (16 KB)
         // stay in the cache. The candidates read are the same whatever the buffer's size: only the unread tail of
         // the last refill changes.
         let bufferWords = min(2048, max(256, 32 * count))

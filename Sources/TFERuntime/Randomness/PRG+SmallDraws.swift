@@ -17,8 +17,8 @@ extension PRG {
     ///
     /// Words are generated in batches of as many as the draw will certainly consume (each gives at most eight
     /// values), so the stream ends where the word-by-word definition ends it; batches of up to 512 words (4 KB),
-    /// so that large draws take OpenSSL's ChaCha20 (`PRG.fill`). Within a batch every word but the
-    /// last is consumed whole, and the loop over it needs no test: it cannot reach the end of `values`.
+    /// so that a large draw makes few, long calls to OpenSSL's AES-CTR (`PRG.fill`). Within a batch every word but
+    /// the last is consumed whole, and the loop over it needs no test: it cannot reach the end of `values`.
     @inline(__always)
     mutating func fillSmall<Value: FixedWidthInteger & UnsignedInteger>(
         _ values: UnsafeMutableBufferPointer<Value>, below bound: UInt64
@@ -134,8 +134,8 @@ struct KeystreamCandidates {
             let first = position &>> 2, kept = (end &+ 3) &>> 2 &- first
             let base = buffer.baseAddress!
             if kept > 0 { base.update(from: base + first, count: kept) }
-            // Whole groups of the PRG's words when there is room for one: then every word comes from OpenSSL's
-            // bulk ChaCha20, none from a group the PRG generates itself to hand out part of it.
+            // Whole groups of the PRG's words when there is room for one: then every word goes from OpenSSL's
+            // AES-CTR straight into the buffer, none through the PRG's own buffer of a group it hands out in part.
             let room = buffer.count &- kept, group = PRG.groupWordCount
             let words = room >= group ? room - room % group : room
             let fresh = UnsafeMutableBufferPointer(rebasing: buffer[kept..<(kept &+ words)])

@@ -1,25 +1,28 @@
 // The pseudorandom generator that expands seeds into shares, masks and Beaver triples.
 
-/// A deterministic pseudorandom generator: the ChaCha20 keystream of a seed, read as little-endian `UInt64`s.
+/// A deterministic pseudorandom generator: the AES-128-CTR keystream of a seed (`AESCTRKeystream`), read as
+/// little-endian `UInt64`s, two to a block.
 ///
 /// Two players holding the same seed and stream number draw identical values as long as they make the
 /// same calls, which is how server2 hands out correlated randomness without sending it. Word draws
 /// (`next()`, `fill(_:)`, `nextUInt64s(count:)`) are consecutive: splitting a draw in two gives the same
-/// words. The ChaCha20 nonce is `(blockHigh, stream low, stream high)`: the stream number selects an
-/// independent keystream for one seed, and `blockHigh` extends RFC 8439's 32-bit block counter, so a
-/// stream has 2^64 blocks and never repeats in practice.
+/// words. The AES key is the seed's first 16 bytes (`Seed`); the 128-bit counter block of word w of stream s is
+/// s·2^64 + ⌊w/2⌋, big-endian (SP 800-38A's counter, its high half the stream number): the stream number selects
+/// an independent keystream for one seed, and a stream has 2^64 blocks before it would run into the next.
 public struct PRG: Sendable {
-    /// Words generated per refill: four ChaCha20 blocks, one per SIMD lane.
+    /// Words generated per refill: 16 AES blocks (256 bytes, ~0.15 µs of OpenSSL's set-up and keystream).
     static let groupWordCount = 32
-    /// Whole groups from which a draw goes to OpenSSL's ChaCha20 (1 KB: a call costs ~0.45 µs of set-up, then
-    /// ~0.25 ns a byte with AVX-512; below 1 KB the set-up outweighs the speed).
-    static let bulkGroups = 4
+    /// Words in one AES block.
+    static let blockWordCount = AESCTRKeystream.blockByteCount / 8
+    /// AES blocks in a group.
+    static let groupBlockCount = groupWordCount / blockWordCount
 
-    private let key: SIMD8<UInt32>
-    /// Lane 0 is the high half of the block counter, lanes 1 and 2 the stream number.
-    private var nonce: SIMD4<UInt32>
-    /// The first block of the next group; a multiple of four, so a group never straddles a wrap.
-    private var counter: UInt32 = 0
+    /// The keyed cipher, copy-on-write: a copy of the generator clones it before its first draw (`keystream`).
+    private var cipher: AESCTRKeystream
+    /// The high half of the counter block: the stream number, plus carries from `counterLow` (never in practice).
+    private var counterHigh: UInt64
+    /// The low half of the next group's first counter block; it carries into `counterHigh` as OpenSSL's does.
+    private var counterLow: UInt64
     /// Generated words not yet handed out: `buffer[position...]`.
     private var buffer = InlineArray<32, UInt64>(repeating: 0)
     private var position = PRG.groupWordCount
@@ -27,20 +30,26 @@ public struct PRG: Sendable {
     /// The generator for stream `stream` of `seed`, positioned `offset` words into it.
     ///
     /// Different streams of one seed are independent. The offset lets several threads expand disjoint
-    /// slices of one stream (a large triple, say) and get exactly the words a single pass would.
+    /// slices of one stream (a large triple, say) and get exactly the words a single pass would: the counter
+    /// jumps to the offset's block, with no keystream generated before it.
     public init(seed: Seed, stream: UInt64, skippingWords offset: UInt64 = 0) {
-        self.key = seed.words
+        self.cipher = AESCTRKeystream(key: seed.aesKey)
         let group = offset / UInt64(Self.groupWordCount)
-        let block = group * 4
-        self.nonce = SIMD4(
-            UInt32(truncatingIfNeeded: block >> 32), UInt32(truncatingIfNeeded: stream),
-            UInt32(truncatingIfNeeded: stream >> 32), 0)
-        self.counter = UInt32(truncatingIfNeeded: block)
+        self.counterHigh = stream
+        self.counterLow = group * UInt64(Self.groupBlockCount)
         let within = Int(offset % UInt64(Self.groupWordCount))
         if within > 0 {
             refill()
             position = within
         }
+    }
+
+    /// The generator of `seed` whose next word is the first of counter block `high`·2^64 + `low`: for the
+    /// standard's test vectors, whose counters no word offset of a stream reaches.
+    init(seed: Seed, counterHigh high: UInt64, low: UInt64) {
+        self.cipher = AESCTRKeystream(key: seed.aesKey)
+        self.counterHigh = high
+        self.counterLow = low
     }
 
     // MARK: - Uniform words
@@ -83,8 +92,8 @@ public struct PRG: Sendable {
 
     /// Overwrites `words` with the next `words.count` words.
     ///
-    /// Whole groups of four blocks are generated straight into `words`, so bulk draws (Beaver triples of
-    /// millions of ring elements) cost the cipher and nothing else.
+    /// Whole groups are generated straight into `words` in one call to OpenSSL, so bulk draws (Beaver triples
+    /// of millions of ring elements) cost the cipher and nothing else.
     public mutating func fill(_ words: UnsafeMutableBufferPointer<UInt64>) {
         guard var target = words.baseAddress else { return }
         var remaining = words.count
@@ -94,23 +103,11 @@ public struct PRG: Sendable {
             target += 1
             remaining -= 1
         }
-        // Large draws take OpenSSL's vectorised ChaCha20, the same keystream (`ChaCha20.blocks`).
         let groups = remaining / Self.groupWordCount
-        if groups >= Self.bulkGroups,
-            ChaCha20.blocks(key: key, counter: counter, nonce: nonce, count: 4 * groups,
-                            into: UnsafeMutableRawPointer(target))
-        {
-            Self.fixEndianness(target, count: groups * Self.groupWordCount)
-            advanceCounter(groups: groups)
+        if groups > 0 {
+            keystream(groups: groups, into: target)
             target += groups * Self.groupWordCount
             remaining -= groups * Self.groupWordCount
-        }
-        while remaining >= Self.groupWordCount {
-            ChaCha20.fourBlocks(key: key, counter: counter, nonce: nonce, into: UnsafeMutableRawPointer(target))
-            Self.fixEndianness(target, count: Self.groupWordCount)
-            advanceCounter()
-            target += Self.groupWordCount
-            remaining -= Self.groupWordCount
         }
         if remaining > 0 {
             refill()
@@ -206,31 +203,41 @@ public struct PRG: Sendable {
     // MARK: - Keystream
 
     private mutating func refill() {
+        let cipher = uniqueCipher(), high = counterHigh, low = counterLow
         withUnsafeMutableBytes(of: &buffer) { bytes in
-            ChaCha20.fourBlocks(key: key, counter: counter, nonce: nonce, into: bytes.baseAddress!)
-            Self.fixEndianness(bytes.baseAddress!.assumingMemoryBound(to: UInt64.self), count: Self.groupWordCount)
+            Self.keystream(cipher, high: high, low: low, groups: 1, into: bytes.baseAddress!)
         }
-        advanceCounter()
+        advance(groups: 1)
         position = 0
     }
 
-    /// Moves `groups` groups of four blocks on, carrying into the nonce's first word.
-    private mutating func advanceCounter(groups: Int) {
-        let (sum, overflow) = counter.addingReportingOverflow(UInt32(truncatingIfNeeded: 4 * groups))
-        let wraps = UInt32(truncatingIfNeeded: (4 * groups) >> 32) &+ (overflow ? 1 : 0)
-        counter = sum
-        nonce[0] &+= wraps
+    /// Writes the next `groups` groups' words into `target` and moves the counter past them.
+    private mutating func keystream(groups: Int, into target: UnsafeMutablePointer<UInt64>) {
+        Self.keystream(uniqueCipher(), high: counterHigh, low: counterLow, groups: groups, into: target)
+        advance(groups: groups)
     }
 
-    /// Moves to the next group of four blocks, carrying into the nonce's first word.
-    @inline(__always)
-    private mutating func advanceCounter() {
-        if counter == UInt32.max - 3 {
-            counter = 0
-            nonce[0] &+= 1
-        } else {
-            counter += 4
+    /// The cipher, cloned first if a copy of this generator shares it: a context must not serve two threads.
+    private mutating func uniqueCipher() -> AESCTRKeystream {
+        if !isKnownUniquelyReferenced(&cipher) {
+            cipher = cipher.clone()
         }
+        return cipher
+    }
+
+    /// Writes the words of `groups` groups from counter block `high`·2^64 + `low` into `target`.
+    private static func keystream(
+        _ cipher: AESCTRKeystream, high: UInt64, low: UInt64, groups: Int, into target: UnsafeMutableRawPointer
+    ) {
+        cipher.blocks(counterHigh: high, low: low, count: groups * groupBlockCount, into: target)
+        fixEndianness(target.assumingMemoryBound(to: UInt64.self), count: groups * groupWordCount)
+    }
+
+    /// Moves the counter `groups` groups on, carrying from its low half into its high half.
+    private mutating func advance(groups: Int) {
+        let (sum, overflow) = counterLow.addingReportingOverflow(UInt64(groups * Self.groupBlockCount))
+        counterLow = sum
+        counterHigh &+= overflow ? 1 : 0
     }
 
     /// The keystream bytes are little-endian words; on a big-endian host they must be swapped to read them.

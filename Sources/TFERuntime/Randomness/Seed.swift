@@ -8,7 +8,12 @@ import Musl
 import Darwin
 #endif
 
-/// The 32-byte secret a `PRG` expands: a ChaCha20 key.
+/// The 32-byte secret a `PRG` expands: its first 16 bytes are the AES-128 key of the generator's keystream.
+///
+/// The other 16 bytes are drawn and sent with the key but do not enter the keystream: 128 bits of key are the
+/// security level the design asks of the PRG, and AES-128 runs 1.3 times as fast as AES-256 here (7.9 against
+/// 6.1 GB/s through OpenSSL, `tfe-bench prg`). Keeping 32 bytes keeps every seed frame and the cost model as
+/// they were.
 ///
 /// Players agree on seeds (server2 shares one with each server) instead of sending the randomness itself.
 /// `description` never shows the bytes, so a seed printed by accident in a log or error leaks nothing.
@@ -16,8 +21,13 @@ public struct Seed: Sendable, Hashable, CustomStringConvertible {
     /// Bytes in a seed.
     public static let byteCount = 32
 
-    /// The key as ChaCha20 reads it: little-endian words of the bytes.
+    /// The bytes as little-endian words.
     let words: SIMD8<UInt32>
+
+    /// The AES-128 key of the seed's keystream: its first 16 bytes.
+    var aesKey: [UInt8] {
+        Array(bytes[0..<AESCTRKeystream.keyByteCount])
+    }
 
     init(words: SIMD8<UInt32>) {
         self.words = words
