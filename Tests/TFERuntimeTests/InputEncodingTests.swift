@@ -54,6 +54,27 @@ import Testing
         }
     }
 
+    /// The encoding rounds halves away from zero, as `rounded()` does, at the edges of the input range and on
+    /// the values next to every half.
+    @Test func theEncodingRoundsAsRoundedDoes() {
+        let scale = 65536.0, limit = 1073741824.0  // frac 16: |value| < 2^30
+        var values: [Double] = [0, -0.0, limit.nextDown, -limit.nextDown, 1 / scale, -1 / scale]
+        for k in [0.0, 1, 2, 3, 1000, 12345, 70_368_744_177_663] {  // up to 2^46 - 1: the scaled limit
+            for half in [k + 0.5, -(k + 0.5)] {
+                values += [half, half.nextUp, half.nextDown].map { $0 / scale }
+            }
+        }
+        // Uniform doubles in [-limit, limit), with all 53 bits of fraction.
+        var prg = PRG(seed: Seed(fixed: 15), stream: 0)
+        for limit in [1e9, 1e3, 1e-3] {
+            values += prg.nextUInt64s(count: 2000).map { (Double($0 >> 11) / 0x1p52 - 1) * limit }
+        }
+        for value in values {
+            let expected = UInt64(bitPattern: Int64((value * scale).rounded()))
+            #expect(ValidatedInput.encode(value, scale: scale) == expected, "\(value)")
+        }
+    }
+
     @Test func anIntInputKeepsItsIntegersExactly() throws {
         let x = try NPYArray(shape: [4, 250], storage: .float64(testValues(1000)))
         let input = try #require(try Self.validated(x)["n"])

@@ -66,10 +66,17 @@ struct ValidatedInput {
         }
     }
 
-    /// The two's-complement fixed-point encoding of a value inside the input range.
+    /// The two's-complement fixed-point encoding of a value inside the input range: `value · scale` rounded to
+    /// the nearest integer, halves away from zero (as `rounded()`), without a call into the C library per
+    /// element. Truncating to `Int64` is exact for the whole part, and the fraction left, `scaled - whole`,
+    /// is exact too (below 2^52 in magnitude it is the scaled value's own low bits; above, it is zero).
     @inline(__always)
     static func encode(_ value: Double, scale: Double) -> UInt64 {
-        UInt64(bitPattern: Int64((value * scale).rounded()))
+        let scaled = value * scale
+        let whole = Int64(scaled)
+        let fraction = scaled - Double(whole)
+        let rounded = fraction >= 0.5 ? whole &+ 1 : fraction <= -0.5 ? whole &- 1 : whole
+        return UInt64(bitPattern: rounded)
     }
 
     /// The index of the first value outside the input range (NaN and infinities included), nil when none is.
