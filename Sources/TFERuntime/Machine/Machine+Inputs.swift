@@ -68,15 +68,15 @@ struct ValidatedInput {
 
     /// The two's-complement fixed-point encoding of a value inside the input range: `value · scale` rounded to
     /// the nearest integer, halves away from zero (as `rounded()`), without a call into the C library per
-    /// element. Truncating to `Int64` is exact for the whole part, and the fraction left, `scaled - whole`,
-    /// is exact too (below 2^52 in magnitude it is the scaled value's own low bits; above, it is zero).
+    /// element and without a branch on the value. Truncating to `Int64` is exact for the whole part, and the
+    /// fraction left, `scaled - whole`, is exact too (below 2^52 in magnitude it is the scaled value's own low
+    /// bits; above, it is zero); twice the fraction, truncated, is 1 from a half up, −1 from a half down, else 0.
     @inline(__always)
     static func encode(_ value: Double, scale: Double) -> UInt64 {
         let scaled = value * scale
         let whole = Int64(scaled)
         let fraction = scaled - Double(whole)
-        let rounded = fraction >= 0.5 ? whole &+ 1 : fraction <= -0.5 ? whole &- 1 : whole
-        return UInt64(bitPattern: rounded)
+        return UInt64(bitPattern: whole &+ Int64(fraction + fraction))
     }
 
     /// The index of the first value outside the input range (NaN and infinities included), nil when none is.
