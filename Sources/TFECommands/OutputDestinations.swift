@@ -38,9 +38,17 @@ enum OutputDestinations {
         return true
     }
 
-    /// Why files cannot be written in the directory `path`, or made there (in its parent); nil when they can.
+    /// Why files cannot be written in the directory `path`, or it cannot be made with its missing parents (as
+    /// `mkdir -p` would, in the nearest folder above it that exists: `FileTransaction` makes them); nil when they
+    /// can. A file on the way (`taken/out`) is "not a directory".
     static func problem(directory path: String) -> String? {
-        problem(writableDirectory: isMissing(path) ? FileTransaction.folder(of: path) : path)
+        var existing = path
+        while isMissing(existing) {
+            let parent = FileTransaction.folder(of: existing)
+            if parent == existing { break }
+            existing = parent
+        }
+        return problem(writableDirectory: existing)
     }
 
     /// Why a file cannot be written at `path` (replacing what is there); nil when it can.

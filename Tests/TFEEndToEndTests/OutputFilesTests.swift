@@ -75,8 +75,6 @@ struct OutputFilesTests {
     static let destinations = [
         Destination(label: "--out is a file", setUp: ["taken"], option: "--out", value: "taken",
                     message: "--out @/taken: not a directory"),
-        Destination(label: "--out in a folder that does not exist", setUp: [], option: "--out", value: "no/out",
-                    message: "--out @/no/out: no such file or directory"),
         Destination(label: "--out in a file", setUp: ["taken"], option: "--out", value: "taken/out",
                     message: "--out @/taken/out: not a directory"),
         Destination(label: "a player's folder is a file", setUp: ["out/", "out/bob"], option: "--out", value: "out",
@@ -110,6 +108,17 @@ struct OutputFilesTests {
         let result = folder.run(["--out", folder.path("out")])
         #expect(result.exitCode == .success, "\(result.error)")
         #expect(folder.contents(of: "out") == ["alice", "alice/z.npy", "bob", "bob/y.npy"])
+    }
+
+    /// `--out` whose parents do not exist either is made with them, as `mkdir -p` would: a fresh clone has no
+    /// `out/`, and `programs/mnist/demo.sh` writes to `out/mnist-pond`.
+    @Test func outIsMadeWithItsMissingParents() throws {
+        let folder = try Folder()
+        let result = folder.run(["--out", folder.path("no/such/out")])
+        #expect(result.exitCode == .success, "\(result.error)")
+        #expect(folder.contents(of: "no") == [
+            "such", "such/out", "such/out/alice", "such/out/alice/z.npy", "such/out/bob", "such/out/bob/y.npy",
+        ])
     }
 
     // MARK: - All or none
