@@ -15,8 +15,7 @@ enum KernelBenchmark {
     ]
 
     static func run(arguments: [String]) {
-        let runs = arguments.firstIndex(of: "--runs").flatMap { arguments.dropFirst($0 + 1).first }.flatMap { Int($0) }
-            ?? 7
+        let runs = BenchmarkArguments.runs(in: arguments, default: 7)
         let kernels = MatmulKernel.allCases.filter(\.isSupported)
         print("kernels: matmul micro-kernels, G multiply-adds/s (min/median/max of \(runs) runs, kernels alternating);")
         print("selected: \(MatmulKernel.selected.rawValue); supported here: "

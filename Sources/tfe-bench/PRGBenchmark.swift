@@ -8,12 +8,7 @@ import TFERuntime
 /// one 256 KB buffer, which stays in cache, so that the figures are the generator's and not memory's.
 enum PRGBenchmark {
     static func run(arguments: [String]) {
-        var runs = 9
-        if let index = arguments.firstIndex(of: "--runs"), index + 1 < arguments.count,
-            let value = Int(arguments[index + 1]), value > 0
-        {
-            runs = value
-        }
+        let runs = BenchmarkArguments.runs(in: arguments, default: 9)
         let totalBytes = 32 << 20, bufferBytes = 256 << 10
         print("prg: \(runs) runs of \(totalBytes >> 20) MB each, CPU time; min/median/max")
         var words = [UInt64](repeating: 0, count: bufferBytes / 8)

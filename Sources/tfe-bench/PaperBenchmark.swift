@@ -46,9 +46,7 @@ enum PaperBenchmark {
             batches = arguments[flag + 1].split(separator: ",").compactMap { Int($0) }
         }
         if arguments.contains("--quick") { batches = [1] }
-        var runs = arguments.contains("--quick") ? 3 : 5
-        if let flag = arguments.firstIndex(of: "--runs"), arguments.indices.contains(flag + 1),
-            let count = Int(arguments[flag + 1]), count > 0 { runs = count }
+        let runs = BenchmarkArguments.runs(in: arguments, default: arguments.contains("--quick") ? 3 : 5)
         // `--only A,seed`: just those networks (A-D, and "seed" for the seed network's comparison).
         var only: Set<String>?
         if let flag = arguments.firstIndex(of: "--only"), arguments.indices.contains(flag + 1) {
